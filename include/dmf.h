@@ -1,0 +1,275 @@
+/* dmf: deep structured matrix factorization on CPUs and NVIDIA GPUs.
+ *
+ * The one public header.  Every symbol carries the prefix dmf_; objects are
+ * opaque handles created and freed by the library; functions return a status
+ * (DMF_OK = 0, negative on error) and leave details in a thread-local message
+ * read by dmf_last_error().  The library never prints and never exits.
+ *
+ * Storage conventions
+ * -------------------
+ * Dense matrices are row-major.  Complex values are stored as interleaved
+ * (real, imaginary) pairs, i.e. C99 float _Complex / double _Complex.
+ *
+ * A butterfly (Kronecker-sparse) chain for an M x N matrix with radices
+ * M = m_0 ... m_{L-1}, N = n_0 ... n_{L-1} and inner ranks r_0 ... r_{L-2}
+ * (r_{-1} = r_{L-1} = 1) has factors F_0 ... F_{L-1}, A ~ F_0 F_1 ... F_{L-1}.
+ * Factor k has the support  I_a (x) 1_{b x c} (x) I_d  with
+ *
+ *     a = n_0 ... n_{k-1},  b = r_{k-1} m_k,  c = n_k r_k,  d = m_{k+1} ... m_{L-1}
+ *
+ * and is stored compactly as a*d dense b x c blocks: block (i, v), i < a,
+ * v < d, starts at element (i*d + v)*b*c and is row-major.  Its entry
+ * (beta, gamma) is F_k[i*b*d + beta*d + v, i*c*d + gamma*d + v].  With all
+ * ranks 1 this is exactly the support (a, m_k, n_k, d) of SPEC section 1.
+ * A rank r split of node [p, q] after l keeps the r singular pairs of each
+ * block; the pair index rho sits between j and u in the inner index
+ * (i, j, rho, u, v), which is why the ranks enter b and c as above.
+ */
+#ifndef DMF_H
+#define DMF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DMF_VERSION_MAJOR 0
+#define DMF_VERSION_MINOR 1
+#define DMF_VERSION_PATCH 0
+#define DMF_VERSION_STRING "0.1.0"
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef enum {
+    DMF_OK = 0,
+    DMF_ERR_ARG = -1,          /* invalid argument value */
+    DMF_ERR_SHAPE = -2,        /* sizes that do not agree or do not factor */
+    DMF_ERR_IO = -3,           /* file missing, unreadable, unwritable */
+    DMF_ERR_FORMAT = -4,       /* malformed or unsupported file contents */
+    DMF_ERR_NOMEM = -5,        /* host or device allocation failed */
+    DMF_ERR_NUMERIC = -6,      /* NaN/Inf input or a solver that failed */
+    DMF_ERR_DEVICE = -7,       /* CUDA error, no device */
+    DMF_ERR_NOT_COMPILED = -8  /* feature not built into this library */
+} dmf_status;
+
+const char *dmf_status_string(int status);
+/* Details of the last error raised on this thread ("" if none). */
+const char *dmf_last_error(void);
+
+/* ---- data types ---------------------------------------------------------- */
+
+typedef enum { DMF_F32 = 0, DMF_F64 = 1, DMF_C64 = 2, DMF_C128 = 3 } dmf_dtype;
+
+const char *dmf_dtype_name(dmf_dtype dtype); /* "f32", "f64", "c64", "c128" */
+int dmf_dtype_parse(const char *name, dmf_dtype *dtype);
+size_t dmf_dtype_size(dmf_dtype dtype);     /* bytes per element */
+int dmf_dtype_is_complex(dmf_dtype dtype);
+/* Unit roundoff of the underlying real type. */
+double dmf_dtype_eps(dmf_dtype dtype);
+
+/* ---- context and backends ---------------------------------------------- */
+
+typedef enum { DMF_BACKEND_AUTO = 0, DMF_BACKEND_CPU = 1, DMF_BACKEND_CUDA = 2 } dmf_backend_kind;
+
+typedef struct dmf_context dmf_context;
+
+/* Creates a context on the requested backend.  "auto" (or NULL) reads
+ * DMF_BACKEND from the environment and otherwise picks CUDA when it is
+ * compiled in and a device answers, else the CPU.  An explicit "cuda" that
+ * is not available fails with DMF_ERR_NOT_COMPILED or DMF_ERR_DEVICE. */
+int dmf_context_create(dmf_context **ctx, const char *backend);
+void dmf_context_free(dmf_context *ctx);
+const char *dmf_context_backend_name(const dmf_context *ctx);
+/* Why "auto" did not pick CUDA ("" when it did or was not asked). */
+const char *dmf_context_fallback_reason(const dmf_context *ctx);
+
+int dmf_backend_parse(const char *name, dmf_backend_kind *kind);
+
+/* Build and run-time facts for `dmf info`. */
+typedef struct {
+    const char *version;
+    const char *build_type;
+    const char *compiler;
+    const char *blas;            /* BLAS/LAPACK configuration string */
+    int cuda_compiled;           /* 1 when the CUDA backend was built */
+    int openmp_threads;          /* threads the CPU backend uses */
+} dmf_build_info;
+void dmf_get_build_info(dmf_build_info *info);
+
+/* CUDA runtime facts; fills `message` with the reason when no GPU answers. */
+typedef struct {
+    int runtime_version;          /* e.g. 12040, 0 if unknown */
+    int driver_version;
+    int device_count;
+    char device_names[8][128];
+    double device_memory_gib[8];
+    char message[256];
+} dmf_cuda_info;
+int dmf_cuda_query(dmf_cuda_info *info);
+
+/* ---- dense matrices ------------------------------------------------------ */
+
+typedef struct dmf_matrix dmf_matrix;
+
+int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols);
+void dmf_matrix_free(dmf_matrix *mat);
+dmf_dtype dmf_matrix_dtype(const dmf_matrix *mat);
+size_t dmf_matrix_rows(const dmf_matrix *mat);
+size_t dmf_matrix_cols(const dmf_matrix *mat);
+void *dmf_matrix_data(dmf_matrix *mat);
+const void *dmf_matrix_const_data(const dmf_matrix *mat);
+/* Converts to another dtype (complex to real fails unless all imaginary
+ * parts are zero). */
+int dmf_matrix_convert(const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out);
+double dmf_matrix_norm_fro(const dmf_matrix *mat);
+/* DMF_ERR_NUMERIC naming the first non-finite entry, else DMF_OK. */
+int dmf_matrix_check_finite(const dmf_matrix *mat);
+
+/* Built-in test matrices: "hadamard", "dft", "dft-bitrev", "dct2", "dst2",
+ * "random-chain", "gaussian".  `noise` > 0 adds Gaussian noise E with
+ * ||E||_F = noise * ||A||_F.  random-chain uses the radices (m, n) of length
+ * L when given, else radix 2. */
+typedef struct {
+    const char *name;
+    size_t rows, cols;
+    dmf_dtype dtype;
+    double noise;
+    uint64_t seed;
+    const size_t *radix_m, *radix_n; /* optional, length num_radices */
+    size_t num_radices;
+} dmf_matrix_spec;
+int dmf_matrix_builtin(const dmf_matrix_spec *spec, dmf_matrix **out);
+/* Names of the built-ins, NULL terminated. */
+const char *const *dmf_matrix_builtin_names(void);
+
+/* ---- file I/O ------------------------------------------------------------ */
+
+/* NumPy .npy: f32, f64, c64, c128 (little-endian), C or Fortran order,
+ * format versions 1, 2 and 3.  1-D arrays read as a single column. */
+int dmf_npy_read(const char *path, dmf_matrix **out);
+int dmf_npy_write(const char *path, const dmf_matrix *mat);
+/* Writes an N-d array (shape of `ndim` dims) of raw row-major data. */
+int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape,
+                        int ndim, const void *data);
+
+/* Matrix Market: `array` and `coordinate`, `real`, `integer`, `pattern`
+ * (read as ones) and `complex`, general (and symmetric/hermitian/skew on
+ * read).  Real files read as f64, complex as c128. */
+int dmf_mtx_read(const char *path, dmf_matrix **out);
+int dmf_mtx_write_array(const char *path, const dmf_matrix *mat);
+/* Coordinate file of the listed entries (0-based indices in memory). */
+int dmf_mtx_write_coordinate(const char *path, dmf_dtype dtype, size_t rows, size_t cols,
+                             size_t nnz, const size_t *row_idx, const size_t *col_idx,
+                             const void *values);
+/* Dispatches on the extension: .npy or .mtx. */
+int dmf_matrix_read(const char *path, dmf_matrix **out);
+
+/* ---- butterfly chains ---------------------------------------------------- */
+
+typedef struct dmf_chain dmf_chain;
+
+/* Allocates a zero chain with L factors.  `ranks` has L-1 entries (NULL for
+ * all ones). */
+int dmf_chain_create(dmf_chain **out, dmf_dtype dtype, size_t num_factors,
+                     const size_t *radix_m, const size_t *radix_n, const size_t *ranks);
+void dmf_chain_free(dmf_chain *chain);
+/* Fills every factor with i.i.d. Gaussian values (complex: N(0,1/2) parts). */
+int dmf_chain_randomize(dmf_chain *chain, uint64_t seed);
+size_t dmf_chain_num_factors(const dmf_chain *chain);
+dmf_dtype dmf_chain_dtype(const dmf_chain *chain);
+size_t dmf_chain_rows(const dmf_chain *chain);
+size_t dmf_chain_cols(const dmf_chain *chain);
+/* Support (a, b, c, d) of factor k, see the storage conventions above. */
+int dmf_chain_support(const dmf_chain *chain, size_t k, size_t *a, size_t *b, size_t *c, size_t *d);
+void *dmf_chain_blocks(dmf_chain *chain, size_t k);
+const void *dmf_chain_const_blocks(const dmf_chain *chain, size_t k);
+size_t dmf_chain_nnz(const dmf_chain *chain);
+const size_t *dmf_chain_radix_m(const dmf_chain *chain);
+const size_t *dmf_chain_radix_n(const dmf_chain *chain);
+
+/* Y = F_0 ... F_{L-1} X for X of cols(chain) x nvec, Y of rows(chain) x nvec,
+ * in O(nnz * nvec).  Both row-major, dtype of the chain. */
+int dmf_chain_apply(const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y);
+/* The dense product F_0 ... F_{L-1}. */
+int dmf_chain_densify(const dmf_chain *chain, dmf_matrix **out);
+/* ||A - F_0...F_{L-1}||_F / ||A||_F without forming the product densely
+ * (memory: the input plus the largest half-chain). */
+int dmf_chain_rel_error(const dmf_chain *chain, const dmf_matrix *a, double *rel_error);
+/* Writes dir/factor_00.mtx ... (coordinate, support entries only) and
+ * dir/factor_00_blocks.npy (shape a x d x b x c) ...; creates dir. */
+int dmf_chain_write(const dmf_chain *chain, const char *dir);
+/* Reads a chain written by dmf_chain_write (from the blocks files). */
+int dmf_chain_read(const char *dir, dmf_chain **out);
+
+/* Default radices: all 2 for a power of two, else DMF_ERR_SHAPE with a
+ * message naming the sizes.  Fills up to `capacity` entries. */
+int dmf_default_radices(size_t rows, size_t cols, size_t *radix_m, size_t *radix_n,
+                        size_t capacity, size_t *num_radices);
+
+/* ---- factorization trees ------------------------------------------------- */
+
+typedef struct dmf_tree dmf_tree;
+
+/* "l2r", "r2l", "balanced", or a JSON nested list of factor indices such as
+ * [[0,1],[2,3]] (binary, leaves 0..L-1 in order), or a path to such a file. */
+int dmf_tree_create(dmf_tree **out, const char *spec, size_t num_factors);
+void dmf_tree_free(dmf_tree *tree);
+/* A canonical text form, e.g. "[[0,1],[2,3]]". */
+const char *dmf_tree_describe(const dmf_tree *tree);
+
+/* ---- hierarchical butterfly factorization ------------------------------ */
+
+typedef struct {
+    size_t rank;          /* rank of every split, >= 1 (default 1) */
+    int orthonormalize;   /* Le et al.: orthonormal blocks on the side split last */
+} dmf_butterfly_options;
+
+/* Per-node record of the factorization, in the order the nodes were split. */
+typedef struct {
+    size_t p, q, split;      /* node [p, q] split after `split` */
+    size_t num_blocks;       /* independent rank-r problems */
+    size_t block_rows, block_cols;
+    double rel_error;        /* ||T - W H||_F / ||T||_F at this node */
+    size_t blocks_iterative; /* solved by the iterative method */
+    size_t blocks_dense_svd; /* solved by LAPACK's SVD (fallback or rank > 1) */
+    size_t blocks_failed;    /* SVD did not converge (reported, not hidden) */
+    double time_s;
+} dmf_node_report;
+
+typedef struct {
+    size_t num_nodes;
+    dmf_node_report nodes[64];
+    double time_s;
+} dmf_butterfly_report;
+
+void dmf_butterfly_options_default(dmf_butterfly_options *opts);
+/* Factors `a` (rows = prod m, cols = prod n) into a chain.  `report` may be
+ * NULL.  Fails with DMF_ERR_NUMERIC if any block's SVD failed; the chain is
+ * still returned in *out then, so the caller can inspect it. */
+int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
+                         const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
+                         const dmf_butterfly_options *opts, dmf_chain **out,
+                         dmf_butterfly_report *report);
+
+/* ---- fixed-support two-factor factorization (FSMF) ---------------------- */
+
+typedef struct {
+    size_t num_classes;     /* distinct rank-one supports */
+    size_t largest_class;
+    int disjoint_or_identical; /* 1: the greedy/SVD solution is optimal */
+    size_t conflict_k1, conflict_k2; /* a pair of overlapping classes, if any */
+    double rel_error;       /* ||A - X Y||_F / ||A||_F reached */
+    int optimal;            /* 1 when the class condition holds */
+} dmf_fsmf_report;
+
+/* A ~ X Y with supp(X) in sx (rows x K) and supp(Y) in sy (K x cols); sx and
+ * sy are 0/1 patterns (any dtype, nonzero = in the support). */
+int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy,
+             dmf_matrix **x, dmf_matrix **y, dmf_fsmf_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DMF_H */

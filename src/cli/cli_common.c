@@ -1,0 +1,229 @@
+/* Status-to-exit-code mapping, argument parsers and matrix loading. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+
+int cli_fail(const char *cmd, int status)
+{
+    fprintf(stderr, "dmf %s: %s\n", cmd, dmf_last_error()[0] ? dmf_last_error() : dmf_status_string(status));
+    switch (status) {
+    case DMF_ERR_NUMERIC: return EXIT_NUMERIC;
+    case DMF_ERR_DEVICE:
+    case DMF_ERR_NOT_COMPILED: return EXIT_BACKEND;
+    default: return EXIT_BAD_INPUT;
+    }
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    fprintf(stderr, "dmf %s: ", cmd);
+    vfprintf(stderr, fmt, args);
+    fprintf(stderr, "\n(see 'dmf %s --help')\n", cmd);
+    va_end(args);
+    return EXIT_USAGE;
+}
+
+int cli_parse_u64(const char *text, unsigned long long *out)
+{
+    if (!text || !*text || *text == '-' || *text == '+') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_size(const char *text, size_t *out)
+{
+    unsigned long long v;
+    if (cli_parse_u64(text, &v) || v > SIZE_MAX) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+int cli_parse_double(const char *text, double *out)
+{
+    if (!text || !*text) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || *end || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_size_list(const char *text, size_t *out, int capacity)
+{
+    int count = 0;
+    const char *p = text;
+    if (!p || !*p) return -1;
+    while (*p) {
+        char item[32];
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof item || count >= capacity) return -1;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (cli_parse_size(item, &out[count]) || out[count] == 0) return -1;
+        count++;
+        p += len;
+        if (*p == ',') {
+            p++;
+            if (!*p) return -1;
+        }
+    }
+    return count;
+}
+
+int cli_parse_dims(const char *text, size_t *rows, size_t *cols)
+{
+    char buf[64];
+    if (!text || strlen(text) >= sizeof buf) return -1;
+    strcpy(buf, text);
+    char *x = strchr(buf, 'x');
+    if (!x) {
+        if (cli_parse_size(buf, rows) || *rows == 0) return -1;
+        *cols = *rows;
+        return 0;
+    }
+    *x = '\0';
+    if (cli_parse_size(buf, rows) || cli_parse_size(x + 1, cols) || !*rows || !*cols) return -1;
+    return 0;
+}
+
+void json_write_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+        else if (c == '\n') fputs("\\n", out);
+        else if (c < 0x20) fprintf(out, "\\u%04x", c);
+        else fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+void json_begin(json_line *j)
+{
+    j->out = stdout;
+    j->items = 0;
+    fputc('{', j->out);
+}
+
+void json_key(json_line *j, const char *key)
+{
+    if (j->items++) fputs(", ", j->out);
+    json_write_string(j->out, key);
+    fputs(": ", j->out);
+}
+
+void json_str(json_line *j, const char *key, const char *value)
+{
+    json_key(j, key);
+    json_write_string(j->out, value ? value : "");
+}
+
+void json_num(json_line *j, const char *key, double value)
+{
+    json_key(j, key);
+    if (isfinite(value)) fprintf(j->out, "%.6g", value);
+    else fputs("null", j->out); /* JSON has no NaN; null says "not a number" */
+}
+
+void json_int(json_line *j, const char *key, long long value)
+{
+    json_key(j, key);
+    fprintf(j->out, "%lld", value);
+}
+
+void json_bool(json_line *j, const char *key, int value)
+{
+    json_key(j, key);
+    fputs(value ? "true" : "false", j->out);
+}
+
+void json_sizes(json_line *j, const char *key, const size_t *values, size_t count)
+{
+    json_key(j, key);
+    fputc('[', j->out);
+    for (size_t i = 0; i < count; i++) fprintf(j->out, "%s%zu", i ? ", " : "", values[i]);
+    fputc(']', j->out);
+}
+
+void json_end(json_line *j)
+{
+    fputs("}\n", j->out);
+    fflush(j->out);
+}
+
+int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **out)
+{
+    *out = NULL;
+    if (!!src->input == !!src->matrix)
+        return cli_usage_error(cmd, "give exactly one of --input FILE or --matrix NAME");
+    dmf_dtype dtype = DMF_C128;
+    if (src->dtype && dmf_dtype_parse(src->dtype, &dtype) != DMF_OK)
+        return cli_usage_error(cmd, "%s", dmf_last_error());
+    int status;
+    if (src->input) {
+        if (src->noise > 0)
+            return cli_usage_error(cmd, "--noise applies to --matrix only");
+        dmf_matrix *raw;
+        status = dmf_matrix_read(src->input, &raw);
+        if (status != DMF_OK) return cli_fail(cmd, status);
+        if (src->dtype && dtype != dmf_matrix_dtype(raw)) {
+            status = dmf_matrix_convert(raw, dtype, out);
+            dmf_matrix_free(raw);
+            if (status != DMF_OK) return cli_fail(cmd, status);
+        } else {
+            *out = raw;
+        }
+    } else {
+        size_t rows, cols;
+        if (!src->dims) return cli_usage_error(cmd, "--matrix needs --size N or --size NxM");
+        if (cli_parse_dims(src->dims, &rows, &cols))
+            return cli_usage_error(cmd, "bad --size '%s' (expected N or NxM with N, M >= 1)", src->dims);
+        if (!src->dtype) {
+            /* Real-valued built-ins default to f64, complex ones to c128. */
+            dtype = strncmp(src->matrix, "dft", 3) == 0 ? DMF_C128 : DMF_F64;
+        }
+        dmf_matrix_spec spec = {src->matrix, rows, cols, dtype, src->noise, src->seed,
+                                src->radix_m, src->radix_n, src->num_radices};
+        status = dmf_matrix_builtin(&spec, out);
+        if (status != DMF_OK) return cli_fail(cmd, status);
+    }
+    status = dmf_matrix_check_finite(*out);
+    if (status != DMF_OK) {
+        fprintf(stderr, "dmf %s: %s: %s\n", cmd, src->input ? src->input : src->matrix, dmf_last_error());
+        dmf_matrix_free(*out);
+        *out = NULL;
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int cli_make_dir(const char *dir)
+{
+    struct stat st;
+    if (mkdir(dir, 0777) != 0 && !(errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "dmf: cannot create directory '%s': %s\n", dir, strerror(errno));
+        return DMF_ERR_IO;
+    }
+    return DMF_OK;
+}

@@ -1,0 +1,285 @@
+/* dmf butterfly factor|apply|densify. */
+#include <getopt.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help_factor[] =
+    "usage: dmf butterfly factor (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
+    "           [--radix-m 3,2,4 --radix-n 2,5,3] [--tree l2r|r2l|balanced|TREE.json]\n"
+    "           [--rank R] [--orthonormalize] [--dtype f32|f64|c64|c128]\n"
+    "           [--noise LEVEL] [--seed S] [--backend auto|cpu|cuda] [--out DIR]\n"
+    "\n"
+    "Factors A ~ F_0 F_1 ... F_{L-1} with Kronecker-sparse supports\n"
+    "F_k = I_a (x) 1_{b x c} (x) I_d, a = n_0..n_{k-1}, b = m_k, c = n_k,\n"
+    "d = m_{k+1}..m_{L-1} (rank R multiplies b by R for k > 0 and c by R for\n"
+    "k < L-1).  Power-of-two square sizes default to radix 2; other sizes need\n"
+    "--radix-m and --radix-n (same count, products = rows and cols).\n"
+    "\n"
+    "--tree       l2r, r2l, balanced (default), a JSON nested list such as\n"
+    "             '[[0,1],[2,3]]', or a file holding one\n"
+    "--rank R     keep the best rank-R approximation of every block (default 1)\n"
+    "--orthonormalize  leaves get orthonormal blocks; the singular values move\n"
+    "             to the half that is split further (Le et al.)\n"
+    "--out DIR    writes DIR/factor_00.mtx ... (coordinate, support entries),\n"
+    "             DIR/factor_00_blocks.npy ... (shape a x d x b x c) and\n"
+    "             DIR/chain.json\n"
+    "\n"
+    "Prints one JSON line: rel_error = ||A - F_0...F_{L-1}||_F / ||A||_F, time_s\n"
+    "(factorization), error_time_s, tree, dtype, backend, radices, and per node\n"
+    "the block sizes, error and solver counts.  With --noise, error_to_noise is\n"
+    "||A_noisy - F||_F / ||E||_F.\n";
+
+static const char help_apply[] =
+    "usage: dmf butterfly apply --factors DIR --input X.npy|X.mtx --out Y.npy\n"
+    "\n"
+    "Y = F_0 F_1 ... F_{L-1} X for the factors written by 'butterfly factor',\n"
+    "X of (cols) x (number of vectors), in O(nnz) per vector.\n";
+
+static const char help_densify[] =
+    "usage: dmf butterfly densify --factors DIR --out A.npy|A.mtx\n"
+    "\n"
+    "Writes the dense product F_0 F_1 ... F_{L-1} of written factors.\n";
+
+static const char help_group[] =
+    "usage: dmf butterfly factor|apply|densify [options]   (--help on each)\n";
+
+static void print_nodes(const dmf_butterfly_report *rep)
+{
+    fputs(", \"nodes\": [", stdout);
+    for (size_t i = 0; i < rep->num_nodes; i++) {
+        const dmf_node_report *n = &rep->nodes[i];
+        printf("%s{\"range\": [%zu, %zu], \"split\": %zu, \"blocks\": %zu, \"block\": [%zu, %zu], "
+               "\"rel_error\": %.6g, \"iterative\": %zu, \"dense_svd\": %zu, \"failed\": %zu, "
+               "\"time_s\": %.6g}",
+               i ? ", " : "", n->p, n->q, n->split, n->num_blocks, n->block_rows, n->block_cols,
+               n->rel_error, n->blocks_iterative, n->blocks_dense_svd, n->blocks_failed, n->time_s);
+    }
+    fputc(']', stdout);
+}
+
+static int factor(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"input", required_argument, 0, 'i'},   {"matrix", required_argument, 0, 'm'},
+        {"size", required_argument, 0, 's'},    {"radix-m", required_argument, 0, 'M'},
+        {"radix-n", required_argument, 0, 'N'}, {"tree", required_argument, 0, 'T'},
+        {"rank", required_argument, 0, 'r'},    {"orthonormalize", no_argument, 0, 'O'},
+        {"dtype", required_argument, 0, 't'},   {"noise", required_argument, 0, 'n'},
+        {"seed", required_argument, 0, 'S'},    {"backend", required_argument, 0, 'b'},
+        {"out", required_argument, 0, 'o'},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *cmd = "butterfly factor", *tree_spec = "balanced", *backend = "auto", *out = NULL;
+    cli_matrix_source src = {0};
+    size_t rm[64], rn[64];
+    int nm = 0, nn = 0, c;
+    dmf_butterfly_options options;
+    dmf_butterfly_options_default(&options);
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': src.input = optarg; break;
+        case 'm': src.matrix = optarg; break;
+        case 's': src.dims = optarg; break;
+        case 'M':
+            if ((nm = cli_parse_size_list(optarg, rm, 64)) < 0)
+                return cli_usage_error(cmd, "bad --radix-m '%s' (comma-separated integers >= 1)", optarg);
+            break;
+        case 'N':
+            if ((nn = cli_parse_size_list(optarg, rn, 64)) < 0)
+                return cli_usage_error(cmd, "bad --radix-n '%s' (comma-separated integers >= 1)", optarg);
+            break;
+        case 'T': tree_spec = optarg; break;
+        case 'r':
+            if (cli_parse_size(optarg, &options.rank) || options.rank < 1)
+                return cli_usage_error(cmd, "bad --rank '%s' (an integer >= 1)", optarg);
+            break;
+        case 'O': options.orthonormalize = 1; break;
+        case 't': src.dtype = optarg; break;
+        case 'n':
+            if (cli_parse_double(optarg, &src.noise) || src.noise < 0)
+                return cli_usage_error(cmd, "bad --noise '%s' (a number >= 0)", optarg);
+            break;
+        case 'S':
+            if (cli_parse_u64(optarg, &src.seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
+            break;
+        case 'b': backend = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h': fputs(help_factor, stdout); return EXIT_OK;
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (nm != nn)
+        return cli_usage_error(cmd, "--radix-m has %d radices but --radix-n has %d: give both, "
+                                    "with the same count", nm, nn);
+    dmf_backend_kind kind;
+    if (dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
+    src.radix_m = rm;
+    src.radix_n = rn;
+    src.num_radices = (size_t)nm;
+
+    dmf_matrix *a = NULL;
+    int code = cli_load_matrix(cmd, &src, &a);
+    if (code != EXIT_OK) return code;
+    size_t L = (size_t)nm;
+    int status = DMF_OK;
+    if (L == 0) status = dmf_default_radices(dmf_matrix_rows(a), dmf_matrix_cols(a), rm, rn, 64, &L);
+    dmf_context *ctx = NULL;
+    dmf_tree *tree = NULL;
+    dmf_chain *chain = NULL;
+    dmf_butterfly_report rep;
+    if (status == DMF_OK) status = dmf_context_create(&ctx, backend);
+    if (status == DMF_OK && dmf_context_fallback_reason(ctx)[0])
+        fprintf(stderr, "dmf %s: using the CPU backend: %s\n", cmd, dmf_context_fallback_reason(ctx));
+    if (status == DMF_OK) status = dmf_tree_create(&tree, tree_spec, L);
+    if (status == DMF_OK) status = dmf_butterfly_factor(ctx, a, rm, rn, L, tree, &options, &chain, &rep);
+    int numeric_failure = status == DMF_ERR_NUMERIC && chain;
+    if (status != DMF_OK && !numeric_failure) {
+        code = cli_fail(cmd, status);
+    } else {
+        if (numeric_failure) code = cli_fail(cmd, status);
+        double rel_error = 0, t0 = rep.time_s, e0 = cli_now();
+        dmf_build_info build;
+        dmf_get_build_info(&build);
+        /* The error pass is timed apart from the factorization. */
+        int err_status = dmf_chain_rel_error(chain, a, &rel_error);
+        double error_time = cli_now() - e0;
+        if (err_status == DMF_OK && out) err_status = dmf_chain_write(chain, out);
+        if (err_status != DMF_OK) {
+            code = cli_fail(cmd, err_status);
+        } else {
+            json_line j;
+            json_begin(&j);
+            json_str(&j, "command", "butterfly factor");
+            json_str(&j, "input", src.input ? src.input : src.matrix);
+            size_t dims[2] = {dmf_matrix_rows(a), dmf_matrix_cols(a)};
+            json_sizes(&j, "size", dims, 2);
+            json_str(&j, "dtype", dmf_dtype_name(dmf_matrix_dtype(a)));
+            json_str(&j, "backend", dmf_context_backend_name(ctx));
+            json_str(&j, "tree", tree_spec[0] == '[' || strstr(tree_spec, ".json") ? "custom" : tree_spec);
+            json_str(&j, "tree_nested", dmf_tree_describe(tree));
+            json_sizes(&j, "radix_m", rm, L);
+            json_sizes(&j, "radix_n", rn, L);
+            json_int(&j, "rank", (long long)options.rank);
+            json_bool(&j, "orthonormalize", options.orthonormalize);
+            json_num(&j, "rel_error", rel_error);
+            if (src.noise > 0) {
+                json_num(&j, "noise", src.noise);
+                /* ||A+E|| rel_error / ||E||, with ||E|| = noise ||A|| and
+                 * ||A+E||^2 ~ (1 + noise^2) ||A||^2 for independent noise. */
+                json_num(&j, "error_to_noise", rel_error * sqrt(1 + src.noise * src.noise) / src.noise);
+            }
+            json_num(&j, "time_s", t0);
+            json_num(&j, "error_time_s", error_time);
+            json_int(&j, "nnz", (long long)dmf_chain_nnz(chain));
+            json_int(&j, "threads", build.openmp_threads);
+            size_t iterative = 0, dense = 0, failed = 0;
+            for (size_t i = 0; i < rep.num_nodes; i++) {
+                iterative += rep.nodes[i].blocks_iterative;
+                dense += rep.nodes[i].blocks_dense_svd;
+                failed += rep.nodes[i].blocks_failed;
+            }
+            json_int(&j, "blocks_iterative", (long long)iterative);
+            json_int(&j, "blocks_dense_svd", (long long)dense);
+            json_int(&j, "blocks_failed", (long long)failed);
+            if (out) json_str(&j, "out", out);
+            print_nodes(&rep);
+            json_end(&j);
+        }
+    }
+    dmf_chain_free(chain);
+    dmf_tree_free(tree);
+    dmf_context_free(ctx);
+    dmf_matrix_free(a);
+    return code;
+}
+
+/* Options shared by apply and densify. */
+static int parse_io(const char *cmd, const char *help, int argc, char **argv, const char **factors,
+                    const char **input, const char **out)
+{
+    static const struct option opts[] = {{"factors", required_argument, 0, 'f'},
+                                         {"input", required_argument, 0, 'i'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': *factors = optarg; break;
+        case 'i': *input = optarg; break;
+        case 'o': *out = optarg; break;
+        case 'h': fputs(help, stdout); return -1;
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!*factors || !*out) return cli_usage_error(cmd, "--factors and --out are required");
+    return EXIT_OK;
+}
+
+static int write_matrix(const char *path, const dmf_matrix *m)
+{
+    size_t len = strlen(path);
+    return len > 4 && !strcmp(path + len - 4, ".mtx") ? dmf_mtx_write_array(path, m)
+                                                       : dmf_npy_write(path, m);
+}
+
+static int apply_or_densify(int argc, char **argv, int apply)
+{
+    const char *cmd = apply ? "butterfly apply" : "butterfly densify";
+    const char *factors = NULL, *input = NULL, *out = NULL;
+    int code = parse_io(cmd, apply ? help_apply : help_densify, argc, argv, &factors, &input, &out);
+    if (code == -1) return EXIT_OK;
+    if (code != EXIT_OK) return code;
+    if (apply && !input) return cli_usage_error(cmd, "--input is required");
+    if (!apply && input) return cli_usage_error(cmd, "densify takes no --input");
+    dmf_chain *chain = NULL;
+    dmf_matrix *x = NULL, *x_typed = NULL, *y = NULL;
+    int status = dmf_chain_read(factors, &chain);
+    if (status == DMF_OK && apply) status = dmf_matrix_read(input, &x);
+    if (status == DMF_OK && apply) status = dmf_matrix_convert(x, dmf_chain_dtype(chain), &x_typed);
+    if (status == DMF_OK) status = apply ? dmf_chain_apply(chain, x_typed, &y) : dmf_chain_densify(chain, &y);
+    if (status == DMF_OK) status = write_matrix(out, y);
+    if (status != DMF_OK) {
+        code = cli_fail(cmd, status);
+    } else {
+        json_line j;
+        json_begin(&j);
+        json_str(&j, "command", cmd);
+        json_str(&j, "factors", factors);
+        size_t dims[2] = {dmf_matrix_rows(y), dmf_matrix_cols(y)};
+        json_sizes(&j, "size", dims, 2);
+        json_str(&j, "dtype", dmf_dtype_name(dmf_chain_dtype(chain)));
+        json_str(&j, "out", out);
+        json_end(&j);
+    }
+    dmf_matrix_free(x);
+    dmf_matrix_free(x_typed);
+    dmf_matrix_free(y);
+    dmf_chain_free(chain);
+    return code;
+}
+
+int cmd_butterfly(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(help_group, stderr);
+        return EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+        fputs(help_group, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(sub, "factor")) return factor(argc - 1, argv + 1);
+    if (!strcmp(sub, "apply")) return apply_or_densify(argc - 1, argv + 1, 1);
+    if (!strcmp(sub, "densify")) return apply_or_densify(argc - 1, argv + 1, 0);
+    fprintf(stderr, "dmf butterfly: unknown subcommand '%s'\n%s", sub, help_group);
+    return EXIT_USAGE;
+}

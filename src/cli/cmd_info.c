@@ -1,0 +1,55 @@
+/* dmf info: what this build is and what it can run on. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: dmf info\n"
+    "\n"
+    "Prints one JSON line: version, build type, compiler, BLAS configuration,\n"
+    "CPU threads, the backends compiled in, the backend 'auto' picks and why,\n"
+    "and the CUDA runtime/driver versions and GPUs found (or why none).\n";
+
+int cmd_info(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(help, stdout);
+        return EXIT_OK;
+    }
+    if (argc > 1) return cli_usage_error("info", "unexpected argument '%s'", argv[1]);
+    dmf_build_info build;
+    dmf_get_build_info(&build);
+    dmf_cuda_info cuda;
+    dmf_cuda_query(&cuda);
+    dmf_context *ctx = NULL;
+    int status = dmf_context_create(&ctx, "auto");
+
+    json_line j;
+    json_begin(&j);
+    json_str(&j, "version", build.version);
+    json_str(&j, "build_type", build.build_type);
+    json_str(&j, "compiler", build.compiler);
+    json_str(&j, "blas", build.blas);
+    json_int(&j, "cpu_threads", build.openmp_threads);
+    json_key(&j, "backends_compiled");
+    fputs(build.cuda_compiled ? "[\"cpu\", \"cuda\"]" : "[\"cpu\"]", stdout);
+    json_str(&j, "auto_backend", status == DMF_OK ? dmf_context_backend_name(ctx) : "none");
+    if (status == DMF_OK && dmf_context_fallback_reason(ctx)[0])
+        json_str(&j, "auto_fallback_reason", dmf_context_fallback_reason(ctx));
+    json_int(&j, "cuda_runtime_version", cuda.runtime_version);
+    json_int(&j, "cuda_driver_version", cuda.driver_version);
+    json_int(&j, "gpu_count", cuda.device_count);
+    json_key(&j, "gpus");
+    fputc('[', stdout);
+    for (int d = 0; d < cuda.device_count && d < 8; d++) {
+        if (d) fputs(", ", stdout);
+        fprintf(stdout, "{\"name\": ");
+        json_write_string(stdout, cuda.device_names[d]);
+        fprintf(stdout, ", \"memory_gib\": %.1f}", cuda.device_memory_gib[d]);
+    }
+    fputc(']', stdout);
+    if (cuda.message[0]) json_str(&j, "gpu_message", cuda.message);
+    json_end(&j);
+    dmf_context_free(ctx);
+    return EXIT_OK;
+}

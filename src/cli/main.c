@@ -1,0 +1,47 @@
+/* dmf: command-line entry point, one subcommand per file. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: dmf COMMAND [options]\n"
+    "\n"
+    "Deep structured matrix factorization on CPUs and NVIDIA GPUs.\n"
+    "\n"
+    "commands:\n"
+    "  butterfly factor   hierarchical butterfly / Kronecker-sparse factorization\n"
+    "  butterfly apply    multiply written factors with a block of vectors\n"
+    "  butterfly densify  dense product of written factors\n"
+    "  fsmf               two-factor fixed-support factorization A ~ X Y\n"
+    "  matrix             write a built-in test matrix to .npy\n"
+    "  info               version, build options, BLAS, backends, GPUs\n"
+    "\n"
+    "Results are JSON lines on stdout, messages on stderr.  'dmf COMMAND --help'\n"
+    "describes each command.\n"
+    "\n"
+    "exit codes: 0 ok, 1 bad input, 2 usage, 3 numerical failure, 4 backend unavailable\n"
+    "environment: DMF_BACKEND=auto|cpu|cuda picks the backend when --backend is auto;\n"
+    "             OMP_NUM_THREADS sets the CPU threads.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("dmf %s\n", DMF_VERSION_STRING);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "butterfly")) return cmd_butterfly(argc - 1, argv + 1);
+    if (!strcmp(cmd, "fsmf")) return cmd_fsmf(argc - 1, argv + 1);
+    if (!strcmp(cmd, "matrix")) return cmd_matrix(argc - 1, argv + 1);
+    if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+    fprintf(stderr, "dmf: unknown command '%s'\n\n%s", cmd, usage);
+    return EXIT_USAGE;
+}

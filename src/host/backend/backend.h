@@ -1,0 +1,70 @@
+/* The backend table: the few batched kernels every algorithm is built on.
+ * Host algorithms call these through the context's table and never test
+ * which backend they run on. */
+#ifndef DMF_BACKEND_H
+#define DMF_BACKEND_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One split of a hierarchical butterfly node.  The target T holds a*d blocks
+ * of (b1*b2) x (c1*c2); every block (i, v) holds c1*b2 sub-blocks
+ * S[alpha, beta] = T_(i,v)[alpha*b2 + u, j*c2 + beta]  (alpha < b1, beta < c2)
+ * indexed by (j, u).  Each sub-block gets its best rank-`rank` approximation
+ * sum_rho x_rho h_rho, written to
+ *   W: a*(b2*d) blocks of b1 x (c1*rank),  block i*b2*d + u*d + v,
+ *      entry [alpha, j*rank + rho]
+ *   H: (a*c1)*d blocks of (rank*b2) x c2,  block (i*c1 + j)*d + v,
+ *      entry [rho*b2 + u, beta]
+ * Sub-block number ((i*d + v)*b2 + u)*c1 + j indexes info[]. */
+typedef struct {
+    size_t a, d, b1, b2, c1, c2, rank;
+} dmf_split_geometry;
+
+/* How the singular values are shared between the two sides. */
+typedef enum {
+    DMF_SCALE_BALANCED = 0,   /* W = x sqrt(s), H = sqrt(s) y^H */
+    DMF_SCALE_ORTHO_W = 1,    /* W = x (orthonormal columns per block), H = s y^H */
+    DMF_SCALE_ORTHO_H = 2     /* W = x s, H = y^H (orthonormal rows per block) */
+} dmf_split_scaling;
+
+/* Per-sub-block outcome, as LAPACK batched routines report it. */
+enum {
+    DMF_BLOCK_CLOSED_FORM = 0, /* 1 x n, n x 1, 2 x n, n x 2, zero block */
+    DMF_BLOCK_ITERATIVE = 1,   /* power iteration met the residual test */
+    DMF_BLOCK_DENSE_SVD = 2,   /* LAPACK SVD (rank > 1 or fallback) */
+    DMF_BLOCK_FAILED = -1      /* the SVD did not converge */
+};
+
+typedef struct {
+    size_t closed_form, iterative, dense_svd, failed;
+    double target_sq;   /* ||T||_F^2 */
+    double residual_sq; /* ||T - W H||_F^2, computed entrywise */
+} dmf_split_stats;
+
+typedef struct dmf_backend {
+    const char *name;
+    /* Batched masked rank-r step of one tree node.  `info` (optional) has
+     * num_sub_blocks entries. */
+    int (*split_rank_r)(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target,
+                        void *w, void *h, dmf_split_scaling scaling, int *info,
+                        dmf_split_stats *stats);
+} dmf_backend;
+
+size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);
+
+const dmf_backend *dmf_backend_cpu(void);
+/* NULL with the reason in dmf_last_error() when not compiled or no device. */
+const dmf_backend *dmf_backend_cuda(int *status);
+/* The backend a context runs on. */
+const dmf_backend *dmf_context_backend(const dmf_context *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,36 @@
+/* The CPU reference backend: always built, the oracle for every test. */
+#include <float.h>
+#include <lapacke.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "internal.h"
+
+size_t dmf_split_num_sub_blocks(const dmf_split_geometry *g)
+{
+    return g->a * g->d * g->c1 * g->b2;
+}
+
+#define DMF_IMPL "../backend/cpu_split_impl.h"
+#include "scalar_instantiate.h"
+
+static int cpu_split_rank_r(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target,
+                            void *w, void *h, dmf_split_scaling scaling, int *info,
+                            dmf_split_stats *stats)
+{
+    switch (dtype) {
+    case DMF_F32: return cpu_split_rank_r_s(geom, target, w, h, scaling, info, stats);
+    case DMF_F64: return cpu_split_rank_r_d(geom, target, w, h, scaling, info, stats);
+    case DMF_C64: return cpu_split_rank_r_c(geom, target, w, h, scaling, info, stats);
+    case DMF_C128: return cpu_split_rank_r_z(geom, target, w, h, scaling, info, stats);
+    }
+    return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+}
+
+static const dmf_backend cpu_backend = {
+    .name = "cpu",
+    .split_rank_r = cpu_split_rank_r,
+};
+
+const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

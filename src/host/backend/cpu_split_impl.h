@@ -1,0 +1,294 @@
+/* CPU batched masked rank-r step, one dtype (see scalar_begin.h).
+ *
+ * Each sub-block is gathered into a contiguous buffer and approximated by
+ * sum_rho x_rho h_rho with unit x_rho and h_rho = x_rho^H S (so the error is
+ * the best for the chosen x).  Rank one uses closed forms for 1- and 2-row or
+ * column blocks and power iteration with a residual test otherwise; rank > 1,
+ * and power iterations that do not meet the test, use LAPACK's SVD.  Exact
+ * inputs are the common case: a rank-one block converges in one iteration. */
+
+/* Thread-private scratch sized once per split. */
+typedef struct {
+    SCALAR *block, *svd_work, *u, *vt, *x, *h, *vec_n;
+    REAL *sigma, *superb;
+} FN(split_scratch);
+
+static void FN(scratch_free)(FN(split_scratch) *s)
+{
+    free(s->block); free(s->svd_work); free(s->u); free(s->vt); free(s->x); free(s->h);
+    free(s->vec_n); free(s->sigma); free(s->superb);
+}
+
+static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t rank)
+{
+    size_t k = m < n ? m : n;
+    memset(s, 0, sizeof *s);
+    s->block = dmf_alloc(m * n, sizeof(SCALAR));
+    s->svd_work = dmf_alloc(m * n, sizeof(SCALAR));
+    s->u = dmf_alloc(m * k, sizeof(SCALAR));
+    s->vt = dmf_alloc(k * n, sizeof(SCALAR));
+    s->x = dmf_alloc(m * rank, sizeof(SCALAR));
+    s->h = dmf_alloc(rank * n, sizeof(SCALAR));
+    s->vec_n = dmf_alloc(n, sizeof(SCALAR));
+    s->sigma = dmf_alloc(k + 1, sizeof(REAL));
+    s->superb = dmf_alloc(k + 1, sizeof(REAL));
+    if (!s->block || !s->svd_work || !s->u || !s->vt || !s->x || !s->h || !s->vec_n || !s->sigma ||
+        !s->superb) {
+        FN(scratch_free)(s);
+        return 0;
+    }
+    return 1;
+}
+
+/* h = x^H S for unit x; returns ||h||^2. */
+static double FN(project_row)(const SCALAR *S, size_t m, size_t n, const SCALAR *x, SCALAR *h)
+{
+    for (size_t b = 0; b < n; b++) h[b] = 0;
+    for (size_t a = 0; a < m; a++) {
+        SCALAR ca = CONJ(x[a]);
+        const SCALAR *row = S + a * n;
+        for (size_t b = 0; b < n; b++) h[b] += ca * row[b];
+    }
+    double norm2 = 0;
+    for (size_t b = 0; b < n; b++) norm2 += ABS2(h[b]);
+    return norm2;
+}
+
+static double FN(normalize)(SCALAR *v, size_t len)
+{
+    double norm2 = 0;
+    for (size_t i = 0; i < len; i++) norm2 += ABS2(v[i]);
+    double norm = sqrt(norm2);
+    if (norm > 0)
+        for (size_t i = 0; i < len; i++) v[i] = (SCALAR)(v[i] / (REAL)norm);
+    return norm;
+}
+
+/* Top eigenvector of the 2 x 2 Hermitian [[g11, g12], [conj(g12), g22]]:
+ * the larger of the two null vectors of G - lambda I avoids cancellation. */
+static void FN(top_eigvec_2x2)(double g11, double g22, SCALAR g12, SCALAR *e)
+{
+    double half = 0.5 * (g11 - g22);
+    double lambda = 0.5 * (g11 + g22) + hypot(half, sqrt(ABS2(g12)));
+    if (g11 >= g22) {
+        e[0] = (SCALAR)(lambda - g22);
+        e[1] = CONJ(g12);
+    } else {
+        e[0] = g12;
+        e[1] = (SCALAR)(lambda - g11);
+    }
+    if (FN(normalize)(e, 2) == 0) { /* G is a multiple of I: any unit vector */
+        e[0] = 1;
+        e[1] = 0;
+    }
+}
+
+/* Closed form for m == 2: top eigenvector of S S^H. */
+static void FN(rank1_two_rows)(const SCALAR *S, size_t n, SCALAR *x)
+{
+    double g11 = 0, g22 = 0;
+    SCALAR g12 = 0;
+    for (size_t b = 0; b < n; b++) {
+        g11 += ABS2(S[b]);
+        g22 += ABS2(S[n + b]);
+        g12 += S[b] * CONJ(S[n + b]);
+    }
+    FN(top_eigvec_2x2)(g11, g22, g12, x);
+}
+
+/* Closed form for n == 2: top eigenvector v of S^H S, then x = S v / ||S v||. */
+static void FN(rank1_two_cols)(const SCALAR *S, size_t m, SCALAR *x)
+{
+    double g11 = 0, g22 = 0;
+    SCALAR g12 = 0, v[2];
+    for (size_t a = 0; a < m; a++) {
+        g11 += ABS2(S[2 * a]);
+        g22 += ABS2(S[2 * a + 1]);
+        g12 += CONJ(S[2 * a]) * S[2 * a + 1];
+    }
+    FN(top_eigvec_2x2)(g11, g22, g12, v);
+    for (size_t a = 0; a < m; a++) x[a] = S[2 * a] * v[0] + S[2 * a + 1] * v[1];
+    if (FN(normalize)(x, m) == 0) x[0] = 1;
+}
+
+/* Power iteration on S^H S started from the heaviest row.  Stops when the
+ * triplet (sigma, x, v) has residual ||S^H x - sigma v|| <= tol (S v = sigma x
+ * holds by construction), i.e. it is an exact singular triplet of a matrix
+ * within tol of S.  Returns 0 if the test was not met (caller falls back). */
+static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, SCALAR *x,
+                           SCALAR *v, SCALAR *z)
+{
+    const int max_iterations = 60;
+    const double eps = sizeof(REAL) == sizeof(float) ? FLT_EPSILON / 2 : DBL_EPSILON / 2;
+    const double tol = (double)(m + n) * eps * sqrt(norm2);
+    size_t heavy = 0;
+    double heavy_norm = -1;
+    for (size_t a = 0; a < m; a++) {
+        double row = 0;
+        for (size_t b = 0; b < n; b++) row += ABS2(S[a * n + b]);
+        if (row > heavy_norm) heavy_norm = row, heavy = a;
+    }
+    for (size_t b = 0; b < n; b++) v[b] = CONJ(S[heavy * n + b]);
+    FN(normalize)(v, n);
+    for (int it = 0; it < max_iterations; it++) {
+        for (size_t a = 0; a < m; a++) {
+            const SCALAR *row = S + a * n;
+            SCALAR acc = 0;
+            for (size_t b = 0; b < n; b++) acc += row[b] * v[b];
+            x[a] = acc;
+        }
+        double sigma = FN(normalize)(x, m);
+        if (sigma == 0) return 0;
+        for (size_t b = 0; b < n; b++) z[b] = 0;
+        for (size_t a = 0; a < m; a++) {
+            SCALAR ca = CONJ(x[a]);
+            const SCALAR *row = S + a * n;
+            for (size_t b = 0; b < n; b++) z[b] += ca * row[b];
+        }
+        /* z holds x^H S (a row); the residual compares conj(z) with sigma v. */
+        double res2 = 0, z2 = 0;
+        for (size_t b = 0; b < n; b++) {
+            res2 += ABS2(CONJ(z[b]) - (REAL)sigma * v[b]);
+            z2 += ABS2(z[b]);
+        }
+        if (sqrt(res2) <= tol) {
+            /* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n). */
+            return z2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
+        }
+        double zn = sqrt(z2);
+        for (size_t b = 0; b < n; b++) v[b] = (SCALAR)(CONJ(z[b]) / (REAL)zn);
+    }
+    return 0;
+}
+
+/* Rank-r by LAPACK: x_rho = U[:, rho], h_rho = sigma_rho V^H[rho, :].  The
+ * SVD runs on a copy: the block is still needed for the residual. */
+static int FN(rank_r_svd)(FN(split_scratch) *s, size_t m, size_t n, size_t rank)
+{
+    size_t k = m < n ? m : n;
+    memcpy(s->svd_work, s->block, m * n * sizeof(SCALAR));
+    int info = (int)LAPACK_GESVD(LAPACK_ROW_MAJOR, 'S', 'S', (lapack_int)m, (lapack_int)n,
+                                 s->svd_work, (lapack_int)n, s->sigma, s->u, (lapack_int)k, s->vt,
+                                 (lapack_int)n, s->superb);
+    if (info != 0) return 0;
+    for (size_t rho = 0; rho < rank; rho++) {
+        for (size_t a = 0; a < m; a++) s->x[a * rank + rho] = rho < k ? s->u[a * k + rho] : 0;
+        for (size_t b = 0; b < n; b++)
+            s->h[rho * n + b] = rho < k ? s->sigma[rho] * s->vt[rho * n + b] : 0;
+    }
+    return 1;
+}
+
+/* Approximates the gathered block s->block (m x n) and fills s->x (m x rank,
+ * column rho = x_rho) and s->h (rank x n).  Returns the DMF_BLOCK_* code.
+ * Power iteration leaves h = x^H S already computed. */
+static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_t rank,
+                                 double norm2)
+{
+    memset(s->x, 0, m * rank * sizeof(SCALAR));
+    memset(s->h, 0, rank * n * sizeof(SCALAR));
+    if (norm2 == 0) return DMF_BLOCK_CLOSED_FORM;
+    if (rank == 1) {
+        int code = DMF_BLOCK_CLOSED_FORM;
+        if (m == 1) {
+            s->x[0] = 1;
+        } else if (n == 1) {
+            for (size_t a = 0; a < m; a++) s->x[a] = s->block[a];
+            FN(normalize)(s->x, m);
+        } else if (m == 2) {
+            FN(rank1_two_rows)(s->block, n, s->x);
+        } else if (n == 2) {
+            FN(rank1_two_cols)(s->block, m, s->x);
+        } else if (FN(rank1_power)(s->block, m, n, norm2, s->x, s->vec_n, s->h)) {
+            return DMF_BLOCK_ITERATIVE;
+        } else {
+            code = FN(rank_r_svd)(s, m, n, 1) ? DMF_BLOCK_DENSE_SVD : DMF_BLOCK_FAILED;
+            return code;
+        }
+        FN(project_row)(s->block, m, n, s->x, s->h);
+        return code;
+    }
+    return FN(rank_r_svd)(s, m, n, rank) ? DMF_BLOCK_DENSE_SVD : DMF_BLOCK_FAILED;
+}
+
+static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_v, void *w_v,
+                                void *h_v, dmf_split_scaling scaling, int *info,
+                                dmf_split_stats *stats)
+{
+    const SCALAR *T = target_v;
+    SCALAR *W = w_v, *H = h_v;
+    const size_t m = g->b1, n = g->c2, r = g->rank;
+    const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
+    const size_t count = dmf_split_num_sub_blocks(g);
+    size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
+    double target_sq = 0, residual_sq = 0;
+
+#pragma omp parallel reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
+    {
+        FN(split_scratch) s;
+        int ok = FN(scratch_alloc)(&s, m, n, r);
+        if (!ok) no_memory++;
+#pragma omp for schedule(dynamic, 16)
+        for (size_t blk = 0; blk < count; blk++) {
+            if (!ok) continue;
+            size_t j = blk % g->c1, rest = blk / g->c1;
+            size_t u = rest % g->b2, iv = rest / g->b2;
+            size_t i = iv / g->d, v = iv % g->d;
+            const SCALAR *base = T + iv * B * C + u * C + j * n;
+            double norm2 = 0;
+            for (size_t a = 0; a < m; a++) {
+                const SCALAR *src = base + a * g->b2 * C;
+                for (size_t b = 0; b < n; b++) {
+                    SCALAR t = src[b];
+                    s.block[a * n + b] = t;
+                    norm2 += ABS2(t);
+                }
+            }
+            int code = FN(approximate_block)(&s, m, n, r, norm2);
+            if (info) info[blk] = code;
+            closed += code == DMF_BLOCK_CLOSED_FORM;
+            iterative += code == DMF_BLOCK_ITERATIVE;
+            dense += code == DMF_BLOCK_DENSE_SVD;
+            failed += code == DMF_BLOCK_FAILED;
+            target_sq += norm2;
+
+            /* Residual entrywise: ||S||^2 - sum sigma^2 would lose half the digits. */
+            for (size_t a = 0; a < m; a++)
+                for (size_t b = 0; b < n; b++) {
+                    SCALAR approx = 0;
+                    for (size_t rho = 0; rho < r; rho++)
+                        approx += s.x[a * r + rho] * s.h[rho * n + b];
+                    residual_sq += ABS2(s.block[a * n + b] - approx);
+                }
+
+            SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r;
+            SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n;
+            for (size_t rho = 0; rho < r; rho++) {
+                double sigma2 = 0;
+                for (size_t b = 0; b < n; b++) sigma2 += ABS2(s.h[rho * n + b]);
+                double sigma = sqrt(sigma2);
+                REAL to_w = 1, to_h = 1; /* x gets to_w, h gets to_h, product 1 */
+                if (sigma > 0 && scaling == DMF_SCALE_BALANCED) {
+                    to_w = (REAL)sqrt(sigma);
+                    to_h = (REAL)(1 / sqrt(sigma));
+                } else if (sigma > 0 && scaling == DMF_SCALE_ORTHO_H) {
+                    to_w = (REAL)sigma;
+                    to_h = (REAL)(1 / sigma);
+                }
+                for (size_t a = 0; a < m; a++)
+                    wb[a * g->c1 * r + j * r + rho] = s.x[a * r + rho] * to_w;
+                for (size_t b = 0; b < n; b++)
+                    hb[(rho * g->b2 + u) * n + b] = s.h[rho * n + b] * to_h;
+            }
+        }
+        if (ok) FN(scratch_free)(&s);
+    }
+    stats->closed_form += closed;
+    stats->iterative += iterative;
+    stats->dense_svd += dense;
+    stats->failed += failed;
+    stats->target_sq += target_sq;
+    stats->residual_sq += residual_sq;
+    if (no_memory) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate scratch for %zu x %zu blocks", m, n);
+    return DMF_OK;
+}

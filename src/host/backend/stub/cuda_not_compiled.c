@@ -1,0 +1,21 @@
+/* Built when dmf is configured without CUDA: the CUDA entry points exist and
+ * answer "not compiled", so callers and the CLI need no #ifdef. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../backend.h"
+
+const dmf_backend *dmf_backend_cuda(int *status)
+{
+    *status = dmf_fail(DMF_ERR_NOT_COMPILED,
+                       "the CUDA backend is not compiled into this build (configure with "
+                       "-DDMF_CUDA=ON on a machine with the CUDA toolkit)");
+    return NULL;
+}
+
+int dmf_cuda_query(dmf_cuda_info *info)
+{
+    memset(info, 0, sizeof *info);
+    snprintf(info->message, sizeof info->message, "CUDA backend not compiled into this build");
+    return DMF_ERR_NOT_COMPILED;
+}

@@ -1,0 +1,43 @@
+/* Internal declarations shared by the host layers (not installed). */
+#ifndef DMF_INTERNAL_H
+#define DMF_INTERNAL_H
+
+#include <complex.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "dmf.h"
+#include "error.h"
+
+struct dmf_matrix {
+    dmf_dtype dtype;
+    size_t rows, cols;
+    void *data;
+};
+
+/* Overflow-checked products of sizes; return 0 on overflow. */
+int dmf_mul_size(size_t a, size_t b, size_t *out);
+void *dmf_alloc(size_t count, size_t elem_size); /* zeroed, NULL on overflow/OOM */
+
+/* Seeded reproducible generator (xoshiro256**, splitmix64 seeding). */
+typedef struct { uint64_t s[4]; int has_spare; double spare; } dmf_rng;
+void dmf_rng_seed(dmf_rng *rng, uint64_t seed);
+uint64_t dmf_rng_next(dmf_rng *rng);
+double dmf_rng_uniform(dmf_rng *rng); /* in [0, 1) */
+double dmf_rng_normal(dmf_rng *rng);  /* N(0, 1) */
+/* Fills n values of dtype with N(0,1) reals or complex with N(0,1/2) parts. */
+void dmf_rng_fill_normal(dmf_rng *rng, dmf_dtype dtype, void *data, size_t n);
+
+/* Element access in double precision, for code that is not speed critical. */
+double complex dmf_get(dmf_dtype dtype, const void *data, size_t index);
+void dmf_set(dmf_dtype dtype, void *data, size_t index, double complex value);
+
+double dmf_now_seconds(void);
+
+/* Reads an N-d C-order .npy: the matrix has the last axis as columns and
+ * the other axes flattened into rows; shape and ndim give the axes. */
+#define DMF_NPY_MAX_DIMS 64
+int dmf_npy_read_nd(const char *path, dmf_matrix **out, size_t shape[DMF_NPY_MAX_DIMS], int *ndim);
+
+#endif

@@ -1,0 +1,101 @@
+/* Dense row-major matrices in any of the four dtypes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int dmf_mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a) return 0;
+    *out = a * b;
+    return 1;
+}
+
+void *dmf_alloc(size_t count, size_t elem_size)
+{
+    size_t bytes;
+    if (!dmf_mul_size(count, elem_size, &bytes)) return NULL;
+    return calloc(bytes ? bytes : 1, 1);
+}
+
+int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols)
+{
+    *out = NULL;
+    if ((unsigned)dtype > DMF_C128) return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+    size_t count;
+    if (!dmf_mul_size(rows, cols, &count))
+        return dmf_fail(DMF_ERR_SHAPE, "matrix %zu x %zu is too large", rows, cols);
+    dmf_matrix *mat = malloc(sizeof *mat);
+    void *data = dmf_alloc(count, dmf_dtype_size(dtype));
+    if (!mat || !data) {
+        free(mat);
+        free(data);
+        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a %zu x %zu %s matrix", rows, cols,
+                        dmf_dtype_name(dtype));
+    }
+    *mat = (dmf_matrix){dtype, rows, cols, data};
+    *out = mat;
+    return DMF_OK;
+}
+
+void dmf_matrix_free(dmf_matrix *mat)
+{
+    if (!mat) return;
+    free(mat->data);
+    free(mat);
+}
+
+dmf_dtype dmf_matrix_dtype(const dmf_matrix *mat) { return mat->dtype; }
+size_t dmf_matrix_rows(const dmf_matrix *mat) { return mat->rows; }
+size_t dmf_matrix_cols(const dmf_matrix *mat) { return mat->cols; }
+void *dmf_matrix_data(dmf_matrix *mat) { return mat->data; }
+const void *dmf_matrix_const_data(const dmf_matrix *mat) { return mat->data; }
+
+int dmf_matrix_convert(const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out)
+{
+    DMF_TRY(dmf_matrix_create(out, dtype, src->rows, src->cols));
+    size_t count = src->rows * src->cols;
+    int narrowing = dmf_dtype_is_complex(src->dtype) && !dmf_dtype_is_complex(dtype);
+    for (size_t i = 0; i < count; i++) {
+        double complex v = dmf_get(src->dtype, src->data, i);
+        if (narrowing && cimag(v) != 0.0) {
+            dmf_matrix_free(*out);
+            *out = NULL;
+            return dmf_fail(DMF_ERR_ARG,
+                            "cannot convert complex matrix to %s: entry (%zu, %zu) has a "
+                            "nonzero imaginary part",
+                            dmf_dtype_name(dtype), i / src->cols, i % src->cols);
+        }
+        dmf_set(dtype, (*out)->data, i, v);
+    }
+    return DMF_OK;
+}
+
+double dmf_matrix_norm_fro(const dmf_matrix *mat)
+{
+    size_t count = mat->rows * mat->cols;
+    /* The real view of complex data has twice the entries. */
+    size_t reals = dmf_dtype_is_complex(mat->dtype) ? 2 * count : count;
+    double sum = 0.0;
+    if (mat->dtype == DMF_F32 || mat->dtype == DMF_C64) {
+        const float *x = mat->data;
+        for (size_t i = 0; i < reals; i++) sum += (double)x[i] * x[i];
+    } else {
+        const double *x = mat->data;
+        for (size_t i = 0; i < reals; i++) sum += x[i] * x[i];
+    }
+    return sqrt(sum);
+}
+
+int dmf_matrix_check_finite(const dmf_matrix *mat)
+{
+    size_t count = mat->rows * mat->cols;
+    for (size_t i = 0; i < count; i++) {
+        double complex v = dmf_get(mat->dtype, mat->data, i);
+        if (!isfinite(creal(v)) || !isfinite(cimag(v)))
+            return dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) is not finite", i / mat->cols,
+                            i % mat->cols);
+    }
+    return DMF_OK;
+}

@@ -1,0 +1,9 @@
+#undef SCALAR
+#undef REAL
+#undef IS_COMPLEX
+#undef FN
+#undef CONJ
+#undef RE
+#undef ABS2
+#undef LAPACK_GESVD
+#undef DMF_TYPE_ID

@@ -45,7 +45,7 @@ int dmf_fail_context(int status, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, args);
     va_end(args);
     if (previous[0])
-        snprintf(last_error, sizeof last_error, "%s: %s", prefix, previous);
+        snprintf(last_error, sizeof last_error, "%.400s: %.600s", prefix, previous);
     else
         snprintf(last_error, sizeof last_error, "%s", prefix);
     return status;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite: a release build (with the CUDA backend wherever nvcc
+# is found; GPU tests skip without a GPU) and a build under AddressSanitizer
+# and UBSan (CPU backend), each run through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs" >/dev/null
+(cd build && ctest --output-on-failure -j "$jobs")
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDMF_SANITIZE=ON -DDMF_CUDA=OFF -DDMF_NATIVE=OFF >/dev/null
+cmake --build build-asan -j "$jobs" >/dev/null
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure -j "$jobs")

@@ -1,0 +1,309 @@
+/* Hierarchical butterfly factorization: exact recovery on matrices with a
+ * known chain (Hadamard, bit-reversed DFT, products of random chain factors,
+ * mixed radix, rectangular, rank > 1), every tree and dtype; noisy inputs
+ * against the paper's bound; apply and densify against the SPEC's dense
+ * index formulas; bad inputs.
+ *
+ * Tolerances: 1e-12 in double and 1e-5 in single (SPEC), a few hundred
+ * times the unit roundoff, which leaves room for the O(L) rounding of the
+ * products but not for a wrong block or a non-converged rank-one step. */
+#include <complex.h>
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+
+static double tolerance(dmf_dtype dtype) { return dmf_dtype_eps(dtype) > 1e-10 ? 1e-5 : 1e-12; }
+
+static const char *const trees[] = {"l2r", "r2l", "balanced"};
+
+/* Factors `a` with the given radices and every tree; checks the error of
+ * the product and that the library's error agrees with a dense check. */
+static void check_recovery(const char *what, const dmf_matrix *a, const size_t *m, const size_t *n,
+                           size_t L, const char *extra_tree, size_t rank)
+{
+    dmf_context *ctx;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    for (int t = 0; t < 4; t++) {
+        const char *spec = t < 3 ? trees[t] : extra_tree;
+        if (!spec) continue;
+        dmf_tree *tree;
+        CHECK_OK(dmf_tree_create(&tree, spec, L));
+        dmf_butterfly_options opts;
+        dmf_butterfly_options_default(&opts);
+        opts.rank = rank;
+        dmf_chain *chain = NULL;
+        dmf_butterfly_report rep;
+        CHECK_OK(dmf_butterfly_factor(ctx, a, m, n, L, tree, &opts, &chain, &rep));
+        double err = INFINITY;
+        if (chain) CHECK_OK(dmf_chain_rel_error(chain, a, &err));
+        double tol = tolerance(dmf_matrix_dtype(a));
+        CHECK(err <= tol, "%s %s tree %s: rel_error %.3g > %.1g", what,
+              dmf_dtype_name(dmf_matrix_dtype(a)), spec, err, tol);
+        CHECK(rep.num_nodes == L - 1, "%s: %zu nodes for %zu factors", what, rep.num_nodes, L);
+        for (size_t i = 0; i < rep.num_nodes; i++)
+            CHECK(rep.nodes[i].blocks_failed == 0, "%s: node %zu had failed blocks", what, i);
+        dmf_chain_free(chain);
+        dmf_tree_free(tree);
+    }
+    dmf_context_free(ctx);
+}
+
+static dmf_matrix *builtin(const char *name, size_t rows, size_t cols, dmf_dtype dtype,
+                           const size_t *m, const size_t *n, size_t L, double noise)
+{
+    dmf_matrix_spec spec = {name, rows, cols, dtype, noise, 42, m, n, m ? L : 0};
+    dmf_matrix *a = NULL;
+    CHECK_OK(dmf_matrix_builtin(&spec, &a));
+    return a;
+}
+
+static void test_known_chains(void)
+{
+    size_t two[16];
+    for (int k = 0; k < 16; k++) two[k] = 2;
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        dmf_matrix *h = builtin("hadamard", 64, 64, dt, NULL, NULL, 0, 0);
+        check_recovery("hadamard 64", h, two, two, 6, "[[0,[1,2]],[[3,4],5]]", 1);
+        dmf_matrix_free(h);
+        dmf_matrix *r = builtin("random-chain", 32, 32, dt, NULL, NULL, 0, 0);
+        check_recovery("random-chain 32", r, two, two, 5, "[[0,1],[2,[3,4]]]", 1);
+        dmf_matrix_free(r);
+    }
+    for (dmf_dtype dt = DMF_C64; dt <= DMF_C128; dt++) {
+        dmf_matrix *f = builtin("dft-bitrev", 256, 256, dt, NULL, NULL, 0, 0);
+        check_recovery("dft-bitrev 256", f, two, two, 8, NULL, 1);
+        dmf_matrix_free(f);
+    }
+    /* Monarch: two factors of 32 x 32 blocks, the power method's size 31..33 range. */
+    size_t monarch[2] = {32, 32};
+    dmf_matrix *mo = builtin("random-chain", 1024, 1024, DMF_F64, monarch, monarch, 2, 0);
+    check_recovery("monarch 1024", mo, monarch, monarch, 2, NULL, 1);
+    dmf_matrix_free(mo);
+    size_t odd_m[2] = {31, 33}, odd_n[2] = {33, 31};
+    dmf_matrix *od = builtin("random-chain", 31 * 33, 33 * 31, DMF_C128, odd_m, odd_n, 2, 0);
+    check_recovery("31x33 blocks", od, odd_m, odd_n, 2, NULL, 1);
+    dmf_matrix_free(od);
+}
+
+static void test_mixed_radix(void)
+{
+    size_t m[3] = {3, 2, 4}, n[3] = {2, 5, 3};
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        dmf_matrix *a = builtin("random-chain", 24, 30, dt, m, n, 3, 0);
+        check_recovery("mixed radix 24x30", a, m, n, 3, "[[0,1],2]", 1);
+        dmf_matrix_free(a);
+    }
+    size_t r3[4] = {3, 3, 3, 3};
+    dmf_matrix *b = builtin("random-chain", 81, 81, DMF_C128, r3, r3, 4, 0);
+    check_recovery("radix 3, 81", b, r3, r3, 4, "[[0,1],[2,3]]", 1);
+    dmf_matrix_free(b);
+    size_t tall_m[3] = {5, 1, 3}, tall_n[3] = {1, 2, 1};
+    dmf_matrix *c = builtin("random-chain", 15, 2, DMF_F64, tall_m, tall_n, 3, 0);
+    check_recovery("radix 1 entries 15x2", c, tall_m, tall_n, 3, NULL, 1);
+    dmf_matrix_free(c);
+}
+
+/* A chain of rank-2 factors is recovered by rank-2 splits. */
+static void test_rank_two(void)
+{
+    size_t m[4] = {2, 2, 2, 2}, ranks[3] = {2, 2, 2};
+    for (dmf_dtype dt = DMF_F64; dt <= DMF_C128; dt += 2) {
+        dmf_chain *truth;
+        CHECK_OK(dmf_chain_create(&truth, dt, 4, m, m, ranks));
+        CHECK_OK(dmf_chain_randomize(truth, 7));
+        dmf_matrix *a;
+        CHECK_OK(dmf_chain_densify(truth, &a));
+        check_recovery("rank-2 chain 16", a, m, m, 4, "[0,[[1,2],3]]", 2);
+        dmf_matrix_free(a);
+        dmf_chain_free(truth);
+    }
+}
+
+/* Noisy Hadamard: the error stays within the paper's (N/2 - 1) factor of
+ * the noise (the best chain is at least as close as the clean matrix), and
+ * is not below what the noise forces: a chain cannot fit Gaussian noise. */
+static void test_noisy(void)
+{
+    size_t two[7] = {2, 2, 2, 2, 2, 2, 2};
+    const double noise = 1e-3;
+    dmf_matrix *a = builtin("hadamard", 128, 128, DMF_F64, NULL, NULL, 0, noise);
+    dmf_context *ctx;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    for (int t = 0; t < 3; t++) {
+        dmf_tree *tree;
+        CHECK_OK(dmf_tree_create(&tree, trees[t], 7));
+        dmf_chain *chain = NULL;
+        CHECK_OK(dmf_butterfly_factor(ctx, a, two, two, 7, tree, NULL, &chain, NULL));
+        double err = INFINITY;
+        if (chain) CHECK_OK(dmf_chain_rel_error(chain, a, &err));
+        double ratio = err * sqrt(1 + noise * noise) / noise;
+        printf("noisy hadamard 128, tree %s: rel_error %.3e, error/noise %.3f\n", trees[t], err, ratio);
+        CHECK(ratio <= 128 / 2 - 1, "tree %s: error/noise %.3g above the bound 63", trees[t], ratio);
+        CHECK(ratio >= 0.5, "tree %s: error/noise %.3g: a chain should not fit the noise", trees[t], ratio);
+        dmf_chain_free(chain);
+        dmf_tree_free(tree);
+    }
+    dmf_context_free(ctx);
+    dmf_matrix_free(a);
+}
+
+/* Dense factor from the SPEC formula F_k[i*b*d + beta*d + v, i*c*d + gamma*d + v]. */
+static double complex *dense_factor(const dmf_chain *chain, size_t k, size_t *rows, size_t *cols)
+{
+    size_t a, b, c, d;
+    dmf_chain_support(chain, k, &a, &b, &c, &d);
+    *rows = a * b * d;
+    *cols = a * c * d;
+    double complex *f = calloc(*rows * *cols, sizeof *f);
+    const double complex *blocks = dmf_chain_const_blocks(chain, k);
+    for (size_t i = 0; i < a; i++)
+        for (size_t v = 0; v < d; v++)
+            for (size_t beta = 0; beta < b; beta++)
+                for (size_t gamma = 0; gamma < c; gamma++)
+                    f[(i * b * d + beta * d + v) * *cols + i * c * d + gamma * d + v] =
+                        blocks[((i * d + v) * b + beta) * c + gamma];
+    return f;
+}
+
+static void test_densify_and_apply(void)
+{
+    size_t m[3] = {3, 2, 2}, n[3] = {2, 2, 3}, ranks[2] = {2, 1};
+    dmf_chain *chain;
+    CHECK_OK(dmf_chain_create(&chain, DMF_C128, 3, m, n, ranks));
+    CHECK_OK(dmf_chain_randomize(chain, 3));
+    /* Dense product by the definition, factor by factor. */
+    size_t rows, cols, r2, c2;
+    double complex *prod = dense_factor(chain, 0, &rows, &cols);
+    for (size_t k = 1; k < 3; k++) {
+        double complex *f = dense_factor(chain, k, &r2, &c2);
+        CHECK(r2 == cols, "factor %zu has %zu rows, expected %zu", k, r2, cols);
+        double complex *next = calloc(rows * c2, sizeof *next);
+        for (size_t i = 0; i < rows; i++)
+            for (size_t t = 0; t < cols; t++)
+                for (size_t j = 0; j < c2; j++) next[i * c2 + j] += prod[i * cols + t] * f[t * c2 + j];
+        free(prod);
+        free(f);
+        prod = next;
+        cols = c2;
+    }
+    CHECK(rows == 12 && cols == 12, "product is %zu x %zu", rows, cols);
+    dmf_matrix *dense;
+    CHECK_OK(dmf_chain_densify(chain, &dense));
+    const double complex *dd = dmf_matrix_const_data(dense);
+    double diff = 0, norm = 0;
+    for (size_t e = 0; e < rows * cols; e++) {
+        diff += cabs(dd[e] - prod[e]) * cabs(dd[e] - prod[e]);
+        norm += cabs(prod[e]) * cabs(prod[e]);
+    }
+    CHECK(sqrt(diff / norm) < 1e-14, "densify differs from the SPEC product by %.3g", sqrt(diff / norm));
+
+    /* Apply to 5 vectors equals the dense product times them. */
+    dmf_matrix *x, *y;
+    CHECK_OK(dmf_matrix_create(&x, DMF_C128, cols, 5));
+    double complex *xd = dmf_matrix_data(x);
+    for (size_t e = 0; e < cols * 5; e++) xd[e] = (double)(e % 7) - 3.0 + I * (double)(e % 5);
+    CHECK_OK(dmf_chain_apply(chain, x, &y));
+    diff = norm = 0;
+    const double complex *yd = dmf_matrix_const_data(y);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t t = 0; t < 5; t++) {
+            double complex want = 0;
+            for (size_t j = 0; j < cols; j++) want += prod[i * cols + j] * xd[j * 5 + t];
+            diff += cabs(yd[i * 5 + t] - want) * cabs(yd[i * 5 + t] - want);
+            norm += cabs(want) * cabs(want);
+        }
+    CHECK(sqrt(diff / norm) < 1e-14, "apply differs from the dense product by %.3g", sqrt(diff / norm));
+
+    dmf_matrix *wrong;
+    CHECK_OK(dmf_matrix_create(&wrong, DMF_C128, cols + 1, 1));
+    dmf_matrix *none = NULL;
+    CHECK_STATUS(dmf_chain_apply(chain, wrong, &none), DMF_ERR_SHAPE);
+    dmf_matrix_free(wrong);
+    dmf_matrix_free(x);
+    dmf_matrix_free(y);
+    dmf_matrix_free(dense);
+    free(prod);
+    dmf_chain_free(chain);
+}
+
+/* With orthonormalization every leaf split off on the left has orthonormal
+ * block columns; the product is unchanged. */
+static void test_orthonormalize(void)
+{
+    size_t two[5] = {2, 2, 2, 2, 2};
+    dmf_matrix *a = builtin("random-chain", 32, 32, DMF_C128, NULL, NULL, 0, 0);
+    dmf_context *ctx;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    dmf_tree *tree;
+    CHECK_OK(dmf_tree_create(&tree, "l2r", 5));
+    dmf_butterfly_options opts = {1, 1};
+    dmf_chain *chain = NULL;
+    CHECK_OK(dmf_butterfly_factor(ctx, a, two, two, 5, tree, &opts, &chain, NULL));
+    double err = 1;
+    CHECK_OK(dmf_chain_rel_error(chain, a, &err));
+    CHECK(err < 1e-12, "orthonormalized l2r: rel_error %.3g", err);
+    for (size_t k = 0; k + 1 < 5; k++) {
+        size_t aa, b, c, d;
+        dmf_chain_support(chain, k, &aa, &b, &c, &d);
+        const double complex *blk = dmf_chain_const_blocks(chain, k);
+        double worst = 0;
+        for (size_t e = 0; e < aa * d; e++)
+            for (size_t col = 0; col < c; col++) {
+                double norm2 = 0;
+                for (size_t row = 0; row < b; row++) norm2 += pow(cabs(blk[(e * b + row) * c + col]), 2);
+                worst = fmax(worst, fabs(sqrt(norm2) - 1));
+            }
+        CHECK(worst < 1e-13, "factor %zu: block column norms differ from 1 by %.3g", k, worst);
+    }
+    dmf_chain_free(chain);
+    dmf_tree_free(tree);
+    dmf_context_free(ctx);
+    dmf_matrix_free(a);
+}
+
+static void test_bad_input(void)
+{
+    dmf_context *ctx;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    dmf_matrix *a;
+    CHECK_OK(dmf_matrix_create(&a, DMF_F64, 8, 8));
+    size_t two[3] = {2, 2, 2}, wrong[3] = {2, 2, 3};
+    dmf_tree *tree;
+    CHECK_OK(dmf_tree_create(&tree, "balanced", 3));
+    dmf_chain *chain = NULL;
+    CHECK_STATUS(dmf_butterfly_factor(ctx, a, wrong, two, 3, tree, NULL, &chain, NULL), DMF_ERR_SHAPE);
+    ((double *)dmf_matrix_data(a))[9] = NAN;
+    CHECK_STATUS(dmf_butterfly_factor(ctx, a, two, two, 3, tree, NULL, &chain, NULL), DMF_ERR_NUMERIC);
+    CHECK(chain == NULL, "no chain on bad input");
+    dmf_tree *bad = NULL;
+    CHECK_STATUS(dmf_tree_create(&bad, "[[0,1],", 3), DMF_ERR_FORMAT);
+    CHECK_STATUS(dmf_tree_create(&bad, "[[0,2],1]", 3), DMF_ERR_FORMAT);
+    CHECK_STATUS(dmf_tree_create(&bad, "[0,1,2]", 3), DMF_ERR_FORMAT);
+    CHECK_STATUS(dmf_tree_create(&bad, "[[0,1],[2,3]]", 3), DMF_ERR_FORMAT);
+    CHECK_STATUS(dmf_tree_create(&bad, "/nonexistent/tree.json", 3), DMF_ERR_IO);
+    size_t radices[8], count;
+    CHECK_STATUS(dmf_default_radices(12, 12, radices, radices, 8, &count), DMF_ERR_SHAPE);
+    CHECK(strstr(dmf_last_error(), "--radix-m") != NULL, "message names the option: %s", dmf_last_error());
+    dmf_context *none = NULL;
+    CHECK_STATUS(dmf_context_create(&none, "tpu"), DMF_ERR_ARG);
+    int cuda = dmf_context_create(&none, "cuda");
+    CHECK(cuda == DMF_ERR_NOT_COMPILED || cuda == DMF_ERR_DEVICE || cuda == DMF_OK,
+          "cuda context: %s", dmf_status_string(cuda));
+    dmf_context_free(none);
+    dmf_tree_free(tree);
+    dmf_matrix_free(a);
+    dmf_context_free(ctx);
+}
+
+int main(void)
+{
+    test_known_chains();
+    test_mixed_radix();
+    test_rank_two();
+    test_noisy();
+    test_densify_and_apply();
+    test_orthonormalize();
+    test_bad_input();
+    return check_report("test_butterfly");
+}

@@ -223,7 +223,9 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
     double target_sq = 0, residual_sq = 0;
 
-#pragma omp parallel reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
+    /* Waking threads costs more than a node of a few thousand entries. */
+    const int parallel = count * m * n > 65536;
+#pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
     {
         FN(split_scratch) s;
         int ok = FN(scratch_alloc)(&s, m, n, r);

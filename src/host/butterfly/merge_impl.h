@@ -8,7 +8,7 @@ static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR
     const size_t C = g->c1 * g->c2, B = g->b1 * g->b2;
     const size_t count = g->a * g->d * g->b2 * g->c1;
     double diff = 0, norm = 0;
-#pragma omp parallel reduction(+ : diff, norm)
+#pragma omp parallel if (count * m * n > 65536) reduction(+ : diff, norm)
     {
         SCALAR *row = malloc((n ? n : 1) * sizeof(SCALAR));
 #pragma omp for schedule(static)

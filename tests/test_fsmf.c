@@ -1,0 +1,591 @@
+/* Fixed-support two-factor factorization A ~ X Y: known answers.
+ *
+ * - disjoint rank-one supports (block patterns, two-factor butterfly
+ *   supports, rectangles sharing rows or columns only): exact recovery of
+ *   A = X0 Y0 and "optimal";
+ * - one class of identical full supports of size r: the error is that of
+ *   the truncated SVD, sqrt(sum_{i >= r} s_i^2) / ||A||_F (LAPACK);
+ * - mixed disjoint and identical classes, with interleaved inner indices;
+ * - overlapping supports (LU-like triangular patterns): not optimal, the
+ *   named pair of inner indices really overlaps, and the greedy error is at
+ *   most 1 (every greedy step replaces the residual on one rectangle by its
+ *   best rank-s residual, which never increases the Frobenius norm);
+ * - X and Y vanish outside their supports and X Y reproduces the reported
+ *   error;
+ * - shape errors, non-finite input, empty classes, A = 0.
+ *
+ * Tolerances: 1e-12 in double and 1e-5 in single (as in the SPEC). */
+#include <complex.h>
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static double tolerance(dmf_dtype dtype) { return dmf_dtype_eps(dtype) > 1e-10 ? 1e-5 : 1e-12; }
+
+/* ---- element access through the public storage conventions ------------- */
+
+static double complex get(const dmf_matrix *m, size_t i, size_t j)
+{
+    size_t e = i * dmf_matrix_cols(m) + j;
+    const void *d = dmf_matrix_const_data(m);
+    switch (dmf_matrix_dtype(m)) {
+    case DMF_F32: return ((const float *)d)[e];
+    case DMF_F64: return ((const double *)d)[e];
+    case DMF_C64: return ((const float complex *)d)[e];
+    default: return ((const double complex *)d)[e];
+    }
+}
+
+static void set(dmf_matrix *m, size_t i, size_t j, double complex v)
+{
+    size_t e = i * dmf_matrix_cols(m) + j;
+    void *d = dmf_matrix_data(m);
+    switch (dmf_matrix_dtype(m)) {
+    case DMF_F32: ((float *)d)[e] = (float)creal(v); break;
+    case DMF_F64: ((double *)d)[e] = creal(v); break;
+    case DMF_C64: ((float complex *)d)[e] = (float complex)v; break;
+    default: ((double complex *)d)[e] = v; break;
+    }
+}
+
+/* Deterministic pseudo-random numbers (xorshift64*, Box-Muller). */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static double uniform(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return ((rng_state * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
+}
+static double gauss(void)
+{
+    double u = uniform(), v = uniform();
+    if (u < 1e-300) u = 1e-300;
+    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+static double complex random_entry(dmf_dtype dtype)
+{
+    return dmf_dtype_is_complex(dtype) ? gauss() + I * gauss() : gauss();
+}
+
+typedef int (*pattern_fn)(size_t i, size_t j);
+
+/* 0/1 pattern from a predicate (dtype f64 unless told). */
+static dmf_matrix *pattern(size_t rows, size_t cols, pattern_fn fn, dmf_dtype dtype)
+{
+    dmf_matrix *p = NULL;
+    CHECK_OK(dmf_matrix_create(&p, dtype, rows, cols));
+    if (!p) return NULL;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) set(p, i, j, fn(i, j) ? 1.0 : 0.0);
+    return p;
+}
+
+/* Random values on the support of `s`, zero elsewhere. */
+static dmf_matrix *random_on(const dmf_matrix *s, dmf_dtype dtype)
+{
+    dmf_matrix *m = NULL;
+    CHECK_OK(dmf_matrix_create(&m, dtype, dmf_matrix_rows(s), dmf_matrix_cols(s)));
+    if (!m) return NULL;
+    for (size_t i = 0; i < dmf_matrix_rows(s); i++)
+        for (size_t j = 0; j < dmf_matrix_cols(s); j++)
+            set(m, i, j, get(s, i, j) != 0 ? random_entry(dtype) : 0.0);
+    return m;
+}
+
+static dmf_matrix *random_dense(size_t rows, size_t cols, dmf_dtype dtype)
+{
+    dmf_matrix *m = NULL;
+    CHECK_OK(dmf_matrix_create(&m, dtype, rows, cols));
+    if (!m) return NULL;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) set(m, i, j, random_entry(dtype));
+    return m;
+}
+
+/* Dense product in the dtype of x (computed in double complex). */
+static dmf_matrix *product(const dmf_matrix *x, const dmf_matrix *y)
+{
+    dmf_matrix *p = NULL;
+    size_t M = dmf_matrix_rows(x), K = dmf_matrix_cols(x), N = dmf_matrix_cols(y);
+    CHECK_OK(dmf_matrix_create(&p, dmf_matrix_dtype(x), M, N));
+    if (!p) return NULL;
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            double complex s = 0;
+            for (size_t k = 0; k < K; k++) s += get(x, i, k) * get(y, k, j);
+            set(p, i, j, s);
+        }
+    return p;
+}
+
+/* ||A - X Y||_F / ||A||_F computed here in double. */
+static double dense_rel_error(const dmf_matrix *a, const dmf_matrix *x, const dmf_matrix *y)
+{
+    size_t M = dmf_matrix_rows(a), N = dmf_matrix_cols(a), K = dmf_matrix_cols(x);
+    double diff = 0, norm = 0;
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            double complex s = 0;
+            for (size_t k = 0; k < K; k++) s += get(x, i, k) * get(y, k, j);
+            double complex r = get(a, i, j) - s;
+            diff += creal(r * conj(r));
+            norm += creal(get(a, i, j) * conj(get(a, i, j)));
+        }
+    return norm > 0 ? sqrt(diff / norm) : sqrt(diff);
+}
+
+/* X and Y have the shapes and dtype implied by the inputs and vanish
+ * outside the supports; X Y reproduces the reported error. */
+static void check_outputs(const char *what, const dmf_matrix *a, const dmf_matrix *sx,
+                          const dmf_matrix *sy, const dmf_matrix *x, const dmf_matrix *y,
+                          const dmf_fsmf_report *rep)
+{
+    CHECK(x && y, "%s: no X or Y returned", what);
+    if (!x || !y) return;
+    dmf_dtype dt = dmf_matrix_dtype(a);
+    CHECK(dmf_matrix_dtype(x) == dt && dmf_matrix_dtype(y) == dt, "%s: X/Y dtype %s/%s, A is %s",
+          what, dmf_dtype_name(dmf_matrix_dtype(x)), dmf_dtype_name(dmf_matrix_dtype(y)),
+          dmf_dtype_name(dt));
+    CHECK(dmf_matrix_rows(x) == dmf_matrix_rows(sx) && dmf_matrix_cols(x) == dmf_matrix_cols(sx),
+          "%s: X is %zu x %zu, support %zu x %zu", what, dmf_matrix_rows(x), dmf_matrix_cols(x),
+          dmf_matrix_rows(sx), dmf_matrix_cols(sx));
+    CHECK(dmf_matrix_rows(y) == dmf_matrix_rows(sy) && dmf_matrix_cols(y) == dmf_matrix_cols(sy),
+          "%s: Y is %zu x %zu, support %zu x %zu", what, dmf_matrix_rows(y), dmf_matrix_cols(y),
+          dmf_matrix_rows(sy), dmf_matrix_cols(sy));
+    size_t outside = 0;
+    for (size_t i = 0; i < dmf_matrix_rows(x); i++)
+        for (size_t k = 0; k < dmf_matrix_cols(x); k++)
+            if (get(sx, i, k) == 0 && get(x, i, k) != 0) outside++;
+    for (size_t k = 0; k < dmf_matrix_rows(y); k++)
+        for (size_t j = 0; j < dmf_matrix_cols(y); j++)
+            if (get(sy, k, j) == 0 && get(y, k, j) != 0) outside++;
+    CHECK(outside == 0, "%s: %zu entries of X/Y outside their supports", what, outside);
+    double err = dense_rel_error(a, x, y);
+    /* The report is computed on the double residual; X, Y are stored in
+     * the dtype, so single precision differs by a few unit roundoffs. */
+    double tol = dmf_dtype_eps(dt) > 1e-10 ? 1e-5 : 1e-12;
+    CHECK(fabs(err - rep->rel_error) <= tol * (1 + rep->rel_error),
+          "%s %s: X Y gives rel_error %.6g, report says %.6g", what, dmf_dtype_name(dt), err,
+          rep->rel_error);
+}
+
+/* Runs dmf_fsmf and checks the common invariants. */
+static int run_fsmf(const char *what, const dmf_matrix *a, const dmf_matrix *sx,
+                    const dmf_matrix *sy, dmf_fsmf_report *rep, dmf_matrix **xo, dmf_matrix **yo)
+{
+    dmf_context *ctx = NULL;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    dmf_matrix *x = NULL, *y = NULL;
+    memset(rep, 0, sizeof *rep);
+    rep->rel_error = NAN;
+    int status = dmf_fsmf(ctx, a, sx, sy, &x, &y, rep);
+    CHECK(status == DMF_OK, "%s: dmf_fsmf -> %s (%s)", what, dmf_status_string(status), dmf_last_error());
+    if (status == DMF_OK) {
+        CHECK(isfinite(rep->rel_error) && rep->rel_error >= 0, "%s: rel_error %g", what, rep->rel_error);
+        CHECK(rep->optimal == rep->disjoint_or_identical, "%s: optimal %d but disjoint_or_identical %d",
+              what, rep->optimal, rep->disjoint_or_identical);
+        check_outputs(what, a, sx, sy, x, y, rep);
+    }
+    if (xo) *xo = x;
+    else dmf_matrix_free(x);
+    if (yo) *yo = y;
+    else dmf_matrix_free(y);
+    dmf_context_free(ctx);
+    return status;
+}
+
+/* Builds A = X0 Y0 on the supports and checks exact, optimal recovery. */
+static void check_exact(const char *what, dmf_matrix *sx, dmf_matrix *sy, dmf_dtype dt,
+                        size_t classes, size_t largest)
+{
+    dmf_matrix *x0 = random_on(sx, dt), *y0 = random_on(sy, dt);
+    dmf_matrix *a = product(x0, y0);
+    dmf_fsmf_report rep;
+    if (run_fsmf(what, a, sx, sy, &rep, NULL, NULL) == DMF_OK) {
+        double tol = tolerance(dt);
+        CHECK(rep.optimal == 1 && rep.disjoint_or_identical == 1,
+              "%s %s: optimal %d, disjoint_or_identical %d (conflict %zu, %zu)", what,
+              dmf_dtype_name(dt), rep.optimal, rep.disjoint_or_identical, rep.conflict_k1,
+              rep.conflict_k2);
+        CHECK(rep.rel_error <= tol, "%s %s: rel_error %.3g > %.1g", what, dmf_dtype_name(dt),
+              rep.rel_error, tol);
+        CHECK(rep.num_classes == classes, "%s: %zu classes, expected %zu", what, rep.num_classes, classes);
+        CHECK(rep.largest_class == largest, "%s: largest class %zu, expected %zu", what,
+              rep.largest_class, largest);
+    }
+    dmf_matrix_free(a);
+    dmf_matrix_free(x0);
+    dmf_matrix_free(y0);
+}
+
+/* ---- disjoint supports --------------------------------------------------- */
+
+/* 6 x 3 and 3 x 8: class k is rows {2k, 2k+1} x a column block of its own
+ * (columns 0-1, 2-4, 5-7). */
+static int blk_x(size_t i, size_t k) { return i / 2 == k; }
+static int blk_y(size_t k, size_t j) { return (j < 2 ? 0 : j < 5 ? 1 : 2) == k; }
+
+/* Two-factor butterfly of size 4: F_0 = 1_{2x2} (x) I_2, F_1 = I_2 (x) 1_{2x2}. */
+static int bf_x(size_t i, size_t k) { return i % 2 == k % 2; }
+static int bf_y(size_t k, size_t j) { return k / 2 == j / 2; }
+
+/* Rectangles that share rows only or columns only:
+ * k0 rows {0,1} cols {0,1}, k1 rows {0,1} cols {2,3}, k2 rows {2,3} cols {0,1}. */
+static int share_x(size_t i, size_t k) { return k == 2 ? i >= 2 : i < 2; }
+static int share_y(size_t k, size_t j) { return k == 1 ? j >= 2 : j < 2; }
+
+static void test_disjoint(void)
+{
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        dmf_matrix *sx = pattern(6, 3, blk_x, DMF_F64), *sy = pattern(3, 8, blk_y, DMF_F64);
+        check_exact("block diagonal", sx, sy, dt, 3, 1);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+        sx = pattern(4, 4, bf_x, DMF_F64);
+        sy = pattern(4, 4, bf_y, DMF_F64);
+        check_exact("butterfly 4", sx, sy, dt, 4, 1);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+        /* Patterns of another dtype (nonzero = in the support). */
+        sx = pattern(4, 3, share_x, DMF_C64);
+        sy = pattern(3, 4, share_y, DMF_F32);
+        check_exact("shared rows/cols", sx, sy, dt, 3, 1);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+    }
+    /* The Hadamard matrix of size 4 factors exactly on the butterfly supports. */
+    dmf_matrix_spec spec = {"hadamard", 4, 4, DMF_F64, 0, 1, NULL, NULL, 0};
+    dmf_matrix *h = NULL;
+    CHECK_OK(dmf_matrix_builtin(&spec, &h));
+    dmf_matrix *sx = pattern(4, 4, bf_x, DMF_F64), *sy = pattern(4, 4, bf_y, DMF_F64);
+    dmf_fsmf_report rep;
+    if (h && run_fsmf("hadamard 4", h, sx, sy, &rep, NULL, NULL) == DMF_OK)
+        CHECK(rep.optimal && rep.rel_error <= 1e-12, "hadamard 4: optimal %d, rel_error %.3g",
+              rep.optimal, rep.rel_error);
+    dmf_matrix_free(h);
+    dmf_matrix_free(sx);
+    dmf_matrix_free(sy);
+}
+
+/* ---- identical classes: truncated SVD ------------------------------------ */
+
+static int ones(size_t i, size_t j) { (void)i; (void)j; return 1; }
+
+/* Singular values of a (descending) by LAPACK; returns how many. */
+static size_t singular_values(const dmf_matrix *a, double *s)
+{
+    size_t M = dmf_matrix_rows(a), N = dmf_matrix_cols(a), kmin = M < N ? M : N;
+    double superb[64];
+    lapack_int info;
+    if (dmf_dtype_is_complex(dmf_matrix_dtype(a))) {
+        double complex *w = malloc(M * N * sizeof *w);
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++) w[i * N + j] = get(a, i, j);
+        info = LAPACKE_zgesvd(LAPACK_ROW_MAJOR, 'N', 'N', (lapack_int)M, (lapack_int)N, w,
+                              (lapack_int)N, s, NULL, 1, NULL, 1, superb);
+        free(w);
+    } else {
+        double *w = malloc(M * N * sizeof *w);
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++) w[i * N + j] = creal(get(a, i, j));
+        info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', (lapack_int)M, (lapack_int)N, w,
+                              (lapack_int)N, s, NULL, 1, NULL, 1, superb);
+        free(w);
+    }
+    CHECK(info == 0, "reference SVD failed (info %d)", (int)info);
+    return kmin;
+}
+
+static void test_identical(void)
+{
+    const size_t M = 9, N = 7;
+    dmf_dtype dts[2] = {DMF_F64, DMF_C128};
+    for (int t = 0; t < 2; t++) {
+        dmf_matrix *a = random_dense(M, N, dts[t]);
+        double s[16];
+        size_t kmin = singular_values(a, s);
+        double norm2 = 0;
+        for (size_t i = 0; i < kmin; i++) norm2 += s[i] * s[i];
+        for (size_t r = 1; r <= N + 1; r++) {
+            char what[64];
+            snprintf(what, sizeof what, "full supports %s r=%zu", dmf_dtype_name(dts[t]), r);
+            dmf_matrix *sx = pattern(M, r, ones, DMF_F64), *sy = pattern(r, N, ones, DMF_F64);
+            dmf_fsmf_report rep;
+            if (run_fsmf(what, a, sx, sy, &rep, NULL, NULL) == DMF_OK) {
+                double tail = 0;
+                for (size_t i = r; i < kmin; i++) tail += s[i] * s[i];
+                double expected = sqrt(tail / norm2);
+                CHECK(rep.optimal == 1, "%s: not optimal", what);
+                CHECK(rep.num_classes == 1 && rep.largest_class == r, "%s: %zu classes, largest %zu",
+                      what, rep.num_classes, rep.largest_class);
+                if (r < kmin)
+                    CHECK(fabs(rep.rel_error - expected) <= 1e-10 * expected,
+                          "%s: rel_error %.15g, truncated SVD gives %.15g", what, rep.rel_error, expected);
+                else
+                    CHECK(rep.rel_error <= 1e-12, "%s: rank >= min(M, N) but rel_error %.3g", what,
+                          rep.rel_error);
+            }
+            dmf_matrix_free(sx);
+            dmf_matrix_free(sy);
+        }
+        dmf_matrix_free(a);
+    }
+}
+
+/* ---- mixed disjoint and identical classes ------------------------------- */
+
+/* 6 x 5 and 5 x 7.  Class P = {k0, k2}: rows 0-2 x cols 0-2; class Q =
+ * {k1, k3}: rows 3-5 x cols 3-6; singleton k4: rows 0-2 x cols 3-6. */
+static int mix_x(size_t i, size_t k) { return k == 1 || k == 3 ? i >= 3 : i < 3; }
+static int mix_y(size_t k, size_t j) { return k == 0 || k == 2 ? j < 3 : j >= 3; }
+
+static void test_mixed(void)
+{
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        dmf_matrix *sx = pattern(6, 5, mix_x, DMF_F64), *sy = pattern(5, 7, mix_y, DMF_F64);
+        check_exact("mixed classes", sx, sy, dt, 3, 2);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+    }
+    /* On a random A, each class gets the truncated SVD of its rectangle, so
+     * the error is the sum of the rectangles' SVD tails plus what lies
+     * outside every rectangle (rows 3-5 x cols 0-2). */
+    dmf_matrix *sx = pattern(6, 5, mix_x, DMF_F64), *sy = pattern(5, 7, mix_y, DMF_F64);
+    dmf_matrix *a = random_dense(6, 7, DMF_F64);
+    struct { size_t r0, nr, c0, nc, rank; } rect[4] = {
+        {0, 3, 0, 3, 2}, {3, 3, 3, 4, 2}, {0, 3, 3, 4, 1}, {3, 3, 0, 3, 0}};
+    double expected = 0;
+    for (int q = 0; q < 4; q++) {
+        dmf_matrix *sub = NULL;
+        CHECK_OK(dmf_matrix_create(&sub, DMF_F64, rect[q].nr, rect[q].nc));
+        for (size_t i = 0; i < rect[q].nr; i++)
+            for (size_t j = 0; j < rect[q].nc; j++) set(sub, i, j, get(a, rect[q].r0 + i, rect[q].c0 + j));
+        double s[8];
+        size_t kmin = singular_values(sub, s);
+        for (size_t i = rect[q].rank; i < kmin; i++) expected += s[i] * s[i];
+        dmf_matrix_free(sub);
+    }
+    expected = sqrt(expected) / dmf_matrix_norm_fro(a);
+    dmf_fsmf_report rep;
+    if (run_fsmf("mixed classes, random A", a, sx, sy, &rep, NULL, NULL) == DMF_OK) {
+        CHECK(rep.optimal == 1, "mixed classes, random A: not optimal");
+        CHECK(fabs(rep.rel_error - expected) <= 1e-10 * expected,
+              "mixed classes, random A: rel_error %.15g, expected %.15g", rep.rel_error, expected);
+    }
+    dmf_matrix_free(a);
+    dmf_matrix_free(sx);
+    dmf_matrix_free(sy);
+}
+
+/* ---- overlapping supports ----------------------------------------------- */
+
+static int lower(size_t i, size_t k) { return i >= k; }
+static int upper(size_t k, size_t j) { return j >= k; }
+
+/* k0 rows {0,1} x cols {0,1}; k1 rows {2,3} x cols {2,3}; k2 rows {1,2} x
+ * col {0}: only k0 and k2 overlap (at (1, 0)). */
+static int one_x(size_t i, size_t k) { return k == 0 ? i < 2 : k == 1 ? i >= 2 : (i == 1 || i == 2); }
+static int one_y(size_t k, size_t j) { return k == 0 ? j < 2 : k == 1 ? j >= 2 : j == 0; }
+
+static int rectangles_overlap(const dmf_matrix *sx, const dmf_matrix *sy, size_t k1, size_t k2)
+{
+    if (k1 >= dmf_matrix_cols(sx) || k2 >= dmf_matrix_cols(sx)) return 0;
+    int row = 0, col = 0;
+    for (size_t i = 0; i < dmf_matrix_rows(sx); i++)
+        if (get(sx, i, k1) != 0 && get(sx, i, k2) != 0) row = 1;
+    for (size_t j = 0; j < dmf_matrix_cols(sy); j++)
+        if (get(sy, k1, j) != 0 && get(sy, k2, j) != 0) col = 1;
+    return row && col;
+}
+
+static void check_overlap(const char *what, const dmf_matrix *a, const dmf_matrix *sx,
+                          const dmf_matrix *sy, int exact_pair, size_t k1, size_t k2)
+{
+    dmf_fsmf_report rep;
+    if (run_fsmf(what, a, sx, sy, &rep, NULL, NULL) != DMF_OK) return;
+    CHECK(rep.disjoint_or_identical == 0 && rep.optimal == 0,
+          "%s: disjoint_or_identical %d, optimal %d", what, rep.disjoint_or_identical, rep.optimal);
+    CHECK(rep.conflict_k1 < rep.conflict_k2, "%s: conflict pair (%zu, %zu) not ordered", what,
+          rep.conflict_k1, rep.conflict_k2);
+    CHECK(rectangles_overlap(sx, sy, rep.conflict_k1, rep.conflict_k2),
+          "%s: inner indices %zu and %zu do not overlap", what, rep.conflict_k1, rep.conflict_k2);
+    if (exact_pair)
+        CHECK(rep.conflict_k1 == k1 && rep.conflict_k2 == k2, "%s: conflict (%zu, %zu), expected (%zu, %zu)",
+              what, rep.conflict_k1, rep.conflict_k2, k1, k2);
+    CHECK(isfinite(rep.rel_error) && rep.rel_error <= 1 + 1e-12,
+          "%s: greedy rel_error %.6g should be <= 1", what, rep.rel_error);
+}
+
+static void test_overlapping(void)
+{
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        /* LU-like: X lower, Y upper triangular patterns, A = L U and a random A. */
+        dmf_matrix *sx = pattern(5, 5, lower, DMF_F64), *sy = pattern(5, 5, upper, DMF_F64);
+        dmf_matrix *l = random_on(sx, dt), *u = random_on(sy, dt);
+        dmf_matrix *a = product(l, u);
+        check_overlap("LU pattern, A = L U", a, sx, sy, 0, 0, 0);
+        dmf_matrix_free(a);
+        a = random_dense(5, 5, dt);
+        check_overlap("LU pattern, random A", a, sx, sy, 0, 0, 0);
+        dmf_matrix_free(a);
+        dmf_matrix_free(l);
+        dmf_matrix_free(u);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+        /* A single overlapping pair among otherwise disjoint classes. */
+        sx = pattern(4, 3, one_x, DMF_F64);
+        sy = pattern(3, 4, one_y, DMF_F64);
+        a = random_dense(4, 4, dt);
+        check_overlap("one overlapping pair", a, sx, sy, 1, 0, 2);
+        dmf_matrix_free(a);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+    }
+}
+
+/* ---- errors and edge cases ----------------------------------------------- */
+
+/* Class k1 has an empty X column, k3 an empty Y row; k0, k2 are disjoint
+ * blocks (rows 0-1 x cols 0-1, rows 2-3 x cols 2-3). */
+static int empty_x(size_t i, size_t k) { return k == 0 ? i < 2 : k == 2 ? i >= 2 : k == 3; }
+static int empty_y(size_t k, size_t j) { return k == 0 ? j < 2 : k == 2 ? j >= 2 : k == 1; }
+
+static void test_errors(void)
+{
+    dmf_context *ctx = NULL;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    dmf_matrix *a = random_dense(4, 5, DMF_F64);
+    dmf_matrix *sx = pattern(4, 3, ones, DMF_F64), *sy = pattern(3, 5, ones, DMF_F64);
+    dmf_matrix *bad_sx = pattern(5, 3, ones, DMF_F64), *bad_sy = pattern(3, 4, ones, DMF_F64);
+    dmf_matrix *bad_k = pattern(2, 5, ones, DMF_F64);
+    dmf_matrix *x = NULL, *y = NULL;
+    dmf_fsmf_report rep;
+    CHECK_STATUS(dmf_fsmf(ctx, a, bad_sx, sy, &x, &y, &rep), DMF_ERR_SHAPE);
+    CHECK(!x && !y, "shape error left outputs");
+    CHECK_STATUS(dmf_fsmf(ctx, a, sx, bad_sy, &x, &y, &rep), DMF_ERR_SHAPE);
+    CHECK_STATUS(dmf_fsmf(ctx, a, sx, bad_k, &x, &y, &rep), DMF_ERR_SHAPE);
+    set(a, 2, 3, NAN);
+    CHECK_STATUS(dmf_fsmf(ctx, a, sx, sy, &x, &y, &rep), DMF_ERR_NUMERIC);
+    set(a, 2, 3, INFINITY);
+    CHECK_STATUS(dmf_fsmf(ctx, a, sx, sy, &x, &y, &rep), DMF_ERR_NUMERIC);
+    set(a, 2, 3, 1.0);
+    set(sx, 1, 1, NAN);
+    CHECK_STATUS(dmf_fsmf(ctx, a, sx, sy, &x, &y, &rep), DMF_ERR_NUMERIC);
+    CHECK(!x && !y, "numeric error left outputs");
+    dmf_matrix *ac = random_dense(4, 5, DMF_C128);
+    set(ac, 0, 0, NAN * I);
+    set(sx, 1, 1, 1.0);
+    CHECK_STATUS(dmf_fsmf(ctx, ac, sx, sy, &x, &y, &rep), DMF_ERR_NUMERIC);
+    dmf_matrix_free(ac);
+    dmf_matrix_free(a);
+    dmf_matrix_free(sx);
+    dmf_matrix_free(sy);
+    dmf_matrix_free(bad_sx);
+    dmf_matrix_free(bad_sy);
+    dmf_matrix_free(bad_k);
+    dmf_context_free(ctx);
+
+    /* Empty classes: their X column and Y row stay zero; the rest is exact. */
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        sx = pattern(4, 4, empty_x, DMF_F64);
+        sy = pattern(4, 4, empty_y, DMF_F64);
+        dmf_matrix *x0 = random_on(sx, dt), *y0 = random_on(sy, dt);
+        a = product(x0, y0);
+        if (run_fsmf("empty classes", a, sx, sy, &rep, &x, &y) == DMF_OK && x && y) {
+            CHECK(rep.optimal == 1, "empty classes %s: not optimal (conflict %zu, %zu)",
+                  dmf_dtype_name(dt), rep.conflict_k1, rep.conflict_k2);
+            CHECK(rep.rel_error <= tolerance(dt), "empty classes %s: rel_error %.3g",
+                  dmf_dtype_name(dt), rep.rel_error);
+            size_t nonzero = 0;
+            for (size_t i = 0; i < 4; i++) {
+                nonzero += get(x, i, 1) != 0 || get(x, i, 3) != 0;
+                nonzero += get(y, 1, i) != 0 || get(y, 3, i) != 0;
+            }
+            CHECK(nonzero == 0, "empty classes %s: X column / Y row of an empty class not zero",
+                  dmf_dtype_name(dt));
+        }
+        dmf_matrix_free(x);
+        dmf_matrix_free(y);
+        x = y = NULL;
+        dmf_matrix_free(x0);
+        dmf_matrix_free(y0);
+        dmf_matrix_free(a);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+    }
+
+    /* A = 0: zero factors, error 0 (not NaN). */
+    dmf_matrix *z = NULL;
+    CHECK_OK(dmf_matrix_create(&z, DMF_F64, 4, 4));
+    if (z) {
+        memset(dmf_matrix_data(z), 0, 16 * sizeof(double));
+        sx = pattern(4, 4, lower, DMF_F64);
+        sy = pattern(4, 4, upper, DMF_F64);
+        if (run_fsmf("A = 0", z, sx, sy, &rep, NULL, NULL) == DMF_OK)
+            CHECK(rep.rel_error == 0, "A = 0: rel_error %g", rep.rel_error);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+        dmf_matrix_free(z);
+    }
+}
+
+/* Runs one group in a child process so that a crash in the library is
+ * reported as a failure of that group and the other groups still run; the
+ * child sends its counts back through a pipe. */
+static void run_group(const char *name, void (*fn)(void))
+{
+    int fd[2];
+    fflush(stdout);
+    fflush(stderr);
+    if (pipe(fd) != 0) {
+        fn();
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        fn();
+        return;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        check_passed = check_failed = 0;
+        fn();
+        int counts[2] = {check_passed, check_failed};
+        ssize_t w = write(fd[1], counts, sizeof counts);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(w == (ssize_t)sizeof counts ? 0 : 1);
+    }
+    close(fd[1]);
+    int counts[2] = {0, 0}, status = 0;
+    ssize_t got = read(fd[0], counts, sizeof counts);
+    close(fd[0]);
+    waitpid(pid, &status, 0);
+    check_passed += counts[0];
+    check_failed += counts[1];
+    if (got != (ssize_t)sizeof counts || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        check_failed++;
+        if (WIFSIGNALED(status))
+            fprintf(stderr, "FAIL %s: group crashed with signal %d (%s)\n", name, WTERMSIG(status),
+                    strsignal(WTERMSIG(status)));
+        else
+            fprintf(stderr, "FAIL %s: group did not finish\n", name);
+    }
+}
+
+int main(void)
+{
+    run_group("disjoint supports", test_disjoint);
+    run_group("identical classes", test_identical);
+    run_group("mixed classes", test_mixed);
+    run_group("overlapping supports", test_overlapping);
+    run_group("errors and empty classes", test_errors);
+    return check_report("test_fsmf");
+}

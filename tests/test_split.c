@@ -1,0 +1,146 @@
+/* The batched masked rank-r kernel of the backend table, against LAPACK.
+ *
+ * For every sub-block the kernel's error must be the optimal one,
+ * ||S||_F^2 - sum of the top r sigma^2 from LAPACK's SVD, up to
+ * 100 (m + n) u ||S||_F^2 (a backward-stable SVD is exact for a matrix within
+ * O((m+n) u ||S||) of S; the squared error then moves by that much times
+ * ||S||).  The halves W and H, multiplied back, must give the reported
+ * residual: that checks where the kernel writes, not only what it computes.
+ * Shapes cover the closed forms (1 x n, n x 1, 2 x n, n x 2), the power
+ * method around a warp size (31, 32, 33), zero blocks, repeated singular
+ * values and a slowly converging block that must fall back to the SVD. */
+#include <complex.h>
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "butterfly/chain_internal.h"
+#include "check.h"
+
+/* Optimal ||S - rank-r||^2 of sub-block (iv, u, j), via LAPACK in double. */
+static double optimal_residual(dmf_dtype dtype, const dmf_split_geometry *g, const void *t,
+                               size_t iv, size_t u, size_t j, double *norm2)
+{
+    size_t m = g->b1, n = g->c2, B = g->b1 * g->b2, C = g->c1 * g->c2, k = m < n ? m : n;
+    double complex *s = malloc(m * n * sizeof *s), *uu = malloc(m * k * sizeof *uu),
+                   *vt = malloc(k * n * sizeof *vt);
+    double *sv = malloc((k + 1) * sizeof *sv), *superb = malloc((k + 1) * sizeof *superb);
+    *norm2 = 0;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < n; b++) {
+            s[a * n + b] = dmf_get(dtype, t, iv * B * C + (a * g->b2 + u) * C + j * n + b);
+            *norm2 += pow(cabs(s[a * n + b]), 2);
+        }
+    lapack_int info = LAPACKE_zgesvd(LAPACK_ROW_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)n, s,
+                                     (lapack_int)n, sv, uu, (lapack_int)k, vt, (lapack_int)n, superb);
+    double kept = 0;
+    for (size_t r = 0; r < g->rank && r < k && info == 0; r++) kept += sv[r] * sv[r];
+    free(s), free(uu), free(vt), free(sv), free(superb);
+    return *norm2 - kept;
+}
+
+typedef enum { FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_IDENTITY, FILL_SLOW } fill_kind;
+
+static void fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void *t, fill_kind kind,
+                        uint64_t seed)
+{
+    size_t B = g->b1 * g->b2, C = g->c1 * g->c2, total = g->a * g->d * B * C;
+    dmf_rng rng;
+    dmf_rng_seed(&rng, seed);
+    dmf_rng_fill_normal(&rng, dtype, t, total);
+    if (kind == FILL_RANDOM) return;
+    for (size_t e = 0; e < total; e++) {
+        size_t row = (e / C) % B, col = e % C;
+        size_t alpha = row / g->b2, beta = col % g->c2;
+        double complex noise = dmf_get(dtype, t, e);
+        double complex value = 0;
+        if (kind == FILL_RANK_ONE_NOISY) value = (1.0 + alpha) * (2.0 - 0.5 * beta) + 1e-3 * noise;
+        if (kind == FILL_IDENTITY) value = alpha == beta;
+        /* R diag(1, 0.999) R^T in the leading 2 x 2, 0.5 on the rest of the
+         * diagonal: sigma_2 / sigma_1 = 0.999 and no row is a singular
+         * vector, so power iteration would need ~10^4 steps. */
+        if (kind == FILL_SLOW) {
+            const double c = cos(0.5), sn = sin(0.5), s1 = 1.0, s2 = 0.999;
+            const double m2[2][2] = {{c * c * s1 + sn * sn * s2, c * sn * (s1 - s2)},
+                                     {c * sn * (s1 - s2), sn * sn * s1 + c * c * s2}};
+            value = alpha < 2 && beta < 2 ? m2[alpha][beta] : alpha == beta ? 0.5 : 0.0;
+        }
+        dmf_set(dtype, t, e, value);
+    }
+}
+
+static void run_case(dmf_dtype dtype, dmf_split_geometry g, fill_kind kind, dmf_split_scaling scaling)
+{
+    const dmf_backend *cpu = dmf_backend_cpu();
+    size_t esize = dmf_dtype_size(dtype), B = g.b1 * g.b2, C = g.c1 * g.c2;
+    size_t count = dmf_split_num_sub_blocks(&g);
+    size_t t_size = g.a * g.d * B * C;
+    size_t w_size = g.a * g.b2 * g.d * g.b1 * g.c1 * g.rank, h_size = g.a * g.c1 * g.d * g.rank * g.b2 * g.c2;
+    void *t = calloc(t_size, esize), *w = calloc(w_size, esize), *h = calloc(h_size, esize),
+         *back = calloc(t_size, esize);
+    int *info = calloc(count, sizeof *info);
+    fill_target(dtype, &g, t, kind, 1000 + g.b1 * 31 + g.c2);
+    dmf_split_stats stats = {0};
+    CHECK_OK(cpu->split_rank_r(dtype, &g, t, w, h, scaling, info, &stats));
+
+    double eps = dmf_dtype_eps(dtype), worst = 0, optimal_total = 0;
+    for (size_t iv = 0; iv < g.a * g.d; iv++)
+        for (size_t u = 0; u < g.b2; u++)
+            for (size_t j = 0; j < g.c1; j++) {
+                double norm2, best = optimal_residual(dtype, &g, t, iv, u, j, &norm2);
+                optimal_total += best;
+                worst = fmax(worst, norm2);
+            }
+    double tol = 100.0 * (double)(g.b1 + g.c2) * eps * (stats.target_sq + 1e-300);
+    CHECK(fabs(stats.residual_sq - optimal_total) <= tol,
+          "%s %zux%zu rank %zu kind %d: residual^2 %.6e, optimal %.6e (tol %.1e)", dmf_dtype_name(dtype),
+          g.b1, g.c2, g.rank, (int)kind, stats.residual_sq, optimal_total, tol);
+
+    /* Multiply W H back: its distance to T is the reported residual. */
+    double diff = 0, ref = 0;
+    dmf_merge_ranges(dtype, &g, w, h, NULL, t, &diff, &ref);
+    CHECK(fabs(diff - stats.residual_sq) <= 1e-6 * stats.target_sq + 1e-300,
+          "%s %zux%zu: W H misses T by %.6e, kernel reported %.6e", dmf_dtype_name(dtype), g.b1,
+          g.c2, diff, stats.residual_sq);
+    size_t codes = stats.closed_form + stats.iterative + stats.dense_svd + stats.failed;
+    CHECK(codes == count, "%zu outcomes for %zu sub-blocks", codes, count);
+    CHECK(stats.failed == 0, "%zu failed sub-blocks", stats.failed);
+    if (kind == FILL_SLOW && g.rank == 1 && g.b1 > 2 && g.c2 > 2)
+        CHECK(stats.dense_svd == count, "slow blocks: %zu of %zu fell back to the SVD", stats.dense_svd, count);
+    if (kind == FILL_RANK_ONE_NOISY && g.rank == 1 && g.b1 > 2 && g.c2 > 2)
+        CHECK(stats.iterative == count, "rank-one-plus-noise blocks: %zu of %zu iterative", stats.iterative,
+              count);
+    if (scaling == DMF_SCALE_ORTHO_W && g.rank == 1 && kind == FILL_RANDOM) {
+        /* Every W column of a sub-block is a unit vector. */
+        for (size_t blk = 0; blk < g.a * g.b2 * g.d; blk++)
+            for (size_t col = 0; col < g.c1; col++) {
+                double norm2 = 0;
+                for (size_t a = 0; a < g.b1; a++)
+                    norm2 += pow(cabs(dmf_get(dtype, w, (blk * g.b1 + a) * g.c1 + col)), 2);
+                CHECK(fabs(norm2 - 1) < 1e3 * eps, "W column norm^2 %.17g", norm2);
+            }
+    }
+    (void)worst;
+    free(t), free(w), free(h), free(back), free(info);
+}
+
+int main(void)
+{
+    /* (a, d, b1, b2, c1, c2, rank) */
+    const size_t shapes[][7] = {
+        {1, 1, 1, 3, 2, 5, 1},  {1, 1, 5, 2, 3, 1, 1},  {2, 1, 2, 2, 3, 7, 1},  {1, 2, 7, 3, 2, 2, 1},
+        {1, 1, 31, 2, 2, 33, 1}, {1, 1, 32, 1, 2, 32, 1}, {1, 1, 33, 2, 1, 31, 1}, {2, 3, 4, 2, 3, 5, 1},
+        {1, 1, 6, 2, 2, 5, 2},  {1, 1, 3, 1, 2, 8, 3},  {1, 1, 2, 2, 2, 2, 4},  {3, 1, 1, 1, 1, 1, 1},
+    };
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        dmf_split_geometry g = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3],
+                                shapes[s][4], shapes[s][5], shapes[s][6]};
+        for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
+            for (int kind = FILL_RANDOM; kind <= FILL_SLOW; kind++)
+                run_case(dt, g, (fill_kind)kind, DMF_SCALE_BALANCED);
+        run_case(DMF_C128, g, FILL_RANDOM, DMF_SCALE_ORTHO_W);
+        run_case(DMF_F64, g, FILL_RANDOM, DMF_SCALE_ORTHO_H);
+    }
+    return check_report("test_split");
+}

@@ -211,6 +211,46 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
     return FN(rank_r_svd)(s, m, n, rank) ? DMF_BLOCK_DENSE_SVD : DMF_BLOCK_FAILED;
 }
 
+/* Residual of the approximation, entrywise: ||S||^2 - sum sigma^2 would
+ * lose half the digits on the nearly exact blocks that are the common case. */
+static double FN(block_residual)(const FN(split_scratch) *s, size_t m, size_t n, size_t r)
+{
+    double residual = 0;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < n; b++) {
+            SCALAR approx = 0;
+            for (size_t rho = 0; rho < r; rho++) approx += s->x[a * r + rho] * s->h[rho * n + b];
+            residual += ABS2(s->block[a * n + b] - approx);
+        }
+    return residual;
+}
+
+/* Writes h_rho into H's row rho*b2 + u and keeps x_rho, scaled, in
+ * x_out (m x r) for the tile's W store; sigma is shared between the two
+ * as `scaling` says. */
+static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry *g, size_t i,
+                            size_t v, size_t u, size_t j, dmf_split_scaling scaling, SCALAR *x_out,
+                            SCALAR *H)
+{
+    const size_t m = g->b1, n = g->c2, r = g->rank;
+    SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n;
+    for (size_t rho = 0; rho < r; rho++) {
+        double sigma2 = 0;
+        for (size_t b = 0; b < n; b++) sigma2 += ABS2(s->h[rho * n + b]);
+        double sigma = sqrt(sigma2);
+        REAL to_w = 1, to_h = 1; /* x gets to_w, h gets to_h, product 1 */
+        if (sigma > 0 && scaling == DMF_SCALE_BALANCED) {
+            to_w = (REAL)sqrt(sigma);
+            to_h = (REAL)(1 / sqrt(sigma));
+        } else if (sigma > 0 && scaling == DMF_SCALE_ORTHO_H) {
+            to_w = (REAL)sigma;
+            to_h = (REAL)(1 / sigma);
+        }
+        for (size_t a = 0; a < m; a++) x_out[a * r + rho] = s->x[a * r + rho] * to_w;
+        for (size_t b = 0; b < n; b++) hb[(rho * g->b2 + u) * n + b] = s->h[rho * n + b] * to_h;
+    }
+}
+
 static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_v, void *w_v,
                                 void *h_v, dmf_split_scaling scaling, int *info,
                                 dmf_split_stats *stats)
@@ -220,6 +260,13 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     const size_t m = g->b1, n = g->c2, r = g->rank;
     const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
     const size_t count = dmf_split_num_sub_blocks(g);
+    /* Sub-blocks j, j+1, ... of one row group sit side by side in T's rows.
+     * Gathering a tile of them together reads runs of >= 512 bytes instead
+     * of n elements, which matters for narrow blocks (n = 2 in r2l). */
+    const size_t tile = n * sizeof(SCALAR) >= 512 ? 1
+                        : (512 / (n * sizeof(SCALAR)) < g->c1 ? 512 / (n * sizeof(SCALAR)) : g->c1);
+    const size_t tiles_per_group = (g->c1 + tile - 1) / tile;
+    const size_t num_tiles = g->a * g->d * g->b2 * tiles_per_group;
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
     double target_sq = 0, residual_sq = 0;
 
@@ -228,62 +275,55 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
 #pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
     {
         FN(split_scratch) s;
-        int ok = FN(scratch_alloc)(&s, m, n, r);
+        SCALAR *tile_buf = dmf_alloc(tile * m * n, sizeof(SCALAR));
+        SCALAR *tile_x = dmf_alloc(tile * m * r, sizeof(SCALAR));
+        double *norms = dmf_alloc(tile, sizeof(double));
+        int ok = FN(scratch_alloc)(&s, m, n, r) && tile_buf && tile_x && norms;
         if (!ok) no_memory++;
-#pragma omp for schedule(dynamic, 16)
-        for (size_t blk = 0; blk < count; blk++) {
+#pragma omp for schedule(dynamic, 4)
+        for (size_t t = 0; t < num_tiles; t++) {
             if (!ok) continue;
-            size_t j = blk % g->c1, rest = blk / g->c1;
+            size_t j0 = (t % tiles_per_group) * tile, rest = t / tiles_per_group;
             size_t u = rest % g->b2, iv = rest / g->b2;
             size_t i = iv / g->d, v = iv % g->d;
-            const SCALAR *base = T + iv * B * C + u * C + j * n;
-            double norm2 = 0;
+            size_t width = g->c1 - j0 < tile ? g->c1 - j0 : tile;
+            const SCALAR *base = T + iv * B * C + u * C + j0 * n;
+            for (size_t jj = 0; jj < width; jj++) norms[jj] = 0;
             for (size_t a = 0; a < m; a++) {
                 const SCALAR *src = base + a * g->b2 * C;
-                for (size_t b = 0; b < n; b++) {
-                    SCALAR t = src[b];
-                    s.block[a * n + b] = t;
-                    norm2 += ABS2(t);
-                }
+                for (size_t jj = 0; jj < width; jj++)
+                    for (size_t b = 0; b < n; b++) {
+                        SCALAR value = src[jj * n + b];
+                        tile_buf[(jj * m + a) * n + b] = value;
+                        norms[jj] += ABS2(value);
+                    }
             }
-            int code = FN(approximate_block)(&s, m, n, r, norm2);
-            if (info) info[blk] = code;
-            closed += code == DMF_BLOCK_CLOSED_FORM;
-            iterative += code == DMF_BLOCK_ITERATIVE;
-            dense += code == DMF_BLOCK_DENSE_SVD;
-            failed += code == DMF_BLOCK_FAILED;
-            target_sq += norm2;
-
-            /* Residual entrywise: ||S||^2 - sum sigma^2 would lose half the digits. */
+            SCALAR *own_block = s.block;
+            for (size_t jj = 0; jj < width; jj++) {
+                size_t j = j0 + jj;
+                s.block = tile_buf + jj * m * n;
+                int code = FN(approximate_block)(&s, m, n, r, norms[jj]);
+                if (info) info[(iv * g->b2 + u) * g->c1 + j] = code;
+                closed += code == DMF_BLOCK_CLOSED_FORM;
+                iterative += code == DMF_BLOCK_ITERATIVE;
+                dense += code == DMF_BLOCK_DENSE_SVD;
+                failed += code == DMF_BLOCK_FAILED;
+                target_sq += norms[jj];
+                residual_sq += FN(block_residual)(&s, m, n, r);
+                FN(store_block)(&s, g, i, v, u, j, scaling, tile_x + jj * m * r, H);
+            }
+            s.block = own_block;
+            /* W's columns j0 .. j0+width-1 are adjacent in each of its rows. */
+            SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j0 * r;
             for (size_t a = 0; a < m; a++)
-                for (size_t b = 0; b < n; b++) {
-                    SCALAR approx = 0;
+                for (size_t jj = 0; jj < width; jj++)
                     for (size_t rho = 0; rho < r; rho++)
-                        approx += s.x[a * r + rho] * s.h[rho * n + b];
-                    residual_sq += ABS2(s.block[a * n + b] - approx);
-                }
-
-            SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r;
-            SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n;
-            for (size_t rho = 0; rho < r; rho++) {
-                double sigma2 = 0;
-                for (size_t b = 0; b < n; b++) sigma2 += ABS2(s.h[rho * n + b]);
-                double sigma = sqrt(sigma2);
-                REAL to_w = 1, to_h = 1; /* x gets to_w, h gets to_h, product 1 */
-                if (sigma > 0 && scaling == DMF_SCALE_BALANCED) {
-                    to_w = (REAL)sqrt(sigma);
-                    to_h = (REAL)(1 / sqrt(sigma));
-                } else if (sigma > 0 && scaling == DMF_SCALE_ORTHO_H) {
-                    to_w = (REAL)sigma;
-                    to_h = (REAL)(1 / sigma);
-                }
-                for (size_t a = 0; a < m; a++)
-                    wb[a * g->c1 * r + j * r + rho] = s.x[a * r + rho] * to_w;
-                for (size_t b = 0; b < n; b++)
-                    hb[(rho * g->b2 + u) * n + b] = s.h[rho * n + b] * to_h;
-            }
+                        wb[a * g->c1 * r + jj * r + rho] = tile_x[(jj * m + a) * r + rho];
         }
         if (ok) FN(scratch_free)(&s);
+        free(tile_buf);
+        free(tile_x);
+        free(norms);
     }
     stats->closed_form += closed;
     stats->iterative += iterative;

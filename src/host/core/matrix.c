@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -16,7 +17,18 @@ void *dmf_alloc(size_t count, size_t elem_size)
 {
     size_t bytes;
     if (!dmf_mul_size(count, elem_size, &bytes)) return NULL;
-    return calloc(bytes ? bytes : 1, 1);
+    void *p = calloc(bytes ? bytes : 1, 1);
+    /* Large buffers are read in strided blocks (a block of a tree node spans
+     * the whole matrix): 2 MiB pages keep those reads from missing the TLB.
+     * glibc serves such sizes by fresh mmap, still untouched, so the advice
+     * applies before the first write; it is only advice, hence no check. */
+    const size_t huge = (size_t)2 << 20;
+    if (p && bytes >= 4 * huge) {
+        uintptr_t start = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+        uintptr_t end = ((uintptr_t)p + bytes) & ~(uintptr_t)(huge - 1);
+        if (end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+    }
+    return p;
 }
 
 int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols)

@@ -101,7 +101,7 @@ static int build_classes(const dmf_matrix *sx, const dmf_matrix *sy, class_table
             size_t found = t->num_classes;
             /* Equal hashes sit together; compare within the run. */
             for (size_t r = s; r-- > 0 && order[r].hash == order[s].hash;)
-                if (same_support(&each[order[r].k], &each[k])) {
+                if (same_support(&t->classes[t->class_of[order[r].k]], &each[k])) {
                     found = t->class_of[order[r].k];
                     break;
                 }

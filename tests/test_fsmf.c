@@ -12,6 +12,8 @@
  *   best rank-s residual, which never increases the Frobenius norm);
  * - X and Y vanish outside their supports and X Y reproduces the reported
  *   error;
+ * - random small supports: the verdict agrees with a brute-force pairwise
+ *   check of the rectangles;
  * - shape errors, non-finite input, empty classes, A = 0.
  *
  * Tolerances: 1e-12 in double and 1e-5 in single (as in the SPEC). */
@@ -448,6 +450,63 @@ static void test_overlapping(void)
     }
 }
 
+/* ---- random supports against a brute-force class analysis ------------- */
+
+/* Random small patterns (some inner indices copied from others so that
+ * identical classes occur): the report's verdict must match a pairwise
+ * check of the rectangles; when optimal, A = X0 Y0 is recovered exactly;
+ * the greedy error never exceeds 1. */
+static void test_random_supports(void)
+{
+    for (int trial = 0; trial < 300; trial++) {
+        size_t M = 1 + (size_t)(uniform() * 6), N = 1 + (size_t)(uniform() * 6);
+        size_t K = 1 + (size_t)(uniform() * 5);
+        double density = 0.2 + 0.6 * uniform();
+        dmf_matrix *sx = NULL, *sy = NULL;
+        CHECK_OK(dmf_matrix_create(&sx, DMF_F64, M, K));
+        CHECK_OK(dmf_matrix_create(&sy, DMF_F64, K, N));
+        if (!sx || !sy) return;
+        for (size_t k = 0; k < K; k++) {
+            size_t src = k > 0 && uniform() < 0.3 ? (size_t)(uniform() * k) : k;
+            for (size_t i = 0; i < M; i++)
+                set(sx, i, k, src != k ? get(sx, i, src) : uniform() < density ? 1.0 : 0.0);
+            for (size_t j = 0; j < N; j++)
+                set(sy, k, j, src != k ? get(sy, src, j) : uniform() < density ? 1.0 : 0.0);
+        }
+        int expect_ok = 1;
+        for (size_t k1 = 0; k1 < K; k1++)
+            for (size_t k2 = k1 + 1; k2 < K; k2++) {
+                int same = 1;
+                for (size_t i = 0; i < M; i++) same &= (get(sx, i, k1) != 0) == (get(sx, i, k2) != 0);
+                for (size_t j = 0; j < N; j++) same &= (get(sy, k1, j) != 0) == (get(sy, k2, j) != 0);
+                if (!same && rectangles_overlap(sx, sy, k1, k2)) expect_ok = 0;
+            }
+        dmf_dtype dt = trial % 2 ? DMF_C128 : DMF_F64;
+        dmf_matrix *x0 = random_on(sx, dt), *y0 = random_on(sy, dt);
+        dmf_matrix *a = product(x0, y0);
+        char what[64];
+        snprintf(what, sizeof what, "random supports trial %d (%zux%zux%zu)", trial, M, K, N);
+        dmf_fsmf_report rep;
+        if (run_fsmf(what, a, sx, sy, &rep, NULL, NULL) == DMF_OK) {
+            CHECK(rep.disjoint_or_identical == expect_ok, "%s: disjoint_or_identical %d, brute force %d",
+                  what, rep.disjoint_or_identical, expect_ok);
+            if (!rep.disjoint_or_identical)
+                CHECK(rep.conflict_k1 < rep.conflict_k2 &&
+                          rectangles_overlap(sx, sy, rep.conflict_k1, rep.conflict_k2),
+                      "%s: conflict pair (%zu, %zu) does not overlap", what, rep.conflict_k1,
+                      rep.conflict_k2);
+            if (rep.optimal)
+                CHECK(rep.rel_error <= 1e-12, "%s: optimal but rel_error %.3g", what, rep.rel_error);
+            CHECK(rep.rel_error <= 1 + 1e-12, "%s: rel_error %.6g > 1", what, rep.rel_error);
+        }
+        dmf_matrix_free(a);
+        dmf_matrix_free(x0);
+        dmf_matrix_free(y0);
+        dmf_matrix_free(sx);
+        dmf_matrix_free(sy);
+    }
+}
+
 /* ---- errors and edge cases ----------------------------------------------- */
 
 /* Class k1 has an empty X column, k3 an empty Y row; k0, k2 are disjoint
@@ -586,6 +645,7 @@ int main(void)
     run_group("identical classes", test_identical);
     run_group("mixed classes", test_mixed);
     run_group("overlapping supports", test_overlapping);
+    run_group("random supports", test_random_supports);
     run_group("errors and empty classes", test_errors);
     return check_report("test_fsmf");
 }

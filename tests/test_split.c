@@ -23,20 +23,26 @@ static double optimal_residual(dmf_dtype dtype, const dmf_split_geometry *g, con
                                size_t iv, size_t u, size_t j, double *norm2)
 {
     size_t m = g->b1, n = g->c2, B = g->b1 * g->b2, C = g->c1 * g->c2, k = m < n ? m : n;
-    double complex *s = malloc(m * n * sizeof *s), *uu = malloc(m * k * sizeof *uu),
-                   *vt = malloc(k * n * sizeof *vt);
-    double *sv = malloc((k + 1) * sizeof *sv), *superb = malloc((k + 1) * sizeof *superb);
+    /* Column-major on padded buffers of our own: some OpenBLAS vector
+     * kernels read a little past the end of LAPACKE's internal copies. */
+    const size_t pad = 64;
+    double complex *s = calloc(m * n + pad, sizeof *s), query = 0;
+    double *sv = calloc(k + pad, sizeof *sv), *rwork = calloc(5 * k + pad, sizeof *rwork);
     *norm2 = 0;
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
-            s[a * n + b] = dmf_get(dtype, t, iv * B * C + (a * g->b2 + u) * C + j * n + b);
-            *norm2 += pow(cabs(s[a * n + b]), 2);
+            s[a + b * m] = dmf_get(dtype, t, iv * B * C + (a * g->b2 + u) * C + j * n + b);
+            *norm2 += pow(cabs(s[a + b * m]), 2);
         }
-    lapack_int info = LAPACKE_zgesvd(LAPACK_ROW_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)n, s,
-                                     (lapack_int)n, sv, uu, (lapack_int)k, vt, (lapack_int)n, superb);
+    LAPACKE_zgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)n, s, (lapack_int)m, sv,
+                        NULL, 1, NULL, 1, &query, -1, rwork);
+    lapack_int lwork = (lapack_int)creal(query);
+    double complex *work = calloc((size_t)lwork + pad, sizeof *work);
+    lapack_int info = LAPACKE_zgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)m, (lapack_int)n, s,
+                                          (lapack_int)m, sv, NULL, 1, NULL, 1, work, lwork, rwork);
     double kept = 0;
     for (size_t r = 0; r < g->rank && r < k && info == 0; r++) kept += sv[r] * sv[r];
-    free(s), free(uu), free(vt), free(sv), free(superb);
+    free(s), free(sv), free(rwork), free(work);
     return *norm2 - kept;
 }
 

@@ -10,13 +10,40 @@
 /* Thread-private scratch sized once per split. */
 typedef struct {
     SCALAR *block, *svd_work, *u, *vt, *x, *h, *vec_n;
-    REAL *sigma, *superb;
+    REAL *sigma, *superb, *rwork;
+    SCALAR *work;
+    lapack_int lwork;
 } FN(split_scratch);
 
 static void FN(scratch_free)(FN(split_scratch) *s)
 {
     free(s->block); free(s->svd_work); free(s->u); free(s->vt); free(s->x); free(s->h);
-    free(s->vec_n); free(s->sigma); free(s->superb);
+    free(s->vec_n); free(s->sigma); free(s->superb); free(s->rwork); free(s->work);
+}
+
+/* LAPACK's SVD, column-major, on caller-owned work arrays: every buffer
+ * LAPACK touches is ours and padded, since some OpenBLAS vector kernels
+ * read a little past the end of their operands. */
+static lapack_int FN(gesvd)(lapack_int rows, lapack_int cols, SCALAR *a, REAL *sv, SCALAR *u,
+                            SCALAR *vt, lapack_int ldvt, SCALAR *work, lapack_int lwork, REAL *rwork)
+{
+#if IS_COMPLEX
+    return LAPACK_GESVD_WORK(LAPACK_COL_MAJOR, 'S', 'S', rows, cols, a, rows, sv, u, rows, vt, ldvt,
+                             work, lwork, rwork);
+#else
+    (void)rwork;
+    return LAPACK_GESVD_WORK(LAPACK_COL_MAJOR, 'S', 'S', rows, cols, a, rows, sv, u, rows, vt, ldvt,
+                             work, lwork);
+#endif
+}
+
+static lapack_int FN(gesvd_lwork)(size_t m, size_t n)
+{
+    SCALAR query = 0;
+    lapack_int k = (lapack_int)(m < n ? m : n);
+    FN(gesvd)((lapack_int)n, (lapack_int)m, NULL, NULL, NULL, NULL, k, &query, -1, NULL);
+    lapack_int lwork = (lapack_int)RE(query);
+    return lwork > 1 ? lwork : 1;
 }
 
 static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t rank)
@@ -24,15 +51,19 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
     size_t k = m < n ? m : n;
     memset(s, 0, sizeof *s);
     s->block = dmf_alloc(m * n, sizeof(SCALAR));
-    s->svd_work = dmf_alloc(m * n, sizeof(SCALAR));
-    s->u = dmf_alloc(m * k, sizeof(SCALAR));
-    s->vt = dmf_alloc(k * n, sizeof(SCALAR));
+    const size_t pad = 64; /* vector kernels may read a little past the end */
+    s->svd_work = dmf_alloc(m * n + pad, sizeof(SCALAR));
+    s->u = dmf_alloc(n * k + pad, sizeof(SCALAR));
+    s->vt = dmf_alloc(k * m + pad, sizeof(SCALAR));
     s->x = dmf_alloc(m * rank, sizeof(SCALAR));
     s->h = dmf_alloc(rank * n, sizeof(SCALAR));
     s->vec_n = dmf_alloc(n, sizeof(SCALAR));
     s->sigma = dmf_alloc(k + 1, sizeof(REAL));
     s->superb = dmf_alloc(k + 1, sizeof(REAL));
-    if (!s->block || !s->svd_work || !s->u || !s->vt || !s->x || !s->h || !s->vec_n || !s->sigma ||
+    s->rwork = dmf_alloc(5 * k + pad, sizeof(REAL));
+    s->lwork = FN(gesvd_lwork)(m, n);
+    s->work = dmf_alloc((size_t)s->lwork + pad, sizeof(SCALAR));
+    if (!s->block || !s->svd_work || !s->u || !s->vt || !s->x || !s->h || !s->vec_n || !s->sigma || !s->rwork || !s->work ||
         !s->superb) {
         FN(scratch_free)(s);
         return 0;
@@ -161,20 +192,21 @@ static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, SC
     return 0;
 }
 
-/* Rank-r by LAPACK: x_rho = U[:, rho], h_rho = sigma_rho V^H[rho, :].  The
- * SVD runs on a copy: the block is still needed for the residual. */
+/* Rank-r by LAPACK on a copy (the block is still needed for the residual).
+ * The row-major block S is the column-major n x m matrix S^T = U' s V'^H, so
+ * S = conj(V') s U'^T: x_rho = V'^H[rho, :]^T, h_rho = s_rho U'[:, rho]^T.
+ * Column-major on our own buffers avoids LAPACKE's transposed copies. */
 static int FN(rank_r_svd)(FN(split_scratch) *s, size_t m, size_t n, size_t rank)
 {
     size_t k = m < n ? m : n;
     memcpy(s->svd_work, s->block, m * n * sizeof(SCALAR));
-    int info = (int)LAPACK_GESVD(LAPACK_ROW_MAJOR, 'S', 'S', (lapack_int)m, (lapack_int)n,
-                                 s->svd_work, (lapack_int)n, s->sigma, s->u, (lapack_int)k, s->vt,
-                                 (lapack_int)n, s->superb);
+    int info = (int)FN(gesvd)((lapack_int)n, (lapack_int)m, s->svd_work, s->sigma, s->u, s->vt,
+                              (lapack_int)k, s->work, s->lwork, s->rwork);
     if (info != 0) return 0;
     for (size_t rho = 0; rho < rank; rho++) {
-        for (size_t a = 0; a < m; a++) s->x[a * rank + rho] = rho < k ? s->u[a * k + rho] : 0;
+        for (size_t a = 0; a < m; a++) s->x[a * rank + rho] = rho < k ? s->vt[rho + a * k] : 0;
         for (size_t b = 0; b < n; b++)
-            s->h[rho * n + b] = rho < k ? s->sigma[rho] * s->vt[rho * n + b] : 0;
+            s->h[rho * n + b] = rho < k ? s->sigma[rho] * s->u[b + rho * n] : 0;
     }
     return 1;
 }

@@ -6,7 +6,6 @@
  * Otherwise the same steps run greedily on the residual, which is the
  * masked rank-one algorithm of the paper, and the report says it may not
  * be optimal. */
-#include <lapacke.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,26 +180,14 @@ static int solve_class(const support_class *cl, const size_t *class_of, size_t m
     if (m == 0 || n == 0) return DMF_OK;
     double complex *blk = malloc(m * n * sizeof *blk), *u = malloc(m * kmin * sizeof *u),
                    *vt = malloc(kmin * n * sizeof *vt);
-    double *s = malloc((kmin + 1) * sizeof *s), *superb = malloc((kmin + 1) * sizeof *superb);
-    int status = blk && u && vt && s && superb ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate an SVD");
-    lapack_int info = 0;
+    double *s = malloc((kmin + 1) * sizeof *s);
+    int status = blk && u && vt && s ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate an SVD");
     if (status == DMF_OK) {
         for (size_t a = 0; a < m; a++)
             for (size_t b = 0; b < n; b++) blk[a * n + b] = resid[cl->rows[a] * N + cl->cols[b]];
-        if (is_complex) {
-            info = LAPACKE_zgesvd(LAPACK_ROW_MAJOR, 'S', 'S', (lapack_int)m, (lapack_int)n, blk,
-                                  (lapack_int)n, s, u, (lapack_int)kmin, vt, (lapack_int)n, superb);
-        } else { /* real input keeps real factors: run dgesvd on the real parts */
-            double *rb = (double *)blk, *ru = (double *)u, *rv = (double *)vt;
-            for (size_t e = 0; e < m * n; e++) rb[e] = creal(blk[e]);
-            info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'S', 'S', (lapack_int)m, (lapack_int)n, rb,
-                                  (lapack_int)n, s, ru, (lapack_int)kmin, rv, (lapack_int)n, superb);
-            for (size_t e = m * kmin; e-- > 0;) u[e] = ru[e];
-            for (size_t e = kmin * n; e-- > 0;) vt[e] = rv[e];
-        }
-        if (info != 0)
-            status = dmf_fail(DMF_ERR_NUMERIC, "SVD of the support class of k = %zu did not "
-                                               "converge (LAPACK info %d)", cl->first_k, (int)info);
+        status = dmf_svd(is_complex, m, n, blk, s, u, vt);
+        if (status != DMF_OK)
+            status = dmf_fail_context(status, "support class of k = %zu", cl->first_k);
     }
     size_t t = 0;
     for (size_t k = 0; status == DMF_OK && k < K; k++) {
@@ -217,7 +204,6 @@ static int solve_class(const support_class *cl, const size_t *class_of, size_t m
     free(u);
     free(vt);
     free(s);
-    free(superb);
     return status;
 }
 

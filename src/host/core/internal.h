@@ -35,6 +35,11 @@ void dmf_set(dmf_dtype dtype, void *data, size_t index, double complex value);
 
 double dmf_now_seconds(void);
 
+/* Thin SVD a = u diag(s) vt of a row-major m x n matrix (u: m x k, vt:
+ * k x n, row-major, k = min(m, n)); real arithmetic unless is_complex. */
+int dmf_svd(int is_complex, size_t m, size_t n, const double complex *a, double *s,
+            double complex *u, double complex *vt);
+
 /* Reads an N-d C-order .npy: the matrix has the last axis as columns and
  * the other axes flattened into rows; shape and ndim give the axes. */
 #define DMF_NPY_MAX_DIMS 64

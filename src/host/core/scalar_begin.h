@@ -14,6 +14,7 @@
 #define RE(x) (x)
 #define ABS2(x) ((double)(x) * (double)(x))
 #define LAPACK_GESVD LAPACKE_sgesvd
+#define LAPACK_GESVD_WORK LAPACKE_sgesvd_work
 #elif DMF_TYPE_ID == 1
 #define SCALAR double
 #define REAL double
@@ -23,6 +24,7 @@
 #define RE(x) (x)
 #define ABS2(x) ((x) * (x))
 #define LAPACK_GESVD LAPACKE_dgesvd
+#define LAPACK_GESVD_WORK LAPACKE_dgesvd_work
 #elif DMF_TYPE_ID == 2
 #define SCALAR float complex
 #define REAL float
@@ -32,6 +34,7 @@
 #define RE(x) crealf(x)
 #define ABS2(x) ((double)crealf(x) * crealf(x) + (double)cimagf(x) * cimagf(x))
 #define LAPACK_GESVD LAPACKE_cgesvd
+#define LAPACK_GESVD_WORK LAPACKE_cgesvd_work
 #elif DMF_TYPE_ID == 3
 #define SCALAR double complex
 #define REAL double
@@ -41,6 +44,7 @@
 #define RE(x) creal(x)
 #define ABS2(x) (creal(x) * creal(x) + cimag(x) * cimag(x))
 #define LAPACK_GESVD LAPACKE_zgesvd
+#define LAPACK_GESVD_WORK LAPACKE_zgesvd_work
 #else
 #error "DMF_TYPE_ID must be 0..3"
 #endif

@@ -6,4 +6,5 @@
 #undef RE
 #undef ABS2
 #undef LAPACK_GESVD
+#undef LAPACK_GESVD_WORK
 #undef DMF_TYPE_ID

@@ -36,15 +36,29 @@ void json_sizes(json_line *j, const char *key, const size_t *values, size_t coun
 void json_end(json_line *j);
 void json_write_string(FILE *out, const char *s);
 
-/* Loads --input or builds --matrix; checks for NaN/Inf. */
+/* Where a command's matrix comes from: --input FILE or --matrix NAME with
+ * --size, --dtype, --noise, --seed and the radices of random-chain. */
 typedef struct {
     const char *input, *matrix, *dims;
     const char *dtype;
     double noise;
     unsigned long long seed;
-    const size_t *radix_m, *radix_n;
-    size_t num_radices;
+    size_t radix_m[64], radix_n[64];
+    int num_m, num_n;
 } cli_matrix_source;
+
+/* The getopt_long entries of those options (codes i m s t n S M N). */
+#define CLI_MATRIX_OPTIONS                                                        \
+    {"input", required_argument, 0, 'i'}, {"matrix", required_argument, 0, 'm'},  \
+    {"size", required_argument, 0, 's'}, {"dtype", required_argument, 0, 't'},    \
+    {"noise", required_argument, 0, 'n'}, {"seed", required_argument, 0, 'S'},     \
+    {"radix-m", required_argument, 0, 'M'}, {"radix-n", required_argument, 0, 'N'}
+
+/* Handles option `code` if it is one of CLI_MATRIX_OPTIONS: returns 1 when
+ * taken, 0 when not a matrix option, EXIT_USAGE (message printed) when its
+ * value is bad. */
+int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_source *src);
+/* Loads --input or builds --matrix; checks for NaN/Inf. */
 int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **out);
 
 /* Monotonic wall time in seconds. */

@@ -165,11 +165,40 @@ void json_end(json_line *j)
     fflush(j->out);
 }
 
+int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_source *src)
+{
+    switch (code) {
+    case 'i': src->input = arg; return 1;
+    case 'm': src->matrix = arg; return 1;
+    case 's': src->dims = arg; return 1;
+    case 't': src->dtype = arg; return 1;
+    case 'n':
+        if (cli_parse_double(arg, &src->noise) || src->noise < 0)
+            return cli_usage_error(cmd, "bad --noise '%s' (a number >= 0)", arg);
+        return 1;
+    case 'S':
+        if (cli_parse_u64(arg, &src->seed)) return cli_usage_error(cmd, "bad --seed '%s'", arg);
+        return 1;
+    case 'M':
+        if ((src->num_m = cli_parse_size_list(arg, src->radix_m, 64)) < 0)
+            return cli_usage_error(cmd, "bad --radix-m '%s' (comma-separated integers >= 1)", arg);
+        return 1;
+    case 'N':
+        if ((src->num_n = cli_parse_size_list(arg, src->radix_n, 64)) < 0)
+            return cli_usage_error(cmd, "bad --radix-n '%s' (comma-separated integers >= 1)", arg);
+        return 1;
+    default: return 0;
+    }
+}
+
 int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **out)
 {
     *out = NULL;
     if (!!src->input == !!src->matrix)
         return cli_usage_error(cmd, "give exactly one of --input FILE or --matrix NAME");
+    if (src->num_m != src->num_n)
+        return cli_usage_error(cmd, "--radix-m has %d radices but --radix-n has %d: give both, "
+                                    "with the same count", src->num_m, src->num_n);
     dmf_dtype dtype = DMF_C128;
     if (src->dtype && dmf_dtype_parse(src->dtype, &dtype) != DMF_OK)
         return cli_usage_error(cmd, "%s", dmf_last_error());
@@ -197,7 +226,7 @@ int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **
             dtype = strncmp(src->matrix, "dft", 3) == 0 ? DMF_C128 : DMF_F64;
         }
         dmf_matrix_spec spec = {src->matrix, rows, cols, dtype, src->noise, src->seed,
-                                src->radix_m, src->radix_n, src->num_radices};
+                                src->radix_m, src->radix_n, (size_t)src->num_m};
         status = dmf_matrix_builtin(&spec, out);
         if (status != DMF_OK) return cli_fail(cmd, status);
     }

@@ -62,49 +62,29 @@ static void print_nodes(const dmf_butterfly_report *rep)
 static int factor(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"input", required_argument, 0, 'i'},   {"matrix", required_argument, 0, 'm'},
-        {"size", required_argument, 0, 's'},    {"radix-m", required_argument, 0, 'M'},
-        {"radix-n", required_argument, 0, 'N'}, {"tree", required_argument, 0, 'T'},
-        {"rank", required_argument, 0, 'r'},    {"orthonormalize", no_argument, 0, 'O'},
-        {"dtype", required_argument, 0, 't'},   {"noise", required_argument, 0, 'n'},
-        {"seed", required_argument, 0, 'S'},    {"backend", required_argument, 0, 'b'},
-        {"out", required_argument, 0, 'o'},     {"help", no_argument, 0, 'h'},
+        CLI_MATRIX_OPTIONS,
+        {"tree", required_argument, 0, 'T'},  {"rank", required_argument, 0, 'r'},
+        {"orthonormalize", no_argument, 0, 'O'}, {"backend", required_argument, 0, 'b'},
+        {"out", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *cmd = "butterfly factor", *tree_spec = "balanced", *backend = "auto", *out = NULL;
     cli_matrix_source src = {0};
-    size_t rm[64], rn[64];
-    int nm = 0, nn = 0, c;
+    int c;
     dmf_butterfly_options options;
     dmf_butterfly_options_default(&options);
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int taken = cli_matrix_option(cmd, c, optarg, &src);
+        if (taken == EXIT_USAGE) return EXIT_USAGE;
+        if (taken) continue;
         switch (c) {
-        case 'i': src.input = optarg; break;
-        case 'm': src.matrix = optarg; break;
-        case 's': src.dims = optarg; break;
-        case 'M':
-            if ((nm = cli_parse_size_list(optarg, rm, 64)) < 0)
-                return cli_usage_error(cmd, "bad --radix-m '%s' (comma-separated integers >= 1)", optarg);
-            break;
-        case 'N':
-            if ((nn = cli_parse_size_list(optarg, rn, 64)) < 0)
-                return cli_usage_error(cmd, "bad --radix-n '%s' (comma-separated integers >= 1)", optarg);
-            break;
         case 'T': tree_spec = optarg; break;
         case 'r':
             if (cli_parse_size(optarg, &options.rank) || options.rank < 1)
                 return cli_usage_error(cmd, "bad --rank '%s' (an integer >= 1)", optarg);
             break;
         case 'O': options.orthonormalize = 1; break;
-        case 't': src.dtype = optarg; break;
-        case 'n':
-            if (cli_parse_double(optarg, &src.noise) || src.noise < 0)
-                return cli_usage_error(cmd, "bad --noise '%s' (a number >= 0)", optarg);
-            break;
-        case 'S':
-            if (cli_parse_u64(optarg, &src.seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
-            break;
         case 'b': backend = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(help_factor, stdout); return EXIT_OK;
@@ -112,19 +92,12 @@ static int factor(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (nm != nn)
-        return cli_usage_error(cmd, "--radix-m has %d radices but --radix-n has %d: give both, "
-                                    "with the same count", nm, nn);
     dmf_backend_kind kind;
     if (dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
-    src.radix_m = rm;
-    src.radix_n = rn;
-    src.num_radices = (size_t)nm;
-
     dmf_matrix *a = NULL;
     int code = cli_load_matrix(cmd, &src, &a);
     if (code != EXIT_OK) return code;
-    size_t L = (size_t)nm;
+    size_t L = (size_t)src.num_m, *rm = src.radix_m, *rn = src.radix_n;
     int status = DMF_OK;
     if (L == 0) status = dmf_default_radices(dmf_matrix_rows(a), dmf_matrix_cols(a), rm, rn, 64, &L);
     dmf_context *ctx = NULL;

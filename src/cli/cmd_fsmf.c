@@ -22,10 +22,8 @@ static const char help[] =
 int cmd_fsmf(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"input", required_argument, 0, 'i'},     {"matrix", required_argument, 0, 'm'},
-        {"size", required_argument, 0, 's'},      {"support-x", required_argument, 0, 'x'},
-        {"support-y", required_argument, 0, 'y'}, {"dtype", required_argument, 0, 't'},
-        {"noise", required_argument, 0, 'n'},     {"seed", required_argument, 0, 'S'},
+        CLI_MATRIX_OPTIONS,
+        {"support-x", required_argument, 0, 'x'}, {"support-y", required_argument, 0, 'y'},
         {"backend", required_argument, 0, 'b'},   {"out", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     const char *cmd = "fsmf", *sx_path = NULL, *sy_path = NULL, *backend = "auto", *out = NULL;
@@ -34,20 +32,12 @@ int cmd_fsmf(int argc, char **argv)
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int taken = cli_matrix_option(cmd, c, optarg, &src);
+        if (taken == EXIT_USAGE) return EXIT_USAGE;
+        if (taken) continue;
         switch (c) {
-        case 'i': src.input = optarg; break;
-        case 'm': src.matrix = optarg; break;
-        case 's': src.dims = optarg; break;
         case 'x': sx_path = optarg; break;
         case 'y': sy_path = optarg; break;
-        case 't': src.dtype = optarg; break;
-        case 'n':
-            if (cli_parse_double(optarg, &src.noise) || src.noise < 0)
-                return cli_usage_error(cmd, "bad --noise '%s' (a number >= 0)", optarg);
-            break;
-        case 'S':
-            if (cli_parse_u64(optarg, &src.seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
-            break;
         case 'b': backend = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(help, stdout); return EXIT_OK;

@@ -17,49 +17,28 @@ static const char help[] =
 
 int cmd_matrix(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"matrix", required_argument, 0, 'm'}, {"size", required_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'},    {"dtype", required_argument, 0, 't'},
-        {"noise", required_argument, 0, 'n'},  {"seed", required_argument, 0, 'S'},
-        {"radix-m", required_argument, 0, 'M'}, {"radix-n", required_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    static const struct option opts[] = {CLI_MATRIX_OPTIONS,
+                                         {"out", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     cli_matrix_source src = {0};
     const char *out = NULL;
-    size_t rm[64], rn[64];
-    int nm = 0, nn = 0, c;
+    int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int taken = cli_matrix_option("matrix", c, optarg, &src);
+        if (taken == EXIT_USAGE) return EXIT_USAGE;
+        if (taken) continue;
         switch (c) {
-        case 'm': src.matrix = optarg; break;
-        case 's': src.dims = optarg; break;
         case 'o': out = optarg; break;
-        case 't': src.dtype = optarg; break;
-        case 'n':
-            if (cli_parse_double(optarg, &src.noise) || src.noise < 0)
-                return cli_usage_error("matrix", "bad --noise '%s' (a number >= 0)", optarg);
-            break;
-        case 'S':
-            if (cli_parse_u64(optarg, &src.seed)) return cli_usage_error("matrix", "bad --seed '%s'", optarg);
-            break;
-        case 'M':
-            if ((nm = cli_parse_size_list(optarg, rm, 64)) < 0)
-                return cli_usage_error("matrix", "bad --radix-m '%s'", optarg);
-            break;
-        case 'N':
-            if ((nn = cli_parse_size_list(optarg, rn, 64)) < 0)
-                return cli_usage_error("matrix", "bad --radix-n '%s'", optarg);
-            break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: return cli_usage_error("matrix", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("matrix", "unexpected argument '%s'", argv[optind]);
     if (!src.matrix || !out) return cli_usage_error("matrix", "--matrix and --out are required");
-    if (nm != nn) return cli_usage_error("matrix", "--radix-m and --radix-n need the same number of radices");
-    src.radix_m = rm;
-    src.radix_n = rn;
-    src.num_radices = (size_t)nm;
+    if (src.input) return cli_usage_error("matrix", "--input does not apply: matrix writes built-ins");
     dmf_matrix *a;
     int code = cli_load_matrix("matrix", &src, &a);
     if (code != EXIT_OK) return code;

@@ -138,6 +138,8 @@ int main(void)
         {1, 1, 1, 3, 2, 5, 1},  {1, 1, 5, 2, 3, 1, 1},  {2, 1, 2, 2, 3, 7, 1},  {1, 2, 7, 3, 2, 2, 1},
         {1, 1, 31, 2, 2, 33, 1}, {1, 1, 32, 1, 2, 32, 1}, {1, 1, 33, 2, 1, 31, 1}, {2, 3, 4, 2, 3, 5, 1},
         {1, 1, 6, 2, 2, 5, 2},  {1, 1, 3, 1, 2, 8, 3},  {1, 1, 2, 2, 2, 2, 4},  {3, 1, 1, 1, 1, 1, 1},
+        /* narrow blocks gathered in tiles of several j, the last one partial */
+        {1, 1, 3, 2, 20, 2, 1}, {1, 2, 5, 1, 37, 1, 1}, {2, 1, 4, 3, 70, 2, 2},
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         dmf_split_geometry g = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3],

@@ -1,4 +1,5 @@
 /* Butterfly chains: shapes, supports and compact factor storage. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,16 +151,46 @@ size_t dmf_chain_nnz(const dmf_chain *chain)
     return total;
 }
 
+/* Prime factors of x, largest first, padded with ones to `count` entries,
+ * written as "p,q,..." -- a valid radix list to suggest. */
+static void suggest_radices(size_t x, size_t count, char *buf, size_t size)
+{
+    size_t primes[64], n = 0;
+    for (size_t p = 2; p * p <= x && n < 64; p++)
+        while (x % p == 0 && n < 64) primes[n++] = p, x /= p;
+    if (x > 1 && n < 64) primes[n++] = x;
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < count && len < size; k++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%zu", k ? "," : "",
+                                k < n ? primes[n - 1 - k] : 1);
+}
+
+static size_t count_prime_factors(size_t x)
+{
+    size_t n = 0;
+    for (size_t p = 2; p * p <= x; p++)
+        while (x % p == 0) n++, x /= p;
+    return n + (x > 1);
+}
+
 int dmf_default_radices(size_t rows, size_t cols, size_t *radix_m, size_t *radix_n,
                         size_t capacity, size_t *num_radices)
 {
     int is_pow2 = rows >= 2 && cols >= 2 && !(rows & (rows - 1)) && !(cols & (cols - 1));
-    if (!is_pow2 || rows != cols)
+    if (!is_pow2 || rows != cols) {
+        size_t count = count_prime_factors(rows) > count_prime_factors(cols) ? count_prime_factors(rows)
+                                                                               : count_prime_factors(cols);
+        if (count == 0) count = 1;
+        char m[256], n[256];
+        suggest_radices(rows, count, m, sizeof m);
+        suggest_radices(cols, count, n, sizeof n);
         return dmf_fail(DMF_ERR_SHAPE,
                         "%zu x %zu is not a square power of two, so there is no default radix: "
                         "pass --radix-m and --radix-n with products %zu and %zu and the same "
-                        "number of factors (e.g. --radix-m 3,2,4 --radix-n 2,5,3)",
-                        rows, cols, rows, cols);
+                        "number of factors, e.g. --radix-m %s --radix-n %s",
+                        rows, cols, rows, cols, m, n);
+    }
     size_t L = 0;
     for (size_t s = rows; s > 1; s >>= 1) L++;
     if (L > capacity) return dmf_fail(DMF_ERR_SHAPE, "%zu factors exceed the limit %zu", L, capacity);

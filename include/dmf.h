@@ -223,7 +223,8 @@ const char *dmf_tree_describe(const dmf_tree *tree);
 
 typedef struct {
     size_t rank;          /* rank of every split, >= 1 (default 1) */
-    int orthonormalize;   /* Le et al.: orthonormal blocks on the side split last */
+    int orthonormalize;   /* Le et al.: before each split, orthonormal rank groups in the
+                           * factors left of the node and ranges right of it */
 } dmf_butterfly_options;
 
 /* Per-node record of the factorization, in the order the nodes were split. */

@@ -26,12 +26,11 @@ typedef struct {
     size_t a, d, b1, b2, c1, c2, rank;
 } dmf_split_geometry;
 
-/* How the singular values are shared between the two sides. */
+/* Which side of an adjacent pair of ranges gets orthonormal rank groups. */
 typedef enum {
-    DMF_SCALE_BALANCED = 0,   /* W = x sqrt(s), H = sqrt(s) y^H */
-    DMF_SCALE_ORTHO_W = 1,    /* W = x (orthonormal columns per block), H = s y^H */
-    DMF_SCALE_ORTHO_H = 2     /* W = x s, H = y^H (orthonormal rows per block) */
-} dmf_split_scaling;
+    DMF_NORMALIZE_LEFT = 0,  /* W's columns j*r .. j*r+r-1 of each block: QR, R into H */
+    DMF_NORMALIZE_RIGHT = 1  /* H's rows rho*b2 + u of each block: LQ, L into W */
+} dmf_normalize_side;
 
 /* Per-sub-block outcome, as LAPACK batched routines report it. */
 enum {
@@ -49,11 +48,17 @@ typedef struct {
 
 typedef struct dmf_backend {
     const char *name;
-    /* Batched masked rank-r step of one tree node.  `info` (optional) has
-     * num_sub_blocks entries. */
+    /* Batched masked rank-r step of one tree node: W = x sqrt(sigma),
+     * H = sqrt(sigma) y^H per pair.  `info` (optional) has num_sub_blocks
+     * entries. */
     int (*split_rank_r)(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target,
-                        void *w, void *h, dmf_split_scaling scaling, int *info,
-                        dmf_split_stats *stats);
+                        void *w, void *h, int *info, dmf_split_stats *stats);
+    /* Orthonormalization of Le et al. between adjacent ranges W | H laid
+     * out as a split of `geom` produces them: the rank-r groups of one side
+     * become orthonormal and the triangular factor moves into the other,
+     * so W H is unchanged and both keep their supports. */
+    int (*normalize_pair)(dmf_dtype dtype, const dmf_split_geometry *geom, void *w, void *h,
+                          dmf_normalize_side side);
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

@@ -14,16 +14,29 @@ size_t dmf_split_num_sub_blocks(const dmf_split_geometry *g)
 
 #define DMF_IMPL "../backend/cpu_split_impl.h"
 #include "scalar_instantiate.h"
+#define DMF_IMPL "../backend/cpu_normalize_impl.h"
+#include "scalar_instantiate.h"
 
 static int cpu_split_rank_r(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target,
-                            void *w, void *h, dmf_split_scaling scaling, int *info,
-                            dmf_split_stats *stats)
+                            void *w, void *h, int *info, dmf_split_stats *stats)
 {
     switch (dtype) {
-    case DMF_F32: return cpu_split_rank_r_s(geom, target, w, h, scaling, info, stats);
-    case DMF_F64: return cpu_split_rank_r_d(geom, target, w, h, scaling, info, stats);
-    case DMF_C64: return cpu_split_rank_r_c(geom, target, w, h, scaling, info, stats);
-    case DMF_C128: return cpu_split_rank_r_z(geom, target, w, h, scaling, info, stats);
+    case DMF_F32: return cpu_split_rank_r_s(geom, target, w, h, info, stats);
+    case DMF_F64: return cpu_split_rank_r_d(geom, target, w, h, info, stats);
+    case DMF_C64: return cpu_split_rank_r_c(geom, target, w, h, info, stats);
+    case DMF_C128: return cpu_split_rank_r_z(geom, target, w, h, info, stats);
+    }
+    return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+}
+
+static int cpu_normalize_pair(dmf_dtype dtype, const dmf_split_geometry *geom, void *w, void *h,
+                              dmf_normalize_side side)
+{
+    switch (dtype) {
+    case DMF_F32: return cpu_normalize_pair_s(geom, w, h, side);
+    case DMF_F64: return cpu_normalize_pair_d(geom, w, h, side);
+    case DMF_C64: return cpu_normalize_pair_c(geom, w, h, side);
+    case DMF_C128: return cpu_normalize_pair_z(geom, w, h, side);
     }
     return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
 }
@@ -31,6 +44,7 @@ static int cpu_split_rank_r(dmf_dtype dtype, const dmf_split_geometry *geom, con
 static const dmf_backend cpu_backend = {
     .name = "cpu",
     .split_rank_r = cpu_split_rank_r,
+    .normalize_pair = cpu_normalize_pair,
 };
 
 const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

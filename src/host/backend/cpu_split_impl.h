@@ -257,12 +257,10 @@ static double FN(block_residual)(const FN(split_scratch) *s, size_t m, size_t n,
     return residual;
 }
 
-/* Writes h_rho into H's row rho*b2 + u and keeps x_rho, scaled, in
- * x_out (m x r) for the tile's W store; sigma is shared between the two
- * as `scaling` says. */
+/* Writes h_rho / sqrt(sigma) into H's row rho*b2 + u and keeps
+ * x_rho sqrt(sigma) in x_out (m x r) for the tile's W store. */
 static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry *g, size_t i,
-                            size_t v, size_t u, size_t j, dmf_split_scaling scaling, SCALAR *x_out,
-                            SCALAR *H)
+                            size_t v, size_t u, size_t j, SCALAR *x_out, SCALAR *H)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank;
     SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n;
@@ -270,22 +268,14 @@ static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry
         double sigma2 = 0;
         for (size_t b = 0; b < n; b++) sigma2 += ABS2(s->h[rho * n + b]);
         double sigma = sqrt(sigma2);
-        REAL to_w = 1, to_h = 1; /* x gets to_w, h gets to_h, product 1 */
-        if (sigma > 0 && scaling == DMF_SCALE_BALANCED) {
-            to_w = (REAL)sqrt(sigma);
-            to_h = (REAL)(1 / sqrt(sigma));
-        } else if (sigma > 0 && scaling == DMF_SCALE_ORTHO_H) {
-            to_w = (REAL)sigma;
-            to_h = (REAL)(1 / sigma);
-        }
+        REAL to_w = sigma > 0 ? (REAL)sqrt(sigma) : 1, to_h = sigma > 0 ? (REAL)(1 / sqrt(sigma)) : 1;
         for (size_t a = 0; a < m; a++) x_out[a * r + rho] = s->x[a * r + rho] * to_w;
         for (size_t b = 0; b < n; b++) hb[(rho * g->b2 + u) * n + b] = s->h[rho * n + b] * to_h;
     }
 }
 
 static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_v, void *w_v,
-                                void *h_v, dmf_split_scaling scaling, int *info,
-                                dmf_split_stats *stats)
+                                void *h_v, int *info, dmf_split_stats *stats)
 {
     const SCALAR *T = target_v;
     SCALAR *W = w_v, *H = h_v;
@@ -342,7 +332,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
                 failed += code == DMF_BLOCK_FAILED;
                 target_sq += norms[jj];
                 residual_sq += FN(block_residual)(&s, m, n, r);
-                FN(store_block)(&s, g, i, v, u, j, scaling, tile_x + jj * m * r, H);
+                FN(store_block)(&s, g, i, v, u, j, tile_x + jj * m * r, H);
             }
             s.block = own_block;
             /* W's columns j0 .. j0+width-1 are adjacent in each of its rows. */

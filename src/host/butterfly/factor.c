@@ -12,19 +12,6 @@ void dmf_butterfly_options_default(dmf_butterfly_options *opts)
     opts->orthonormalize = 0;
 }
 
-/* With orthonormalization the singular values go to the half that is split
- * further, so every finished leaf has orthonormal blocks (columns for a left
- * half, rows for a right half) and the scale ends in the last factor split. */
-static dmf_split_scaling choose_scaling(const dmf_butterfly_options *opts, size_t p, size_t l,
-                                        size_t q)
-{
-    if (!opts->orthonormalize) return DMF_SCALE_BALANCED;
-    int left_is_leaf = (p == l), right_is_leaf = (l + 1 == q);
-    if (left_is_leaf && !right_is_leaf) return DMF_SCALE_ORTHO_W;
-    if (right_is_leaf && !left_is_leaf) return DMF_SCALE_ORTHO_H;
-    return DMF_SCALE_ORTHO_W;
-}
-
 static int check_input(const dmf_matrix *a, const dmf_chain_shape *shape, const dmf_tree *tree)
 {
     size_t rows = 1, cols = 1;
@@ -43,6 +30,34 @@ typedef struct {
     size_t p, q;
     void *values; /* compact target; owned unless it is the input matrix */
 } pending_node;
+
+/* Le et al.'s orthonormalization before splitting `x`: every finished
+ * factor to its left gets orthonormal column groups and every pending range
+ * to its right orthonormal row groups, sweeping towards x, so all the scale
+ * of the current approximation sits in x and its split error is the error
+ * added to the whole product.  In depth-first order the pieces left of x
+ * are the leaves 0..p-1 and those right of it are the pending nodes, the
+ * nearest on top of the stack. */
+static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain,
+                                 const pending_node *x, const pending_node *stack, size_t depth)
+{
+    const dmf_chain_shape *shape = &chain->shape;
+    for (size_t k = 0; k < x->p; k++) {
+        int next_is_x = k + 1 == x->p;
+        size_t end = next_is_x ? x->q : k + 1;
+        dmf_split_geometry g = dmf_split_geometry_of(shape, k, k, end);
+        DMF_TRY(backend->normalize_pair(chain->dtype, &g, chain->blocks[k],
+                                        next_is_x ? x->values : chain->blocks[k + 1], DMF_NORMALIZE_LEFT));
+    }
+    for (size_t idx = 0; idx < depth; idx++) { /* stack[idx] is farther right than stack[idx + 1] */
+        const pending_node *right = &stack[idx];
+        const pending_node *left = idx + 1 < depth ? &stack[idx + 1] : x;
+        dmf_split_geometry g = dmf_split_geometry_of(shape, left->p, left->q, right->q);
+        DMF_TRY(backend->normalize_pair(chain->dtype, &g, left->values, right->values,
+                                        DMF_NORMALIZE_RIGHT));
+    }
+    return DMF_OK;
+}
 
 int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
                          const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
@@ -98,9 +113,10 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
         if (!w || !h)
             status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the halves of node [%zu, %zu]",
                               node.p, node.q);
-        else
-            status = backend->split_rank_r(a->dtype, &g, node.values, w, h,
-                                           choose_scaling(&opts, node.p, l, node.q), NULL, &stats);
+        else if (opts.orthonormalize)
+            status = orthonormalize_around(backend, chain, &node, stack, depth);
+        if (status == DMF_OK)
+            status = backend->split_rank_r(a->dtype, &g, node.values, w, h, NULL, &stats);
         if (owned) free(node.values);
         if (status != DMF_OK) {
             free(w);

@@ -13,6 +13,7 @@ typedef struct {
     REAL *sigma, *superb, *rwork;
     SCALAR *work;
     lapack_int lwork;
+    double residual; /* ||S - x h||^2 when the solver computed it, else < 0 */
 } FN(split_scratch);
 
 static void FN(scratch_free)(FN(split_scratch) *s)
@@ -93,6 +94,20 @@ static double FN(normalize)(SCALAR *v, size_t len)
     if (norm > 0)
         for (size_t i = 0; i < len; i++) v[i] = (SCALAR)(v[i] / (REAL)norm);
     return norm;
+}
+
+/* h = x^H S for a 2 x n block, returning ||S - x h||^2 from the same pass. */
+static double FN(project_two_rows)(const SCALAR *S, size_t n, const SCALAR *x, SCALAR *h)
+{
+    const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
+    double residual = 0;
+    for (size_t b = 0; b < n; b++) {
+        SCALAR s0 = S[b], s1 = S[n + b];
+        SCALAR hb = c0 * s0 + c1 * s1;
+        h[b] = hb;
+        residual += ABS2(s0 - x0 * hb) + ABS2(s1 - x1 * hb);
+    }
+    return residual;
 }
 
 /* Top eigenvector of the 2 x 2 Hermitian [[g11, g12], [conj(g12), g22]]:
@@ -217,9 +232,13 @@ static int FN(rank_r_svd)(FN(split_scratch) *s, size_t m, size_t n, size_t rank)
 static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_t rank,
                                  double norm2)
 {
-    memset(s->x, 0, m * rank * sizeof(SCALAR));
-    memset(s->h, 0, rank * n * sizeof(SCALAR));
-    if (norm2 == 0) return DMF_BLOCK_CLOSED_FORM;
+    s->residual = -1;
+    if (norm2 == 0) {
+        memset(s->x, 0, m * rank * sizeof(SCALAR));
+        memset(s->h, 0, rank * n * sizeof(SCALAR));
+        s->residual = 0;
+        return DMF_BLOCK_CLOSED_FORM;
+    }
     if (rank == 1) {
         int code = DMF_BLOCK_CLOSED_FORM;
         if (m == 1) {
@@ -227,8 +246,10 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
         } else if (n == 1) {
             for (size_t a = 0; a < m; a++) s->x[a] = s->block[a];
             FN(normalize)(s->x, m);
-        } else if (m == 2) {
+        } else if (m == 2) { /* the l2r case: h and the residual in one pass */
             FN(rank1_two_rows)(s->block, n, s->x);
+            s->residual = FN(project_two_rows)(s->block, n, s->x, s->h);
+            return code;
         } else if (n == 2) {
             FN(rank1_two_cols)(s->block, m, s->x);
         } else if (FN(rank1_power)(s->block, m, n, norm2, s->x, s->vec_n, s->h)) {
@@ -331,7 +352,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
                 dense += code == DMF_BLOCK_DENSE_SVD;
                 failed += code == DMF_BLOCK_FAILED;
                 target_sq += norms[jj];
-                residual_sq += FN(block_residual)(&s, m, n, r);
+                residual_sq += s.residual >= 0 ? s.residual : FN(block_residual)(&s, m, n, r);
                 FN(store_block)(&s, g, i, v, u, j, tile_x + jj * m * r, H);
             }
             s.block = own_block;

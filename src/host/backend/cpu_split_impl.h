@@ -82,6 +82,7 @@ static double FN(project_row)(const SCALAR *S, size_t m, size_t n, const SCALAR 
         for (size_t b = 0; b < n; b++) h[b] += ca * row[b];
     }
     double norm2 = 0;
+#pragma omp simd reduction(+ : norm2)
     for (size_t b = 0; b < n; b++) norm2 += ABS2(h[b]);
     return norm2;
 }
@@ -89,6 +90,7 @@ static double FN(project_row)(const SCALAR *S, size_t m, size_t n, const SCALAR 
 static double FN(normalize)(SCALAR *v, size_t len)
 {
     double norm2 = 0;
+#pragma omp simd reduction(+ : norm2)
     for (size_t i = 0; i < len; i++) norm2 += ABS2(v[i]);
     double norm = sqrt(norm2);
     if (norm > 0)
@@ -171,6 +173,7 @@ static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, SC
     double heavy_norm = -1;
     for (size_t a = 0; a < m; a++) {
         double row = 0;
+#pragma omp simd reduction(+ : row)
         for (size_t b = 0; b < n; b++) row += ABS2(S[a * n + b]);
         if (row > heavy_norm) heavy_norm = row, heavy = a;
     }
@@ -180,6 +183,7 @@ static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, SC
         for (size_t a = 0; a < m; a++) {
             const SCALAR *row = S + a * n;
             SCALAR acc = 0;
+#pragma omp simd reduction(+ : acc)
             for (size_t b = 0; b < n; b++) acc += row[b] * v[b];
             x[a] = acc;
         }
@@ -269,12 +273,20 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
 static double FN(block_residual)(const FN(split_scratch) *s, size_t m, size_t n, size_t r)
 {
     double residual = 0;
-    for (size_t a = 0; a < m; a++)
+    for (size_t a = 0; a < m; a++) {
+        const SCALAR *row = s->block + a * n;
+        if (r == 1) {
+            const SCALAR xa = s->x[a];
+#pragma omp simd reduction(+ : residual)
+            for (size_t b = 0; b < n; b++) residual += ABS2(row[b] - xa * s->h[b]);
+            continue;
+        }
         for (size_t b = 0; b < n; b++) {
             SCALAR approx = 0;
             for (size_t rho = 0; rho < r; rho++) approx += s->x[a * r + rho] * s->h[rho * n + b];
-            residual += ABS2(s->block[a * n + b] - approx);
+            residual += ABS2(row[b] - approx);
         }
+    }
     return residual;
 }
 
@@ -334,12 +346,18 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
             for (size_t jj = 0; jj < width; jj++) norms[jj] = 0;
             for (size_t a = 0; a < m; a++) {
                 const SCALAR *src = base + a * g->b2 * C;
-                for (size_t jj = 0; jj < width; jj++)
+                for (size_t jj = 0; jj < width; jj++) {
+                    /* A local sum: through norms[] every add would wait on a store. */
+                    double sum = 0;
+                    SCALAR *dst = tile_buf + (jj * m + a) * n;
+                    const SCALAR *in = src + jj * n;
+#pragma omp simd reduction(+ : sum)
                     for (size_t b = 0; b < n; b++) {
-                        SCALAR value = src[jj * n + b];
-                        tile_buf[(jj * m + a) * n + b] = value;
-                        norms[jj] += ABS2(value);
+                        dst[b] = in[b];
+                        sum += ABS2(in[b]);
                     }
+                    norms[jj] += sum;
+                }
             }
             SCALAR *own_block = s.block;
             for (size_t jj = 0; jj < width; jj++) {

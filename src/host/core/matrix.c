@@ -102,12 +102,20 @@ double dmf_matrix_norm_fro(const dmf_matrix *mat)
 
 int dmf_matrix_check_finite(const dmf_matrix *mat)
 {
-    size_t count = mat->rows * mat->cols;
-    for (size_t i = 0; i < count; i++) {
-        double complex v = dmf_get(mat->dtype, mat->data, i);
-        if (!isfinite(creal(v)) || !isfinite(cimag(v)))
-            return dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) is not finite", i / mat->cols,
-                            i % mat->cols);
+    /* Scan the real view (complex = interleaved pairs) in its own type. */
+    size_t parts = dmf_dtype_is_complex(mat->dtype) ? 2 : 1;
+    size_t reals = mat->rows * mat->cols * parts, bad = reals;
+    if (mat->dtype == DMF_F32 || mat->dtype == DMF_C64) {
+        const float *x = mat->data;
+        for (size_t i = 0; i < reals && bad == reals; i++)
+            if (!isfinite(x[i])) bad = i;
+    } else {
+        const double *x = mat->data;
+        for (size_t i = 0; i < reals && bad == reals; i++)
+            if (!isfinite(x[i])) bad = i;
     }
-    return DMF_OK;
+    if (bad == reals) return DMF_OK;
+    size_t entry = bad / parts;
+    return dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) is not finite", entry / mat->cols,
+                    entry % mat->cols);
 }

@@ -270,6 +270,71 @@ typedef struct {
 int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy,
              dmf_matrix **x, dmf_matrix **y, dmf_fsmf_report *report);
 
+/* ---- lifting rank and identifiability (Malgouyres & Landsberg) -------- */
+
+typedef struct dmf_network dmf_network;
+
+/* Reads a network spec (JSON).  "type" is one of
+ *   "conv":      {"N": 64, "root": "r", "edges": [{"from": "x", "to": "r",
+ *                 "support": [0, 1, 2] | {"contiguous": S} | {"dilated": k}}, ...]}
+ *                circular convolutions on R^N over a rooted DAG; edges point
+ *                towards the root, leaves are the nodes nothing points to,
+ *                every leaf-root path has the same length K;
+ *   "triplets":  {"layers": [{"rows": m, "cols": n, "entries":
+ *                 [[row, col, param, coef], ...]}, ...]}, M_1 first;
+ *   "butterfly": {"radix_m": [...], "radix_n": [...]}: M_k = F_k of a chain,
+ *                one parameter per nonzero;
+ *   "masked":    {"sizes": [n_0, ..., n_K], "masks": [MASK, ...]}: M_k is
+ *                n_{k-1} x n_k with one parameter per allowed entry, MASK a
+ *                0/1 nested list, a .npy/.mtx path, or "dense".
+ * Errors name the offending node, edge, layer or entry. */
+int dmf_network_read(const char *path, dmf_network **out);
+int dmf_network_parse(const char *json_text, const char *origin, dmf_network **out);
+void dmf_network_free(dmf_network *net);
+size_t dmf_network_num_layers(const dmf_network *net); /* K */
+size_t dmf_network_num_params(const dmf_network *net); /* S */
+
+typedef struct {
+    size_t samples;          /* R, grown until the rank stops below it */
+    size_t sample_length;    /* D, entries of one sample vec(A P(h)) */
+    size_t rank;             /* the chosen rank: the machine-precision rule */
+    size_t rank_eps;         /* sigma_i > max(D, R) * eps * sigma_1 */
+    size_t rank_gap;         /* just before the largest ratio sigma_i / sigma_{i+1} */
+    size_t rank_sqrt_eps;    /* sigma_i > sqrt(eps) * sigma_1 (a loose rule) */
+    int rules_agree;
+    double gap;              /* sigma_rank / sigma_{rank+1} (inf when rank = R) */
+    size_t upper_bound;      /* min(D, number of valid monomials) */
+    int reached_bound;       /* R could not exceed the rank: it equals the bound */
+    double *spectrum;        /* the R singular values, descending (owned) */
+    size_t spectrum_length;
+    double time_s;
+} dmf_liftrank_report;
+
+/* Monte Carlo rank of the lifted operator (Prop. 5.3) in float64: samples
+ * vec(A P(h^r)) for Gaussian h^r, SVD of the D x R sample matrix (not its
+ * Gram matrix), R doubled from `initial_samples` until the rank is below R
+ * or reaches upper_bound. */
+int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t initial_samples,
+                 dmf_liftrank_report *report);
+void dmf_liftrank_report_free(dmf_liftrank_report *report);
+
+/* Smallest nonzero singular value of A, from its explicit matrix on the
+ * S^K tensor basis (DMF_ERR_SHAPE when S^K * D exceeds `max_entries`).  For a
+ * convolutional network it is that of the full operator onto R^{N x N|F|},
+ * sqrt(N) times that of the per-leaf kernel map. */
+int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma_min, size_t *rank);
+
+typedef struct {
+    int scattered;           /* Definition 8.1: every entry of M_1(1)...M_K(1) in {0, 1} */
+    size_t num_offending;
+    struct { size_t leaf, position; long long value; } offending[16]; /* the first ones */
+} dmf_scatter_report;
+
+/* Algorithm 8.1 in exact integer arithmetic (DMF_ERR_NUMERIC on overflow);
+ * convolutional networks only. */
+int dmf_scatter(const dmf_network *net, dmf_scatter_report *report);
+const char *dmf_network_leaf_name(const dmf_network *net, size_t leaf);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,5 +70,7 @@ int cmd_butterfly(int argc, char **argv);
 int cmd_fsmf(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_liftrank(int argc, char **argv);
+int cmd_scatter(int argc, char **argv);
 
 #endif

@@ -13,6 +13,8 @@ static const char usage[] =
     "  butterfly apply    multiply written factors with a block of vectors\n"
     "  butterfly densify  dense product of written factors\n"
     "  fsmf               two-factor fixed-support factorization A ~ X Y\n"
+    "  liftrank           Monte Carlo rank of the lifted operator, identifiability\n"
+    "  scatter            scattering test of a convolutional network (Alg. 8.1)\n"
     "  matrix             write a built-in test matrix to .npy\n"
     "  info               version, build options, BLAS, backends, GPUs\n"
     "\n"
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "fsmf")) return cmd_fsmf(argc - 1, argv + 1);
     if (!strcmp(cmd, "matrix")) return cmd_matrix(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "liftrank")) return cmd_liftrank(argc - 1, argv + 1);
+    if (!strcmp(cmd, "scatter")) return cmd_scatter(argc - 1, argv + 1);
     fprintf(stderr, "dmf: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

@@ -46,6 +46,18 @@ typedef struct {
     double residual_sq; /* ||T - W H||_F^2, computed entrywise */
 } dmf_split_stats;
 
+/* One layer M_k(h) of a deep structured linear network as triplets:
+ * M_k(h)[row, col] += coef * h[param]. */
+typedef struct {
+    size_t row, col, param;
+    double coef;
+} dmf_triplet;
+
+typedef struct {
+    size_t rows, cols, count;
+    const dmf_triplet *entries;
+} dmf_sparse_layer;
+
 typedef struct dmf_backend {
     const char *name;
     /* Batched masked rank-r step of one tree node: W = x sqrt(sigma),
@@ -59,6 +71,13 @@ typedef struct dmf_backend {
      * so W H is unchanged and both keep their supports. */
     int (*normalize_pair)(dmf_dtype dtype, const dmf_split_geometry *geom, void *w, void *h,
                           dmf_normalize_side side);
+    /* Lifting samples in float64: for r < num_samples, with h_k the
+     * num_params values at h + (r*K + k)*num_params, writes the columns
+     * `probes` of X = M_1(h_1) ... M_K(h_K), row-major (rows(X) x num_probes),
+     * at out + r*sample_length. */
+    int (*lift_samples)(size_t num_layers, const dmf_sparse_layer *layers, size_t num_params,
+                        const size_t *probes, size_t num_probes, size_t num_samples,
+                        const double *h, double *out);
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

@@ -41,10 +41,15 @@ static int cpu_normalize_pair(dmf_dtype dtype, const dmf_split_geometry *geom, v
     return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
 }
 
+int dmf_cpu_lift_samples(size_t num_layers, const dmf_sparse_layer *layers, size_t num_params,
+                         const size_t *probes, size_t num_probes, size_t num_samples,
+                         const double *h, double *out);
+
 static const dmf_backend cpu_backend = {
     .name = "cpu",
     .split_rank_r = cpu_split_rank_r,
     .normalize_pair = cpu_normalize_pair,
+    .lift_samples = dmf_cpu_lift_samples,
 };
 
 const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

@@ -1,0 +1,195 @@
+/* Monte Carlo rank of the lifted operator (Malgouyres & Landsberg,
+ * Prop. 5.3): for Gaussian h^r the samples vec(A P(h^r)) span a space of
+ * dimension min(R, rk A) with probability one, so R grows until the rank
+ * stops below it.  Everything is float64 and the rank comes from the
+ * singular values of the tall D x R sample matrix itself: its Gram matrix
+ * would square the condition number and lose the small singular values
+ * that deep products produce. */
+#include <float.h>
+#include <lapacke.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "network.h"
+
+/* Views of the layers for the backend kernels. */
+static void layer_views(const dmf_network *net, dmf_sparse_layer *views)
+{
+    for (size_t k = 0; k < net->num_layers; k++)
+        views[k] = (dmf_sparse_layer){net->layers[k].rows, net->layers[k].cols, net->layers[k].count,
+                                      net->layers[k].entries};
+}
+
+size_t dmf_lift_sample_length(const dmf_network *net)
+{
+    return dmf_network_rows(net) * net->num_probes;
+}
+
+/* Number of index tuples i in [S_1] x ... x [S_K] (the monomials of P(h)
+ * that can reach X), an upper bound of rk A; saturates at SIZE_MAX. */
+static size_t monomial_bound(const dmf_network *net)
+{
+    size_t bound = 1;
+    for (size_t k = 0; k < net->num_layers; k++)
+        if (!dmf_mul_size(bound, net->layers[k].params, &bound)) return SIZE_MAX;
+    return bound;
+}
+
+/* Singular values of the column-major D x R matrix (destroyed), descending.
+ * LAPACK runs on a padded buffer of our own (see core/svd.c). */
+int dmf_singular_values(double *a, size_t rows, size_t cols, double *sv)
+{
+    size_t k = rows < cols ? rows : cols;
+    double query = 0;
+    lapack_int *iwork = calloc(8 * k + 64, sizeof *iwork);
+    if (!iwork) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate SVD workspace");
+    LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'N', (lapack_int)rows, (lapack_int)cols, a, (lapack_int)rows,
+                        sv, NULL, 1, NULL, 1, &query, -1, iwork);
+    lapack_int lwork = (lapack_int)query;
+    double *work = calloc((size_t)lwork + 64, sizeof *work);
+    lapack_int info = work ? LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'N', (lapack_int)rows, (lapack_int)cols,
+                                                 a, (lapack_int)rows, sv, NULL, 1, NULL, 1, work, lwork, iwork)
+                           : -1000;
+    free(work);
+    free(iwork);
+    if (info == -1000) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate SVD workspace");
+    if (info != 0) return dmf_fail(DMF_ERR_NUMERIC, "LAPACK's SVD did not converge (info %d)", (int)info);
+    return DMF_OK;
+}
+
+/* The three rank rules of the report on a descending spectrum. */
+static void rank_rules(const double *sv, size_t count, size_t rows, size_t cols, dmf_liftrank_report *rep)
+{
+    double top = count ? sv[0] : 0, big = (double)(rows > cols ? rows : cols);
+    rep->rank_eps = rep->rank_sqrt_eps = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (sv[i] > big * DBL_EPSILON * top) rep->rank_eps = i + 1;
+        if (sv[i] > sqrt(DBL_EPSILON) * top) rep->rank_sqrt_eps = i + 1;
+    }
+    /* Largest relative drop whose upper side is above rounding level (below
+     * it the ratios of noise are meaningless); no drop of 10x: full rank. */
+    double best = 10;
+    rep->rank_gap = top > 0 ? count : 0;
+    for (size_t i = 0; i + 1 < count && top > 0 && sv[i] > DBL_EPSILON * top; i++) {
+        double ratio = sv[i + 1] > 0 ? sv[i] / sv[i + 1] : INFINITY;
+        if (ratio > best) best = ratio, rep->rank_gap = i + 1;
+        if (sv[i + 1] == 0) break;
+    }
+    rep->rank = rep->rank_eps;
+    rep->rules_agree = rep->rank_eps == rep->rank_gap && rep->rank_eps == rep->rank_sqrt_eps;
+    size_t r = rep->rank;
+    rep->gap = r >= 1 && r < count ? (sv[r] > 0 ? sv[r - 1] / sv[r] : INFINITY) : INFINITY;
+}
+
+int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t initial_samples,
+                 dmf_liftrank_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    double start = dmf_now_seconds();
+    const dmf_backend *backend = dmf_context_backend(ctx);
+    const size_t K = net->num_layers, S = net->num_params, D = dmf_lift_sample_length(net);
+    size_t bound = monomial_bound(net);
+    rep->upper_bound = bound < D ? bound : D;
+    rep->sample_length = D;
+    dmf_sparse_layer views[DMF_MAX_LAYERS];
+    layer_views(net, views);
+
+    size_t R = initial_samples ? initial_samples : 16;
+    if (R > rep->upper_bound + 1) R = rep->upper_bound + 1;
+    dmf_rng rng;
+    dmf_rng_seed(&rng, seed);
+    double *samples = NULL, *h = NULL, *copy = NULL, *sv = NULL;
+    size_t have = 0;
+    int status = DMF_OK;
+    for (;;) {
+        size_t bytes;
+        if (!dmf_mul_size(D, R, &bytes) || !dmf_mul_size(bytes, sizeof(double), &bytes)) {
+            status = dmf_fail(DMF_ERR_NOMEM, "a %zu x %zu sample matrix is too large", D, R);
+            break;
+        }
+        double *grown = realloc(samples, bytes);
+        double *grown_h = realloc(h, R * K * S * sizeof *h);
+        copy = realloc(copy, bytes);
+        sv = realloc(sv, (R + 1) * sizeof *sv);
+        if (grown) samples = grown;
+        if (grown_h) h = grown_h;
+        if (!grown || !grown_h || !copy || !sv) {
+            status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu samples of length %zu", R, D);
+            break;
+        }
+        /* New samples continue the same random stream, so a larger R
+         * extends the sample set of a smaller one. */
+        for (size_t e = have * K * S; e < R * K * S; e++) h[e] = dmf_rng_normal(&rng);
+        status = backend->lift_samples(K, views, S, net->probes, net->num_probes, R - have,
+                                       h + have * K * S, samples + have * D);
+        if (status != DMF_OK) break;
+        have = R;
+        memcpy(copy, samples, bytes);
+        status = dmf_singular_values(copy, D, R, sv);
+        if (status != DMF_OK) break;
+        size_t count = D < R ? D : R;
+        rank_rules(sv, count, D, R, rep);
+        rep->samples = R;
+        if (rep->rank < R || R > rep->upper_bound) break;
+        R = 2 * R > rep->upper_bound + 1 ? rep->upper_bound + 1 : 2 * R;
+    }
+    if (status == DMF_OK) {
+        rep->reached_bound = rep->rank == rep->upper_bound;
+        rep->spectrum_length = D < rep->samples ? D : rep->samples;
+        rep->spectrum = sv;
+        sv = NULL;
+    }
+    free(samples);
+    free(h);
+    free(copy);
+    free(sv);
+    rep->time_s = dmf_now_seconds() - start;
+    return status;
+}
+
+void dmf_liftrank_report_free(dmf_liftrank_report *rep)
+{
+    free(rep->spectrum);
+    rep->spectrum = NULL;
+}
+
+int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma_min, size_t *rank)
+{
+    const size_t K = net->num_layers, S = net->num_params, D = dmf_lift_sample_length(net);
+    size_t columns = monomial_bound(net), entries;
+    if (columns == SIZE_MAX || !dmf_mul_size(columns, D, &entries) || entries > max_entries)
+        return dmf_fail(DMF_ERR_SHAPE,
+                        "the explicit lifted operator would have %zu x %zu entries (limit %zu)", D,
+                        columns, max_entries);
+    double *h = calloc(columns * K * S + 1, sizeof *h), *a = malloc((entries + 1) * sizeof *a);
+    double *sv = malloc(((D < columns ? D : columns) + 1) * sizeof *sv);
+    int status = h && a && sv ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifted operator");
+    /* Column c of A is A P(e_{i_1}, ..., e_{i_K}) for the mixed-radix digits of c. */
+    for (size_t c = 0; status == DMF_OK && c < columns; c++) {
+        size_t rest = c;
+        for (size_t k = K; k-- > 0;) {
+            size_t p = net->layers[k].params;
+            h[(c * K + k) * S + rest % p] = 1;
+            rest /= p;
+        }
+    }
+    dmf_sparse_layer views[DMF_MAX_LAYERS];
+    layer_views(net, views);
+    if (status == DMF_OK)
+        status = dmf_backend_cpu()->lift_samples(K, views, S, net->probes, net->num_probes, columns, h, a);
+    if (status == DMF_OK) status = dmf_singular_values(a, D, columns, sv);
+    if (status == DMF_OK) {
+        size_t count = D < columns ? D : columns;
+        double big = (double)(D > columns ? D : columns), tol = big * DBL_EPSILON * sv[0];
+        size_t r = 0;
+        while (r < count && sv[r] > tol) r++;
+        /* Every entry of a convolutional X repeats its kernel entry N times. */
+        double scale = net->conv ? sqrt((double)net->signal_length) : 1.0;
+        *sigma_min = r ? sv[r - 1] * scale : 0;
+        *rank = r;
+    }
+    free(h);
+    free(a);
+    free(sv);
+    return status;
+}

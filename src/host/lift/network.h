@@ -1,0 +1,53 @@
+/* Deep structured linear networks X = M_1(h_1) M_2(h_2) ... M_K(h_K), each
+ * M_k linear in h_k in R^S (Malgouyres & Landsberg).  Every network, however
+ * it was specified, is stored as K sparse layers of triplets
+ * (row, col, param, coef):  M_k(h)[row, col] += coef * h[param].
+ * Layer 0 is M_1 (the output side); cols of layer k == rows of layer k+1. */
+#ifndef DMF_LIFT_NETWORK_H
+#define DMF_LIFT_NETWORK_H
+
+#include "backend/backend.h"
+#include "internal.h"
+
+typedef struct {
+    size_t rows, cols;   /* M_k is rows x cols */
+    size_t params;       /* parameters this layer uses (<= S) */
+    size_t count, capacity;
+    dmf_triplet *entries;
+} dmf_layer;
+
+#define DMF_MAX_LAYERS 64
+#define DMF_MAX_NAME 64
+
+struct dmf_network {
+    size_t num_layers;   /* K */
+    size_t num_params;   /* S = the largest layer's parameter count */
+    dmf_layer layers[DMF_MAX_LAYERS];
+    /* X's columns that determine all of X, one sample is X restricted to
+     * them: all columns for a general network; for a convolutional one the
+     * column of translation 0 of each leaf, since the other columns are its
+     * circular translates (SPEC section 3). */
+    size_t num_probes;
+    size_t *probes;
+    /* Convolutional networks only (conv = 1). */
+    int conv;
+    size_t signal_length;                 /* N */
+    size_t num_leaves, num_paths;
+    char (*leaf_names)[DMF_MAX_NAME];     /* num_leaves names, in probe order */
+    char kind[16];                        /* "conv", "triplets", "butterfly", "masked" */
+};
+
+/* Starts an empty network of K layers (sizes set per layer later). */
+int dmf_network_init(dmf_network **out, size_t num_layers, const char *kind);
+/* Sets layer k's size; parameters are counted from the triplets added. */
+int dmf_network_set_layer(dmf_network *net, size_t k, size_t rows, size_t cols);
+int dmf_network_add(dmf_network *net, size_t k, size_t row, size_t col, size_t param, double coef);
+/* Checks chained sizes and index ranges, sets num_params and, if no probe
+ * was set, probes every column.  Messages name the layer. */
+int dmf_network_finish(dmf_network *net);
+
+/* Rows and columns of X. */
+size_t dmf_network_rows(const dmf_network *net);
+size_t dmf_network_cols(const dmf_network *net);
+
+#endif

@@ -1,0 +1,279 @@
+/* Lifting rank, scattering and sigma_min against the known answers of
+ * Malgouyres & Landsberg: one path of K contiguous supports {0..S-1} has
+ * rank K(S-1)+1 and is not scattered; the undecimated Haar path {0, 2^k} has
+ * rank 2^K, is scattered and has sigma_min = sqrt(N); the paper's two
+ * examples; DAGs worked out by hand; a triplet network equal to a
+ * convolutional one has the same rank.  And a case where float32 samples
+ * or the Gram matrix give the wrong rank while dmf's float64 SVD of the
+ * samples does not. */
+#include <float.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "lift/network.h"
+
+static dmf_context *ctx;
+
+static dmf_network *parse(const char *json)
+{
+    dmf_network *net = NULL;
+    CHECK_OK(dmf_network_parse(json, "test", &net));
+    return net;
+}
+
+/* A single path r <- x1 <- ... <- xK with the given supports (JSON texts). */
+static dmf_network *path_network(size_t n, size_t K, const char *const *supports)
+{
+    char json[4096];
+    int len = snprintf(json, sizeof json, "{\"type\": \"conv\", \"N\": %zu, \"root\": \"n0\", \"edges\": [", n);
+    for (size_t k = 0; k < K; k++)
+        len += snprintf(json + len, sizeof json - (size_t)len, "%s{\"from\": \"n%zu\", \"to\": \"n%zu\", \"support\": %s}",
+                        k ? ", " : "", k + 1, k, supports[k]);
+    snprintf(json + len, sizeof json - (size_t)len, "]}");
+    return parse(json);
+}
+
+static size_t rank_of(const dmf_network *net, dmf_liftrank_report *rep)
+{
+    CHECK_OK(dmf_liftrank(ctx, net, 7, 4, rep));
+    return rep->rank;
+}
+
+static void test_contiguous_path(void)
+{
+    const size_t cases[][3] = {{2, 3, 16}, {3, 2, 8}, {4, 3, 32}, {2, 5, 12}, {5, 2, 9}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t K = cases[c][0], S = cases[c][1], N = cases[c][2];
+        char support[64];
+        snprintf(support, sizeof support, "{\"contiguous\": %zu}", S);
+        const char *supports[32];
+        for (size_t k = 0; k < K; k++) supports[k] = support;
+        dmf_network *net = path_network(N, K, supports);
+        if (!net) continue;
+        dmf_liftrank_report rep;
+        size_t rank = rank_of(net, &rep);
+        CHECK(rank == K * (S - 1) + 1, "K=%zu S=%zu N=%zu: rank %zu, expected %zu", K, S, N, rank, K * (S - 1) + 1);
+        CHECK(rep.rules_agree, "K=%zu S=%zu: rules disagree (%zu %zu %zu)", K, S, rep.rank_eps, rep.rank_gap,
+              rep.rank_sqrt_eps);
+        CHECK(rep.samples > rank, "R = %zu must exceed the rank %zu", rep.samples, rank);
+        dmf_scatter_report sc;
+        CHECK_OK(dmf_scatter(net, &sc));
+        CHECK(!sc.scattered && sc.num_offending > 0, "K=%zu S=%zu should not be scattered", K, S);
+        dmf_liftrank_report_free(&rep);
+        dmf_network_free(net);
+    }
+}
+
+static void test_haar(void)
+{
+    for (size_t K = 1; K <= 5; K++) {
+        size_t N = (size_t)1 << (K + 1);
+        char support[8][32];
+        const char *supports[32];
+        for (size_t k = 0; k < K; k++) {
+            snprintf(support[k], sizeof support[k], "{\"dilated\": %zu}", k);
+            supports[k] = support[k];
+        }
+        dmf_network *net = path_network(N, K, supports);
+        if (!net) continue;
+        dmf_liftrank_report rep;
+        size_t rank = rank_of(net, &rep);
+        CHECK(rank == (size_t)1 << K, "Haar K=%zu: rank %zu, expected %zu", K, rank, (size_t)1 << K);
+        dmf_scatter_report sc;
+        CHECK_OK(dmf_scatter(net, &sc));
+        CHECK(sc.scattered, "Haar K=%zu should be scattered", K);
+        double sigma_min = 0;
+        size_t full_rank = 0;
+        CHECK_OK(dmf_lift_sigma_min(net, 10000000, &sigma_min, &full_rank));
+        CHECK(fabs(sigma_min - sqrt((double)N)) < 1e-12 * sqrt((double)N),
+              "Haar K=%zu N=%zu: sigma_min %.17g, expected sqrt(N) = %.17g", K, N, sigma_min, sqrt((double)N));
+        CHECK(full_rank == rank, "explicit A has rank %zu, Monte Carlo %zu", full_rank, rank);
+        dmf_liftrank_report_free(&rep);
+        dmf_network_free(net);
+    }
+}
+
+/* Section 8: supports {1,2,3} twice are not scattered (an entry is 2 or
+ * more), {1,2,3} and {1,10} are. */
+static void test_paper_examples(void)
+{
+    const char *twice[2] = {"[1, 2, 3]", "[1, 2, 3]"}, *apart[2] = {"[1, 2, 3]", "[1, 10]"};
+    dmf_network *a = path_network(16, 2, twice), *b = path_network(16, 2, apart);
+    dmf_scatter_report sc;
+    if (a) {
+        CHECK_OK(dmf_scatter(a, &sc));
+        CHECK(!sc.scattered, "{1,2,3} twice should not be scattered");
+        CHECK(sc.num_offending == 3 && sc.offending[0].value == 2 && sc.offending[1].value == 3,
+              "offending entries: %zu, first values %lld %lld", sc.num_offending, sc.offending[0].value,
+              sc.offending[1].value);
+    }
+    if (b) {
+        CHECK_OK(dmf_scatter(b, &sc));
+        CHECK(sc.scattered, "{1,2,3} and {1,10} should be scattered");
+        dmf_liftrank_report rep;
+        CHECK(rank_of(b, &rep) == 6, "{1,2,3} * {1,10}: rank %zu, expected 6", rep.rank);
+        dmf_liftrank_report_free(&rep);
+    }
+    dmf_network_free(a);
+    dmf_network_free(b);
+}
+
+/* Two leaves through a shared edge: kernels alpha (g0 d0 + g1 d1) and
+ * beta (g0 d0 + g1 d1): four monomials at four distinct (leaf, position),
+ * rank 4, scattered.  A diamond f -> a -> r, f -> b -> r with all supports
+ * {0}: both paths land on position 0 of the one leaf, rank 1, and the
+ * all-ones network gives 2 there: not scattered. */
+static void test_dags(void)
+{
+    dmf_network *two = parse("{\"type\": \"conv\", \"N\": 8, \"root\": \"r\", \"edges\": ["
+                             "{\"from\": \"m\", \"to\": \"r\", \"support\": [0, 1]},"
+                             "{\"from\": \"a\", \"to\": \"m\", \"support\": [0]},"
+                             "{\"from\": \"b\", \"to\": \"m\", \"support\": [0]}]}");
+    dmf_network *diamond = parse("{\"type\": \"conv\", \"N\": 8, \"root\": \"r\", \"edges\": ["
+                                 "{\"from\": \"a\", \"to\": \"r\", \"support\": [0]},"
+                                 "{\"from\": \"b\", \"to\": \"r\", \"support\": [0]},"
+                                 "{\"from\": \"f\", \"to\": \"a\", \"support\": [0]},"
+                                 "{\"from\": \"f\", \"to\": \"b\", \"support\": [0]}]}");
+    dmf_liftrank_report rep;
+    dmf_scatter_report sc;
+    if (two) {
+        CHECK(rank_of(two, &rep) == 4, "two leaves: rank %zu, expected 4", rep.rank);
+        dmf_liftrank_report_free(&rep);
+        CHECK_OK(dmf_scatter(two, &sc));
+        CHECK(sc.scattered, "two leaves should be scattered");
+    }
+    if (diamond) {
+        CHECK(rank_of(diamond, &rep) == 1, "diamond: rank %zu, expected 1", rep.rank);
+        dmf_liftrank_report_free(&rep);
+        CHECK_OK(dmf_scatter(diamond, &sc));
+        CHECK(!sc.scattered && sc.offending[0].value == 2, "diamond: scattered %d, value %lld", sc.scattered,
+              sc.offending[0].value);
+    }
+    dmf_network_free(two);
+    dmf_network_free(diamond);
+}
+
+/* The layers of a convolutional network written as a triplet network give
+ * the same rank: the probes differ (all columns vs one per leaf) but the
+ * span of the samples is the same. */
+static void test_triplets_match_conv(void)
+{
+    const char *supports[3] = {"[0, 1]", "[0, 2]", "[0, 1, 3]"};
+    dmf_network *conv = path_network(8, 3, supports);
+    if (!conv) return;
+    char *json = malloc(1 << 20);
+    int len = snprintf(json, 1 << 20, "{\"type\": \"triplets\", \"layers\": [");
+    for (size_t k = 0; k < conv->num_layers; k++) {
+        const dmf_layer *layer = &conv->layers[k];
+        len += snprintf(json + len, (size_t)(1 << 20) - (size_t)len, "%s{\"rows\": %zu, \"cols\": %zu, \"entries\": [",
+                        k ? ", " : "", layer->rows, layer->cols);
+        for (size_t e = 0; e < layer->count; e++)
+            len += snprintf(json + len, (size_t)(1 << 20) - (size_t)len, "%s[%zu, %zu, %zu, %g]", e ? ", " : "",
+                            layer->entries[e].row, layer->entries[e].col, layer->entries[e].param,
+                            layer->entries[e].coef);
+        len += snprintf(json + len, (size_t)(1 << 20) - (size_t)len, "]}");
+    }
+    snprintf(json + len, (size_t)(1 << 20) - (size_t)len, "]}");
+    dmf_network *trip = parse(json);
+    free(json);
+    dmf_liftrank_report a, b;
+    if (trip) {
+        CHECK(rank_of(conv, &a) == rank_of(trip, &b), "conv rank %zu, triplet rank %zu", a.rank, b.rank);
+        CHECK(b.sample_length == 64 && a.sample_length == 8, "sample lengths %zu and %zu", a.sample_length,
+              b.sample_length);
+        dmf_liftrank_report_free(&a);
+        dmf_liftrank_report_free(&b);
+    }
+    dmf_network_free(conv);
+    dmf_network_free(trip);
+}
+
+/* Singular values of a column-major matrix in float32 (sgesdd), for the
+ * naive rank a single-precision implementation would report. */
+static size_t rank_float32(const double *a, size_t rows, size_t cols)
+{
+    size_t k = rows < cols ? rows : cols;
+    float *f = calloc(rows * cols + 64, sizeof *f), *sv = calloc(k + 64, sizeof *sv);
+    for (size_t e = 0; e < rows * cols; e++) f[e] = (float)a[e];
+    LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)rows, (lapack_int)cols, f, (lapack_int)rows, sv, NULL, 1,
+                   NULL, 1);
+    size_t r = 0;
+    while (r < k && sv[r] > (float)(rows > cols ? rows : cols) * FLT_EPSILON * sv[0]) r++;
+    free(f);
+    free(sv);
+    return r;
+}
+
+/* Rank from the eigenvalues of the Gram matrix S^T S (double), with the
+ * same relative tolerance on sqrt(eigenvalue): the condition number is
+ * squared, so small singular values drown in rounding. */
+static size_t rank_gram(const double *a, size_t rows, size_t cols)
+{
+    double *g = calloc(cols * cols + 64, sizeof *g), *w = calloc(cols + 64, sizeof *w);
+    for (size_t i = 0; i < cols; i++)
+        for (size_t j = 0; j < cols; j++)
+            for (size_t e = 0; e < rows; e++) g[i * cols + j] += a[i * rows + e] * a[j * rows + e];
+    LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', (lapack_int)cols, g, (lapack_int)cols, w);
+    double top = w[cols - 1];
+    size_t r = 0;
+    for (size_t i = 0; i < cols; i++)
+        if (w[i] > 0 && sqrt(w[i]) > (double)(rows > cols ? rows : cols) * DBL_EPSILON * sqrt(top)) r++;
+    free(g);
+    free(w);
+    return r;
+}
+
+/* A deep contiguous path: the monomial counts per kernel position are
+ * multinomial coefficients spanning many orders of magnitude, so the sample
+ * matrix is badly conditioned while its rank K(S-1)+1 is exact. */
+static void test_precision_matters(void)
+{
+    const size_t K = 16, S = 3, N = 40;
+    char support[32];
+    snprintf(support, sizeof support, "{\"contiguous\": %zu}", S);
+    const char *supports[32];
+    for (size_t k = 0; k < K; k++) supports[k] = support;
+    dmf_network *net = path_network(N, K, supports);
+    if (!net) return;
+    dmf_liftrank_report rep;
+    size_t rank = rank_of(net, &rep);
+    size_t want = K * (S - 1) + 1;
+    CHECK(rank == want, "deep path: dmf rank %zu, expected %zu", rank, want);
+    /* The same samples, ranked naively. */
+    size_t R = rep.samples, D = rep.sample_length;
+    double *h = malloc(R * K * S * sizeof *h), *samples = malloc(R * D * sizeof *samples);
+    dmf_rng rng;
+    dmf_rng_seed(&rng, 7);
+    for (size_t e = 0; e < R * K * S; e++) h[e] = dmf_rng_normal(&rng);
+    dmf_sparse_layer views[32];
+    for (size_t k = 0; k < K; k++)
+        views[k] = (dmf_sparse_layer){net->layers[k].rows, net->layers[k].cols, net->layers[k].count,
+                                      net->layers[k].entries};
+    CHECK_OK(dmf_backend_cpu()->lift_samples(K, views, S, net->probes, net->num_probes, R, h, samples));
+    size_t r32 = rank_float32(samples, D, R), rgram = rank_gram(samples, D, R);
+    printf("deep contiguous path K=%zu S=%zu: rank dmf %zu, float32 %zu, Gram %zu (true %zu); "
+           "sigma_max/sigma_min %.3g\n", K, S, rank, r32, rgram, want,
+           rep.spectrum[0] / rep.spectrum[rank - 1]);
+    CHECK(r32 != want, "float32 rank %zu should miss the true rank %zu here", r32, want);
+    CHECK(rgram != want, "Gram rank %zu should miss the true rank %zu here", rgram, want);
+    free(h);
+    free(samples);
+    dmf_liftrank_report_free(&rep);
+    dmf_network_free(net);
+}
+
+int main(void)
+{
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    test_contiguous_path();
+    test_haar();
+    test_paper_examples();
+    test_dags();
+    test_triplets_match_conv();
+    test_precision_matters();
+    dmf_context_free(ctx);
+    return check_report("test_lift");
+}

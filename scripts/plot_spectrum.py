@@ -31,7 +31,15 @@ def main():
             rep = json.loads(f.readline())
     fig, ax = plt.subplots(figsize=(7, 4))
     idx = np.arange(1, len(s) + 1)
-    ax.semilogy(idx, np.maximum(s, np.finfo(float).tiny), ".", ms=4)
+    # Values below 1e-18 sigma_max (exact zeros among them) are drawn as
+    # triangles on that floor so they do not stretch the axis.
+    floor = s[0] * 1e-18 if len(s) and s[0] > 0 else 1e-300
+    above = s > floor
+    ax.semilogy(idx[above], s[above], ".", ms=4, label="sigma_i")
+    if (~above).any():
+        ax.semilogy(idx[~above], np.full((~above).sum(), floor), "v", ms=4, color="gray",
+                    label="< 1e-18 sigma_max")
+    ax.set_ylim(bottom=floor / 10)
     title = args.spectrum
     if rep:
         r = rep.get("rank")

@@ -131,7 +131,9 @@ int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t
         rank_rules(sv, count, D, R, rep);
         rep->samples = R;
         if (rep->rank < R || R > rep->upper_bound) break;
-        R = 2 * R > rep->upper_bound + 1 ? rep->upper_bound + 1 : 2 * R;
+        /* Doubling that would reach the bound goes straight past it: the
+         * rank can be no larger, and one SVD of that size is saved. */
+        R = 2 * R >= rep->upper_bound ? rep->upper_bound + 1 : 2 * R;
     }
     if (status == DMF_OK) {
         rep->reached_bound = rep->rank == rep->upper_bound;

@@ -288,6 +288,40 @@ static void test_orthonormalize(void)
     dmf_matrix_free(noisy);
 }
 
+/* The transforms are what their names say: dft, dct2 and dst2 are unitary
+ * (orthonormal) at sizes that are not powers of two too, and dft-bitrev is
+ * dft with bit-reversed columns. */
+static void test_builtin_transforms(void)
+{
+    const char *names[] = {"dft", "dct2", "dst2"};
+    for (int t = 0; t < 3; t++)
+        for (size_t n = 1; n <= 24; n += 11) {
+            dmf_matrix *a = builtin(names[t], n, n, DMF_C128, NULL, NULL, 0, 0);
+            const double complex *d = dmf_matrix_const_data(a);
+            double worst = 0;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < n; j++) {
+                    double complex dot = 0;
+                    for (size_t k = 0; k < n; k++) dot += d[i * n + k] * conj(d[j * n + k]);
+                    worst = fmax(worst, cabs(dot - (i == j)));
+                }
+            CHECK(worst < 1e-13, "%s %zu: A A^H differs from I by %.3g", names[t], n, worst);
+            dmf_matrix_free(a);
+        }
+    dmf_matrix *f = builtin("dft", 16, 16, DMF_C128, NULL, NULL, 0, 0);
+    dmf_matrix *b = builtin("dft-bitrev", 16, 16, DMF_C128, NULL, NULL, 0, 0);
+    const double complex *fd = dmf_matrix_const_data(f), *bd = dmf_matrix_const_data(b);
+    const size_t rev[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+    double worst = 0;
+    for (size_t i = 0; i < 16; i++)
+        for (size_t j = 0; j < 16; j++) worst = fmax(worst, cabs(bd[i * 16 + j] - fd[i * 16 + rev[j]]));
+    CHECK(worst == 0, "dft-bitrev is not dft[:, bitrev] (%.3g)", worst);
+    CHECK(cabs(fd[1 * 16 + 1] - cexp(-2 * M_PI * I / 16) / 4) < 1e-15, "dft[1, 1] = %g%+gi",
+          creal(fd[17]), cimag(fd[17]));
+    dmf_matrix_free(f);
+    dmf_matrix_free(b);
+}
+
 static void test_bad_input(void)
 {
     dmf_context *ctx;
@@ -330,6 +364,7 @@ int main(void)
     test_noisy();
     test_densify_and_apply();
     test_orthonormalize();
+    test_builtin_transforms();
     test_bad_input();
     return check_report("test_butterfly");
 }

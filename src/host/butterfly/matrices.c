@@ -19,50 +19,72 @@ static size_t bit_reverse(size_t x, size_t bits)
     return r;
 }
 
+/* What an entry function needs: the size, its bit count, and the table
+ * roots[m] = exp(2 pi i m / 4n), m < 4n, from which every DFT, DCT-II and
+ * DST-II entry is read (indices reduced in integers, so large n stays exact
+ * and 4n sincos calls replace n^2). */
+typedef struct {
+    size_t n, bits;
+    double complex *roots;
+} gen_ctx;
+
+typedef double complex (*entry_fn)(size_t, size_t, const gen_ctx *);
+
 /* Fills a square n x n matrix from entry(i, j); values in double precision
  * are rounded once to the target dtype. */
-static int fill_square(const dmf_matrix_spec *spec, dmf_matrix **out,
-                       double complex (*entry)(size_t, size_t, size_t, size_t))
+static int fill_square(const dmf_matrix_spec *spec, dmf_matrix **out, entry_fn entry)
 {
-    size_t n = spec->rows, bits = 0;
-    while (((size_t)1 << bits) < n) bits++;
-    DMF_TRY(dmf_matrix_create(out, spec->dtype, n, n));
+    gen_ctx g = {spec->rows, 0, NULL};
+    while (((size_t)1 << g.bits) < g.n) g.bits++;
+    g.roots = malloc(4 * g.n * sizeof *g.roots);
+    if (!g.roots) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a table of %zu roots of unity", 4 * g.n);
+    for (size_t m = 0; m < 4 * g.n; m++) {
+        double angle = 2.0 * M_PI * (double)m / (4.0 * (double)g.n);
+        g.roots[m] = cos(angle) + I * sin(angle);
+    }
+    int status = dmf_matrix_create(out, spec->dtype, g.n, g.n);
+    if (status == DMF_OK) {
 #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) dmf_set(spec->dtype, (*out)->data, i * n + j, entry(i, j, n, bits));
-    return DMF_OK;
+        for (size_t i = 0; i < g.n; i++)
+            for (size_t j = 0; j < g.n; j++) dmf_set(spec->dtype, (*out)->data, i * g.n + j, entry(i, j, &g));
+    }
+    free(g.roots);
+    return status;
 }
 
-static double complex hadamard_entry(size_t i, size_t j, size_t n, size_t bits)
+static double complex hadamard_entry(size_t i, size_t j, const gen_ctx *g)
 {
     return __builtin_popcountll((unsigned long long)(i & j)) & 1 ? -1.0 : 1.0;
 }
 
-/* jk is reduced mod n in integers so the angle is exact for large n. */
-static double complex dft_value(size_t i, size_t k, size_t n)
+/* exp(-2 pi i jk / n) / sqrt(n) = conj(roots[4 (jk mod n)]) / sqrt(n). */
+static double complex dft_value(size_t i, size_t k, const gen_ctx *g)
 {
-    unsigned __int128 jk = (unsigned __int128)i * k;
-    double angle = -2.0 * M_PI * (double)(size_t)(jk % n) / (double)n;
-    return (cos(angle) + I * sin(angle)) / sqrt((double)n);
+    size_t m = (size_t)(((unsigned __int128)i * k) % g->n);
+    return conj(g->roots[4 * m]) / sqrt((double)g->n);
 }
 
-static double complex dft_entry(size_t i, size_t j, size_t n, size_t bits) { return dft_value(i, j, n); }
+static double complex dft_entry(size_t i, size_t j, const gen_ctx *g) { return dft_value(i, j, g); }
 
-static double complex dft_bitrev_entry(size_t i, size_t j, size_t n, size_t bits)
+static double complex dft_bitrev_entry(size_t i, size_t j, const gen_ctx *g)
 {
-    return dft_value(i, bit_reverse(j, bits), n);
+    return dft_value(i, bit_reverse(j, g->bits), g);
 }
 
-static double complex dct2_entry(size_t k, size_t j, size_t n, size_t bits)
+/* cos(pi (2j+1) k / 2n) = Re roots[(2j+1) k mod 4n]. */
+static double complex dct2_entry(size_t k, size_t j, const gen_ctx *g)
 {
-    double scale = sqrt((k == 0 ? 1.0 : 2.0) / (double)n);
-    return scale * cos(M_PI * (double)((2 * j + 1) * k) / (2.0 * (double)n));
+    double scale = sqrt((k == 0 ? 1.0 : 2.0) / (double)g->n);
+    size_t m = (size_t)(((unsigned __int128)(2 * j + 1) * k) % (4 * g->n));
+    return scale * creal(g->roots[m]);
 }
 
-static double complex dst2_entry(size_t k, size_t j, size_t n, size_t bits)
+/* sin(pi (2j+1)(k+1) / 2n) = Im roots[(2j+1)(k+1) mod 4n]. */
+static double complex dst2_entry(size_t k, size_t j, const gen_ctx *g)
 {
-    double scale = sqrt((k == n - 1 ? 1.0 : 2.0) / (double)n);
-    return scale * sin(M_PI * (double)((2 * j + 1) * (k + 1)) / (2.0 * (double)n));
+    double scale = sqrt((k == g->n - 1 ? 1.0 : 2.0) / (double)g->n);
+    size_t m = (size_t)(((unsigned __int128)(2 * j + 1) * (k + 1)) % (4 * g->n));
+    return scale * cimag(g->roots[m]);
 }
 
 static int random_chain(const dmf_matrix_spec *spec, dmf_matrix **out)
@@ -124,7 +146,7 @@ int dmf_matrix_builtin(const dmf_matrix_spec *spec, dmf_matrix **out)
     } else if (!strcmp(name, "random-chain")) {
         status = random_chain(spec, out);
     } else {
-        double complex (*entry)(size_t, size_t, size_t, size_t) = NULL;
+        entry_fn entry = NULL;
         int needs_pow2 = 0, complex_only = 0;
         if (!strcmp(name, "hadamard")) entry = hadamard_entry, needs_pow2 = 1;
         else if (!strcmp(name, "dft")) entry = dft_entry, complex_only = 1;

@@ -335,6 +335,62 @@ typedef struct {
 int dmf_scatter(const dmf_network *net, dmf_scatter_report *report);
 const char *dmf_network_leaf_name(const dmf_network *net, size_t leaf);
 
+/* ---- ReLU generators and blind demodulation (Hand & Joshi) ------------- */
+
+typedef struct dmf_generator dmf_generator;
+
+/* G(h) = relu(W_d ... relu(W_1 h)), no biases.  sizes = n_0 (latent) ...
+ * n_d (output, l); float64.  Random weights as in the paper: inner layers
+ * with rows N(0, I/n_i), the last layer with rows w 1{||w|| <= 3 sqrt(n_{d-1}/l)},
+ * w ~ N(0, I/l). */
+int dmf_generator_random(dmf_generator **out, const size_t *sizes, size_t num_sizes, uint64_t seed);
+/* From weight matrices W_i (n_i x n_{i-1}, any real dtype). */
+int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *weights, size_t num_layers);
+/* JSON: {"sizes": [10, 250, 1000], "seed": 1} or {"weights": ["W1.npy", ...]}
+ * (paths relative to the spec file).  Errors name the layer. */
+int dmf_generator_read(const char *path, dmf_generator **out);
+void dmf_generator_free(dmf_generator *gen);
+size_t dmf_generator_input_size(const dmf_generator *gen);
+size_t dmf_generator_output_size(const dmf_generator *gen);
+size_t dmf_generator_depth(const dmf_generator *gen);
+/* out (batch x l) = G(in) for in (batch x n_0), row-major. */
+int dmf_generator_forward(dmf_context *ctx, const dmf_generator *gen, const double *in, size_t batch,
+                          double *out);
+/* grad (batch x n_0) = J(in)^T v for v (batch x l). */
+int dmf_generator_vjp(dmf_context *ctx, const dmf_generator *gen, const double *in, const double *v,
+                      size_t batch, double *grad);
+
+typedef enum { DMF_STEP_FIXED = 0, DMF_STEP_SCALED = 1, DMF_STEP_BACKTRACKING = 2 } dmf_step_rule;
+
+typedef struct {
+    size_t iterations;      /* at most (default 500) */
+    double step;            /* eta (fixed), eta / l (scaled), first trial (backtracking) */
+    dmf_step_rule step_rule;/* default backtracking */
+    double momentum;        /* heavy ball, fixed and scaled rules only (default 0) */
+    double tol;             /* stop when ||G1(h).G2(m) - y0|| <= tol ||y0|| (default 1e-7) */
+    int sign_check;         /* step 1 of Algorithm 1 (default 1) */
+    double success_tol;     /* success: balanced relative error <= this (default 1e-3) */
+    int trace;              /* record the objective every iteration */
+} dmf_demod_options;
+
+typedef struct {
+    int success;            /* ||(h,m) - (h0,m0)|| / ||(h0,m0)|| <= success_tol, both balanced */
+    int converged;          /* the tolerance on the residual was met */
+    size_t iterations;
+    double rel_error;       /* that relative error (NaN without the truth) */
+    double rel_residual;    /* ||G1(h).G2(m) - y0|| / ||y0|| */
+    double objective;       /* f(h, m) */
+} dmf_demod_trial;
+
+void dmf_demod_options_default(dmf_demod_options *opts);
+/* Algorithm 1 of Hand & Joshi for `batch` independent trials sharing the
+ * generators: y0 is batch x l, h and m (batch x n1, batch x n2) hold the
+ * starts and receive the estimates.  h0, m0 (optional) give the truth for
+ * the success measure.  trace (optional) is batch x iterations. */
+int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *y0,
+                    size_t batch, double *h, double *m, const double *h0, const double *m0,
+                    const dmf_demod_options *opts, dmf_demod_trial *trials, double *trace);
+
 #ifdef __cplusplus
 }
 #endif

@@ -58,6 +58,13 @@ typedef struct {
     const dmf_triplet *entries;
 } dmf_sparse_layer;
 
+/* One dense layer W_i (rows = n_i, cols = n_{i-1}, row-major) of a ReLU
+ * generator. */
+typedef struct {
+    size_t rows, cols;
+    const double *w;
+} dmf_dense_layer;
+
 typedef struct dmf_backend {
     const char *name;
     /* Batched masked rank-r step of one tree node: W = x sqrt(sigma),
@@ -78,6 +85,15 @@ typedef struct dmf_backend {
     int (*lift_samples)(size_t num_layers, const dmf_sparse_layer *layers, size_t num_params,
                         const size_t *probes, size_t num_probes, size_t num_samples,
                         const double *h, double *out);
+    /* ReLU network forward for a batch sharing the weights (one GEMM per
+     * layer): acts[i] (batch x n_{i+1}) receives relu(W_{i+1} a_i), a_0 = in.
+     * The activations double as the ReLU patterns for relu_backward. */
+    int (*relu_forward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch, const double *in,
+                        double *const *acts);
+    /* grad (batch x n_0) = J^T v through the patterns in acts; v (batch x
+     * n_d) is overwritten; scratch holds batch x max n_i doubles. */
+    int (*relu_backward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                         const double *const *acts, double *v, double *grad, double *scratch);
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

@@ -45,11 +45,18 @@ int dmf_cpu_lift_samples(size_t num_layers, const dmf_sparse_layer *layers, size
                          const size_t *probes, size_t num_probes, size_t num_samples,
                          const double *h, double *out);
 
+int dmf_cpu_relu_forward(size_t num_layers, const dmf_dense_layer *layers, size_t batch, const double *in,
+                         double *const *acts);
+int dmf_cpu_relu_backward(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                          const double *const *acts, double *v, double *grad, double *scratch);
+
 static const dmf_backend cpu_backend = {
     .name = "cpu",
     .split_rank_r = cpu_split_rank_r,
     .normalize_pair = cpu_normalize_pair,
     .lift_samples = dmf_cpu_lift_samples,
+    .relu_forward = dmf_cpu_relu_forward,
+    .relu_backward = dmf_cpu_relu_backward,
 };
 
 const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

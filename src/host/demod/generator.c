@@ -1,0 +1,234 @@
+/* ReLU generators: random as in Hand & Joshi, from weights, from JSON. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "generator.h"
+
+static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_sizes)
+{
+    *out = NULL;
+    if (num_sizes < 2 || num_sizes > DMF_MAX_GEN_LAYERS + 1)
+        return dmf_fail(DMF_ERR_ARG, "a generator has 1 to %d layers (2 to %d sizes), not %zu sizes",
+                        DMF_MAX_GEN_LAYERS, DMF_MAX_GEN_LAYERS + 1, num_sizes);
+    dmf_generator *g = calloc(1, sizeof *g);
+    if (!g) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a generator");
+    g->depth = num_sizes - 1;
+    for (size_t i = 0; i < num_sizes; i++) {
+        if (sizes[i] < 1) {
+            free(g);
+            return dmf_fail(DMF_ERR_ARG, "layer size %zu is zero", i);
+        }
+        g->sizes[i] = sizes[i];
+    }
+    for (size_t i = 0; i < g->depth; i++) {
+        g->weights[i] = dmf_alloc(sizes[i + 1] * sizes[i], sizeof(double));
+        if (!g->weights[i]) {
+            dmf_generator_free(g);
+            return dmf_fail(DMF_ERR_NOMEM, "cannot allocate layer %zu (%zu x %zu)", i + 1, sizes[i + 1], sizes[i]);
+        }
+        g->layers[i] = (dmf_dense_layer){sizes[i + 1], sizes[i], g->weights[i]};
+    }
+    *out = g;
+    return DMF_OK;
+}
+
+void dmf_generator_free(dmf_generator *gen)
+{
+    if (!gen) return;
+    for (size_t i = 0; i < DMF_MAX_GEN_LAYERS; i++) free(gen->weights[i]);
+    free(gen);
+}
+
+int dmf_generator_random(dmf_generator **out, const size_t *sizes, size_t num_sizes, uint64_t seed)
+{
+    DMF_TRY(alloc_generator(out, sizes, num_sizes));
+    dmf_generator *g = *out;
+    dmf_rng rng;
+    dmf_rng_seed(&rng, seed);
+    const size_t out_size = sizes[num_sizes - 1];
+    for (size_t i = 0; i < g->depth; i++) {
+        size_t rows = sizes[i + 1], cols = sizes[i];
+        int last = i + 1 == g->depth;
+        double sd = sqrt(1.0 / (double)(last ? out_size : rows));
+        /* The paper's last layer keeps a row only if it is not too long. */
+        double limit = 3.0 * sqrt((double)cols / (double)out_size);
+        for (size_t r = 0; r < rows; r++) {
+            double *row = g->weights[i] + r * cols, norm2 = 0;
+            for (size_t c = 0; c < cols; c++) {
+                row[c] = sd * dmf_rng_normal(&rng);
+                norm2 += row[c] * row[c];
+            }
+            if (last && sqrt(norm2) > limit) memset(row, 0, cols * sizeof *row);
+        }
+    }
+    return DMF_OK;
+}
+
+int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *weights, size_t num_layers)
+{
+    *out = NULL;
+    if (num_layers < 1 || num_layers > DMF_MAX_GEN_LAYERS)
+        return dmf_fail(DMF_ERR_ARG, "a generator has 1 to %d layers, not %zu", DMF_MAX_GEN_LAYERS, num_layers);
+    size_t sizes[DMF_MAX_GEN_LAYERS + 1];
+    sizes[0] = dmf_matrix_cols(weights[0]);
+    for (size_t i = 0; i < num_layers; i++) {
+        if (dmf_dtype_is_complex(dmf_matrix_dtype(weights[i])))
+            return dmf_fail(DMF_ERR_ARG, "layer %zu: weights must be real", i + 1);
+        if (dmf_matrix_cols(weights[i]) != sizes[i])
+            return dmf_fail(DMF_ERR_SHAPE, "layer %zu: W_%zu has %zu columns but layer %zu gives %zu values",
+                            i + 1, i + 1, dmf_matrix_cols(weights[i]), i, sizes[i]);
+        if (dmf_matrix_check_finite(weights[i]) != DMF_OK)
+            return dmf_fail_context(DMF_ERR_NUMERIC, "layer %zu", i + 1);
+        sizes[i + 1] = dmf_matrix_rows(weights[i]);
+    }
+    DMF_TRY(alloc_generator(out, sizes, num_layers + 1));
+    for (size_t i = 0; i < num_layers; i++)
+        for (size_t e = 0; e < sizes[i + 1] * sizes[i]; e++)
+            (*out)->weights[i][e] = creal(dmf_get(dmf_matrix_dtype(weights[i]), dmf_matrix_const_data(weights[i]), e));
+    return DMF_OK;
+}
+
+size_t dmf_generator_input_size(const dmf_generator *gen) { return gen->sizes[0]; }
+size_t dmf_generator_output_size(const dmf_generator *gen) { return gen->sizes[gen->depth]; }
+size_t dmf_generator_depth(const dmf_generator *gen) { return gen->depth; }
+
+int dmf_gen_workspace_init(dmf_gen_workspace *ws, const dmf_generator *gen, size_t batch)
+{
+    memset(ws, 0, sizeof *ws);
+    ws->batch = batch;
+    size_t widest = gen->sizes[0];
+    for (size_t i = 0; i < gen->depth; i++) {
+        ws->acts[i] = dmf_alloc(batch * gen->sizes[i + 1], sizeof(double));
+        if (!ws->acts[i]) {
+            dmf_gen_workspace_free(ws);
+            return dmf_fail(DMF_ERR_NOMEM, "cannot allocate activations for %zu trials", batch);
+        }
+        if (gen->sizes[i + 1] > widest) widest = gen->sizes[i + 1];
+    }
+    ws->scratch = dmf_alloc(batch * widest, sizeof(double));
+    if (!ws->scratch) {
+        dmf_gen_workspace_free(ws);
+        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate scratch for %zu trials", batch);
+    }
+    return DMF_OK;
+}
+
+void dmf_gen_workspace_free(dmf_gen_workspace *ws)
+{
+    for (size_t i = 0; i < DMF_MAX_GEN_LAYERS; i++) free(ws->acts[i]);
+    free(ws->scratch);
+    memset(ws, 0, sizeof *ws);
+}
+
+int dmf_generator_forward(dmf_context *ctx, const dmf_generator *gen, const double *in, size_t batch, double *out)
+{
+    dmf_gen_workspace ws;
+    DMF_TRY(dmf_gen_workspace_init(&ws, gen, batch));
+    int status = dmf_context_backend(ctx)->relu_forward(gen->depth, gen->layers, batch, in, ws.acts);
+    if (status == DMF_OK) memcpy(out, dmf_gen_output(gen, &ws), batch * gen->sizes[gen->depth] * sizeof *out);
+    dmf_gen_workspace_free(&ws);
+    return status;
+}
+
+int dmf_generator_vjp(dmf_context *ctx, const dmf_generator *gen, const double *in, const double *v, size_t batch,
+                      double *grad)
+{
+    dmf_gen_workspace ws;
+    DMF_TRY(dmf_gen_workspace_init(&ws, gen, batch));
+    const dmf_backend *b = dmf_context_backend(ctx);
+    size_t l = gen->sizes[gen->depth];
+    double *vc = malloc(batch * l * sizeof *vc + 1);
+    int status = vc ? b->relu_forward(gen->depth, gen->layers, batch, in, ws.acts)
+                    : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu vectors", batch);
+    if (status == DMF_OK) {
+        memcpy(vc, v, batch * l * sizeof *vc);
+        status = b->relu_backward(gen->depth, gen->layers, batch, (const double *const *)ws.acts, vc, grad,
+                                  ws.scratch);
+    }
+    free(vc);
+    dmf_gen_workspace_free(&ws);
+    return status;
+}
+
+/* ---- JSON specs ------------------------------------------------------- */
+
+static int read_text(const char *path, char **text)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return dmf_fail(DMF_ERR_IO, "cannot open generator spec '%s': %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *text = malloc((size_t)(size > 0 ? size : 0) + 1);
+    size_t got = *text ? fread(*text, 1, (size_t)(size > 0 ? size : 0), f) : 0;
+    fclose(f);
+    if (!*text) return dmf_fail(DMF_ERR_NOMEM, "cannot read '%s'", path);
+    (*text)[got] = '\0';
+    return DMF_OK;
+}
+
+int dmf_generator_read(const char *path, dmf_generator **out)
+{
+    *out = NULL;
+    char *text = NULL;
+    DMF_TRY(read_text(path, &text));
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    if (!root) return dmf_fail(DMF_ERR_FORMAT, "'%s': malformed JSON near '%.20s'", path, cJSON_GetErrorPtr());
+    const cJSON *sizes = cJSON_GetObjectItemCaseSensitive(root, "sizes");
+    const cJSON *weights = cJSON_GetObjectItemCaseSensitive(root, "weights");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    int status = DMF_OK;
+    if (cJSON_IsArray(sizes) == cJSON_IsArray(weights)) {
+        status = dmf_fail(DMF_ERR_FORMAT, "'%s': give either \"sizes\" (random weights) or \"weights\" "
+                                          "(a list of .npy/.mtx files)", path);
+    } else if (cJSON_IsArray(sizes)) {
+        size_t n[DMF_MAX_GEN_LAYERS + 1], count = 0;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, sizes)
+        {
+            if (count == DMF_MAX_GEN_LAYERS + 1 || !cJSON_IsNumber(item) || item->valuedouble < 1 ||
+                item->valuedouble != (double)(size_t)item->valuedouble) {
+                status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"sizes\"[%zu] must be an integer >= 1 (at most %d sizes)",
+                                  path, count, DMF_MAX_GEN_LAYERS + 1);
+                break;
+            }
+            n[count++] = (size_t)item->valuedouble;
+        }
+        if (seed && !cJSON_IsNumber(seed))
+            status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"seed\" must be a number", path);
+        if (status == DMF_OK) status = dmf_generator_random(out, n, count, seed ? (uint64_t)seed->valuedouble : 0);
+    } else {
+        dmf_matrix *w[DMF_MAX_GEN_LAYERS] = {0};
+        size_t count = 0;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", path);
+        const char *base = dirname(dir);
+        const cJSON *item;
+        cJSON_ArrayForEach(item, weights)
+        {
+            if (count == DMF_MAX_GEN_LAYERS || !cJSON_IsString(item)) {
+                status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"weights\"[%zu] must be a file name", path, count);
+                break;
+            }
+            char file[8192];
+            if (item->valuestring[0] == '/') snprintf(file, sizeof file, "%s", item->valuestring);
+            else snprintf(file, sizeof file, "%s/%s", base, item->valuestring);
+            status = dmf_matrix_read(file, &w[count]);
+            if (status != DMF_OK) {
+                status = dmf_fail_context(status, "'%s': layer %zu", path, count + 1);
+                break;
+            }
+            count++;
+        }
+        if (status == DMF_OK) status = dmf_generator_from_weights(out, (const dmf_matrix *const *)w, count);
+        if (status != DMF_OK && status != DMF_ERR_IO) status = dmf_fail_context(status, "'%s'", path);
+        for (size_t i = 0; i < count; i++) dmf_matrix_free(w[i]);
+    }
+    cJSON_Delete(root);
+    return status;
+}

@@ -1,0 +1,172 @@
+/* ReLU generators and blind demodulation (Hand & Joshi): gradients against
+ * central finite differences away from ReLU kinks, the recovery rate of
+ * Algorithm 1 on the paper's Gaussian networks 10 -> 250 -> 1000, a case
+ * where the sign check matters, the balancing invariant, and bad input. */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "internal.h"
+
+static dmf_context *ctx;
+
+static void fill(double *x, size_t n, dmf_rng *rng)
+{
+    for (size_t i = 0; i < n; i++) x[i] = dmf_rng_normal(rng);
+}
+
+/* Finite differences of u -> <v, G(u)> against J(u)^T v.  A step of 1e-6
+ * crosses a ReLU kink only if some pre-activation is within ~1e-6 of zero;
+ * the probability is small and the seeds are fixed. */
+static void test_vjp(void)
+{
+    const size_t sizes[] = {6, 40, 80};
+    dmf_generator *g;
+    CHECK_OK(dmf_generator_random(&g, sizes, 3, 5));
+    const size_t B = 4, n = 6, l = 80;
+    double h[24], v[320], grad[24], plus[320], minus[320];
+    dmf_rng rng;
+    dmf_rng_seed(&rng, 9);
+    fill(h, B * n, &rng);
+    fill(v, B * l, &rng);
+    CHECK_OK(dmf_generator_vjp(ctx, g, h, v, B, grad));
+    double worst = 0, scale = 0;
+    for (size_t t = 0; t < B; t++)
+        for (size_t i = 0; i < n; i++) {
+            const double eps = 1e-6;
+            double hp[24], hm[24];
+            memcpy(hp, h, sizeof h);
+            memcpy(hm, h, sizeof h);
+            hp[t * n + i] += eps;
+            hm[t * n + i] -= eps;
+            CHECK_OK(dmf_generator_forward(ctx, g, hp, B, plus));
+            CHECK_OK(dmf_generator_forward(ctx, g, hm, B, minus));
+            double fd = 0;
+            for (size_t e = 0; e < l; e++) fd += v[t * l + e] * (plus[t * l + e] - minus[t * l + e]) / (2 * eps);
+            worst = fmax(worst, fabs(fd - grad[t * n + i]));
+            scale = fmax(scale, fabs(grad[t * n + i]));
+        }
+    CHECK(worst <= 1e-6 * fmax(scale, 1), "J^T v differs from finite differences by %.3g (scale %.3g)", worst, scale);
+    dmf_generator_free(g);
+}
+
+/* Synthesizes `trials` problems y0 = G1(h0) . G2(m0) and solves them from
+ * random starts; returns the number of successes. */
+static size_t run_trials(const dmf_generator *g1, const dmf_generator *g2, size_t trials, uint64_t seed,
+                         const dmf_demod_options *opts, int check_balance)
+{
+    size_t n1 = dmf_generator_input_size(g1), n2 = dmf_generator_input_size(g2), l = dmf_generator_output_size(g1);
+    double *h0 = malloc(trials * n1 * sizeof *h0), *m0 = malloc(trials * n2 * sizeof *m0);
+    double *h = malloc(trials * n1 * sizeof *h), *m = malloc(trials * n2 * sizeof *m);
+    double *a = malloc(trials * l * sizeof *a), *b = malloc(trials * l * sizeof *b), *y0 = malloc(trials * l * sizeof *y0);
+    dmf_demod_trial *res = calloc(trials, sizeof *res);
+    dmf_rng rng;
+    dmf_rng_seed(&rng, seed);
+    fill(h0, trials * n1, &rng);
+    fill(m0, trials * n2, &rng);
+    fill(h, trials * n1, &rng);
+    fill(m, trials * n2, &rng);
+    CHECK_OK(dmf_generator_forward(ctx, g1, h0, trials, a));
+    CHECK_OK(dmf_generator_forward(ctx, g2, m0, trials, b));
+    for (size_t e = 0; e < trials * l; e++) y0[e] = a[e] * b[e];
+    CHECK_OK(dmf_demod_solve(ctx, g1, g2, y0, trials, h, m, h0, m0, opts, res, NULL));
+    size_t ok = 0;
+    for (size_t t = 0; t < trials; t++) {
+        ok += res[t].success;
+        if (check_balance) {
+            double nh = 0, nm = 0;
+            for (size_t i = 0; i < n1; i++) nh += h[t * n1 + i] * h[t * n1 + i];
+            for (size_t i = 0; i < n2; i++) nm += m[t * n2 + i] * m[t * n2 + i];
+            CHECK(fabs(sqrt(nh) - sqrt(nm)) <= 1e-12 * sqrt(nh), "trial %zu: ||h|| = %.17g, ||m|| = %.17g", t,
+                  sqrt(nh), sqrt(nm));
+        }
+    }
+    free(h0), free(m0), free(h), free(m), free(a), free(b), free(y0), free(res);
+    return ok;
+}
+
+static void test_recovery(void)
+{
+    const size_t s1[] = {10, 250, 1000}, s2[] = {10, 250, 1000};
+    dmf_generator *g1, *g2;
+    CHECK_OK(dmf_generator_random(&g1, s1, 3, 1));
+    CHECK_OK(dmf_generator_random(&g2, s2, 3, 2));
+    dmf_demod_options opts;
+    dmf_demod_options_default(&opts);
+    size_t ok = run_trials(g1, g2, 100, 11, &opts, 1);
+    printf("10 -> 250 -> 1000, 100 trials, sign check on: %zu succeeded\n", ok);
+    CHECK(ok >= 95, "only %zu of 100 trials recovered (h0, m0)", ok);
+    dmf_generator_free(g1);
+    dmf_generator_free(g2);
+}
+
+/* One-dimensional latents, as in the paper's Figure 1: f has minimizers at
+ * (h0, m0) and (-h0, -m0) ... and spurious branches near the negative
+ * multiples.  Started on the wrong branch, descent alone stays there; the
+ * sign check jumps to the right one. */
+static void test_sign_check_matters(void)
+{
+    const size_t sizes[] = {1, 50, 200};
+    dmf_generator *g1, *g2;
+    CHECK_OK(dmf_generator_random(&g1, sizes, 3, 3));
+    CHECK_OK(dmf_generator_random(&g2, sizes, 3, 4));
+    const size_t T = 200;
+    double *h0 = malloc(T * sizeof *h0), *m0 = malloc(T * sizeof *m0), *h = malloc(T * sizeof *h), *m = malloc(T * sizeof *m);
+    double *hb = malloc(T * sizeof *hb), *mb = malloc(T * sizeof *mb);
+    double *a = malloc(T * 200 * sizeof *a), *b = malloc(T * 200 * sizeof *b);
+    dmf_rng rng;
+    dmf_rng_seed(&rng, 21);
+    for (size_t t = 0; t < T; t++) {
+        h0[t] = 0.5 + dmf_rng_uniform(&rng), m0[t] = 0.5 + dmf_rng_uniform(&rng);
+        /* Starts on the negative side of both latents. */
+        h[t] = hb[t] = -(0.5 + dmf_rng_uniform(&rng)), m[t] = mb[t] = -(0.5 + dmf_rng_uniform(&rng));
+    }
+    CHECK_OK(dmf_generator_forward(ctx, g1, h0, T, a));
+    CHECK_OK(dmf_generator_forward(ctx, g2, m0, T, b));
+    for (size_t e = 0; e < T * 200; e++) a[e] *= b[e];
+    dmf_demod_trial *with = calloc(T, sizeof *with), *without = calloc(T, sizeof *without);
+    dmf_demod_options opts;
+    dmf_demod_options_default(&opts);
+    opts.iterations = 200;
+    CHECK_OK(dmf_demod_solve(ctx, g1, g2, a, T, h, m, h0, m0, &opts, with, NULL));
+    opts.sign_check = 0;
+    CHECK_OK(dmf_demod_solve(ctx, g1, g2, a, T, hb, mb, h0, m0, &opts, without, NULL));
+    size_t ok_with = 0, ok_without = 0;
+    for (size_t t = 0; t < T; t++) ok_with += with[t].success, ok_without += without[t].success;
+    printf("n = p = 1, starts at negative latents: %zu of %zu succeed with the sign check, %zu without\n", ok_with,
+           T, ok_without);
+    CHECK(ok_with > ok_without, "the sign check should help here: %zu vs %zu", ok_with, ok_without);
+    CHECK(ok_with >= T * 9 / 10, "with the sign check %zu of %zu", ok_with, T);
+    free(h0), free(m0), free(h), free(m), free(hb), free(mb), free(a), free(b), free(with), free(without);
+    dmf_generator_free(g1);
+    dmf_generator_free(g2);
+}
+
+static void test_bad_input(void)
+{
+    const size_t s1[] = {4, 8, 16}, s2[] = {3, 8, 12};
+    dmf_generator *g1, *g2, *bad = NULL;
+    CHECK_OK(dmf_generator_random(&g1, s1, 3, 1));
+    CHECK_OK(dmf_generator_random(&g2, s2, 3, 2));
+    double y0[16] = {0}, h[4] = {1, 0, 0, 0}, m[3] = {1, 0, 0};
+    dmf_demod_trial tr;
+    CHECK_STATUS(dmf_demod_solve(ctx, g1, g2, y0, 1, h, m, NULL, NULL, NULL, &tr, NULL), DMF_ERR_SHAPE);
+    const size_t zero[] = {4, 0, 2};
+    CHECK_STATUS(dmf_generator_random(&bad, zero, 3, 1), DMF_ERR_ARG);
+    y0[3] = NAN;
+    CHECK_STATUS(dmf_demod_solve(ctx, g1, g1, y0, 1, h, h, NULL, NULL, NULL, &tr, NULL), DMF_ERR_NUMERIC);
+    CHECK_STATUS(dmf_generator_read("/nonexistent/gen.json", &bad), DMF_ERR_IO);
+    dmf_generator_free(g1);
+    dmf_generator_free(g2);
+}
+
+int main(void)
+{
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    test_vjp();
+    test_bad_input();
+    test_sign_check_matters();
+    test_recovery();
+    dmf_context_free(ctx);
+    return check_report("test_demod");
+}

@@ -140,6 +140,12 @@ static int take_step(solver *s, double *h, double *m, int which, const double *g
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate backtracking state");
     }
     for (size_t t = 0; t < B; t++) done[t] = frozen[t] || dot(grad + t * n, grad + t * n, n) == 0;
+    /* A step that cannot change x in floating point ends the search without
+     * moving: near a minimizer rounding makes Armijo fail at every eta. */
+    for (size_t t = 0; t < B; t++)
+        if (!done[t] && eta[t] * sqrt(dot(grad + t * n, grad + t * n, n)) <=
+                            DBL_EPSILON * sqrt(dot(x + t * n, x + t * n, n)))
+            done[t] = 1, eta[t] *= 2;
     int status = DMF_OK;
     for (int round = 0; round < 60 && status == DMF_OK; round++) {
         size_t open = 0;
@@ -159,6 +165,7 @@ static int take_step(solver *s, double *h, double *m, int which, const double *g
                 eta[t] *= 2; /* start the next search a little larger */
             } else {
                 eta[t] *= 0.5;
+                if (eta[t] * sqrt(g2) <= DBL_EPSILON * sqrt(dot(x + t * n, x + t * n, n))) done[t] = 1;
             }
         }
     }

@@ -364,13 +364,14 @@ typedef enum { DMF_STEP_FIXED = 0, DMF_STEP_SCALED = 1, DMF_STEP_BACKTRACKING = 
 
 typedef struct {
     size_t iterations;      /* at most (default 500) */
-    double step;            /* eta (fixed), eta / l (scaled), first trial (backtracking) */
+    double step;            /* eta (fixed: needs to be of the order l 4^d / ||m||^2 for the
+                             * paper's weights), eta = step * l (scaled), or the first
+                             * trial as a fraction of l 4^d / ||m||^2 (backtracking) */
     dmf_step_rule step_rule;/* default backtracking */
     double momentum;        /* heavy ball, fixed and scaled rules only (default 0) */
     double tol;             /* stop when ||G1(h).G2(m) - y0|| <= tol ||y0|| (default 1e-7) */
     int sign_check;         /* step 1 of Algorithm 1 (default 1) */
     double success_tol;     /* success: balanced relative error <= this (default 1e-3) */
-    int trace;              /* record the objective every iteration */
 } dmf_demod_options;
 
 typedef struct {
@@ -386,7 +387,9 @@ void dmf_demod_options_default(dmf_demod_options *opts);
 /* Algorithm 1 of Hand & Joshi for `batch` independent trials sharing the
  * generators: y0 is batch x l, h and m (batch x n1, batch x n2) hold the
  * starts and receive the estimates.  h0, m0 (optional) give the truth for
- * the success measure.  trace (optional) is batch x iterations. */
+ * the success measure.  trace (optional, batch x iterations) receives f
+ * after each iteration; a stopped trial repeats its last value and entries
+ * after the whole batch stopped are left as they were. */
 int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *y0,
                     size_t batch, double *h, double *m, const double *h0, const double *m0,
                     const dmf_demod_options *opts, dmf_demod_trial *trials, double *trace);

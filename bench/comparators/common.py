@@ -163,7 +163,8 @@ def run_all(args, tool_name, tool):
                 proc.join()
                 rd.close()
                 if times:
-                    rec.update(time_s=statistics.median(times), times_s=times, rel_error=err)
+                    rec.update(time_s=statistics.median(times), min_time_s=min(times),
+                               repeats=len(times), times_s=times, rel_error=err)
                 if error:
                     rec["error"] = error
                 emit(rec)

@@ -72,5 +72,6 @@ int cmd_matrix(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_liftrank(int argc, char **argv);
 int cmd_scatter(int argc, char **argv);
+int cmd_demod(int argc, char **argv);
 
 #endif

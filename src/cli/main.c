@@ -15,6 +15,8 @@ static const char usage[] =
     "  fsmf               two-factor fixed-support factorization A ~ X Y\n"
     "  liftrank           Monte Carlo rank of the lifted operator, identifiability\n"
     "  scatter            scattering test of a convolutional network (Alg. 8.1)\n"
+    "  demod synth|solve|sweep|landscape\n"
+    "                     blind demodulation with ReLU generator priors (Hand & Joshi)\n"
     "  matrix             write a built-in test matrix to .npy\n"
     "  info               version, build options, BLAS, backends, GPUs\n"
     "\n"
@@ -46,6 +48,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "liftrank")) return cmd_liftrank(argc - 1, argv + 1);
     if (!strcmp(cmd, "scatter")) return cmd_scatter(argc - 1, argv + 1);
+    if (!strcmp(cmd, "demod")) return cmd_demod(argc - 1, argv + 1);
     fprintf(stderr, "dmf: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

@@ -20,7 +20,7 @@
 void dmf_demod_options_default(dmf_demod_options *o)
 {
     *o = (dmf_demod_options){.iterations = 500, .step = 1.0, .step_rule = DMF_STEP_BACKTRACKING,
-                             .momentum = 0.0, .tol = 1e-7, .sign_check = 1, .success_tol = 1e-3, .trace = 0};
+                             .momentum = 0.0, .tol = 1e-7, .sign_check = 1, .success_tol = 1e-3};
 }
 
 typedef struct {

@@ -199,8 +199,9 @@ int dmf_generator_read(const char *path, dmf_generator **out)
             }
             n[count++] = (size_t)item->valuedouble;
         }
-        if (seed && !cJSON_IsNumber(seed))
-            status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"seed\" must be a number", path);
+        if (seed && (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9007199254740992.0 ||
+                     seed->valuedouble != (double)(uint64_t)seed->valuedouble))
+            status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"seed\" must be an integer in [0, 2^53]", path);
         if (status == DMF_OK) status = dmf_generator_random(out, n, count, seed ? (uint64_t)seed->valuedouble : 0);
     } else {
         dmf_matrix *w[DMF_MAX_GEN_LAYERS] = {0};

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# dmf demod from the command line: synth + solve recovers (h0, m0) on the
+# paper's Gaussian networks 10 -> 250 -> 1000, the landscape of a 1 -> 50 ->
+# 200 pair has its minima on the branch of the truth, a tiny sweep prints one
+# line per cell, and bad input is refused with the documented exit codes.
+set -u
+DMF=${1:?usage: cli_demod.sh PATH/TO/dmf}
+command -v python3 >/dev/null || { echo "cli_demod: python3 not found, skipping"; exit 77; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+check() { # NAME CONDITION-EXIT-STATUS
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+# Shape of a .npy from its header (python3 stdlib only), e.g. "20x10".
+npy_shape() {
+  python3 - "$1" <<'PY'
+import ast, struct, sys
+with open(sys.argv[1], "rb") as f:
+    assert f.read(6) == b"\x93NUMPY"
+    major = f.read(2)[0]
+    n = struct.unpack("<H", f.read(2))[0] if major == 1 else struct.unpack("<I", f.read(4))[0]
+    print("x".join(str(d) for d in ast.literal_eval(f.read(n).decode("latin1"))["shape"]))
+PY
+}
+# A .npy of float64 values, row-major: npy_write FILE ROWS COLS [NAN_AT].
+npy_write() {
+  python3 - "$@" <<'PY'
+import struct, sys
+path, rows, cols = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+nan_at = int(sys.argv[4]) if len(sys.argv) > 4 else -1
+header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, cols)
+header += " " * (63 - (10 + len(header)) % 64) + "\n"
+vals = [float("nan") if i == nan_at else 0.01 * (i % 7) for i in range(rows * cols)]
+with open(path, "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
+    f.write(struct.pack("<%dd" % len(vals), *vals))
+PY
+}
+
+echo '{"sizes": [10, 250, 1000], "seed": 1}' >"$TMP/g1.json"
+echo '{"sizes": [10, 250, 1000], "seed": 2}' >"$TMP/g2.json"
+
+# ---- synth + solve --------------------------------------------------------
+"$DMF" demod synth --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --out "$TMP/p" --trials 20 --seed 7 \
+  >"$TMP/synth.json" 2>"$TMP/err.txt"
+check "synth exits 0" $?
+[ "$(npy_shape "$TMP/p/y0.npy")" = 20x1000 ] && [ "$(npy_shape "$TMP/p/h0.npy")" = 20x10 ] &&
+  [ "$(npy_shape "$TMP/p/m0.npy")" = 20x10 ]
+check "synth writes y0 (20x1000), h0 (20x10), m0 (20x10)" $?
+
+"$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" --h0 "$TMP/p/h0.npy" \
+  --m0 "$TMP/p/m0.npy" --out "$TMP/est" --trace "$TMP/trace.npy" >"$TMP/solve.jsonl" 2>"$TMP/err.txt"
+check "solve exits 0" $?
+python3 - "$TMP/solve.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+trials, summary = lines[:-1], lines[-1]
+print("solve summary:", {k: summary[k] for k in ("trials", "successes", "success_rate", "median_iterations", "time_s")})
+assert len(trials) == 20 and [t["trial"] for t in trials] == list(range(20))
+assert summary["summary"] and summary["trials"] == 20
+assert summary["successes"] == sum(t["success"] for t in trials)
+sys.exit(0 if summary["success_rate"] >= 0.95 else 1)
+PY
+check "10 -> 250 -> 1000, 20 trials: success_rate >= 0.95, one line per trial + summary" $?
+[ "$(npy_shape "$TMP/est/h.npy")" = 20x10 ] && [ "$(npy_shape "$TMP/est/m.npy")" = 20x10 ] &&
+  [ "$(npy_shape "$TMP/trace.npy")" = 20x500 ]
+check "solve writes h, m (20x10) and the trace (20 x iterations)" $?
+
+"$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" >"$TMP/nt.jsonl" 2>/dev/null
+python3 -c "
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(not (len(lines) == 21 and 'success' not in lines[0] and lines[-1]['success_rate'] is None))" "$TMP/nt.jsonl"
+check "solve without the truth: no success field, success_rate null" $?
+
+# ---- landscape --------------------------------------------------------------
+echo '{"sizes": [1, 50, 200], "seed": 3}' >"$TMP/l1.json"
+echo '{"sizes": [1, 50, 200], "seed": 4}' >"$TMP/l2.json"
+"$DMF" demod landscape --g1 "$TMP/l1.json" --g2 "$TMP/l2.json" --h0 0.7 --m0 1.3 --points 21 \
+  --out "$TMP/grid.npy" >"$TMP/land.json" 2>"$TMP/err.txt"
+check "landscape exits 0" $?
+[ "$(npy_shape "$TMP/grid.npy")" = 21x21 ]; check "landscape writes a 21x21 grid" $?
+# The generators are positively homogeneous, so f depends on h m only within
+# a sign quadrant: the global minima are the branch h m = h0 m0 through
+# (h0, m0), and the grid's minimum is the grid point nearest that branch.
+python3 - "$TMP/land.json" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+h, m = d["argmin_h"], d["argmin_m"]
+print("landscape minimum:", d["f_min"], "at", (h, m), "f(0,0) =", d["f_origin"], "quadrants:",
+      [q["quadrant"] for q in d["minima"]])
+ok = h > 0 and m > 0 and abs(h * m - 0.7 * 1.3) <= 0.15 and d["f_min"] <= 1e-2 * d["f_origin"]
+ok = ok and d["minima"][0]["quadrant"] == "++" and d["f_min"] <= d["f_max"]
+sys.exit(0 if ok else 1)
+PY
+check "landscape minimum on the branch of (h0, m0)" $?
+"$DMF" demod landscape --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --h0 1 --m0 1 >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "one-dimensional" "$TMP/err.txt"; check "landscape with 10-dim latents: exit 1" $?
+
+# ---- sweep ------------------------------------------------------------------
+"$DMF" demod sweep --latent 2 --outputs 50,60 --hidden 40 --trials 5 --iterations 100 >"$TMP/sweep.jsonl" \
+  2>"$TMP/err.txt"
+check "sweep exits 0" $?
+python3 - "$TMP/sweep.jsonl" <<'PY'
+import json, sys
+cells = [json.loads(l) for l in open(sys.argv[1])]
+keys = {"latent", "output", "hidden", "trials", "successes", "success_rate", "median_iterations", "time_s"}
+ok = [(c["latent"], c["output"]) for c in cells] == [(2, 50), (2, 60)]
+ok = ok and all(keys <= c.keys() and c["trials"] == 5 and 0 <= c["success_rate"] <= 1 for c in cells)
+sys.exit(0 if ok else 1)
+PY
+check "sweep prints one line per cell with the rates" $?
+grep -q "\[2/2\]" "$TMP/err.txt"; check "sweep progress on stderr" $?
+
+# ---- errors -----------------------------------------------------------------
+"$DMF" demod solve --g1 "$TMP/missing.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "missing.json" "$TMP/err.txt"; check "missing generator file: exit 1 naming it" $?
+"$DMF" demod synth --g1 "$TMP/missing.json" --g2 "$TMP/g2.json" --out "$TMP/q" >/dev/null 2>&1
+[ $? -eq 1 ]; check "synth with a missing generator: exit 1" $?
+npy_write "$TMP/wide.npy" 3 999
+"$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/wide.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "999" "$TMP/err.txt"; check "y0 of the wrong width: exit 1" $?
+npy_write "$TMP/nan.npy" 2 1000 1234
+"$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/nan.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -qi "finite" "$TMP/err.txt"; check "NaN in y0: exit 1" $?
+"$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" --h0 "$TMP/p/m0.npy" \
+  --m0 "$TMP/est/m.npy" --trace "$TMP/t2.npy" --iterations 1 >/dev/null 2>&1
+[ $? -eq 0 ]; check "solve runs with any truth of the right shape" $?
+"$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/l1.json" --y0 "$TMP/p/y0.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ]; check "generators with different outputs: exit 1" $?
+"$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" --momentum 0.5 >/dev/null 2>&1
+[ $? -eq 2 ]; check "momentum with backtracking: exit 2" $?
+"$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" --step-rule newton >/dev/null 2>&1
+[ $? -eq 2 ]; check "unknown step rule: exit 2" $?
+for sub in synth solve sweep landscape; do
+  "$DMF" demod $sub --help | grep -q "usage: dmf demod $sub"; check "demod $sub --help" $?
+done
+"$DMF" demod --help | grep -q usage; check "demod --help" $?
+"$DMF" demod frobnicate >/dev/null 2>&1; [ $? -eq 2 ]; check "unknown subcommand: exit 2" $?
+"$DMF" demod >/dev/null 2>&1; [ $? -eq 2 ]; check "no subcommand: exit 2" $?
+"$DMF" demod sweep --latent 2 >/dev/null 2>&1; [ $? -eq 2 ]; check "sweep without --outputs: exit 2" $?
+
+echo "cli_demod: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

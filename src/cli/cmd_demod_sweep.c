@@ -1,0 +1,159 @@
+/* dmf demod sweep: the success rate of Algorithm 1 over a grid of latent,
+ * hidden and output sizes, on the paper's Gaussian generators. */
+#include <stdlib.h>
+
+#include "demod_common.h"
+#include "internal.h" /* dmf_alloc, dmf_fail */
+
+static const char help_sweep[] =
+    "usage: dmf demod sweep --latent 5,10,20 --outputs 100,250,500,1000\n"
+    "                       [--hidden 250] [--trials 100] [--seed S]\n"
+    "                       [--iterations N] [--step ETA] [--step-rule R]\n"
+    "                       [--momentum MU] [--tol T] [--success-tol E]\n"
+    "                       [--no-sign-check] [--backend B]\n"
+    "\n"
+    "For every cell (latent n = p, output l, hidden width; --hidden may be a\n"
+    "list too) builds two Gaussian generators n -> hidden -> l as in the paper,\n"
+    "draws `trials` problems h0, m0 ~ N(0, I) and starts, and solves them in\n"
+    "one batched call.  A cell's generators and problems depend only on --seed\n"
+    "(default 0) and the cell's sizes, so adding cells does not change the\n"
+    "others.\n"
+    "\n" SOLVER_HELP
+    "\n"
+    "Prints one JSON line per cell: latent, output, hidden, trials, successes,\n"
+    "success_rate, converged, median_iterations, time_s (the solve).  Progress\n"
+    "goes to stderr.  scripts/plot_demod.py sweep draws the phase transition.\n";
+
+#define MAX_CELLS_PER_AXIS 64
+
+/* The seed of one cell's generator or problems: depends on the base seed,
+ * the cell's sizes and the purpose only. */
+static uint64_t cell_seed(uint64_t seed, size_t latent, size_t hidden, size_t output, uint64_t stream)
+{
+    uint64_t s = demod_mix64(seed);
+    s = demod_mix64(s ^ latent);
+    s = demod_mix64(s ^ hidden);
+    s = demod_mix64(s ^ output);
+    return demod_mix64(s ^ stream);
+}
+
+/* Solves r->trials problems of one cell and fills in the rest of *r; a dmf status. */
+static int run_cell(dmf_context *ctx, uint64_t seed, size_t latent, size_t hidden, size_t output,
+                    const dmf_demod_options *o, demod_summary *r)
+{
+    const size_t T = r->trials, sizes[3] = {latent, hidden, output};
+    dmf_generator *g1 = NULL, *g2 = NULL;
+    int status = dmf_generator_random(&g1, sizes, 3, cell_seed(seed, latent, hidden, output, STREAM_G1));
+    if (status == DMF_OK)
+        status = dmf_generator_random(&g2, sizes, 3, cell_seed(seed, latent, hidden, output, STREAM_G2));
+    double *h0 = dmf_alloc(T * latent, sizeof *h0), *m0 = dmf_alloc(T * latent, sizeof *m0);
+    double *h = dmf_alloc(T * latent, sizeof *h), *m = dmf_alloc(T * latent, sizeof *m);
+    double *y0 = dmf_alloc(T * output, sizeof *y0), *b = dmf_alloc(T * output, sizeof *b);
+    dmf_demod_trial *res = calloc(T, sizeof *res);
+    if (status == DMF_OK && !(h0 && m0 && h && m && y0 && b && res))
+        status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu trials of latent %zu, output %zu", T, latent, output);
+    if (status == DMF_OK) {
+        demod_draw_latents(cell_seed(seed, latent, hidden, output, STREAM_TRUTH), h0, T * latent, m0, T * latent);
+        demod_draw_latents(cell_seed(seed, latent, hidden, output, STREAM_STARTS), h, T * latent, m, T * latent);
+        status = demod_observe(ctx, g1, g2, h0, m0, T, y0, b);
+    }
+    if (status == DMF_OK) {
+        double t0 = cli_now();
+        status = dmf_demod_solve(ctx, g1, g2, y0, T, h, m, h0, m0, o, res, NULL);
+        if (status == DMF_OK) demod_summarize(res, T, cli_now() - t0, r);
+    }
+    free(h0), free(m0), free(h), free(m), free(y0), free(b), free(res);
+    demod_release(NULL, g1, g2);
+    return status;
+}
+
+int cmd_demod_sweep(int argc, char **argv)
+{
+    static const char cmd[] = "demod sweep";
+    static const struct option opts[] = {{"latent", required_argument, 0, OPT_LATENT},
+                                         {"outputs", required_argument, 0, OPT_OUTPUTS},
+                                         {"hidden", required_argument, 0, OPT_HIDDEN},
+                                         {"trials", required_argument, 0, OPT_TRIALS},
+                                         {"seed", required_argument, 0, OPT_SEED},
+                                         SOLVER_OPTIONS,
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    size_t latent[MAX_CELLS_PER_AXIS], outputs[MAX_CELLS_PER_AXIS], hidden[MAX_CELLS_PER_AXIS] = {250};
+    int num_latent = 0, num_outputs = 0, num_hidden = 1;
+    size_t trials = 100;
+    unsigned long long seed = 0;
+    const char *backend = "auto";
+    dmf_demod_options o;
+    dmf_demod_options_default(&o);
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int taken = demod_solver_option(cmd, c, optarg, &o, &backend);
+        if (taken == EXIT_USAGE) return EXIT_USAGE;
+        if (taken) continue;
+        switch (c) {
+        case OPT_LATENT:
+            if ((num_latent = cli_parse_size_list(optarg, latent, MAX_CELLS_PER_AXIS)) < 0)
+                return cli_usage_error(cmd, "bad --latent '%s' (up to %d comma-separated integers >= 1)", optarg,
+                                       MAX_CELLS_PER_AXIS);
+            break;
+        case OPT_OUTPUTS:
+            if ((num_outputs = cli_parse_size_list(optarg, outputs, MAX_CELLS_PER_AXIS)) < 0)
+                return cli_usage_error(cmd, "bad --outputs '%s' (up to %d comma-separated integers >= 1)", optarg,
+                                       MAX_CELLS_PER_AXIS);
+            break;
+        case OPT_HIDDEN:
+            if ((num_hidden = cli_parse_size_list(optarg, hidden, MAX_CELLS_PER_AXIS)) < 0)
+                return cli_usage_error(cmd, "bad --hidden '%s' (up to %d comma-separated integers >= 1)", optarg,
+                                       MAX_CELLS_PER_AXIS);
+            break;
+        case OPT_TRIALS:
+            if (cli_parse_size(optarg, &trials) || trials < 1)
+                return cli_usage_error(cmd, "bad --trials '%s' (an integer >= 1)", optarg);
+            break;
+        case OPT_SEED:
+            if (cli_parse_u64(optarg, &seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
+            break;
+        case 'h': fputs(help_sweep, stdout); return EXIT_OK;
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!num_latent || !num_outputs) return cli_usage_error(cmd, "--latent and --outputs are required");
+    if (demod_check_solver_options(cmd, &o) != EXIT_OK) return EXIT_USAGE;
+    dmf_context *ctx = NULL;
+    int code = demod_open_context(cmd, backend, &ctx);
+    if (code != EXIT_OK) return code;
+    const size_t cells = (size_t)num_hidden * (size_t)num_latent * (size_t)num_outputs;
+    size_t done = 0;
+    double start = cli_now();
+    for (int k = 0; k < num_hidden && code == EXIT_OK; k++)
+        for (int a = 0; a < num_latent && code == EXIT_OK; a++)
+            for (int b = 0; b < num_outputs && code == EXIT_OK; b++) {
+                demod_summary r = {.trials = trials};
+                int status = run_cell(ctx, seed, latent[a], hidden[k], outputs[b], &o, &r);
+                if (status != DMF_OK) {
+                    code = cli_fail(cmd, dmf_fail_context(status, "cell latent %zu, hidden %zu, output %zu", latent[a],
+                                                          hidden[k], outputs[b]));
+                    break;
+                }
+                json_line j;
+                json_begin(&j);
+                json_int(&j, "latent", (long long)latent[a]);
+                json_int(&j, "output", (long long)outputs[b]);
+                json_int(&j, "hidden", (long long)hidden[k]);
+                json_int(&j, "trials", (long long)r.trials);
+                demod_json_summary(&j, &r, 1);
+                json_int(&j, "seed", (long long)seed);
+                json_str(&j, "backend", dmf_context_backend_name(ctx));
+                demod_print_options(&j, &o);
+                json_end(&j);
+                done++;
+                fprintf(stderr, "dmf %s: [%zu/%zu] latent %zu, hidden %zu, output %zu: %zu/%zu recovered, %.2f s "
+                                "(%.1f s in all)\n", cmd, done, cells, latent[a], hidden[k], outputs[b], r.successes,
+                        r.trials, r.time_s, cli_now() - start);
+            }
+    dmf_context_free(ctx);
+    return code;
+}

@@ -1,0 +1,97 @@
+/* dmf demod synth: random demodulation problems h0, m0 ~ N(0, I) and their
+ * observations y0 = G1(h0) . G2(m0), written as .npy. */
+#include <stdlib.h>
+
+#include "demod_common.h"
+#include "internal.h" /* dmf_alloc, dmf_fail */
+
+static const char help_synth[] =
+    "usage: dmf demod synth --g1 G1.json --g2 G2.json --out DIR [--seed S]\n"
+    "                       [--trials T] [--backend auto|cpu|cuda]\n"
+    "\n"
+    "Draws T problems h0 ~ N(0, I_n1), m0 ~ N(0, I_n2) from --seed (default 0)\n"
+    "and writes DIR/y0.npy (T x l, y0 = G1(h0) . G2(m0)), DIR/h0.npy (T x n1)\n"
+    "and DIR/m0.npy (T x n2), float64.  T defaults to 1.  Prints one JSON line.\n";
+
+int cmd_demod_synth(int argc, char **argv)
+{
+    static const char cmd[] = "demod synth";
+    static const struct option opts[] = {GENERATOR_OPTIONS,
+                                         {"out", required_argument, 0, OPT_OUT},
+                                         {"seed", required_argument, 0, OPT_SEED},
+                                         {"trials", required_argument, 0, OPT_TRIALS},
+                                         {"backend", required_argument, 0, OPT_BACKEND},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *p1 = NULL, *p2 = NULL, *dir = NULL, *backend = "auto";
+    unsigned long long seed = 0;
+    size_t trials = 1;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_G1: p1 = optarg; break;
+        case OPT_G2: p2 = optarg; break;
+        case OPT_OUT: dir = optarg; break;
+        case OPT_BACKEND: backend = optarg; break;
+        case OPT_SEED:
+            if (cli_parse_u64(optarg, &seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
+            break;
+        case OPT_TRIALS:
+            if (cli_parse_size(optarg, &trials) || trials < 1)
+                return cli_usage_error(cmd, "bad --trials '%s' (an integer >= 1)", optarg);
+            break;
+        case 'h': fputs(help_synth, stdout); return EXIT_OK;
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!dir) return cli_usage_error(cmd, "--out DIR is required");
+    dmf_generator *g1, *g2;
+    dmf_context *ctx = NULL;
+    int code = demod_load_generators(cmd, p1, p2, &g1, &g2);
+    if (code == EXIT_OK) code = demod_open_context(cmd, backend, &ctx);
+    if (code != EXIT_OK) {
+        demod_release(ctx, g1, g2);
+        return code;
+    }
+    const size_t T = trials, n1 = dmf_generator_input_size(g1), n2 = dmf_generator_input_size(g2),
+                 l = dmf_generator_output_size(g1);
+    double *h0 = dmf_alloc(T * n1, sizeof *h0), *m0 = dmf_alloc(T * n2, sizeof *m0);
+    double *y0 = dmf_alloc(T * l, sizeof *y0), *b = dmf_alloc(T * l, sizeof *b);
+    char path_y[4096], path_h[4096], path_m[4096];
+    int status = h0 && m0 && y0 && b ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu problems", T);
+    if (status == DMF_OK) {
+        demod_draw_latents(demod_stream_seed(seed, STREAM_TRUTH), h0, T * n1, m0, T * n2);
+        status = demod_observe(ctx, g1, g2, h0, m0, T, y0, b);
+    }
+    if (status == DMF_OK) status = cli_make_dir(dir);
+    if (status == DMF_OK) status = demod_join_path(path_y, sizeof path_y, dir, "y0.npy");
+    if (status == DMF_OK) status = demod_join_path(path_h, sizeof path_h, dir, "h0.npy");
+    if (status == DMF_OK) status = demod_join_path(path_m, sizeof path_m, dir, "m0.npy");
+    if (status == DMF_OK) status = demod_write_rows(path_y, y0, T, l);
+    if (status == DMF_OK) status = demod_write_rows(path_h, h0, T, n1);
+    if (status == DMF_OK) status = demod_write_rows(path_m, m0, T, n2);
+    if (status != DMF_OK) {
+        code = cli_fail(cmd, status);
+    } else {
+        json_line j;
+        json_begin(&j);
+        json_str(&j, "command", cmd);
+        json_str(&j, "g1", p1);
+        json_str(&j, "g2", p2);
+        json_int(&j, "trials", (long long)T);
+        json_int(&j, "n1", (long long)n1);
+        json_int(&j, "n2", (long long)n2);
+        json_int(&j, "output", (long long)l);
+        json_int(&j, "seed", (long long)seed);
+        json_str(&j, "y0", path_y);
+        json_str(&j, "h0", path_h);
+        json_str(&j, "m0", path_m);
+        json_end(&j);
+    }
+    free(h0), free(m0), free(y0), free(b);
+    demod_release(ctx, g1, g2);
+    return code;
+}

@@ -1,0 +1,187 @@
+/* The pieces that dmf demod's subcommands share (see demod_common.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "demod_common.h"
+/* dmf_rng, the library's seeded generator: the CLI, the tests and the
+ * benchmark draw Gaussian latents from the same stream definition. */
+#include "internal.h"
+
+static const char *rule_name(dmf_step_rule rule)
+{
+    return rule == DMF_STEP_FIXED ? "fixed" : rule == DMF_STEP_SCALED ? "scaled" : "backtracking";
+}
+
+int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_options *o, const char **backend)
+{
+    switch (code) {
+    case OPT_ITERATIONS:
+        if (cli_parse_size(arg, &o->iterations) || o->iterations < 1)
+            return cli_usage_error(cmd, "bad --iterations '%s' (an integer >= 1)", arg);
+        return 1;
+    case OPT_STEP:
+        if (cli_parse_double(arg, &o->step) || !(o->step > 0))
+            return cli_usage_error(cmd, "bad --step '%s' (a number > 0)", arg);
+        return 1;
+    case OPT_RULE:
+        if (!strcmp(arg, "fixed")) o->step_rule = DMF_STEP_FIXED;
+        else if (!strcmp(arg, "scaled")) o->step_rule = DMF_STEP_SCALED;
+        else if (!strcmp(arg, "backtracking")) o->step_rule = DMF_STEP_BACKTRACKING;
+        else return cli_usage_error(cmd, "bad --step-rule '%s' (fixed, scaled or backtracking)", arg);
+        return 1;
+    case OPT_MOMENTUM:
+        if (cli_parse_double(arg, &o->momentum) || !(o->momentum >= 0 && o->momentum < 1))
+            return cli_usage_error(cmd, "bad --momentum '%s' (a number in [0, 1))", arg);
+        return 1;
+    case OPT_TOL:
+        if (cli_parse_double(arg, &o->tol) || o->tol < 0)
+            return cli_usage_error(cmd, "bad --tol '%s' (a number >= 0)", arg);
+        return 1;
+    case OPT_SUCCESS_TOL:
+        if (cli_parse_double(arg, &o->success_tol) || !(o->success_tol > 0))
+            return cli_usage_error(cmd, "bad --success-tol '%s' (a number > 0)", arg);
+        return 1;
+    case OPT_NO_SIGN: o->sign_check = 0; return 1;
+    case OPT_BACKEND: *backend = arg; return 1;
+    default: return 0;
+    }
+}
+
+int demod_check_solver_options(const char *cmd, const dmf_demod_options *o)
+{
+    if (o->momentum > 0 && o->step_rule == DMF_STEP_BACKTRACKING)
+        return cli_usage_error(cmd, "--momentum goes with --step-rule fixed or scaled, not backtracking");
+    return EXIT_OK;
+}
+
+void demod_print_options(json_line *j, const dmf_demod_options *o)
+{
+    json_key(j, "options");
+    fprintf(j->out, "{\"iterations\": %zu, \"step\": %.6g, \"step_rule\": \"%s\", \"momentum\": %.6g, "
+                    "\"tol\": %.6g, \"success_tol\": %.6g, \"sign_check\": %s}",
+            o->iterations, o->step, rule_name(o->step_rule), o->momentum, o->tol, o->success_tol,
+            o->sign_check ? "true" : "false");
+}
+
+uint64_t demod_mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+uint64_t demod_stream_seed(uint64_t seed, uint64_t stream) { return demod_mix64(seed ^ demod_mix64(stream)); }
+
+static void fill_normal(dmf_rng *rng, double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] = dmf_rng_normal(rng);
+}
+
+void demod_draw_latents(uint64_t seed, double *h, size_t nh, double *m, size_t nm)
+{
+    dmf_rng rng;
+    dmf_rng_seed(&rng, seed);
+    fill_normal(&rng, h, nh);
+    fill_normal(&rng, m, nm);
+}
+
+int demod_open_context(const char *cmd, const char *backend, dmf_context **ctx)
+{
+    int status = dmf_context_create(ctx, backend);
+    if (status != DMF_OK) return cli_fail(cmd, status);
+    if (dmf_context_fallback_reason(*ctx)[0])
+        fprintf(stderr, "dmf %s: using the CPU backend: %s\n", cmd, dmf_context_fallback_reason(*ctx));
+    return EXIT_OK;
+}
+
+int demod_load_generators(const char *cmd, const char *path1, const char *path2, dmf_generator **g1,
+                          dmf_generator **g2)
+{
+    *g1 = *g2 = NULL;
+    if (!path1 || !path2) return cli_usage_error(cmd, "--g1 and --g2 are required");
+    int status = dmf_generator_read(path1, g1);
+    if (status == DMF_OK) status = dmf_generator_read(path2, g2);
+    if (status != DMF_OK) return cli_fail(cmd, status);
+    if (dmf_generator_output_size(*g1) != dmf_generator_output_size(*g2)) {
+        fprintf(stderr, "dmf %s: the generators' outputs differ: '%s' gives %zu values, '%s' gives %zu\n", cmd,
+                path1, dmf_generator_output_size(*g1), path2, dmf_generator_output_size(*g2));
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+void demod_release(dmf_context *ctx, dmf_generator *g1, dmf_generator *g2)
+{
+    dmf_context_free(ctx);
+    dmf_generator_free(g1);
+    dmf_generator_free(g2);
+}
+
+int demod_observe(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *h0,
+                  const double *m0, size_t T, double *y0, double *b)
+{
+    int status = dmf_generator_forward(ctx, g1, h0, T, y0);
+    if (status == DMF_OK) status = dmf_generator_forward(ctx, g2, m0, T, b);
+    if (status == DMF_OK)
+        for (size_t e = 0, n = T * dmf_generator_output_size(g1); e < n; e++) y0[e] *= b[e];
+    return status;
+}
+
+int demod_join_path(char *buf, size_t size, const char *dir, const char *name)
+{
+    if ((size_t)snprintf(buf, size, "%s/%s", dir, name) >= size)
+        return dmf_fail(DMF_ERR_ARG, "path '%s/%s' is too long", dir, name);
+    return DMF_OK;
+}
+
+int demod_write_rows(const char *path, const double *data, size_t rows, size_t cols)
+{
+    size_t shape[2] = {rows, cols};
+    return dmf_npy_write_array(path, DMF_F64, shape, 2, data);
+}
+
+static int compare_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of the iteration counts (the mean of the middle two when even). */
+static double median_iterations(const dmf_demod_trial *trials, size_t count)
+{
+    size_t *it = malloc(count * sizeof *it);
+    if (!it || !count) {
+        free(it);
+        return NAN;
+    }
+    for (size_t t = 0; t < count; t++) it[t] = trials[t].iterations;
+    qsort(it, count, sizeof *it, compare_size);
+    double med = count % 2 ? (double)it[count / 2] : 0.5 * ((double)it[count / 2 - 1] + (double)it[count / 2]);
+    free(it);
+    return med;
+}
+
+void demod_summarize(const dmf_demod_trial *res, size_t trials, double time_s, demod_summary *s)
+{
+    s->trials = trials;
+    s->successes = s->converged = 0;
+    for (size_t t = 0; t < trials; t++) s->successes += res[t].success != 0, s->converged += res[t].converged != 0;
+    s->median_iterations = median_iterations(res, trials);
+    s->time_s = time_s;
+}
+
+void demod_json_summary(json_line *j, const demod_summary *s, int with_truth)
+{
+    if (with_truth) {
+        json_int(j, "successes", (long long)s->successes);
+        json_num(j, "success_rate", (double)s->successes / (double)s->trials);
+    } else {
+        json_num(j, "successes", NAN); /* null: no truth given */
+        json_num(j, "success_rate", NAN);
+    }
+    json_int(j, "converged", (long long)s->converged);
+    json_num(j, "median_iterations", s->median_iterations);
+    json_num(j, "time_s", s->time_s);
+}

@@ -42,7 +42,8 @@ def main(path):
         for t in tools:
             c = r.get(t, {})
             speed = d.get("time_s") and c.get("time_s") and c["time_s"] / d["time_s"]
-            cells += [fmt(c.get("time_s")) if "error" not in c else "failed", fmt(c.get("rel_error")),
+            status = c.get("error", "").split(":")[0] if "error" in c else ""
+            cells += [fmt(c.get("time_s")) if not status else status, fmt(c.get("rel_error")),
                       fmt(speed) + ("x" if speed else "")]
         print("| " + " | ".join(cells) + " |")
 

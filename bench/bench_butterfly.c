@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "dmf.h"
+#include "bench_env.h"
 
 static int compare_double(const void *a, const void *b)
 {
@@ -24,38 +24,16 @@ static void usage(void)
           "prints {\"env\": ...} then one JSON line per tree\n", stderr);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The CPU model from /proc/cpuinfo, for the environment header. */
-static void cpu_model(char *buf, size_t size)
-{
-    snprintf(buf, size, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-            snprintf(buf, size, "%s", strchr(line, ':') + 2);
-            buf[strcspn(buf, "\n")] = '\0';
-            break;
-        }
-    if (f) fclose(f);
-}
-
 /* One streaming read of the matrix (its Frobenius norm): the unit in which
  * the factorization's time is also reported, as a number of passes. */
 static double pass_time(const dmf_matrix *a)
 {
     double best = 1e30;
     for (int r = 0; r < 3; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         volatile double norm = dmf_matrix_norm_fro(a);
         (void)norm;
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (t < best) best = t;
     }
     return best;
@@ -97,14 +75,7 @@ int main(int argc, char **argv)
     dmf_get_build_info(&build);
     double input_mib = (double)n * n * dmf_dtype_size(dtype) / (1024.0 * 1024.0);
     double one_pass = pass_time(a);
-    char cpu[256], date[32];
-    cpu_model(cpu, sizeof cpu);
-    time_t wall = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
-    printf("{\"env\": {\"tool\": \"dmf\", \"version\": \"%s\", \"compiler\": \"%s\", \"blas\": \"%s\", "
-           "\"cpu\": \"%s\", \"threads\": %d, \"backend\": \"%s\", \"date\": \"%s\"}}\n",
-           build.version, build.compiler, build.blas, cpu, build.openmp_threads,
-           dmf_context_backend_name(ctx), date);
+    bench_print_env(dmf_context_backend_name(ctx));
     char tree_list[256];
     snprintf(tree_list, sizeof tree_list, "%s", trees);
     for (char *tree_name = strtok(tree_list, ","); tree_name; tree_name = strtok(NULL, ",")) {

@@ -9,15 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "dmf.h"
+#include "bench_env.h"
 #include "internal.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -65,9 +58,9 @@ int main(int argc, char **argv)
     o.step_rule = !strcmp(rule, "fixed") ? DMF_STEP_FIXED : !strcmp(rule, "scaled") ? DMF_STEP_SCALED : DMF_STEP_BACKTRACKING;
     /* The fixed step that matches the curvature scale l 4^d of unit latents. */
     o.step = step > 0 ? step : (o.step_rule == DMF_STEP_FIXED ? 0.25 * (double)out * 16 / (double)latent : 1.0);
-    double t0 = now();
+    double t0 = bench_now();
     int status = dmf_demod_solve(ctx, g1, g2, a, trials, h, m, h0, m0, &o, res, NULL);
-    double t = now() - t0;
+    double t = bench_now() - t0;
     if (status != DMF_OK) {
         fprintf(stderr, "bench_demod: %s\n", dmf_last_error());
         return 1;
@@ -80,13 +73,7 @@ int main(int argc, char **argv)
      * rows through a generator, 2 flops per weight each. */
     double weights = (double)(latent * hidden + hidden * out);
     double flops = 12.0 * 2.0 * weights * (double)trials * (double)iterations;
-    dmf_build_info build;
-    dmf_get_build_info(&build);
-    time_t wall = time(NULL);
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
-    printf("{\"env\": {\"tool\": \"dmf\", \"version\": \"%s\", \"blas\": \"%s\", \"threads\": %d, \"date\": \"%s\"}}\n",
-           build.version, build.blas, build.openmp_threads, date);
+    bench_print_env(dmf_context_backend_name(ctx));
     printf("{\"bench\": \"demod\", \"tool\": \"dmf\", \"backend\": \"%s\", \"trials\": %zu, \"sizes\": [%zu, %zu, %zu], "
            "\"iterations\": %zu, \"step_rule\": \"%s\", \"step\": %g, \"time_s\": %.4g, \"successes\": %zu, "
            "\"gflops\": %.3g}\n",

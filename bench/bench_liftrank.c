@@ -11,15 +11,8 @@
 #include <time.h>
 
 #include "backend/backend.h"
-#include "dmf.h"
+#include "bench_env.h"
 #include "lift/network.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static char *haar_spec(size_t n, size_t K)
 {
@@ -61,19 +54,15 @@ int main(int argc, char **argv)
     }
     dmf_build_info build;
     dmf_get_build_info(&build);
-    time_t wall = time(NULL);
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
-    printf("{\"env\": {\"tool\": \"dmf\", \"version\": \"%s\", \"blas\": \"%s\", \"threads\": %d, \"date\": \"%s\"}}\n",
-           build.version, build.blas, build.openmp_threads, date);
+    bench_print_env(dmf_context_backend_name(ctx));
 
     double best = 1e30;
     dmf_liftrank_report rep = {0};
     for (int r = 0; r < repeats; r++) {
         dmf_liftrank_report_free(&rep);
-        double t0 = now();
+        double t0 = bench_now();
         status = dmf_liftrank(ctx, net, 1, initial, &rep);
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (status != DMF_OK) break;
         if (t < best) best = t;
     }
@@ -91,16 +80,16 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < KK; k++)
         views[k] = (dmf_sparse_layer){net->layers[k].rows, net->layers[k].cols, net->layers[k].count,
                                       net->layers[k].entries};
-    double t0 = now();
+    double t0 = bench_now();
     dmf_backend_cpu()->lift_samples(KK, views, S, net->probes, net->num_probes, R, h, a);
-    double sample_time = now() - t0;
+    double sample_time = bench_now() - t0;
     double lapack = 1e30;
     double *copy = malloc(D * R * sizeof *copy);
     for (int r = 0; r < repeats; r++) {
         memcpy(copy, a, D * R * sizeof *a);
-        t0 = now();
+        t0 = bench_now();
         LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)D, (lapack_int)R, copy, (lapack_int)D, sv, NULL, 1, NULL, 1);
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (t < lapack) lapack = t;
     }
     printf("{\"bench\": \"liftrank\", \"tool\": \"dmf\", \"backend\": \"%s\", \"network\": \"%s\", \"K\": %zu, "

@@ -109,11 +109,13 @@ int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t
         }
         double *grown = realloc(samples, bytes);
         double *grown_h = realloc(h, R * K * S * sizeof *h);
-        copy = realloc(copy, bytes);
-        sv = realloc(sv, (R + 1) * sizeof *sv);
+        double *grown_copy = realloc(copy, bytes), *grown_sv = realloc(sv, (R + 1) * sizeof *sv);
+        /* Keep every old pointer on failure so the cleanup below frees it. */
         if (grown) samples = grown;
         if (grown_h) h = grown_h;
-        if (!grown || !grown_h || !copy || !sv) {
+        if (grown_copy) copy = grown_copy;
+        if (grown_sv) sv = grown_sv;
+        if (!grown || !grown_h || !grown_copy || !grown_sv) {
             status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu samples of length %zu", R, D);
             break;
         }

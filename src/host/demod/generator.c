@@ -226,8 +226,10 @@ int dmf_generator_read(const char *path, dmf_generator **out)
             }
             count++;
         }
-        if (status == DMF_OK) status = dmf_generator_from_weights(out, (const dmf_matrix *const *)w, count);
-        if (status != DMF_OK && status != DMF_ERR_IO) status = dmf_fail_context(status, "'%s'", path);
+        if (status == DMF_OK) {
+            status = dmf_generator_from_weights(out, (const dmf_matrix *const *)w, count);
+            if (status != DMF_OK) status = dmf_fail_context(status, "'%s'", path);
+        }
         for (size_t i = 0; i < count; i++) dmf_matrix_free(w[i]);
     }
     cJSON_Delete(root);

@@ -218,6 +218,8 @@ int dmf_tree_create(dmf_tree **out, const char *spec, size_t num_factors);
 void dmf_tree_free(dmf_tree *tree);
 /* A canonical text form, e.g. "[[0,1],[2,3]]". */
 const char *dmf_tree_describe(const dmf_tree *tree);
+/* "l2r", "r2l", "balanced", or "custom" for a nested list or file. */
+const char *dmf_tree_name(const dmf_tree *tree);
 
 /* ---- hierarchical butterfly factorization ------------------------------ */
 

@@ -133,7 +133,7 @@ static int factor(int argc, char **argv)
             json_sizes(&j, "size", dims, 2);
             json_str(&j, "dtype", dmf_dtype_name(dmf_matrix_dtype(a)));
             json_str(&j, "backend", dmf_context_backend_name(ctx));
-            json_str(&j, "tree", tree_spec[0] == '[' || strstr(tree_spec, ".json") ? "custom" : tree_spec);
+            json_str(&j, "tree", dmf_tree_name(tree));
             json_str(&j, "tree_nested", dmf_tree_describe(tree));
             json_sizes(&j, "radix_m", rm, L);
             json_sizes(&j, "radix_n", rn, L);

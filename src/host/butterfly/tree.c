@@ -140,4 +140,6 @@ void dmf_tree_free(dmf_tree *tree) { free(tree); }
 
 const char *dmf_tree_describe(const dmf_tree *tree) { return tree->text; }
 
+const char *dmf_tree_name(const dmf_tree *tree) { return tree->name; }
+
 size_t dmf_tree_split(const dmf_tree *t, size_t p, size_t q) { return t->split[p * t->num_factors + q]; }

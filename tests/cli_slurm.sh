@@ -7,7 +7,8 @@
 #      SIGTERM passed on to dmf and its exit status 5 kept;
 #   2. the real dmf: 8 bit-reversed DFT factorizations in a 4-task array, the
 #      merge job chained with --dependency=afterok; every job has exactly one
-#      record, status ok, rel_error < 1e-12; a resubmission adds nothing.
+#      record, status ok, rel_error < 1e-12; a resubmission adds nothing;
+#      a missing shard is named by the merge, then run on its own.
 # Exit 77 where Slurm cannot be started here (not root, packages missing,
 # daemons refuse to start) or where this dmf has no 'run' command.
 set -u
@@ -139,7 +140,7 @@ check "array and merge finish within 60 s" $?
 [ "$(job_field "$array" ExitCode | sort -u)" = 0:0 ] && [ "$(job_field "$merge" ExitCode)" = 0:0 ]
 check "every task and the merge exit 0" $?
 
-python3 - jobs.json out <<'EOF'
+cat >check_merged.py <<'EOF'
 import json, sys
 jobs = [j["id"] for j in json.load(open(sys.argv[1]))["jobs"]]
 bad = []
@@ -154,9 +155,11 @@ for i in range(4):
     ids = [json.loads(l)["id"] for l in open("%s/results.%d-of-4.jsonl" % (sys.argv[2], i)) if l.strip()]
     if ids != jobs[i::4]:
         bad.append("shard %d holds %s, expected %s" % (i, ids, jobs[i::4]))
-print("\n".join(bad))
+for b in bad:
+    print(b)
 sys.exit(1 if bad else 0)
 EOF
+python3 check_merged.py jobs.json out
 check "merged: each job once, in order, status ok, rel_error < 1e-12; shard i holds jobs i, i+4" $?
 
 cat out/results.*-of-4.jsonl >before.jsonl
@@ -165,6 +168,18 @@ slurm_wait_job "$array" 30 && [ "$(job_field "$array" ExitCode | sort -u)" = 0:0
 check "the same array submitted again exits 0" $?
 cat out/results.*-of-4.jsonl | cmp -s - before.jsonl
 check "the resubmission redoes nothing (results unchanged)" $?
+
+# Shard 3 of 4 left out, then run on its own: the merge names what is missing.
+array=$(DMF_BIN=$DMF DMF_SHARDS=4 submit --array=0-2 -o part-%a.out "$ARRAY" jobs.json part)
+merge=$(DMF_BIN=$DMF submit --dependency=afterany:"$array" -o merge-part.out "$MERGE" jobs.json part)
+slurm_wait_job "$array" 30 && slurm_wait_job "$merge" 20 && [ "$(job_field "$merge" ExitCode)" = 1:0 ] &&
+  grep -q dft-32 merge-part.out && grep -q dft-512 merge-part.out && ! grep -q dft-256 merge-part.out
+check "shards 0-2 of 4 only: the merge exits 1 naming dft-32 and dft-512" $?
+array=$(DMF_BIN=$DMF DMF_SHARDS=4 submit --array=3 -o part-%a.out "$ARRAY" jobs.json part)
+merge=$(DMF_BIN=$DMF submit --dependency=afterok:"$array" -o merge-part2.out "$MERGE" jobs.json part)
+slurm_wait_job "$array" 30 && slurm_wait_job "$merge" 20 && [ "$(job_field "$merge" ExitCode)" = 0:0 ] &&
+  python3 check_merged.py jobs.json part
+check "then shard 3 alone (DMF_SHARDS=4 --array=3) completes it" $?
 
 finish
 exit 0

@@ -21,7 +21,7 @@ static const char help_head[] =
     "               [--on-term finish|abandon] [--verbose]\n"
     "\n"
     "Runs the jobs of JOBS.json that belong to shard I of N (job j when\n"
-    "j %% N == I), one after the other, each as a child dmf process, and\n"
+    "j % N == I), one after the other, each as a child dmf process, and\n"
     "appends one JSON line per finished job to DIR/results.I-of-N.jsonl:\n"
     "  {\"id\", \"index\", \"command\", \"exit_code\", \"status\": \"ok\"|\"failed\",\n"
     "   \"time_s\", \"result\", \"error\", \"argv\"}\n"

@@ -36,7 +36,7 @@ static void start_child(char *const argv[], const char *dir, int out_fd, int err
     /* Ignored signals stay ignored across exec: the runner alone decides
      * whether a job stops, also when the terminal or Slurm signals the whole
      * process group. */
-    signal(SIGINT, SIG_IGN);
+    signal(SIGINT, SIG_IGN); /* also discards one that is pending */
     signal(SIGTERM, SIG_IGN);
     sigset_t none;
     sigemptyset(&none);
@@ -100,9 +100,17 @@ int child_run(char *const argv[], const char *dir, const child_watch *watch, chi
     fcntl(out_pipe[0], F_SETFD, FD_CLOEXEC);
     fcntl(err_pipe[0], F_SETFD, FD_CLOEXEC);
     fflush(NULL);
+    /* Held back until the child ignores them: a SIGTERM to the whole group
+     * just after fork() must not kill the job that is meant to finish. */
+    sigset_t stop, saved;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigprocmask(SIG_BLOCK, &stop, &saved);
     double start = cli_now();
     pid_t parent = getpid(), pid = fork();
     if (pid == 0) start_child(argv, dir, out_pipe[1], err_pipe[1], parent);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
     close(out_pipe[1]);
     close(err_pipe[1]);
     if (pid < 0) {

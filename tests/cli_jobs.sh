@@ -243,7 +243,7 @@ expect_fail "jobs not a list" 1 "\"jobs\" must be a list" bad12.json
 python3 - "$DMF" <<'EOF'
 import subprocess, sys
 text = open("help.txt").read()
-lines = text.split("options (\"network\" is the NETWORK.json argument):\n")[1].split("\n\n")[0].split("\n")
+lines = text.split("(\"network\" is the NETWORK.json argument):\n")[1].split("\n\n")[0].split("\n")
 table, cmd = {}, None
 for line in lines:
     if line[2] != " ":
@@ -274,7 +274,7 @@ check "merge --help" $?
 cat >slow.json <<'JSON'
 {"jobs": [
   {"id": "fast-a", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 16}},
-  {"id": "slow", "command": "butterfly factor", "args": {"matrix": "dft-bitrev", "size": 2048}},
+  {"id": "slow", "command": "butterfly factor", "args": {"matrix": "dft-bitrev", "size": 2048, "backend": "cpu"}},
   {"id": "fast-b", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 32}},
   {"id": "fast-c", "command": "scatter", "args": {"network": "net_paper.json"}}]}
 JSON
@@ -296,16 +296,21 @@ start_slow() {
         sleep 0.02
     done
     [ -n "$child" ] || echo "  (the slow job was not seen running)"
-    sleep 0.05
+    sleep 0.02
 }
 finish_runner() { wait "$runner"; local rc=$?; runner=; return $rc; }
 # gone PID: the process has ended (a zombie left to a container's init counts).
 gone() { [ ! -e "/proc/$1" ] || grep -q '^[0-9]* (.*) Z' "/proc/$1/stat"; }
 
 start_slow kill
+"$DMF" run slow.json --out kill >out2.txt 2>err2.txt
+rc=$?
+[ $rc -eq 1 ] && grep -q 'in use by another dmf run' err2.txt
+check "a second run of the same shard at the same time is refused (exit $rc)" $?
 kill -9 "$runner"
 finish_runner 2>/dev/null # no "Killed" notice from bash
-sleep 0.2
+# The job would run on for a good while; dying with the runner is at once.
+for _ in 1 2 3 4 5 6 7 8 9 10; do gone "$child" && break; sleep 0.01; done
 py "ok = [r['id'] for r in load('kill/results.0-of-1.jsonl')] == ['fast-a']" && gone "$child"
 check "SIGKILL during a job: the finished job is recorded, the running one dies too" $?
 "$DMF" run slow.json --out kill >out.txt 2>err.txt

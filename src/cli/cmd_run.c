@@ -36,8 +36,9 @@ static const char help_head[] =
     "string or number (--name=value), a list (joined with commas), true (the\n"
     "flag --name) or false (left out); \"defaults\" is merged into every job's\n"
     "args.  Jobs run in the directory of JOBS.json, so relative paths in args\n"
-    "start there.  The whole file is checked before any job runs.  Commands\n"
-    "and their options (\"network\" is the NETWORK.json argument):\n";
+    "start there.  A \"description\" string may sit at the top and in any job.\n"
+    "The whole file is checked before any job runs.  Commands and their\n"
+    "options (\"network\" is the NETWORK.json argument):\n";
 
 static const char help_tail[] =
     "\n"
@@ -151,7 +152,7 @@ static char *result_text(const char *out)
         memcpy(copy, line, n);
         copy[n] = '\0';
         cJSON *obj = cJSON_ParseWithOpts(copy, NULL, 1);
-        if (obj) {
+        if (cJSON_IsObject(obj)) {
             if (lines++) *p++ = ',';
             memcpy(p, copy, n);
             p += n;

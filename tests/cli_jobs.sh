@@ -127,6 +127,10 @@ rc=$?
 cmp -s before.jsonl $R && [ $rc -eq 3 ] && grep -q '"skipped": 7' out.txt && grep -q '"ok": 0' out.txt
 check "rerun: skips all 7, appends nothing, still exit 3 for the failed job" $?
 
+cd sub && "$DMF" run jobs.json --out ../nested/a/b --shard 1/7 >../out.txt 2>../err.txt; rc=$?; cd ..
+[ $rc -eq 0 ] && py "ok = [r['id'] for r in load('nested/a/b/results.1-of-7.jsonl')] == ['hadamard-64']"
+check "--out creates missing parent directories; run from the job file's directory" $?
+
 # ---- merge ---------------------------------------------------------------------
 "$DMF" merge sub/jobs.json full >merged.jsonl 2>err.txt
 rc=$?

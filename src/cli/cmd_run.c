@@ -137,6 +137,25 @@ static int pick_shard(const run_options *o, size_t *i, size_t *n)
     return EXIT_OK;
 }
 
+/* mkdir -p: every missing directory of `dir`; a dmf status (message printed). */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    if (strlen(dir) >= sizeof path) {
+        fprintf(stderr, "dmf run: --out '%s' is too long\n", dir);
+        return DMF_ERR_ARG;
+    }
+    strcpy(path, dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/' || p[-1] == '/') continue;
+        *p = '\0';
+        int status = cli_make_dir(path);
+        *p = '/';
+        if (status != DMF_OK) return status;
+    }
+    return cli_make_dir(path);
+}
+
 /* The result field: the child's JSON line, a list of them, or NULL. */
 static char *result_text(const char *out)
 {
@@ -359,7 +378,7 @@ int cmd_run(int argc, char **argv)
         if ((size_t)snprintf(path, sizeof path, "%s/%s", o.out_dir, name) >= sizeof path) {
             fprintf(stderr, "dmf run: --out '%s' is too long\n", o.out_dir);
             code = EXIT_BAD_INPUT;
-        } else if (cli_make_dir(o.out_dir) != DMF_OK) {
+        } else if (make_dirs(o.out_dir) != DMF_OK) {
             code = EXIT_BAD_INPUT;
         }
     }

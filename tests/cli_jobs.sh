@@ -7,6 +7,7 @@ DMF=${1:?usage: cli_jobs.sh PATH/TO/dmf}
 [ -x "$DMF" ] || { echo "cli_jobs: '$DMF' is not an executable"; exit 1; }
 command -v python3 >/dev/null || { echo "cli_jobs: python3 not found, skipping"; exit 77; }
 DMF=$(cd "$(dirname "$DMF")" && pwd)/$(basename "$DMF")
+EXAMPLES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../examples" && pwd) || exit 1
 TMP=$(mktemp -d)
 runner=
 cleanup() {
@@ -130,6 +131,16 @@ check "rerun: skips all 7, appends nothing, still exit 3 for the failed job" $?
 cd sub && "$DMF" run jobs.json --out ../nested/a/b --shard 1/7 >../out.txt 2>../err.txt; rc=$?; cd ..
 [ $rc -eq 0 ] && py "ok = [r['id'] for r in load('nested/a/b/results.1-of-7.jsonl')] == ['hadamard-64']"
 check "--out creates missing parent directories; run from the job file's directory" $?
+
+"$DMF" run "$EXAMPLES/jobs_small.json" --out example >out.txt 2>err.txt
+rc=$?
+py "
+by = {r['id']: r for r in load('example/results.0-of-1.jsonl')}
+ok = len(by) == 7 and all(r['status'] == 'ok' for r in by.values()) \
+     and all(r['result']['rel_error'] < 1e-12 for r in by.values() if r['command'] in ('butterfly factor', 'fsmf')) \
+     and by['liftrank-haar']['result']['rank'] == 16 and by['scatter-haar']['result']['scattered'] is True
+" && [ $rc -eq 0 ]
+check "examples/jobs_small.json: every job ok, the factorizations exact" $?
 
 # ---- merge ---------------------------------------------------------------------
 "$DMF" merge sub/jobs.json full >merged.jsonl 2>err.txt

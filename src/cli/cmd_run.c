@@ -407,8 +407,7 @@ int cmd_run(int argc, char **argv)
         term_notice notice = {job, o.abandon};
         child_watch watch = {&signals_seen, o.abandon ? 1 : 2, o.verbose, say_signal, &notice};
         child_result res;
-        char **full = job_argv[j];
-        if (child_run(full, list->dir, &watch, &res) != 0) {
+        if (child_run(job_argv[j], list->dir, &watch, &res) != 0) {
             child_result_clear(&res);
             code = EXIT_BAD_INPUT;
             break;
@@ -418,14 +417,16 @@ int cmd_run(int argc, char **argv)
             break;
         }
         if (res.signal && signals_seen) {
-            /* Killed along with us (e.g. by Slurm's final SIGKILL to the
-             * group): not the job's fault, so it stays unfinished. */
+            /* A signal that reached the job although it ignores SIGTERM and
+             * SIGINT came while we were stopping, most likely to every
+             * process of the run: not the job's own failure, so it stays
+             * unfinished rather than recorded as failed. */
             fprintf(stderr, "dmf run: job '%s' was killed by signal %d while stopping; it will be redone\n",
                     job->id, res.signal);
             child_result_clear(&res);
             break;
         }
-        char *line = make_record(job, j, full, &res);
+        char *line = make_record(job, j, job_argv[j], &res);
         if (!line) {
             fprintf(stderr, "dmf run: out of memory\n");
             code = EXIT_BAD_INPUT;

@@ -3,8 +3,9 @@
 # private single-node cluster (munged, slurmctld, slurmd) is started for the
 # test and stopped afterwards, whatever happens.
 #   1. a stand-in dmf records what each array task runs: shard i/N from the
-#      array, extra options passed on, DMF_SHARDS for a partial resubmission,
-#      SIGTERM passed on to dmf and its exit status 5 kept;
+#      array (also one with a start and a step), extra options passed on,
+#      DMF_SHARDS for a partial resubmission, SIGTERM passed on to dmf and
+#      its exit status 5 kept;
 #   2. the real dmf: 8 bit-reversed DFT factorizations in a 4-task array, the
 #      merge job chained with --dependency=afterok; every job has exactly one
 #      record, status ok, rel_error < 1e-12; a resubmission adds nothing;
@@ -87,6 +88,12 @@ done
 check "task i runs 'dmf run JOBS --out DIR --shard i/4' plus the extra options" $ok
 [ "$(job_field "$job" ExitCode | sort -u)" = 0:0 ]
 check "every task exits 0 when dmf does" $?
+
+job=$(DMF_BIN=$TMP/fake_dmf submit --array=1-5:2 -o fake-%a.out "$ARRAY" empty.json step)
+slurm_wait_job "$job" 30
+[ "$(cat step/args.1 step/args.3 step/args.5 2>/dev/null | tr '\n' ' ')" = \
+  "run empty.json --out step --shard 0/3 run empty.json --out step --shard 1/3 run empty.json --out step --shard 2/3 " ]
+check "--array=1-5:2 makes shards 0/3, 1/3, 2/3" $?
 
 job=$(DMF_BIN=$TMP/fake_dmf DMF_SHARDS=8 submit --array=2,5 -o fake-%a.out "$ARRAY" empty.json fake)
 slurm_wait_job "$job" 30

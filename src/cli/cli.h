@@ -8,6 +8,10 @@
 
 /* Exit codes (documented in `dmf --help` and the README). */
 enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_NUMERIC = 3, EXIT_BACKEND = 4 };
+/* dmf run: some job of the shard is recorded failed (the code of a
+ * numerical failure, which is what a failed job most often is); a signal
+ * stopped the run before the shard was done. */
+enum { EXIT_JOB_FAILED = 3, EXIT_INTERRUPTED = 5 };
 
 /* Prints "dmf CMD: message" for a failed library call and maps its status
  * to an exit code. */
@@ -73,5 +77,7 @@ int cmd_info(int argc, char **argv);
 int cmd_liftrank(int argc, char **argv);
 int cmd_scatter(int argc, char **argv);
 int cmd_demod(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -9,7 +9,9 @@
 #   2. the real dmf: 8 bit-reversed DFT factorizations in a 4-task array, the
 #      merge job chained with --dependency=afterok; every job has exactly one
 #      record, status ok, rel_error < 1e-12; a resubmission adds nothing;
-#      a missing shard is named by the merge, then run on its own.
+#      a missing shard is named by the merge, then run on its own; SIGTERM
+#      to the batch script lets the running job finish, exit 5, and a
+#      resubmission runs the rest.
 # Exit 77 where Slurm cannot be started here (not root, packages missing,
 # daemons refuse to start) or where this dmf has no 'run' command.
 set -u
@@ -25,7 +27,9 @@ command -v python3 >/dev/null || { echo "cli_slurm: python3 not found, skipping"
 # shellcheck source=slurm_harness.sh
 . "$HERE/slurm_harness.sh"
 TMP=$(mktemp -d)
+writer="" # a background FIFO writer of part 2
 cleanup() {
+  [ -n "$writer" ] && kill "$writer" 2>/dev/null
   slurm_stop
   rm -rf "$TMP"
 }
@@ -187,6 +191,61 @@ merge=$(DMF_BIN=$DMF submit --dependency=afterok:"$array" -o merge-part2.out "$M
 slurm_wait_job "$array" 30 && slurm_wait_job "$merge" 20 && [ "$(job_field "$merge" ExitCode)" = 0:0 ] &&
   python3 check_merged.py jobs.json part
 check "then shard 3 alone (DMF_SHARDS=4 --array=3) completes it" $?
+
+# SIGTERM before the time limit with the real dmf: the job that is running
+# finishes and is recorded, the next one does not start, the task exits 5,
+# and a resubmission runs only what is left.  The running job reads its
+# matrix from a FIFO, so it is surely running when the signal comes and
+# surely not done before the writer lets it.
+"$DMF" matrix --matrix dft-bitrev --size 16 --dtype c128 --out dft16.npy >/dev/null 2>&1
+mkfifo slow.npy
+cat >term_jobs.json <<EOF
+{"jobs": [{"id": "slow", "command": "butterfly factor", "args": {"input": "$TMP/slow.npy"}},
+          {"id": "after", "command": "butterfly factor", "args": {"matrix": "dft-bitrev", "size": "32", "dtype": "c128"}}]}
+EOF
+timeout 60 python3 - slow.npy dft16.npy reader.flag go.flag <<'EOF' &
+import os, sys, time
+fifo, source, ready, go = sys.argv[1:]
+while True:  # opening a FIFO without blocking succeeds once a reader is there
+    try:
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        break
+    except OSError:
+        time.sleep(0.05)
+open(ready, "w").close()
+while not os.path.exists(go):
+    time.sleep(0.05)
+os.set_blocking(fd, True)
+os.write(fd, open(source, "rb").read())
+os.close(fd)
+EOF
+writer=$!
+job=$(DMF_BIN=$DMF submit --array=0 -o term-real.out "$ARRAY" term_jobs.json termout)
+deadline=$((SECONDS + 30))
+while [ ! -e reader.flag ] && ((SECONDS < deadline)); do sleep 0.1; done
+[ -e reader.flag ]
+check "dmf run's first job is running (reading its FIFO)" $?
+timeout 10 scancel --batch --signal=TERM "$job"
+deadline=$((SECONDS + 20))
+while ! grep -q "letting job 'slow' finish" term-real.out 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+touch go.flag
+slurm_wait_job "$job" 30
+kill "$writer" 2>/dev/null # only if it is still waiting for a reader
+wait "$writer"
+writer=""
+[ "$(job_field "$job" ExitCode)" = 5:0 ] && grep -q "letting job 'slow' finish" term-real.out
+check "SIGTERM through Slurm: dmf run lets the job finish and exits 5" $?
+python3 - termout/results.0-of-1.jsonl <<'EOF'
+import json, sys
+records = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sys.exit(not (len(records) == 1 and records[0]["id"] == "slow" and records[0]["status"] == "ok"
+              and records[0]["result"]["rel_error"] < 1e-12))
+EOF
+check "the running job is recorded ok, the next one did not start" $?
+job=$(DMF_BIN=$DMF submit --array=0 -o term-real.out "$ARRAY" term_jobs.json termout)
+slurm_wait_job "$job" 30 && [ "$(job_field "$job" ExitCode)" = 0:0 ] &&
+  [ "$(cut -d'"' -f4 termout/results.0-of-1.jsonl | tr '\n' ' ')" = "slow after " ]
+check "resubmitted, it runs only the job that was left" $?
 
 finish
 exit 0

@@ -1,4 +1,5 @@
 # A private, single-node Slurm cluster for tests, sourced by tests/cli_slurm*.sh.
+# shellcheck shell=bash
 #
 #   slurm_start    munged + slurmctld + slurmd in a fresh temporary directory,
 #                  on free TCP ports, with their own munge key and socket;

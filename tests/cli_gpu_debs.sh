@@ -9,6 +9,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(uname -m)" = x86_64 ] || { echo "skipped: the shipped packages are amd64"; exit 77; }
 command -v dpkg-deb >/dev/null || command -v ar >/dev/null || { echo "skipped: neither dpkg-deb nor ar"; exit 77; }
+# Only the fresh prefix may answer (gpu_check.sh runs this test with its own
+# prefix in these variables).
+unset PKG_CONFIG_PATH LD_LIBRARY_PATH
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -47,6 +47,7 @@ sizes=${GPU_CHECK_SIZES:-"1024 4096 16384"}
 matrices=${GPU_CHECK_MATRICES:-"dft-bitrev:c128 random-chain:f64"}
 torch_sizes=${GPU_CHECK_TORCH_SIZES:-"1024 2048 4096 8192 16384"}
 use_debs=${GPU_CHECK_DEBS:-auto}
+python=${GPU_CHECK_PYTHON:-python3}
 do_build=1 do_bench=1
 for arg in "$@"; do
   case "$arg" in
@@ -126,7 +127,8 @@ if [ "$do_build" = 1 ]; then
   stage "ctest (log: $out/ctest.log)"
   junit=()
   cmake --help-manual ctest 2>/dev/null | grep -q -- '--output-junit' && junit=(--output-junit "$out/ctest-junit.xml")
-  (cd "$build" && ctest --output-on-failure -j "$jobs" --timeout 600 "${junit[@]}") >"$out/ctest.log" 2>&1
+  # tests/cli_butterfly_torch.sh checks the comparator with this Python.
+  (cd "$build" && DMF_TORCH_PYTHON=$python ctest --output-on-failure -j "$jobs" --timeout 600 "${junit[@]}") >"$out/ctest.log" 2>&1
   rc=$?
   note "ctest: $(grep -E 'tests passed|tests failed' "$out/ctest.log" | tail -1)"
   skipped=$(grep -E '\(Skipped\)' "$out/ctest.log" | sed -E 's/^[[:space:]]*[0-9]+ - //; s/ \(Skipped\).*//' | tr '\n' ' ')
@@ -182,7 +184,6 @@ for spec in $matrices; do
 done
 
 stage "PyTorch comparator ($out/butterfly_torch.jsonl)"
-python=${GPU_CHECK_PYTHON:-python3}
 : >"$out/butterfly_torch.jsonl"
 if ! env -u LD_LIBRARY_PATH "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 3)' \
      >>"$out/butterfly_torch.log" 2>&1; then

@@ -6,6 +6,8 @@
 # setup_venv.sh) or python3; skipped (77) without one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# PyTorch brings its own libraries; a caller's library path is not for it.
+unset LD_LIBRARY_PATH
 py=""
 for candidate in "${DMF_TORCH_PYTHON:-}" "$root/bench/.venv/bin/python" python3; do
   [ -n "$candidate" ] && "$candidate" -c 'import torch' >/dev/null 2>&1 && { py=$candidate; break; }

@@ -160,10 +160,37 @@ static void test_bad_plans(void)
     CHECK(plan.index == NULL && plan.coef == NULL, "a failed build leaves nothing allocated");
 }
 
+/* Without a usable device the CUDA entry point still answers with a status
+ * and a message: DMF_ERR_DEVICE from the first failed CUDA call (its
+ * cleanup path runs here), or DMF_ERR_NOT_COMPILED from the stub.  Bad
+ * arguments are refused before any device call. */
+static void test_cuda_without_device(void)
+{
+    dmf_cuda_info info;
+    if (dmf_cuda_query(&info) == DMF_OK) return; /* test_cuda_lift covers a device */
+    const dmf_triplet m[2] = {{0, 0, 0, 1.0}, {1, 1, 1, 2.0}};
+    const dmf_sparse_layer layer[1] = {{2, 2, 2, m}};
+    const size_t probes[2] = {0, 1}, bad[1] = {7};
+    const double h[4] = {1, 2, 3, 4};
+    double out[8];
+    int status = dmf_cuda_lift_samples(1, layer, 2, probes, 2, 2, h, out);
+    printf("CUDA lifting samples without a device: %s (%s)\n", dmf_status_string(status), dmf_last_error());
+    CHECK((status == DMF_ERR_DEVICE && strstr(dmf_last_error(), "CUDA lifting samples")) ||
+              (status == DMF_ERR_NOT_COMPILED && dmf_last_error()[0]),
+          "no device: %s (%s)", dmf_status_string(status), dmf_last_error());
+    status = dmf_cuda_lift_samples(1, layer, 2, bad, 1, 2, h, out);
+    CHECK(status == DMF_ERR_ARG || status == DMF_ERR_NOT_COMPILED, "probe 7 of 2 columns: %s (%s)",
+          dmf_status_string(status), dmf_last_error());
+    status = dmf_cuda_lift_samples(1, layer, 2, probes, 2, 0, h, out);
+    CHECK(status == DMF_OK || status == DMF_ERR_NOT_COMPILED, "zero samples need no device: %s (%s)",
+          dmf_status_string(status), dmf_last_error());
+}
+
 int main(void)
 {
     test_hand_worked();
     test_cases();
     test_bad_plans();
+    test_cuda_without_device();
     return check_report("test_lift_index");
 }

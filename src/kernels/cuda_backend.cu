@@ -7,6 +7,18 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "backend/lift_plan.h"
+
+// The CUDA kernels written so far; the backend is offered once every entry
+// is filled.
+static const dmf_backend cuda_backend = {
+    "cuda",
+    nullptr,                // split_rank_r
+    nullptr,                // normalize_pair
+    dmf_cuda_lift_samples,  // lift_samples
+    nullptr,                // relu_forward
+    nullptr,                // relu_backward
+};
 
 extern "C" int dmf_cuda_query(dmf_cuda_info *info)
 {
@@ -43,6 +55,9 @@ extern "C" const dmf_backend *dmf_backend_cuda(int *status)
         *status = dmf_fail(DMF_ERR_DEVICE, "%s", info.message);
         return NULL;
     }
+    if (cuda_backend.split_rank_r && cuda_backend.normalize_pair && cuda_backend.lift_samples &&
+        cuda_backend.relu_forward && cuda_backend.relu_backward)
+        return &cuda_backend;
     *status = dmf_fail(DMF_ERR_NOT_COMPILED,
                        "a CUDA device is present (%s) but the CUDA butterfly kernels are not "
                        "part of this build yet", info.device_names[0]);

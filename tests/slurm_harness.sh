@@ -13,6 +13,7 @@
 #   slurm_wait_job JOBID SECONDS   polls squeue until the job (and every task
 #                  of an array) has left the queue; 1 on timeout.
 #   slurm_log_tail prints the end of the daemon logs, for failure reports.
+# DMF_KEEP_SLURM_DIR=1 keeps the directory (configuration, logs) for a look.
 #
 # Nothing outside the temporary directory is written: the packaged
 # /etc/slurm and /etc/munge and any system daemons are left alone, so two

@@ -10,8 +10,10 @@ DMF=$(cd "$(dirname "$DMF")" && pwd)/$(basename "$DMF")
 EXAMPLES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../examples" && pwd) || exit 1
 TMP=$(mktemp -d)
 runner=
+feeders=()
 cleanup() {
     [ -n "$runner" ] && kill -9 "$runner" 2>/dev/null
+    for pid in "${feeders[@]}"; do kill -9 "$pid" 2>/dev/null; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -284,16 +286,21 @@ check "every option of the job table is one its command takes" $?
 check "merge --help" $?
 
 # ---- signals and SIGKILL ---------------------------------------------------------------------
-# One job takes a while (dense 2048 x 2048 DFT: ~0.3 s here, longer under
-# sanitizers); the runner is signalled once that job's process is running.
+# The "slow" job reads its matrix from a FIFO: it waits in open() until the
+# test feeds it, so a signal always arrives while that job runs, however
+# loaded the machine is.
+"$DMF" matrix --matrix hadamard --size 64 --out small.npy >/dev/null
+mkfifo slow.npy
 cat >slow.json <<'JSON'
 {"jobs": [
   {"id": "fast-a", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 16}},
-  {"id": "slow", "command": "butterfly factor", "args": {"matrix": "dft-bitrev", "size": 2048, "backend": "cpu"}},
+  {"id": "slow", "command": "butterfly factor", "args": {"input": "slow.npy"}},
   {"id": "fast-b", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 32}},
   {"id": "fast-c", "command": "scatter", "args": {"network": "net_paper.json"}}]}
 JSON
 SLOW_IDS='["fast-a","slow","fast-b","fast-c"]'
+# feed_slow: lets the slow job (now or in the next run) read its matrix.
+feed_slow() { timeout 60 sh -c 'cat small.npy >slow.npy' & feeders+=($!); }
 # start_slow DIR [ARGS]: starts a runner in its own process group (as a Slurm
 # step is) and waits until the slow job's process is running.
 start_slow() {
@@ -302,7 +309,7 @@ start_slow() {
     setsid "$DMF" run slow.json --out "$dir" "$@" >out.txt 2>err.txt &
     runner=$!
     child=
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 500); do
         if grep -q 'fast-a ok' err.txt 2>/dev/null; then
             child=$(cat /proc/$runner/task/*/children 2>/dev/null | tr -d ' ')
             [ -n "$child" ] || child=$(pgrep -P "$runner" 2>/dev/null)
@@ -311,7 +318,6 @@ start_slow() {
         sleep 0.02
     done
     [ -n "$child" ] || echo "  (the slow job was not seen running)"
-    sleep 0.02
 }
 finish_runner() { wait "$runner"; local rc=$?; runner=; return $rc; }
 # gone PID: the process has ended (a zombie left to a container's init counts).
@@ -324,10 +330,11 @@ rc=$?
 check "a second run of the same shard at the same time is refused (exit $rc)" $?
 kill -9 "$runner"
 finish_runner 2>/dev/null # no "Killed" notice from bash
-# The job would run on for a good while; dying with the runner is at once.
-for _ in 1 2 3 4 5 6 7 8 9 10; do gone "$child" && break; sleep 0.01; done
+# The job would wait for its input forever; it dies with the runner.
+for _ in $(seq 1 100); do gone "$child" && break; sleep 0.01; done
 py "ok = [r['id'] for r in load('kill/results.0-of-1.jsonl')] == ['fast-a']" && gone "$child"
 check "SIGKILL during a job: the finished job is recorded, the running one dies too" $?
+feed_slow
 "$DMF" run slow.json --out kill >out.txt 2>err.txt
 rc=$?
 py "ok = [r['id'] for r in load('kill/results.0-of-1.jsonl')] == $SLOW_IDS" && [ $rc -eq 0 ] \
@@ -336,6 +343,8 @@ check "rerun after SIGKILL: every job exactly once" $?
 
 start_slow term
 kill -TERM -- "-$runner" # the whole group, as Slurm does; the job itself ignores it
+for _ in $(seq 1 500); do grep -q "SIGTERM: letting job 'slow' finish" err.txt && break; sleep 0.02; done
+feed_slow
 finish_runner
 rc=$?
 py "
@@ -358,12 +367,15 @@ py "ok = [r['id'] for r in load('abandon/results.0-of-1.jsonl')] == ['fast-a']" 
 check "--on-term abandon: the job is killed, not recorded, exit 5" $?
 start_slow twice
 kill -INT "$runner"
-sleep 0.1
+for _ in $(seq 1 500); do grep -q "SIGINT" err.txt && break; sleep 0.02; done
+kill -INT "$runner" # the same request arriving twice (scancel does that): still finishing
+sleep 1.2
 kill -INT "$runner"
 finish_runner
 rc=$?
 py "ok = [r['id'] for r in load('twice/results.0-of-1.jsonl')] == ['fast-a']" && [ $rc -eq 5 ]
 check "a second SIGINT abandons the running job" $?
+feed_slow
 "$DMF" run slow.json --out abandon >out.txt 2>err.txt
 rc=$?
 py "ok = [r['id'] for r in load('abandon/results.0-of-1.jsonl')] == $SLOW_IDS" && [ $rc -eq 0 ]

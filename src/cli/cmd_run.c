@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -49,7 +50,7 @@ static const char help_tail[] =
     "--backend B    passed to every job that takes --backend and sets none\n"
     "--on-term finish   (default) on SIGTERM or SIGINT, start no new job and let\n"
     "               the running one finish and be recorded; a second signal\n"
-    "               abandons it\n"
+    "               (a second or more after the first) abandons it\n"
     "--on-term abandon  kill the running job at once; it has no record and the\n"
     "               next run redoes it\n"
     "--verbose      copy the jobs' stderr (their progress) to stderr\n"
@@ -66,11 +67,23 @@ static const char help_tail[] =
     "job file or results file, 2 for bad usage.  'dmf merge' joins the shards.\n";
 
 static volatile sig_atomic_t signals_seen, last_signal;
+static struct timespec first_signal_at;
 
+/* A second signal within a second of the first is the same stop request
+ * arriving twice: a plain `scancel` signals every process of the job,
+ * and the batch script forwards the signal to dmf as well. */
 static void on_term(int sig)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
     last_signal = sig;
-    if (signals_seen < 1000) signals_seen++;
+    if (signals_seen == 0) {
+        first_signal_at = now;
+        signals_seen = 1;
+        return;
+    }
+    double since = (double)(now.tv_sec - first_signal_at.tv_sec) + 1e-9 * (double)(now.tv_nsec - first_signal_at.tv_nsec);
+    if (since >= 1.0 && signals_seen < 1000) signals_seen++;
 }
 
 static const char *signal_name(int sig)
@@ -334,7 +347,7 @@ static void say_signal(void *data)
         fprintf(stderr, "dmf run: %s: abandoning job '%s' (no record; the next run redoes it)\n",
                 signal_name(last_signal), t->job->id);
     else
-        fprintf(stderr, "dmf run: %s: letting job '%s' finish, then stopping (a second signal abandons it)\n",
+        fprintf(stderr, "dmf run: %s: letting job '%s' finish, then stopping (a later second signal abandons it)\n",
                 signal_name(last_signal), t->job->id);
 }
 

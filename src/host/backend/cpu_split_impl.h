@@ -8,11 +8,13 @@
  * inputs are the common case: a rank-one block converges in one iteration. */
 
 /* Thread-private scratch sized once per split.  Every buffer a sub-block is
- * worked in starts on a 64-byte boundary, so the vectorized sums take the
- * same path whatever the heap looks like and however the sub-blocks are
- * shared out: a sub-block's result depends on its entries alone, and the
- * factors of several processes (dmf butterfly factor --mpi) are bit for bit
- * those of one. */
+ * worked in starts on a 64-byte boundary (and each sub-block of a tile too):
+ * with scratch wherever malloc put it, the same block gave last-bit
+ * different factors from one run to the next when only the heap layout
+ * changed (8 of 96 runs of four problems, output to a file, a pipe or
+ * /dev/null).  Aligned, a sub-block's result depends on its entries alone,
+ * so the factors of several processes (dmf butterfly factor --mpi) are bit
+ * for bit those of one. */
 typedef struct {
     SCALAR *block, *svd_work, *u, *vt, *x, *h, *vec_n;
     REAL *sigma, *superb, *rwork;
@@ -358,12 +360,11 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
                     double sum = 0;
                     SCALAR *dst = tile_buf + jj * block_stride + a * n;
                     const SCALAR *in = src + jj * n;
-                    for (size_t b = 0; b < n; b++) dst[b] = in[b];
-                    /* Summed from the aligned copy (still in L1): the order
-                     * of a vectorized sum over `in` would depend on where
-                     * the target happens to sit in memory. */
 #pragma omp simd reduction(+ : sum)
-                    for (size_t b = 0; b < n; b++) sum += ABS2(dst[b]);
+                    for (size_t b = 0; b < n; b++) {
+                        dst[b] = in[b];
+                        sum += ABS2(in[b]);
+                    }
                     norms[jj] += sum;
                 }
             }

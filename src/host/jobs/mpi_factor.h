@@ -15,7 +15,10 @@
  * version string then. */
 int dmf_mpi_compiled(const char **version);
 /* Starts MPI (a process not started by mpirun or srun is a job of one
- * rank) and gives this process's rank and the number of ranks. */
+ * rank) and gives this process's rank and the number of ranks.  Where
+ * several ranks share a node with NVIDIA GPUs and CUDA_VISIBLE_DEVICES is
+ * unset, each rank is shown one GPU (local rank modulo the GPU count); call
+ * it before anything starts CUDA. */
 int dmf_mpi_init(int *rank, int *size);
 void dmf_mpi_finalize(void);
 /* Agrees on a status: every rank returns the status of the lowest rank

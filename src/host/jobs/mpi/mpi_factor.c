@@ -21,6 +21,7 @@
  * and no rank holds more than one process would), the full target of the
  * node its group is on, and its slices; a group of one rank needs what one
  * process needs for its subtree. */
+#include <dirent.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,35 @@ int dmf_mpi_compiled(const char **version)
     return 1;
 }
 
+/* GPUs the NVIDIA driver lists, without starting CUDA (which would fix the
+ * visible devices before we choose them); 0 without the driver. */
+static int count_gpus(void)
+{
+    DIR *dir = opendir("/proc/driver/nvidia/gpus");
+    if (!dir) return 0;
+    int count = 0;
+    for (struct dirent *e; (e = readdir(dir));) count += e->d_name[0] != '.';
+    closedir(dir);
+    return count;
+}
+
+/* One GPU per rank: the ranks on a node take its GPUs round robin, unless
+ * the launcher already chose (srun --gpus-per-task sets the variable). */
+static void pick_gpu(void)
+{
+    MPI_Comm node;
+    int local = 0, local_size = 1, gpus = count_gpus();
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_rank(node, &local);
+    MPI_Comm_size(node, &local_size);
+    MPI_Comm_free(&node);
+    if (local_size > 1 && gpus > 0 && !getenv("CUDA_VISIBLE_DEVICES")) {
+        char value[16];
+        snprintf(value, sizeof value, "%d", local % gpus);
+        setenv("CUDA_VISIBLE_DEVICES", value, 0);
+    }
+}
+
 int dmf_mpi_init(int *rank, int *size)
 {
     int started = 0;
@@ -56,6 +86,7 @@ int dmf_mpi_init(int *rank, int *size)
         return dmf_fail(DMF_ERR_DEVICE, "MPI_Init failed");
     MPI_Comm_rank(MPI_COMM_WORLD, rank);
     MPI_Comm_size(MPI_COMM_WORLD, size);
+    pick_gpu();
     if (*size > DMF_MPI_MAX_RANKS)
         return dmf_fail(DMF_ERR_ARG, "%d ranks exceed the limit %d", *size, DMF_MPI_MAX_RANKS);
     return DMF_OK;

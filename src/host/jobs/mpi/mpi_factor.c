@@ -258,6 +258,46 @@ static void assemble_half(half_transfer *x, const dmf_split_geometry *g, dmf_sli
 
 static int factor_group(rank_state *st, MPI_Comm comm, size_t p, size_t q, void *target, int owned);
 
+/* A slice strided in the target (the sub-blocks (u, j) of a single block
+ * near the root) goes through the split a few index values at a time,
+ * packed into one small buffer that is reused: a fresh buffer for the whole
+ * slice costs a page fault per page, which here took longer than the split
+ * itself.  Each piece is a sub-problem like any slice, so the halves are
+ * still bit for bit those of one process. */
+static int split_strided_slice(rank_state *st, const dmf_split_geometry *g, dmf_split_slice mine,
+                               const dmf_slice_layout *lt, const dmf_slice_layout *lw,
+                               const dmf_slice_layout *lh, const void *target, void *w_part,
+                               void *h_part, dmf_split_stats *stats)
+{
+    const size_t elem = st->elem, budget = ((size_t)16 << 20) / elem; /* 16 MiB of target */
+    size_t per_value = lt->outer * lt->inner;
+    size_t chunk = per_value < budget ? budget / per_value : 1;
+    if (chunk > mine.count) chunk = mine.count;
+    /* The rank's own halves, as layouts over its slice alone. */
+    dmf_slice_layout own_w = {lw->outer, mine.count, lw->inner};
+    dmf_slice_layout own_h = {lh->outer, mine.count, lh->inner};
+    void *t_buf = dmf_alloc(dmf_slice_elements(lt, chunk), elem);
+    void *w_buf = dmf_alloc(dmf_slice_elements(lw, chunk), elem);
+    void *h_buf = dmf_alloc(dmf_slice_elements(lh, chunk), elem);
+    int status = t_buf && w_buf && h_buf ? DMF_OK
+                                          : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu entries of "
+                                                     "the target", dmf_slice_elements(lt, chunk));
+    for (size_t done = 0; status == DMF_OK && done < mine.count; done += chunk) {
+        size_t count = mine.count - done < chunk ? mine.count - done : chunk;
+        dmf_split_slice piece = {mine.dim, mine.begin + done, count};
+        dmf_split_geometry sub = dmf_slice_geometry(g, piece);
+        dmf_slice_extract(lt, piece.begin, count, elem, target, t_buf);
+        status = st->backend->split_rank_r(st->chain->dtype, &sub, t_buf, w_buf, h_buf, NULL, stats);
+        if (status != DMF_OK) break;
+        dmf_slice_insert(&own_w, done, count, elem, w_buf, w_part);
+        dmf_slice_insert(&own_h, done, count, elem, h_buf, h_part);
+    }
+    free(t_buf);
+    free(w_buf);
+    free(h_buf);
+    return status;
+}
+
 /* The group splits node [p, q]; `target` is the node's full compact target
  * (freed here when `owned`). */
 static int split_in_group(rank_state *st, MPI_Comm comm, size_t p, size_t q, void *target,
@@ -280,22 +320,19 @@ static int split_in_group(rank_state *st, MPI_Comm comm, size_t p, size_t q, voi
     /* This rank's slice of the split. */
     int status = DMF_OK;
     dmf_split_stats stats = {0};
-    void *t_part = NULL, *w_part = NULL, *h_part = NULL;
-    int t_copied = lt.outer != 1;
+    void *w_part = NULL, *h_part = NULL;
     if (mine.count) {
-        t_part = t_copied ? dmf_alloc(dmf_slice_elements(&lt, mine.count), elem)
-                          : (char *)target + mine.begin * lt.inner * elem;
         w_part = dmf_alloc(dmf_slice_elements(&lw, mine.count), elem);
         h_part = dmf_alloc(dmf_slice_elements(&lh, mine.count), elem);
-        if (!t_part || !w_part || !h_part)
+        if (!w_part || !h_part)
             status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the slices of node [%zu, %zu]", p, q);
-        if (status == DMF_OK && t_copied)
-            dmf_slice_extract(&lt, mine.begin, mine.count, elem, target, t_part);
-        if (status == DMF_OK)
-            status = st->backend->split_rank_r(st->chain->dtype, &sub, t_part, w_part, h_part,
-                                               NULL, &stats);
+        else if (lt.outer == 1) /* a contiguous slice: split in place */
+            status = st->backend->split_rank_r(st->chain->dtype, &sub,
+                                               (char *)target + mine.begin * lt.inner * elem,
+                                               w_part, h_part, NULL, &stats);
+        else
+            status = split_strided_slice(st, &g, mine, &lt, &lw, &lh, target, w_part, h_part, &stats);
     }
-    if (t_copied) free(t_part);
     if (owned) free(target);
 
     /* Who goes on with which child: a leaf stays with the group's first

@@ -93,6 +93,9 @@ compare "2 3 4" mixed-l2r --matrix random-chain --size 24x30 --radix-m 3,2,4 --r
 compare "2 3 4" mixed-custom --matrix random-chain --size 120x60 --radix-m 2,3,4,5 --radix-n 5,3,2,2 \
     --dtype f64 --tree '[[0,1],[2,3]]' --noise 1e-3
 compare "2 3 4" rank2 --matrix random-chain --size 64 --dtype f64 --rank 2 --noise 1e-6
+# Large enough that each rank's share of the root goes through the split in
+# several pieces of at most 4 MiB (mpi_factor.c), the last one shorter.
+compare "2 3" dft-1024 --matrix dft-bitrev --size 1024 --dtype c128 --tree balanced
 compare "2 3 4" f32-noisy --matrix hadamard --size 256 --dtype f32 --noise 1e-2 --tree balanced
 
 # --- errors: every rank exits non-zero, none hangs --------------------------------

@@ -19,8 +19,9 @@
  *
  * Memory.  Every rank holds the input (each loads it itself: no copy travels
  * and no rank holds more than one process would), the full target of the
- * node its group is on, and its slices; a group of one rank needs what one
- * process needs for its subtree. */
+ * node its group is on, its slices of the halves and a 4 MiB buffer for
+ * strided slices of the target; a group of one rank needs what one process
+ * needs for its subtree. */
 #include <dirent.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -269,7 +270,7 @@ static int split_strided_slice(rank_state *st, const dmf_split_geometry *g, dmf_
                                const dmf_slice_layout *lh, const void *target, void *w_part,
                                void *h_part, dmf_split_stats *stats)
 {
-    const size_t elem = st->elem, budget = ((size_t)16 << 20) / elem; /* 16 MiB of target */
+    const size_t elem = st->elem, budget = ((size_t)4 << 20) / elem; /* 4 MiB of target */
     size_t per_value = lt->outer * lt->inner;
     size_t chunk = per_value < budget ? budget / per_value : 1;
     if (chunk > mine.count) chunk = mine.count;

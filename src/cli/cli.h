@@ -16,6 +16,8 @@ enum { EXIT_JOB_FAILED = 3, EXIT_INTERRUPTED = 5 };
 /* Prints "dmf CMD: message" for a failed library call and maps its status
  * to an exit code. */
 int cli_fail(const char *cmd, int status);
+/* The exit code of a failed status, printing nothing. */
+int cli_exit_code(int status);
 /* Prints a usage error with a hint to --help and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

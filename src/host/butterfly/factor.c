@@ -12,7 +12,7 @@ void dmf_butterfly_options_default(dmf_butterfly_options *opts)
     opts->orthonormalize = 0;
 }
 
-static int check_input(const dmf_matrix *a, const dmf_chain_shape *shape, const dmf_tree *tree)
+int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape, const dmf_tree *tree)
 {
     size_t rows = 1, cols = 1;
     for (size_t k = 0; k < shape->num_factors; k++) rows *= shape->m[k], cols *= shape->n[k];
@@ -59,64 +59,44 @@ static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain,
     return DMF_OK;
 }
 
-int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
-                         const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
-                         const dmf_butterfly_options *opts_in, dmf_chain **out,
-                         dmf_butterfly_report *report)
+/* Depth-first from `root`: at most one pending node per level, so the peak
+ * memory is the root's target plus the two halves of its split and their
+ * pending descendants.  root.values is freed unless it is `input`. */
+static int factor_from(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                       const dmf_butterfly_options *opts, pending_node root, const void *input,
+                       dmf_butterfly_report *report, size_t *failed)
 {
-    *out = NULL;
-    dmf_butterfly_options opts;
-    if (opts_in) opts = *opts_in;
-    else dmf_butterfly_options_default(&opts);
-    if (opts.rank < 1) return dmf_fail(DMF_ERR_ARG, "rank must be >= 1 (got %zu)", opts.rank);
-
-    size_t ranks[DMF_MAX_FACTORS];
-    for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts.rank;
-    dmf_chain_shape shape;
-    DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
-    DMF_TRY(check_input(a, &shape, tree));
-    dmf_chain *chain;
-    DMF_TRY(dmf_chain_create(&chain, a->dtype, num_factors, radix_m, radix_n, ranks));
-
-    const dmf_backend *backend = dmf_context_backend(ctx);
-    dmf_butterfly_report local;
-    if (!report) report = &local;
-    memset(report, 0, sizeof *report);
-    double start = dmf_now_seconds();
-    size_t elem = dmf_dtype_size(a->dtype);
-
-    /* Depth-first: at most one pending node per level, so the peak memory is
-     * the input plus the two halves of the root split and their pending
-     * descendants. */
+    const dmf_chain_shape *shape = &chain->shape;
+    size_t elem = dmf_dtype_size(chain->dtype);
     pending_node stack[DMF_MAX_FACTORS + 1];
-    size_t depth = 0, failed = 0;
-    stack[depth++] = (pending_node){0, num_factors - 1, a->data};
+    size_t depth = 0;
+    stack[depth++] = root;
     int status = DMF_OK;
     while (depth > 0 && status == DMF_OK) {
         pending_node node = stack[--depth];
-        int owned = node.values != a->data;
+        int owned = node.values != input;
         if (node.p == node.q) {
             if (owned) {
                 free(chain->blocks[node.p]);
                 chain->blocks[node.p] = node.values;
             } else { /* a one-factor chain is the matrix itself */
-                memcpy(chain->blocks[node.p], node.values, a->rows * a->cols * elem);
+                memcpy(chain->blocks[node.p], node.values, dmf_range_size(shape, node.p, node.p) * elem);
             }
             continue;
         }
         double node_start = dmf_now_seconds();
         size_t l = dmf_tree_split(tree, node.p, node.q);
-        dmf_split_geometry g = dmf_split_geometry_of(&shape, node.p, l, node.q);
-        void *w = dmf_alloc(dmf_range_size(&shape, node.p, l), elem);
-        void *h = dmf_alloc(dmf_range_size(&shape, l + 1, node.q), elem);
+        dmf_split_geometry g = dmf_split_geometry_of(shape, node.p, l, node.q);
+        void *w = dmf_alloc(dmf_range_size(shape, node.p, l), elem);
+        void *h = dmf_alloc(dmf_range_size(shape, l + 1, node.q), elem);
         dmf_split_stats stats = {0};
         if (!w || !h)
             status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the halves of node [%zu, %zu]",
                               node.p, node.q);
-        else if (opts.orthonormalize)
+        else if (opts->orthonormalize)
             status = orthonormalize_around(backend, chain, &node, stack, depth);
         if (status == DMF_OK)
-            status = backend->split_rank_r(a->dtype, &g, node.values, w, h, NULL, &stats);
+            status = backend->split_rank_r(chain->dtype, &g, node.values, w, h, NULL, &stats);
         if (owned) free(node.values);
         if (status != DMF_OK) {
             free(w);
@@ -134,14 +114,53 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
             .blocks_failed = stats.failed,
             .time_s = dmf_now_seconds() - node_start,
         };
-        failed += stats.failed;
+        *failed += stats.failed;
         stack[depth++] = (pending_node){l + 1, node.q, h};
         stack[depth++] = (pending_node){node.p, l, w};
     }
     while (depth > 0) { /* after an error: release what is still pending */
         pending_node node = stack[--depth];
-        if (node.values != a->data) free(node.values);
+        if (node.values != input) free(node.values);
     }
+    return status;
+}
+
+int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
+                                 const dmf_tree *tree, size_t p, size_t q, void *values,
+                                 dmf_butterfly_report *report, size_t *failed)
+{
+    dmf_butterfly_options opts;
+    dmf_butterfly_options_default(&opts);
+    return factor_from(backend, chain, tree, &opts, (pending_node){p, q, values}, NULL, report,
+                       failed);
+}
+
+int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
+                         const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
+                         const dmf_butterfly_options *opts_in, dmf_chain **out,
+                         dmf_butterfly_report *report)
+{
+    *out = NULL;
+    dmf_butterfly_options opts;
+    if (opts_in) opts = *opts_in;
+    else dmf_butterfly_options_default(&opts);
+    if (opts.rank < 1) return dmf_fail(DMF_ERR_ARG, "rank must be >= 1 (got %zu)", opts.rank);
+
+    size_t ranks[DMF_MAX_FACTORS];
+    for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts.rank;
+    dmf_chain_shape shape;
+    DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
+    DMF_TRY(dmf_butterfly_check_input(a, &shape, tree));
+    dmf_chain *chain;
+    DMF_TRY(dmf_chain_create(&chain, a->dtype, num_factors, radix_m, radix_n, ranks));
+
+    dmf_butterfly_report local;
+    if (!report) report = &local;
+    memset(report, 0, sizeof *report);
+    double start = dmf_now_seconds();
+    size_t failed = 0;
+    int status = factor_from(dmf_context_backend(ctx), chain, tree, &opts,
+                             (pending_node){0, num_factors - 1, a->data}, a->data, report, &failed);
     report->time_s = dmf_now_seconds() - start;
     if (status != DMF_OK) {
         dmf_chain_free(chain);

@@ -247,12 +247,13 @@ def mpi_scaling(out_dir, where):
         return
     series = defaultdict(list)
     for r in rows:
-        series[f"{r.get('matrix', r.get('input', ''))} {r.get('n', '')} {r.get('tree', '')}"].append(
+        mode = "one process, no MPI" if r.get("mode") == "single" else "mpirun --mpi"
+        series[f"{r.get('matrix', '')} {r.get('n', '')} {r.get('tree', '')}: {mode}"].append(
             (r.get("mpi_ranks") or r.get("ranks"), r["time_s"]))
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, pts in sorted(series.items()):
         pts.sort()
-        ax.plot(*zip(*pts), "o-", label=name)
+        ax.plot(*zip(*pts), "o-" if len(pts) > 1 else "s", label=name)
     ax.set_xlabel("MPI ranks")
     ax.set_ylabel("time (s)")
     ax.grid(True, alpha=0.3)

@@ -94,9 +94,10 @@ step "demod: success-rate sweep"
 "$dmf" demod sweep --latent "$sweep_latent" --outputs "$sweep_outputs" --hidden 250 \
   --trials "$sweep_trials" >"$out/demod-sweep.jsonl"
 
-if "$dmf" info | grep -q '"mpi": true' && [ -f bench/bench_mpi.sh ]; then
+if "$dmf" info | grep -q '"mpi_compiled": true' && command -v mpirun >/dev/null; then
   step "MPI scaling, dft-bitrev $mpi_n"
-  bash bench/bench_mpi.sh "$out/mpi.jsonl" "$mpi_n" || echo "run_all: MPI benchmark failed" >&2
+  : >"$out/mpi.jsonl"
+  bash bench/bench_mpi.sh "$out/mpi.jsonl" --sizes "$mpi_n" || echo "run_all: MPI benchmark failed" >&2
 fi
 
 if [ -n "$gpu_results" ]; then

@@ -59,10 +59,14 @@ typedef struct {
 } dmf_sparse_layer;
 
 /* One dense layer W_i (rows = n_i, cols = n_{i-1}, row-major) of a ReLU
- * generator. */
+ * generator, in the dtype of the call (f32 or f64).  `networks` copies of
+ * the layer lie one after another (rows * cols values apart): row r of a
+ * batch runs through copy r mod networks (relu_index.h).  networks = 1 is
+ * the shared case (one GEMM per layer for the batch); networks = the number
+ * of trials gives every trial its own network (batched GEMV). */
 typedef struct {
-    size_t rows, cols;
-    const double *w;
+    size_t rows, cols, networks;
+    const void *w;
 } dmf_dense_layer;
 
 typedef struct dmf_backend {
@@ -85,15 +89,16 @@ typedef struct dmf_backend {
     int (*lift_samples)(size_t num_layers, const dmf_sparse_layer *layers, size_t num_params,
                         const size_t *probes, size_t num_probes, size_t num_samples,
                         const double *h, double *out);
-    /* ReLU network forward for a batch sharing the weights (one GEMM per
-     * layer): acts[i] (batch x n_{i+1}) receives relu(W_{i+1} a_i), a_0 = in.
-     * The activations double as the ReLU patterns for relu_backward. */
-    int (*relu_forward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch, const double *in,
-                        double *const *acts);
+    /* ReLU network forward, dtype f32 or f64, all pointers on the host:
+     * acts[i] (batch x n_{i+1}) receives relu(W_{i+1} a_i), a_0 = in, row r
+     * through network r mod layers[i].networks.  The activations double as
+     * the ReLU patterns for relu_backward. */
+    int (*relu_forward)(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                        const void *in, void *const *acts);
     /* grad (batch x n_0) = J^T v through the patterns in acts; v (batch x
-     * n_d) is overwritten; scratch holds batch x max n_i doubles. */
-    int (*relu_backward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
-                         const double *const *acts, double *v, double *grad, double *scratch);
+     * n_d) is overwritten; scratch holds batch x max n_i values. */
+    int (*relu_backward)(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                         const void *const *acts, void *v, void *grad, void *scratch);
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

@@ -5,6 +5,7 @@
 #define DMF_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -67,7 +68,14 @@ typedef struct {
 typedef struct {
     size_t rows, cols, networks;
     const void *w;
+    /* Names these weights' contents for a backend that keeps device copies:
+     * never reused for other values (dmf_dense_layer_new_id); 0 = no name,
+     * a device backend copies the weights on every call. */
+    uint64_t id;
 } dmf_dense_layer;
+
+/* A fresh id for dmf_dense_layer (thread-safe, never 0). */
+uint64_t dmf_dense_layer_new_id(void);
 
 typedef struct dmf_backend {
     const char *name;

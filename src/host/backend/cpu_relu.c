@@ -1,6 +1,7 @@
 /* CPU ReLU generator passes in f32 and f64 (cpu_relu_impl.h). */
 #include <cblas.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "backend.h"
@@ -15,6 +16,12 @@
 #include "scalar_begin.h"
 #include "cpu_relu_impl.h"
 #include "scalar_end.h"
+
+uint64_t dmf_dense_layer_new_id(void)
+{
+    static _Atomic uint64_t next = 1;
+    return next++;
+}
 
 static int check_layers(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers)
 {

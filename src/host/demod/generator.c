@@ -35,7 +35,7 @@ static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_
             return dmf_fail(DMF_ERR_NOMEM, "cannot allocate layer %zu (%zu networks of %zu x %zu)", i + 1, networks,
                             sizes[i + 1], sizes[i]);
         }
-        g->layers[i] = (dmf_dense_layer){sizes[i + 1], sizes[i], networks, g->weights[i]};
+        g->layers[i] = (dmf_dense_layer){sizes[i + 1], sizes[i], networks, g->weights[i], dmf_dense_layer_new_id()};
     }
     *out = g;
     return DMF_OK;
@@ -124,6 +124,7 @@ int dmf_generator_set_dtype(dmf_generator *gen, dmf_dtype dtype)
         free(gen->weights[i]);
         gen->weights[i] = w;
         gen->layers[i].w = w;
+        gen->layers[i].id = dmf_dense_layer_new_id();
     }
     gen->dtype = dtype;
     return DMF_OK;

@@ -114,6 +114,41 @@ PY
 check "sweep prints one line per cell with the rates" $?
 grep -q "\[2/2\]" "$TMP/err.txt"; check "sweep progress on stderr" $?
 
+# ---- f32 and one network per trial ----------------------------------------------
+echo '{"sizes": [5, 100, 500], "seed": 5}' >"$TMP/s1.json"
+echo '{"sizes": [5, 100, 500], "seed": 6}' >"$TMP/s2.json"
+"$DMF" demod synth --g1 "$TMP/s1.json" --g2 "$TMP/s2.json" --out "$TMP/ind" --trials 10 --independent-networks \
+  >"$TMP/ind_synth.json" 2>/dev/null
+check "synth --independent-networks exits 0" $?
+grep -q '"networks": "per_trial"' "$TMP/ind_synth.json"; check "synth reports per-trial networks" $?
+solve_rate() { # OUT-JSONL, then solve's extra options; prints the success rate
+  local out=$1
+  shift
+  "$DMF" demod solve --g1 "$TMP/s1.json" --g2 "$TMP/s2.json" --y0 "$TMP/ind/y0.npy" --h0 "$TMP/ind/h0.npy" \
+    --m0 "$TMP/ind/m0.npy" "$@" >"$out" 2>/dev/null &&
+    python3 -c "import json, sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['success_rate'])" "$out"
+}
+rate=$(solve_rate "$TMP/ind64.jsonl" --independent-networks)
+echo "per-trial networks, f64: success rate $rate"
+python3 -c "import sys; sys.exit(not float(sys.argv[1]) >= 0.9)" "${rate:-0}"
+check "per-trial networks solved with the same networks: success rate >= 0.9" $?
+rate32=$(solve_rate "$TMP/ind32.jsonl" --independent-networks --dtype f32 --tol 1e-5)
+echo "per-trial networks, f32: success rate $rate32"
+python3 -c "import sys; sys.exit(not float(sys.argv[1]) >= 0.9)" "${rate32:-0}" &&
+  grep -q '"dtype": "f32"' "$TMP/ind32.jsonl"
+check "the same in f32 (success 1e-3, tol 1e-5): success rate >= 0.9" $?
+wrong=$(solve_rate "$TMP/shared.jsonl" --iterations 100)
+echo "per-trial problems solved with the shared networks: success rate $wrong"
+python3 -c "import sys; sys.exit(not float(sys.argv[1]) <= 0.3)" "${wrong:-1}"
+check "the same problems with the shared networks fail (rate <= 0.3)" $?
+npy_write "$TMP/W1.npy" 4 3
+echo '{"weights": ["W1.npy"]}' >"$TMP/wfile.json"
+"$DMF" demod synth --g1 "$TMP/wfile.json" --g2 "$TMP/wfile.json" --out "$TMP/q" --trials 2 \
+  --independent-networks >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "weight files" "$TMP/err.txt"; check "--independent-networks with a weights spec: exit 1" $?
+"$DMF" demod sweep --latent 2 --outputs 50 --dtype f16 >/dev/null 2>&1
+[ $? -eq 2 ]; check "bad --dtype: exit 2" $?
+
 # ---- errors -----------------------------------------------------------------
 "$DMF" demod solve --g1 "$TMP/missing.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" >/dev/null 2>"$TMP/err.txt"
 [ $? -eq 1 ] && grep -q "missing.json" "$TMP/err.txt"; check "missing generator file: exit 1 naming it" $?

@@ -13,8 +13,30 @@ static const char *rule_name(dmf_step_rule rule)
     return rule == DMF_STEP_FIXED ? "fixed" : rule == DMF_STEP_SCALED ? "scaled" : "backtracking";
 }
 
-int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_options *o, const char **backend)
+int demod_run_option(const char *cmd, int code, const char *arg, demod_run_options *r)
 {
+    switch (code) {
+    case OPT_BACKEND: r->backend = arg; return 1;
+    case OPT_INDEPENDENT: r->independent = 1; return 1;
+    case OPT_DTYPE:
+        if (strcmp(arg, "f32") && strcmp(arg, "f64"))
+            return cli_usage_error(cmd, "bad --dtype '%s' (f32 or f64)", arg);
+        r->dtype = strcmp(arg, "f32") ? DMF_F64 : DMF_F32;
+        return 1;
+    default: return 0;
+    }
+}
+
+void demod_print_run(json_line *j, const demod_run_options *r)
+{
+    json_str(j, "dtype", dmf_dtype_name(r->dtype));
+    json_str(j, "networks", r->independent ? "per_trial" : "shared");
+}
+
+int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_options *o, demod_run_options *r)
+{
+    int taken = demod_run_option(cmd, code, arg, r);
+    if (taken) return taken;
     switch (code) {
     case OPT_ITERATIONS:
         if (cli_parse_size(arg, &o->iterations) || o->iterations < 1)
@@ -43,7 +65,6 @@ int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_op
             return cli_usage_error(cmd, "bad --success-tol '%s' (a number > 0)", arg);
         return 1;
     case OPT_NO_SIGN: o->sign_check = 0; return 1;
-    case OPT_BACKEND: *backend = arg; return 1;
     default: return 0;
     }
 }
@@ -96,13 +117,15 @@ int demod_open_context(const char *cmd, const char *backend, dmf_context **ctx)
     return EXIT_OK;
 }
 
-int demod_load_generators(const char *cmd, const char *path1, const char *path2, dmf_generator **g1,
-                          dmf_generator **g2)
+int demod_load_generators(const char *cmd, const char *path1, const char *path2, size_t networks, dmf_dtype dtype,
+                          dmf_generator **g1, dmf_generator **g2)
 {
     *g1 = *g2 = NULL;
     if (!path1 || !path2) return cli_usage_error(cmd, "--g1 and --g2 are required");
-    int status = dmf_generator_read(path1, g1);
-    if (status == DMF_OK) status = dmf_generator_read(path2, g2);
+    int status = dmf_generator_read_networks(path1, networks, g1);
+    if (status == DMF_OK) status = dmf_generator_read_networks(path2, networks, g2);
+    if (status == DMF_OK) status = dmf_generator_set_dtype(*g1, dtype);
+    if (status == DMF_OK) status = dmf_generator_set_dtype(*g2, dtype);
     if (status != DMF_OK) return cli_fail(cmd, status);
     if (dmf_generator_output_size(*g1) != dmf_generator_output_size(*g2)) {
         fprintf(stderr, "dmf %s: the generators' outputs differ: '%s' gives %zu values, '%s' gives %zu\n", cmd,

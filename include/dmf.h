@@ -366,6 +366,8 @@ int dmf_generator_read_networks(const char *path, size_t networks, dmf_generator
 int dmf_generator_set_dtype(dmf_generator *gen, dmf_dtype dtype);
 dmf_dtype dmf_generator_dtype(const dmf_generator *gen);
 size_t dmf_generator_networks(const dmf_generator *gen);
+/* 1 when the weights were drawn from a seed (untrained), 0 when loaded. */
+int dmf_generator_is_random(const dmf_generator *gen);
 void dmf_generator_free(dmf_generator *gen);
 size_t dmf_generator_input_size(const dmf_generator *gen);
 size_t dmf_generator_output_size(const dmf_generator *gen);
@@ -411,6 +413,16 @@ void dmf_demod_options_default(dmf_demod_options *opts);
 int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *y0,
                     size_t batch, double *h, double *m, const double *h0, const double *m0,
                     const dmf_demod_options *opts, dmf_demod_trial *trials, double *trace);
+
+/* The distortion fields of the paper's image experiment:
+ * out[i * grid + j] = exp(-((x_j - c)^2 + (x_i - c)^2) / sigma) on the grid
+ * x_k = -5 + 10 k / (grid - 1), k < grid (rows: y = x_i, columns: x = x_j).
+ * grid >= 2, sigma > 0. */
+int dmf_gaussian_field(size_t grid, double c, double sigma, double *out);
+/* `count` fields (count x grid^2) with c ~ U[-3, 3], sigma ~ U[20, 35] drawn
+ * from `seed` (the paper's ranges); params (optional, count x 2) gets
+ * (c, sigma) per field.  Training data for a field generator. */
+int dmf_gaussian_fields(size_t grid, size_t count, uint64_t seed, double *fields, double *params);
 
 #ifdef __cplusplus
 }

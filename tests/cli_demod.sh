@@ -149,6 +149,39 @@ echo '{"weights": ["W1.npy"]}' >"$TMP/wfile.json"
 "$DMF" demod sweep --latent 2 --outputs 50 --dtype f16 >/dev/null 2>&1
 [ $? -eq 2 ]; check "bad --dtype: exit 2" $?
 
+# ---- fields and image ----------------------------------------------------------
+"$DMF" demod fields --grid 16 --count 7 --seed 2 --out "$TMP/fields.npy" --params "$TMP/fp.npy" >/dev/null
+check "fields exits 0" $?
+[ "$(npy_shape "$TMP/fields.npy")" = 7x256 ] && [ "$(npy_shape "$TMP/fp.npy")" = 7x2 ]
+check "fields writes 7 x 16^2 fields and 7 x 2 parameters" $?
+echo '{"sizes": [5, 100, 256], "seed": 21}' >"$TMP/im1.json"
+echo '{"sizes": [5, 100, 256], "seed": 22}' >"$TMP/im2.json"
+"$DMF" demod image --g1 "$TMP/im1.json" --g2 "$TMP/im2.json" --grid 16 --trials 4 --out "$TMP/img" \
+  >"$TMP/img.jsonl" 2>"$TMP/err.txt"
+check "image exits 0" $?
+python3 - "$TMP/img.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+s = rows[-1]
+print("image (random generators):", {k: s[k] for k in ("generators", "success_rate")},
+      "image errors", [r["image_rel_error"] for r in rows[:-1]])
+ok = s["generators"] == "random" and "random" in s["note"] and s["success_rate"] >= 0.75
+ok = ok and sum(r["image_rel_error"] <= 1e-3 and r["field_rel_error"] <= 1e-3 for r in rows[:-1]) >= 3
+sys.exit(0 if ok else 1)
+PY
+check "image on random generators: recovered, and the report says the generators are random" $?
+grep -q "note: untrained random generators" "$TMP/err.txt"; check "image says so on stderr too" $?
+ok=0
+for f in image field y0 image_rec field_rec; do [ "$(npy_shape "$TMP/img/$f.npy")" = 4x256 ] || ok=1; done
+check "image writes image, field, y0 and both recoveries (4 x 256)" $ok
+"$DMF" demod image --g1 "$TMP/im1.json" --g2 "$TMP/im2.json" --grid 16 --trials 2 --field gaussian \
+  --iterations 50 --out "$TMP/imgg" >"$TMP/imgg.jsonl" 2>/dev/null
+[ $? -eq 0 ] && grep -q '"field": "gaussian"' "$TMP/imgg.jsonl" && grep -q "not in the range" "$TMP/imgg.jsonl" &&
+  [ "$(npy_shape "$TMP/imgg/field_params.npy")" = 2x2 ]
+check "image with Gaussian fields and a random G2: runs and says Algorithm 1 does not apply" $?
+"$DMF" demod image --g1 "$TMP/im1.json" --g2 "$TMP/im2.json" --grid 15 --out "$TMP/q" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "15 x 15" "$TMP/err.txt"; check "image with a grid that does not match l: exit 1" $?
+
 # ---- errors -----------------------------------------------------------------
 "$DMF" demod solve --g1 "$TMP/missing.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" >/dev/null 2>"$TMP/err.txt"
 [ $? -eq 1 ] && grep -q "missing.json" "$TMP/err.txt"; check "missing generator file: exit 1 naming it" $?
@@ -169,7 +202,7 @@ npy_write "$TMP/nan.npy" 2 1000 1234
 [ $? -eq 2 ]; check "momentum with backtracking: exit 2" $?
 "$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" --step-rule newton >/dev/null 2>&1
 [ $? -eq 2 ]; check "unknown step rule: exit 2" $?
-for sub in synth solve sweep landscape; do
+for sub in synth solve sweep landscape fields image; do
   "$DMF" demod $sub --help | grep -q "usage: dmf demod $sub"; check "demod $sub --help" $?
 done
 "$DMF" demod --help | grep -q usage; check "demod --help" $?

@@ -223,6 +223,33 @@ static void test_bad_input(void)
     dmf_generator_free(g2);
 }
 
+/* The image experiment's distortion fields: exact values on a 3 x 3 grid
+ * (x = -5, 0, 5), and a drawn set within the paper's ranges that matches
+ * the single-field formula. */
+static void test_gaussian_fields(void)
+{
+    double f[9];
+    CHECK_OK(dmf_gaussian_field(3, 0.0, 25.0, f));
+    CHECK(f[4] == 1.0 && fabs(f[0] - exp(-2.0)) <= 1e-15 && fabs(f[1] - exp(-1.0)) <= 1e-15 &&
+              fabs(f[8] - exp(-2.0)) <= 1e-15, "3 x 3 field: %g %g %g %g", f[4], f[0], f[1], f[8]);
+    CHECK_OK(dmf_gaussian_field(3, 5.0, 10.0, f));
+    CHECK(f[8] == 1.0 && fabs(f[0] - exp(-20.0)) <= 1e-20 && fabs(f[2] - exp(-10.0)) <= 1e-18,
+          "field centered on the corner (5, 5)");
+    CHECK_STATUS(dmf_gaussian_field(1, 0.0, 25.0, f), DMF_ERR_ARG);
+    CHECK_STATUS(dmf_gaussian_field(3, 0.0, 0.0, f), DMF_ERR_ARG);
+    const size_t G = 28, N = 50;
+    double *fields = malloc(N * G * G * sizeof *fields), params[100], one[28 * 28];
+    CHECK_OK(dmf_gaussian_fields(G, N, 3, fields, params));
+    int in_range = 1, same = 1;
+    for (size_t k = 0; k < N; k++) {
+        in_range &= params[2 * k] >= -3 && params[2 * k] <= 3 && params[2 * k + 1] >= 20 && params[2 * k + 1] <= 35;
+        CHECK_OK(dmf_gaussian_field(G, params[2 * k], params[2 * k + 1], one));
+        same &= memcmp(one, fields + k * G * G, sizeof one) == 0;
+    }
+    CHECK(in_range && same, "drawn fields: c in [-3, 3], sigma in [20, 35], equal to the formula");
+    free(fields);
+}
+
 int main(void)
 {
     CHECK_OK(dmf_context_create(&ctx, "cpu"));
@@ -231,6 +258,7 @@ int main(void)
     test_vjp(DMF_F32, 1);
     test_vjp(DMF_F32, 4);
     test_bad_input();
+    test_gaussian_fields();
     test_sign_check_matters();
     test_recovery(DMF_F64, 1);
     test_recovery(DMF_F32, 1);

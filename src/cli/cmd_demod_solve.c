@@ -34,56 +34,6 @@ static const char help_solve[] =
     "truth) and a summary line (trials, successes, success_rate, converged,\n"
     "median_iterations, time_s, options).  A non-finite y0 is bad input (exit 1).\n";
 
-/* Reads `path` as rows of `width` float64 values: a T x width array, or one
- * row given as a 1-D vector (which the reader returns as a column).  When
- * *count is nonzero the number of rows must equal it; else it is set. */
-static int load_rows(const char *cmd, const char *what, const char *path, size_t width, size_t *count,
-                     double **data)
-{
-    *data = NULL;
-    dmf_matrix *raw = NULL, *f64 = NULL;
-    int status = dmf_matrix_read(path, &raw);
-    if (status != DMF_OK) return cli_fail(cmd, status);
-    size_t rows = dmf_matrix_rows(raw), cols = dmf_matrix_cols(raw), n;
-    if (cols == width) n = rows;
-    else if (cols == 1 && rows == width) n = 1;
-    else {
-        fprintf(stderr, "dmf %s: %s '%s' is %zu x %zu, but the generators need rows of %zu values "
-                        "(T x %zu, or one 1-D vector of %zu)\n", cmd, what, path, rows, cols, width, width, width);
-        dmf_matrix_free(raw);
-        return EXIT_BAD_INPUT;
-    }
-    if (n == 0 || (*count && n != *count)) {
-        if (n == 0) fprintf(stderr, "dmf %s: %s '%s' has no rows\n", cmd, what, path);
-        else fprintf(stderr, "dmf %s: %s '%s' has %zu row(s) but y0 has %zu trial(s)\n", cmd, what, path, n, *count);
-        dmf_matrix_free(raw);
-        return EXIT_BAD_INPUT;
-    }
-    status = dmf_matrix_dtype(raw) == DMF_F64 ? DMF_OK : dmf_matrix_convert(raw, DMF_F64, &f64);
-    if (status != DMF_OK) {
-        fprintf(stderr, "dmf %s: %s '%s': %s\n", cmd, what, path, dmf_last_error());
-        dmf_matrix_free(raw);
-        return EXIT_BAD_INPUT;
-    }
-    const dmf_matrix *m = f64 ? f64 : raw;
-    if (dmf_matrix_check_finite(m) != DMF_OK) {
-        fprintf(stderr, "dmf %s: %s '%s': %s\n", cmd, what, path, dmf_last_error());
-        dmf_matrix_free(raw);
-        dmf_matrix_free(f64);
-        return EXIT_BAD_INPUT;
-    }
-    *data = malloc(n * width * sizeof **data);
-    if (*data) memcpy(*data, dmf_matrix_const_data(m), n * width * sizeof **data);
-    dmf_matrix_free(raw);
-    dmf_matrix_free(f64);
-    if (!*data) {
-        fprintf(stderr, "dmf %s: cannot allocate %zu x %zu values for %s\n", cmd, n, width, what);
-        return EXIT_BAD_INPUT;
-    }
-    *count = n;
-    return EXIT_OK;
-}
-
 int cmd_demod_solve(int argc, char **argv)
 {
     static const char cmd[] = "demod solve";
@@ -138,13 +88,13 @@ int cmd_demod_solve(int argc, char **argv)
     int code = demod_load_generators(cmd, p1, p2, 1, run.dtype, &g1, &g2);
     const size_t n1 = code ? 0 : dmf_generator_input_size(g1), n2 = code ? 0 : dmf_generator_input_size(g2),
                  l = code ? 0 : dmf_generator_output_size(g1);
-    if (code == EXIT_OK) code = load_rows(cmd, "y0", py, l, &T, &y0);
+    if (code == EXIT_OK) code = demod_load_rows(cmd, "y0", py, l, &T, &y0);
     if (code == EXIT_OK && run.independent) { /* T networks, now that T is known */
         demod_release(NULL, g1, g2);
         code = demod_load_generators(cmd, p1, p2, T, run.dtype, &g1, &g2);
     }
-    if (code == EXIT_OK && ph) code = load_rows(cmd, "h0", ph, n1, &T, &h0);
-    if (code == EXIT_OK && pm) code = load_rows(cmd, "m0", pm, n2, &T, &m0);
+    if (code == EXIT_OK && ph) code = demod_load_rows(cmd, "h0", ph, n1, &T, &h0);
+    if (code == EXIT_OK && pm) code = demod_load_rows(cmd, "m0", pm, n2, &T, &m0);
     if (code == EXIT_OK) code = demod_open_context(cmd, run.backend, &ctx);
     int status = DMF_OK;
     double time_s = 0;

@@ -165,6 +165,56 @@ int demod_write_rows(const char *path, const double *data, size_t rows, size_t c
     return dmf_npy_write_array(path, DMF_F64, shape, 2, data);
 }
 
+/* Reads `path` as rows of `width` float64 values: a T x width array, or one
+ * row given as a 1-D vector (which the reader returns as a column).  When
+ * *count is nonzero the number of rows must equal it; else it is set. */
+int demod_load_rows(const char *cmd, const char *what, const char *path, size_t width, size_t *count,
+                     double **data)
+{
+    *data = NULL;
+    dmf_matrix *raw = NULL, *f64 = NULL;
+    int status = dmf_matrix_read(path, &raw);
+    if (status != DMF_OK) return cli_fail(cmd, status);
+    size_t rows = dmf_matrix_rows(raw), cols = dmf_matrix_cols(raw), n;
+    if (cols == width) n = rows;
+    else if (cols == 1 && rows == width) n = 1;
+    else {
+        fprintf(stderr, "dmf %s: %s '%s' is %zu x %zu, but the generators need rows of %zu values "
+                        "(T x %zu, or one 1-D vector of %zu)\n", cmd, what, path, rows, cols, width, width, width);
+        dmf_matrix_free(raw);
+        return EXIT_BAD_INPUT;
+    }
+    if (n == 0 || (*count && n != *count)) {
+        if (n == 0) fprintf(stderr, "dmf %s: %s '%s' has no rows\n", cmd, what, path);
+        else fprintf(stderr, "dmf %s: %s '%s' has %zu row(s) but y0 has %zu trial(s)\n", cmd, what, path, n, *count);
+        dmf_matrix_free(raw);
+        return EXIT_BAD_INPUT;
+    }
+    status = dmf_matrix_dtype(raw) == DMF_F64 ? DMF_OK : dmf_matrix_convert(raw, DMF_F64, &f64);
+    if (status != DMF_OK) {
+        fprintf(stderr, "dmf %s: %s '%s': %s\n", cmd, what, path, dmf_last_error());
+        dmf_matrix_free(raw);
+        return EXIT_BAD_INPUT;
+    }
+    const dmf_matrix *m = f64 ? f64 : raw;
+    if (dmf_matrix_check_finite(m) != DMF_OK) {
+        fprintf(stderr, "dmf %s: %s '%s': %s\n", cmd, what, path, dmf_last_error());
+        dmf_matrix_free(raw);
+        dmf_matrix_free(f64);
+        return EXIT_BAD_INPUT;
+    }
+    *data = malloc(n * width * sizeof **data);
+    if (*data) memcpy(*data, dmf_matrix_const_data(m), n * width * sizeof **data);
+    dmf_matrix_free(raw);
+    dmf_matrix_free(f64);
+    if (!*data) {
+        fprintf(stderr, "dmf %s: cannot allocate %zu x %zu values for %s\n", cmd, n, width, what);
+        return EXIT_BAD_INPUT;
+    }
+    *count = n;
+    return EXIT_OK;
+}
+
 static int compare_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;

@@ -13,6 +13,8 @@ int cmd_demod_synth(int argc, char **argv);
 int cmd_demod_solve(int argc, char **argv);
 int cmd_demod_sweep(int argc, char **argv);
 int cmd_demod_landscape(int argc, char **argv);
+int cmd_demod_fields(int argc, char **argv);
+int cmd_demod_image(int argc, char **argv);
 
 /* The --help lines of the solver's options (solve and sweep). */
 #define SOLVER_HELP                                                                        \
@@ -51,7 +53,7 @@ enum {
     OPT_LATENT, OPT_OUTPUTS, OPT_HIDDEN, OPT_RANGE, OPT_POINTS, OPT_BACKEND, OPT_HX, OPT_MY,
     /* the solver's options */
     OPT_ITERATIONS, OPT_STEP, OPT_RULE, OPT_MOMENTUM, OPT_TOL, OPT_SUCCESS_TOL, OPT_NO_SIGN,
-    OPT_DTYPE, OPT_INDEPENDENT
+    OPT_DTYPE, OPT_INDEPENDENT, OPT_GRID, OPT_COUNT, OPT_FIELD, OPT_IMAGE, OPT_PARAMS
 };
 
 /* What the subcommands share beyond the solver's options. */
@@ -111,6 +113,11 @@ void demod_release(dmf_context *ctx, dmf_generator *g1, dmf_generator *g2);
 int demod_observe(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *h0,
                   const double *m0, size_t T, double *y0, double *b);
 
+/* Reads `path` as rows of `width` float64 values: a T x width array, or one
+ * row given as a 1-D vector.  When *count is nonzero the number of rows must
+ * equal it; else it is set.  An exit code (messages printed). */
+int demod_load_rows(const char *cmd, const char *what, const char *path, size_t width, size_t *count,
+                    double **data);
 /* DIR/NAME into buf; a dmf status (DMF_ERR_ARG when it does not fit). */
 int demod_join_path(char *buf, size_t size, const char *dir, const char *name);
 /* Writes a rows x cols float64 .npy; a dmf status. */

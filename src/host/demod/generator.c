@@ -53,6 +53,7 @@ int dmf_generator_random_networks(dmf_generator **out, const size_t *sizes, size
 {
     DMF_TRY(alloc_generator(out, sizes, num_sizes, networks));
     dmf_generator *g = *out;
+    g->random = 1;
     dmf_rng rng;
     dmf_rng_seed(&rng, seed);
     const size_t out_size = sizes[num_sizes - 1];
@@ -135,6 +136,7 @@ size_t dmf_generator_output_size(const dmf_generator *gen) { return gen->sizes[g
 size_t dmf_generator_depth(const dmf_generator *gen) { return gen->depth; }
 size_t dmf_generator_networks(const dmf_generator *gen) { return gen->networks; }
 dmf_dtype dmf_generator_dtype(const dmf_generator *gen) { return gen->dtype; }
+int dmf_generator_is_random(const dmf_generator *gen) { return gen->random; }
 
 int dmf_gen_workspace_init(dmf_gen_workspace *ws, const dmf_generator *gen, size_t batch)
 {

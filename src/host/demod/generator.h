@@ -13,6 +13,7 @@ struct dmf_generator {
     dmf_dtype dtype;                        /* DMF_F32 or DMF_F64 */
     size_t depth;                           /* d */
     size_t networks;                        /* copies of the weights (1: shared) */
+    int random;                             /* drawn from a seed, not loaded */
     size_t sizes[DMF_MAX_GEN_LAYERS + 1];   /* n_0 (latent) .. n_d (output) */
     void *weights[DMF_MAX_GEN_LAYERS];      /* W_i: networks x n_i x n_{i-1}, row-major */
     dmf_dense_layer layers[DMF_MAX_GEN_LAYERS];

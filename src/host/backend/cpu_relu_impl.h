@@ -3,7 +3,8 @@
  * One network per trial: OpenBLAS 0.3.21 has no cblas_?gemm_batch, and a
  * BLAS call per row inside an OpenMP loop would nest OpenBLAS's own threads
  * under ours; so each row is a plain GEMV loop (vectorized with omp simd),
- * the rows spread over the OpenMP threads. */
+ * the networks spread over the OpenMP threads, row r with network
+ * r mod networks (relu_index.h). */
 #if DMF_TYPE_ID == 0
 #define CBLAS_GEMM cblas_sgemm
 #define RELU dmf_relu_s
@@ -24,15 +25,21 @@ static void FN(rows_times_wt)(const dmf_dense_layer *l, size_t batch, const REAL
                    (int)cols, 0, out, (int)rows);
         return;
     }
+    /* Network by network, so that rows sharing one (the sign check's t and
+     * T + t) read its weights once. */
+    const size_t networks = l->networks;
 #pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < batch; r++) {
-        const REAL *wr = w + dmf_relu_weight_offset(r, l->networks, rows, cols), *xr = x + r * cols;
+    for (size_t k = 0; k < networks; k++) {
+        const REAL *wk = w + k * rows * cols;
         for (size_t j = 0; j < rows; j++) {
-            REAL s = 0;
-            const REAL *wj = wr + j * cols;
+            const REAL *wj = wk + j * cols;
+            for (size_t r = k; r < batch; r += networks) {
+                const REAL *xr = x + r * cols;
+                REAL s = 0;
 #pragma omp simd reduction(+ : s)
-            for (size_t k = 0; k < cols; k++) s += wj[k] * xr[k];
-            out[r * rows + j] = s;
+                for (size_t c = 0; c < cols; c++) s += wj[c] * xr[c];
+                out[r * rows + j] = s;
+            }
         }
     }
 }
@@ -47,16 +54,21 @@ static void FN(rows_times_w)(const dmf_dense_layer *l, size_t batch, const REAL 
                    (int)cols, 0, out, (int)cols);
         return;
     }
+    const size_t networks = l->networks;
 #pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < batch; r++) {
-        const REAL *wr = w + dmf_relu_weight_offset(r, l->networks, rows, cols), *vr = v + r * rows;
-        REAL *o = out + r * cols;
-        for (size_t k = 0; k < cols; k++) o[k] = 0;
+    for (size_t k = 0; k < networks; k++) {
+        const REAL *wk = w + k * rows * cols;
+        for (size_t r = k; r < batch; r += networks)
+            for (size_t c = 0; c < cols; c++) out[r * cols + c] = 0;
         for (size_t j = 0; j < rows; j++) {
-            const REAL a = vr[j], *wj = wr + j * cols;
-            if (a == 0) continue; /* inactive unit: most of them after the mask */
+            const REAL *wj = wk + j * cols;
+            for (size_t r = k; r < batch; r += networks) {
+                const REAL a = v[r * rows + j];
+                if (a == 0) continue; /* inactive unit: most of them after the mask */
+                REAL *o = out + r * cols;
 #pragma omp simd
-            for (size_t k = 0; k < cols; k++) o[k] += a * wj[k];
+                for (size_t c = 0; c < cols; c++) o[c] += a * wj[c];
+            }
         }
     }
 }

@@ -118,7 +118,7 @@ static int parse(int argc, char **argv, const char *cmd, image_args *a)
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!a->grid || !a->dir) return cli_usage_error(cmd, "--grid and --out are required");
     if (a->image_path && a->trials) return cli_usage_error(cmd, "give --image or --trials, not both");
-    return demod_check_solver_options(cmd, &a->o);
+    return demod_check_solver_options(cmd, &a->o, &a->run);
 }
 
 /* What the summary says about the generators and the truth. */

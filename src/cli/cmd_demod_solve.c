@@ -78,7 +78,7 @@ int cmd_demod_solve(int argc, char **argv)
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!py) return cli_usage_error(cmd, "--y0 Y0.npy is required");
     if (!ph != !pm) return cli_usage_error(cmd, "give both --h0 and --m0 (the truth), or neither");
-    if (demod_check_solver_options(cmd, &o) != EXIT_OK) return EXIT_USAGE;
+    if (demod_check_solver_options(cmd, &o, &run) != EXIT_OK) return EXIT_USAGE;
 
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;

@@ -127,7 +127,7 @@ int cmd_demod_sweep(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!num_latent || !num_outputs) return cli_usage_error(cmd, "--latent and --outputs are required");
-    if (demod_check_solver_options(cmd, &o) != EXIT_OK) return EXIT_USAGE;
+    if (demod_check_solver_options(cmd, &o, &run) != EXIT_OK) return EXIT_USAGE;
     dmf_context *ctx = NULL;
     int code = demod_open_context(cmd, run.backend, &ctx);
     if (code != EXIT_OK) return code;

@@ -37,6 +37,7 @@ int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_op
 {
     int taken = demod_run_option(cmd, code, arg, r);
     if (taken) return taken;
+    if (code == OPT_TOL) r->tol_given = 1;
     switch (code) {
     case OPT_ITERATIONS:
         if (cli_parse_size(arg, &o->iterations) || o->iterations < 1)
@@ -69,8 +70,9 @@ int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_op
     }
 }
 
-int demod_check_solver_options(const char *cmd, const dmf_demod_options *o)
+int demod_check_solver_options(const char *cmd, dmf_demod_options *o, const demod_run_options *r)
 {
+    if (r->dtype == DMF_F32 && !r->tol_given) o->tol = 1e-5;
     if (o->momentum > 0 && o->step_rule == DMF_STEP_BACKTRACKING)
         return cli_usage_error(cmd, "--momentum goes with --step-rule fixed or scaled, not backtracking");
     return EXIT_OK;

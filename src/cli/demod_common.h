@@ -25,7 +25,8 @@ int cmd_demod_image(int argc, char **argv);
     "                 curvature estimate (default 1)\n"                                  \
     "--step-rule R    fixed, scaled or backtracking (Armijo, per trial; default)\n"     \
     "--momentum MU    heavy ball in [0, 1), fixed and scaled rules only (default 0)\n"  \
-    "--tol T          stop a trial when ||G1(h).G2(m) - y0|| <= T ||y0|| (1e-7)\n"     \
+    "--tol T          stop a trial when ||G1(h).G2(m) - y0|| <= T ||y0|| (1e-7;\n"     \
+    "                 1e-5 with --dtype f32)\n"                                            \
     "--success-tol E  success: balanced ||(h,m) - (h0,m0)|| / ||(h0,m0)|| <= E\n"       \
     "                 (default 1e-3)\n"                                                   \
     "--no-sign-check  skip step 1 (the best of (+-h, +-m))\n"                            \
@@ -36,8 +37,8 @@ int cmd_demod_image(int argc, char **argv);
 #define DTYPE_HELP                                                                         \
     "--dtype D        f64 (default) or f32: the precision of the weights, the network\n"  \
     "                 passes and Algorithm 1 (files stay float64).  In f32 the\n"         \
-    "                 residual stalls near 1e-6 ||y0||: use --tol 1e-5 or larger, else\n" \
-    "                 trials run all their iterations; 1e-3 success is reached\n"
+    "                 residual stalls near 1e-6 ||y0||, so --tol defaults to 1e-5;\n"    \
+    "                 success (1e-3) is reached: errors ~1e-5\n"
 /* The --help lines of --independent-networks (synth, solve, sweep). */
 #define INDEPENDENT_HELP                                                                   \
     "--independent-networks\n"                                                            \
@@ -61,8 +62,9 @@ typedef struct {
     const char *backend; /* --backend (default "auto") */
     dmf_dtype dtype;     /* --dtype (default f64) */
     int independent;     /* --independent-networks */
+    int tol_given;       /* --tol was on the command line */
 } demod_run_options;
-#define DEMOD_RUN_DEFAULTS {"auto", DMF_F64, 0}
+#define DEMOD_RUN_DEFAULTS {"auto", DMF_F64, 0, 0}
 
 #define DTYPE_OPTION {"dtype", required_argument, 0, OPT_DTYPE}
 #define INDEPENDENT_OPTION {"independent-networks", no_argument, 0, OPT_INDEPENDENT}
@@ -84,8 +86,9 @@ typedef struct {
 int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_options *o, demod_run_options *r);
 /* Handles only --dtype, --backend and --independent-networks (same returns). */
 int demod_run_option(const char *cmd, int code, const char *arg, demod_run_options *r);
-/* Options that only make sense together, checked once all are parsed. */
-int demod_check_solver_options(const char *cmd, const dmf_demod_options *o);
+/* Options that only make sense together, checked once all are parsed; sets
+ * the f32 default of --tol (1e-5: 1e-7 is below float rounding of y0). */
+int demod_check_solver_options(const char *cmd, dmf_demod_options *o, const demod_run_options *r);
 /* Writes the solver's options as the JSON object "options". */
 void demod_print_options(json_line *j, const dmf_demod_options *o);
 /* Writes "dtype" and "networks" ("shared" or "per_trial"). */

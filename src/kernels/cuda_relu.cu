@@ -134,6 +134,9 @@ template <typename R> __global__ void mask_kernel(const R *act, R *v, size_t n)
         v[i] = mask_of(act[i], v[i]);
 }
 
+// cudaMalloc of at least one element, so empty batches still get a pointer.
+template <typename R> size_t bytes_for(size_t n) { return (n > 0 ? n : 1) * sizeof(R); }
+
 unsigned grid_for(size_t n)
 {
     size_t blocks = (n + 255) / 256;
@@ -233,7 +236,7 @@ int forward(size_t L, const dmf_dense_layer *layers, size_t batch, const void *i
     const R *w[64] = {nullptr};
     status = get_handle(&h);
     if (status != DMF_OK) return status;
-    CUDA_TRY(cudaMalloc((void **)&x, (batch * layers[0].cols ? batch * layers[0].cols : 1) * sizeof(R)));
+    CUDA_TRY(cudaMalloc((void **)&x, bytes_for<R>(batch * layers[0].cols)));
     CUDA_TRY(cudaMemcpy(x, in, batch * layers[0].cols * sizeof(R), cudaMemcpyHostToDevice));
     for (size_t i = 0; i < L; i++) {
         const dmf_dense_layer *l = &layers[i];
@@ -242,7 +245,7 @@ int forward(size_t L, const dmf_dense_layer *layers, size_t batch, const void *i
         if (status != DMF_OK) goto done;
         w[i] = (const R *)dw;
         size_t n = batch * l->rows;
-        CUDA_TRY(cudaMalloc((void **)&bufs[i], (n ? n : 1) * sizeof(R)));
+        CUDA_TRY(cudaMalloc((void **)&bufs[i], bytes_for<R>(n)));
         const R *prev = i == 0 ? x : bufs[i - 1];
         if (batch) {
             CUBLAS_TRY((layer_forward<R>(h, l, w[i], batch, prev, bufs[i])));
@@ -266,7 +269,7 @@ int backward(size_t L, const dmf_dense_layer *layers, size_t batch, const void *
     R *act = nullptr, *cur = nullptr, *next = nullptr;
     size_t widest = layers[0].cols;
     for (size_t i = 0; i < L; i++) widest = layers[i].rows > widest ? layers[i].rows : widest;
-    const size_t cap = (batch * widest ? batch * widest : 1) * sizeof(R);
+    const size_t cap = bytes_for<R>(batch * widest);
     status = get_handle(&h);
     if (status != DMF_OK) return status;
     CUDA_TRY(cudaMalloc((void **)&act, cap));

@@ -96,6 +96,20 @@ ok = ok and d["minima"][0]["quadrant"] == "++" and d["f_min"] <= d["f_max"]
 sys.exit(0 if ok else 1)
 PY
 check "landscape minimum on the branch of (h0, m0)" $?
+"$DMF" demod landscape --g1 "$TMP/l1.json" --g2 "$TMP/l2.json" --h0 0.7 --m0 1.3 --points 21 --dtype f32 \
+  --out "$TMP/grid32.npy" >"$TMP/land32.json" 2>/dev/null
+python3 - "$TMP/land.json" "$TMP/land32.json" <<'PY'
+import json, sys
+a, b = (json.loads(open(p).readline()) for p in sys.argv[1:3])
+# The minimum on the same branch h m (grid points with equal products tie, and
+# rounding may pick another of them); f agrees to float accuracy.
+prod = lambda d: d["argmin_h"] * d["argmin_m"]
+ok = b["dtype"] == "f32" and abs(prod(a) - prod(b)) <= 1e-9 and b["argmin_h"] > 0 and b["argmin_m"] > 0
+ok = ok and abs(a["f_origin"] - b["f_origin"]) <= 1e-5 * a["f_origin"]
+ok = ok and abs(a["f_max"] - b["f_max"]) <= 1e-5 * a["f_max"]
+sys.exit(0 if ok else 1)
+PY
+check "landscape in f32: the minimum on the same branch, f to float accuracy" $?
 "$DMF" demod landscape --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --h0 1 --m0 1 >/dev/null 2>"$TMP/err.txt"
 [ $? -eq 1 ] && grep -q "one-dimensional" "$TMP/err.txt"; check "landscape with 10-dim latents: exit 1" $?
 

@@ -388,7 +388,8 @@ typedef struct {
                              * trial as a fraction of l 4^d / ||m||^2 (backtracking) */
     dmf_step_rule step_rule;/* default backtracking */
     double momentum;        /* heavy ball, fixed and scaled rules only (default 0) */
-    double tol;             /* stop when ||G1(h).G2(m) - y0|| <= tol ||y0|| (default 1e-7) */
+    double tol;             /* stop when ||G1(h).G2(m) - y0|| <= tol ||y0|| (default 1e-7;
+                             * in f32 the residual stalls near 1e-6: use 1e-5) */
     int sign_check;         /* step 1 of Algorithm 1 (default 1) */
     double success_tol;     /* success: balanced relative error <= this (default 1e-3) */
 } dmf_demod_options;

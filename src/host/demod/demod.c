@@ -12,7 +12,12 @@
  * demod_impl.h); each generator is one network shared by the batch or one
  * network per trial.  Step rules: fixed eta, eta scaled by the output size
  * l (the curvature of f in h is about ||m||^2 / (l 4^d) for the paper's weights),
- * or Armijo backtracking per trial. */
+ * or Armijo backtracking per trial.
+ *
+ * The vectors stay in host memory on every backend: on CUDA each network
+ * pass copies its input and activations to the device and back (the
+ * weights are cached there).  Keeping the batch state on the device, with
+ * the elementwise steps below as device kernels, is the next step. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>

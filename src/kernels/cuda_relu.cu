@@ -76,6 +76,29 @@ struct CachedLayer {
 CachedLayer g_cache[kCacheSlots];
 uint64_t g_clock = 0;
 
+// Frees every cached copy (all finished with: cudaFree waits for the device).
+void cache_clear()
+{
+    for (auto &c : g_cache) {
+        if (c.dev) cudaFree(c.dev);
+        c = CachedLayer{0, 0, nullptr, 0};
+    }
+}
+
+// cudaMalloc that makes room by dropping the cached weights when the device
+// is full, then tries once more.  Callers allocate before they look up the
+// weights they are about to use, so nothing in use is dropped.
+cudaError_t dev_alloc(void **p, size_t bytes)
+{
+    cudaError_t e = cudaMalloc(p, bytes);
+    if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError(); // reset the last error before retrying
+        cache_clear();
+        e = cudaMalloc(p, bytes);
+    }
+    return e;
+}
+
 // The device copy of a layer's weights: from the cache when the id is known,
 // else uploaded (into the cache when the layer has an id; into *owned, which
 // the caller frees, when it has none).
@@ -92,7 +115,7 @@ int device_weights(const dmf_dense_layer *l, size_t bytes, const void **dev, voi
                 return DMF_OK;
             }
     }
-    CUDA_TRY(cudaMalloc(&buf, bytes));
+    CUDA_TRY(dev_alloc(&buf, bytes));
     CUDA_TRY(cudaMemcpy(buf, l->w, bytes, cudaMemcpyHostToDevice));
     if (!l->id) {
         *owned = buf;
@@ -236,16 +259,16 @@ int forward(size_t L, const dmf_dense_layer *layers, size_t batch, const void *i
     const R *w[64] = {nullptr};
     status = get_handle(&h);
     if (status != DMF_OK) return status;
-    CUDA_TRY(cudaMalloc((void **)&x, bytes_for<R>(batch * layers[0].cols)));
+    CUDA_TRY(dev_alloc((void **)&x, bytes_for<R>(batch * layers[0].cols)));
     CUDA_TRY(cudaMemcpy(x, in, batch * layers[0].cols * sizeof(R), cudaMemcpyHostToDevice));
     for (size_t i = 0; i < L; i++) {
         const dmf_dense_layer *l = &layers[i];
         const void *dw = nullptr;
+        size_t n = batch * l->rows;
+        CUDA_TRY(dev_alloc((void **)&bufs[i], bytes_for<R>(n)));
         status = device_weights(l, l->networks * l->rows * l->cols * sizeof(R), &dw, &owned[i]);
         if (status != DMF_OK) goto done;
         w[i] = (const R *)dw;
-        size_t n = batch * l->rows;
-        CUDA_TRY(cudaMalloc((void **)&bufs[i], bytes_for<R>(n)));
         const R *prev = i == 0 ? x : bufs[i - 1];
         if (batch) {
             CUBLAS_TRY((layer_forward<R>(h, l, w[i], batch, prev, bufs[i])));
@@ -272,9 +295,9 @@ int backward(size_t L, const dmf_dense_layer *layers, size_t batch, const void *
     const size_t cap = bytes_for<R>(batch * widest);
     status = get_handle(&h);
     if (status != DMF_OK) return status;
-    CUDA_TRY(cudaMalloc((void **)&act, cap));
-    CUDA_TRY(cudaMalloc((void **)&cur, cap));
-    CUDA_TRY(cudaMalloc((void **)&next, cap));
+    CUDA_TRY(dev_alloc((void **)&act, cap));
+    CUDA_TRY(dev_alloc((void **)&cur, cap));
+    CUDA_TRY(dev_alloc((void **)&next, cap));
     CUDA_TRY(cudaMemcpy(cur, v, batch * layers[L - 1].rows * sizeof(R), cudaMemcpyHostToDevice));
     for (size_t i = L; i-- > 0;) {
         const dmf_dense_layer *l = &layers[i];

@@ -141,7 +141,7 @@ static void test_recovery(dmf_dtype dt, size_t networks)
     if (dt == DMF_F32) opts.tol = 1e-5;
     /* Successful trials stop within ~50 iterations; a trial that does not
      * would keep the whole batch's passes going for all 500. */
-    if (per_trial) opts.iterations = 150;
+    if (per_trial) opts.iterations = 100;
     double median = NAN;
     size_t ok = run_trials(g1, g2, T, 11, &opts, 1, &median);
     printf("%zu -> %zu -> %zu, %s, %s, %zu trials, sign check on: %zu succeeded, median error %.3g\n", s1[0], s1[1],
@@ -265,8 +265,7 @@ int main(void)
     test_sign_check_matters();
     test_recovery(DMF_F64, 1);
     test_recovery(DMF_F32, 1);
-    test_recovery(DMF_F64, 30);
-    test_recovery(DMF_F32, 30);
+    test_recovery(DMF_F64, 30); /* per-trial f32: cli_demod.sh */
     dmf_context_free(ctx);
     return check_report("test_demod");
 }

@@ -4,15 +4,19 @@
  * iterations (tol = 0, so every trial runs them all and the time is the
  * algorithm's, not the stopping rule's).  Prints an environment header and
  * one JSON line with the time, the success rate and the GEMM throughput.
- * --dtype f32|f64 picks the precision, --backend the backend (on CUDA the
- * table's entries take host pointers: every pass copies its activations in
- * and out, which the time includes), --independent-networks one network
- * per trial (a batched GEMV instead of a GEMM: memory-bound). */
+ * --dtype f32|f64 picks the precision, --backend the backend: auto, cpu,
+ * cuda (once the CUDA table is complete), or cuda-relu: the CPU table with
+ * the CUDA ReLU passes, i.e. every network pass on the GPU and the rest of
+ * Algorithm 1 on the host.  On CUDA the table's entries take host pointers:
+ * every pass copies its activations in and out, which the time includes.
+ * --independent-networks gives one network per trial (a batched GEMV
+ * instead of a GEMM: memory-bound). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "backend/backend.h"
 #include "bench_env.h"
 #include "internal.h"
 
@@ -43,7 +47,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--dtype")) dtype_name = argv[i + 1];
         else {
             fputs("usage: bench_demod [--trials T] [--latent n] [--hidden h] [--output l] [--iterations N]\n"
-                  "                   [--step-rule fixed|scaled|backtracking] [--step ETA] [--backend B]\n"
+                  "                   [--step-rule fixed|scaled|backtracking] [--step ETA]\n"
+                  "                   [--backend auto|cpu|cuda|cuda-relu]\n"
                   "                   [--dtype f32|f64] [--independent-networks]\n", stderr);
             return 2;
         }
@@ -61,7 +66,13 @@ int main(int argc, char **argv)
     dmf_generator *g1, *g2;
     size_t sizes[3] = {latent, hidden, out};
     const size_t networks = independent ? trials : 1;
-    if (dmf_context_create(&ctx, backend) || dmf_generator_random_networks(&g1, sizes, 3, networks, 1) ||
+    dmf_backend relu_on_gpu = *dmf_backend_cpu();
+    relu_on_gpu.name = "cpu+cuda-relu";
+    relu_on_gpu.relu_forward = dmf_cuda_relu_forward;
+    relu_on_gpu.relu_backward = dmf_cuda_relu_backward;
+    int ctx_status = strcmp(backend, "cuda-relu") ? dmf_context_create(&ctx, backend)
+                                                  : dmf_context_create_from_backend(&ctx, &relu_on_gpu);
+    if (ctx_status || dmf_generator_random_networks(&g1, sizes, 3, networks, 1) ||
         dmf_generator_random_networks(&g2, sizes, 3, networks, 2) || dmf_generator_set_dtype(g1, dtype) ||
         dmf_generator_set_dtype(g2, dtype)) {
         fprintf(stderr, "bench_demod: %s\n", dmf_last_error());

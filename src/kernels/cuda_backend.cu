@@ -1,11 +1,23 @@
 // The CUDA backend slot.  Device discovery and the runtime facts for
-// `dmf info` are real; the ReLU generator passes are in cuda_relu.cu; the
-// other kernels are not written yet and answer DMF_ERR_NOT_COMPILED.
+// `dmf info` are real; the batched butterfly kernels are not written yet, so
+// asking for the backend answers DMF_ERR_NOT_COMPILED and `--backend auto`
+// stays on the CPU.
 #include <cuda_runtime.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "backend/backend.h"
+
+// The CUDA kernels written so far; the backend is offered once every entry
+// is filled.
+static const dmf_backend cuda_backend = {
+    "cuda",
+    nullptr,                // split_rank_r
+    nullptr,                // normalize_pair
+    nullptr,                // lift_samples
+    dmf_cuda_relu_forward,  // relu_forward
+    dmf_cuda_relu_backward, // relu_backward
+};
 
 extern "C" int dmf_cuda_query(dmf_cuda_info *info)
 {
@@ -34,33 +46,6 @@ extern "C" int dmf_cuda_query(dmf_cuda_info *info)
     return DMF_OK;
 }
 
-// Kernels not written yet answer DMF_ERR_NOT_COMPILED when called.
-static int not_yet(const char *what)
-{
-    return dmf_fail(DMF_ERR_NOT_COMPILED, "the CUDA %s kernel is not part of this build yet (use --backend cpu)",
-                    what);
-}
-
-extern "C" int dmf_cuda_relu_forward(dmf_dtype, size_t, const dmf_dense_layer *, size_t, const void *,
-                                     void *const *);
-extern "C" int dmf_cuda_relu_backward(dmf_dtype, size_t, const dmf_dense_layer *, size_t, const void *const *,
-                                      void *, void *, void *);
-
-static const dmf_backend cuda_table = [] {
-    dmf_backend b = {};
-    b.name = "cuda";
-    b.split_rank_r = [](dmf_dtype, const dmf_split_geometry *, const void *, void *, void *, int *,
-                        dmf_split_stats *) { return not_yet("butterfly split"); };
-    b.normalize_pair = [](dmf_dtype, const dmf_split_geometry *, void *, void *, dmf_normalize_side) {
-        return not_yet("orthonormalization");
-    };
-    b.lift_samples = [](size_t, const dmf_sparse_layer *, size_t, const size_t *, size_t, size_t, const double *,
-                        double *) { return not_yet("lifting sample"); };
-    b.relu_forward = dmf_cuda_relu_forward;
-    b.relu_backward = dmf_cuda_relu_backward;
-    return b;
-}();
-
 extern "C" const dmf_backend *dmf_backend_cuda(int *status)
 {
     dmf_cuda_info info;
@@ -69,5 +54,11 @@ extern "C" const dmf_backend *dmf_backend_cuda(int *status)
         *status = dmf_fail(DMF_ERR_DEVICE, "%s", info.message);
         return NULL;
     }
-    return &cuda_table;
+    if (cuda_backend.split_rank_r && cuda_backend.normalize_pair && cuda_backend.lift_samples &&
+        cuda_backend.relu_forward && cuda_backend.relu_backward)
+        return &cuda_backend;
+    *status = dmf_fail(DMF_ERR_NOT_COMPILED,
+                       "a CUDA device is present (%s) but the CUDA butterfly kernels are not "
+                       "part of this build yet", info.device_names[0]);
+    return NULL;
 }

@@ -42,7 +42,7 @@ namespace {
         cublasStatus_t s_ = (call);                                                                     \
         if (s_ != CUBLAS_STATUS_SUCCESS) {                                                              \
             status = dmf_fail(s_ == CUBLAS_STATUS_ALLOC_FAILED ? DMF_ERR_NOMEM : DMF_ERR_DEVICE,        \
-                              "CUDA ReLU pass: %s failed: cuBLAS status %d", #call, (int)s_);           \
+                              "CUDA ReLU pass: %s failed: %s", #call, cublasGetStatusString(s_));       \
             goto done;                                                                                  \
         }                                                                                               \
     } while (0)
@@ -57,7 +57,7 @@ int get_handle(cublasHandle_t *out)
         if (s != CUBLAS_STATUS_SUCCESS) {
             g_handle = nullptr;
             return dmf_fail(s == CUBLAS_STATUS_ALLOC_FAILED ? DMF_ERR_NOMEM : DMF_ERR_DEVICE,
-                            "cannot create a cuBLAS handle (status %d)", (int)s);
+                            "CUDA ReLU pass: cannot create a cuBLAS handle: %s", cublasGetStatusString(s));
         }
     }
     *out = g_handle;

@@ -116,6 +116,16 @@ const dmf_backend *dmf_backend_cpu(void);
 const dmf_backend *dmf_backend_cuda(int *status);
 /* The backend a context runs on. */
 const dmf_backend *dmf_context_backend(const dmf_context *ctx);
+/* A context on a given table (tests: a CPU table with some entries swapped
+ * for device kernels, before the device table is complete). */
+int dmf_context_create_from_backend(dmf_context **out, const dmf_backend *backend);
+
+/* The CUDA kernels behind the table's relu_forward / relu_backward (same
+ * contracts); DMF_ERR_NOT_COMPILED in builds without CUDA. */
+int dmf_cuda_relu_forward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                          const void *in, void *const *acts);
+int dmf_cuda_relu_backward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                           const void *const *acts, void *v, void *grad, void *scratch);
 
 #ifdef __cplusplus
 }

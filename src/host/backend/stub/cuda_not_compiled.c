@@ -19,3 +19,15 @@ int dmf_cuda_query(dmf_cuda_info *info)
     snprintf(info->message, sizeof info->message, "CUDA backend not compiled into this build");
     return DMF_ERR_NOT_COMPILED;
 }
+
+int dmf_cuda_relu_forward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                          const void *in, void *const *acts)
+{
+    return dmf_fail(DMF_ERR_NOT_COMPILED, "the CUDA ReLU kernels are not compiled into this build");
+}
+
+int dmf_cuda_relu_backward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                           const void *const *acts, void *v, void *grad, void *scratch)
+{
+    return dmf_fail(DMF_ERR_NOT_COMPILED, "the CUDA ReLU kernels are not compiled into this build");
+}

@@ -62,8 +62,8 @@ int main(int argc, char **argv)
         fputs("bench_demod: --trials must be >= 1\n", stderr);
         return 2;
     }
-    dmf_context *ctx;
-    dmf_generator *g1, *g2;
+    dmf_context *ctx = NULL;
+    dmf_generator *g1 = NULL, *g2 = NULL;
     size_t sizes[3] = {latent, hidden, out};
     const size_t networks = independent ? trials : 1;
     dmf_backend relu_on_gpu = *dmf_backend_cpu();
@@ -76,19 +76,23 @@ int main(int argc, char **argv)
         dmf_generator_random_networks(&g2, sizes, 3, networks, 2) || dmf_generator_set_dtype(g1, dtype) ||
         dmf_generator_set_dtype(g2, dtype)) {
         fprintf(stderr, "bench_demod: %s\n", dmf_last_error());
+        dmf_generator_free(g1);
+        dmf_generator_free(g2);
+        dmf_context_free(ctx);
         return 1;
     }
     double *h0 = malloc(trials * latent * sizeof *h0), *m0 = malloc(trials * latent * sizeof *m0);
     double *h = malloc(trials * latent * sizeof *h), *m = malloc(trials * latent * sizeof *m);
     double *a = malloc(trials * out * sizeof *a), *b = malloc(trials * out * sizeof *b);
     dmf_demod_trial *res = calloc(trials, sizeof *res);
+    int status = h0 && m0 && h && m && a && b && res ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu trials", trials);
     dmf_rng rng;
     dmf_rng_seed(&rng, 3);
-    for (size_t e = 0; e < trials * latent; e++) h0[e] = dmf_rng_normal(&rng), m0[e] = dmf_rng_normal(&rng);
-    for (size_t e = 0; e < trials * latent; e++) h[e] = dmf_rng_normal(&rng), m[e] = dmf_rng_normal(&rng);
-    dmf_generator_forward(ctx, g1, h0, trials, a);
-    dmf_generator_forward(ctx, g2, m0, trials, b);
-    for (size_t e = 0; e < trials * out; e++) a[e] *= b[e];
+    for (size_t e = 0; status == DMF_OK && e < trials * latent; e++) h0[e] = dmf_rng_normal(&rng), m0[e] = dmf_rng_normal(&rng);
+    for (size_t e = 0; status == DMF_OK && e < trials * latent; e++) h[e] = dmf_rng_normal(&rng), m[e] = dmf_rng_normal(&rng);
+    if (status == DMF_OK) status = dmf_generator_forward(ctx, g1, h0, trials, a);
+    if (status == DMF_OK) status = dmf_generator_forward(ctx, g2, m0, trials, b);
+    for (size_t e = 0; status == DMF_OK && e < trials * out; e++) a[e] *= b[e];
     dmf_demod_options o;
     dmf_demod_options_default(&o);
     o.iterations = iterations;
@@ -98,10 +102,14 @@ int main(int argc, char **argv)
     /* The fixed step that matches the curvature scale l 4^d of unit latents. */
     o.step = step > 0 ? step : (o.step_rule == DMF_STEP_FIXED ? 0.25 * (double)out * 16 / (double)latent : 1.0);
     double t0 = bench_now();
-    int status = dmf_demod_solve(ctx, g1, g2, a, trials, h, m, h0, m0, &o, res, NULL);
+    if (status == DMF_OK) status = dmf_demod_solve(ctx, g1, g2, a, trials, h, m, h0, m0, &o, res, NULL);
     double t = bench_now() - t0;
     if (status != DMF_OK) {
         fprintf(stderr, "bench_demod: %s\n", dmf_last_error());
+        free(h0), free(m0), free(h), free(m), free(a), free(b), free(res);
+        dmf_generator_free(g1);
+        dmf_generator_free(g2);
+        dmf_context_free(ctx);
         return 1;
     }
     size_t ok = 0;

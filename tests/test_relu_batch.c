@@ -96,9 +96,29 @@ static void test_per_trial_matches_shared(dmf_dtype dt, size_t networks, size_t 
     dmf_generator_free(g);
 }
 
+/* Network 0 of a per-trial generator is the shared generator of the same
+ * seed (so --independent-networks extends a spec's network). */
+static void test_network_zero(void)
+{
+    const size_t sizes[] = {4, 9, 12};
+    dmf_generator *one, *many;
+    CHECK_OK(dmf_generator_random(&one, sizes, 3, 77));
+    CHECK_OK(dmf_generator_random_networks(&many, sizes, 3, 3, 77));
+    int same = 1, differs = 0;
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = sizes[i + 1] * sizes[i];
+        same &= memcmp(one->weights[i], many->weights[i], n * sizeof(double)) == 0;
+        differs |= memcmp(many->weights[i], (const double *)many->weights[i] + n, n * sizeof(double)) != 0;
+    }
+    CHECK(same && differs, "network 0 equals the shared network (%d), network 1 differs (%d)", same, differs);
+    dmf_generator_free(one);
+    dmf_generator_free(many);
+}
+
 int main(void)
 {
     test_index_helpers();
+    test_network_zero();
     const dmf_dtype dts[2] = {DMF_F32, DMF_F64};
     for (int d = 0; d < 2; d++) {
         test_per_trial_matches_shared(dts[d], 1, 5);  /* shared weights */

@@ -78,7 +78,8 @@ static void cross_check(dmf_dtype dt, const size_t *sizes, size_t num_sizes,
 
 /* Algorithm 1 with the CUDA ReLU passes recovers what the CPU recovers:
  * 20 trials of 10 -> 250 -> 1000, both dtypes, shared and per-trial
- * networks; the success counts must agree and every trial succeed in f64. */
+ * networks; the success counts must agree (within one trial in f32) and
+ * every trial succeed in f64. */
 static void demod_on_cuda(dmf_dtype dt, size_t networks)
 {
     const size_t sizes[3] = {10, 250, 1000}, T = 20, n = 10, l = 1000;
@@ -112,7 +113,10 @@ static void demod_on_cuda(dmf_dtype dt, size_t networks)
     for (size_t t = 0; t < T; t++) ok_cpu += r_cpu[t].success, ok_gpu += r_gpu[t].success;
     printf("demod on cuda, %s, %zu network(s): %zu/%zu recovered (cpu %zu)\n", dmf_dtype_name(dt), networks, ok_gpu,
            T, ok_cpu);
-    CHECK(ok_gpu == ok_cpu, "cuda %zu vs cpu %zu successes", ok_gpu, ok_cpu);
+    /* f64 trajectories agree to rounding; f32 ones may part on a borderline
+     * trial, so one trial of slack there. */
+    size_t slack = dt == DMF_F32 ? 1 : 0;
+    CHECK(ok_gpu + slack >= ok_cpu && ok_cpu + slack >= ok_gpu, "cuda %zu vs cpu %zu successes", ok_gpu, ok_cpu);
     if (dt == DMF_F64) CHECK(ok_gpu == T, "f64 on cuda: %zu of %zu", ok_gpu, T);
     free(a), free(b);
     dmf_generator_free(g1), dmf_generator_free(g2);

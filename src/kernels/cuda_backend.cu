@@ -16,8 +16,8 @@ static const dmf_backend cuda_backend = {
     nullptr,                // split_rank_r
     nullptr,                // normalize_pair
     dmf_cuda_lift_samples,  // lift_samples
-    nullptr,                // relu_forward
-    nullptr,                // relu_backward
+    dmf_cuda_relu_forward,  // relu_forward
+    dmf_cuda_relu_backward, // relu_backward
 };
 
 extern "C" int dmf_cuda_query(dmf_cuda_info *info)

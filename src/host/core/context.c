@@ -55,6 +55,17 @@ int dmf_context_create(dmf_context **out, const char *backend)
     return DMF_OK;
 }
 
+int dmf_context_create_from_backend(dmf_context **out, const dmf_backend *backend)
+{
+    *out = NULL;
+    if (!backend || !backend->name) return dmf_fail(DMF_ERR_ARG, "no backend table");
+    dmf_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a context");
+    ctx->backend = backend;
+    *out = ctx;
+    return DMF_OK;
+}
+
 void dmf_context_free(dmf_context *ctx) { free(ctx); }
 
 const char *dmf_context_backend_name(const dmf_context *ctx) { return ctx->backend->name; }

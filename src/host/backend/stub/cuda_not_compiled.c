@@ -27,3 +27,15 @@ int dmf_cuda_lift_samples(size_t num_layers, const dmf_sparse_layer *layers, siz
 {
     return dmf_fail(DMF_ERR_NOT_COMPILED, "the CUDA lifting-sample kernel is not compiled into this build");
 }
+
+int dmf_cuda_relu_forward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                          const void *in, void *const *acts)
+{
+    return dmf_fail(DMF_ERR_NOT_COMPILED, "the CUDA ReLU kernels are not compiled into this build");
+}
+
+int dmf_cuda_relu_backward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                           const void *const *acts, void *v, void *grad, void *scratch)
+{
+    return dmf_fail(DMF_ERR_NOT_COMPILED, "the CUDA ReLU kernels are not compiled into this build");
+}

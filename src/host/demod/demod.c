@@ -95,26 +95,6 @@ static int check_args(const dmf_generator *g1, const dmf_generator *g2, const do
     return DMF_OK;
 }
 
-/* n float64 values as REAL of dtype (a copy), and back. */
-static void *copy_in(dmf_dtype dtype, const double *x, size_t n)
-{
-    void *y = dmf_alloc(n ? n : 1, dmf_dtype_size(dtype));
-    if (!y) return NULL;
-    if (dtype == DMF_F32)
-        for (size_t e = 0; e < n; e++) ((float *)y)[e] = (float)x[e];
-    else
-        memcpy(y, x, n * sizeof *x);
-    return y;
-}
-
-static void copy_out(dmf_dtype dtype, const void *x, size_t n, double *y)
-{
-    if (dtype == DMF_F32)
-        for (size_t e = 0; e < n; e++) y[e] = ((const float *)x)[e];
-    else
-        memcpy(y, x, n * sizeof *y);
-}
-
 int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *y0,
                     size_t batch, double *h, double *m, const double *h0, const double *m0,
                     const dmf_demod_options *opts, dmf_demod_trial *trials, double *trace)
@@ -125,7 +105,7 @@ int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generat
     DMF_TRY(check_args(g1, g2, y0, batch, &o));
     const size_t B = batch, n1 = g1->sizes[0], n2 = g2->sizes[0], l = g1->sizes[g1->depth];
     const dmf_dtype dtype = g1->dtype;
-    void *yr = copy_in(dtype, y0, B * l), *hr = copy_in(dtype, h, B * n1), *mr = copy_in(dtype, m, B * n2);
+    void *yr = dmf_reals_from_f64(dtype, y0, B * l), *hr = dmf_reals_from_f64(dtype, h, B * n1), *mr = dmf_reals_from_f64(dtype, m, B * n2);
     double *f = dmf_alloc(B, sizeof(double)), *ynorm = dmf_alloc(B, sizeof(double));
     unsigned char *frozen = calloc(B, 1);
     size_t *iters = calloc(B, sizeof *iters);
@@ -137,8 +117,8 @@ int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generat
         status = dtype == DMF_F32 ? demod_run_s(ctx, g1, g2, yr, B, hr, mr, &o, ynorm, iters, frozen, f, trace)
                                   : demod_run_d(ctx, g1, g2, yr, B, hr, mr, &o, ynorm, iters, frozen, f, trace);
     if (status == DMF_OK) {
-        copy_out(dtype, hr, B * n1, h);
-        copy_out(dtype, mr, B * n2, m);
+        dmf_reals_to_f64(dtype, hr, B * n1, h);
+        dmf_reals_to_f64(dtype, mr, B * n2, m);
     }
     for (size_t t = 0; status == DMF_OK && t < B; t++) {
         dmf_demod_trial *tr = &trials[t];

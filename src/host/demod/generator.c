@@ -167,8 +167,7 @@ void dmf_gen_workspace_free(dmf_gen_workspace *ws)
     memset(ws, 0, sizeof *ws);
 }
 
-/* n values of the generator's dtype from / into float64. */
-static void *to_dtype(dmf_dtype dtype, const double *x, size_t n)
+void *dmf_reals_from_f64(dmf_dtype dtype, const double *x, size_t n)
 {
     void *y = dmf_alloc(n ? n : 1, dmf_dtype_size(dtype));
     if (!y) return NULL;
@@ -179,7 +178,7 @@ static void *to_dtype(dmf_dtype dtype, const double *x, size_t n)
     return y;
 }
 
-static void from_dtype(dmf_dtype dtype, const void *x, size_t n, double *y)
+void dmf_reals_to_f64(dmf_dtype dtype, const void *x, size_t n, double *y)
 {
     if (dtype == DMF_F32)
         for (size_t e = 0; e < n; e++) y[e] = ((const float *)x)[e];
@@ -191,10 +190,10 @@ int dmf_generator_forward(dmf_context *ctx, const dmf_generator *gen, const doub
 {
     dmf_gen_workspace ws;
     DMF_TRY(dmf_gen_workspace_init(&ws, gen, batch));
-    void *x = to_dtype(gen->dtype, in, batch * gen->sizes[0]);
+    void *x = dmf_reals_from_f64(gen->dtype, in, batch * gen->sizes[0]);
     int status = x ? dmf_context_backend(ctx)->relu_forward(gen->dtype, gen->depth, gen->layers, batch, x, ws.acts)
                    : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu inputs", batch);
-    if (status == DMF_OK) from_dtype(gen->dtype, dmf_gen_output(gen, &ws), batch * gen->sizes[gen->depth], out);
+    if (status == DMF_OK) dmf_reals_to_f64(gen->dtype, dmf_gen_output(gen, &ws), batch * gen->sizes[gen->depth], out);
     free(x);
     dmf_gen_workspace_free(&ws);
     return status;
@@ -207,14 +206,14 @@ int dmf_generator_vjp(dmf_context *ctx, const dmf_generator *gen, const double *
     DMF_TRY(dmf_gen_workspace_init(&ws, gen, batch));
     const dmf_backend *b = dmf_context_backend(ctx);
     size_t l = gen->sizes[gen->depth], n = gen->sizes[0];
-    void *x = to_dtype(gen->dtype, in, batch * n), *vc = to_dtype(gen->dtype, v, batch * l);
+    void *x = dmf_reals_from_f64(gen->dtype, in, batch * n), *vc = dmf_reals_from_f64(gen->dtype, v, batch * l);
     void *g = dmf_alloc(batch * n + 1, dmf_dtype_size(gen->dtype));
     int status = x && vc && g ? b->relu_forward(gen->dtype, gen->depth, gen->layers, batch, x, ws.acts)
                               : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu vectors", batch);
     if (status == DMF_OK)
         status = b->relu_backward(gen->dtype, gen->depth, gen->layers, batch, (const void *const *)ws.acts, vc, g,
                                   ws.scratch);
-    if (status == DMF_OK) from_dtype(gen->dtype, g, batch * n, grad);
+    if (status == DMF_OK) dmf_reals_to_f64(gen->dtype, g, batch * n, grad);
     free(x), free(vc), free(g);
     dmf_gen_workspace_free(&ws);
     return status;

@@ -29,6 +29,11 @@ typedef struct {
 
 int dmf_gen_workspace_init(dmf_gen_workspace *ws, const dmf_generator *gen, size_t batch);
 void dmf_gen_workspace_free(dmf_gen_workspace *ws);
+
+/* n float64 values as a fresh array of dtype (f32 or f64; NULL when out of
+ * memory), and n values of dtype back into float64. */
+void *dmf_reals_from_f64(dmf_dtype dtype, const double *x, size_t n);
+void dmf_reals_to_f64(dmf_dtype dtype, const void *x, size_t n, double *y);
 /* Output of the last forward pass (batch x l). */
 static inline void *dmf_gen_output(const dmf_generator *gen, const dmf_gen_workspace *ws)
 {

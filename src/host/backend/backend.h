@@ -94,6 +94,18 @@ typedef struct dmf_backend {
      * n_d) is overwritten; scratch holds batch x max n_i doubles. */
     int (*relu_backward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                          const double *const *acts, double *v, double *grad, double *scratch);
+    /* Buffers that split_rank_r and normalize_pair read and write (device
+     * memory on a GPU).  host_memory = 1 says they are plain host memory, so
+     * a caller may hand host arrays to the kernels and skip the copies.
+     * mem_alloc returns zeroed memory; mem_free accepts NULL. */
+    int host_memory;
+    int (*mem_alloc)(void **ptr, size_t bytes);
+    void (*mem_free)(void *ptr);
+    int (*mem_upload)(void *dst, const void *src_host, size_t bytes);
+    int (*mem_download)(void *dst_host, const void *src, size_t bytes);
+    /* Scratch the split kernels keep from one node to the next (sized by
+     * the first, largest, node of a factorization) is released here. */
+    void (*release_workspace)(void);
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

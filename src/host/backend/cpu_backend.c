@@ -50,6 +50,22 @@ int dmf_cpu_relu_forward(size_t num_layers, const dmf_dense_layer *layers, size_
 int dmf_cpu_relu_backward(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                           const double *const *acts, double *v, double *grad, double *scratch);
 
+static int cpu_mem_alloc(void **ptr, size_t bytes)
+{
+    *ptr = dmf_alloc(bytes ? bytes : 1, 1);
+    return *ptr ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu bytes", bytes);
+}
+
+static void cpu_mem_free(void *ptr) { free(ptr); }
+
+static int cpu_mem_copy(void *dst, const void *src, size_t bytes)
+{
+    if (bytes) memcpy(dst, src, bytes);
+    return DMF_OK;
+}
+
+static void cpu_release_workspace(void) {}
+
 static const dmf_backend cpu_backend = {
     .name = "cpu",
     .split_rank_r = cpu_split_rank_r,
@@ -57,6 +73,12 @@ static const dmf_backend cpu_backend = {
     .lift_samples = dmf_cpu_lift_samples,
     .relu_forward = dmf_cpu_relu_forward,
     .relu_backward = dmf_cpu_relu_backward,
+    .host_memory = 1,
+    .mem_alloc = cpu_mem_alloc,
+    .mem_free = cpu_mem_free,
+    .mem_upload = cpu_mem_copy,
+    .mem_download = cpu_mem_copy,
+    .release_workspace = cpu_release_workspace,
 };
 
 const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

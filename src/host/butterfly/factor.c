@@ -38,7 +38,7 @@ typedef struct {
  * added to the whole product.  In depth-first order the pieces left of x
  * are the leaves 0..p-1 and those right of it are the pending nodes, the
  * nearest on top of the stack. */
-static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain,
+static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain, void *const *leaves,
                                  const pending_node *x, const pending_node *stack, size_t depth)
 {
     const dmf_chain_shape *shape = &chain->shape;
@@ -46,8 +46,8 @@ static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain,
         int next_is_x = k + 1 == x->p;
         size_t end = next_is_x ? x->q : k + 1;
         dmf_split_geometry g = dmf_split_geometry_of(shape, k, k, end);
-        DMF_TRY(backend->normalize_pair(chain->dtype, &g, chain->blocks[k],
-                                        next_is_x ? x->values : chain->blocks[k + 1], DMF_NORMALIZE_LEFT));
+        DMF_TRY(backend->normalize_pair(chain->dtype, &g, leaves[k],
+                                        next_is_x ? x->values : leaves[k + 1], DMF_NORMALIZE_LEFT));
     }
     for (size_t idx = 0; idx < depth; idx++) { /* stack[idx] is farther right than stack[idx + 1] */
         const pending_node *right = &stack[idx];
@@ -85,42 +85,54 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     double start = dmf_now_seconds();
     size_t elem = dmf_dtype_size(a->dtype);
 
+    /* Node targets live in the backend's memory: the input goes there once
+     * (unless that is host memory) and the leaves stay there, in `leaves`,
+     * until the end, where each is copied into the chain once. */
+    int status = DMF_OK;
+    void *root = a->data, *leaves[DMF_MAX_FACTORS] = {0};
+    const int on_host = backend->host_memory;
+    if (!on_host) {
+        status = backend->mem_alloc(&root, a->rows * a->cols * elem);
+        if (status == DMF_OK && (status = backend->mem_upload(root, a->data, a->rows * a->cols * elem)) != DMF_OK)
+            backend->mem_free(root);
+    }
+
     /* Depth-first: at most one pending node per level, so the peak memory is
      * the input plus the two halves of the root split and their pending
      * descendants. */
     pending_node stack[DMF_MAX_FACTORS + 1];
     size_t depth = 0, failed = 0;
-    stack[depth++] = (pending_node){0, num_factors - 1, a->data};
-    int status = DMF_OK;
+    if (status == DMF_OK) stack[depth++] = (pending_node){0, num_factors - 1, root};
     while (depth > 0 && status == DMF_OK) {
         pending_node node = stack[--depth];
         int owned = node.values != a->data;
         if (node.p == node.q) {
-            if (owned) {
+            if (!owned) { /* a one-factor chain on the host is the matrix itself */
+                memcpy(chain->blocks[node.p], node.values, a->rows * a->cols * elem);
+            } else if (on_host) {
                 free(chain->blocks[node.p]);
                 chain->blocks[node.p] = node.values;
-            } else { /* a one-factor chain is the matrix itself */
-                memcpy(chain->blocks[node.p], node.values, a->rows * a->cols * elem);
             }
+            leaves[node.p] = owned ? node.values : chain->blocks[node.p];
             continue;
         }
         double node_start = dmf_now_seconds();
         size_t l = dmf_tree_split(tree, node.p, node.q);
         dmf_split_geometry g = dmf_split_geometry_of(&shape, node.p, l, node.q);
-        void *w = dmf_alloc(dmf_range_size(&shape, node.p, l), elem);
-        void *h = dmf_alloc(dmf_range_size(&shape, l + 1, node.q), elem);
+        void *w = NULL, *h = NULL;
         dmf_split_stats stats = {0};
-        if (!w || !h)
-            status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the halves of node [%zu, %zu]",
-                              node.p, node.q);
+        status = backend->mem_alloc(&w, dmf_range_size(&shape, node.p, l) * elem);
+        if (status == DMF_OK) status = backend->mem_alloc(&h, dmf_range_size(&shape, l + 1, node.q) * elem);
+        if (status != DMF_OK)
+            dmf_fail_context(status, "the halves of node [%zu, %zu]", node.p, node.q);
         else if (opts.orthonormalize)
-            status = orthonormalize_around(backend, chain, &node, stack, depth);
+            status = orthonormalize_around(backend, chain, leaves, &node, stack, depth);
         if (status == DMF_OK)
             status = backend->split_rank_r(a->dtype, &g, node.values, w, h, NULL, &stats);
-        if (owned) free(node.values);
+        if (owned) backend->mem_free(node.values);
         if (status != DMF_OK) {
-            free(w);
-            free(h);
+            backend->mem_free(w);
+            backend->mem_free(h);
             break;
         }
         dmf_node_report *rec = &report->nodes[report->num_nodes++];
@@ -140,8 +152,14 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     }
     while (depth > 0) { /* after an error: release what is still pending */
         pending_node node = stack[--depth];
-        if (node.values != a->data) free(node.values);
+        if (node.values != a->data) backend->mem_free(node.values);
     }
+    for (size_t k = 0; k < num_factors && !on_host; k++) {
+        if (leaves[k] && status == DMF_OK)
+            status = backend->mem_download(chain->blocks[k], leaves[k], dmf_range_size(&shape, k, k) * elem);
+        backend->mem_free(leaves[k]);
+    }
+    backend->release_workspace();
     report->time_s = dmf_now_seconds() - start;
     if (status != DMF_OK) {
         dmf_chain_free(chain);
@@ -149,6 +167,6 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     }
     *out = chain;
     if (failed)
-        return dmf_fail(DMF_ERR_NUMERIC, "%zu blocks: LAPACK's SVD did not converge", failed);
+        return dmf_fail(DMF_ERR_NUMERIC, "%zu blocks: the SVD did not converge", failed);
     return DMF_OK;
 }

@@ -59,6 +59,19 @@ static void check_bijections(const dmf_split_geometry *g)
                 if (e >= hs || hit_h[e]++) bad++;
             }
     }
+    /* The row steps the kernels use instead of the full index. */
+    for (size_t s = 0; s < count; s++)
+        for (size_t a = 0; a < m; a++) {
+            for (size_t b = 0; b < n; b++)
+                bad += dmf_split_target_index(g, s, a, b) !=
+                       dmf_split_target_index(g, s, 0, 0) + a * dmf_split_target_row_step(g) + b;
+            for (size_t rho = 0; rho < r; rho++)
+                bad += dmf_split_w_index(g, s, a, rho) != dmf_split_w_index(g, s, 0, 0) + a * dmf_split_w_row_step(g) + rho;
+        }
+    for (size_t s = 0; s < count; s++)
+        for (size_t rho = 0; rho < r; rho++)
+            for (size_t b = 0; b < n; b++)
+                bad += dmf_split_h_index(g, s, rho, b) != dmf_split_h_index(g, s, 0, 0) + rho * dmf_split_h_row_step(g) + b;
     for (size_t e = 0; e < ts; e++) bad += hit_t[e] != 1;
     for (size_t e = 0; e < ws; e++) bad += hit_w[e] != 1;
     for (size_t e = 0; e < hs; e++) bad += hit_h[e] != 1;
@@ -90,7 +103,7 @@ static void check_cpu_layout(dmf_dtype dtype, const dmf_split_geometry *g, uint6
     dmf_rng_fill_normal(&rng, dtype, t, t_size_of(g));
     dmf_split_stats stats = {0};
     CHECK_OK(dmf_backend_cpu()->split_rank_r(dtype, g, t, w, h, NULL, &stats));
-    size_t batch = dmf_split_batch_size(g, 3 * m * n + 1); /* several batches, the last partial */
+    size_t batch = dmf_split_batch_size(g, m * n, 3 * m * n + 1); /* several batches, the last partial */
     void *buf = calloc(batch * m * n, es);
     double residual = 0;
     for (size_t first = 0; first < count; first += batch) {
@@ -158,7 +171,7 @@ static void check_batches(const dmf_split_geometry *g)
     size_t count = dmf_split_num_sub_blocks(g), m = g->b1, n = g->c2;
     const size_t limits[] = {0, 1, m * n - 1, m * n, 5 * m * n + 3, count * m * n, (size_t)1 << 40};
     for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
-        size_t batch = dmf_split_batch_size(g, limits[k]), batches = dmf_split_num_batches(g, batch);
+        size_t batch = dmf_split_batch_size(g, m * n, limits[k]), batches = dmf_split_num_batches(g, batch);
         size_t want = limits[k] / (m * n);
         want = want < 1 ? 1 : want > count ? count : want;
         CHECK(batch == want && batches * batch >= count && (batches - 1) * batch < count,

@@ -1,12 +1,10 @@
-// The CUDA backend slot.  Device discovery and the runtime facts for
-// `dmf info` are real; the batched butterfly kernels are not written yet, so
-// asking for the backend answers DMF_ERR_NOT_COMPILED and `--backend auto`
-// stays on the CPU.
+// The CUDA backend: device discovery, the runtime facts for `dmf info`, and
+// the table of kernels (defined in the other files of this folder).
 #include <cuda_runtime.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/backend.h"
+#include "cuda_common.cuh"
 
 extern "C" int dmf_cuda_query(dmf_cuda_info *info)
 {
@@ -35,6 +33,39 @@ extern "C" int dmf_cuda_query(dmf_cuda_info *info)
     return DMF_OK;
 }
 
+// Entries whose arguments are host arrays and whose kernels are not written
+// yet run the CPU reference code.
+extern "C" {
+int dmf_cpu_lift_samples(size_t num_layers, const dmf_sparse_layer *layers, size_t num_params,
+                         const size_t *probes, size_t num_probes, size_t num_samples,
+                         const double *h, double *out);
+int dmf_cpu_relu_forward(size_t num_layers, const dmf_dense_layer *layers, size_t batch, const double *in,
+                         double *const *acts);
+int dmf_cpu_relu_backward(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                          const double *const *acts, double *v, double *grad, double *scratch);
+}
+
+static const dmf_backend cuda_backend = {
+    /* .name = */ "cuda",
+    /* .split_rank_r = */ dmf_cuda_split_rank_r,
+    /* .normalize_pair = */ dmf_cuda_normalize_pair,
+    /* .lift_samples = */ dmf_cpu_lift_samples,
+    /* .relu_forward = */ dmf_cpu_relu_forward,
+    /* .relu_backward = */ dmf_cpu_relu_backward,
+    /* .host_memory = */ 0,
+    /* .mem_alloc = */ dmf_cuda_mem_alloc,
+    /* .mem_free = */ dmf_cuda_mem_free,
+    /* .mem_upload = */ dmf_cuda_mem_upload,
+    /* .mem_download = */ dmf_cuda_mem_download,
+    /* .release_workspace = */ dmf_cuda_release_workspace,
+};
+
+// Launches nothing useful: tells whether this build has code for the device.
+static __global__ void probe_kernel(int *out)
+{
+    if (out) *out = 1;
+}
+
 extern "C" const dmf_backend *dmf_backend_cuda(int *status)
 {
     dmf_cuda_info info;
@@ -43,8 +74,15 @@ extern "C" const dmf_backend *dmf_backend_cuda(int *status)
         *status = dmf_fail(DMF_ERR_DEVICE, "%s", info.message);
         return NULL;
     }
-    *status = dmf_fail(DMF_ERR_NOT_COMPILED,
-                       "a CUDA device is present (%s) but the CUDA butterfly kernels are not "
-                       "part of this build yet", info.device_names[0]);
-    return NULL;
+    probe_kernel<<<1, 1>>>(NULL);
+    cudaError_t err = cudaDeviceSynchronize();
+    if (err == cudaSuccess) err = cudaGetLastError();
+    if (err != cudaSuccess) {
+        *status = dmf_fail(DMF_ERR_DEVICE, "the CUDA device %s cannot run this build's kernels: %s",
+                           info.device_names[0], cudaGetErrorString(err));
+        cudaGetLastError();
+        return NULL;
+    }
+    *status = DMF_OK;
+    return &cuda_backend;
 }

@@ -69,13 +69,31 @@ DMF_HD static inline size_t dmf_split_h_index(const dmf_split_geometry *g, size_
     return ((b.i * g->c1 + b.j) * g->d + b.v) * g->rank * g->b2 * g->c2 + (rho * g->b2 + b.u) * g->c2 + beta;
 }
 
+/* Successive entries of a sub-block: index(s, a, b) = index(s, 0, 0) +
+ * a * row_step + b (T), and likewise for W (alpha, rho) and H (rho, beta). */
+DMF_HD static inline size_t dmf_split_target_row_step(const dmf_split_geometry *g)
+{
+    return g->b2 * g->c1 * g->c2;
+}
+DMF_HD static inline size_t dmf_split_w_row_step(const dmf_split_geometry *g) { return g->c1 * g->rank; }
+DMF_HD static inline size_t dmf_split_h_row_step(const dmf_split_geometry *g) { return g->b2 * g->c2; }
+
 /* ---- batches and scratch ------------------------------------------------- */
 
-/* Sub-blocks per batch so that one batch's blocks hold at most
- * max_elements entries (at least one sub-block, at most all). */
-DMF_HD static inline size_t dmf_split_batch_size(const dmf_split_geometry *g, size_t max_elements)
+/* Scratch entries one sub-block needs on the device: x (m x r), h (r x n)
+ * and the power iteration's vector (n); with rank > 1 every sub-block also
+ * goes through the SVD, which needs its gathered copy (m x n). */
+DMF_HD static inline size_t dmf_split_scratch_per_block(const dmf_split_geometry *g)
 {
-    size_t count = g->a * g->d * g->b2 * g->c1, per = g->b1 * g->c2;
+    size_t m = g->b1, n = g->c2, r = g->rank;
+    return m * r + r * n + n + (r > 1 ? m * n : 0);
+}
+
+/* Sub-blocks per batch so that one batch needs at most max_elements
+ * entries of scratch, `per_block` each (at least one sub-block, at most all). */
+DMF_HD static inline size_t dmf_split_batch_size(const dmf_split_geometry *g, size_t per_block, size_t max_elements)
+{
+    size_t count = g->a * g->d * g->b2 * g->c1, per = per_block;
     size_t batch = per ? max_elements / per : count;
     if (batch < 1) batch = 1;
     return batch < count ? batch : count;

@@ -68,7 +68,8 @@ typedef struct {
 typedef struct dmf_backend {
     const char *name;
     /* Batched masked rank-r step of one tree node: W = x sqrt(sigma),
-     * H = sqrt(sigma) y^H per pair.  `info` (optional) has num_sub_blocks
+     * H = sqrt(sigma) y^H per pair.  target, w and h are the backend's
+     * memory (mem_alloc); `info` (optional, host memory) has num_sub_blocks
      * entries. */
     int (*split_rank_r)(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target,
                         void *w, void *h, int *info, dmf_split_stats *stats);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cuda_common.cuh"
+#include "cusolver_loader.h"
 
 namespace {
 
@@ -45,6 +46,7 @@ struct split_workspace {
 };
 
 thread_local split_workspace ws;
+const dmf_cusolver_api *cusolver = nullptr; // set by ensure_solver
 
 // Grows a device buffer (contents are not kept).
 int grow(void **buf, size_t *have, size_t need)
@@ -333,25 +335,25 @@ __global__ void extract_svd_kernel(dmf_split_geometry g, size_t count, const int
     cusolverStatus_t gesvdj_batched_size(cusolverDnHandle_t hd, int rows, int cols, T *a, R *s, T *u, T *v,    \
                                          int *lwork, gesvdjInfo_t p, int batch)                                \
     {                                                                                                          \
-        return cusolverDn##X##gesvdjBatched_bufferSize(hd, CUSOLVER_EIG_MODE_VECTOR, rows, cols, a, rows, s, u, \
+        return cusolver->X##_batched_size(hd, CUSOLVER_EIG_MODE_VECTOR, rows, cols, a, rows, s, u, \
                                                        rows, v, cols, lwork, p, batch);                        \
     }                                                                                                          \
     cusolverStatus_t gesvdj_batched(cusolverDnHandle_t hd, int rows, int cols, T *a, R *s, T *u, T *v, T *work, \
                                     int lwork, int *info, gesvdjInfo_t p, int batch)                           \
     {                                                                                                          \
-        return cusolverDn##X##gesvdjBatched(hd, CUSOLVER_EIG_MODE_VECTOR, rows, cols, a, rows, s, u, rows, v,  \
+        return cusolver->X##_batched(hd, CUSOLVER_EIG_MODE_VECTOR, rows, cols, a, rows, s, u, rows, v,  \
                                             cols, work, lwork, info, p, batch);                                \
     }                                                                                                          \
     cusolverStatus_t gesvdj_one_size(cusolverDnHandle_t hd, int rows, int cols, T *a, R *s, T *u, T *v,        \
                                      int *lwork, gesvdjInfo_t p)                                               \
     {                                                                                                          \
-        return cusolverDn##X##gesvdj_bufferSize(hd, CUSOLVER_EIG_MODE_VECTOR, 1, rows, cols, a, rows, s, u,    \
+        return cusolver->X##_one_size(hd, CUSOLVER_EIG_MODE_VECTOR, 1, rows, cols, a, rows, s, u,    \
                                                 rows, v, cols, lwork, p);                                      \
     }                                                                                                          \
     cusolverStatus_t gesvdj_one(cusolverDnHandle_t hd, int rows, int cols, T *a, R *s, T *u, T *v, T *work,    \
                                 int lwork, int *info, gesvdjInfo_t p)                                          \
     {                                                                                                          \
-        return cusolverDn##X##gesvdj(hd, CUSOLVER_EIG_MODE_VECTOR, 1, rows, cols, a, rows, s, u, rows, v, cols, \
+        return cusolver->X##_one(hd, CUSOLVER_EIG_MODE_VECTOR, 1, rows, cols, a, rows, s, u, rows, v, cols, \
                                      work, lwork, info, p);                                                    \
     }
 DMF_GESVDJ_OVERLOADS(float, float, S)
@@ -365,11 +367,12 @@ int launch_grid(size_t blocks) { return (int)(blocks < 65535 ? (blocks ? blocks 
 int ensure_solver()
 {
     int status = DMF_OK;
-    if (!ws.solver) CUSOLVER_TRY(cusolverDnCreate(&ws.solver));
+    DMF_TRY(dmf_cusolver_load(&cusolver));
+    if (!ws.solver) CUSOLVER_TRY(cusolver->create(&ws.solver));
     if (!ws.params) {
-        CUSOLVER_TRY(cusolverDnCreateGesvdjInfo(&ws.params));
-        CUSOLVER_TRY(cusolverDnXgesvdjSetMaxSweeps(ws.params, 100));
-        CUSOLVER_TRY(cusolverDnXgesvdjSetSortEig(ws.params, 1));
+        CUSOLVER_TRY(cusolver->create_info(&ws.params));
+        CUSOLVER_TRY(cusolver->set_max_sweeps(ws.params, 100));
+        CUSOLVER_TRY(cusolver->set_sort(ws.params, 1));
     }
 cleanup:
     return status;
@@ -503,7 +506,7 @@ extern "C" void dmf_cuda_release_workspace(void)
     cudaFree(ws.scratch);
     cudaFree(ws.svd);
     cudaFree(ws.counters);
-    if (ws.params) cusolverDnDestroyGesvdjInfo(ws.params);
-    if (ws.solver) cusolverDnDestroy(ws.solver);
+    if (ws.params) cusolver->destroy_info(ws.params);
+    if (ws.solver) cusolver->destroy(ws.solver);
     ws = split_workspace();
 }

@@ -37,7 +37,6 @@ extern "C" int dmf_cuda_mem_alloc(void **ptr, size_t bytes)
     int status = DMF_OK;
     *ptr = NULL;
     CUDA_TRY(cudaMalloc(ptr, bytes ? bytes : 1));
-    CUDA_TRY(cudaMemset(*ptr, 0, bytes));
     return DMF_OK;
 cleanup:
     if (*ptr) cudaFree(*ptr);

@@ -98,7 +98,8 @@ typedef struct dmf_backend {
     /* Buffers that split_rank_r and normalize_pair read and write (device
      * memory on a GPU).  host_memory = 1 says they are plain host memory, so
      * a caller may hand host arrays to the kernels and skip the copies.
-     * mem_alloc returns zeroed memory; mem_free accepts NULL. */
+     * What mem_alloc returns is uninitialized (every kernel writes all of
+     * its outputs); mem_free accepts NULL. */
     int host_memory;
     int (*mem_alloc)(void **ptr, size_t bytes);
     void (*mem_free)(void *ptr);

@@ -9,6 +9,8 @@
  *  - inexact input (noisy Hadamard, rank 2 of a Gaussian matrix): the GPU
  *    error equals the CPU error within 1e-4 relative plus rows * eps, per
  *    node and overall, and the per-node outcome counts agree;
+ *  - apply on the GPU (dmf_chain_apply_ctx) of the CPU's chain to three
+ *    vectors: ||y_gpu - y_cpu|| / (||y_cpu|| N eps) <= 10;
  *  - the factors of an exact chain are determined up to diagonal scalings
  *    between adjacent factors, so products, not factors, are compared. */
 #include <complex.h>
@@ -80,6 +82,28 @@ static void compare(const char *what, dmf_context *gpu_ctx, dmf_context *cpu_ctx
                       "%s %s %s ortho %d: noisy rel error gpu %.9g cpu %.9g", what, dmf_dtype_name(dt), trees[t],
                       ortho, eg, ec);
             }
+            /* Apply on the GPU: the CPU's chain times a few vectors. */
+            dmf_matrix *x = NULL, *yg = NULL, *yc = NULL;
+            size_t nvec = 3, cols = dmf_chain_cols(cc);
+            CHECK_OK(dmf_matrix_create(&x, dt, cols, nvec));
+            for (size_t e = 0; x && e < cols * nvec; e++)
+                dmf_set(dt, dmf_matrix_data(x), e, sin(1.0 + (double)e) + I * cos(2.0 * (double)e));
+            if (dt == DMF_F32 || dt == DMF_F64)
+                for (size_t e = 0; x && e < cols * nvec; e++) dmf_set(dt, dmf_matrix_data(x), e, sin(1.0 + (double)e));
+            CHECK_OK(dmf_chain_apply_ctx(gpu_ctx, cc, x, &yg));
+            CHECK_OK(dmf_chain_apply(cc, x, &yc));
+            if (yg && yc) {
+                double diff = 0, norm = 0;
+                size_t rows = dmf_matrix_rows(yc);
+                for (size_t e = 0; e < rows * nvec; e++) {
+                    double complex c = dmf_get(dt, dmf_matrix_const_data(yc), e);
+                    diff += pow(cabs(dmf_get(dt, dmf_matrix_const_data(yg), e) - c), 2);
+                    norm += pow(cabs(c), 2);
+                }
+                double ratio = sqrt(diff) / (sqrt(norm) * (double)(rows > cols ? rows : cols) * dmf_dtype_eps(dt));
+                CHECK(ratio <= 10, "%s %s: apply gpu vs cpu ratio %.3g", what, trees[t], ratio);
+            }
+            dmf_matrix_free(x), dmf_matrix_free(yg), dmf_matrix_free(yc);
             CHECK(rg.num_nodes == rc.num_nodes, "%s: %zu nodes on the GPU, %zu on the CPU", what, rg.num_nodes,
                   rc.num_nodes);
             for (size_t k = 0; k < rg.num_nodes && k < rc.num_nodes; k++) {

@@ -8,7 +8,8 @@
  *    an emulated gather gives back x h per sub-block (sqrt(sigma) cancels);
  *  - batches cover every sub-block once; scratch arrays do not overlap;
  *  - emulated per-group normalization equals the CPU's normalize_pair;
- *  - the 2 x 2 closed form is the top eigenvector.
+ *  - the 2 x 2 closed form is the top eigenvector;
+ *  - the emulated apply of every factor of a random chain equals the CPU's.
  * Geometries: every split of square radix 2, radix 3, mixed, rectangular,
  * rank 2 chains, and blocks 1 x n, 2 x n, n x 2, 31/32/33. */
 #include <complex.h>
@@ -19,6 +20,7 @@
 #include "backend/backend.h"
 #include "butterfly/chain_internal.h"
 #include "check.h"
+#include "kernels/apply_index.h"
 #include "kernels/split_index.h"
 
 static double complex to_c(dmf_dc z) { return z.re + I * z.im; }
@@ -269,6 +271,44 @@ static void check_closed_forms(void)
     CHECK(to_w == 1.0 && to_h == 1.0, "zero sigma scales %g %g", to_w, to_h);
 }
 
+/* Emulated apply (one thread per output entry) of every factor of a random
+ * chain against the CPU backend's apply_factor. */
+static void check_apply(dmf_dtype dtype, size_t num, const size_t *m, const size_t *n, size_t rank, size_t nvec)
+{
+    size_t ranks[8] = {rank, rank, rank, rank, rank, rank, rank, rank};
+    dmf_chain *chain = NULL;
+    CHECK_OK(dmf_chain_create(&chain, dtype, num, m, n, ranks));
+    if (!chain) return;
+    CHECK_OK(dmf_chain_randomize(chain, 11 + num));
+    size_t es = dmf_dtype_size(dtype);
+    for (size_t k = 0; k < num; k++) {
+        size_t a, b, c, d;
+        CHECK_OK(dmf_chain_support(chain, k, &a, &b, &c, &d));
+        size_t in = a * c * d * nvec, out = a * b * d * nvec;
+        void *x = calloc(in, es), *y = calloc(out, es), *y2 = calloc(out, es);
+        dmf_rng rng;
+        dmf_rng_seed(&rng, 5 + k);
+        dmf_rng_fill_normal(&rng, dtype, x, in);
+        const void *blocks = dmf_chain_const_blocks(chain, k);
+        CHECK_OK(dmf_backend_cpu()->apply_factor(dtype, a, b, c, d, blocks, x, y, nvec));
+        const size_t threads = 256, grid = 3; /* grid-stride, as the kernel */
+        for (size_t blk = 0; blk < grid; blk++)
+            for (size_t th = 0; th < threads; th++)
+                for (size_t e = blk * threads + th; e < out; e += grid * threads)
+                    dmf_store(dtype, y2, e, dmf_apply_entry(dtype, blocks, b, c, d, x, nvec, e));
+        double diff = 0, norm = 0;
+        for (size_t e = 0; e < out; e++) {
+            diff += pow(cabs(to_c(dmf_load(dtype, y, e)) - to_c(dmf_load(dtype, y2, e))), 2);
+            norm += dmf_dc_abs2(dmf_load(dtype, y, e));
+        }
+        CHECK(sqrt(diff) <= 10 * (double)c * dmf_dtype_eps(dtype) * sqrt(norm),
+              "%s factor %zu of (%zu,%zu,%zu,%zu), %zu vectors: emulated apply off by %.3g of %.3g",
+              dmf_dtype_name(dtype), k, a, b, c, d, nvec, sqrt(diff), sqrt(norm));
+        free(x), free(y), free(y2);
+    }
+    dmf_chain_free(chain);
+}
+
 int main(void)
 {
     /* (m radices, n radices, rank) of chains whose every split is checked. */
@@ -306,5 +346,11 @@ int main(void)
                 }
     }
     check_closed_forms();
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        const size_t m1[3] = {2, 3, 4}, n1[3] = {3, 2, 5}, m2[2] = {31, 2}, n2[2] = {2, 33};
+        check_apply(dt, 3, m1, n1, 1, 3);
+        check_apply(dt, 3, m1, n1, 2, 1);
+        check_apply(dt, 2, m2, n2, 1, 5);
+    }
     return check_report("test_split_index");
 }

@@ -52,6 +52,7 @@ static const dmf_backend cuda_backend = {
     /* .lift_samples = */ dmf_cpu_lift_samples,
     /* .relu_forward = */ dmf_cpu_relu_forward,
     /* .relu_backward = */ dmf_cpu_relu_backward,
+    /* .apply_factor = */ dmf_cuda_apply_factor,
     /* .host_memory = */ 0,
     /* .mem_alloc = */ dmf_cuda_mem_alloc,
     /* .mem_free = */ dmf_cuda_mem_free,

@@ -98,6 +98,8 @@ int dmf_cuda_split_rank_r(dmf_dtype dtype, const dmf_split_geometry *geom, const
                           int *info, dmf_split_stats *stats);
 int dmf_cuda_normalize_pair(dmf_dtype dtype, const dmf_split_geometry *geom, void *w, void *h,
                             dmf_normalize_side side);
+int dmf_cuda_apply_factor(dmf_dtype dtype, size_t a, size_t b, size_t c, size_t d, const void *blocks,
+                          const void *x, void *y, size_t nvec);
 int dmf_cuda_mem_alloc(void **ptr, size_t bytes);
 void dmf_cuda_mem_free(void *ptr);
 int dmf_cuda_mem_upload(void *dst, const void *src_host, size_t bytes);

@@ -95,7 +95,12 @@ typedef struct dmf_backend {
      * n_d) is overwritten; scratch holds batch x max n_i doubles. */
     int (*relu_backward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                          const double *const *acts, double *v, double *grad, double *scratch);
-    /* Buffers that split_rank_r and normalize_pair read and write (device
+    /* y = F x for one chain factor F of support (a, b, c, d) (a*d blocks of
+     * b x c, see dmf.h) and nvec vectors stored as rows of nvec entries;
+     * all three arrays in the backend's memory. */
+    int (*apply_factor)(dmf_dtype dtype, size_t a, size_t b, size_t c, size_t d, const void *blocks,
+                        const void *x, void *y, size_t nvec);
+    /* Buffers that split_rank_r, normalize_pair and apply_factor read and write (device
      * memory on a GPU).  host_memory = 1 says they are plain host memory, so
      * a caller may hand host arrays to the kernels and skip the copies.
      * What mem_alloc returns is uninitialized (every kernel writes all of

@@ -16,6 +16,8 @@ size_t dmf_split_num_sub_blocks(const dmf_split_geometry *g)
 #include "scalar_instantiate.h"
 #define DMF_IMPL "../backend/cpu_normalize_impl.h"
 #include "scalar_instantiate.h"
+#define DMF_IMPL "../backend/cpu_apply_impl.h"
+#include "scalar_instantiate.h"
 
 static int cpu_split_rank_r(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target,
                             void *w, void *h, int *info, dmf_split_stats *stats)
@@ -50,6 +52,18 @@ int dmf_cpu_relu_forward(size_t num_layers, const dmf_dense_layer *layers, size_
 int dmf_cpu_relu_backward(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                           const double *const *acts, double *v, double *grad, double *scratch);
 
+static int cpu_apply_factor(dmf_dtype dtype, size_t a, size_t b, size_t c, size_t d, const void *blocks,
+                            const void *x, void *y, size_t nvec)
+{
+    switch (dtype) {
+    case DMF_F32: apply_factor_s(blocks, a, b, c, d, x, y, nvec); return DMF_OK;
+    case DMF_F64: apply_factor_d(blocks, a, b, c, d, x, y, nvec); return DMF_OK;
+    case DMF_C64: apply_factor_c(blocks, a, b, c, d, x, y, nvec); return DMF_OK;
+    case DMF_C128: apply_factor_z(blocks, a, b, c, d, x, y, nvec); return DMF_OK;
+    }
+    return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+}
+
 static int cpu_mem_alloc(void **ptr, size_t bytes)
 {
     *ptr = dmf_alloc(bytes ? bytes : 1, 1);
@@ -73,6 +87,7 @@ static const dmf_backend cpu_backend = {
     .lift_samples = dmf_cpu_lift_samples,
     .relu_forward = dmf_cpu_relu_forward,
     .relu_backward = dmf_cpu_relu_backward,
+    .apply_factor = cpu_apply_factor,
     .host_memory = 1,
     .mem_alloc = cpu_mem_alloc,
     .mem_free = cpu_mem_free,

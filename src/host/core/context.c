@@ -55,6 +55,14 @@ int dmf_context_create(dmf_context **out, const char *backend)
     return DMF_OK;
 }
 
+int dmf_context_create_with(dmf_context **out, const dmf_backend *backend)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a context");
+    (*out)->backend = backend;
+    return DMF_OK;
+}
+
 void dmf_context_free(dmf_context *ctx) { free(ctx); }
 
 const char *dmf_context_backend_name(const dmf_context *ctx) { return ctx->backend->name; }

@@ -31,8 +31,10 @@ const size_t kMaxBatchElements = (size_t)1 << 26;
 struct split_workspace {
     void *scratch = nullptr;
     size_t scratch_bytes = 0;
-    void *svd = nullptr; // gathered blocks, S, U, V, info, cuSOLVER work
+    void *svd = nullptr; // gathered blocks, S, U, V, info
     size_t svd_bytes = 0;
+    void *svd_work = nullptr; // cuSOLVER's work array
+    size_t svd_work_bytes = 0;
     split_counters *counters = nullptr;
     cusolverDnHandle_t solver = nullptr;
     gesvdjInfo_t params = nullptr;
@@ -125,20 +127,20 @@ int svd_pending(const dmf_split_geometry &g, size_t first, size_t count, const i
     if (m > INT_MAX || n > INT_MAX || count > INT_MAX)
         return dmf_fail(DMF_ERR_ARG, "sub-blocks of %zu x %zu (%zu of them) exceed cuSOLVER's int sizes", m, n, count);
     DMF_TRY(ensure_solver());
-    // cuSOLVER's tolerance default is the working precision; the sizes are
-    // known before the work array, whose size needs the pointers' types only.
-    if (batched)
-        CUSOLVER_TRY(gesvdj_batched_size(ws.solver, (int)n, (int)m, a, s, u, v, &lwork, ws.params, (int)count));
-    else
-        CUSOLVER_TRY(gesvdj_one_size(ws.solver, (int)n, (int)m, a, s, u, v, &lwork, ws.params));
-    DMF_TRY(grow(&ws.svd, &ws.svd_bytes, a_bytes + s_bytes + u_bytes + v_bytes + info_bytes + (size_t)lwork * sizeof(T)));
+    DMF_TRY(grow(&ws.svd, &ws.svd_bytes, a_bytes + s_bytes + u_bytes + v_bytes + info_bytes));
     base = (char *)ws.svd;
     a = (T *)base;
     s = (R *)(base + a_bytes);
     u = (T *)(base + a_bytes + s_bytes);
     v = (T *)(base + a_bytes + s_bytes + u_bytes);
     svd_info = (int *)(base + a_bytes + s_bytes + u_bytes + v_bytes);
-    work = (T *)(base + a_bytes + s_bytes + u_bytes + v_bytes + info_bytes);
+    // cuSOLVER's tolerance default is the working precision.
+    if (batched)
+        CUSOLVER_TRY(gesvdj_batched_size(ws.solver, (int)n, (int)m, a, s, u, v, &lwork, ws.params, (int)count));
+    else
+        CUSOLVER_TRY(gesvdj_one_size(ws.solver, (int)n, (int)m, a, s, u, v, &lwork, ws.params));
+    DMF_TRY(grow(&ws.svd_work, &ws.svd_work_bytes, (size_t)(lwork > 0 ? lwork : 1) * sizeof(T)));
+    work = (T *)ws.svd_work;
     gather_list_kernel<<<launch_grid((count * m * n + 255) / 256), 256>>>(g, first, count, list, target, a);
     CUDA_TRY_LAUNCH();
     if (batched) {
@@ -230,6 +232,7 @@ extern "C" void dmf_cuda_release_workspace(void)
 {
     cudaFree(ws.scratch);
     cudaFree(ws.svd);
+    cudaFree(ws.svd_work);
     cudaFree(ws.counters);
     if (ws.params) cusolver->destroy_info(ws.params);
     if (ws.solver) cusolver->destroy(ws.solver);

@@ -31,6 +31,17 @@ typedef struct {
     void *values; /* compact target; owned unless it is the input matrix */
 } pending_node;
 
+/* The backend's buffer for the values of the range [p, q]. */
+static int alloc_range(const dmf_backend *backend, const dmf_chain_shape *shape, size_t p, size_t q,
+                       size_t elem, void **out)
+{
+    size_t bytes;
+    *out = NULL;
+    if (!dmf_mul_size(dmf_range_size(shape, p, q), elem, &bytes))
+        return dmf_fail(DMF_ERR_SHAPE, "the values of factors %zu..%zu overflow the address space", p, q);
+    return backend->mem_alloc(out, bytes);
+}
+
 /* Le et al.'s orthonormalization before splitting `x`: every finished
  * factor to its left gets orthonormal column groups and every pending range
  * to its right orthonormal row groups, sweeping towards x, so all the scale
@@ -121,8 +132,8 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
         dmf_split_geometry g = dmf_split_geometry_of(&shape, node.p, l, node.q);
         void *w = NULL, *h = NULL;
         dmf_split_stats stats = {0};
-        status = backend->mem_alloc(&w, dmf_range_size(&shape, node.p, l) * elem);
-        if (status == DMF_OK) status = backend->mem_alloc(&h, dmf_range_size(&shape, l + 1, node.q) * elem);
+        status = alloc_range(backend, &shape, node.p, l, elem, &w);
+        if (status == DMF_OK) status = alloc_range(backend, &shape, l + 1, node.q, elem, &h);
         if (status != DMF_OK)
             dmf_fail_context(status, "the halves of node [%zu, %zu]", node.p, node.q);
         else if (opts.orthonormalize)

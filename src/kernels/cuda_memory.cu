@@ -32,14 +32,33 @@ int dmf_cusolver_fail(cusolverStatus_t err, const char *call, const char *file, 
     return dmf_fail(status, "%s failed (%s:%d): %s (%d)", call, file, line, cusolver_name(err), (int)err);
 }
 
+// Node buffers come and go once per tree node: the stream-ordered
+// allocator (where the device has memory pools) reuses them without the
+// device-wide synchronisation of cudaFree.  Everything runs on the legacy
+// default stream, so a buffer freed after the kernels that read it is not
+// reused before they finish.
+static int use_pool(void)
+{
+    static int answer = -1;
+    if (answer < 0) {
+        int device = 0, supported = 0;
+        answer = cudaGetDevice(&device) == cudaSuccess &&
+                 cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device) == cudaSuccess &&
+                 supported;
+    }
+    return answer;
+}
+
 extern "C" int dmf_cuda_mem_alloc(void **ptr, size_t bytes)
 {
     int status = DMF_OK;
     *ptr = NULL;
-    CUDA_TRY(cudaMalloc(ptr, bytes ? bytes : 1));
+    if (use_pool())
+        CUDA_TRY(cudaMallocAsync(ptr, bytes ? bytes : 1, 0));
+    else
+        CUDA_TRY(cudaMalloc(ptr, bytes ? bytes : 1));
     return DMF_OK;
 cleanup:
-    if (*ptr) cudaFree(*ptr);
     *ptr = NULL;
     if (status == DMF_ERR_NOMEM) dmf_fail_context(status, "%zu bytes of device memory", bytes);
     return status;
@@ -47,7 +66,9 @@ cleanup:
 
 extern "C" void dmf_cuda_mem_free(void *ptr)
 {
-    if (ptr) cudaFree(ptr);
+    if (!ptr) return;
+    if (use_pool()) cudaFreeAsync(ptr, 0);
+    else cudaFree(ptr);
 }
 
 extern "C" int dmf_cuda_mem_upload(void *dst, const void *src_host, size_t bytes)

@@ -247,7 +247,8 @@ typedef struct {
 typedef struct {
     size_t num_nodes;
     dmf_node_report nodes[64];
-    double time_s;
+    double time_s;     /* the whole factorization, transfers included */
+    double transfer_s; /* of which copies between host and device (0 on the CPU) */
 } dmf_butterfly_report;
 
 void dmf_butterfly_options_default(dmf_butterfly_options *opts);

@@ -11,7 +11,8 @@
  *  - inexact (rank 2 of a Gaussian matrix, noisy Hadamard): errors equal
  *    within 1e-4 relative + rows * eps; per-node outcome counts agree;
  *  - apply: ||y_emu - y_cpu|| / (||y_cpu|| N eps) <= 10;
- *  - every buffer the device path allocates is freed (counted). */
+ *  - every buffer the device path allocates is freed (counted), and the
+ *    transfer time is reported (within the total; zero on the CPU). */
 #include <complex.h>
 #include <math.h>
 #include <string.h>
@@ -112,6 +113,8 @@ static void compare(const char *what, dmf_context *emu, dmf_context *cpu, const 
         CHECK_OK(dmf_butterfly_factor(emu, a, m, n, L, tree, &opts, &ce, &re));
         CHECK_OK(dmf_butterfly_factor(cpu, a, m, n, L, tree, &opts, &cc, &rc));
         CHECK(live_buffers == 0, "%s %s: %ld device buffers left", what, trees[t], live_buffers);
+        CHECK(rc.transfer_s == 0 && re.transfer_s >= 0 && re.transfer_s <= re.time_s,
+              "%s %s: transfer time %.3g of %.3g s (cpu %.3g)", what, trees[t], re.transfer_s, re.time_s, rc.transfer_s);
         if (ce && cc) {
             double ee = INFINITY, ec = INFINITY;
             CHECK_OK(dmf_chain_rel_error(ce, a, &ee));

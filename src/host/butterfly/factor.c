@@ -103,9 +103,11 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     void *root = a->data, *leaves[DMF_MAX_FACTORS] = {0};
     const int on_host = backend->host_memory;
     if (!on_host) {
+        double upload_start = dmf_now_seconds();
         status = backend->mem_alloc(&root, a->rows * a->cols * elem);
         if (status == DMF_OK && (status = backend->mem_upload(root, a->data, a->rows * a->cols * elem)) != DMF_OK)
             backend->mem_free(root);
+        report->transfer_s += dmf_now_seconds() - upload_start;
     }
 
     /* Depth-first: at most one pending node per level, so the peak memory is
@@ -165,11 +167,13 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
         pending_node node = stack[--depth];
         if (node.values != a->data) backend->mem_free(node.values);
     }
+    double download_start = dmf_now_seconds();
     for (size_t k = 0; k < num_factors && !on_host; k++) {
         if (leaves[k] && status == DMF_OK)
             status = backend->mem_download(chain->blocks[k], leaves[k], dmf_range_size(&shape, k, k) * elem);
         backend->mem_free(leaves[k]);
     }
+    if (!on_host) report->transfer_s += dmf_now_seconds() - download_start;
     backend->release_workspace();
     report->time_s = dmf_now_seconds() - start;
     if (status != DMF_OK) {

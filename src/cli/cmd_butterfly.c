@@ -28,7 +28,8 @@ static const char help_factor[] =
     "             DIR/chain.json\n"
     "\n"
     "Prints one JSON line: rel_error = ||A - F_0...F_{L-1}||_F / ||A||_F, time_s\n"
-    "(factorization), error_time_s, tree, dtype, backend, radices, and per node\n"
+    "(factorization), transfer_s (of which host-device copies), error_time_s,\n"
+    "tree, dtype, backend, radices, and per node\n"
     "the block sizes, error and solver counts.  With --noise, error_to_noise is\n"
     "||A_noisy - F||_F / ||E||_F.\n";
 
@@ -149,6 +150,7 @@ static int factor(int argc, char **argv)
                 json_num(&j, "error_to_noise", rel_error * sqrt(1 + src.noise * src.noise) / src.noise);
             }
             json_num(&j, "time_s", t0);
+            json_num(&j, "transfer_s", rep.transfer_s);
             json_num(&j, "error_time_s", error_time);
             json_int(&j, "nnz", (long long)dmf_chain_nnz(chain));
             json_int(&j, "threads", build.openmp_threads);

@@ -177,7 +177,7 @@ int main(void)
     emulated.mem_download = emu_copy;
     emulated.release_workspace = emu_release;
     dmf_context *emu = NULL, *cpu = NULL;
-    CHECK_OK(dmf_context_create_with(&emu, &emulated));
+    CHECK_OK(dmf_context_create_from_backend(&emu, &emulated));
     CHECK_OK(dmf_context_create(&cpu, "cpu"));
     size_t two[8] = {2, 2, 2, 2, 2, 2, 2, 2};
     for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)

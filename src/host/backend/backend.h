@@ -120,10 +120,11 @@ size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);
 const dmf_backend *dmf_backend_cpu(void);
 /* NULL with the reason in dmf_last_error() when not compiled or no device. */
 const dmf_backend *dmf_backend_cuda(int *status);
-/* A context on a given table (tests run algorithms on emulated backends). */
-int dmf_context_create_with(dmf_context **out, const dmf_backend *backend);
 /* The backend a context runs on. */
 const dmf_backend *dmf_context_backend(const dmf_context *ctx);
+/* A context on a given table (tests: a CPU table with some entries swapped
+ * for device kernels, before the device table is complete). */
+int dmf_context_create_from_backend(dmf_context **out, const dmf_backend *backend);
 
 #ifdef __cplusplus
 }

@@ -55,11 +55,14 @@ int dmf_context_create(dmf_context **out, const char *backend)
     return DMF_OK;
 }
 
-int dmf_context_create_with(dmf_context **out, const dmf_backend *backend)
+int dmf_context_create_from_backend(dmf_context **out, const dmf_backend *backend)
 {
-    *out = calloc(1, sizeof **out);
-    if (!*out) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a context");
-    (*out)->backend = backend;
+    *out = NULL;
+    if (!backend || !backend->name) return dmf_fail(DMF_ERR_ARG, "no backend table");
+    dmf_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a context");
+    ctx->backend = backend;
+    *out = ctx;
     return DMF_OK;
 }
 

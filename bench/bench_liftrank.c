@@ -30,7 +30,18 @@ int main(int argc, char **argv)
     const char *spec = NULL, *backend = "cpu";
     size_t n = 4096, K = 10, initial = 16;
     int repeats = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    static const char usage[] =
+        "usage: bench_liftrank [--network NET.json | --haar-n N --haar-k K] [--samples R0]\n"
+        "                      [--repeats R] [--backend cpu|cuda|auto]\n";
+    for (int i = 1; i < argc; i += 2) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (i + 1 == argc) {
+            fprintf(stderr, "bench_liftrank: %s needs a value\n%s", argv[i], usage);
+            return 2;
+        }
         if (!strcmp(argv[i], "--network")) spec = argv[i + 1];
         else if (!strcmp(argv[i], "--haar-n")) n = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--haar-k")) K = strtoull(argv[i + 1], NULL, 10);
@@ -38,8 +49,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--repeats")) repeats = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--backend")) backend = argv[i + 1];
         else {
-            fputs("usage: bench_liftrank [--network NET.json | --haar-n N --haar-k K] [--samples R0]\n"
-                  "                      [--repeats R] [--backend cpu|cuda|auto]\n", stderr);
+            fprintf(stderr, "bench_liftrank: unknown option %s\n%s", argv[i], usage);
             return 2;
         }
     }

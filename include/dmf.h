@@ -346,15 +346,32 @@ const char *dmf_network_leaf_name(const dmf_network *net, size_t leaf);
 typedef struct dmf_generator dmf_generator;
 
 /* G(h) = relu(W_d ... relu(W_1 h)), no biases.  sizes = n_0 (latent) ...
- * n_d (output, l); float64.  Random weights as in the paper: inner layers
+ * n_d (output, l); float64 until dmf_generator_set_dtype.  Random weights as in the paper: inner layers
  * with rows N(0, I/n_i), the last layer with rows w 1{||w|| <= 3 sqrt(n_{d-1}/l)},
  * w ~ N(0, I/l). */
 int dmf_generator_random(dmf_generator **out, const size_t *sizes, size_t num_sizes, uint64_t seed);
+/* `networks` independent networks of the same sizes, drawn one after the
+ * other from the seed (network 0 is dmf_generator_random's).  In a batch,
+ * row r runs through network r mod networks; Algorithm 1 takes one network
+ * (shared by all trials) or one per trial. */
+int dmf_generator_random_networks(dmf_generator **out, const size_t *sizes, size_t num_sizes, size_t networks,
+                                  uint64_t seed);
 /* From weight matrices W_i (n_i x n_{i-1}, any real dtype). */
 int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *weights, size_t num_layers);
 /* JSON: {"sizes": [10, 250, 1000], "seed": 1} or {"weights": ["W1.npy", ...]}
  * (paths relative to the spec file).  Errors name the layer. */
 int dmf_generator_read(const char *path, dmf_generator **out);
+/* The same with `networks` networks drawn from a "sizes"/"seed" spec
+ * (a spec of weight files gives one network: DMF_ERR_ARG for more). */
+int dmf_generator_read_networks(const char *path, size_t networks, dmf_generator **out);
+/* Converts the weights to f32 or f64 in place (f64 -> f32 rounds).  The
+ * passes and Algorithm 1 run in the generators' dtype; their inputs and
+ * outputs stay float64 in this interface. */
+int dmf_generator_set_dtype(dmf_generator *gen, dmf_dtype dtype);
+dmf_dtype dmf_generator_dtype(const dmf_generator *gen);
+size_t dmf_generator_networks(const dmf_generator *gen);
+/* 1 when the weights were drawn from a seed (untrained), 0 when loaded. */
+int dmf_generator_is_random(const dmf_generator *gen);
 void dmf_generator_free(dmf_generator *gen);
 size_t dmf_generator_input_size(const dmf_generator *gen);
 size_t dmf_generator_output_size(const dmf_generator *gen);
@@ -375,7 +392,8 @@ typedef struct {
                              * trial as a fraction of l 4^d / ||m||^2 (backtracking) */
     dmf_step_rule step_rule;/* default backtracking */
     double momentum;        /* heavy ball, fixed and scaled rules only (default 0) */
-    double tol;             /* stop when ||G1(h).G2(m) - y0|| <= tol ||y0|| (default 1e-7) */
+    double tol;             /* stop when ||G1(h).G2(m) - y0|| <= tol ||y0|| (default 1e-7;
+                             * in f32 the residual stalls near 1e-6: use 1e-5) */
     int sign_check;         /* step 1 of Algorithm 1 (default 1) */
     double success_tol;     /* success: balanced relative error <= this (default 1e-3) */
 } dmf_demod_options;
@@ -390,8 +408,9 @@ typedef struct {
 } dmf_demod_trial;
 
 void dmf_demod_options_default(dmf_demod_options *opts);
-/* Algorithm 1 of Hand & Joshi for `batch` independent trials sharing the
- * generators: y0 is batch x l, h and m (batch x n1, batch x n2) hold the
+/* Algorithm 1 of Hand & Joshi for `batch` independent trials, in the
+ * generators' dtype (both the same).  Each generator has one network, shared
+ * by the trials, or `batch` networks, network t for trial t.  y0 is batch x l, h and m (batch x n1, batch x n2) hold the
  * starts and receive the estimates.  h0, m0 (optional) give the truth for
  * the success measure.  trace (optional, batch x iterations) receives f
  * after each iteration; a stopped trial repeats its last value and entries
@@ -399,6 +418,16 @@ void dmf_demod_options_default(dmf_demod_options *opts);
 int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *y0,
                     size_t batch, double *h, double *m, const double *h0, const double *m0,
                     const dmf_demod_options *opts, dmf_demod_trial *trials, double *trace);
+
+/* The distortion fields of the paper's image experiment:
+ * out[i * grid + j] = exp(-((x_j - c)^2 + (x_i - c)^2) / sigma) on the grid
+ * x_k = -5 + 10 k / (grid - 1), k < grid (rows: y = x_i, columns: x = x_j).
+ * grid >= 2, sigma > 0. */
+int dmf_gaussian_field(size_t grid, double c, double sigma, double *out);
+/* `count` fields (count x grid^2) with c ~ U[-3, 3], sigma ~ U[20, 35] drawn
+ * from `seed` (the paper's ranges); params (optional, count x 2) gets
+ * (c, sigma) per field.  Training data for a field generator. */
+int dmf_gaussian_fields(size_t grid, size_t count, uint64_t seed, double *fields, double *params);
 
 #ifdef __cplusplus
 }

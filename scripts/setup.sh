@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev libcjson-dev python3)
+# slurmctld, slurmd, slurm-client and munge (what slurm-wlm depends on, without
+# its many recommended plugin packages) run tests/cli_slurm.sh's private cluster;
+# OpenMPI runs the multi-process factorization (--mpi) and tests/cli_mpi.sh.
+packages=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev libcjson-dev python3
+  slurmctld slurmd slurm-client munge libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

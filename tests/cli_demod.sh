@@ -96,6 +96,20 @@ ok = ok and d["minima"][0]["quadrant"] == "++" and d["f_min"] <= d["f_max"]
 sys.exit(0 if ok else 1)
 PY
 check "landscape minimum on the branch of (h0, m0)" $?
+"$DMF" demod landscape --g1 "$TMP/l1.json" --g2 "$TMP/l2.json" --h0 0.7 --m0 1.3 --points 21 --dtype f32 \
+  --out "$TMP/grid32.npy" >"$TMP/land32.json" 2>/dev/null
+python3 - "$TMP/land.json" "$TMP/land32.json" <<'PY'
+import json, sys
+a, b = (json.loads(open(p).readline()) for p in sys.argv[1:3])
+# The minimum on the same branch h m (grid points with equal products tie, and
+# rounding may pick another of them); f agrees to float accuracy.
+prod = lambda d: d["argmin_h"] * d["argmin_m"]
+ok = b["dtype"] == "f32" and abs(prod(a) - prod(b)) <= 1e-9 and b["argmin_h"] > 0 and b["argmin_m"] > 0
+ok = ok and abs(a["f_origin"] - b["f_origin"]) <= 1e-5 * a["f_origin"]
+ok = ok and abs(a["f_max"] - b["f_max"]) <= 1e-5 * a["f_max"]
+sys.exit(0 if ok else 1)
+PY
+check "landscape in f32: the minimum on the same branch, f to float accuracy" $?
 "$DMF" demod landscape --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --h0 1 --m0 1 >/dev/null 2>"$TMP/err.txt"
 [ $? -eq 1 ] && grep -q "one-dimensional" "$TMP/err.txt"; check "landscape with 10-dim latents: exit 1" $?
 
@@ -113,6 +127,74 @@ sys.exit(0 if ok else 1)
 PY
 check "sweep prints one line per cell with the rates" $?
 grep -q "\[2/2\]" "$TMP/err.txt"; check "sweep progress on stderr" $?
+
+# ---- f32 and one network per trial ----------------------------------------------
+echo '{"sizes": [5, 100, 500], "seed": 5}' >"$TMP/s1.json"
+echo '{"sizes": [5, 100, 500], "seed": 6}' >"$TMP/s2.json"
+"$DMF" demod synth --g1 "$TMP/s1.json" --g2 "$TMP/s2.json" --out "$TMP/ind" --trials 10 --independent-networks \
+  >"$TMP/ind_synth.json" 2>/dev/null
+check "synth --independent-networks exits 0" $?
+grep -q '"networks": "per_trial"' "$TMP/ind_synth.json"; check "synth reports per-trial networks" $?
+solve_rate() { # OUT-JSONL, then solve's extra options; prints the success rate
+  local out=$1
+  shift
+  "$DMF" demod solve --g1 "$TMP/s1.json" --g2 "$TMP/s2.json" --y0 "$TMP/ind/y0.npy" --h0 "$TMP/ind/h0.npy" \
+    --m0 "$TMP/ind/m0.npy" "$@" >"$out" 2>/dev/null &&
+    python3 -c "import json, sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['success_rate'])" "$out"
+}
+rate=$(solve_rate "$TMP/ind64.jsonl" --independent-networks)
+echo "per-trial networks, f64: success rate $rate"
+python3 -c "import sys; sys.exit(not float(sys.argv[1]) >= 0.9)" "${rate:-0}"
+check "per-trial networks solved with the same networks: success rate >= 0.9" $?
+rate32=$(solve_rate "$TMP/ind32.jsonl" --independent-networks --dtype f32 --tol 1e-5)
+echo "per-trial networks, f32: success rate $rate32"
+python3 -c "import sys; sys.exit(not float(sys.argv[1]) >= 0.9)" "${rate32:-0}" &&
+  grep -q '"dtype": "f32"' "$TMP/ind32.jsonl"
+check "the same in f32 (success 1e-3, tol 1e-5): success rate >= 0.9" $?
+wrong=$(solve_rate "$TMP/shared.jsonl" --iterations 100)
+echo "per-trial problems solved with the shared networks: success rate $wrong"
+python3 -c "import sys; sys.exit(not float(sys.argv[1]) <= 0.3)" "${wrong:-1}"
+check "the same problems with the shared networks fail (rate <= 0.3)" $?
+npy_write "$TMP/W1.npy" 4 3
+echo '{"weights": ["W1.npy"]}' >"$TMP/wfile.json"
+"$DMF" demod synth --g1 "$TMP/wfile.json" --g2 "$TMP/wfile.json" --out "$TMP/q" --trials 2 \
+  --independent-networks >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "weight files" "$TMP/err.txt"; check "--independent-networks with a weights spec: exit 1" $?
+"$DMF" demod sweep --latent 2 --outputs 50 --dtype f16 >/dev/null 2>&1
+[ $? -eq 2 ]; check "bad --dtype: exit 2" $?
+
+# ---- fields and image ----------------------------------------------------------
+"$DMF" demod fields --grid 16 --count 7 --seed 2 --out "$TMP/fields.npy" --params "$TMP/fp.npy" >/dev/null
+check "fields exits 0" $?
+[ "$(npy_shape "$TMP/fields.npy")" = 7x256 ] && [ "$(npy_shape "$TMP/fp.npy")" = 7x2 ]
+check "fields writes 7 x 16^2 fields and 7 x 2 parameters" $?
+echo '{"sizes": [5, 100, 256], "seed": 21}' >"$TMP/im1.json"
+echo '{"sizes": [5, 100, 256], "seed": 22}' >"$TMP/im2.json"
+"$DMF" demod image --g1 "$TMP/im1.json" --g2 "$TMP/im2.json" --grid 16 --trials 4 --out "$TMP/img" \
+  >"$TMP/img.jsonl" 2>"$TMP/err.txt"
+check "image exits 0" $?
+python3 - "$TMP/img.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+s = rows[-1]
+print("image (random generators):", {k: s[k] for k in ("generators", "success_rate")},
+      "image errors", [r["image_rel_error"] for r in rows[:-1]])
+ok = s["generators"] == "random" and "random" in s["note"] and s["success_rate"] >= 0.75
+ok = ok and sum(r["image_rel_error"] <= 1e-3 and r["field_rel_error"] <= 1e-3 for r in rows[:-1]) >= 3
+sys.exit(0 if ok else 1)
+PY
+check "image on random generators: recovered, and the report says the generators are random" $?
+grep -q "note: untrained random generators" "$TMP/err.txt"; check "image says so on stderr too" $?
+ok=0
+for f in image field y0 image_rec field_rec; do [ "$(npy_shape "$TMP/img/$f.npy")" = 4x256 ] || ok=1; done
+check "image writes image, field, y0 and both recoveries (4 x 256)" $ok
+"$DMF" demod image --g1 "$TMP/im1.json" --g2 "$TMP/im2.json" --grid 16 --trials 2 --field gaussian \
+  --iterations 50 --out "$TMP/imgg" >"$TMP/imgg.jsonl" 2>/dev/null
+[ $? -eq 0 ] && grep -q '"field": "gaussian"' "$TMP/imgg.jsonl" && grep -q "not in the range" "$TMP/imgg.jsonl" &&
+  [ "$(npy_shape "$TMP/imgg/field_params.npy")" = 2x2 ]
+check "image with Gaussian fields and a random G2: runs and says Algorithm 1 does not apply" $?
+"$DMF" demod image --g1 "$TMP/im1.json" --g2 "$TMP/im2.json" --grid 15 --out "$TMP/q" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "15 x 15" "$TMP/err.txt"; check "image with a grid that does not match l: exit 1" $?
 
 # ---- errors -----------------------------------------------------------------
 "$DMF" demod solve --g1 "$TMP/missing.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" >/dev/null 2>"$TMP/err.txt"
@@ -134,7 +216,7 @@ npy_write "$TMP/nan.npy" 2 1000 1234
 [ $? -eq 2 ]; check "momentum with backtracking: exit 2" $?
 "$DMF" demod solve --g1 "$TMP/g1.json" --g2 "$TMP/g2.json" --y0 "$TMP/p/y0.npy" --step-rule newton >/dev/null 2>&1
 [ $? -eq 2 ]; check "unknown step rule: exit 2" $?
-for sub in synth solve sweep landscape; do
+for sub in synth solve sweep landscape fields image; do
   "$DMF" demod $sub --help | grep -q "usage: dmf demod $sub"; check "demod $sub --help" $?
 done
 "$DMF" demod --help | grep -q usage; check "demod --help" $?

@@ -1,8 +1,11 @@
 /* ReLU generators and blind demodulation (Hand & Joshi): gradients against
- * central finite differences away from ReLU kinks, the recovery rate of
- * Algorithm 1 on the paper's Gaussian networks 10 -> 250 -> 1000, a case
- * where the sign check matters, the balancing invariant, and bad input. */
+ * central finite differences away from ReLU kinks (f64 and f32, shared and
+ * per-trial networks), the recovery rate of Algorithm 1 on the paper's
+ * Gaussian networks 10 -> 250 -> 1000 (f64, f32, one network per trial), a
+ * case where the sign check matters, the balancing invariant, and bad
+ * input. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -10,30 +13,44 @@
 
 static dmf_context *ctx;
 
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static void fill(double *x, size_t n, dmf_rng *rng)
 {
     for (size_t i = 0; i < n; i++) x[i] = dmf_rng_normal(rng);
 }
 
-/* Finite differences of u -> <v, G(u)> against J(u)^T v.  A step of 1e-6
- * crosses a ReLU kink only if some pre-activation is within ~1e-6 of zero;
- * the probability is small and the seeds are fixed. */
-static void test_vjp(void)
+/* Finite differences of u -> <v, G(u)> against J(u)^T v.  G is piecewise
+ * linear, so central differences are exact unless the step crosses a ReLU
+ * kink (a pre-activation within ~step of zero: unlikely, seeds fixed).
+ * f64: step 1e-6, error <= 1e-6 max(|grad|, 1).  f32: the inputs are
+ * rounded to float first and the step is 2^-12 (so u +- step is exact in
+ * float); the outputs carry float rounding ~6e-8 |G| divided by the step,
+ * so the bound is 1e-2 max(|grad|, 1); a wrong gradient is off by O(1).
+ * networks = B gives every row its own network. */
+static void test_vjp(dmf_dtype dt, size_t networks)
 {
     const size_t sizes[] = {6, 40, 80};
     dmf_generator *g;
-    CHECK_OK(dmf_generator_random(&g, sizes, 3, 5));
+    CHECK_OK(dmf_generator_random_networks(&g, sizes, 3, networks, 5));
+    CHECK_OK(dmf_generator_set_dtype(g, dt));
     const size_t B = 4, n = 6, l = 80;
     double h[24], v[320], grad[24], plus[320], minus[320];
     dmf_rng rng;
     dmf_rng_seed(&rng, 9);
     fill(h, B * n, &rng);
     fill(v, B * l, &rng);
+    if (dt == DMF_F32)
+        for (size_t i = 0; i < B * n; i++) h[i] = (float)h[i];
     CHECK_OK(dmf_generator_vjp(ctx, g, h, v, B, grad));
+    const double eps = dt == DMF_F32 ? ldexp(1, -12) : 1e-6, bound = dt == DMF_F32 ? 1e-2 : 1e-6;
     double worst = 0, scale = 0;
     for (size_t t = 0; t < B; t++)
         for (size_t i = 0; i < n; i++) {
-            const double eps = 1e-6;
             double hp[24], hm[24];
             memcpy(hp, h, sizeof h);
             memcpy(hm, h, sizeof h);
@@ -46,14 +63,17 @@ static void test_vjp(void)
             worst = fmax(worst, fabs(fd - grad[t * n + i]));
             scale = fmax(scale, fabs(grad[t * n + i]));
         }
-    CHECK(worst <= 1e-6 * fmax(scale, 1), "J^T v differs from finite differences by %.3g (scale %.3g)", worst, scale);
+    printf("J^T v, %s, %zu network(s): finite differences differ by %.3g (|grad| up to %.3g, bound %.3g)\n",
+           dmf_dtype_name(dt), networks, worst, scale, bound * fmax(scale, 1));
+    CHECK(worst <= bound * fmax(scale, 1), "%s, %zu networks: J^T v differs from finite differences by %.3g (scale %.3g)",
+          dmf_dtype_name(dt), networks, worst, scale);
     dmf_generator_free(g);
 }
 
 /* Synthesizes `trials` problems y0 = G1(h0) . G2(m0) and solves them from
  * random starts; returns the number of successes. */
 static size_t run_trials(const dmf_generator *g1, const dmf_generator *g2, size_t trials, uint64_t seed,
-                         const dmf_demod_options *opts, int check_balance)
+                         const dmf_demod_options *opts, int check_balance, double *median_error)
 {
     size_t n1 = dmf_generator_input_size(g1), n2 = dmf_generator_input_size(g2), l = dmf_generator_output_size(g1);
     double *h0 = malloc(trials * n1 * sizeof *h0), *m0 = malloc(trials * n2 * sizeof *m0);
@@ -71,13 +91,20 @@ static size_t run_trials(const dmf_generator *g1, const dmf_generator *g2, size_
     for (size_t e = 0; e < trials * l; e++) y0[e] = a[e] * b[e];
     CHECK_OK(dmf_demod_solve(ctx, g1, g2, y0, trials, h, m, h0, m0, opts, res, NULL));
     size_t ok = 0;
+    double *errs = malloc(trials * sizeof *errs);
+    for (size_t t = 0; t < trials; t++) errs[t] = res[t].rel_error;
+    qsort(errs, trials, sizeof *errs, compare_double);
+    if (median_error) *median_error = errs[trials / 2];
+    free(errs);
+    /* In f32 the balancing holds to float rounding. */
+    const double balance_tol = dmf_generator_dtype(g1) == DMF_F32 ? 1e-6 : 1e-12;
     for (size_t t = 0; t < trials; t++) {
         ok += res[t].success;
         if (check_balance) {
             double nh = 0, nm = 0;
             for (size_t i = 0; i < n1; i++) nh += h[t * n1 + i] * h[t * n1 + i];
             for (size_t i = 0; i < n2; i++) nm += m[t * n2 + i] * m[t * n2 + i];
-            CHECK(fabs(sqrt(nh) - sqrt(nm)) <= 1e-12 * sqrt(nh), "trial %zu: ||h|| = %.17g, ||m|| = %.17g", t,
+            CHECK(fabs(sqrt(nh) - sqrt(nm)) <= balance_tol * sqrt(nh), "trial %zu: ||h|| = %.17g, ||m|| = %.17g", t,
                   sqrt(nh), sqrt(nm));
         }
     }
@@ -85,17 +112,41 @@ static size_t run_trials(const dmf_generator *g1, const dmf_generator *g2, size_
     return ok;
 }
 
-static void test_recovery(void)
+/* The issue's recovery test: Gaussian networks 10 -> 250 -> 1000 for both
+ * generators, 100 seeded trials, >= 95 succeed (balanced relative error
+ * <= 1e-3, SPEC).  The same in f32 on 50 trials: the threshold stays 1e-3,
+ * which float reaches with room to spare (median error ~1e-5, printed); the
+ * stopping tolerance on the residual becomes 1e-5, as 1e-7 is below float
+ * rounding of y0.  And with one network per trial (networks drawn
+ * per trial as in the paper's success-rate experiments), >= 95 %. */
+static void test_recovery(dmf_dtype dt, size_t networks)
 {
-    const size_t s1[] = {10, 250, 1000}, s2[] = {10, 250, 1000};
+    /* One network per trial streams every trial's weights through memory on
+     * every pass: smaller networks 5 -> 50 -> 400 and 30 trials keep the
+     * test short (the paper's sizes with one network per trial are in the
+     * CLI test and the benchmark). */
+    const int per_trial = networks > 1;
+    size_t s1[] = {10, 250, 1000}, s2[] = {10, 250, 1000}, T = dt == DMF_F32 ? 50 : 100;
+    if (per_trial) {
+        s1[0] = s2[0] = 5, s1[1] = s2[1] = 50, s1[2] = s2[2] = 400;
+        T = networks = 30;
+    }
     dmf_generator *g1, *g2;
-    CHECK_OK(dmf_generator_random(&g1, s1, 3, 1));
-    CHECK_OK(dmf_generator_random(&g2, s2, 3, 2));
+    CHECK_OK(dmf_generator_random_networks(&g1, s1, 3, networks, 1));
+    CHECK_OK(dmf_generator_random_networks(&g2, s2, 3, networks, 2));
+    CHECK_OK(dmf_generator_set_dtype(g1, dt));
+    CHECK_OK(dmf_generator_set_dtype(g2, dt));
     dmf_demod_options opts;
     dmf_demod_options_default(&opts);
-    size_t ok = run_trials(g1, g2, 100, 11, &opts, 1);
-    printf("10 -> 250 -> 1000, 100 trials, sign check on: %zu succeeded\n", ok);
-    CHECK(ok >= 95, "only %zu of 100 trials recovered (h0, m0)", ok);
+    if (dt == DMF_F32) opts.tol = 1e-5;
+    /* Successful trials stop within ~50 iterations; a trial that does not
+     * would keep the whole batch's passes going for all 500. */
+    if (per_trial) opts.iterations = 100;
+    double median = NAN;
+    size_t ok = run_trials(g1, g2, T, 11, &opts, 1, &median);
+    printf("%zu -> %zu -> %zu, %s, %s, %zu trials, sign check on: %zu succeeded, median error %.3g\n", s1[0], s1[1],
+           s1[2], dmf_dtype_name(dt), per_trial ? "one network per trial" : "shared networks", T, ok, median);
+    CHECK(ok >= T * 95 / 100, "only %zu of %zu trials recovered (h0, m0)", ok, T);
     dmf_generator_free(g1);
     dmf_generator_free(g2);
 }
@@ -156,17 +207,65 @@ static void test_bad_input(void)
     y0[3] = NAN;
     CHECK_STATUS(dmf_demod_solve(ctx, g1, g1, y0, 1, h, h, NULL, NULL, NULL, &tr, NULL), DMF_ERR_NUMERIC);
     CHECK_STATUS(dmf_generator_read("/nonexistent/gen.json", &bad), DMF_ERR_IO);
+    /* Mixed dtypes, a network count that is neither 1 nor the batch, dtypes
+     * other than f32/f64. */
+    y0[3] = 0;
+    dmf_generator *g32, *three;
+    CHECK_OK(dmf_generator_random(&g32, s1, 3, 1));
+    CHECK_OK(dmf_generator_set_dtype(g32, DMF_F32));
+    CHECK_STATUS(dmf_demod_solve(ctx, g1, g32, y0, 1, h, h, NULL, NULL, NULL, &tr, NULL), DMF_ERR_ARG);
+    CHECK_OK(dmf_generator_random_networks(&three, s1, 3, 3, 1));
+    double y2[32] = {0}, h2[8] = {1, 0, 0, 0, 1, 0, 0, 0};
+    dmf_demod_trial tr2[2];
+    CHECK_STATUS(dmf_demod_solve(ctx, three, g1, y2, 2, h2, h2, NULL, NULL, NULL, tr2, NULL), DMF_ERR_SHAPE);
+    CHECK_STATUS(dmf_generator_set_dtype(g32, DMF_C64), DMF_ERR_ARG);
+    CHECK(dmf_generator_dtype(g32) == DMF_F32 && dmf_generator_networks(three) == 3, "dtype and networks");
+    dmf_generator_free(g32);
+    dmf_generator_free(three);
     dmf_generator_free(g1);
     dmf_generator_free(g2);
+}
+
+/* The image experiment's distortion fields: exact values on a 3 x 3 grid
+ * (x = -5, 0, 5), and a drawn set within the paper's ranges that matches
+ * the single-field formula. */
+static void test_gaussian_fields(void)
+{
+    double f[9];
+    CHECK_OK(dmf_gaussian_field(3, 0.0, 25.0, f));
+    CHECK(f[4] == 1.0 && fabs(f[0] - exp(-2.0)) <= 1e-15 && fabs(f[1] - exp(-1.0)) <= 1e-15 &&
+              fabs(f[8] - exp(-2.0)) <= 1e-15, "3 x 3 field: %g %g %g %g", f[4], f[0], f[1], f[8]);
+    CHECK_OK(dmf_gaussian_field(3, 5.0, 10.0, f));
+    CHECK(f[8] == 1.0 && fabs(f[0] - exp(-20.0)) <= 1e-20 && fabs(f[2] - exp(-10.0)) <= 1e-18,
+          "field centered on the corner (5, 5)");
+    CHECK_STATUS(dmf_gaussian_field(1, 0.0, 25.0, f), DMF_ERR_ARG);
+    CHECK_STATUS(dmf_gaussian_field(3, 0.0, 0.0, f), DMF_ERR_ARG);
+    const size_t G = 28, N = 50;
+    double *fields = malloc(N * G * G * sizeof *fields), params[100], one[28 * 28];
+    CHECK_OK(dmf_gaussian_fields(G, N, 3, fields, params));
+    int in_range = 1, same = 1;
+    for (size_t k = 0; k < N; k++) {
+        in_range &= params[2 * k] >= -3 && params[2 * k] <= 3 && params[2 * k + 1] >= 20 && params[2 * k + 1] <= 35;
+        CHECK_OK(dmf_gaussian_field(G, params[2 * k], params[2 * k + 1], one));
+        same &= memcmp(one, fields + k * G * G, sizeof one) == 0;
+    }
+    CHECK(in_range && same, "drawn fields: c in [-3, 3], sigma in [20, 35], equal to the formula");
+    free(fields);
 }
 
 int main(void)
 {
     CHECK_OK(dmf_context_create(&ctx, "cpu"));
-    test_vjp();
+    test_vjp(DMF_F64, 1);
+    test_vjp(DMF_F64, 4);
+    test_vjp(DMF_F32, 1);
+    test_vjp(DMF_F32, 4);
     test_bad_input();
+    test_gaussian_fields();
     test_sign_check_matters();
-    test_recovery();
+    test_recovery(DMF_F64, 1);
+    test_recovery(DMF_F32, 1);
+    test_recovery(DMF_F64, 30); /* per-trial f32: cli_demod.sh */
     dmf_context_free(ctx);
     return check_report("test_demod");
 }

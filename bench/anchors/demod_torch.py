@@ -7,6 +7,12 @@ RNG from the same distributions (the paper's), so success rates compare, not
 individual trials.
 
     bench/.venv/bin/python bench/anchors/demod_torch.py --trials 1000 --iterations 500 [--device cpu|cuda]
+        [--dtype float32|float64] [--independent-networks]
+
+--independent-networks gives every trial its own pair of networks (weights
+of shape trials x rows x cols, one batched matmul per layer), as
+`bench_demod --independent-networks` does.  --dtype f32/f64 are accepted as
+spellings of float32/float64.
 
 Prints an environment header and one JSON line like bench_demod.
 """
@@ -19,25 +25,30 @@ import time
 import torch
 
 
-def generator(sizes, gen, dtype, device):
+def generator(sizes, gen, dtype, device, networks=None):
     """Weights as in the paper: inner rows N(0, I/n_i); last rows N(0, I/l)
-    zeroed when longer than 3 sqrt(n_{d-1}/l)."""
+    zeroed when longer than 3 sqrt(n_{d-1}/l).  With `networks`, a leading
+    dimension of that many independent networks."""
     ws = []
     l = sizes[-1]
+    lead = (networks,) if networks else ()
     for i in range(len(sizes) - 1):
         rows, cols = sizes[i + 1], sizes[i]
         last = i == len(sizes) - 2
-        w = torch.randn(rows, cols, generator=gen, dtype=dtype) / (l if last else rows) ** 0.5
+        w = torch.randn(*lead, rows, cols, generator=gen, dtype=dtype) / (l if last else rows) ** 0.5
         if last:
-            keep = w.norm(dim=1) <= 3 * (cols / l) ** 0.5
-            w = w * keep[:, None]
+            keep = w.norm(dim=-1) <= 3 * (cols / l) ** 0.5
+            w = w * keep[..., None]
         ws.append(w.to(device))
     return ws
 
 
 def forward(ws, x):
     for w in ws:
-        x = torch.relu(x @ w.T)
+        if w.dim() == 3:  # one network per trial: batched matrix-vector products
+            x = torch.relu(torch.bmm(w, x[:, :, None])[:, :, 0])
+        else:
+            x = torch.relu(x @ w.T)
     return x
 
 
@@ -48,15 +59,18 @@ def main():
     p.add_argument("--iterations", type=int, default=500)
     p.add_argument("--step", type=float, default=None, help="default: 0.25 l 4^d / n, as bench_demod")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--dtype", default="float64", choices=["float32", "float64"])
+    p.add_argument("--dtype", default="float64", choices=["float32", "float64", "f32", "f64"])
+    p.add_argument("--independent-networks", action="store_true", help="one pair of networks per trial")
     a = p.parse_args()
+    a.dtype = {"f32": "float32", "f64": "float64"}.get(a.dtype, a.dtype)
     dtype = getattr(torch, a.dtype)
     n, hidden, l = a.sizes
     step = a.step if a.step else 0.25 * l * 16 / n
     gen = torch.Generator().manual_seed(1)
-    g1 = generator(a.sizes, gen, dtype, a.device)
-    g2 = generator(a.sizes, gen, dtype, a.device)
     T = a.trials
+    networks = T if a.independent_networks else None
+    g1 = generator(a.sizes, gen, dtype, a.device, networks)
+    g2 = generator(a.sizes, gen, dtype, a.device, networks)
     h0, m0 = (torch.randn(T, n, generator=gen, dtype=dtype).to(a.device) for _ in range(2))
     h, m = (torch.randn(T, n, generator=gen, dtype=dtype).to(a.device) for _ in range(2))
     y0 = forward(g1, h0) * forward(g2, m0)
@@ -92,6 +106,7 @@ def main():
                               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}}))
     print(json.dumps({"bench": "demod", "tool": "torch", "backend": a.device, "trials": T, "sizes": a.sizes,
                       "iterations": a.iterations, "step_rule": "fixed", "step": step, "dtype": a.dtype,
+                      "networks": "per_trial" if a.independent_networks else "shared",
                       "time_s": t, "successes": ok}))
 
 

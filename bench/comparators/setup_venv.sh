@@ -32,7 +32,7 @@ fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip install --quiet --disable-pip-version-check)
 
-"${PIP[@]}" numpy scipy
+"${PIP[@]}" numpy scipy matplotlib
 
 if ! "$PY" -c 'import pyfaust' 2>/dev/null; then
     "${PIP[@]}" pyfaust || "${PIP[@]}" pyfaust-openblaso

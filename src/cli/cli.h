@@ -8,10 +8,16 @@
 
 /* Exit codes (documented in `dmf --help` and the README). */
 enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_NUMERIC = 3, EXIT_BACKEND = 4 };
+/* dmf run: some job of the shard is recorded failed (the code of a
+ * numerical failure, which is what a failed job most often is); a signal
+ * stopped the run before the shard was done. */
+enum { EXIT_JOB_FAILED = 3, EXIT_INTERRUPTED = 5 };
 
 /* Prints "dmf CMD: message" for a failed library call and maps its status
  * to an exit code. */
 int cli_fail(const char *cmd, int status);
+/* The exit code of a failed status, printing nothing. */
+int cli_exit_code(int status);
 /* Prints a usage error with a hint to --help and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -73,5 +79,7 @@ int cmd_info(int argc, char **argv);
 int cmd_liftrank(int argc, char **argv);
 int cmd_scatter(int argc, char **argv);
 int cmd_demod(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

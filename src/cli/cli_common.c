@@ -12,6 +12,11 @@
 int cli_fail(const char *cmd, int status)
 {
     fprintf(stderr, "dmf %s: %s\n", cmd, dmf_last_error()[0] ? dmf_last_error() : dmf_status_string(status));
+    return cli_exit_code(status);
+}
+
+int cli_exit_code(int status)
+{
     switch (status) {
     case DMF_ERR_NUMERIC: return EXIT_NUMERIC;
     case DMF_ERR_DEVICE:

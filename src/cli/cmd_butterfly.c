@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mpi_factor.h"
 
 static const char help_factor[] =
     "usage: dmf butterfly factor (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
     "           [--radix-m 3,2,4 --radix-n 2,5,3] [--tree l2r|r2l|balanced|TREE.json]\n"
     "           [--rank R] [--orthonormalize] [--dtype f32|f64|c64|c128]\n"
     "           [--noise LEVEL] [--seed S] [--backend auto|cpu|cuda] [--out DIR]\n"
+    "           [--mpi]\n"
     "\n"
     "Factors A ~ F_0 F_1 ... F_{L-1} with Kronecker-sparse supports\n"
     "F_k = I_a (x) 1_{b x c} (x) I_d, a = n_0..n_{k-1}, b = m_k, c = n_k,\n"
@@ -26,6 +28,14 @@ static const char help_factor[] =
     "--out DIR    writes DIR/factor_00.mtx ... (coordinate, support entries),\n"
     "             DIR/factor_00_blocks.npy ... (shape a x d x b x c) and\n"
     "             DIR/chain.json\n"
+    "--mpi        share the work among the ranks of an MPI job (mpirun -n P or\n"
+    "             srun -n P): the nodes near the root are split by all ranks\n"
+    "             together, the subtrees below by groups of ranks; the factors\n"
+    "             are those of one process, bit for bit.  Rank 0 writes --out\n"
+    "             and prints the JSON line (plus mpi_ranks and rank_time_s);\n"
+    "             every rank loads the input itself.  Not with --orthonormalize\n"
+    "             (it couples the whole tree): that combination is refused.\n"
+    "             Exit 4 when dmf was built without MPI.\n"
     "\n"
     "Prints one JSON line: rel_error = ||A - F_0...F_{L-1}||_F / ||A||_F, time_s\n"
     "(factorization), transfer_s (of which host-device copies), error_time_s,\n"
@@ -70,10 +80,10 @@ static int factor(int argc, char **argv)
         {"tree", required_argument, 0, 'T'},  {"rank", required_argument, 0, 'r'},
         {"orthonormalize", no_argument, 0, 'O'}, {"backend", required_argument, 0, 'b'},
         {"out", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"mpi", no_argument, 0, 'P'},         {0, 0, 0, 0}};
     const char *cmd = "butterfly factor", *tree_spec = "balanced", *backend = "auto", *out = NULL;
     cli_matrix_source src = {0};
-    int c;
+    int c, use_mpi = 0, mpi_rank = 0, mpi_size = 1;
     dmf_butterfly_options options;
     dmf_butterfly_options_default(&options);
     optind = 0;
@@ -91,6 +101,7 @@ static int factor(int argc, char **argv)
         case 'O': options.orthonormalize = 1; break;
         case 'b': backend = optarg; break;
         case 'o': out = optarg; break;
+        case 'P': use_mpi = 1; break;
         case 'h': fputs(help_factor, stdout); return EXIT_OK;
         default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -98,9 +109,24 @@ static int factor(int argc, char **argv)
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     dmf_backend_kind kind;
     if (dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
+    if (use_mpi && options.orthonormalize)
+        return cli_usage_error(cmd, "--orthonormalize couples the whole tree and cannot be "
+                                    "combined with --mpi; factor in one process");
+    if (use_mpi) {
+        int mpi_status = dmf_mpi_init(&mpi_rank, &mpi_size);
+        if (mpi_status != DMF_OK) {
+            dmf_mpi_finalize();
+            return cli_fail(cmd, mpi_status);
+        }
+    }
     dmf_matrix *a = NULL;
     int code = cli_load_matrix(cmd, &src, &a);
-    if (code != EXIT_OK) return code;
+    if (use_mpi) code = dmf_mpi_max(code); /* a rank that cannot load stops them all */
+    if (code != EXIT_OK) {
+        dmf_matrix_free(a);
+        dmf_mpi_finalize();
+        return code;
+    }
     size_t L = (size_t)src.num_m, *rm = src.radix_m, *rn = src.radix_n;
     int status = DMF_OK;
     if (L == 0) status = dmf_default_radices(dmf_matrix_rows(a), dmf_matrix_cols(a), rm, rn, 64, &L);
@@ -109,12 +135,23 @@ static int factor(int argc, char **argv)
     dmf_chain *chain = NULL;
     dmf_butterfly_report rep;
     if (status == DMF_OK) status = dmf_context_create(&ctx, backend);
-    if (status == DMF_OK && dmf_context_fallback_reason(ctx)[0])
+    if (status == DMF_OK && dmf_context_fallback_reason(ctx)[0] && mpi_rank == 0)
         fprintf(stderr, "dmf %s: using the CPU backend: %s\n", cmd, dmf_context_fallback_reason(ctx));
     if (status == DMF_OK) status = dmf_tree_create(&tree, tree_spec, L);
-    if (status == DMF_OK) status = dmf_butterfly_factor(ctx, a, rm, rn, L, tree, &options, &chain, &rep);
+    double rank_times[DMF_MPI_MAX_RANKS];
+    if (use_mpi) {
+        status = dmf_mpi_agree(status);
+        if (status == DMF_OK)
+            status = dmf_mpi_butterfly_factor(ctx, a, rm, rn, L, tree, &options, &chain, &rep,
+                                              rank_times);
+    } else if (status == DMF_OK) {
+        status = dmf_butterfly_factor(ctx, a, rm, rn, L, tree, &options, &chain, &rep);
+    }
     int numeric_failure = status == DMF_ERR_NUMERIC && chain;
-    if (status != DMF_OK && !numeric_failure) {
+    if (mpi_rank != 0) {
+        /* Rank 0 reports for the job; the others only agree on the exit code. */
+        code = status == DMF_OK ? EXIT_OK : cli_exit_code(status);
+    } else if (status != DMF_OK && !numeric_failure) {
         code = cli_fail(cmd, status);
     } else {
         if (numeric_failure) code = cli_fail(cmd, status);
@@ -164,6 +201,12 @@ static int factor(int argc, char **argv)
             json_int(&j, "blocks_dense_svd", (long long)dense);
             json_int(&j, "blocks_failed", (long long)failed);
             if (out) json_str(&j, "out", out);
+            if (use_mpi) {
+                json_int(&j, "mpi_ranks", mpi_size);
+                json_key(&j, "rank_time_s");
+                for (int r = 0; r < mpi_size; r++) printf("%s%.6g", r ? ", " : "[", rank_times[r]);
+                putchar(']');
+            }
             print_nodes(&rep);
             json_end(&j);
         }
@@ -172,6 +215,11 @@ static int factor(int argc, char **argv)
     dmf_tree_free(tree);
     dmf_context_free(ctx);
     dmf_matrix_free(a);
+    if (use_mpi) {
+        fflush(stdout);
+        code = dmf_mpi_max(code); /* e.g. rank 0 could not write --out */
+        dmf_mpi_finalize();
+    }
     return code;
 }
 

@@ -1,4 +1,4 @@
-/* dmf demod synth|solve|sweep|landscape: blind demodulation with ReLU
+/* dmf demod synth|solve|sweep|landscape|fields|image: blind demodulation with ReLU
  * generator priors (Hand & Joshi), y0 = G1(h0) . G2(m0), solved by
  * Algorithm 1 (dmf_demod_solve) for a batch of trials at once.  This file
  * dispatches; each subcommand has its own cmd_demod_*.c. */
@@ -7,7 +7,7 @@
 #include "demod_common.h"
 
 static const char help_group[] =
-    "usage: dmf demod synth|solve|sweep|landscape [options]\n"
+    "usage: dmf demod synth|solve|sweep|landscape|fields|image [options]\n"
     "\n"
     "Blind demodulation with generative priors (Hand & Joshi): recover h, m from\n"
     "y0 = G1(h) . G2(m) (entrywise), G1, G2 bias-free ReLU networks, by\n"
@@ -17,11 +17,15 @@ static const char help_group[] =
     "  solve      Algorithm 1 on the rows of y0.npy from Gaussian starts\n"
     "  sweep      success rate over a grid of latent and output sizes\n"
     "  landscape  f(h, m) on a 2-D grid for one-dimensional latents\n"
+    "  fields     the paper's Gaussian distortion fields as a data set (.npy)\n"
+    "  image      the image experiment's shape: image . field on a G x G grid,\n"
+    "             recovered with the given generators (random ones: says so)\n"
     "\n"
     "A generator is a JSON file: {\"sizes\": [10, 250, 1000], \"seed\": 1} for the\n"
     "paper's Gaussian weights (latent first, output last), or\n"
     "{\"weights\": [\"W1.npy\", \"W2.npy\"]} (W_i of n_i x n_{i-1}, paths relative\n"
-    "to the JSON file).  'dmf demod SUBCOMMAND --help' describes each.\n";
+    "to the JSON file).  --dtype f32|f64 picks the precision (default f64).\n"
+    "'dmf demod SUBCOMMAND --help' describes each.\n";
 
 int cmd_demod(int argc, char **argv)
 {
@@ -38,6 +42,8 @@ int cmd_demod(int argc, char **argv)
     if (!strcmp(sub, "solve")) return cmd_demod_solve(argc - 1, argv + 1);
     if (!strcmp(sub, "sweep")) return cmd_demod_sweep(argc - 1, argv + 1);
     if (!strcmp(sub, "landscape")) return cmd_demod_landscape(argc - 1, argv + 1);
+    if (!strcmp(sub, "fields")) return cmd_demod_fields(argc - 1, argv + 1);
+    if (!strcmp(sub, "image")) return cmd_demod_image(argc - 1, argv + 1);
     fprintf(stderr, "dmf demod: unknown subcommand '%s'\n\n%s", sub, help_group);
     return EXIT_USAGE;
 }

@@ -10,7 +10,7 @@
 static const char help_landscape[] =
     "usage: dmf demod landscape --g1 G1.json --g2 G2.json --h0 X --m0 Y\n"
     "                           [--range A,B] [--points P] [--out GRID.npy]\n"
-    "                           [--backend B]\n"
+    "                           [--backend B] [--dtype f32|f64]\n"
     "\n"
     "For one-dimensional latents (n = p = 1, the paper's Figure 1) evaluates\n"
     "f(h, m) = 1/2 ||G1(h) . G2(m) - y0||^2, y0 = G1(X) . G2(Y), on a P x P grid\n"
@@ -22,7 +22,8 @@ static const char help_landscape[] =
     "and the smallest value in each sign quadrant of the grid (\"minima\", best\n"
     "first).  Within a sign quadrant f depends on h m only (the generators are\n"
     "positively homogeneous), so the global minima are the branch h m = X Y\n"
-    "through (X, Y).  scripts/plot_demod.py landscape draws the grid.\n";
+    "through (X, Y).  scripts/plot_demod.py landscape draws the grid.\n"
+    "\n" DTYPE_HELP;
 
 /* "A,B" with A < B into *lo, *hi; -1 when it is not. */
 static int parse_range(const char *text, double *lo, double *hi)
@@ -48,20 +49,24 @@ int cmd_demod_landscape(int argc, char **argv)
                                          {"points", required_argument, 0, OPT_POINTS},
                                          {"out", required_argument, 0, OPT_OUT},
                                          {"backend", required_argument, 0, OPT_BACKEND},
+                                         DTYPE_OPTION,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *p1 = NULL, *p2 = NULL, *out = NULL, *backend = "auto";
+    const char *p1 = NULL, *p2 = NULL, *out = NULL;
+    demod_run_options run = DEMOD_RUN_DEFAULTS;
     double h0 = NAN, m0 = NAN, lo = -2, hi = 2;
     size_t P = 101;
     int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int taken = demod_run_option(cmd, c, optarg, &run);
+        if (taken == EXIT_USAGE) return EXIT_USAGE;
+        if (taken) continue;
         switch (c) {
         case OPT_G1: p1 = optarg; break;
         case OPT_G2: p2 = optarg; break;
         case OPT_OUT: out = optarg; break;
-        case OPT_BACKEND: backend = optarg; break;
         case OPT_HX:
             if (cli_parse_double(optarg, &h0)) return cli_usage_error(cmd, "bad --h0 '%s' (a number)", optarg);
             break;
@@ -84,13 +89,13 @@ int cmd_demod_landscape(int argc, char **argv)
     if (isnan(h0) || isnan(m0)) return cli_usage_error(cmd, "--h0 X and --m0 Y (the truth, numbers) are required");
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;
-    int code = demod_load_generators(cmd, p1, p2, &g1, &g2);
+    int code = demod_load_generators(cmd, p1, p2, 1, run.dtype, &g1, &g2);
     if (code == EXIT_OK && (dmf_generator_input_size(g1) != 1 || dmf_generator_input_size(g2) != 1)) {
         fprintf(stderr, "dmf %s: the landscape needs one-dimensional latents (n = p = 1); '%s' has %zu, '%s' has %zu\n",
                 cmd, p1, dmf_generator_input_size(g1), p2, dmf_generator_input_size(g2));
         code = EXIT_BAD_INPUT;
     }
-    if (code == EXIT_OK) code = demod_open_context(cmd, backend, &ctx);
+    if (code == EXIT_OK) code = demod_open_context(cmd, run.backend, &ctx);
     if (code != EXIT_OK) {
         demod_release(ctx, g1, g2);
         return code;
@@ -183,6 +188,7 @@ int cmd_demod_landscape(int argc, char **argv)
         fputc(']', j.out);
         if (out) json_str(&j, "out", out);
         json_str(&j, "backend", dmf_context_backend_name(ctx));
+        json_str(&j, "dtype", dmf_dtype_name(run.dtype));
         json_end(&j);
     }
     free(v), free(a), free(b), free(grid), free(y0);

@@ -15,6 +15,7 @@ static const char help_solve[] =
     "                       [--step-rule fixed|scaled|backtracking] [--momentum MU]\n"
     "                       [--tol T] [--success-tol E] [--no-sign-check]\n"
     "                       [--trace TRACE.npy] [--out DIR] [--backend B]\n"
+    "                       [--dtype f32|f64] [--independent-networks]\n"
     "\n"
     "Runs Algorithm 1 on every row of Y0 (T x l, or one 1-D vector of l values)\n"
     "in one batched call, from starts h, m ~ N(0, I) drawn from --start-seed\n"
@@ -24,61 +25,14 @@ static const char help_solve[] =
     "--trace FILE     writes f(h, m) after every iteration (T x N; a trial that\n"
     "                 stopped repeats its value, NaN once all have stopped)\n"
     "--out DIR        writes the estimates DIR/h.npy (T x n1), DIR/m.npy (T x n2)\n"
+    "                 and their outputs DIR/g1.npy = G1(h), DIR/g2.npy = G2(m) (T x l)\n"
+    INDEPENDENT_HELP
+    "                 (as given to 'demod synth')\n"
     "\n"
     "Prints one JSON line per trial (trial, success, converged, iterations,\n"
     "rel_error, rel_residual, objective; success and rel_error only with the\n"
     "truth) and a summary line (trials, successes, success_rate, converged,\n"
     "median_iterations, time_s, options).  A non-finite y0 is bad input (exit 1).\n";
-
-/* Reads `path` as rows of `width` float64 values: a T x width array, or one
- * row given as a 1-D vector (which the reader returns as a column).  When
- * *count is nonzero the number of rows must equal it; else it is set. */
-static int load_rows(const char *cmd, const char *what, const char *path, size_t width, size_t *count,
-                     double **data)
-{
-    *data = NULL;
-    dmf_matrix *raw = NULL, *f64 = NULL;
-    int status = dmf_matrix_read(path, &raw);
-    if (status != DMF_OK) return cli_fail(cmd, status);
-    size_t rows = dmf_matrix_rows(raw), cols = dmf_matrix_cols(raw), n;
-    if (cols == width) n = rows;
-    else if (cols == 1 && rows == width) n = 1;
-    else {
-        fprintf(stderr, "dmf %s: %s '%s' is %zu x %zu, but the generators need rows of %zu values "
-                        "(T x %zu, or one 1-D vector of %zu)\n", cmd, what, path, rows, cols, width, width, width);
-        dmf_matrix_free(raw);
-        return EXIT_BAD_INPUT;
-    }
-    if (n == 0 || (*count && n != *count)) {
-        if (n == 0) fprintf(stderr, "dmf %s: %s '%s' has no rows\n", cmd, what, path);
-        else fprintf(stderr, "dmf %s: %s '%s' has %zu row(s) but y0 has %zu trial(s)\n", cmd, what, path, n, *count);
-        dmf_matrix_free(raw);
-        return EXIT_BAD_INPUT;
-    }
-    status = dmf_matrix_dtype(raw) == DMF_F64 ? DMF_OK : dmf_matrix_convert(raw, DMF_F64, &f64);
-    if (status != DMF_OK) {
-        fprintf(stderr, "dmf %s: %s '%s': %s\n", cmd, what, path, dmf_last_error());
-        dmf_matrix_free(raw);
-        return EXIT_BAD_INPUT;
-    }
-    const dmf_matrix *m = f64 ? f64 : raw;
-    if (dmf_matrix_check_finite(m) != DMF_OK) {
-        fprintf(stderr, "dmf %s: %s '%s': %s\n", cmd, what, path, dmf_last_error());
-        dmf_matrix_free(raw);
-        dmf_matrix_free(f64);
-        return EXIT_BAD_INPUT;
-    }
-    *data = malloc(n * width * sizeof **data);
-    if (*data) memcpy(*data, dmf_matrix_const_data(m), n * width * sizeof **data);
-    dmf_matrix_free(raw);
-    dmf_matrix_free(f64);
-    if (!*data) {
-        fprintf(stderr, "dmf %s: cannot allocate %zu x %zu values for %s\n", cmd, n, width, what);
-        return EXIT_BAD_INPUT;
-    }
-    *count = n;
-    return EXIT_OK;
-}
 
 int cmd_demod_solve(int argc, char **argv)
 {
@@ -91,10 +45,11 @@ int cmd_demod_solve(int argc, char **argv)
                                          {"trace", required_argument, 0, OPT_TRACE},
                                          {"out", required_argument, 0, OPT_OUT},
                                          SOLVER_OPTIONS,
+                                         INDEPENDENT_OPTION,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *p1 = NULL, *p2 = NULL, *py = NULL, *ph = NULL, *pm = NULL, *trace_path = NULL, *dir = NULL;
-    const char *backend = "auto";
+    demod_run_options run = DEMOD_RUN_DEFAULTS;
     unsigned long long start_seed = 1;
     dmf_demod_options o;
     dmf_demod_options_default(&o);
@@ -102,7 +57,7 @@ int cmd_demod_solve(int argc, char **argv)
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int taken = demod_solver_option(cmd, c, optarg, &o, &backend);
+        int taken = demod_solver_option(cmd, c, optarg, &o, &run);
         if (taken == EXIT_USAGE) return EXIT_USAGE;
         if (taken) continue;
         switch (c) {
@@ -123,20 +78,24 @@ int cmd_demod_solve(int argc, char **argv)
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!py) return cli_usage_error(cmd, "--y0 Y0.npy is required");
     if (!ph != !pm) return cli_usage_error(cmd, "give both --h0 and --m0 (the truth), or neither");
-    if (demod_check_solver_options(cmd, &o) != EXIT_OK) return EXIT_USAGE;
+    if (demod_check_solver_options(cmd, &o, &run) != EXIT_OK) return EXIT_USAGE;
 
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;
     double *y0 = NULL, *h0 = NULL, *m0 = NULL, *h = NULL, *m = NULL, *trace = NULL;
     dmf_demod_trial *res = NULL;
     size_t T = 0;
-    int code = demod_load_generators(cmd, p1, p2, &g1, &g2);
+    int code = demod_load_generators(cmd, p1, p2, 1, run.dtype, &g1, &g2);
     const size_t n1 = code ? 0 : dmf_generator_input_size(g1), n2 = code ? 0 : dmf_generator_input_size(g2),
                  l = code ? 0 : dmf_generator_output_size(g1);
-    if (code == EXIT_OK) code = load_rows(cmd, "y0", py, l, &T, &y0);
-    if (code == EXIT_OK && ph) code = load_rows(cmd, "h0", ph, n1, &T, &h0);
-    if (code == EXIT_OK && pm) code = load_rows(cmd, "m0", pm, n2, &T, &m0);
-    if (code == EXIT_OK) code = demod_open_context(cmd, backend, &ctx);
+    if (code == EXIT_OK) code = demod_load_rows(cmd, "y0", py, l, &T, &y0);
+    if (code == EXIT_OK && run.independent) { /* T networks, now that T is known */
+        demod_release(NULL, g1, g2);
+        code = demod_load_generators(cmd, p1, p2, T, run.dtype, &g1, &g2);
+    }
+    if (code == EXIT_OK && ph) code = demod_load_rows(cmd, "h0", ph, n1, &T, &h0);
+    if (code == EXIT_OK && pm) code = demod_load_rows(cmd, "m0", pm, n2, &T, &m0);
+    if (code == EXIT_OK) code = demod_open_context(cmd, run.backend, &ctx);
     int status = DMF_OK;
     double time_s = 0;
     if (code == EXIT_OK) {
@@ -156,13 +115,21 @@ int cmd_demod_solve(int argc, char **argv)
         status = dmf_demod_solve(ctx, g1, g2, y0, T, h, m, h0, m0, &o, res, trace);
         time_s = cli_now() - t0;
     }
-    char path_h[4096], path_m[4096];
+    char path_h[4096], path_m[4096], path_g1[4096], path_g2[4096];
     if (code == EXIT_OK && status == DMF_OK && dir) {
-        status = cli_make_dir(dir);
+        double *out = dmf_alloc(T * l, sizeof *out);
+        status = out ? cli_make_dir(dir) : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu outputs", T);
         if (status == DMF_OK) status = demod_join_path(path_h, sizeof path_h, dir, "h.npy");
         if (status == DMF_OK) status = demod_join_path(path_m, sizeof path_m, dir, "m.npy");
+        if (status == DMF_OK) status = demod_join_path(path_g1, sizeof path_g1, dir, "g1.npy");
+        if (status == DMF_OK) status = demod_join_path(path_g2, sizeof path_g2, dir, "g2.npy");
         if (status == DMF_OK) status = demod_write_rows(path_h, h, T, n1);
         if (status == DMF_OK) status = demod_write_rows(path_m, m, T, n2);
+        if (status == DMF_OK) status = dmf_generator_forward(ctx, g1, h, T, out);
+        if (status == DMF_OK) status = demod_write_rows(path_g1, out, T, l);
+        if (status == DMF_OK) status = dmf_generator_forward(ctx, g2, m, T, out);
+        if (status == DMF_OK) status = demod_write_rows(path_g2, out, T, l);
+        free(out);
     }
     if (code == EXIT_OK && status == DMF_OK && trace_path)
         status = demod_write_rows(trace_path, trace, T, o.iterations);
@@ -192,10 +159,13 @@ int cmd_demod_solve(int argc, char **argv)
         json_int(&j, "output", (long long)l);
         demod_json_summary(&j, &s, h0 != NULL);
         json_str(&j, "backend", dmf_context_backend_name(ctx));
+        demod_print_run(&j, &run);
         json_int(&j, "start_seed", (long long)start_seed);
         if (dir) {
             json_str(&j, "h", path_h);
             json_str(&j, "m", path_m);
+            json_str(&j, "g1_output", path_g1);
+            json_str(&j, "g2_output", path_g2);
         }
         if (trace_path) json_str(&j, "trace", trace_path);
         demod_print_options(&j, &o);

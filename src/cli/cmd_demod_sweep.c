@@ -10,7 +10,8 @@ static const char help_sweep[] =
     "                       [--hidden 250] [--trials 100] [--seed S]\n"
     "                       [--iterations N] [--step ETA] [--step-rule R]\n"
     "                       [--momentum MU] [--tol T] [--success-tol E]\n"
-    "                       [--no-sign-check] [--backend B]\n"
+    "                       [--no-sign-check] [--backend B] [--dtype f32|f64]\n"
+    "                       [--independent-networks]\n"
     "\n"
     "For every cell (latent n = p, output l, hidden width; --hidden may be a\n"
     "list too) builds two Gaussian generators n -> hidden -> l as in the paper,\n"
@@ -18,7 +19,7 @@ static const char help_sweep[] =
     "one batched call.  A cell's generators and problems depend only on --seed\n"
     "(default 0) and the cell's sizes, so adding cells does not change the\n"
     "others.\n"
-    "\n" SOLVER_HELP
+    "\n" SOLVER_HELP INDEPENDENT_HELP
     "\n"
     "Prints one JSON line per cell: latent, output, hidden, trials, successes,\n"
     "success_rate, converged, median_iterations, time_s (the solve).  Progress\n"
@@ -39,13 +40,17 @@ static uint64_t cell_seed(uint64_t seed, size_t latent, size_t hidden, size_t ou
 
 /* Solves r->trials problems of one cell and fills in the rest of *r; a dmf status. */
 static int run_cell(dmf_context *ctx, uint64_t seed, size_t latent, size_t hidden, size_t output,
-                    const dmf_demod_options *o, demod_summary *r)
+                    const dmf_demod_options *o, const demod_run_options *run, demod_summary *r)
 {
-    const size_t T = r->trials, sizes[3] = {latent, hidden, output};
+    const size_t T = r->trials, sizes[3] = {latent, hidden, output}, networks = run->independent ? T : 1;
     dmf_generator *g1 = NULL, *g2 = NULL;
-    int status = dmf_generator_random(&g1, sizes, 3, cell_seed(seed, latent, hidden, output, STREAM_G1));
+    int status =
+        dmf_generator_random_networks(&g1, sizes, 3, networks, cell_seed(seed, latent, hidden, output, STREAM_G1));
     if (status == DMF_OK)
-        status = dmf_generator_random(&g2, sizes, 3, cell_seed(seed, latent, hidden, output, STREAM_G2));
+        status = dmf_generator_random_networks(&g2, sizes, 3, networks,
+                                               cell_seed(seed, latent, hidden, output, STREAM_G2));
+    if (status == DMF_OK) status = dmf_generator_set_dtype(g1, run->dtype);
+    if (status == DMF_OK) status = dmf_generator_set_dtype(g2, run->dtype);
     double *h0 = dmf_alloc(T * latent, sizeof *h0), *m0 = dmf_alloc(T * latent, sizeof *m0);
     double *h = dmf_alloc(T * latent, sizeof *h), *m = dmf_alloc(T * latent, sizeof *m);
     double *y0 = dmf_alloc(T * output, sizeof *y0), *b = dmf_alloc(T * output, sizeof *b);
@@ -76,20 +81,21 @@ int cmd_demod_sweep(int argc, char **argv)
                                          {"trials", required_argument, 0, OPT_TRIALS},
                                          {"seed", required_argument, 0, OPT_SEED},
                                          SOLVER_OPTIONS,
+                                         INDEPENDENT_OPTION,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     size_t latent[MAX_CELLS_PER_AXIS], outputs[MAX_CELLS_PER_AXIS], hidden[MAX_CELLS_PER_AXIS] = {250};
     int num_latent = 0, num_outputs = 0, num_hidden = 1;
     size_t trials = 100;
     unsigned long long seed = 0;
-    const char *backend = "auto";
+    demod_run_options run = DEMOD_RUN_DEFAULTS;
     dmf_demod_options o;
     dmf_demod_options_default(&o);
     int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int taken = demod_solver_option(cmd, c, optarg, &o, &backend);
+        int taken = demod_solver_option(cmd, c, optarg, &o, &run);
         if (taken == EXIT_USAGE) return EXIT_USAGE;
         if (taken) continue;
         switch (c) {
@@ -121,9 +127,9 @@ int cmd_demod_sweep(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!num_latent || !num_outputs) return cli_usage_error(cmd, "--latent and --outputs are required");
-    if (demod_check_solver_options(cmd, &o) != EXIT_OK) return EXIT_USAGE;
+    if (demod_check_solver_options(cmd, &o, &run) != EXIT_OK) return EXIT_USAGE;
     dmf_context *ctx = NULL;
-    int code = demod_open_context(cmd, backend, &ctx);
+    int code = demod_open_context(cmd, run.backend, &ctx);
     if (code != EXIT_OK) return code;
     const size_t cells = (size_t)num_hidden * (size_t)num_latent * (size_t)num_outputs;
     size_t done = 0;
@@ -132,7 +138,7 @@ int cmd_demod_sweep(int argc, char **argv)
         for (int a = 0; a < num_latent && code == EXIT_OK; a++)
             for (int b = 0; b < num_outputs && code == EXIT_OK; b++) {
                 demod_summary r = {.trials = trials};
-                int status = run_cell(ctx, seed, latent[a], hidden[k], outputs[b], &o, &r);
+                int status = run_cell(ctx, seed, latent[a], hidden[k], outputs[b], &o, &run, &r);
                 if (status != DMF_OK) {
                     code = cli_fail(cmd, dmf_fail_context(status, "cell latent %zu, hidden %zu, output %zu", latent[a],
                                                           hidden[k], outputs[b]));
@@ -147,6 +153,7 @@ int cmd_demod_sweep(int argc, char **argv)
                 demod_json_summary(&j, &r, 1);
                 json_int(&j, "seed", (long long)seed);
                 json_str(&j, "backend", dmf_context_backend_name(ctx));
+                demod_print_run(&j, &run);
                 demod_print_options(&j, &o);
                 json_end(&j);
                 done++;

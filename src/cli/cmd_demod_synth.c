@@ -7,11 +7,16 @@
 
 static const char help_synth[] =
     "usage: dmf demod synth --g1 G1.json --g2 G2.json --out DIR [--seed S]\n"
-    "                       [--trials T] [--backend auto|cpu|cuda]\n"
+    "                       [--trials T] [--independent-networks] [--dtype f32|f64]\n"
+    "                       [--backend auto|cpu|cuda]\n"
     "\n"
     "Draws T problems h0 ~ N(0, I_n1), m0 ~ N(0, I_n2) from --seed (default 0)\n"
     "and writes DIR/y0.npy (T x l, y0 = G1(h0) . G2(m0)), DIR/h0.npy (T x n1)\n"
-    "and DIR/m0.npy (T x n2), float64.  T defaults to 1.  Prints one JSON line.\n";
+    "and DIR/m0.npy (T x n2), float64.  T defaults to 1.  Prints one JSON line.\n"
+    "\n" INDEPENDENT_HELP
+    "                 (solve the problems with the same flag and specs)\n"
+    DTYPE_HELP
+    "--backend B      auto (default), cpu or cuda\n";
 
 int cmd_demod_synth(int argc, char **argv)
 {
@@ -21,20 +26,25 @@ int cmd_demod_synth(int argc, char **argv)
                                          {"seed", required_argument, 0, OPT_SEED},
                                          {"trials", required_argument, 0, OPT_TRIALS},
                                          {"backend", required_argument, 0, OPT_BACKEND},
+                                         DTYPE_OPTION,
+                                         INDEPENDENT_OPTION,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *p1 = NULL, *p2 = NULL, *dir = NULL, *backend = "auto";
+    const char *p1 = NULL, *p2 = NULL, *dir = NULL;
+    demod_run_options run = DEMOD_RUN_DEFAULTS;
     unsigned long long seed = 0;
     size_t trials = 1;
     int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int taken = demod_run_option(cmd, c, optarg, &run);
+        if (taken == EXIT_USAGE) return EXIT_USAGE;
+        if (taken) continue;
         switch (c) {
         case OPT_G1: p1 = optarg; break;
         case OPT_G2: p2 = optarg; break;
         case OPT_OUT: dir = optarg; break;
-        case OPT_BACKEND: backend = optarg; break;
         case OPT_SEED:
             if (cli_parse_u64(optarg, &seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
             break;
@@ -50,8 +60,8 @@ int cmd_demod_synth(int argc, char **argv)
     if (!dir) return cli_usage_error(cmd, "--out DIR is required");
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;
-    int code = demod_load_generators(cmd, p1, p2, &g1, &g2);
-    if (code == EXIT_OK) code = demod_open_context(cmd, backend, &ctx);
+    int code = demod_load_generators(cmd, p1, p2, run.independent ? trials : 1, run.dtype, &g1, &g2);
+    if (code == EXIT_OK) code = demod_open_context(cmd, run.backend, &ctx);
     if (code != EXIT_OK) {
         demod_release(ctx, g1, g2);
         return code;
@@ -86,6 +96,7 @@ int cmd_demod_synth(int argc, char **argv)
         json_int(&j, "n2", (long long)n2);
         json_int(&j, "output", (long long)l);
         json_int(&j, "seed", (long long)seed);
+        demod_print_run(&j, &run);
         json_str(&j, "y0", path_y);
         json_str(&j, "h0", path_h);
         json_str(&j, "m0", path_m);

@@ -2,13 +2,15 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mpi_factor.h"
 
 static const char help[] =
     "usage: dmf info\n"
     "\n"
     "Prints one JSON line: version, build type, compiler, BLAS configuration,\n"
     "CPU threads, the backends compiled in, the backend 'auto' picks and why,\n"
-    "and the CUDA runtime/driver versions and GPUs found (or why none).\n";
+    "the CUDA runtime/driver versions and GPUs found (or why none), and whether\n"
+    "MPI (butterfly factor --mpi) is compiled in, with its library version.\n";
 
 int cmd_info(int argc, char **argv)
 {
@@ -33,6 +35,9 @@ int cmd_info(int argc, char **argv)
     json_int(&j, "cpu_threads", build.openmp_threads);
     json_key(&j, "backends_compiled");
     fputs(build.cuda_compiled ? "[\"cpu\", \"cuda\"]" : "[\"cpu\"]", stdout);
+    const char *mpi_version = "";
+    json_bool(&j, "mpi_compiled", dmf_mpi_compiled(&mpi_version));
+    if (mpi_version[0]) json_str(&j, "mpi_library", mpi_version);
     json_str(&j, "auto_backend", status == DMF_OK ? dmf_context_backend_name(ctx) : "none");
     if (status == DMF_OK && dmf_context_fallback_reason(ctx)[0])
         json_str(&j, "auto_fallback_reason", dmf_context_fallback_reason(ctx));

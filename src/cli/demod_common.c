@@ -13,8 +13,31 @@ static const char *rule_name(dmf_step_rule rule)
     return rule == DMF_STEP_FIXED ? "fixed" : rule == DMF_STEP_SCALED ? "scaled" : "backtracking";
 }
 
-int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_options *o, const char **backend)
+int demod_run_option(const char *cmd, int code, const char *arg, demod_run_options *r)
 {
+    switch (code) {
+    case OPT_BACKEND: r->backend = arg; return 1;
+    case OPT_INDEPENDENT: r->independent = 1; return 1;
+    case OPT_DTYPE:
+        if (strcmp(arg, "f32") && strcmp(arg, "f64"))
+            return cli_usage_error(cmd, "bad --dtype '%s' (f32 or f64)", arg);
+        r->dtype = strcmp(arg, "f32") ? DMF_F64 : DMF_F32;
+        return 1;
+    default: return 0;
+    }
+}
+
+void demod_print_run(json_line *j, const demod_run_options *r)
+{
+    json_str(j, "dtype", dmf_dtype_name(r->dtype));
+    json_str(j, "networks", r->independent ? "per_trial" : "shared");
+}
+
+int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_options *o, demod_run_options *r)
+{
+    int taken = demod_run_option(cmd, code, arg, r);
+    if (taken) return taken;
+    if (code == OPT_TOL) r->tol_given = 1;
     switch (code) {
     case OPT_ITERATIONS:
         if (cli_parse_size(arg, &o->iterations) || o->iterations < 1)
@@ -43,13 +66,13 @@ int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_op
             return cli_usage_error(cmd, "bad --success-tol '%s' (a number > 0)", arg);
         return 1;
     case OPT_NO_SIGN: o->sign_check = 0; return 1;
-    case OPT_BACKEND: *backend = arg; return 1;
     default: return 0;
     }
 }
 
-int demod_check_solver_options(const char *cmd, const dmf_demod_options *o)
+int demod_check_solver_options(const char *cmd, dmf_demod_options *o, const demod_run_options *r)
 {
+    if (r->dtype == DMF_F32 && !r->tol_given) o->tol = 1e-5;
     if (o->momentum > 0 && o->step_rule == DMF_STEP_BACKTRACKING)
         return cli_usage_error(cmd, "--momentum goes with --step-rule fixed or scaled, not backtracking");
     return EXIT_OK;
@@ -96,13 +119,15 @@ int demod_open_context(const char *cmd, const char *backend, dmf_context **ctx)
     return EXIT_OK;
 }
 
-int demod_load_generators(const char *cmd, const char *path1, const char *path2, dmf_generator **g1,
-                          dmf_generator **g2)
+int demod_load_generators(const char *cmd, const char *path1, const char *path2, size_t networks, dmf_dtype dtype,
+                          dmf_generator **g1, dmf_generator **g2)
 {
     *g1 = *g2 = NULL;
     if (!path1 || !path2) return cli_usage_error(cmd, "--g1 and --g2 are required");
-    int status = dmf_generator_read(path1, g1);
-    if (status == DMF_OK) status = dmf_generator_read(path2, g2);
+    int status = dmf_generator_read_networks(path1, networks, g1);
+    if (status == DMF_OK) status = dmf_generator_read_networks(path2, networks, g2);
+    if (status == DMF_OK) status = dmf_generator_set_dtype(*g1, dtype);
+    if (status == DMF_OK) status = dmf_generator_set_dtype(*g2, dtype);
     if (status != DMF_OK) return cli_fail(cmd, status);
     if (dmf_generator_output_size(*g1) != dmf_generator_output_size(*g2)) {
         fprintf(stderr, "dmf %s: the generators' outputs differ: '%s' gives %zu values, '%s' gives %zu\n", cmd,
@@ -140,6 +165,56 @@ int demod_write_rows(const char *path, const double *data, size_t rows, size_t c
 {
     size_t shape[2] = {rows, cols};
     return dmf_npy_write_array(path, DMF_F64, shape, 2, data);
+}
+
+/* Reads `path` as rows of `width` float64 values: a T x width array, or one
+ * row given as a 1-D vector (which the reader returns as a column).  When
+ * *count is nonzero the number of rows must equal it; else it is set. */
+int demod_load_rows(const char *cmd, const char *what, const char *path, size_t width, size_t *count,
+                     double **data)
+{
+    *data = NULL;
+    dmf_matrix *raw = NULL, *f64 = NULL;
+    int status = dmf_matrix_read(path, &raw);
+    if (status != DMF_OK) return cli_fail(cmd, status);
+    size_t rows = dmf_matrix_rows(raw), cols = dmf_matrix_cols(raw), n;
+    if (cols == width) n = rows;
+    else if (cols == 1 && rows == width) n = 1;
+    else {
+        fprintf(stderr, "dmf %s: %s '%s' is %zu x %zu, but the generators need rows of %zu values "
+                        "(T x %zu, or one 1-D vector of %zu)\n", cmd, what, path, rows, cols, width, width, width);
+        dmf_matrix_free(raw);
+        return EXIT_BAD_INPUT;
+    }
+    if (n == 0 || (*count && n != *count)) {
+        if (n == 0) fprintf(stderr, "dmf %s: %s '%s' has no rows\n", cmd, what, path);
+        else fprintf(stderr, "dmf %s: %s '%s' has %zu row(s) but y0 has %zu trial(s)\n", cmd, what, path, n, *count);
+        dmf_matrix_free(raw);
+        return EXIT_BAD_INPUT;
+    }
+    status = dmf_matrix_dtype(raw) == DMF_F64 ? DMF_OK : dmf_matrix_convert(raw, DMF_F64, &f64);
+    if (status != DMF_OK) {
+        fprintf(stderr, "dmf %s: %s '%s': %s\n", cmd, what, path, dmf_last_error());
+        dmf_matrix_free(raw);
+        return EXIT_BAD_INPUT;
+    }
+    const dmf_matrix *m = f64 ? f64 : raw;
+    if (dmf_matrix_check_finite(m) != DMF_OK) {
+        fprintf(stderr, "dmf %s: %s '%s': %s\n", cmd, what, path, dmf_last_error());
+        dmf_matrix_free(raw);
+        dmf_matrix_free(f64);
+        return EXIT_BAD_INPUT;
+    }
+    *data = malloc(n * width * sizeof **data);
+    if (*data) memcpy(*data, dmf_matrix_const_data(m), n * width * sizeof **data);
+    dmf_matrix_free(raw);
+    dmf_matrix_free(f64);
+    if (!*data) {
+        fprintf(stderr, "dmf %s: cannot allocate %zu x %zu values for %s\n", cmd, n, width, what);
+        return EXIT_BAD_INPUT;
+    }
+    *count = n;
+    return EXIT_OK;
 }
 
 static int compare_size(const void *a, const void *b)

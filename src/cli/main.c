@@ -17,13 +17,16 @@ static const char usage[] =
     "  scatter            scattering test of a convolutional network (Alg. 8.1)\n"
     "  demod synth|solve|sweep|landscape\n"
     "                     blind demodulation with ReLU generator priors (Hand & Joshi)\n"
+    "  run                run a JSON file of jobs (or one shard of it), restartable\n"
+    "  merge              join the results files of the shards of a run\n"
     "  matrix             write a built-in test matrix to .npy\n"
     "  info               version, build options, BLAS, backends, GPUs\n"
     "\n"
     "Results are JSON lines on stdout, messages on stderr.  'dmf COMMAND --help'\n"
     "describes each command.\n"
     "\n"
-    "exit codes: 0 ok, 1 bad input, 2 usage, 3 numerical failure, 4 backend unavailable\n"
+    "exit codes: 0 ok, 1 bad input, 2 usage, 3 numerical failure (run: a job failed),\n"
+    "            4 backend unavailable, 5 interrupted (run: stopped by a signal)\n"
     "environment: DMF_BACKEND=auto|cpu|cuda picks the backend when --backend is auto;\n"
     "             OMP_NUM_THREADS sets the CPU threads.\n";
 
@@ -49,6 +52,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "liftrank")) return cmd_liftrank(argc - 1, argv + 1);
     if (!strcmp(cmd, "scatter")) return cmd_scatter(argc - 1, argv + 1);
     if (!strcmp(cmd, "demod")) return cmd_demod(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
     fprintf(stderr, "dmf: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

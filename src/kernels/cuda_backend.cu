@@ -4,7 +4,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/lift_plan.h"
 #include "cuda_common.cuh"
+
+// The CUDA kernels; the backend is offered once every entry is filled.
+static const dmf_backend cuda_backend = {
+    "cuda",
+    dmf_cuda_split_rank_r,      // split_rank_r
+    dmf_cuda_normalize_pair,    // normalize_pair
+    dmf_cuda_lift_samples,      // lift_samples
+    dmf_cuda_relu_forward,      // relu_forward
+    dmf_cuda_relu_backward,     // relu_backward
+    dmf_cuda_apply_factor,      // apply_factor
+    0,                          // host_memory
+    dmf_cuda_mem_alloc,         // mem_alloc
+    dmf_cuda_mem_free,          // mem_free
+    dmf_cuda_mem_upload,        // mem_upload
+    dmf_cuda_mem_download,      // mem_download
+    dmf_cuda_release_workspace, // release_workspace
+};
 
 extern "C" int dmf_cuda_query(dmf_cuda_info *info)
 {
@@ -32,34 +50,6 @@ extern "C" int dmf_cuda_query(dmf_cuda_info *info)
     }
     return DMF_OK;
 }
-
-// Entries whose arguments are host arrays and whose kernels are not written
-// yet run the CPU reference code.
-extern "C" {
-int dmf_cpu_lift_samples(size_t num_layers, const dmf_sparse_layer *layers, size_t num_params,
-                         const size_t *probes, size_t num_probes, size_t num_samples,
-                         const double *h, double *out);
-int dmf_cpu_relu_forward(size_t num_layers, const dmf_dense_layer *layers, size_t batch, const double *in,
-                         double *const *acts);
-int dmf_cpu_relu_backward(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
-                          const double *const *acts, double *v, double *grad, double *scratch);
-}
-
-static const dmf_backend cuda_backend = {
-    /* .name = */ "cuda",
-    /* .split_rank_r = */ dmf_cuda_split_rank_r,
-    /* .normalize_pair = */ dmf_cuda_normalize_pair,
-    /* .lift_samples = */ dmf_cpu_lift_samples,
-    /* .relu_forward = */ dmf_cpu_relu_forward,
-    /* .relu_backward = */ dmf_cpu_relu_backward,
-    /* .apply_factor = */ dmf_cuda_apply_factor,
-    /* .host_memory = */ 0,
-    /* .mem_alloc = */ dmf_cuda_mem_alloc,
-    /* .mem_free = */ dmf_cuda_mem_free,
-    /* .mem_upload = */ dmf_cuda_mem_upload,
-    /* .mem_download = */ dmf_cuda_mem_download,
-    /* .release_workspace = */ dmf_cuda_release_workspace,
-};
 
 // Launches nothing useful: tells whether this build has code for the device.
 static __global__ void probe_kernel(int *out)

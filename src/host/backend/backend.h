@@ -5,6 +5,7 @@
 #define DMF_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -59,11 +60,22 @@ typedef struct {
 } dmf_sparse_layer;
 
 /* One dense layer W_i (rows = n_i, cols = n_{i-1}, row-major) of a ReLU
- * generator. */
+ * generator, in the dtype of the call (f32 or f64).  `networks` copies of
+ * the layer lie one after another (rows * cols values apart): row r of a
+ * batch runs through copy r mod networks (relu_index.h).  networks = 1 is
+ * the shared case (one GEMM per layer for the batch); networks = the number
+ * of trials gives every trial its own network (batched GEMV). */
 typedef struct {
-    size_t rows, cols;
-    const double *w;
+    size_t rows, cols, networks;
+    const void *w;
+    /* Names these weights' contents for a backend that keeps device copies:
+     * never reused for other values (dmf_dense_layer_new_id); 0 = no name,
+     * a device backend copies the weights on every call. */
+    uint64_t id;
 } dmf_dense_layer;
+
+/* A fresh id for dmf_dense_layer (thread-safe, never 0). */
+uint64_t dmf_dense_layer_new_id(void);
 
 typedef struct dmf_backend {
     const char *name;
@@ -86,15 +98,16 @@ typedef struct dmf_backend {
     int (*lift_samples)(size_t num_layers, const dmf_sparse_layer *layers, size_t num_params,
                         const size_t *probes, size_t num_probes, size_t num_samples,
                         const double *h, double *out);
-    /* ReLU network forward for a batch sharing the weights (one GEMM per
-     * layer): acts[i] (batch x n_{i+1}) receives relu(W_{i+1} a_i), a_0 = in.
-     * The activations double as the ReLU patterns for relu_backward. */
-    int (*relu_forward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch, const double *in,
-                        double *const *acts);
+    /* ReLU network forward, dtype f32 or f64, all pointers on the host:
+     * acts[i] (batch x n_{i+1}) receives relu(W_{i+1} a_i), a_0 = in, row r
+     * through network r mod layers[i].networks.  The activations double as
+     * the ReLU patterns for relu_backward. */
+    int (*relu_forward)(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                        const void *in, void *const *acts);
     /* grad (batch x n_0) = J^T v through the patterns in acts; v (batch x
-     * n_d) is overwritten; scratch holds batch x max n_i doubles. */
-    int (*relu_backward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
-                         const double *const *acts, double *v, double *grad, double *scratch);
+     * n_d) is overwritten; scratch holds batch x max n_i values. */
+    int (*relu_backward)(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                         const void *const *acts, void *v, void *grad, void *scratch);
     /* y = F x for one chain factor F of support (a, b, c, d) (a*d blocks of
      * b x c, see dmf.h) and nvec vectors stored as rows of nvec entries;
      * all three arrays in the backend's memory. */
@@ -125,6 +138,13 @@ const dmf_backend *dmf_context_backend(const dmf_context *ctx);
 /* A context on a given table (tests: a CPU table with some entries swapped
  * for device kernels, before the device table is complete). */
 int dmf_context_create_from_backend(dmf_context **out, const dmf_backend *backend);
+
+/* The CUDA kernels behind the table's relu_forward / relu_backward (same
+ * contracts); DMF_ERR_NOT_COMPILED in builds without CUDA. */
+int dmf_cuda_relu_forward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                          const void *in, void *const *acts);
+int dmf_cuda_relu_backward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                           const void *const *acts, void *v, void *grad, void *scratch);
 
 #ifdef __cplusplus
 }

@@ -47,10 +47,10 @@ int dmf_cpu_lift_samples(size_t num_layers, const dmf_sparse_layer *layers, size
                          const size_t *probes, size_t num_probes, size_t num_samples,
                          const double *h, double *out);
 
-int dmf_cpu_relu_forward(size_t num_layers, const dmf_dense_layer *layers, size_t batch, const double *in,
-                         double *const *acts);
-int dmf_cpu_relu_backward(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
-                          const double *const *acts, double *v, double *grad, double *scratch);
+int dmf_cpu_relu_forward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                         const void *in, void *const *acts);
+int dmf_cpu_relu_backward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                          const void *const *acts, void *v, void *grad, void *scratch);
 
 static int cpu_apply_factor(dmf_dtype dtype, size_t a, size_t b, size_t c, size_t d, const void *blocks,
                             const void *x, void *y, size_t nvec)

@@ -1,40 +1,53 @@
-/* CPU ReLU generator passes: one GEMM per layer for the whole batch. */
+/* CPU ReLU generator passes in f32 and f64 (cpu_relu_impl.h). */
 #include <cblas.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "backend.h"
 #include "internal.h"
+#include "relu_index.h"
 
-int dmf_cpu_relu_forward(size_t num_layers, const dmf_dense_layer *layers, size_t batch, const double *in,
-                         double *const *acts)
+#define DMF_TYPE_ID 0
+#include "scalar_begin.h"
+#include "cpu_relu_impl.h"
+#include "scalar_end.h"
+#define DMF_TYPE_ID 1
+#include "scalar_begin.h"
+#include "cpu_relu_impl.h"
+#include "scalar_end.h"
+
+uint64_t dmf_dense_layer_new_id(void)
 {
-    const double *prev = in;
-    for (size_t i = 0; i < num_layers; i++) {
-        const dmf_dense_layer *l = &layers[i];
-        /* A_i = A_{i-1} W_i^T */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)l->rows, (int)l->cols, 1.0, prev,
-                    (int)l->cols, l->w, (int)l->cols, 0.0, acts[i], (int)l->rows);
-        double *a = acts[i];
-        for (size_t e = 0; e < batch * l->rows; e++) a[e] = a[e] > 0 ? a[e] : 0;
-        prev = acts[i];
-    }
+    static _Atomic uint64_t next = 1;
+    return next++;
+}
+
+static int check_layers(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers)
+{
+    if (dtype != DMF_F32 && dtype != DMF_F64)
+        return dmf_fail(DMF_ERR_ARG, "ReLU passes run in f32 or f64, not %s", dmf_dtype_name(dtype));
+    for (size_t i = 0; i < num_layers; i++)
+        if (layers[i].rows > (size_t)INT_MAX || layers[i].cols > (size_t)INT_MAX)
+            return dmf_fail(DMF_ERR_ARG, "layer %zu (%zu x %zu) is too large for BLAS", i + 1, layers[i].rows,
+                            layers[i].cols);
     return DMF_OK;
 }
 
-int dmf_cpu_relu_backward(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
-                          const double *const *acts, double *v, double *grad, double *scratch)
+int dmf_cpu_relu_forward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                         const void *in, void *const *acts)
 {
-    double *cur = v;
-    for (size_t i = num_layers; i-- > 0;) {
-        const dmf_dense_layer *l = &layers[i];
-        /* The ReLU after layer i passes v where the activation is positive
-         * (the derivative at the kink is taken as 0). */
-        for (size_t e = 0; e < batch * l->rows; e++)
-            if (!(acts[i][e] > 0)) cur[e] = 0;
-        double *next = i == 0 ? grad : (cur == scratch ? v : scratch);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)l->cols, (int)l->rows, 1.0, cur,
-                    (int)l->rows, l->w, (int)l->cols, 0.0, next, (int)l->cols);
-        cur = next;
-    }
-    return DMF_OK;
+    DMF_TRY(check_layers(dtype, num_layers, layers));
+    if (batch > (size_t)INT_MAX) return dmf_fail(DMF_ERR_ARG, "batch of %zu rows is too large for BLAS", batch);
+    return dtype == DMF_F32 ? cpu_relu_forward_s(num_layers, layers, batch, in, acts)
+                            : cpu_relu_forward_d(num_layers, layers, batch, in, acts);
+}
+
+int dmf_cpu_relu_backward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
+                          const void *const *acts, void *v, void *grad, void *scratch)
+{
+    DMF_TRY(check_layers(dtype, num_layers, layers));
+    if (batch > (size_t)INT_MAX) return dmf_fail(DMF_ERR_ARG, "batch of %zu rows is too large for BLAS", batch);
+    return dtype == DMF_F32 ? cpu_relu_backward_s(num_layers, layers, batch, acts, v, grad, scratch)
+                            : cpu_relu_backward_d(num_layers, layers, batch, acts, v, grad, scratch);
 }

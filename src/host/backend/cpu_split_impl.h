@@ -7,7 +7,14 @@
  * and power iterations that do not meet the test, use LAPACK's SVD.  Exact
  * inputs are the common case: a rank-one block converges in one iteration. */
 
-/* Thread-private scratch sized once per split. */
+/* Thread-private scratch sized once per split.  Every buffer a sub-block is
+ * worked in starts on a 64-byte boundary (and each sub-block of a tile too):
+ * with scratch wherever malloc put it, the same block gave last-bit
+ * different factors from one run to the next when only the heap layout
+ * changed (8 of 96 runs of four problems, output to a file, a pipe or
+ * /dev/null).  Aligned, a sub-block's result depends on its entries alone,
+ * so the factors of several processes (dmf butterfly factor --mpi) are bit
+ * for bit those of one. */
 typedef struct {
     SCALAR *block, *svd_work, *u, *vt, *x, *h, *vec_n;
     REAL *sigma, *superb, *rwork;
@@ -51,19 +58,19 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
 {
     size_t k = m < n ? m : n;
     memset(s, 0, sizeof *s);
-    s->block = dmf_alloc(m * n, sizeof(SCALAR));
+    s->block = dmf_alloc_aligned(m * n, sizeof(SCALAR));
     const size_t pad = 64; /* vector kernels may read a little past the end */
-    s->svd_work = dmf_alloc(m * n + pad, sizeof(SCALAR));
-    s->u = dmf_alloc(n * k + pad, sizeof(SCALAR));
-    s->vt = dmf_alloc(k * m + pad, sizeof(SCALAR));
-    s->x = dmf_alloc(m * rank, sizeof(SCALAR));
-    s->h = dmf_alloc(rank * n, sizeof(SCALAR));
-    s->vec_n = dmf_alloc(n, sizeof(SCALAR));
-    s->sigma = dmf_alloc(k + 1, sizeof(REAL));
-    s->superb = dmf_alloc(k + 1, sizeof(REAL));
-    s->rwork = dmf_alloc(5 * k + pad, sizeof(REAL));
+    s->svd_work = dmf_alloc_aligned(m * n + pad, sizeof(SCALAR));
+    s->u = dmf_alloc_aligned(n * k + pad, sizeof(SCALAR));
+    s->vt = dmf_alloc_aligned(k * m + pad, sizeof(SCALAR));
+    s->x = dmf_alloc_aligned(m * rank, sizeof(SCALAR));
+    s->h = dmf_alloc_aligned(rank * n, sizeof(SCALAR));
+    s->vec_n = dmf_alloc_aligned(n, sizeof(SCALAR));
+    s->sigma = dmf_alloc_aligned(k + 1, sizeof(REAL));
+    s->superb = dmf_alloc_aligned(k + 1, sizeof(REAL));
+    s->rwork = dmf_alloc_aligned(5 * k + pad, sizeof(REAL));
     s->lwork = FN(gesvd_lwork)(m, n);
-    s->work = dmf_alloc((size_t)s->lwork + pad, sizeof(SCALAR));
+    s->work = dmf_alloc_aligned((size_t)s->lwork + pad, sizeof(SCALAR));
     if (!s->block || !s->svd_work || !s->u || !s->vt || !s->x || !s->h || !s->vec_n || !s->sigma || !s->rwork || !s->work ||
         !s->superb) {
         FN(scratch_free)(s);
@@ -321,6 +328,8 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     const size_t tile = n * sizeof(SCALAR) >= 512 ? 1
                         : (512 / (n * sizeof(SCALAR)) < g->c1 ? 512 / (n * sizeof(SCALAR)) : g->c1);
     const size_t tiles_per_group = (g->c1 + tile - 1) / tile;
+    /* Each sub-block of a tile starts on a 64-byte boundary (see above). */
+    const size_t block_stride = (m * n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR);
     const size_t num_tiles = g->a * g->d * g->b2 * tiles_per_group;
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
     double target_sq = 0, residual_sq = 0;
@@ -330,7 +339,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
 #pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
     {
         FN(split_scratch) s;
-        SCALAR *tile_buf = dmf_alloc(tile * m * n, sizeof(SCALAR));
+        SCALAR *tile_buf = dmf_alloc_aligned(tile * block_stride, sizeof(SCALAR));
         SCALAR *tile_x = dmf_alloc(tile * m * r, sizeof(SCALAR));
         double *norms = dmf_alloc(tile, sizeof(double));
         int ok = FN(scratch_alloc)(&s, m, n, r) && tile_buf && tile_x && norms;
@@ -349,7 +358,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
                 for (size_t jj = 0; jj < width; jj++) {
                     /* A local sum: through norms[] every add would wait on a store. */
                     double sum = 0;
-                    SCALAR *dst = tile_buf + (jj * m + a) * n;
+                    SCALAR *dst = tile_buf + jj * block_stride + a * n;
                     const SCALAR *in = src + jj * n;
 #pragma omp simd reduction(+ : sum)
                     for (size_t b = 0; b < n; b++) {
@@ -362,7 +371,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
             SCALAR *own_block = s.block;
             for (size_t jj = 0; jj < width; jj++) {
                 size_t j = j0 + jj;
-                s.block = tile_buf + jj * m * n;
+                s.block = tile_buf + jj * block_stride;
                 int code = FN(approximate_block)(&s, m, n, r, norms[jj]);
                 if (info) info[(iv * g->b2 + u) * g->c1 + j] = code;
                 closed += code == DMF_BLOCK_CLOSED_FORM;

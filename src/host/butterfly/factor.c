@@ -12,7 +12,7 @@ void dmf_butterfly_options_default(dmf_butterfly_options *opts)
     opts->orthonormalize = 0;
 }
 
-static int check_input(const dmf_matrix *a, const dmf_chain_shape *shape, const dmf_tree *tree)
+int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape, const dmf_tree *tree)
 {
     size_t rows = 1, cols = 1;
     for (size_t k = 0; k < shape->num_factors; k++) rows *= shape->m[k], cols *= shape->n[k];
@@ -70,59 +70,29 @@ static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain, v
     return DMF_OK;
 }
 
-int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
-                         const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
-                         const dmf_butterfly_options *opts_in, dmf_chain **out,
-                         dmf_butterfly_report *report)
+/* Depth-first from `root`: at most one pending node per level, so the peak
+ * memory is the root's target plus the two halves of its split and their
+ * pending descendants.  Node targets are the backend's memory; root.values
+ * is freed unless it is `input` (host memory, only with a host-memory
+ * backend).  leaves[k] receives factor k's buffer: adopted by the chain on
+ * a host-memory backend, otherwise for collect_leaves. */
+static int factor_from(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                       const dmf_butterfly_options *opts, pending_node root, const void *input,
+                       void **leaves, dmf_butterfly_report *report, size_t *failed)
 {
-    *out = NULL;
-    dmf_butterfly_options opts;
-    if (opts_in) opts = *opts_in;
-    else dmf_butterfly_options_default(&opts);
-    if (opts.rank < 1) return dmf_fail(DMF_ERR_ARG, "rank must be >= 1 (got %zu)", opts.rank);
-
-    size_t ranks[DMF_MAX_FACTORS];
-    for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts.rank;
-    dmf_chain_shape shape;
-    DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
-    DMF_TRY(check_input(a, &shape, tree));
-    dmf_chain *chain;
-    DMF_TRY(dmf_chain_create(&chain, a->dtype, num_factors, radix_m, radix_n, ranks));
-
-    const dmf_backend *backend = dmf_context_backend(ctx);
-    dmf_butterfly_report local;
-    if (!report) report = &local;
-    memset(report, 0, sizeof *report);
-    double start = dmf_now_seconds();
-    size_t elem = dmf_dtype_size(a->dtype);
-
-    /* Node targets live in the backend's memory: the input goes there once
-     * (unless that is host memory) and the leaves stay there, in `leaves`,
-     * until the end, where each is copied into the chain once. */
-    int status = DMF_OK;
-    void *root = a->data, *leaves[DMF_MAX_FACTORS] = {0};
-    const int on_host = backend->host_memory;
-    if (!on_host) {
-        double upload_start = dmf_now_seconds();
-        status = backend->mem_alloc(&root, a->rows * a->cols * elem);
-        if (status == DMF_OK && (status = backend->mem_upload(root, a->data, a->rows * a->cols * elem)) != DMF_OK)
-            backend->mem_free(root);
-        report->transfer_s += dmf_now_seconds() - upload_start;
-    }
-
-    /* Depth-first: at most one pending node per level, so the peak memory is
-     * the input plus the two halves of the root split and their pending
-     * descendants. */
+    const dmf_chain_shape *shape = &chain->shape;
+    size_t elem = dmf_dtype_size(chain->dtype);
     pending_node stack[DMF_MAX_FACTORS + 1];
-    size_t depth = 0, failed = 0;
-    if (status == DMF_OK) stack[depth++] = (pending_node){0, num_factors - 1, root};
+    size_t depth = 0;
+    stack[depth++] = root;
+    int status = DMF_OK;
     while (depth > 0 && status == DMF_OK) {
         pending_node node = stack[--depth];
-        int owned = node.values != a->data;
+        int owned = node.values != input;
         if (node.p == node.q) {
             if (!owned) { /* a one-factor chain on the host is the matrix itself */
-                memcpy(chain->blocks[node.p], node.values, a->rows * a->cols * elem);
-            } else if (on_host) {
+                memcpy(chain->blocks[node.p], node.values, dmf_range_size(shape, node.p, node.p) * elem);
+            } else if (backend->host_memory) {
                 free(chain->blocks[node.p]);
                 chain->blocks[node.p] = node.values;
             }
@@ -131,17 +101,17 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
         }
         double node_start = dmf_now_seconds();
         size_t l = dmf_tree_split(tree, node.p, node.q);
-        dmf_split_geometry g = dmf_split_geometry_of(&shape, node.p, l, node.q);
+        dmf_split_geometry g = dmf_split_geometry_of(shape, node.p, l, node.q);
         void *w = NULL, *h = NULL;
         dmf_split_stats stats = {0};
-        status = alloc_range(backend, &shape, node.p, l, elem, &w);
-        if (status == DMF_OK) status = alloc_range(backend, &shape, l + 1, node.q, elem, &h);
+        status = alloc_range(backend, shape, node.p, l, elem, &w);
+        if (status == DMF_OK) status = alloc_range(backend, shape, l + 1, node.q, elem, &h);
         if (status != DMF_OK)
             dmf_fail_context(status, "the halves of node [%zu, %zu]", node.p, node.q);
-        else if (opts.orthonormalize)
+        else if (opts->orthonormalize)
             status = orthonormalize_around(backend, chain, leaves, &node, stack, depth);
         if (status == DMF_OK)
-            status = backend->split_rank_r(a->dtype, &g, node.values, w, h, NULL, &stats);
+            status = backend->split_rank_r(chain->dtype, &g, node.values, w, h, NULL, &stats);
         if (owned) backend->mem_free(node.values);
         if (status != DMF_OK) {
             backend->mem_free(w);
@@ -159,21 +129,103 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
             .blocks_failed = stats.failed,
             .time_s = dmf_now_seconds() - node_start,
         };
-        failed += stats.failed;
+        *failed += stats.failed;
         stack[depth++] = (pending_node){l + 1, node.q, h};
         stack[depth++] = (pending_node){node.p, l, w};
     }
     while (depth > 0) { /* after an error: release what is still pending */
         pending_node node = stack[--depth];
-        if (node.values != a->data) backend->mem_free(node.values);
+        if (node.values != input) backend->mem_free(node.values);
     }
-    double download_start = dmf_now_seconds();
-    for (size_t k = 0; k < num_factors && !on_host; k++) {
+    return status;
+}
+
+/* On a device backend: copies the leaves p..q into the chain, once each,
+ * and frees them (also after an error). */
+static int collect_leaves(const dmf_backend *backend, dmf_chain *chain, void **leaves, size_t p, size_t q,
+                          int status, dmf_butterfly_report *report)
+{
+    if (backend->host_memory) return status;
+    double start = dmf_now_seconds();
+    size_t elem = dmf_dtype_size(chain->dtype);
+    for (size_t k = p; k <= q; k++) {
         if (leaves[k] && status == DMF_OK)
-            status = backend->mem_download(chain->blocks[k], leaves[k], dmf_range_size(&shape, k, k) * elem);
+            status = backend->mem_download(chain->blocks[k], leaves[k], dmf_range_size(&chain->shape, k, k) * elem);
         backend->mem_free(leaves[k]);
+        leaves[k] = NULL;
     }
-    if (!on_host) report->transfer_s += dmf_now_seconds() - download_start;
+    report->transfer_s += dmf_now_seconds() - start;
+    return status;
+}
+
+/* The backend's copy of host values (the host values themselves on a
+ * host-memory backend). */
+static int to_backend(const dmf_backend *backend, const void *values, size_t bytes, void **out,
+                      dmf_butterfly_report *report)
+{
+    *out = (void *)values;
+    if (backend->host_memory) return DMF_OK;
+    double start = dmf_now_seconds();
+    int status = backend->mem_alloc(out, bytes);
+    if (status == DMF_OK && (status = backend->mem_upload(*out, values, bytes)) != DMF_OK) {
+        backend->mem_free(*out);
+        *out = NULL;
+    }
+    report->transfer_s += dmf_now_seconds() - start;
+    return status;
+}
+
+int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
+                                 const dmf_tree *tree, size_t p, size_t q, void *values,
+                                 dmf_butterfly_report *report, size_t *failed)
+{
+    dmf_butterfly_options opts;
+    dmf_butterfly_options_default(&opts);
+    void *leaves[DMF_MAX_FACTORS] = {0}, *root = NULL;
+    int status = to_backend(backend, values, dmf_range_size(&chain->shape, p, q) * dmf_dtype_size(chain->dtype),
+                            &root, report);
+    if (root != values) free(values); /* taken over: uploaded, or not needed after a failed upload */
+    if (status == DMF_OK)
+        status = factor_from(backend, chain, tree, &opts, (pending_node){p, q, root}, NULL, leaves, report, failed);
+    status = collect_leaves(backend, chain, leaves, p, q, status, report);
+    backend->release_workspace();
+    return status;
+}
+
+int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
+                         const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
+                         const dmf_butterfly_options *opts_in, dmf_chain **out,
+                         dmf_butterfly_report *report)
+{
+    *out = NULL;
+    dmf_butterfly_options opts;
+    if (opts_in) opts = *opts_in;
+    else dmf_butterfly_options_default(&opts);
+    if (opts.rank < 1) return dmf_fail(DMF_ERR_ARG, "rank must be >= 1 (got %zu)", opts.rank);
+
+    size_t ranks[DMF_MAX_FACTORS];
+    for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts.rank;
+    dmf_chain_shape shape;
+    DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
+    DMF_TRY(dmf_butterfly_check_input(a, &shape, tree));
+    dmf_chain *chain;
+    DMF_TRY(dmf_chain_create(&chain, a->dtype, num_factors, radix_m, radix_n, ranks));
+
+    dmf_butterfly_report local;
+    if (!report) report = &local;
+    memset(report, 0, sizeof *report);
+    double start = dmf_now_seconds();
+    size_t failed = 0;
+    /* Node targets live in the backend's memory: the input goes there once
+     * (unless that is host memory) and the leaves stay there until the end,
+     * where each is copied into the chain once. */
+    const dmf_backend *backend = dmf_context_backend(ctx);
+    void *leaves[DMF_MAX_FACTORS] = {0}, *root = NULL;
+    int status = to_backend(backend, a->data, a->rows * a->cols * dmf_dtype_size(a->dtype), &root, report);
+    if (status == DMF_OK)
+        status = factor_from(backend, chain, tree, &opts, (pending_node){0, num_factors - 1, root},
+                             a->data, leaves, report, &failed);
+    status = collect_leaves(backend, chain, leaves, 0, num_factors - 1, status, report);
     backend->release_workspace();
     report->time_s = dmf_now_seconds() - start;
     if (status != DMF_OK) {

@@ -19,6 +19,9 @@ struct dmf_matrix {
 /* Overflow-checked products of sizes; return 0 on overflow. */
 int dmf_mul_size(size_t a, size_t b, size_t *out);
 void *dmf_alloc(size_t count, size_t elem_size); /* zeroed, NULL on overflow/OOM */
+/* The same on a 64-byte boundary (free() releases it): kernels whose
+ * vectorized sums would otherwise start at an address-dependent offset. */
+void *dmf_alloc_aligned(size_t count, size_t elem_size);
 
 /* Seeded reproducible generator (xoshiro256**, splitmix64 seeding). */
 typedef struct { uint64_t s[4]; int has_spare; double spare; } dmf_rng;

@@ -13,6 +13,16 @@ int dmf_mul_size(size_t a, size_t b, size_t *out)
     return 1;
 }
 
+void *dmf_alloc_aligned(size_t count, size_t elem_size)
+{
+    size_t bytes;
+    if (!dmf_mul_size(count, elem_size, &bytes) || bytes > SIZE_MAX - 64) return NULL;
+    bytes = (bytes + 64) & ~(size_t)63; /* a multiple of the alignment, never 0 */
+    void *p = aligned_alloc(64, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
 void *dmf_alloc(size_t count, size_t elem_size)
 {
     size_t bytes;

@@ -8,15 +8,18 @@
 
 #include "generator.h"
 
-static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_sizes)
+static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_sizes, size_t networks)
 {
     *out = NULL;
     if (num_sizes < 2 || num_sizes > DMF_MAX_GEN_LAYERS + 1)
         return dmf_fail(DMF_ERR_ARG, "a generator has 1 to %d layers (2 to %d sizes), not %zu sizes",
                         DMF_MAX_GEN_LAYERS, DMF_MAX_GEN_LAYERS + 1, num_sizes);
+    if (networks < 1) return dmf_fail(DMF_ERR_ARG, "a generator needs at least one network");
     dmf_generator *g = calloc(1, sizeof *g);
     if (!g) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a generator");
+    g->dtype = DMF_F64;
     g->depth = num_sizes - 1;
+    g->networks = networks;
     for (size_t i = 0; i < num_sizes; i++) {
         if (sizes[i] < 1) {
             free(g);
@@ -25,12 +28,14 @@ static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_
         g->sizes[i] = sizes[i];
     }
     for (size_t i = 0; i < g->depth; i++) {
-        g->weights[i] = dmf_alloc(sizes[i + 1] * sizes[i], sizeof(double));
+        size_t per = sizes[i + 1] * sizes[i];
+        g->weights[i] = per <= SIZE_MAX / networks ? dmf_alloc(networks * per, sizeof(double)) : NULL;
         if (!g->weights[i]) {
             dmf_generator_free(g);
-            return dmf_fail(DMF_ERR_NOMEM, "cannot allocate layer %zu (%zu x %zu)", i + 1, sizes[i + 1], sizes[i]);
+            return dmf_fail(DMF_ERR_NOMEM, "cannot allocate layer %zu (%zu networks of %zu x %zu)", i + 1, networks,
+                            sizes[i + 1], sizes[i]);
         }
-        g->layers[i] = (dmf_dense_layer){sizes[i + 1], sizes[i], g->weights[i]};
+        g->layers[i] = (dmf_dense_layer){sizes[i + 1], sizes[i], networks, g->weights[i], dmf_dense_layer_new_id()};
     }
     *out = g;
     return DMF_OK;
@@ -43,29 +48,40 @@ void dmf_generator_free(dmf_generator *gen)
     free(gen);
 }
 
-int dmf_generator_random(dmf_generator **out, const size_t *sizes, size_t num_sizes, uint64_t seed)
+int dmf_generator_random_networks(dmf_generator **out, const size_t *sizes, size_t num_sizes, size_t networks,
+                                  uint64_t seed)
 {
-    DMF_TRY(alloc_generator(out, sizes, num_sizes));
+    DMF_TRY(alloc_generator(out, sizes, num_sizes, networks));
     dmf_generator *g = *out;
+    g->random = 1;
     dmf_rng rng;
     dmf_rng_seed(&rng, seed);
     const size_t out_size = sizes[num_sizes - 1];
-    for (size_t i = 0; i < g->depth; i++) {
-        size_t rows = sizes[i + 1], cols = sizes[i];
-        int last = i + 1 == g->depth;
-        double sd = sqrt(1.0 / (double)(last ? out_size : rows));
-        /* The paper's last layer keeps a row only if it is not too long. */
-        double limit = 3.0 * sqrt((double)cols / (double)out_size);
-        for (size_t r = 0; r < rows; r++) {
-            double *row = g->weights[i] + r * cols, norm2 = 0;
-            for (size_t c = 0; c < cols; c++) {
-                row[c] = sd * dmf_rng_normal(&rng);
-                norm2 += row[c] * row[c];
+    /* Network after network from one stream, so network 0 is the one
+     * dmf_generator_random draws from the same seed. */
+    for (size_t k = 0; k < networks; k++)
+        for (size_t i = 0; i < g->depth; i++) {
+            size_t rows = sizes[i + 1], cols = sizes[i];
+            int last = i + 1 == g->depth;
+            double sd = sqrt(1.0 / (double)(last ? out_size : rows));
+            /* The paper's last layer keeps a row only if it is not too long. */
+            double limit = 3.0 * sqrt((double)cols / (double)out_size);
+            double *w = (double *)g->weights[i] + k * rows * cols;
+            for (size_t r = 0; r < rows; r++) {
+                double *row = w + r * cols, norm2 = 0;
+                for (size_t c = 0; c < cols; c++) {
+                    row[c] = sd * dmf_rng_normal(&rng);
+                    norm2 += row[c] * row[c];
+                }
+                if (last && sqrt(norm2) > limit) memset(row, 0, cols * sizeof *row);
             }
-            if (last && sqrt(norm2) > limit) memset(row, 0, cols * sizeof *row);
         }
-    }
     return DMF_OK;
+}
+
+int dmf_generator_random(dmf_generator **out, const size_t *sizes, size_t num_sizes, uint64_t seed)
+{
+    return dmf_generator_random_networks(out, sizes, num_sizes, 1, seed);
 }
 
 int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *weights, size_t num_layers)
@@ -85,31 +101,58 @@ int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *wei
             return dmf_fail_context(DMF_ERR_NUMERIC, "layer %zu", i + 1);
         sizes[i + 1] = dmf_matrix_rows(weights[i]);
     }
-    DMF_TRY(alloc_generator(out, sizes, num_layers + 1));
+    DMF_TRY(alloc_generator(out, sizes, num_layers + 1, 1));
     for (size_t i = 0; i < num_layers; i++)
         for (size_t e = 0; e < sizes[i + 1] * sizes[i]; e++)
-            (*out)->weights[i][e] = creal(dmf_get(dmf_matrix_dtype(weights[i]), dmf_matrix_const_data(weights[i]), e));
+            ((double *)(*out)->weights[i])[e] =
+                creal(dmf_get(dmf_matrix_dtype(weights[i]), dmf_matrix_const_data(weights[i]), e));
+    return DMF_OK;
+}
+
+int dmf_generator_set_dtype(dmf_generator *gen, dmf_dtype dtype)
+{
+    if (dtype != DMF_F32 && dtype != DMF_F64)
+        return dmf_fail(DMF_ERR_ARG, "generators run in f32 or f64, not %s", dmf_dtype_name(dtype));
+    if (dtype == gen->dtype) return DMF_OK;
+    for (size_t i = 0; i < gen->depth; i++) {
+        size_t n = gen->networks * gen->sizes[i + 1] * gen->sizes[i];
+        void *w = dmf_alloc(n, dmf_dtype_size(dtype));
+        if (!w) return dmf_fail(DMF_ERR_NOMEM, "cannot convert layer %zu to %s", i + 1, dmf_dtype_name(dtype));
+        if (dtype == DMF_F32)
+            for (size_t e = 0; e < n; e++) ((float *)w)[e] = (float)((const double *)gen->weights[i])[e];
+        else
+            for (size_t e = 0; e < n; e++) ((double *)w)[e] = ((const float *)gen->weights[i])[e];
+        free(gen->weights[i]);
+        gen->weights[i] = w;
+        gen->layers[i].w = w;
+        gen->layers[i].id = dmf_dense_layer_new_id();
+    }
+    gen->dtype = dtype;
     return DMF_OK;
 }
 
 size_t dmf_generator_input_size(const dmf_generator *gen) { return gen->sizes[0]; }
 size_t dmf_generator_output_size(const dmf_generator *gen) { return gen->sizes[gen->depth]; }
 size_t dmf_generator_depth(const dmf_generator *gen) { return gen->depth; }
+size_t dmf_generator_networks(const dmf_generator *gen) { return gen->networks; }
+dmf_dtype dmf_generator_dtype(const dmf_generator *gen) { return gen->dtype; }
+int dmf_generator_is_random(const dmf_generator *gen) { return gen->random; }
 
 int dmf_gen_workspace_init(dmf_gen_workspace *ws, const dmf_generator *gen, size_t batch)
 {
     memset(ws, 0, sizeof *ws);
     ws->batch = batch;
+    const size_t elem = dmf_dtype_size(gen->dtype);
     size_t widest = gen->sizes[0];
     for (size_t i = 0; i < gen->depth; i++) {
-        ws->acts[i] = dmf_alloc(batch * gen->sizes[i + 1], sizeof(double));
+        ws->acts[i] = dmf_alloc(batch * gen->sizes[i + 1], elem);
         if (!ws->acts[i]) {
             dmf_gen_workspace_free(ws);
             return dmf_fail(DMF_ERR_NOMEM, "cannot allocate activations for %zu trials", batch);
         }
         if (gen->sizes[i + 1] > widest) widest = gen->sizes[i + 1];
     }
-    ws->scratch = dmf_alloc(batch * widest, sizeof(double));
+    ws->scratch = dmf_alloc(batch * widest, elem);
     if (!ws->scratch) {
         dmf_gen_workspace_free(ws);
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate scratch for %zu trials", batch);
@@ -124,12 +167,35 @@ void dmf_gen_workspace_free(dmf_gen_workspace *ws)
     memset(ws, 0, sizeof *ws);
 }
 
+/* n values of the generator's dtype from / into float64. */
+static void *to_dtype(dmf_dtype dtype, const double *x, size_t n)
+{
+    void *y = dmf_alloc(n ? n : 1, dmf_dtype_size(dtype));
+    if (!y) return NULL;
+    if (dtype == DMF_F32)
+        for (size_t e = 0; e < n; e++) ((float *)y)[e] = (float)x[e];
+    else
+        memcpy(y, x, n * sizeof *x);
+    return y;
+}
+
+static void from_dtype(dmf_dtype dtype, const void *x, size_t n, double *y)
+{
+    if (dtype == DMF_F32)
+        for (size_t e = 0; e < n; e++) y[e] = ((const float *)x)[e];
+    else
+        memcpy(y, x, n * sizeof *y);
+}
+
 int dmf_generator_forward(dmf_context *ctx, const dmf_generator *gen, const double *in, size_t batch, double *out)
 {
     dmf_gen_workspace ws;
     DMF_TRY(dmf_gen_workspace_init(&ws, gen, batch));
-    int status = dmf_context_backend(ctx)->relu_forward(gen->depth, gen->layers, batch, in, ws.acts);
-    if (status == DMF_OK) memcpy(out, dmf_gen_output(gen, &ws), batch * gen->sizes[gen->depth] * sizeof *out);
+    void *x = to_dtype(gen->dtype, in, batch * gen->sizes[0]);
+    int status = x ? dmf_context_backend(ctx)->relu_forward(gen->dtype, gen->depth, gen->layers, batch, x, ws.acts)
+                   : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu inputs", batch);
+    if (status == DMF_OK) from_dtype(gen->dtype, dmf_gen_output(gen, &ws), batch * gen->sizes[gen->depth], out);
+    free(x);
     dmf_gen_workspace_free(&ws);
     return status;
 }
@@ -140,16 +206,16 @@ int dmf_generator_vjp(dmf_context *ctx, const dmf_generator *gen, const double *
     dmf_gen_workspace ws;
     DMF_TRY(dmf_gen_workspace_init(&ws, gen, batch));
     const dmf_backend *b = dmf_context_backend(ctx);
-    size_t l = gen->sizes[gen->depth];
-    double *vc = malloc(batch * l * sizeof *vc + 1);
-    int status = vc ? b->relu_forward(gen->depth, gen->layers, batch, in, ws.acts)
-                    : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu vectors", batch);
-    if (status == DMF_OK) {
-        memcpy(vc, v, batch * l * sizeof *vc);
-        status = b->relu_backward(gen->depth, gen->layers, batch, (const double *const *)ws.acts, vc, grad,
+    size_t l = gen->sizes[gen->depth], n = gen->sizes[0];
+    void *x = to_dtype(gen->dtype, in, batch * n), *vc = to_dtype(gen->dtype, v, batch * l);
+    void *g = dmf_alloc(batch * n + 1, dmf_dtype_size(gen->dtype));
+    int status = x && vc && g ? b->relu_forward(gen->dtype, gen->depth, gen->layers, batch, x, ws.acts)
+                              : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu vectors", batch);
+    if (status == DMF_OK)
+        status = b->relu_backward(gen->dtype, gen->depth, gen->layers, batch, (const void *const *)ws.acts, vc, g,
                                   ws.scratch);
-    }
-    free(vc);
+    if (status == DMF_OK) from_dtype(gen->dtype, g, batch * n, grad);
+    free(x), free(vc), free(g);
     dmf_gen_workspace_free(&ws);
     return status;
 }
@@ -171,7 +237,7 @@ static int read_text(const char *path, char **text)
     return DMF_OK;
 }
 
-int dmf_generator_read(const char *path, dmf_generator **out)
+int dmf_generator_read_networks(const char *path, size_t networks, dmf_generator **out)
 {
     *out = NULL;
     char *text = NULL;
@@ -202,7 +268,11 @@ int dmf_generator_read(const char *path, dmf_generator **out)
         if (seed && (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9007199254740992.0 ||
                      seed->valuedouble != (double)(uint64_t)seed->valuedouble))
             status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"seed\" must be an integer in [0, 2^53]", path);
-        if (status == DMF_OK) status = dmf_generator_random(out, n, count, seed ? (uint64_t)seed->valuedouble : 0);
+        if (status == DMF_OK)
+            status = dmf_generator_random_networks(out, n, count, networks, seed ? (uint64_t)seed->valuedouble : 0);
+    } else if (networks > 1) {
+        status = dmf_fail(DMF_ERR_ARG, "'%s' gives one network by its weight files; one network per trial is "
+                                       "drawn from a \"sizes\" and \"seed\" spec", path);
     } else {
         dmf_matrix *w[DMF_MAX_GEN_LAYERS] = {0};
         size_t count = 0;
@@ -235,3 +305,5 @@ int dmf_generator_read(const char *path, dmf_generator **out)
     cJSON_Delete(root);
     return status;
 }
+
+int dmf_generator_read(const char *path, dmf_generator **out) { return dmf_generator_read_networks(path, 1, out); }

@@ -50,4 +50,8 @@ int dmf_network_finish(dmf_network *net);
 size_t dmf_network_rows(const dmf_network *net);
 size_t dmf_network_cols(const dmf_network *net);
 
+/* Singular values of the column-major rows x cols matrix `a` (destroyed),
+ * descending, by LAPACK's dgesdd. */
+int dmf_singular_values(double *a, size_t rows, size_t cols, double *sv);
+
 #endif

@@ -1,0 +1,243 @@
+/* dmf merge: the records of all shards of a run, one per job in job order,
+ * and the jobs that have none. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "jobs/jobs.h"
+
+static const char help[] =
+    "usage: dmf merge JOBS.json DIR [--out FILE]\n"
+    "\n"
+    "Reads every DIR/results.I-of-N.jsonl written by 'dmf run' (all with the\n"
+    "same N) and writes the records in job order, one line per job, to FILE\n"
+    "(replaced at once when complete) or to stdout.  A job recorded twice keeps\n"
+    "its first record (lowest shard) with a warning; a torn last line is\n"
+    "ignored (the next 'dmf run' of that shard removes it); records of ids not\n"
+    "in JOBS.json are left out with a warning.  Jobs without a record are\n"
+    "listed on stderr.\n"
+    "\n"
+    "A summary line {\"command\": \"merge\", \"jobs\", \"records\", \"ok\", \"failed\",\n"
+    "\"missing\", \"missing_ids\", \"duplicates\", \"files\", \"shards\"} goes to\n"
+    "stdout with --out, and to stderr when the records go to stdout.\n"
+    "Exit 0 when every job has a record, 1 when some are missing or the files\n"
+    "do not belong together (different N), 2 for bad usage.\n";
+
+typedef struct {
+    char *name;
+    size_t i, n;
+    dmf_results res;
+} shard_file;
+
+static int compare_files(const void *a, const void *b)
+{
+    const shard_file *x = a, *y = b;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The results files of DIR, sorted by shard; prints what is wrong. */
+static int list_files(const char *dir, shard_file **out, size_t *count, size_t *shards)
+{
+    *out = NULL;
+    *count = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "dmf merge: cannot read directory '%s': %s\n", dir, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    size_t cap = 0;
+    int code = EXIT_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t i, n;
+        if (dmf_results_name_parse(e->d_name, &i, &n) != 0) continue;
+        if (*count == cap) {
+            cap = cap ? 2 * cap : 16;
+            shard_file *grown = realloc(*out, cap * sizeof *grown);
+            if (!grown) {
+                fprintf(stderr, "dmf merge: out of memory\n");
+                code = EXIT_BAD_INPUT;
+                break;
+            }
+            *out = grown;
+        }
+        shard_file *f = &(*out)[(*count)++];
+        memset(f, 0, sizeof *f);
+        f->i = i;
+        f->n = n;
+        f->name = malloc(strlen(e->d_name) + 1);
+        if (f->name) strcpy(f->name, e->d_name);
+        else code = EXIT_BAD_INPUT;
+    }
+    closedir(d);
+    if (code != EXIT_OK) return code;
+    if (*count == 0) {
+        fprintf(stderr, "dmf merge: no results.I-of-N.jsonl files in '%s'\n", dir);
+        return EXIT_BAD_INPUT;
+    }
+    qsort(*out, *count, sizeof **out, compare_files);
+    *shards = (*out)[0].n;
+    for (size_t k = 0; k < *count; k++) {
+        const shard_file *f = &(*out)[k];
+        if (f->n != *shards) {
+            fprintf(stderr, "dmf merge: '%s' and '%s' in '%s' come from runs with different shard counts (%zu and "
+                            "%zu); merge the files of one run\n", (*out)[0].name, f->name, dir, *shards, f->n);
+            return EXIT_BAD_INPUT;
+        }
+        if (f->i >= f->n) {
+            fprintf(stderr, "dmf merge: '%s': shard %zu does not exist in %zu shards\n", f->name, f->i, f->n);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* Writes the chosen records to `out`; 0 or -1. */
+static int write_records(FILE *out, const dmf_job_list *list, const shard_file *files, const size_t *file_of,
+                         const size_t *record_of)
+{
+    for (size_t j = 0; j < list->count; j++) {
+        if (file_of[j] == SIZE_MAX) continue;
+        const dmf_results *r = &files[file_of[j]].res;
+        const dmf_result_record *rec = &r->records[record_of[j]];
+        fwrite(r->text + rec->offset, 1, rec->length, out);
+        fputc('\n', out);
+    }
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
+
+/* Replaces `path` by the records, through a temporary file and rename(). */
+static int write_file(const char *path, const dmf_job_list *list, const shard_file *files, const size_t *file_of,
+                      const size_t *record_of)
+{
+    size_t len = strlen(path) + 32;
+    char *tmp = malloc(len);
+    if (!tmp) return EXIT_BAD_INPUT;
+    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && write_records(f, list, files, file_of, record_of) == 0 && fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0) ok = 0;
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok) {
+        fprintf(stderr, "dmf merge: cannot write '%s': %s\n", path, strerror(errno));
+        remove(tmp);
+    }
+    free(tmp);
+    return ok ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *out_path = NULL;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case 'h': fputs(help, stdout); return EXIT_OK;
+        default: return cli_usage_error("merge", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 2) return cli_usage_error("merge", "give JOBS.json and the results DIR");
+    const char *jobs_path = argv[optind], *dir = argv[optind + 1];
+    dmf_job_list *list = NULL;
+    if (dmf_jobs_read(jobs_path, &list) != DMF_OK) {
+        fprintf(stderr, "dmf merge: %s\n", dmf_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    shard_file *files = NULL;
+    size_t num_files = 0, shards = 0;
+    size_t *file_of = malloc((list->count + 1) * sizeof *file_of);
+    size_t *record_of = malloc((list->count + 1) * sizeof *record_of);
+    int code = file_of && record_of ? list_files(dir, &files, &num_files, &shards) : EXIT_BAD_INPUT;
+    size_t records = 0, ok = 0, duplicates = 0, strangers = 0, missing = 0;
+    for (size_t j = 0; code == EXIT_OK && j < list->count; j++) file_of[j] = SIZE_MAX;
+    for (size_t k = 0; code == EXIT_OK && k < num_files; k++) {
+        size_t len = strlen(dir) + strlen(files[k].name) + 2;
+        char *path = malloc(len);
+        if (!path) {
+            code = EXIT_BAD_INPUT;
+            break;
+        }
+        snprintf(path, len, "%s/%s", dir, files[k].name);
+        if (dmf_results_read(path, &files[k].res) != DMF_OK) {
+            fprintf(stderr, "dmf merge: %s\n", dmf_last_error());
+            code = EXIT_BAD_INPUT;
+        } else if (files[k].res.torn_bytes) {
+            fprintf(stderr, "dmf merge: warning: %s: ignoring a torn last line (%zu bytes); the next 'dmf run' of "
+                            "that shard removes it and redoes the job\n", path, files[k].res.torn_bytes);
+        }
+        free(path);
+        for (size_t r = 0; code == EXIT_OK && r < files[k].res.count; r++) {
+            const dmf_result_record *rec = &files[k].res.records[r];
+            long j = dmf_jobs_find(list, rec->id);
+            if (j < 0) {
+                if (!strangers++)
+                    fprintf(stderr, "dmf merge: warning: %s/%s has a record of '%s', which is not a job of %s "
+                                    "(left out)\n", dir, files[k].name, rec->id, jobs_path);
+            } else if (file_of[j] != SIZE_MAX) {
+                duplicates++;
+                fprintf(stderr, "dmf merge: warning: job '%s' is recorded again in %s; keeping the record in %s\n",
+                        rec->id, files[k].name, files[file_of[j]].name);
+            } else {
+                file_of[j] = k;
+                record_of[j] = r;
+                records++;
+                ok += rec->ok;
+            }
+        }
+    }
+    if (strangers > 1) fprintf(stderr, "dmf merge: warning: %zu records in all name no job of %s\n", strangers, jobs_path);
+    if (code == EXIT_OK) {
+        /* Names are unique and share N, so the sorted files have distinct shards. */
+        size_t want = 0;
+        for (size_t k = 0; k <= num_files; k++) {
+            size_t upto = k < num_files ? files[k].i : shards;
+            for (; want < upto; want++)
+                fprintf(stderr, "dmf merge: warning: no results.%zu-of-%zu.jsonl in %s\n", want, shards, dir);
+            want = upto + 1;
+        }
+        missing = list->count - records;
+        if (missing) {
+            fprintf(stderr, "dmf merge: %zu of %zu job(s) have no record:", missing, list->count);
+            for (size_t j = 0; j < list->count; j++)
+                if (file_of[j] == SIZE_MAX) fprintf(stderr, " %s", list->jobs[j].id);
+            fputc('\n', stderr);
+        }
+        if (out_path) code = write_file(out_path, list, files, file_of, record_of);
+        else if (write_records(stdout, list, files, file_of, record_of) != 0) {
+            fprintf(stderr, "dmf merge: cannot write the records to stdout\n");
+            code = EXIT_BAD_INPUT;
+        }
+    }
+    if (code == EXIT_OK) {
+        FILE *s = out_path ? stdout : stderr;
+        fprintf(s, "{\"command\": \"merge\", \"jobs\": %zu, \"records\": %zu, \"ok\": %zu, \"failed\": %zu, "
+                   "\"missing\": %zu, \"missing_ids\": [", list->count, records, ok, records - ok, missing);
+        for (size_t j = 0, shown = 0; j < list->count; j++)
+            if (file_of[j] == SIZE_MAX) {
+                if (shown++) fputs(", ", s);
+                json_write_string(s, list->jobs[j].id);
+            }
+        fprintf(s, "], \"duplicates\": %zu, \"files\": %zu, \"shards\": %zu}\n", duplicates, num_files, shards);
+        fflush(s);
+        if (missing) code = EXIT_BAD_INPUT;
+    }
+    for (size_t k = 0; k < num_files; k++) {
+        free(files[k].name);
+        dmf_results_clear(&files[k].res);
+    }
+    free(files);
+    free(file_of);
+    free(record_of);
+    dmf_jobs_free(list);
+    return code;
+}

@@ -1,0 +1,482 @@
+/* dmf run: the jobs of one shard of a job file, each as a child process,
+ * one result line per finished job appended to DIR/results.I-of-N.jsonl;
+ * a rerun skips what is recorded there. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "jobs_commands.h"
+#include "run_child.h"
+
+static const char help_head[] =
+    "usage: dmf run JOBS.json --out DIR [--shard I/N] [--backend auto|cpu|cuda]\n"
+    "               [--on-term finish|abandon] [--verbose]\n"
+    "\n"
+    "Runs the jobs of JOBS.json that belong to shard I of N (job j when\n"
+    "j % N == I), one after the other, each as a child dmf process, and\n"
+    "appends one JSON line per finished job to DIR/results.I-of-N.jsonl:\n"
+    "  {\"id\", \"index\", \"command\", \"exit_code\", \"status\": \"ok\"|\"failed\",\n"
+    "   \"time_s\", \"result\", \"error\", \"argv\"}\n"
+    "result is the job's JSON line (a list when it printed several, null when\n"
+    "none), error the end of its stderr when it failed (else null).  A failed\n"
+    "job is finished: it is recorded and not retried.\n"
+    "\n"
+    "JOBS.json: {\"defaults\": {...}, \"jobs\": [{\"id\": \"dft-1024\",\n"
+    "  \"command\": \"butterfly factor\", \"args\": {\"matrix\": \"dft-bitrev\",\n"
+    "  \"size\": 1024, \"orthonormalize\": true}}, ...]}\n"
+    "Ids are unique non-empty strings.  args maps option names (no --) to a\n"
+    "string or number (--name=value), a list (joined with commas), true (the\n"
+    "flag --name) or false (left out); \"defaults\" is merged into every job's\n"
+    "args.  Jobs run in the directory of JOBS.json, so relative paths in args\n"
+    "start there.  A \"description\" string may sit at the top and in any job.\n"
+    "The whole file is checked before any job runs.  Commands and their\n"
+    "options (\"network\" is the NETWORK.json argument):\n";
+
+static const char help_tail[] =
+    "\n"
+    "--out DIR      where the results file goes (created if missing)\n"
+    "--shard I/N    0 <= I < N; default from the Slurm array variables:\n"
+    "               I = (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) /\n"
+    "               SLURM_ARRAY_TASK_STEP, N = SLURM_ARRAY_TASK_COUNT; else 0/1\n"
+    "--backend B    passed to every job that takes --backend and sets none\n"
+    "--on-term finish   (default) on SIGTERM or SIGINT, start no new job and let\n"
+    "               the running one finish and be recorded; a second signal\n"
+    "               (a second or more after the first) abandons it\n"
+    "--on-term abandon  kill the running job at once; it has no record and the\n"
+    "               next run redoes it\n"
+    "--verbose      copy the jobs' stderr (their progress) to stderr\n"
+    "\n"
+    "Restart: a rerun with the same shard skips every job with a record.  Each\n"
+    "record is one write() followed by fsync, so a killed run leaves at most a\n"
+    "torn last line, which the next run removes (and redoes that job).\n"
+    "\n"
+    "Progress goes to stderr; stdout gets one summary line: {\"command\": \"run\",\n"
+    "\"shard\": [I, N], \"jobs\", \"skipped\", \"ok\", \"failed\" (ok and failed count\n"
+    "the jobs run now), \"previously_failed\", \"remaining\", \"interrupted\",\n"
+    "\"results\"}.  Exit 0 when every job of the shard is recorded ok, 3 when\n"
+    "any is recorded failed, 5 when a signal stopped the run early, 1 for a bad\n"
+    "job file or results file, 2 for bad usage.  'dmf merge' joins the shards.\n";
+
+static volatile sig_atomic_t signals_seen, last_signal;
+static struct timespec first_signal_at;
+
+/* A second signal within a second of the first is the same stop request
+ * arriving twice: a plain `scancel` signals every process of the job,
+ * and the batch script forwards the signal to dmf as well. */
+static void on_term(int sig)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    last_signal = sig;
+    if (signals_seen == 0) {
+        first_signal_at = now;
+        signals_seen = 1;
+        return;
+    }
+    double since = (double)(now.tv_sec - first_signal_at.tv_sec) + 1e-9 * (double)(now.tv_nsec - first_signal_at.tv_nsec);
+    if (since >= 1.0 && signals_seen < 1000) signals_seen++;
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "a signal";
+}
+
+typedef struct {
+    const char *jobs_path, *out_dir, *shard, *backend;
+    int abandon, verbose;
+} run_options;
+
+static int parse(int argc, char **argv, run_options *o)
+{
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"shard", required_argument, 0, 's'},
+                                         {"backend", required_argument, 0, 'b'},
+                                         {"on-term", required_argument, 0, 't'},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out_dir = optarg; break;
+        case 's': o->shard = optarg; break;
+        case 'b': o->backend = optarg; break;
+        case 'v': o->verbose = 1; break;
+        case 't':
+            if (!strcmp(optarg, "abandon")) o->abandon = 1;
+            else if (!strcmp(optarg, "finish")) o->abandon = 0;
+            else return cli_usage_error("run", "bad --on-term '%s' (finish or abandon)", optarg);
+            break;
+        case 'h':
+            fputs(help_head, stdout);
+            jobs_print_commands(stdout);
+            fputs(help_tail, stdout);
+            return -1;
+        default: return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("run", "give exactly one JOBS.json");
+    o->jobs_path = argv[optind];
+    if (!o->out_dir) return cli_usage_error("run", "--out DIR is required");
+    dmf_backend_kind kind;
+    if (o->backend && dmf_backend_parse(o->backend, &kind) != DMF_OK)
+        return cli_usage_error("run", "%s", dmf_last_error());
+    return EXIT_OK;
+}
+
+static int pick_shard(const run_options *o, size_t *i, size_t *n)
+{
+    if (o->shard) {
+        if (dmf_shard_parse(o->shard, i, n) != DMF_OK) return cli_usage_error("run", "--shard: %s", dmf_last_error());
+        return EXIT_OK;
+    }
+    int found;
+    if (dmf_shard_from_slurm(getenv("SLURM_ARRAY_TASK_ID"), getenv("SLURM_ARRAY_TASK_COUNT"),
+                             getenv("SLURM_ARRAY_TASK_MIN"), getenv("SLURM_ARRAY_TASK_MAX"),
+                             getenv("SLURM_ARRAY_TASK_STEP"), i, n, &found) != DMF_OK)
+        return cli_usage_error("run", "%s", dmf_last_error());
+    return EXIT_OK;
+}
+
+/* mkdir -p: every missing directory of `dir`; a dmf status (message printed). */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    if (strlen(dir) >= sizeof path) {
+        fprintf(stderr, "dmf run: --out '%s' is too long\n", dir);
+        return DMF_ERR_ARG;
+    }
+    strcpy(path, dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/' || p[-1] == '/') continue;
+        *p = '\0';
+        int status = cli_make_dir(path);
+        *p = '/';
+        if (status != DMF_OK) return status;
+    }
+    return cli_make_dir(path);
+}
+
+/* The result field: the child's JSON line, a list of them, or NULL. */
+static char *result_text(const char *out)
+{
+    size_t lines = 0, len = strlen(out);
+    char *list = malloc(len + 3), *p = list;
+    if (!list) return NULL;
+    *p++ = '[';
+    for (const char *line = out; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        char *copy = malloc(n + 1);
+        if (!copy) break;
+        memcpy(copy, line, n);
+        copy[n] = '\0';
+        cJSON *obj = cJSON_ParseWithOpts(copy, NULL, 1);
+        if (cJSON_IsObject(obj)) {
+            if (lines++) *p++ = ',';
+            memcpy(p, copy, n);
+            p += n;
+        }
+        cJSON_Delete(obj);
+        free(copy);
+        line += n + (nl ? 1 : 0);
+    }
+    *p++ = ']';
+    *p = '\0';
+    if (lines == 1) {
+        memmove(list, list + 1, (size_t)(p - list) - 2);
+        list[p - list - 2] = '\0';
+    }
+    if (lines == 0) {
+        free(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* The end of stderr worth keeping: from a line start, without the final
+ * newline, not starting inside a UTF-8 sequence. */
+static const char *error_tail(const child_result *res)
+{
+    const char *s = res->err;
+    if (res->err_len >= 4096) {
+        const char *nl = strchr(s, '\n');
+        if (nl && nl[1]) s = nl + 1;
+        while ((unsigned char)*s >= 0x80 && (unsigned char)*s < 0xC0) s++;
+    }
+    char *end = res->err + res->err_len;
+    while (end > s && (end[-1] == '\n' || end[-1] == '\r')) *--end = '\0';
+    return s;
+}
+
+/* One record line, newline-terminated; NULL when out of memory. */
+static char *make_record(const dmf_job *job, size_t index, char **argv, const child_result *res)
+{
+    cJSON *rec = cJSON_CreateObject();
+    char *result = result_text(res->out), *line = NULL;
+    int ok = res->exit_code == 0;
+    if (!rec) goto done;
+    cJSON_AddStringToObject(rec, "id", job->id);
+    cJSON_AddNumberToObject(rec, "index", (double)index);
+    cJSON_AddStringToObject(rec, "command", job->command);
+    cJSON_AddNumberToObject(rec, "exit_code", res->exit_code);
+    cJSON_AddStringToObject(rec, "status", ok ? "ok" : "failed");
+    cJSON_AddNumberToObject(rec, "time_s", floor(res->time_s * 1e6 + 0.5) / 1e6);
+    if (result) cJSON_AddRawToObject(rec, "result", result);
+    else cJSON_AddNullToObject(rec, "result");
+    if (ok) {
+        cJSON_AddNullToObject(rec, "error");
+    } else if (res->signal) {
+        char text[64];
+        snprintf(text, sizeof text, "killed by signal %d", res->signal);
+        cJSON_AddStringToObject(rec, "error", res->err_len ? error_tail(res) : text);
+    } else {
+        cJSON_AddStringToObject(rec, "error", error_tail(res));
+    }
+    cJSON *list = cJSON_AddArrayToObject(rec, "argv");
+    for (size_t k = 1; list && argv[k]; k++) cJSON_AddItemToArray(list, cJSON_CreateString(argv[k]));
+    char *text = cJSON_PrintUnformatted(rec);
+    if (text) {
+        size_t n = strlen(text);
+        line = malloc(n + 2);
+        if (line) {
+            memcpy(line, text, n);
+            line[n] = '\n';
+            line[n + 1] = '\0';
+        }
+        cJSON_free(text);
+    }
+done:
+    cJSON_Delete(rec);
+    free(result);
+    return line;
+}
+
+/* Appends one record with a single write() and makes it durable; on a short
+ * write, cuts the file back so that no partial record stays. */
+static int append_record(int fd, const char *path, const char *line)
+{
+    size_t n = strlen(line);
+    off_t before = lseek(fd, 0, SEEK_END);
+    ssize_t w;
+    do w = write(fd, line, n);
+    while (w < 0 && errno == EINTR);
+    if (w != (ssize_t)n) {
+        fprintf(stderr, "dmf run: cannot append to '%s': %s\n", path, w < 0 ? strerror(errno) : "short write");
+        if (before >= 0 && ftruncate(fd, before) != 0) {}
+        return EXIT_BAD_INPUT;
+    }
+    if (fsync(fd) != 0 && errno != EINVAL) {
+        fprintf(stderr, "dmf run: cannot sync '%s': %s\n", path, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+/* Opens and locks the results file and reads what is finished; a torn last
+ * line is cut away.  *done[j] is 1 (ok) or 2 (failed) for recorded jobs. */
+static int open_results(const char *path, const dmf_job_list *list, size_t si, size_t sn, int *fd_out,
+                        unsigned char *done)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, "dmf run: cannot open '%s': %s\n", path, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    /* Two runs of one shard at once would both run the same jobs. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) {
+            fprintf(stderr, "dmf run: '%s' is in use by another dmf run of the same shard\n", path);
+            close(fd);
+            return EXIT_BAD_INPUT;
+        }
+        fprintf(stderr, "dmf run: warning: cannot lock '%s' (%s); make sure no other run uses this shard\n", path,
+                strerror(errno));
+    }
+    dmf_results res;
+    if (dmf_results_read(path, &res) != DMF_OK) {
+        fprintf(stderr, "dmf run: %s\n", dmf_last_error());
+        close(fd);
+        return EXIT_BAD_INPUT;
+    }
+    if (res.torn_bytes) {
+        if (ftruncate(fd, (off_t)res.valid_bytes) != 0 || fsync(fd) != 0) {
+            fprintf(stderr, "dmf run: cannot remove the torn last line of '%s': %s\n", path, strerror(errno));
+            dmf_results_clear(&res);
+            close(fd);
+            return EXIT_BAD_INPUT;
+        }
+        fprintf(stderr, "dmf run: %s: removed a torn last line (%zu bytes) left by an interrupted run\n", path,
+                res.torn_bytes);
+    }
+    size_t strangers = 0;
+    for (size_t k = 0; k < res.count; k++) {
+        long j = dmf_jobs_find(list, res.records[k].id);
+        if (j < 0 || !dmf_shard_owns((size_t)j, si, sn)) strangers++;
+        else if (!done[j]) done[j] = res.records[k].ok ? 1 : 2;
+    }
+    if (strangers)
+        fprintf(stderr, "dmf run: warning: %s holds %zu record(s) of jobs that are not in shard %zu/%zu of %s "
+                        "(left as they are)\n", path, strangers, si, sn, list->path);
+    dmf_results_clear(&res);
+    *fd_out = fd;
+    return EXIT_OK;
+}
+
+typedef struct {
+    const dmf_job *job;
+    int abandon;
+} term_notice;
+
+static void say_signal(void *data)
+{
+    const term_notice *t = data;
+    if (signals_seen >= (t->abandon ? 1 : 2))
+        fprintf(stderr, "dmf run: %s: abandoning job '%s' (no record; the next run redoes it)\n",
+                signal_name(last_signal), t->job->id);
+    else
+        fprintf(stderr, "dmf run: %s: letting job '%s' finish, then stopping (a later second signal abandons it)\n",
+                signal_name(last_signal), t->job->id);
+}
+
+static void print_summary(size_t si, size_t sn, size_t jobs, size_t skipped, size_t ok, size_t failed,
+                          size_t previously_failed, int interrupted, const char *path)
+{
+    printf("{\"command\": \"run\", \"shard\": [%zu, %zu], \"jobs\": %zu, \"skipped\": %zu, \"ok\": %zu, "
+           "\"failed\": %zu, \"previously_failed\": %zu, \"remaining\": %zu, \"interrupted\": %s, \"results\": ",
+           si, sn, jobs, skipped, ok, failed, previously_failed, jobs - skipped - ok - failed,
+           interrupted ? "true" : "false");
+    json_write_string(stdout, path);
+    fputs("}\n", stdout);
+    fflush(stdout);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_options o = {0};
+    int code = parse(argc, argv, &o);
+    if (code) return code < 0 ? EXIT_OK : code;
+    size_t si, sn;
+    if ((code = pick_shard(&o, &si, &sn)) != EXIT_OK) return code;
+    dmf_job_list *list = NULL;
+    if (dmf_jobs_read(o.jobs_path, &list) != DMF_OK) {
+        fprintf(stderr, "dmf run: %s\n", dmf_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    /* Every job is checked, not only this shard's: all shards fail alike. */
+    char ***job_argv = calloc(list->count + 1, sizeof *job_argv);
+    unsigned char *done = calloc(list->count + 1, 1);
+    char path[4096], name[64];
+    int fd = -1;
+    if (!job_argv || !done) {
+        fprintf(stderr, "dmf run: out of memory\n");
+        code = EXIT_BAD_INPUT;
+    }
+    for (size_t j = 0; code == EXIT_OK && j < list->count; j++)
+        code = jobs_build_argv(&list->jobs[j], j, o.backend, list->path, &job_argv[j]);
+    if (code == EXIT_OK) {
+        dmf_results_name(name, sizeof name, si, sn);
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", o.out_dir, name) >= sizeof path) {
+            fprintf(stderr, "dmf run: --out '%s' is too long\n", o.out_dir);
+            code = EXIT_BAD_INPUT;
+        } else if (make_dirs(o.out_dir) != DMF_OK) {
+            code = EXIT_BAD_INPUT;
+        }
+    }
+    if (code == EXIT_OK) code = open_results(path, list, si, sn, &fd, done);
+    if (code != EXIT_OK) goto finish;
+
+    size_t in_shard = dmf_shard_size(list->count, si, sn), skipped = 0, previously_failed = 0;
+    for (size_t j = si; j < list->count; j += sn) {
+        skipped += done[j] != 0;
+        previously_failed += done[j] == 2;
+    }
+    fprintf(stderr, "dmf run: %s, shard %zu/%zu: %zu job(s), %zu already in %s\n", list->path, si, sn, in_shard,
+            skipped, path);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    size_t ok = 0, failed = 0, position = skipped;
+    for (size_t j = si; j < list->count && code == EXIT_OK && !signals_seen; j += sn) {
+        if (done[j]) continue;
+        const dmf_job *job = &list->jobs[j];
+        term_notice notice = {job, o.abandon};
+        child_watch watch = {&signals_seen, o.abandon ? 1 : 2, o.verbose, say_signal, &notice};
+        child_result res;
+        if (child_run(job_argv[j], list->dir, &watch, &res) != 0) {
+            child_result_clear(&res);
+            code = EXIT_BAD_INPUT;
+            break;
+        }
+        if (res.abandoned) {
+            child_result_clear(&res);
+            break;
+        }
+        if (res.signal && signals_seen) {
+            /* A signal that reached the job although it ignores SIGTERM and
+             * SIGINT came while we were stopping, most likely to every
+             * process of the run: not the job's own failure, so it stays
+             * unfinished rather than recorded as failed. */
+            fprintf(stderr, "dmf run: job '%s' was killed by signal %d while stopping; it will be redone\n",
+                    job->id, res.signal);
+            child_result_clear(&res);
+            break;
+        }
+        char *line = make_record(job, j, job_argv[j], &res);
+        if (!line) {
+            fprintf(stderr, "dmf run: out of memory\n");
+            code = EXIT_BAD_INPUT;
+        } else {
+            code = append_record(fd, path, line);
+        }
+        free(line);
+        if (code == EXIT_OK) {
+            position++;
+            if (res.exit_code == 0) {
+                ok++;
+                fprintf(stderr, "[%zu/%zu] %s ok %.2f s\n", position, in_shard, job->id, res.time_s);
+            } else {
+                failed++;
+                const char *tail = error_tail(&res), *last = strrchr(tail, '\n');
+                fprintf(stderr, "[%zu/%zu] %s failed (exit %d) %.2f s: %s\n", position, in_shard, job->id,
+                        res.exit_code, res.time_s, last ? last + 1 : tail);
+            }
+        }
+        child_result_clear(&res);
+    }
+    if (code == EXIT_OK) {
+        size_t remaining = in_shard - skipped - ok - failed;
+        int interrupted = remaining > 0;
+        if (interrupted)
+            fprintf(stderr, "dmf run: stopped by %s with %zu job(s) of the shard not run; the same command goes on "
+                            "where this run stopped\n", signal_name(last_signal), remaining);
+        fprintf(stderr, "dmf run: %zu ok, %zu failed, %zu skipped (%zu of them failed before), %zu remaining\n", ok,
+                failed, skipped, previously_failed, remaining);
+        print_summary(si, sn, in_shard, skipped, ok, failed, previously_failed, interrupted, path);
+        code = interrupted ? EXIT_INTERRUPTED : failed + previously_failed ? EXIT_JOB_FAILED : EXIT_OK;
+    }
+finish:
+    if (fd >= 0) close(fd);
+    for (size_t j = 0; job_argv && j < list->count; j++) jobs_free_argv(job_argv[j]);
+    free(job_argv);
+    free(done);
+    dmf_jobs_free(list);
+    return code;
+}

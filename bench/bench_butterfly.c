@@ -84,13 +84,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_butterfly: %s\n", dmf_last_error());
             return 1;
         }
-        double times[64], err = -1;
+        double times[64], transfers[64], err = -1;
         int status = DMF_OK;
         for (int r = 0; r < repeats && r < 64 && status == DMF_OK; r++) {
             dmf_chain *chain = NULL;
             dmf_butterfly_report rep;
             status = dmf_butterfly_factor(ctx, a, m, nn, L, tree, NULL, &chain, &rep);
             times[r] = rep.time_s;
+            transfers[r] = rep.transfer_s;
             if (status == DMF_OK && r == 0) status = dmf_chain_rel_error(chain, a, &err);
             dmf_chain_free(chain);
         }
@@ -103,13 +104,14 @@ int main(int argc, char **argv)
         }
         int count = repeats < 64 ? repeats : 64;
         qsort(times, (size_t)count, sizeof *times, compare_double);
+        qsort(transfers, (size_t)count, sizeof *transfers, compare_double);
         printf("{\"bench\": \"butterfly\", \"tool\": \"dmf\", \"backend\": \"%s\", \"matrix\": \"%s\", "
                "\"n\": %zu, \"dtype\": \"%s\", \"tree\": \"%s\", \"time_s\": %.6g, \"min_time_s\": %.6g, "
                "\"repeats\": %d, \"rel_error\": %.3e, \"input_mib\": %.1f, \"peak_rss_mib\": %.1f, "
-               "\"pass_time_s\": %.4g, \"passes\": %.1f, \"threads\": %d}\n",
+               "\"pass_time_s\": %.4g, \"passes\": %.1f, \"transfer_s\": %.6g, \"threads\": %d}\n",
                dmf_context_backend_name(ctx), name, n, dtype_name, tree_name, times[count / 2], times[0],
                count, err, input_mib, peak_rss_mib(), one_pass, times[count / 2] / one_pass,
-               build.openmp_threads);
+               transfers[count / 2], build.openmp_threads);
         fflush(stdout);
         dmf_tree_free(tree);
     }

@@ -192,6 +192,9 @@ const size_t *dmf_chain_radix_n(const dmf_chain *chain);
 /* Y = F_0 ... F_{L-1} X for X of cols(chain) x nvec, Y of rows(chain) x nvec,
  * in O(nnz * nvec).  Both row-major, dtype of the chain. */
 int dmf_chain_apply(const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y);
+/* The same on the context's backend (on a GPU: factors and vectors are
+ * copied to the device once, the result back once). */
+int dmf_chain_apply_ctx(dmf_context *ctx, const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y);
 /* The dense product F_0 ... F_{L-1}. */
 int dmf_chain_densify(const dmf_chain *chain, dmf_matrix **out);
 /* ||A - F_0...F_{L-1}||_F / ||A||_F without forming the product densely
@@ -244,7 +247,8 @@ typedef struct {
 typedef struct {
     size_t num_nodes;
     dmf_node_report nodes[64];
-    double time_s;
+    double time_s;     /* the whole factorization, transfers included */
+    double transfer_s; /* of which copies between host and device (0 on the CPU) */
 } dmf_butterfly_report;
 
 void dmf_butterfly_options_default(dmf_butterfly_options *opts);

@@ -109,6 +109,10 @@ expect "fsmf missing support file" 1 --stderr no_sx.mtx -- \
     "$DMF" fsmf --matrix hadamard --size 4 --support-x no_sx.mtx --support-y no_sy.mtx
 expect "apply with missing factors dir" 1 --stderr no_such_dir -- \
     "$DMF" butterfly apply --factors no_such_dir --input full.npy --out y.npy
+expect "apply with an unknown backend" 2 --stderr gpu -- \
+    "$DMF" butterfly apply --factors no_such_dir --input full.npy --out y.npy --backend gpu
+expect "densify takes no backend" 2 --stderr backend -- \
+    "$DMF" butterfly densify --factors no_such_dir --out y.npy --backend cpu
 
 # --- sizes, radices and trees ----------------------------------------------
 expect "size 12 has no default radix" 1 --stderr --radix-m --stderr --radix-n -- \

@@ -233,6 +233,10 @@ print("max abs diff %.3g" % diff); assert (r, c) == (64, 64) and diff < 1e-12'
     if run "apply" y.json "$DMF" butterfly apply --factors F --input H.npy --out Y.npy; then
         check "apply H to H gives 64 I" py scaled_identity Y.npy 64 1e-9
     fi
+    if run "apply on the CPU backend" yc.json "$DMF" butterfly apply --factors F --input H.npy --out Yc.npy --backend cpu; then
+        check "apply --backend cpu gives 64 I" py scaled_identity Yc.npy 64 1e-9
+        check "apply reports its backend" grep -q '"backend": "cpu"' yc.json
+    fi
     # A single vector (1-D .npy reads as one column): e_0 -> first column of H.
     python3 -c '
 import struct

@@ -38,15 +38,18 @@ static const char help_factor[] =
     "             Exit 4 when dmf was built without MPI.\n"
     "\n"
     "Prints one JSON line: rel_error = ||A - F_0...F_{L-1}||_F / ||A||_F, time_s\n"
-    "(factorization), error_time_s, tree, dtype, backend, radices, and per node\n"
+    "(factorization), transfer_s (of which host-device copies), error_time_s,\n"
+    "tree, dtype, backend, radices, and per node\n"
     "the block sizes, error and solver counts.  With --noise, error_to_noise is\n"
     "||A_noisy - F||_F / ||E||_F.\n";
 
 static const char help_apply[] =
     "usage: dmf butterfly apply --factors DIR --input X.npy|X.mtx --out Y.npy\n"
+    "           [--backend auto|cpu|cuda]\n"
     "\n"
     "Y = F_0 F_1 ... F_{L-1} X for the factors written by 'butterfly factor',\n"
-    "X of (cols) x (number of vectors), in O(nnz) per vector.\n";
+    "X of (cols) x (number of vectors), in O(nnz) per vector, on the chosen\n"
+    "backend (auto: CUDA when a device answers, else the CPU).\n";
 
 static const char help_densify[] =
     "usage: dmf butterfly densify --factors DIR --out A.npy|A.mtx\n"
@@ -184,6 +187,7 @@ static int factor(int argc, char **argv)
                 json_num(&j, "error_to_noise", rel_error * sqrt(1 + src.noise * src.noise) / src.noise);
             }
             json_num(&j, "time_s", t0);
+            json_num(&j, "transfer_s", rep.transfer_s);
             json_num(&j, "error_time_s", error_time);
             json_int(&j, "nnz", (long long)dmf_chain_nnz(chain));
             json_int(&j, "threads", build.openmp_threads);
@@ -221,11 +225,12 @@ static int factor(int argc, char **argv)
 
 /* Options shared by apply and densify. */
 static int parse_io(const char *cmd, const char *help, int argc, char **argv, const char **factors,
-                    const char **input, const char **out)
+                    const char **input, const char **out, const char **backend)
 {
     static const struct option opts[] = {{"factors", required_argument, 0, 'f'},
                                          {"input", required_argument, 0, 'i'},
                                          {"out", required_argument, 0, 'o'},
+                                         {"backend", required_argument, 0, 'b'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -236,6 +241,7 @@ static int parse_io(const char *cmd, const char *help, int argc, char **argv, co
         case 'f': *factors = optarg; break;
         case 'i': *input = optarg; break;
         case 'o': *out = optarg; break;
+        case 'b': *backend = optarg; break;
         case 'h': fputs(help, stdout); return -1;
         default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -255,18 +261,25 @@ static int write_matrix(const char *path, const dmf_matrix *m)
 static int apply_or_densify(int argc, char **argv, int apply)
 {
     const char *cmd = apply ? "butterfly apply" : "butterfly densify";
-    const char *factors = NULL, *input = NULL, *out = NULL;
-    int code = parse_io(cmd, apply ? help_apply : help_densify, argc, argv, &factors, &input, &out);
+    const char *factors = NULL, *input = NULL, *out = NULL, *backend = NULL;
+    int code = parse_io(cmd, apply ? help_apply : help_densify, argc, argv, &factors, &input, &out, &backend);
     if (code == -1) return EXIT_OK;
     if (code != EXIT_OK) return code;
     if (apply && !input) return cli_usage_error(cmd, "--input is required");
     if (!apply && input) return cli_usage_error(cmd, "densify takes no --input");
+    if (!apply && backend) return cli_usage_error(cmd, "densify takes no --backend");
+    dmf_backend_kind kind;
+    if (backend && dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
     dmf_chain *chain = NULL;
     dmf_matrix *x = NULL, *x_typed = NULL, *y = NULL;
-    int status = dmf_chain_read(factors, &chain);
+    dmf_context *ctx = NULL;
+    int status = apply ? dmf_context_create(&ctx, backend ? backend : "auto") : DMF_OK;
+    if (status == DMF_OK && ctx && dmf_context_fallback_reason(ctx)[0])
+        fprintf(stderr, "dmf %s: using the CPU backend: %s\n", cmd, dmf_context_fallback_reason(ctx));
+    if (status == DMF_OK) status = dmf_chain_read(factors, &chain);
     if (status == DMF_OK && apply) status = dmf_matrix_read(input, &x);
     if (status == DMF_OK && apply) status = dmf_matrix_convert(x, dmf_chain_dtype(chain), &x_typed);
-    if (status == DMF_OK) status = apply ? dmf_chain_apply(chain, x_typed, &y) : dmf_chain_densify(chain, &y);
+    if (status == DMF_OK) status = apply ? dmf_chain_apply_ctx(ctx, chain, x_typed, &y) : dmf_chain_densify(chain, &y);
     if (status == DMF_OK) status = write_matrix(out, y);
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);
@@ -278,6 +291,7 @@ static int apply_or_densify(int argc, char **argv, int apply)
         size_t dims[2] = {dmf_matrix_rows(y), dmf_matrix_cols(y)};
         json_sizes(&j, "size", dims, 2);
         json_str(&j, "dtype", dmf_dtype_name(dmf_chain_dtype(chain)));
+        if (ctx) json_str(&j, "backend", dmf_context_backend_name(ctx));
         json_str(&j, "out", out);
         json_end(&j);
     }
@@ -285,6 +299,7 @@ static int apply_or_densify(int argc, char **argv, int apply)
     dmf_matrix_free(x_typed);
     dmf_matrix_free(y);
     dmf_chain_free(chain);
+    dmf_context_free(ctx);
     return code;
 }
 

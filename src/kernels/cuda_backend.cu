@@ -1,23 +1,27 @@
-// The CUDA backend slot.  Device discovery and the runtime facts for
-// `dmf info` are real; the batched butterfly kernels are not written yet, so
-// asking for the backend answers DMF_ERR_NOT_COMPILED and `--backend auto`
-// stays on the CPU.
+// The CUDA backend: device discovery, the runtime facts for `dmf info`, and
+// the table of kernels (defined in the other files of this folder).
 #include <cuda_runtime.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/backend.h"
 #include "backend/lift_plan.h"
+#include "cuda_common.cuh"
 
-// The CUDA kernels written so far; the backend is offered once every entry
-// is filled.
+// The CUDA kernels; the backend is offered once every entry is filled.
 static const dmf_backend cuda_backend = {
     "cuda",
-    nullptr,                // split_rank_r
-    nullptr,                // normalize_pair
-    dmf_cuda_lift_samples,  // lift_samples
-    dmf_cuda_relu_forward,  // relu_forward
-    dmf_cuda_relu_backward, // relu_backward
+    dmf_cuda_split_rank_r,      // split_rank_r
+    dmf_cuda_normalize_pair,    // normalize_pair
+    dmf_cuda_lift_samples,      // lift_samples
+    dmf_cuda_relu_forward,      // relu_forward
+    dmf_cuda_relu_backward,     // relu_backward
+    dmf_cuda_apply_factor,      // apply_factor
+    0,                          // host_memory
+    dmf_cuda_mem_alloc,         // mem_alloc
+    dmf_cuda_mem_free,          // mem_free
+    dmf_cuda_mem_upload,        // mem_upload
+    dmf_cuda_mem_download,      // mem_download
+    dmf_cuda_release_workspace, // release_workspace
 };
 
 extern "C" int dmf_cuda_query(dmf_cuda_info *info)
@@ -47,6 +51,12 @@ extern "C" int dmf_cuda_query(dmf_cuda_info *info)
     return DMF_OK;
 }
 
+// Launches nothing useful: tells whether this build has code for the device.
+static __global__ void probe_kernel(int *out)
+{
+    if (out) *out = 1;
+}
+
 extern "C" const dmf_backend *dmf_backend_cuda(int *status)
 {
     dmf_cuda_info info;
@@ -55,11 +65,15 @@ extern "C" const dmf_backend *dmf_backend_cuda(int *status)
         *status = dmf_fail(DMF_ERR_DEVICE, "%s", info.message);
         return NULL;
     }
-    if (cuda_backend.split_rank_r && cuda_backend.normalize_pair && cuda_backend.lift_samples &&
-        cuda_backend.relu_forward && cuda_backend.relu_backward)
-        return &cuda_backend;
-    *status = dmf_fail(DMF_ERR_NOT_COMPILED,
-                       "a CUDA device is present (%s) but the CUDA butterfly kernels are not "
-                       "part of this build yet", info.device_names[0]);
-    return NULL;
+    probe_kernel<<<1, 1>>>(NULL);
+    cudaError_t err = cudaDeviceSynchronize();
+    if (err == cudaSuccess) err = cudaGetLastError();
+    if (err != cudaSuccess) {
+        *status = dmf_fail(DMF_ERR_DEVICE, "the CUDA device %s cannot run this build's kernels: %s",
+                           info.device_names[0], cudaGetErrorString(err));
+        cudaGetLastError();
+        return NULL;
+    }
+    *status = DMF_OK;
+    return &cuda_backend;
 }

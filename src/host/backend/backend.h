@@ -80,7 +80,8 @@ uint64_t dmf_dense_layer_new_id(void);
 typedef struct dmf_backend {
     const char *name;
     /* Batched masked rank-r step of one tree node: W = x sqrt(sigma),
-     * H = sqrt(sigma) y^H per pair.  `info` (optional) has num_sub_blocks
+     * H = sqrt(sigma) y^H per pair.  target, w and h are the backend's
+     * memory (mem_alloc); `info` (optional, host memory) has num_sub_blocks
      * entries. */
     int (*split_rank_r)(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target,
                         void *w, void *h, int *info, dmf_split_stats *stats);
@@ -107,6 +108,24 @@ typedef struct dmf_backend {
      * n_d) is overwritten; scratch holds batch x max n_i values. */
     int (*relu_backward)(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                          const void *const *acts, void *v, void *grad, void *scratch);
+    /* y = F x for one chain factor F of support (a, b, c, d) (a*d blocks of
+     * b x c, see dmf.h) and nvec vectors stored as rows of nvec entries;
+     * all three arrays in the backend's memory. */
+    int (*apply_factor)(dmf_dtype dtype, size_t a, size_t b, size_t c, size_t d, const void *blocks,
+                        const void *x, void *y, size_t nvec);
+    /* Buffers that split_rank_r, normalize_pair and apply_factor read and write (device
+     * memory on a GPU).  host_memory = 1 says they are plain host memory, so
+     * a caller may hand host arrays to the kernels and skip the copies.
+     * What mem_alloc returns is uninitialized (every kernel writes all of
+     * its outputs); mem_free accepts NULL. */
+    int host_memory;
+    int (*mem_alloc)(void **ptr, size_t bytes);
+    void (*mem_free)(void *ptr);
+    int (*mem_upload)(void *dst, const void *src_host, size_t bytes);
+    int (*mem_download)(void *dst_host, const void *src, size_t bytes);
+    /* Scratch the split kernels keep from one node to the next (sized by
+     * the first, largest, node of a factorization) is released here. */
+    void (*release_workspace)(void);
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

@@ -16,6 +16,8 @@ size_t dmf_split_num_sub_blocks(const dmf_split_geometry *g)
 #include "scalar_instantiate.h"
 #define DMF_IMPL "../backend/cpu_normalize_impl.h"
 #include "scalar_instantiate.h"
+#define DMF_IMPL "../backend/cpu_apply_impl.h"
+#include "scalar_instantiate.h"
 
 static int cpu_split_rank_r(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target,
                             void *w, void *h, int *info, dmf_split_stats *stats)
@@ -50,6 +52,34 @@ int dmf_cpu_relu_forward(dmf_dtype dtype, size_t num_layers, const dmf_dense_lay
 int dmf_cpu_relu_backward(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                           const void *const *acts, void *v, void *grad, void *scratch);
 
+static int cpu_apply_factor(dmf_dtype dtype, size_t a, size_t b, size_t c, size_t d, const void *blocks,
+                            const void *x, void *y, size_t nvec)
+{
+    switch (dtype) {
+    case DMF_F32: apply_factor_s(blocks, a, b, c, d, x, y, nvec); return DMF_OK;
+    case DMF_F64: apply_factor_d(blocks, a, b, c, d, x, y, nvec); return DMF_OK;
+    case DMF_C64: apply_factor_c(blocks, a, b, c, d, x, y, nvec); return DMF_OK;
+    case DMF_C128: apply_factor_z(blocks, a, b, c, d, x, y, nvec); return DMF_OK;
+    }
+    return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+}
+
+static int cpu_mem_alloc(void **ptr, size_t bytes)
+{
+    *ptr = dmf_alloc(bytes ? bytes : 1, 1);
+    return *ptr ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu bytes", bytes);
+}
+
+static void cpu_mem_free(void *ptr) { free(ptr); }
+
+static int cpu_mem_copy(void *dst, const void *src, size_t bytes)
+{
+    if (bytes) memcpy(dst, src, bytes);
+    return DMF_OK;
+}
+
+static void cpu_release_workspace(void) {}
+
 static const dmf_backend cpu_backend = {
     .name = "cpu",
     .split_rank_r = cpu_split_rank_r,
@@ -57,6 +87,13 @@ static const dmf_backend cpu_backend = {
     .lift_samples = dmf_cpu_lift_samples,
     .relu_forward = dmf_cpu_relu_forward,
     .relu_backward = dmf_cpu_relu_backward,
+    .apply_factor = cpu_apply_factor,
+    .host_memory = 1,
+    .mem_alloc = cpu_mem_alloc,
+    .mem_free = cpu_mem_free,
+    .mem_upload = cpu_mem_copy,
+    .mem_download = cpu_mem_copy,
+    .release_workspace = cpu_release_workspace,
 };
 
 const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

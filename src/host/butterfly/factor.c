@@ -31,6 +31,17 @@ typedef struct {
     void *values; /* compact target; owned unless it is the input matrix */
 } pending_node;
 
+/* The backend's buffer for the values of the range [p, q]. */
+static int alloc_range(const dmf_backend *backend, const dmf_chain_shape *shape, size_t p, size_t q,
+                       size_t elem, void **out)
+{
+    size_t bytes;
+    *out = NULL;
+    if (!dmf_mul_size(dmf_range_size(shape, p, q), elem, &bytes))
+        return dmf_fail(DMF_ERR_SHAPE, "the values of factors %zu..%zu overflow the address space", p, q);
+    return backend->mem_alloc(out, bytes);
+}
+
 /* Le et al.'s orthonormalization before splitting `x`: every finished
  * factor to its left gets orthonormal column groups and every pending range
  * to its right orthonormal row groups, sweeping towards x, so all the scale
@@ -38,7 +49,7 @@ typedef struct {
  * added to the whole product.  In depth-first order the pieces left of x
  * are the leaves 0..p-1 and those right of it are the pending nodes, the
  * nearest on top of the stack. */
-static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain,
+static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain, void *const *leaves,
                                  const pending_node *x, const pending_node *stack, size_t depth)
 {
     const dmf_chain_shape *shape = &chain->shape;
@@ -46,8 +57,8 @@ static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain,
         int next_is_x = k + 1 == x->p;
         size_t end = next_is_x ? x->q : k + 1;
         dmf_split_geometry g = dmf_split_geometry_of(shape, k, k, end);
-        DMF_TRY(backend->normalize_pair(chain->dtype, &g, chain->blocks[k],
-                                        next_is_x ? x->values : chain->blocks[k + 1], DMF_NORMALIZE_LEFT));
+        DMF_TRY(backend->normalize_pair(chain->dtype, &g, leaves[k],
+                                        next_is_x ? x->values : leaves[k + 1], DMF_NORMALIZE_LEFT));
     }
     for (size_t idx = 0; idx < depth; idx++) { /* stack[idx] is farther right than stack[idx + 1] */
         const pending_node *right = &stack[idx];
@@ -61,10 +72,13 @@ static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain,
 
 /* Depth-first from `root`: at most one pending node per level, so the peak
  * memory is the root's target plus the two halves of its split and their
- * pending descendants.  root.values is freed unless it is `input`. */
+ * pending descendants.  Node targets are the backend's memory; root.values
+ * is freed unless it is `input` (host memory, only with a host-memory
+ * backend).  leaves[k] receives factor k's buffer: adopted by the chain on
+ * a host-memory backend, otherwise for collect_leaves. */
 static int factor_from(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                        const dmf_butterfly_options *opts, pending_node root, const void *input,
-                       dmf_butterfly_report *report, size_t *failed)
+                       void **leaves, dmf_butterfly_report *report, size_t *failed)
 {
     const dmf_chain_shape *shape = &chain->shape;
     size_t elem = dmf_dtype_size(chain->dtype);
@@ -76,31 +90,32 @@ static int factor_from(const dmf_backend *backend, dmf_chain *chain, const dmf_t
         pending_node node = stack[--depth];
         int owned = node.values != input;
         if (node.p == node.q) {
-            if (owned) {
+            if (!owned) { /* a one-factor chain on the host is the matrix itself */
+                memcpy(chain->blocks[node.p], node.values, dmf_range_size(shape, node.p, node.p) * elem);
+            } else if (backend->host_memory) {
                 free(chain->blocks[node.p]);
                 chain->blocks[node.p] = node.values;
-            } else { /* a one-factor chain is the matrix itself */
-                memcpy(chain->blocks[node.p], node.values, dmf_range_size(shape, node.p, node.p) * elem);
             }
+            leaves[node.p] = owned ? node.values : chain->blocks[node.p];
             continue;
         }
         double node_start = dmf_now_seconds();
         size_t l = dmf_tree_split(tree, node.p, node.q);
         dmf_split_geometry g = dmf_split_geometry_of(shape, node.p, l, node.q);
-        void *w = dmf_alloc(dmf_range_size(shape, node.p, l), elem);
-        void *h = dmf_alloc(dmf_range_size(shape, l + 1, node.q), elem);
+        void *w = NULL, *h = NULL;
         dmf_split_stats stats = {0};
-        if (!w || !h)
-            status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the halves of node [%zu, %zu]",
-                              node.p, node.q);
+        status = alloc_range(backend, shape, node.p, l, elem, &w);
+        if (status == DMF_OK) status = alloc_range(backend, shape, l + 1, node.q, elem, &h);
+        if (status != DMF_OK)
+            dmf_fail_context(status, "the halves of node [%zu, %zu]", node.p, node.q);
         else if (opts->orthonormalize)
-            status = orthonormalize_around(backend, chain, &node, stack, depth);
+            status = orthonormalize_around(backend, chain, leaves, &node, stack, depth);
         if (status == DMF_OK)
             status = backend->split_rank_r(chain->dtype, &g, node.values, w, h, NULL, &stats);
-        if (owned) free(node.values);
+        if (owned) backend->mem_free(node.values);
         if (status != DMF_OK) {
-            free(w);
-            free(h);
+            backend->mem_free(w);
+            backend->mem_free(h);
             break;
         }
         dmf_node_report *rec = &report->nodes[report->num_nodes++];
@@ -120,8 +135,43 @@ static int factor_from(const dmf_backend *backend, dmf_chain *chain, const dmf_t
     }
     while (depth > 0) { /* after an error: release what is still pending */
         pending_node node = stack[--depth];
-        if (node.values != input) free(node.values);
+        if (node.values != input) backend->mem_free(node.values);
     }
+    return status;
+}
+
+/* On a device backend: copies the leaves p..q into the chain, once each,
+ * and frees them (also after an error). */
+static int collect_leaves(const dmf_backend *backend, dmf_chain *chain, void **leaves, size_t p, size_t q,
+                          int status, dmf_butterfly_report *report)
+{
+    if (backend->host_memory) return status;
+    double start = dmf_now_seconds();
+    size_t elem = dmf_dtype_size(chain->dtype);
+    for (size_t k = p; k <= q; k++) {
+        if (leaves[k] && status == DMF_OK)
+            status = backend->mem_download(chain->blocks[k], leaves[k], dmf_range_size(&chain->shape, k, k) * elem);
+        backend->mem_free(leaves[k]);
+        leaves[k] = NULL;
+    }
+    report->transfer_s += dmf_now_seconds() - start;
+    return status;
+}
+
+/* The backend's copy of host values (the host values themselves on a
+ * host-memory backend). */
+static int to_backend(const dmf_backend *backend, const void *values, size_t bytes, void **out,
+                      dmf_butterfly_report *report)
+{
+    *out = (void *)values;
+    if (backend->host_memory) return DMF_OK;
+    double start = dmf_now_seconds();
+    int status = backend->mem_alloc(out, bytes);
+    if (status == DMF_OK && (status = backend->mem_upload(*out, values, bytes)) != DMF_OK) {
+        backend->mem_free(*out);
+        *out = NULL;
+    }
+    report->transfer_s += dmf_now_seconds() - start;
     return status;
 }
 
@@ -131,8 +181,15 @@ int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
 {
     dmf_butterfly_options opts;
     dmf_butterfly_options_default(&opts);
-    return factor_from(backend, chain, tree, &opts, (pending_node){p, q, values}, NULL, report,
-                       failed);
+    void *leaves[DMF_MAX_FACTORS] = {0}, *root = NULL;
+    int status = to_backend(backend, values, dmf_range_size(&chain->shape, p, q) * dmf_dtype_size(chain->dtype),
+                            &root, report);
+    if (root != values) free(values); /* taken over: uploaded, or not needed after a failed upload */
+    if (status == DMF_OK)
+        status = factor_from(backend, chain, tree, &opts, (pending_node){p, q, root}, NULL, leaves, report, failed);
+    status = collect_leaves(backend, chain, leaves, p, q, status, report);
+    backend->release_workspace();
+    return status;
 }
 
 int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
@@ -159,8 +216,17 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     memset(report, 0, sizeof *report);
     double start = dmf_now_seconds();
     size_t failed = 0;
-    int status = factor_from(dmf_context_backend(ctx), chain, tree, &opts,
-                             (pending_node){0, num_factors - 1, a->data}, a->data, report, &failed);
+    /* Node targets live in the backend's memory: the input goes there once
+     * (unless that is host memory) and the leaves stay there until the end,
+     * where each is copied into the chain once. */
+    const dmf_backend *backend = dmf_context_backend(ctx);
+    void *leaves[DMF_MAX_FACTORS] = {0}, *root = NULL;
+    int status = to_backend(backend, a->data, a->rows * a->cols * dmf_dtype_size(a->dtype), &root, report);
+    if (status == DMF_OK)
+        status = factor_from(backend, chain, tree, &opts, (pending_node){0, num_factors - 1, root},
+                             a->data, leaves, report, &failed);
+    status = collect_leaves(backend, chain, leaves, 0, num_factors - 1, status, report);
+    backend->release_workspace();
     report->time_s = dmf_now_seconds() - start;
     if (status != DMF_OK) {
         dmf_chain_free(chain);
@@ -168,6 +234,6 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     }
     *out = chain;
     if (failed)
-        return dmf_fail(DMF_ERR_NUMERIC, "%zu blocks: LAPACK's SVD did not converge", failed);
+        return dmf_fail(DMF_ERR_NUMERIC, "%zu blocks: the SVD did not converge", failed);
     return DMF_OK;
 }

@@ -526,7 +526,10 @@ int dmf_mpi_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t
         status = dmf_fail(DMF_ERR_ARG, "rank must be >= 1 (got %zu)", opts.rank);
     size_t ranks[DMF_MAX_FACTORS];
     for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts.rank;
-    rank_state st = {.backend = dmf_context_backend(ctx), .tree = tree,
+    /* The distributed splits below hand host buffers to split_rank_r, so
+     * they run on a backend whose memory is the host's. */
+    const dmf_backend *backend = dmf_context_backend(ctx);
+    rank_state st = {.backend = backend->host_memory ? backend : dmf_backend_cpu(), .tree = tree,
                      .elem = dmf_dtype_size(a->dtype)};
     dmf_chain_shape shape;
     if (status == DMF_OK) status = dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks);

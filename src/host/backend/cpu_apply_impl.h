@@ -1,4 +1,4 @@
-/* y = F_k x for a block of nvec vectors (rows of x and y are contiguous),
+/* CPU reference: y = F_k x for a block of nvec vectors (rows of x and y are contiguous),
  * one dtype: each output row is a b-long combination of c input rows. */
 static void FN(apply_factor)(const SCALAR *blocks, size_t a, size_t b, size_t c, size_t d,
                              const SCALAR *x, SCALAR *y, size_t nvec)

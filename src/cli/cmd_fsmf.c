@@ -9,7 +9,7 @@ static const char help[] =
     "usage: dmf fsmf (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
     "                --support-x SX.npy|SX.mtx --support-y SY.npy|SY.mtx\n"
     "                [--dtype f32|f64|c64|c128] [--noise LEVEL] [--seed S]\n"
-    "                [--backend auto|cpu|cuda] [--out DIR]\n"
+    "                [--radix-m 2,2 --radix-n 2,2] [--backend auto|cpu|cuda] [--out DIR]\n"
     "\n"
     "A ~ X Y with supp(X) in SX (rows x K) and supp(Y) in SY (K x cols); the\n"
     "patterns are 0/1 matrices (nonzero = allowed).  Inner indices are grouped\n"
@@ -17,6 +17,7 @@ static const char help[] =
     "pairwise disjoint or identical, the truncated SVD per group is optimal\n"
     "(\"optimal\": true); otherwise the greedy masked rank-one algorithm runs on\n"
     "the residual and the JSON names two overlapping inner indices.\n"
+    "--radix-m/--radix-n give the chain of '--matrix random-chain'.\n"
     "--out DIR writes DIR/X.npy and DIR/Y.npy.\n";
 
 int cmd_fsmf(int argc, char **argv)

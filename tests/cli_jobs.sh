@@ -395,5 +395,40 @@ printf 'garbage\n' | cat - kill/results.0-of-1.jsonl >k.jsonl && mv k.jsonl kill
 [ $? -eq 1 ] && grep -q 'line 1: not a result record' err.txt
 check "a bad line that is not the last: exit 1, nothing touched" $?
 
+# ---- edited jobs, exact numbers, merge targets, demod options ----------------
+cat >v1.json <<'JSON'
+{"jobs": [{"id": "a", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 4}}]}
+JSON
+cat >v2.json <<'JSON'
+{"jobs": [{"id": "a", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 64}}]}
+JSON
+"$DMF" run v1.json --out edited >out.txt 2>err.txt && "$DMF" run v2.json --out edited >out.txt 2>err.txt
+[ $? -eq 1 ] && grep -q "run with other arguments" err.txt && [ "$(wc -l <edited/results.0-of-1.jsonl)" -eq 1 ]
+check "an edited job is not passed off as done: exit 1, nothing appended" $?
+cat >big.json <<'JSON'
+{"jobs": [{"id": "a", "command": "liftrank", "args": {"network": "net_haar.json", "seed": 9007199254740993}}]}
+JSON
+"$DMF" run big.json --out big >out.txt 2>err.txt
+[ $? -eq 1 ] && grep -q "not exact" err.txt && [ ! -s big/results.0-of-1.jsonl ]
+check "an integer past 2^53 is refused before it is rounded" $?
+"$DMF" run v1.json --out many --shard 0/4 >/dev/null 2>&1
+"$DMF" merge v1.json many --out real.jsonl >out.txt 2>err.txt
+[ $? -eq 0 ] && ! grep -q "no results" err.txt
+check "merge expects only the shards that own jobs" $?
+ln -s real.jsonl link.jsonl
+"$DMF" merge v1.json many --out link.jsonl >out.txt 2>err.txt
+[ $? -eq 0 ] && [ -L link.jsonl ] && [ "$(wc -l <real.jsonl)" -eq 1 ]
+check "merge --out writes through a symbolic link instead of replacing it" $?
+"$DMF" run v1.json --out many --shard 0/2 >out.txt 2>err.txt
+grep -q "split 4 ways, this one is split 2 ways" err.txt
+check "a run warns about results of another shard count" $?
+cat >demod32.json <<'JSON'
+{"jobs": [{"id": "d", "command": "demod sweep", "args": {"latent": 2, "outputs": 60, "hidden": 40,
+  "trials": 4, "iterations": 50, "dtype": "f32", "independent-networks": true}}]}
+JSON
+"$DMF" run demod32.json --out d32 >out.txt 2>err.txt
+py "r = load('d32/results.0-of-1.jsonl'); ok = len(r) == 1 and r[0]['status'] == 'ok' and '--dtype=f32' in r[0]['argv']"
+check "demod jobs take --dtype and --independent-networks" $?
+
 echo "cli_jobs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -110,10 +111,20 @@ static int write_records(FILE *out, const dmf_job_list *list, const shard_file *
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
 
-/* Replaces `path` by the records, through a temporary file and rename(). */
+/* Replaces `path` by the records, through a temporary file and rename(),
+ * when it is a regular file or does not exist; writes through anything else
+ * (/dev/stdout, a FIFO, a symbolic link) instead of replacing it. */
 static int write_file(const char *path, const dmf_job_list *list, const shard_file *files, const size_t *file_of,
                       const size_t *record_of)
 {
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *f = fopen(path, "wb");
+        int ok = f && write_records(f, list, files, file_of, record_of) == 0;
+        if (f && fclose(f) != 0) ok = 0;
+        if (!ok) fprintf(stderr, "dmf merge: cannot write '%s': %s\n", path, strerror(errno));
+        return ok ? EXIT_OK : EXIT_BAD_INPUT;
+    }
     size_t len = strlen(path) + 32;
     char *tmp = malloc(len);
     if (!tmp) return EXIT_BAD_INPUT;
@@ -198,9 +209,11 @@ int cmd_merge(int argc, char **argv)
     if (strangers > 1) fprintf(stderr, "dmf merge: warning: %zu records in all name no job of %s\n", strangers, jobs_path);
     if (code == EXIT_OK) {
         /* Names are unique and share N, so the sorted files have distinct shards. */
-        size_t want = 0;
+        /* Only shards that own a job (i < number of jobs) are expected. */
+        size_t want = 0, owning = shards < list->count ? shards : list->count;
         for (size_t k = 0; k <= num_files; k++) {
-            size_t upto = k < num_files ? files[k].i : shards;
+            size_t upto = k < num_files ? files[k].i : owning;
+            if (upto > owning) upto = owning;
             for (; want < upto; want++)
                 fprintf(stderr, "dmf merge: warning: no results.%zu-of-%zu.jsonl in %s\n", want, shards, dir);
             want = upto + 1;

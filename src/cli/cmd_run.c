@@ -2,6 +2,7 @@
  * one result line per finished job appended to DIR/results.I-of-N.jsonl;
  * a rerun skips what is recorded there. */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -287,8 +288,25 @@ static int append_record(int fd, const char *path, const char *line)
 
 /* Opens and locks the results file and reads what is finished; a torn last
  * line is cut away.  *done[j] is 1 (ok) or 2 (failed) for recorded jobs. */
-static int open_results(const char *path, const dmf_job_list *list, size_t si, size_t sn, int *fd_out,
-                        unsigned char *done)
+/* Results of another shard count in the same directory are not this run's:
+ * their jobs run again, and 'dmf merge' refuses the mix. */
+static void warn_other_shard_counts(const char *dir, size_t sn)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    const struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t i, n;
+        if (dmf_results_name_parse(e->d_name, &i, &n) == 0 && n != sn)
+            fprintf(stderr, "dmf run: warning: %s/%s was written by a run split %zu ways, this one is split %zu "
+                            "ways: its jobs are not skipped, and 'dmf merge' will not mix the two\n",
+                    dir, e->d_name, n, sn);
+    }
+    closedir(d);
+}
+
+static int open_results(const char *path, const dmf_job_list *list, char ***job_argv, size_t si, size_t sn,
+                        int *fd_out, unsigned char *done)
 {
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
@@ -321,11 +339,27 @@ static int open_results(const char *path, const dmf_job_list *list, size_t si, s
         fprintf(stderr, "dmf run: %s: removed a torn last line (%zu bytes) left by an interrupted run\n", path,
                 res.torn_bytes);
     }
-    size_t strangers = 0;
+    size_t strangers = 0, changed = 0;
+    const char *first_changed = NULL;
     for (size_t k = 0; k < res.count; k++) {
-        long j = dmf_jobs_find(list, res.records[k].id);
-        if (j < 0 || !dmf_shard_owns((size_t)j, si, sn)) strangers++;
-        else if (!done[j]) done[j] = res.records[k].ok ? 1 : 2;
+        const dmf_result_record *rec = &res.records[k];
+        long j = dmf_jobs_find(list, rec->id);
+        if (j < 0 || !dmf_shard_owns((size_t)j, si, sn)) {
+            strangers++;
+        } else if (!jobs_record_matches(res.text + rec->offset, rec->length, job_argv[j])) {
+            if (!changed++) first_changed = list->jobs[j].id;
+        } else if (!done[j]) {
+            done[j] = rec->ok ? 1 : 2;
+        }
+    }
+    if (changed) {
+        /* Skipping them would pass old results off as the edited jobs'. */
+        fprintf(stderr, "dmf run: %s holds %zu record(s) of jobs run with other arguments than %s gives them "
+                        "now (first: '%s'; see the records' \"argv\"): use another --out, or delete those "
+                        "records to redo them\n", path, changed, list->path, first_changed);
+        dmf_results_clear(&res);
+        close(fd);
+        return EXIT_BAD_INPUT;
     }
     if (strangers)
         fprintf(stderr, "dmf run: warning: %s holds %zu record(s) of jobs that are not in shard %zu/%zu of %s "
@@ -349,6 +383,23 @@ static void say_signal(void *data)
     else
         fprintf(stderr, "dmf run: %s: letting job '%s' finish, then stopping (a later second signal abandons it)\n",
                 signal_name(last_signal), t->job->id);
+}
+
+/* The line of a failed job's stderr that says why: the last non-empty one
+ * that is not a "(see 'dmf ... --help')" hint. */
+static const char *failure_reason(const char *tail, int *len)
+{
+    const char *best = tail, *line = tail;
+    int best_len = 0;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        int n = end ? (int)(end - line) : (int)strlen(line);
+        if (n > 0 && strncmp(line, "(see", 4) != 0) best = line, best_len = n;
+        if (!end) break;
+        line = end + 1;
+    }
+    *len = best_len;
+    return best;
 }
 
 static void print_summary(size_t si, size_t sn, size_t jobs, size_t skipped, size_t ok, size_t failed,
@@ -395,7 +446,8 @@ int cmd_run(int argc, char **argv)
             code = EXIT_BAD_INPUT;
         }
     }
-    if (code == EXIT_OK) code = open_results(path, list, si, sn, &fd, done);
+    if (code == EXIT_OK) warn_other_shard_counts(o.out_dir, sn);
+    if (code == EXIT_OK) code = open_results(path, list, job_argv, si, sn, &fd, done);
     if (code != EXIT_OK) goto finish;
 
     size_t in_shard = dmf_shard_size(list->count, si, sn), skipped = 0, previously_failed = 0;
@@ -454,9 +506,10 @@ int cmd_run(int argc, char **argv)
                 fprintf(stderr, "[%zu/%zu] %s ok %.2f s\n", position, in_shard, job->id, res.time_s);
             } else {
                 failed++;
-                const char *tail = error_tail(&res), *last = strrchr(tail, '\n');
-                fprintf(stderr, "[%zu/%zu] %s failed (exit %d) %.2f s: %s\n", position, in_shard, job->id,
-                        res.exit_code, res.time_s, last ? last + 1 : tail);
+                int len;
+                const char *why = failure_reason(error_tail(&res), &len);
+                fprintf(stderr, "[%zu/%zu] %s failed (exit %d) %.2f s: %.*s\n", position, in_shard, job->id,
+                        res.exit_code, res.time_s, len, why);
             }
         }
         child_result_clear(&res);

@@ -3,6 +3,7 @@
  * getopt tables of the subcommands; tests/cli_jobs.sh checks every name
  * here against the subcommand's --help. */
 #include <stdlib.h>
+#include <cjson/cJSON.h>
 #include <string.h>
 
 #include "cli.h"
@@ -25,7 +26,8 @@ typedef struct {
     {"noise", ARG_VALUE}, {"seed", ARG_VALUE}, {"radix-m", ARG_VALUE}, {"radix-n", ARG_VALUE}
 #define SOLVER                                                                                 \
     {"iterations", ARG_VALUE}, {"step", ARG_VALUE}, {"step-rule", ARG_VALUE}, {"momentum", ARG_VALUE}, \
-    {"tol", ARG_VALUE}, {"success-tol", ARG_VALUE}, {"no-sign-check", ARG_FLAG}, {"backend", ARG_VALUE}
+    {"tol", ARG_VALUE}, {"success-tol", ARG_VALUE}, {"no-sign-check", ARG_FLAG}, {"backend", ARG_VALUE}, \
+    {"dtype", ARG_VALUE}, {"independent-networks", ARG_FLAG}
 
 static const job_option butterfly_factor[] = {MATRIX_SOURCE, {"tree", ARG_VALUE}, {"rank", ARG_VALUE},
                                               {"orthonormalize", ARG_FLAG}, {"backend", ARG_VALUE},
@@ -43,7 +45,7 @@ static const job_option demod_solve[] = {{"g1", ARG_VALUE}, {"g2", ARG_VALUE}, {
                                          {"trace", ARG_VALUE}, {"out", ARG_VALUE}, SOLVER, {NULL, 0}};
 static const job_option demod_synth[] = {{"g1", ARG_VALUE}, {"g2", ARG_VALUE}, {"out", ARG_VALUE},
                                          {"seed", ARG_VALUE}, {"trials", ARG_VALUE}, {"backend", ARG_VALUE},
-                                         {NULL, 0}};
+                                         {"dtype", ARG_VALUE}, {"independent-networks", ARG_FLAG}, {NULL, 0}};
 
 static const job_command commands[] = {
     {"butterfly factor", butterfly_factor}, {"fsmf", fsmf},
@@ -179,4 +181,21 @@ void jobs_print_commands(FILE *out)
         }
         fputc('\n', out);
     }
+}
+
+int jobs_record_matches(const char *text, size_t length, char *const *argv)
+{
+    cJSON *rec = cJSON_ParseWithLength(text, length);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(rec, "argv");
+    int same = cJSON_IsArray(list);
+    size_t k = 1;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list) {
+        if (!same) break;
+        same = argv[k] && cJSON_IsString(item) && !strcmp(item->valuestring, argv[k]);
+        k++;
+    }
+    same = same && !argv[k];
+    cJSON_Delete(rec);
+    return same;
 }

@@ -46,17 +46,24 @@ int dmf_jobs_read_text(const char *path, int missing_ok, char **text, size_t *si
             cap *= 2;
         }
     }
-    int read_error = ferror(f);
+    int read_error = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (!buf) return dmf_fail(DMF_ERR_NOMEM, "cannot hold '%s' in memory", path);
     if (read_error) {
         free(buf);
-        return dmf_fail(DMF_ERR_IO, "cannot read '%s'", path);
+        return dmf_fail(DMF_ERR_IO, "cannot read '%s': %s", path, strerror(read_error));
     }
     buf[len] = '\0';
     *text = buf;
     *size = len;
     return DMF_OK;
+}
+
+/* Whether a JSON number is what its text said: integers past 2^53 (seeds,
+ * say) have already been rounded to a neighbour by the parser. */
+static int exact_number(double v)
+{
+    return isfinite(v) && !(v == floor(v) && fabs(v) >= 9007199254740992.0);
 }
 
 /* The shortest text that reads back as v: integers without a point. */
@@ -94,6 +101,10 @@ static int convert_value(const char *name, const cJSON *v, const char *origin, c
     if (cJSON_IsString(v)) {
         arg->value = copy_text(v->valuestring, strlen(v->valuestring));
     } else if (cJSON_IsNumber(v)) {
+        if (!exact_number(v->valuedouble))
+            return dmf_fail(DMF_ERR_FORMAT, "%s: %s: the number of '%s' is not exact in JSON's double "
+                            "precision (an integer of 2^53 or more, or out of range): write it as a string",
+                            origin, job, name);
         format_number(v->valuedouble, num);
         arg->value = copy_text(num, strlen(num));
     } else if (cJSON_IsArray(v)) {
@@ -102,6 +113,9 @@ static int convert_value(const char *name, const cJSON *v, const char *origin, c
         const cJSON *item;
         cJSON_ArrayForEach(item, v) {
             if (cJSON_IsString(item)) len += strlen(item->valuestring) + 1;
+            else if (cJSON_IsNumber(item) && !exact_number(item->valuedouble))
+                return dmf_fail(DMF_ERR_FORMAT, "%s: %s: a number in the list of '%s' is not exact in JSON's "
+                                "double precision: write it as a string", origin, job, name);
             else if (cJSON_IsNumber(item)) len += 41;
             else
                 return dmf_fail(DMF_ERR_FORMAT, "%s: %s: the list of '%s' may hold only strings and numbers",

@@ -13,7 +13,6 @@
 // cache).  Keeping the solver's batch state on the device (device pointers
 // through the table) is the next step; until then the per-call copies of
 // activations dominate a demodulation run on the GPU.
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <limits.h>
 #include <mutex>
@@ -22,6 +21,7 @@
 
 #include "backend/backend.h"
 #include "backend/relu_index.h"
+#include "cublas_loader.h"
 
 namespace {
 
@@ -42,22 +42,25 @@ namespace {
         cublasStatus_t s_ = (call);                                                                     \
         if (s_ != CUBLAS_STATUS_SUCCESS) {                                                              \
             status = dmf_fail(s_ == CUBLAS_STATUS_ALLOC_FAILED ? DMF_ERR_NOMEM : DMF_ERR_DEVICE,        \
-                              "CUDA ReLU pass: %s failed: %s", #call, cublasGetStatusString(s_));       \
+                              "CUDA ReLU pass: %s failed: %s", #call, g_cublas->status_string(s_));     \
             goto done;                                                                                  \
         }                                                                                               \
     } while (0)
 
-std::mutex g_lock; // guards the handle and the weight cache
+std::mutex g_lock; // guards the library, the handle and the weight cache
+const dmf_cublas_api *g_cublas = nullptr;
 cublasHandle_t g_handle = nullptr;
 
+// cuBLAS is opened here, on the first ReLU pass, not when dmf starts.
 int get_handle(cublasHandle_t *out)
 {
+    if (!g_cublas) DMF_TRY(dmf_cublas_load(&g_cublas));
     if (!g_handle) {
-        cublasStatus_t s = cublasCreate(&g_handle);
+        cublasStatus_t s = g_cublas->create(&g_handle);
         if (s != CUBLAS_STATUS_SUCCESS) {
             g_handle = nullptr;
             return dmf_fail(s == CUBLAS_STATUS_ALLOC_FAILED ? DMF_ERR_NOMEM : DMF_ERR_DEVICE,
-                            "CUDA ReLU pass: cannot create a cuBLAS handle: %s", cublasGetStatusString(s));
+                            "CUDA ReLU pass: cannot create a cuBLAS handle: %s", g_cublas->status_string(s));
         }
     }
     *out = g_handle;
@@ -172,27 +175,27 @@ cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb
                     const float *A, int lda, const float *B, int ldb, float *C, int ldc)
 {
     const float one = 1, zero = 0;
-    return cublasSgemm(h, ta, tb, m, n, k, &one, A, lda, B, ldb, &zero, C, ldc);
+    return g_cublas->S_gemm(h, ta, tb, m, n, k, &one, A, lda, B, ldb, &zero, C, ldc);
 }
 cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
                     const double *A, int lda, const double *B, int ldb, double *C, int ldc)
 {
     const double one = 1, zero = 0;
-    return cublasDgemm(h, ta, tb, m, n, k, &one, A, lda, B, ldb, &zero, C, ldc);
+    return g_cublas->D_gemm(h, ta, tb, m, n, k, &one, A, lda, B, ldb, &zero, C, ldc);
 }
 cublasStatus_t gemm_strided(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
                             const float *A, int lda, long long sa, const float *B, int ldb, long long sb, float *C,
                             int ldc, long long sc, int count)
 {
     const float one = 1, zero = 0;
-    return cublasSgemmStridedBatched(h, ta, tb, m, n, k, &one, A, lda, sa, B, ldb, sb, &zero, C, ldc, sc, count);
+    return g_cublas->S_gemm_strided(h, ta, tb, m, n, k, &one, A, lda, sa, B, ldb, sb, &zero, C, ldc, sc, count);
 }
 cublasStatus_t gemm_strided(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
                             const double *A, int lda, long long sa, const double *B, int ldb, long long sb,
                             double *C, int ldc, long long sc, int count)
 {
     const double one = 1, zero = 0;
-    return cublasDgemmStridedBatched(h, ta, tb, m, n, k, &one, A, lda, sa, B, ldb, sb, &zero, C, ldc, sc, count);
+    return g_cublas->D_gemm_strided(h, ta, tb, m, n, k, &one, A, lda, sa, B, ldb, sb, &zero, C, ldc, sc, count);
 }
 
 // Row-major X (batch x k) times W^T (W: rows x cols, row-major) into

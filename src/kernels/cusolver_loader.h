@@ -4,7 +4,6 @@
 #define DMF_CUSOLVER_LOADER_H
 
 #include <cusolverDn.h>
-#include <string.h>
 
 #include "error.h"
 

@@ -168,6 +168,10 @@ echo '{"weights": ["W1.npy"]}' >"$TMP/wfile.json"
 check "fields exits 0" $?
 [ "$(npy_shape "$TMP/fields.npy")" = 7x256 ] && [ "$(npy_shape "$TMP/fp.npy")" = 7x2 ]
 check "fields writes 7 x 16^2 fields and 7 x 2 parameters" $?
+"$DMF" demod fields --grid 8 --count 3 --out "$TMP/same.npy" --params "$TMP/same.npy" >/dev/null 2>&1
+[ $? -eq 2 ] && [ ! -e "$TMP/same.npy" ]; check "fields: --params and --out the same file: exit 2" $?
+"$DMF" demod fields --grid 8 --count 3 --out "$TMP/nofields.npy" --params "$TMP/no/such/dir/p.npy" >/dev/null 2>&1
+[ $? -eq 1 ] && [ ! -e "$TMP/nofields.npy" ]; check "fields: an unwritable --params leaves no fields file" $?
 echo '{"sizes": [5, 100, 256], "seed": 21}' >"$TMP/im1.json"
 echo '{"sizes": [5, 100, 256], "seed": 22}' >"$TMP/im2.json"
 "$DMF" demod image --g1 "$TMP/im1.json" --g2 "$TMP/im2.json" --grid 16 --trials 4 --out "$TMP/img" \

@@ -1,6 +1,7 @@
 /* dmf demod fields: the Gaussian distortion fields of the paper's image
  * experiment as a data set, to train a field generator on. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
@@ -54,11 +55,15 @@ int cmd_demod_fields(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!grid || !count || !out) return cli_usage_error(cmd, "--grid, --count and --out are required");
+    if (params_path && !strcmp(params_path, out))
+        return cli_usage_error(cmd, "--params and --out name the same file '%s'", out);
     double *fields = dmf_alloc(count, grid * grid * sizeof *fields), *params = dmf_alloc(count * 2, sizeof *params);
     int status = fields && params ? dmf_gaussian_fields(grid, count, seed, fields, params)
                                   : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu fields of %zu x %zu", count, grid, grid);
-    if (status == DMF_OK) status = demod_write_rows(out, fields, count, grid * grid);
+    /* The small parameter file first: a bad --params path then leaves no
+     * fields file behind that looks complete. */
     if (status == DMF_OK && params_path) status = demod_write_rows(params_path, params, count, 2);
+    if (status == DMF_OK) status = demod_write_rows(out, fields, count, grid * grid);
     int code = EXIT_OK;
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);

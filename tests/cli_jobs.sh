@@ -405,6 +405,12 @@ JSON
 "$DMF" run v1.json --out edited >out.txt 2>err.txt && "$DMF" run v2.json --out edited >out.txt 2>err.txt
 [ $? -eq 1 ] && grep -q "run with other arguments" err.txt && [ "$(wc -l <edited/results.0-of-1.jsonl)" -eq 1 ]
 check "an edited job is not passed off as done: exit 1, nothing appended" $?
+"$DMF" merge v2.json edited >out.txt 2>err.txt
+[ $? -eq 1 ] && grep -q "run with other arguments" err.txt && grep -q "have no record: a" err.txt && [ ! -s out.txt ]
+check "merge leaves out a record of an edited job and calls the job missing" $?
+"$DMF" run v1.json --out edited --backend cpu >out.txt 2>err.txt
+[ $? -eq 0 ] && grep -q '"skipped": 1' out.txt
+check "another --backend is the same job: skipped" $?
 cat >big.json <<'JSON'
 {"jobs": [{"id": "a", "command": "liftrank", "args": {"network": "net_haar.json", "seed": 9007199254740993}}]}
 JSON

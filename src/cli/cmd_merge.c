@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jobs_commands.h"
 #include "jobs/jobs.h"
 
 static const char help[] =
@@ -141,6 +142,16 @@ static int write_file(const char *path, const dmf_job_list *list, const shard_fi
     return ok ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
+/* Whether a record was run with the arguments the job file gives now. */
+static int record_is_current(const dmf_job_list *list, size_t j, const char *text, size_t length)
+{
+    char **argv = NULL;
+    if (jobs_build_argv(&list->jobs[j], j, NULL, list->path, &argv) != EXIT_OK) return 0;
+    int same = jobs_record_matches(text, length, argv);
+    jobs_free_argv(argv);
+    return same;
+}
+
 int cmd_merge(int argc, char **argv)
 {
     static const struct option opts[] = {{"out", required_argument, 0, 'o'},
@@ -169,7 +180,7 @@ int cmd_merge(int argc, char **argv)
     size_t *file_of = malloc((list->count + 1) * sizeof *file_of);
     size_t *record_of = malloc((list->count + 1) * sizeof *record_of);
     int code = file_of && record_of ? list_files(dir, &files, &num_files, &shards) : EXIT_BAD_INPUT;
-    size_t records = 0, ok = 0, duplicates = 0, strangers = 0, missing = 0;
+    size_t records = 0, ok = 0, duplicates = 0, strangers = 0, missing = 0, stale = 0;
     for (size_t j = 0; code == EXIT_OK && j < list->count; j++) file_of[j] = SIZE_MAX;
     for (size_t k = 0; code == EXIT_OK && k < num_files; k++) {
         size_t len = strlen(dir) + strlen(files[k].name) + 2;
@@ -194,6 +205,10 @@ int cmd_merge(int argc, char **argv)
                 if (!strangers++)
                     fprintf(stderr, "dmf merge: warning: %s/%s has a record of '%s', which is not a job of %s "
                                     "(left out)\n", dir, files[k].name, rec->id, jobs_path);
+            } else if (!record_is_current(list, (size_t)j, files[k].res.text + rec->offset, rec->length)) {
+                stale++;
+                fprintf(stderr, "dmf merge: warning: %s/%s: job '%s' was run with other arguments than %s gives it "
+                                "now (left out: rerun it)\n", dir, files[k].name, rec->id, jobs_path);
             } else if (file_of[j] != SIZE_MAX) {
                 duplicates++;
                 fprintf(stderr, "dmf merge: warning: job '%s' is recorded again in %s; keeping the record in %s\n",

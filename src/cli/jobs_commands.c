@@ -183,6 +183,9 @@ void jobs_print_commands(FILE *out)
     }
 }
 
+/* --backend picks where a job runs, not what it computes. */
+static int is_backend_arg(const char *arg) { return !strncmp(arg, "--backend=", 10); }
+
 int jobs_record_matches(const char *text, size_t length, char *const *argv)
 {
     cJSON *rec = cJSON_ParseWithLength(text, length);
@@ -192,9 +195,16 @@ int jobs_record_matches(const char *text, size_t length, char *const *argv)
     const cJSON *item;
     cJSON_ArrayForEach(item, list) {
         if (!same) break;
-        same = argv[k] && cJSON_IsString(item) && !strcmp(item->valuestring, argv[k]);
+        if (!cJSON_IsString(item)) {
+            same = 0;
+            break;
+        }
+        if (is_backend_arg(item->valuestring)) continue;
+        while (argv[k] && is_backend_arg(argv[k])) k++;
+        same = argv[k] && !strcmp(item->valuestring, argv[k]);
         k++;
     }
+    while (same && argv[k] && is_backend_arg(argv[k])) k++;
     same = same && !argv[k];
     cJSON_Delete(rec);
     return same;

@@ -17,8 +17,8 @@
 int jobs_build_argv(const dmf_job *job, size_t index, const char *backend, const char *origin, char ***argv);
 void jobs_free_argv(char **argv);
 /* Whether the result record `text` (one JSON line of `length` bytes) was run
- * with `argv` (its "argv" holds argv[1..]): a record of an id whose job has
- * since been edited does not match. */
+ * with `argv` (its "argv" holds argv[1..]), --backend aside: a record of an
+ * id whose job has since been edited does not match. */
 int jobs_record_matches(const char *text, size_t length, char *const *argv);
 /* The commands and their options, for 'dmf run --help'. */
 void jobs_print_commands(FILE *out);

@@ -17,6 +17,7 @@
 #include "backend/backend.h"
 #include "butterfly/chain_internal.h"
 #include "check.h"
+#include "split_fill.h"
 
 /* Optimal ||S - rank-r||^2 of sub-block (iv, u, j), via LAPACK in double. */
 static double optimal_residual(dmf_dtype dtype, const dmf_split_geometry *g, const void *t,
@@ -93,37 +94,7 @@ static void check_normalize(dmf_dtype dtype, const dmf_split_geometry *g, void *
     free(after);
 }
 
-typedef enum { FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_IDENTITY, FILL_SLOW } fill_kind;
-
-static void fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void *t, fill_kind kind,
-                        uint64_t seed)
-{
-    size_t B = g->b1 * g->b2, C = g->c1 * g->c2, total = g->a * g->d * B * C;
-    dmf_rng rng;
-    dmf_rng_seed(&rng, seed);
-    dmf_rng_fill_normal(&rng, dtype, t, total);
-    if (kind == FILL_RANDOM) return;
-    for (size_t e = 0; e < total; e++) {
-        size_t row = (e / C) % B, col = e % C;
-        size_t alpha = row / g->b2, beta = col % g->c2;
-        double complex noise = dmf_get(dtype, t, e);
-        double complex value = 0;
-        if (kind == FILL_RANK_ONE_NOISY) value = (1.0 + alpha) * (2.0 - 0.5 * beta) + 1e-3 * noise;
-        if (kind == FILL_IDENTITY) value = alpha == beta;
-        /* R diag(1, 0.999) R^T in the leading 2 x 2, 0.5 on the rest of the
-         * diagonal: sigma_2 / sigma_1 = 0.999 and no row is a singular
-         * vector, so power iteration would need ~10^4 steps. */
-        if (kind == FILL_SLOW) {
-            const double c = cos(0.5), sn = sin(0.5), s1 = 1.0, s2 = 0.999;
-            const double m2[2][2] = {{c * c * s1 + sn * sn * s2, c * sn * (s1 - s2)},
-                                     {c * sn * (s1 - s2), sn * sn * s1 + c * c * s2}};
-            value = alpha < 2 && beta < 2 ? m2[alpha][beta] : alpha == beta ? 0.5 : 0.0;
-        }
-        dmf_set(dtype, t, e, value);
-    }
-}
-
-static void run_case(dmf_dtype dtype, dmf_split_geometry g, fill_kind kind)
+static void run_case(dmf_dtype dtype, dmf_split_geometry g, split_fill kind)
 {
     const dmf_backend *cpu = dmf_backend_cpu();
     size_t esize = dmf_dtype_size(dtype), B = g.b1 * g.b2, C = g.c1 * g.c2;
@@ -133,7 +104,7 @@ static void run_case(dmf_dtype dtype, dmf_split_geometry g, fill_kind kind)
     void *t = calloc(t_size, esize), *w = calloc(w_size, esize), *h = calloc(h_size, esize),
          *back = calloc(t_size, esize);
     int *info = calloc(count, sizeof *info);
-    fill_target(dtype, &g, t, kind, 1000 + g.b1 * 31 + g.c2);
+    split_fill_target(dtype, &g, t, kind, 1000 + g.b1 * 31 + g.c2);
     dmf_split_stats stats = {0};
     CHECK_OK(cpu->split_rank_r(dtype, &g, t, w, h, info, &stats));
 
@@ -185,7 +156,7 @@ int main(void)
                                 shapes[s][4], shapes[s][5], shapes[s][6]};
         for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
             for (int kind = FILL_RANDOM; kind <= FILL_SLOW; kind++)
-                run_case(dt, g, (fill_kind)kind);
+                run_case(dt, g, (split_fill)kind);
     }
     return check_report("test_split");
 }

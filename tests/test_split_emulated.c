@@ -62,8 +62,8 @@ int main(int argc, char **argv)
         dmf_split_geometry g = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3],
                                 shapes[s][4], shapes[s][5], shapes[s][6]};
         for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
-            for (int kind = 0; kind < FILL_COUNT; kind++)
-                crosscheck_case(emulated, NULL, dt, &g, (crosscheck_fill)kind, seed++);
+            for (size_t f = 0; f < CROSSCHECK_NUM_FILLS; f++)
+                crosscheck_case(emulated, NULL, dt, &g, crosscheck_fills[f], seed++);
     }
     return check_report("test_split_emulated");
 }

@@ -1,0 +1,43 @@
+/* Targets of a split (a*d blocks of (b1*b2) x (c1*c2), Gaussian noise from
+ * `seed`) whose sub-blocks are random, rank one plus 1e-3 noise, zero,
+ * identity, or slow for power iteration; shared by the split tests. */
+#ifndef DMF_TEST_SPLIT_FILL_H
+#define DMF_TEST_SPLIT_FILL_H
+
+#include <complex.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "backend/backend.h"
+#include "internal.h"
+
+typedef enum { FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_IDENTITY, FILL_SLOW } split_fill;
+
+static void split_fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void *t, split_fill kind, uint64_t seed)
+{
+    size_t B = g->b1 * g->b2, C = g->c1 * g->c2, total = g->a * g->d * B * C;
+    dmf_rng rng;
+    dmf_rng_seed(&rng, seed);
+    dmf_rng_fill_normal(&rng, dtype, t, total);
+    if (kind == FILL_RANDOM) return;
+    for (size_t e = 0; e < total; e++) {
+        size_t row = (e / C) % B, col = e % C;
+        size_t alpha = row / g->b2, beta = col % g->c2;
+        double complex noise = dmf_get(dtype, t, e);
+        double complex value = 0;
+        if (kind == FILL_RANK_ONE_NOISY) value = (1.0 + alpha) * (2.0 - 0.5 * beta) + 1e-3 * noise;
+        if (kind == FILL_IDENTITY) value = alpha == beta;
+        /* R diag(1, 0.999) R^T in the leading 2 x 2, 0.5 on the rest of the
+         * diagonal: sigma_2 / sigma_1 = 0.999 and no row is a singular
+         * vector, so power iteration would need ~10^4 steps. */
+        if (kind == FILL_SLOW) {
+            const double c = cos(0.5), sn = sin(0.5), s1 = 1.0, s2 = 0.999;
+            const double m2[2][2] = {{c * c * s1 + sn * sn * s2, c * sn * (s1 - s2)},
+                                     {c * sn * (s1 - s2), sn * sn * s1 + c * c * s2}};
+            value = alpha < 2 && beta < 2 ? m2[alpha][beta] : alpha == beta ? 0.5 : 0.0;
+        }
+        dmf_set(dtype, t, e, value);
+    }
+}
+
+#endif

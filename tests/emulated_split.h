@@ -14,6 +14,9 @@ extern "C" {
  * column-major, interleaved.  Returns 0 on success. */
 typedef int (*dmf_emulated_svd)(size_t m, size_t n, const double *a, double *s, double *u, double *v);
 
+/* The dmf_emulated_svd of the tests: LAPACK (dmf_svd) in cuSOLVER's layout. */
+int dmf_emulated_lapack_svd(size_t m, size_t n, const double *a, double *s, double *u, double *v);
+
 /* split_rank_r on host arrays through the CUDA kernels, with batches of at
  * most max_elements scratch entries. */
 int dmf_emulated_split(dmf_dtype dtype, const dmf_split_geometry *g, const void *t, void *w, void *h, int *info,

@@ -46,24 +46,10 @@ static int emu_copy(void *dst, const void *src, size_t bytes)
 }
 static void emu_release(void) {}
 
-static int lapack_svd(size_t m, size_t n, const double *a, double *s, double *u, double *v)
-{
-    size_t k = m < n ? m : n;
-    double complex *ac = malloc(m * n * sizeof *ac), *uu = malloc(m * k * sizeof *uu), *vt = malloc(k * n * sizeof *vt);
-    for (size_t e = 0; e < m * n; e++) ac[e] = a[2 * e] + I * a[2 * e + 1];
-    int status = dmf_svd(1, m, n, ac, s, uu, vt);
-    for (size_t c = 0; c < k && status == DMF_OK; c++) {
-        for (size_t b = 0; b < n; b++) u[2 * (b + c * n)] = creal(vt[c * n + b]), u[2 * (b + c * n) + 1] = cimag(vt[c * n + b]);
-        for (size_t al = 0; al < m; al++) v[2 * (al + c * m)] = creal(uu[al * k + c]), v[2 * (al + c * m) + 1] = -cimag(uu[al * k + c]);
-    }
-    free(ac), free(uu), free(vt);
-    return status == DMF_OK ? 0 : 1;
-}
-
 static int emu_split(dmf_dtype dtype, const dmf_split_geometry *g, const void *t, void *w, void *h, int *info,
                      dmf_split_stats *stats)
 {
-    return dmf_emulated_split(dtype, g, t, w, h, info, stats, (size_t)1 << 26, lapack_svd);
+    return dmf_emulated_split(dtype, g, t, w, h, info, stats, (size_t)1 << 26, dmf_emulated_lapack_svd);
 }
 
 static int emu_normalize(dmf_dtype dtype, const dmf_split_geometry *g, void *w, void *h, dmf_normalize_side side)

@@ -10,34 +10,13 @@
 
 #include "internal.h"
 
-static int lapack_svd(size_t m, size_t n, const double *a, double *s, double *u, double *v)
-{
-    size_t k = m < n ? m : n;
-    double complex *ac = malloc(m * n * sizeof *ac), *uu = malloc(m * k * sizeof *uu), *vt = malloc(k * n * sizeof *vt);
-    for (size_t e = 0; e < m * n; e++) ac[e] = a[2 * e] + I * a[2 * e + 1];
-    /* a = uu diag(s) vt (row-major), so a^T = vt^T diag(s) uu^T: U = vt^T, V = conj(uu). */
-    int status = dmf_svd(1, m, n, ac, s, uu, vt);
-    for (size_t c = 0; c < k && status == DMF_OK; c++) {
-        for (size_t b = 0; b < n; b++) {
-            u[2 * (b + c * n)] = creal(vt[c * n + b]);
-            u[2 * (b + c * n) + 1] = cimag(vt[c * n + b]);
-        }
-        for (size_t al = 0; al < m; al++) {
-            v[2 * (al + c * m)] = creal(uu[al * k + c]);
-            v[2 * (al + c * m) + 1] = -cimag(uu[al * k + c]);
-        }
-    }
-    free(ac), free(uu), free(vt);
-    return status == DMF_OK ? 0 : 1;
-}
-
 static int emulated(dmf_dtype dtype, const dmf_split_geometry *g, const void *t, void *w, void *h, int *info,
                     dmf_split_stats *stats)
 {
     size_t per = dmf_split_num_sub_blocks(g) > 3 ? 3 : 1; /* about three sub-blocks per batch */
     size_t m = g->b1, n = g->c2, r = g->rank;
     size_t scratch = m * r + r * n + n + (r > 1 ? m * n : 0);
-    return dmf_emulated_split(dtype, g, t, w, h, info, stats, per * scratch + 1, lapack_svd);
+    return dmf_emulated_split(dtype, g, t, w, h, info, stats, per * scratch + 1, dmf_emulated_lapack_svd);
 }
 
 int main(int argc, char **argv)

@@ -7,7 +7,6 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <complex.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,35 +15,7 @@
 
 #include "check.h"
 #include "internal.h"
-
-static char tmp_dir[64];
-
-/* tmp_dir/name; four rotating buffers so a call can use a few at once. */
-static const char *tmp_path(const char *name)
-{
-    static char buffers[4][sizeof tmp_dir + 256 + 2]; /* dir/d_name */
-    static int next;
-    char *buf = buffers[next++ % 4];
-    snprintf(buf, sizeof buffers[0], "%s/%s", tmp_dir, name);
-    return buf;
-}
-
-static const char *write_bytes(const char *name, const void *bytes, size_t len)
-{
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(bytes, 1, len, f) != len) {
-        fprintf(stderr, "cannot write test file %s\n", path);
-        exit(2);
-    }
-    fclose(f);
-    return path;
-}
-
-static const char *write_text(const char *name, const char *text)
-{
-    return write_bytes(name, text, strlen(text));
-}
+#include "tmp_files.h"
 
 /* An .npy file with the given version and header text (used as is, so
  * malformed headers are possible) followed by `data`. */
@@ -62,18 +33,6 @@ static const char *write_npy_raw(const char *name, int major, int minor, const c
     const char *path = write_bytes(name, buf, prefix + hlen + data_len);
     free(buf);
     return path;
-}
-
-static void remove_tmp_dir(void)
-{
-    DIR *dir = opendir(tmp_dir);
-    if (!dir) return;
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL)
-        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
-            unlink(tmp_path(entry->d_name));
-    closedir(dir);
-    rmdir(tmp_dir);
 }
 
 /* A failing call: the status, a message naming the file, and no matrix. */
@@ -699,11 +658,7 @@ static void test_read_any(void)
 
 int main(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/dmf_test_io_XXXXXX");
-    if (!mkdtemp(tmp_dir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    if (make_tmp_dir("dmf_test_io") != 0) return 2;
     test_npy_round_trips();
     test_npy_header_layout();
     test_npy_write_array_shapes();

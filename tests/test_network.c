@@ -6,48 +6,12 @@
  * directory, removed at the end. */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "internal.h"
 #include "lift/network.h"
-
-static char tmp_dir[64];
-
-static const char *tmp_path(const char *name)
-{
-    static char buffers[4][sizeof tmp_dir + 256 + 2];
-    static int next;
-    char *buf = buffers[next++ % 4];
-    snprintf(buf, sizeof buffers[0], "%s/%s", tmp_dir, name);
-    return buf;
-}
-
-static const char *write_text(const char *name, const char *text)
-{
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "wb");
-    if (!f || fputs(text, f) < 0) {
-        fprintf(stderr, "cannot write test file %s\n", path);
-        exit(2);
-    }
-    fclose(f);
-    return path;
-}
-
-static void remove_tmp_dir(void)
-{
-    DIR *dir = opendir(tmp_dir);
-    if (!dir) return;
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL)
-        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
-            unlink(tmp_path(entry->d_name));
-    closedir(dir);
-    rmdir(tmp_dir);
-}
+#include "tmp_files.h"
 
 /* M_{k+1}(h) densely (row-major), h = all ones. */
 static double *dense_layer(const dmf_network *net, size_t k)
@@ -463,11 +427,7 @@ static void test_other_errors(void)
 
 int main(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/dmf_test_network_XXXXXX");
-    if (!mkdtemp(tmp_dir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    if (make_tmp_dir("dmf_test_network") != 0) return 2;
     test_single_path();
     test_two_leaves();
     test_diamond();

@@ -3,11 +3,16 @@
  * split point of every internal node. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_number.h"
 #include "tree_internal.h"
+
+#define TREE_KINDS "l2r, r2l, balanced, a JSON nested list such as [[0,1],[2,3]], or the path of a " \
+                   "file holding one"
 
 static void describe(const dmf_tree *t, size_t p, size_t q, char *buf, size_t cap, size_t *len)
 {
@@ -38,14 +43,21 @@ static int finish(dmf_tree *t, const char *name, dmf_tree **out)
 static int parse_node(dmf_tree *t, const cJSON *node, size_t *next, size_t *p, size_t *q)
 {
     if (cJSON_IsNumber(node)) {
-        double v = node->valuedouble;
-        if (v != (double)(size_t)v || v < 0)
-            return dmf_fail(DMF_ERR_FORMAT, "tree leaf %g is not a factor index", v);
-        if ((size_t)v != *next)
+        size_t leaf;
+        if (!dmf_json_whole(node->valuedouble, 0, SIZE_MAX, &leaf))
+            return dmf_fail(DMF_ERR_FORMAT, "tree leaf %g is not a factor index (a whole number "
+                            "from 0)", node->valuedouble);
+        /* Checked before the caller stores a split: a leaf past the last
+         * factor would index past split[]. */
+        if (leaf >= t->num_factors)
+            return dmf_fail(DMF_ERR_FORMAT, "tree leaf %zu is out of range: the chain has %zu "
+                            "factors, so the tree has the %zu leaves 0..%zu", leaf,
+                            t->num_factors, t->num_factors, t->num_factors - 1);
+        if (leaf != *next)
             return dmf_fail(DMF_ERR_FORMAT,
                             "tree leaf %zu out of order: leaves must be 0..%zu from left to right "
                             "(expected %zu)",
-                            (size_t)v, t->num_factors - 1, *next);
+                            leaf, t->num_factors - 1, *next);
         *p = *q = (*next)++;
         return DMF_OK;
     }
@@ -66,12 +78,13 @@ static int parse_node(dmf_tree *t, const cJSON *node, size_t *next, size_t *p, s
 
 static int parse_json(dmf_tree *t, const char *text, const char *origin)
 {
-    cJSON *root = cJSON_Parse(text);
-    if (!root) {
-        const char *where = cJSON_GetErrorPtr();
+    /* The error position comes back through `where`, not through cJSON's
+     * global (and not thread-safe) cJSON_GetErrorPtr(). */
+    const char *where = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &where, 1);
+    if (!root)
         return dmf_fail(DMF_ERR_FORMAT, "%s: malformed JSON near '%.20s'", origin,
                         where ? where : "");
-    }
     size_t next = 0, p, q;
     int status = parse_node(t, root, &next, &p, &q);
     cJSON_Delete(root);
@@ -85,7 +98,15 @@ static int parse_json(dmf_tree *t, const char *text, const char *origin)
 static int read_text_file(const char *path, char **text)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return dmf_fail(DMF_ERR_IO, "cannot open tree file '%s': %s", path, strerror(errno));
+    if (!f) {
+        int err = errno;
+        /* A missing plain word ("balnced") is a misspelt tree name more
+         * likely than a file. */
+        if (err == ENOENT && !strpbrk(path, "/."))
+            return dmf_fail(DMF_ERR_ARG, "unknown tree '%s': a tree is " TREE_KINDS, path);
+        return dmf_fail(DMF_ERR_IO, "cannot open tree file '%s': %s (a tree is " TREE_KINDS ")",
+                        path, strerror(err));
+    }
     size_t cap = 4096, len = 0, got;
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
@@ -108,7 +129,9 @@ int dmf_tree_create(dmf_tree **out, const char *spec, size_t num_factors)
     *out = NULL;
     if (num_factors < 1 || num_factors > DMF_MAX_FACTORS)
         return dmf_fail(DMF_ERR_ARG, "a tree has 1 to %d leaves, not %zu", DMF_MAX_FACTORS, num_factors);
-    if (!spec || !*spec) spec = "balanced";
+    if (!spec) spec = "balanced";
+    if (!spec[strspn(spec, " \t\r\n")])
+        return dmf_fail(DMF_ERR_ARG, "the tree is empty: a tree is " TREE_KINDS);
     dmf_tree *t = calloc(1, sizeof *t);
     if (!t) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a tree");
     t->num_factors = num_factors;
@@ -121,7 +144,7 @@ int dmf_tree_create(dmf_tree **out, const char *spec, size_t num_factors)
         return finish(t, spec, out);
     }
     int status;
-    if (spec[0] == '[') {
+    if (spec[strspn(spec, " \t\r\n")] == '[') {
         status = parse_json(t, spec, "tree");
     } else {
         char *text = NULL;

@@ -3,7 +3,7 @@
  * test_factor_emulated (the CUDA kernels run on the CPU).
  *
  * For every tree (l2r, r2l, balanced, and [[0,1],[2,3]] for four factors):
- *  - exact inputs: both backends recover A within the SPEC bound (1e-12
+ *  - exact inputs: both backends recover A within the bound of docs/butterfly.md (1e-12
  *    double, 1e-5 single), and the densified products agree:
  *      ||P_other - P_cpu||_F / (||P_cpu||_F N eps) <= 100,  N = max(rows, cols);
  *  - inexact inputs: the errors are equal within 1e-4 relative plus

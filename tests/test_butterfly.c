@@ -1,10 +1,10 @@
 /* Hierarchical butterfly factorization: exact recovery on matrices with a
  * known chain (Hadamard, bit-reversed DFT, products of random chain factors,
  * mixed radix, rectangular, rank > 1), every tree and dtype; noisy inputs
- * against the paper's bound; apply and densify against the SPEC's dense
- * index formulas; bad inputs.
+ * against the paper's bound; apply and densify against the dense index
+ * formulas of docs/butterfly.md; bad inputs.
  *
- * Tolerances: 1e-12 in double and 1e-5 in single (SPEC), a few hundred
+ * Tolerances: 1e-12 in double and 1e-5 in single (docs/butterfly.md), a few hundred
  * times the unit roundoff, which leaves room for the O(L) rounding of the
  * products but not for a wrong block or a non-converged rank-one step. */
 #include <complex.h>
@@ -148,7 +148,7 @@ static void test_noisy(void)
     dmf_matrix_free(a);
 }
 
-/* Dense factor from the SPEC formula F_k[i*b*d + beta*d + v, i*c*d + gamma*d + v]. */
+/* Dense factor from the index formula F_k[i*b*d + beta*d + v, i*c*d + gamma*d + v]. */
 static double complex *dense_factor(const dmf_chain *chain, size_t k, size_t *rows, size_t *cols)
 {
     size_t a, b, c, d;
@@ -196,7 +196,7 @@ static void test_densify_and_apply(void)
         diff += cabs(dd[e] - prod[e]) * cabs(dd[e] - prod[e]);
         norm += cabs(prod[e]) * cabs(prod[e]);
     }
-    CHECK(sqrt(diff / norm) < 1e-14, "densify differs from the SPEC product by %.3g", sqrt(diff / norm));
+    CHECK(sqrt(diff / norm) < 1e-14, "densify differs from the dense product by %.3g", sqrt(diff / norm));
 
     /* Apply to 5 vectors equals the dense product times them. */
     dmf_matrix *x, *y;

@@ -114,7 +114,7 @@ static size_t run_trials(const dmf_generator *g1, const dmf_generator *g2, size_
 
 /* The issue's recovery test: Gaussian networks 10 -> 250 -> 1000 for both
  * generators, 100 seeded trials, >= 95 succeed (balanced relative error
- * <= 1e-3, SPEC).  The same in f32 on 50 trials: the threshold stays 1e-3,
+ * <= 1e-3, docs/demod.md).  The same in f32 on 50 trials: the threshold stays 1e-3,
  * which float reaches with room to spare (median error ~1e-5, printed); the
  * stopping tolerance on the residual becomes 1e-5, as 1e-7 is below float
  * rounding of y0.  And with one network per trial (networks drawn

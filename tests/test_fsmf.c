@@ -16,7 +16,7 @@
  *   check of the rectangles;
  * - shape errors, non-finite input, empty classes, A = 0.
  *
- * Tolerances: 1e-12 in double and 1e-5 in single (as in the SPEC). */
+ * Tolerances: 1e-12 in double and 1e-5 in single (as in docs/butterfly.md). */
 #include <complex.h>
 #include <lapacke.h>
 #include <math.h>

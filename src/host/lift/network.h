@@ -26,7 +26,7 @@ struct dmf_network {
     /* X's columns that determine all of X, one sample is X restricted to
      * them: all columns for a general network; for a convolutional one the
      * column of translation 0 of each leaf, since the other columns are its
-     * circular translates (SPEC section 3). */
+     * circular translates (docs/liftrank.md). */
     size_t num_probes;
     size_t *probes;
     /* Convolutional networks only (conv = 1). */

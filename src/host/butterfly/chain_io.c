@@ -2,6 +2,7 @@
  * A ~ F_0 F_1 ... F_{L-1}), the compact blocks as .npy, and chain.json with
  * the radices and ranks needed to read them back. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "chain_internal.h"
+#include "io/json_number.h"
 
 static int make_dir(const char *dir)
 {
@@ -91,9 +93,9 @@ static int json_sizes(const cJSON *root, const char *key, size_t *out, size_t ex
     const cJSON *item;
     cJSON_ArrayForEach(item, arr)
     {
-        if (!cJSON_IsNumber(item) || item->valuedouble < 1 || item->valuedouble != (double)(size_t)item->valuedouble)
+        if (!cJSON_IsNumber(item) || !dmf_json_whole(item->valuedouble, 1, SIZE_MAX, &out[k]))
             return dmf_fail(DMF_ERR_FORMAT, "'%s': \"%s\"[%zu] is not an integer >= 1", path, key, k);
-        out[k++] = (size_t)item->valuedouble;
+        k++;
     }
     return DMF_OK;
 }
@@ -106,17 +108,22 @@ static int read_meta(const char *path, dmf_dtype *dtype, size_t *L, size_t *m, s
     size_t len = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[len] = '\0';
-    cJSON *root = cJSON_Parse(text);
-    if (!root) return dmf_fail(DMF_ERR_FORMAT, "'%s': malformed JSON", path);
+    const char *where = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &where, 1);
+    if (!root)
+        return dmf_fail(DMF_ERR_FORMAT, "'%s': malformed JSON near '%.20s'", path, where ? where : "");
     const cJSON *dt = cJSON_GetObjectItemCaseSensitive(root, "dtype");
     const cJSON *nf = cJSON_GetObjectItemCaseSensitive(root, "num_factors");
     int status = DMF_OK;
     if (!cJSON_IsString(dt) || dmf_dtype_parse(dt->valuestring, dtype) != DMF_OK)
         status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"dtype\" must be f32, f64, c64 or c128", path);
-    else if (!cJSON_IsNumber(nf) || nf->valuedouble < 1 || nf->valuedouble > DMF_MAX_FACTORS)
-        status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"num_factors\" must be 1..%d", path, DMF_MAX_FACTORS);
+    else if (!cJSON_IsNumber(nf))
+        status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"num_factors\" must be an integer in 1..%d", path,
+                          DMF_MAX_FACTORS);
+    else if (!dmf_json_whole(nf->valuedouble, 1, DMF_MAX_FACTORS, L))
+        status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"num_factors\" must be an integer in 1..%d, not %g",
+                          path, DMF_MAX_FACTORS, nf->valuedouble);
     if (status == DMF_OK) {
-        *L = (size_t)nf->valuedouble;
         status = json_sizes(root, "radix_m", m, *L, path);
         if (status == DMF_OK) status = json_sizes(root, "radix_n", n, *L, path);
         if (status == DMF_OK) status = json_sizes(root, "ranks", ranks, *L - 1, path);

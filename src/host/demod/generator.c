@@ -2,11 +2,13 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "generator.h"
+#include "io/json_number.h"
 
 static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_sizes, size_t networks)
 {
@@ -241,9 +243,20 @@ int dmf_generator_read_networks(const char *path, size_t networks, dmf_generator
     *out = NULL;
     char *text = NULL;
     DMF_TRY(read_text(path, &text));
-    cJSON *root = cJSON_Parse(text);
+    /* The message quotes the text at the error, so it is made before the
+     * text is freed; the position comes back through `where` rather than
+     * cJSON's global (and not thread-safe) cJSON_GetErrorPtr(). */
+    const char *where = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &where, 1);
+    if (!root) {
+        if (!where || !*where)
+            dmf_fail(DMF_ERR_FORMAT, "'%s': malformed JSON: the text ends too early", path);
+        else
+            dmf_fail(DMF_ERR_FORMAT, "'%s': malformed JSON near '%.20s'", path, where);
+        free(text);
+        return DMF_ERR_FORMAT;
+    }
     free(text);
-    if (!root) return dmf_fail(DMF_ERR_FORMAT, "'%s': malformed JSON near '%.20s'", path, cJSON_GetErrorPtr());
     const cJSON *sizes = cJSON_GetObjectItemCaseSensitive(root, "sizes");
     const cJSON *weights = cJSON_GetObjectItemCaseSensitive(root, "weights");
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
@@ -256,19 +269,20 @@ int dmf_generator_read_networks(const char *path, size_t networks, dmf_generator
         const cJSON *item;
         cJSON_ArrayForEach(item, sizes)
         {
-            if (count == DMF_MAX_GEN_LAYERS + 1 || !cJSON_IsNumber(item) || item->valuedouble < 1 ||
-                item->valuedouble != (double)(size_t)item->valuedouble) {
+            if (count == DMF_MAX_GEN_LAYERS + 1 || !cJSON_IsNumber(item) ||
+                !dmf_json_whole(item->valuedouble, 1, SIZE_MAX, &n[count])) {
                 status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"sizes\"[%zu] must be an integer >= 1 (at most %d sizes)",
                                   path, count, DMF_MAX_GEN_LAYERS + 1);
                 break;
             }
-            n[count++] = (size_t)item->valuedouble;
+            count++;
         }
-        if (seed && (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9007199254740992.0 ||
-                     seed->valuedouble != (double)(uint64_t)seed->valuedouble))
+        size_t seed_value = 0;
+        if (status == DMF_OK && seed &&
+            (!cJSON_IsNumber(seed) || !dmf_json_whole(seed->valuedouble, 0, SIZE_MAX, &seed_value)))
             status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"seed\" must be an integer in [0, 2^53]", path);
         if (status == DMF_OK)
-            status = dmf_generator_random_networks(out, n, count, networks, seed ? (uint64_t)seed->valuedouble : 0);
+            status = dmf_generator_random_networks(out, n, count, networks, (uint64_t)seed_value);
     } else if (networks > 1) {
         status = dmf_fail(DMF_ERR_ARG, "'%s' gives one network by its weight files; one network per trial is "
                                        "drawn from a \"sizes\" and \"seed\" spec", path);

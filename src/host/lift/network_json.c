@@ -12,22 +12,17 @@
 #include <string.h>
 
 #include "butterfly/chain_internal.h"
+#include "io/json_number.h"
 #include "network.h"
 
 #define TYPES "\"conv\", \"triplets\", \"butterfly\" or \"masked\""
-/* Integers above 2^53 are not exact in a JSON number (a double). */
-#define JSON_INT_MAX 9007199254740992.0
 
 /* ---- JSON helpers ---------------------------------------------------------- */
 
-/* A whole number in [lo, JSON_INT_MAX]. */
+/* A whole number in [lo, 2^53]. */
 static int json_size(const cJSON *item, size_t lo, size_t *out)
 {
-    if (!cJSON_IsNumber(item)) return 0;
-    double v = item->valuedouble;
-    if (!(v >= (double)lo && v <= JSON_INT_MAX) || v != floor(v)) return 0;
-    *out = (size_t)v;
-    return 1;
+    return cJSON_IsNumber(item) && dmf_json_whole(item->valuedouble, lo, SIZE_MAX, out);
 }
 
 /* obj[key], an integer >= lo; `where` prefixes the message ("" or "layer 2: "). */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -33,6 +34,32 @@ static const char *write_npy_raw(const char *name, int major, int minor, const c
     const char *path = write_bytes(name, buf, prefix + hlen + data_len);
     free(buf);
     return path;
+}
+
+/* Reads an .npy with `header` and `data` through a named pipe; 1 when the
+ * read fails with a message holding `needle`, or (needle NULL) succeeds. */
+static int fifo_read_fails(const char *header, const void *data, size_t data_len, const char *needle)
+{
+    const char *tmp = write_npy_raw("fifo_source.npy", 1, 0, header, data, data_len);
+    char source[sizeof tmp_dir + 32], fifo[sizeof tmp_dir + 32];
+    snprintf(source, sizeof source, "%s", tmp);
+    snprintf(fifo, sizeof fifo, "%s", tmp_path("pipe.npy"));
+    if (mkfifo(fifo, 0600) != 0) return 0;
+    pid_t child = fork();
+    if (child == 0) { /* the writer: copies the file into the pipe */
+        FILE *in = fopen(source, "rb"), *out = fopen(fifo, "wb");
+        int c;
+        while (in && out && (c = fgetc(in)) != EOF) fputc(c, out);
+        if (out) fclose(out); /* _exit does not flush */
+        _exit(0);
+    }
+    dmf_matrix *m = NULL;
+    int status = dmf_npy_read(fifo, &m);
+    waitpid(child, NULL, 0);
+    unlink(fifo);
+    dmf_matrix_free(m);
+    if (!needle) return status == DMF_OK;
+    return status == DMF_ERR_FORMAT && strstr(dmf_last_error(), needle) != NULL;
 }
 
 /* A failing call: the status, a message naming the file, and no matrix. */
@@ -82,6 +109,14 @@ static void test_npy_round_trips(void)
                        *c = NULL;
             const char *path = tmp_path("round.npy");
             CHECK_OK(dmf_npy_write(path, a));
+            if (sizes[s][0] == 0 || sizes[s][1] == 0) {
+                /* Written (numpy reads it), but nothing dmf computes takes an
+                 * empty matrix: refused on reading, before any use. */
+                CHECK_READ_FAILS(dmf_npy_read, path, DMF_ERR_FORMAT, "is empty: dmf needs at least one row");
+                CHECK_READ_FAILS(dmf_matrix_read, path, DMF_ERR_FORMAT, "is empty");
+                dmf_matrix_free(a);
+                continue;
+            }
             CHECK_OK(dmf_npy_read(path, &b));
             CHECK(b && same_matrix(a, b), "npy %s %zu x %zu does not round-trip",
                   dmf_dtype_name(dtype), sizes[s][0], sizes[s][1]);
@@ -149,13 +184,11 @@ static void test_npy_write_array_shapes(void)
     CHECK_OK(dmf_npy_write_array(path, DMF_F64, cube, 3, values));
     CHECK_READ_FAILS(dmf_npy_read, path, DMF_ERR_FORMAT, "3-D array of shape (2, 3, 4)");
 
-    /* Empty vector, and the argument checks. */
+    /* Empty arrays are written but refused on reading; the argument checks. */
     size_t empty[1] = {0};
     path = tmp_path("empty.npy");
     CHECK_OK(dmf_npy_write_array(path, DMF_C64, empty, 1, NULL));
-    CHECK_OK(dmf_npy_read(path, &m));
-    CHECK(m && m->rows == 0 && m->cols == 1 && m->dtype == DMF_C64, "(0,) must read as 0 x 1");
-    dmf_matrix_free(m);
+    CHECK_READ_FAILS(dmf_npy_read, path, DMF_ERR_FORMAT, "the array of shape (0,) is empty");
     path = tmp_path("args.npy");
     CHECK_FAILS(dmf_npy_write_array(path, DMF_F64, cube, 3, NULL), DMF_ERR_ARG, path);
     CHECK_FAILS(dmf_npy_write_array(path, (dmf_dtype)9, cube, 3, values), DMF_ERR_ARG, path);
@@ -318,6 +351,28 @@ static void test_npy_errors(void)
     path = write_npy_raw("truncated.npy", 1, 0, good, data, sizeof data - 1);
     CHECK_READ_FAILS(dmf_npy_read, path, DMF_ERR_FORMAT, "truncated data");
 
+    /* Bytes after the data: the header does not describe the file. */
+    double more[7] = {0};
+    path = write_npy_raw("trailing.npy", 1, 0, good, more, sizeof more);
+    CHECK_READ_FAILS(dmf_npy_read, path, DMF_ERR_FORMAT,
+                     "trailing bytes after the data: shape (2, 3) of f64 is 48 bytes, the file has 56");
+    path = write_npy_raw("trailing1.npy", 1, 0, good, more, sizeof data + 1);
+    CHECK_READ_FAILS(dmf_npy_read, path, DMF_ERR_FORMAT, "trailing bytes");
+    path = write_npy_raw("trailing_empty.npy", 1, 0,
+                         "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }\n", more, 8);
+    CHECK_READ_FAILS(dmf_npy_read, path, DMF_ERR_FORMAT, "is empty");
+    /* The same through a pipe, which has no size to compare. */
+    CHECK(fifo_read_fails(good, more, sizeof more, "the stream has more"),
+          "trailing bytes through a pipe: %s", dmf_last_error());
+    CHECK(fifo_read_fails(good, data, sizeof data, NULL), "a whole .npy through a pipe: %s",
+          dmf_last_error());
+
+    /* Sizes whose bytes do not fit in size_t. */
+    path = write_npy_raw("huge.npy", 1, 0,
+                         "{'descr': '<c16', 'fortran_order': False, 'shape': (4294967296, 268435457), }\n",
+                         data, sizeof data);
+    CHECK_READ_FAILS(dmf_npy_read, path, DMF_ERR_FORMAT, "is too large");
+
     /* A header length that points past the end of the file. */
     unsigned char past[20] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0xff, 0x00, '{'};
     path = write_bytes("past_eof.npy", past, sizeof past);
@@ -384,6 +439,12 @@ static void test_mtx_array_round_trips(void)
                        *c = NULL;
             const char *path = tmp_path("round.mtx");
             CHECK_OK(dmf_mtx_write_array(path, a));
+            if (sizes[s][0] == 0 || sizes[s][1] == 0) {
+                CHECK_READ_FAILS(dmf_mtx_read, path, DMF_ERR_FORMAT, "the matrix is empty");
+                CHECK_READ_FAILS(dmf_matrix_read, path, DMF_ERR_FORMAT, "the matrix is empty");
+                dmf_matrix_free(a);
+                continue;
+            }
             CHECK_OK(dmf_mtx_read(path, &b));
             CHECK(same_after_convert(a, b), "mtx array %s %zu x %zu does not round-trip",
                   dmf_dtype_name(dtype), sizes[s][0], sizes[s][1]);
@@ -420,9 +481,13 @@ static void test_mtx_coordinate_round_trips(void)
             const char *path = tmp_path("coord.mtx");
             CHECK_OK(dmf_mtx_write_coordinate(path, dtype, rows, cols, nnz, ri, ci,
                                               values->data));
-            CHECK_OK(dmf_mtx_read(path, &b));
-            CHECK(same_after_convert(dense, b), "mtx coordinate %s %zu x %zu does not round-trip",
-                  dmf_dtype_name(dtype), rows, cols);
+            if (rows == 0 || cols == 0) {
+                CHECK_READ_FAILS(dmf_mtx_read, path, DMF_ERR_FORMAT, "the matrix is empty");
+            } else {
+                CHECK_OK(dmf_mtx_read(path, &b));
+                CHECK(same_after_convert(dense, b), "mtx coordinate %s %zu x %zu does not round-trip",
+                      dmf_dtype_name(dtype), rows, cols);
+            }
             dmf_matrix_free(b);
             free(ri);
             free(ci);
@@ -535,10 +600,7 @@ static void test_mtx_variants(void)
     CHECK(ok, "hermitian array read wrong");
     dmf_matrix_free(m);
 
-    /* Sizes with nothing to list. */
-    m = read_mtx_text("empty_coord.mtx", "%%MatrixMarket matrix coordinate real general\n0 4 0\n");
-    CHECK(m && m->rows == 0 && m->cols == 4, "0 x 4 coordinate read wrong");
-    dmf_matrix_free(m);
+    /* A size with nothing to list. */
     m = read_mtx_text("one_skew.mtx", "%%MatrixMarket matrix array real skew-symmetric\n1 1\n");
     const double zero[1] = {0};
     CHECK(equals_f64(m, 1, 1, zero), "1 x 1 skew array (no entries) read wrong");
@@ -580,6 +642,19 @@ static void test_mtx_errors(void)
         {"%%MatrixMarket matrix coordinate real general\n2 x 1\n1 1 1\n", ":2: bad size line"},
         {"%%MatrixMarket matrix array real general\n-2 2\n", ":2: bad size line"},
         {"%%MatrixMarket matrix array real symmetric\n2 3\n1\n", "must be square"},
+        /* Empty matrices, refused at the size line: an array file of 0
+         * rows once walked every one of its columns (2^64 - 1 here). */
+        {"%%MatrixMarket matrix array real general\n0 18446744073709551615\n",
+         ":2: the matrix is empty (0 x 18446744073709551615): dmf needs at least one row and one column"},
+        {"%%MatrixMarket matrix array real general\n0 9999999999\n", "the matrix is empty (0 x 9999999999)"},
+        {"%%MatrixMarket matrix array complex general\n5 0\n", "the matrix is empty (5 x 0)"},
+        {"%%MatrixMarket matrix array real symmetric\n0 0\n", "the matrix is empty (0 x 0)"},
+        {"%%MatrixMarket matrix coordinate real general\n0 4 0\n", ":2: the matrix is empty (0 x 4)"},
+        {"%%MatrixMarket matrix coordinate pattern general\n3 0 1\n1 1\n", "the matrix is empty (3 x 0)"},
+        /* Sizes whose entries or bytes do not fit in size_t. */
+        {"%%MatrixMarket matrix array real general\n4294967296 4294967297\n", ":2: matrix 4294967296 x 4294967297 is too large"},
+        {"%%MatrixMarket matrix array complex general\n4294967296 268435457\n", ":2: matrix 4294967296 x 268435457 is too large"},
+        {"%%MatrixMarket matrix coordinate real general\n18446744073709551616 2 1\n", ":2: bad size line"},
         {"%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n",
          ":3: row index '3' out of range 1..2"},
         {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 0 1\n",

@@ -189,8 +189,14 @@ static int parse_size(mtx_reader *r, size_t *entries)
                           : r->symmetry == MTX_SYMMETRIC ? "symmetric"
                                                          : "hermitian",
                           r->rows, r->cols);
-    size_t all;
-    if (!dmf_mul_size(r->rows, r->cols, &all))
+    /* Refused here, before any entry is read: an array file of 0 rows
+     * would otherwise walk every one of its (up to 2^64) columns. */
+    if (r->rows == 0 || r->cols == 0)
+        return line_error(r, "the matrix is empty (%zu x %zu): dmf needs at least one row and "
+                          "one column", r->rows, r->cols);
+    size_t all, bytes;
+    size_t esize = r->field == MTX_COMPLEX ? dmf_dtype_size(DMF_C128) : dmf_dtype_size(DMF_F64);
+    if (!dmf_mul_size(r->rows, r->cols, &all) || !dmf_mul_size(all, esize, &bytes))
         return line_error(r, "matrix %zu x %zu is too large", r->rows, r->cols);
     if (coordinate) {
         *entries = nnz;

@@ -303,6 +303,22 @@ static int read_preamble_and_header(FILE *f, const char *path, long long file_si
     return status;
 }
 
+/* Bytes after the data: a file cut from a larger one, or one whose header
+ * does not describe it; either way not what the header says. */
+static int trailing_error(const char *path, const char *shape_text, dmf_dtype dtype, size_t bytes,
+                          long long have)
+{
+    if (have < 0)
+        return dmf_fail(DMF_ERR_FORMAT,
+                        "'%s': trailing bytes after the data: shape %s of %s is %zu bytes, the "
+                        "stream has more",
+                        path, shape_text, dmf_dtype_name(dtype), bytes);
+    return dmf_fail(DMF_ERR_FORMAT,
+                    "'%s': trailing bytes after the data: shape %s of %s is %zu bytes, the file "
+                    "has %lld after the header",
+                    path, shape_text, dmf_dtype_name(dtype), bytes, have);
+}
+
 static int read_npy(FILE *f, const char *path, dmf_matrix **out, size_t *nd_shape, int *nd_ndim)
 {
     /* The size lets us name truncation before allocating; pipes have none. */
@@ -347,12 +363,17 @@ static int read_npy(FILE *f, const char *path, dmf_matrix **out, size_t *nd_shap
     size_t esize = dmf_dtype_size(h.dtype), count, bytes;
     if (!dmf_mul_size(rows, cols, &count) || !dmf_mul_size(count, esize, &bytes))
         return dmf_fail(DMF_ERR_FORMAT, "'%s': shape %s is too large", path, shape_text);
+    if (count == 0)
+        return dmf_fail(DMF_ERR_FORMAT, "'%s': the array of shape %s is empty: dmf needs at least "
+                        "one row and one column", path, shape_text);
     if (file_size >= 0 && (unsigned long long)(file_size - (long long)data_offset) < bytes)
         return dmf_fail(DMF_ERR_FORMAT,
                         "'%s': truncated data: shape %s of %s needs %zu bytes after the header, "
                         "the file has %lld",
                         path, shape_text, dmf_dtype_name(h.dtype), bytes,
                         file_size - (long long)data_offset);
+    if (file_size >= 0 && (unsigned long long)(file_size - (long long)data_offset) > bytes)
+        return trailing_error(path, shape_text, h.dtype, bytes, file_size - (long long)data_offset);
 
     dmf_matrix *mat;
     int status = dmf_matrix_create(&mat, h.dtype, rows, cols);
@@ -365,6 +386,9 @@ static int read_npy(FILE *f, const char *path, dmf_matrix **out, size_t *nd_shap
                         bytes);
     }
     status = read_exact(f, path, buf, bytes, "data");
+    /* Streams without a size (pipes) are checked for more bytes here. */
+    if (status == DMF_OK && file_size < 0 && fgetc(f) != EOF)
+        status = trailing_error(path, shape_text, h.dtype, bytes, -1);
     if (status == DMF_OK && h.swap) {
         size_t parts = dmf_dtype_is_complex(h.dtype) ? 2 : 1;
         swap_bytes(buf, count * parts, esize / parts);

@@ -20,7 +20,7 @@
  * and is stored compactly as a*d dense b x c blocks: block (i, v), i < a,
  * v < d, starts at element (i*d + v)*b*c and is row-major.  Its entry
  * (beta, gamma) is F_k[i*b*d + beta*d + v, i*c*d + gamma*d + v].  With all
- * ranks 1 this is exactly the support (a, m_k, n_k, d) of SPEC section 1.
+ * ranks 1 this is the support (a, m_k, n_k, d) of docs/butterfly.md.
  * A rank r split of node [p, q] after l keeps the r singular pairs of each
  * block; the pair index rho sits between j and u in the inner index
  * (i, j, rho, u, v), which is why the ranks enter b and c as above.
@@ -33,6 +33,13 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* Marks what libdmf.so exports; everything else in it is hidden. */
+#if defined(DMF_BUILDING_LIBRARY) && defined(__GNUC__)
+#define DMF_API __attribute__((visibility("default")))
+#else
+#define DMF_API
 #endif
 
 #define DMF_VERSION_MAJOR 0
@@ -54,20 +61,20 @@ typedef enum {
     DMF_ERR_NOT_COMPILED = -8  /* feature not built into this library */
 } dmf_status;
 
-const char *dmf_status_string(int status);
+DMF_API const char *dmf_status_string(int status);
 /* Details of the last error raised on this thread ("" if none). */
-const char *dmf_last_error(void);
+DMF_API const char *dmf_last_error(void);
 
 /* ---- data types ---------------------------------------------------------- */
 
 typedef enum { DMF_F32 = 0, DMF_F64 = 1, DMF_C64 = 2, DMF_C128 = 3 } dmf_dtype;
 
-const char *dmf_dtype_name(dmf_dtype dtype); /* "f32", "f64", "c64", "c128" */
-int dmf_dtype_parse(const char *name, dmf_dtype *dtype);
-size_t dmf_dtype_size(dmf_dtype dtype);     /* bytes per element */
-int dmf_dtype_is_complex(dmf_dtype dtype);
+DMF_API const char *dmf_dtype_name(dmf_dtype dtype); /* "f32", "f64", "c64", "c128" */
+DMF_API int dmf_dtype_parse(const char *name, dmf_dtype *dtype);
+DMF_API size_t dmf_dtype_size(dmf_dtype dtype);     /* bytes per element */
+DMF_API int dmf_dtype_is_complex(dmf_dtype dtype);
 /* Unit roundoff of the underlying real type. */
-double dmf_dtype_eps(dmf_dtype dtype);
+DMF_API double dmf_dtype_eps(dmf_dtype dtype);
 
 /* ---- context and backends ---------------------------------------------- */
 
@@ -79,13 +86,13 @@ typedef struct dmf_context dmf_context;
  * DMF_BACKEND from the environment and otherwise picks CUDA when it is
  * compiled in and a device answers, else the CPU.  An explicit "cuda" that
  * is not available fails with DMF_ERR_NOT_COMPILED or DMF_ERR_DEVICE. */
-int dmf_context_create(dmf_context **ctx, const char *backend);
-void dmf_context_free(dmf_context *ctx);
-const char *dmf_context_backend_name(const dmf_context *ctx);
+DMF_API int dmf_context_create(dmf_context **ctx, const char *backend);
+DMF_API void dmf_context_free(dmf_context *ctx);
+DMF_API const char *dmf_context_backend_name(const dmf_context *ctx);
 /* Why "auto" did not pick CUDA ("" when it did or was not asked). */
-const char *dmf_context_fallback_reason(const dmf_context *ctx);
+DMF_API const char *dmf_context_fallback_reason(const dmf_context *ctx);
 
-int dmf_backend_parse(const char *name, dmf_backend_kind *kind);
+DMF_API int dmf_backend_parse(const char *name, dmf_backend_kind *kind);
 
 /* Build and run-time facts for `dmf info`. */
 typedef struct {
@@ -96,7 +103,7 @@ typedef struct {
     int cuda_compiled;           /* 1 when the CUDA backend was built */
     int openmp_threads;          /* threads the CPU backend uses */
 } dmf_build_info;
-void dmf_get_build_info(dmf_build_info *info);
+DMF_API void dmf_get_build_info(dmf_build_info *info);
 
 /* CUDA runtime facts; fills `message` with the reason when no GPU answers. */
 typedef struct {
@@ -107,25 +114,29 @@ typedef struct {
     double device_memory_gib[8];
     char message[256];
 } dmf_cuda_info;
-int dmf_cuda_query(dmf_cuda_info *info);
+DMF_API int dmf_cuda_query(dmf_cuda_info *info);
 
 /* ---- dense matrices ------------------------------------------------------ */
 
 typedef struct dmf_matrix dmf_matrix;
 
-int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols);
-void dmf_matrix_free(dmf_matrix *mat);
-dmf_dtype dmf_matrix_dtype(const dmf_matrix *mat);
-size_t dmf_matrix_rows(const dmf_matrix *mat);
-size_t dmf_matrix_cols(const dmf_matrix *mat);
-void *dmf_matrix_data(dmf_matrix *mat);
-const void *dmf_matrix_const_data(const dmf_matrix *mat);
+DMF_API int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols);
+/* A handle on the caller's row-major data, not copied: it must outlive the
+ * handle, and dmf_matrix_free releases the handle only.  Lets a caller that
+ * owns the array (a NumPy binding, a memory-mapped file) pass it in place. */
+DMF_API int dmf_matrix_wrap(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols, void *data);
+DMF_API void dmf_matrix_free(dmf_matrix *mat);
+DMF_API dmf_dtype dmf_matrix_dtype(const dmf_matrix *mat);
+DMF_API size_t dmf_matrix_rows(const dmf_matrix *mat);
+DMF_API size_t dmf_matrix_cols(const dmf_matrix *mat);
+DMF_API void *dmf_matrix_data(dmf_matrix *mat);
+DMF_API const void *dmf_matrix_const_data(const dmf_matrix *mat);
 /* Converts to another dtype (complex to real fails unless all imaginary
  * parts are zero). */
-int dmf_matrix_convert(const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out);
-double dmf_matrix_norm_fro(const dmf_matrix *mat);
+DMF_API int dmf_matrix_convert(const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out);
+DMF_API double dmf_matrix_norm_fro(const dmf_matrix *mat);
 /* DMF_ERR_NUMERIC naming the first non-finite entry, else DMF_OK. */
-int dmf_matrix_check_finite(const dmf_matrix *mat);
+DMF_API int dmf_matrix_check_finite(const dmf_matrix *mat);
 
 /* Built-in test matrices: "hadamard", "dft", "dft-bitrev", "dct2", "dst2",
  * "random-chain", "gaussian".  `noise` > 0 adds Gaussian noise E with
@@ -140,31 +151,31 @@ typedef struct {
     const size_t *radix_m, *radix_n; /* optional, length num_radices */
     size_t num_radices;
 } dmf_matrix_spec;
-int dmf_matrix_builtin(const dmf_matrix_spec *spec, dmf_matrix **out);
+DMF_API int dmf_matrix_builtin(const dmf_matrix_spec *spec, dmf_matrix **out);
 /* Names of the built-ins, NULL terminated. */
-const char *const *dmf_matrix_builtin_names(void);
+DMF_API const char *const *dmf_matrix_builtin_names(void);
 
 /* ---- file I/O ------------------------------------------------------------ */
 
 /* NumPy .npy: f32, f64, c64, c128 (little-endian), C or Fortran order,
  * format versions 1, 2 and 3.  1-D arrays read as a single column. */
-int dmf_npy_read(const char *path, dmf_matrix **out);
-int dmf_npy_write(const char *path, const dmf_matrix *mat);
+DMF_API int dmf_npy_read(const char *path, dmf_matrix **out);
+DMF_API int dmf_npy_write(const char *path, const dmf_matrix *mat);
 /* Writes an N-d array (shape of `ndim` dims) of raw row-major data. */
-int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape,
+DMF_API int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape,
                         int ndim, const void *data);
 
 /* Matrix Market: `array` and `coordinate`, `real`, `integer`, `pattern`
  * (read as ones) and `complex`, general (and symmetric/hermitian/skew on
  * read).  Real files read as f64, complex as c128. */
-int dmf_mtx_read(const char *path, dmf_matrix **out);
-int dmf_mtx_write_array(const char *path, const dmf_matrix *mat);
+DMF_API int dmf_mtx_read(const char *path, dmf_matrix **out);
+DMF_API int dmf_mtx_write_array(const char *path, const dmf_matrix *mat);
 /* Coordinate file of the listed entries (0-based indices in memory). */
-int dmf_mtx_write_coordinate(const char *path, dmf_dtype dtype, size_t rows, size_t cols,
+DMF_API int dmf_mtx_write_coordinate(const char *path, dmf_dtype dtype, size_t rows, size_t cols,
                              size_t nnz, const size_t *row_idx, const size_t *col_idx,
                              const void *values);
 /* Dispatches on the extension: .npy or .mtx. */
-int dmf_matrix_read(const char *path, dmf_matrix **out);
+DMF_API int dmf_matrix_read(const char *path, dmf_matrix **out);
 
 /* ---- butterfly chains ---------------------------------------------------- */
 
@@ -172,43 +183,58 @@ typedef struct dmf_chain dmf_chain;
 
 /* Allocates a zero chain with L factors.  `ranks` has L-1 entries (NULL for
  * all ones). */
-int dmf_chain_create(dmf_chain **out, dmf_dtype dtype, size_t num_factors,
+DMF_API int dmf_chain_create(dmf_chain **out, dmf_dtype dtype, size_t num_factors,
                      const size_t *radix_m, const size_t *radix_n, const size_t *ranks);
-void dmf_chain_free(dmf_chain *chain);
+DMF_API void dmf_chain_free(dmf_chain *chain);
 /* Fills every factor with i.i.d. Gaussian values (complex: N(0,1/2) parts). */
-int dmf_chain_randomize(dmf_chain *chain, uint64_t seed);
-size_t dmf_chain_num_factors(const dmf_chain *chain);
-dmf_dtype dmf_chain_dtype(const dmf_chain *chain);
-size_t dmf_chain_rows(const dmf_chain *chain);
-size_t dmf_chain_cols(const dmf_chain *chain);
+DMF_API int dmf_chain_randomize(dmf_chain *chain, uint64_t seed);
+DMF_API size_t dmf_chain_num_factors(const dmf_chain *chain);
+DMF_API dmf_dtype dmf_chain_dtype(const dmf_chain *chain);
+DMF_API size_t dmf_chain_rows(const dmf_chain *chain);
+DMF_API size_t dmf_chain_cols(const dmf_chain *chain);
 /* Support (a, b, c, d) of factor k, see the storage conventions above. */
-int dmf_chain_support(const dmf_chain *chain, size_t k, size_t *a, size_t *b, size_t *c, size_t *d);
-void *dmf_chain_blocks(dmf_chain *chain, size_t k);
-const void *dmf_chain_const_blocks(const dmf_chain *chain, size_t k);
-size_t dmf_chain_nnz(const dmf_chain *chain);
-const size_t *dmf_chain_radix_m(const dmf_chain *chain);
-const size_t *dmf_chain_radix_n(const dmf_chain *chain);
+DMF_API int dmf_chain_support(const dmf_chain *chain, size_t k, size_t *a, size_t *b, size_t *c, size_t *d);
+DMF_API void *dmf_chain_blocks(dmf_chain *chain, size_t k);
+DMF_API const void *dmf_chain_const_blocks(const dmf_chain *chain, size_t k);
+DMF_API size_t dmf_chain_nnz(const dmf_chain *chain);
+DMF_API const size_t *dmf_chain_radix_m(const dmf_chain *chain);
+DMF_API const size_t *dmf_chain_radix_n(const dmf_chain *chain);
 
 /* Y = F_0 ... F_{L-1} X for X of cols(chain) x nvec, Y of rows(chain) x nvec,
  * in O(nnz * nvec).  Both row-major, dtype of the chain. */
-int dmf_chain_apply(const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y);
+DMF_API int dmf_chain_apply(const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y);
 /* The same on the context's backend (on a GPU: factors and vectors are
  * copied to the device once, the result back once). */
-int dmf_chain_apply_ctx(dmf_context *ctx, const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y);
+DMF_API int dmf_chain_apply_ctx(dmf_context *ctx, const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y);
+typedef enum {
+    DMF_OP_N = 0, /* the chain: F_0 ... F_{L-1} */
+    DMF_OP_T = 1, /* its transpose */
+    DMF_OP_H = 2  /* its conjugate transpose (= DMF_OP_T for real chains) */
+} dmf_op;
+
+/* y = op(chain) x for nvec vectors in any strided layout: entry (i, t)
+ * (row i, vector t) of x is x[i * x_row_stride + t * x_vec_stride], and the
+ * same for y; strides count elements of the chain's dtype.  Row-major x is
+ * (nvec, 1), column-major (1, rows).  x has cols(chain) rows for DMF_OP_N,
+ * rows(chain) for T and H; y the other count.  ctx NULL means the CPU.
+ * x and y must not overlap. */
+DMF_API int dmf_chain_apply_op(dmf_context *ctx, const dmf_chain *chain, dmf_op op, size_t nvec,
+                               const void *x, size_t x_row_stride, size_t x_vec_stride, void *y,
+                               size_t y_row_stride, size_t y_vec_stride);
 /* The dense product F_0 ... F_{L-1}. */
-int dmf_chain_densify(const dmf_chain *chain, dmf_matrix **out);
+DMF_API int dmf_chain_densify(const dmf_chain *chain, dmf_matrix **out);
 /* ||A - F_0...F_{L-1}||_F / ||A||_F without forming the product densely
  * (memory: the input plus the largest half-chain). */
-int dmf_chain_rel_error(const dmf_chain *chain, const dmf_matrix *a, double *rel_error);
+DMF_API int dmf_chain_rel_error(const dmf_chain *chain, const dmf_matrix *a, double *rel_error);
 /* Writes dir/factor_00.mtx ... (coordinate, support entries only) and
  * dir/factor_00_blocks.npy (shape a x d x b x c) ...; creates dir. */
-int dmf_chain_write(const dmf_chain *chain, const char *dir);
+DMF_API int dmf_chain_write(const dmf_chain *chain, const char *dir);
 /* Reads a chain written by dmf_chain_write (from the blocks files). */
-int dmf_chain_read(const char *dir, dmf_chain **out);
+DMF_API int dmf_chain_read(const char *dir, dmf_chain **out);
 
 /* Default radices: all 2 for a power of two, else DMF_ERR_SHAPE with a
  * message naming the sizes.  Fills up to `capacity` entries. */
-int dmf_default_radices(size_t rows, size_t cols, size_t *radix_m, size_t *radix_n,
+DMF_API int dmf_default_radices(size_t rows, size_t cols, size_t *radix_m, size_t *radix_n,
                         size_t capacity, size_t *num_radices);
 
 /* ---- factorization trees ------------------------------------------------- */
@@ -217,12 +243,12 @@ typedef struct dmf_tree dmf_tree;
 
 /* "l2r", "r2l", "balanced", or a JSON nested list of factor indices such as
  * [[0,1],[2,3]] (binary, leaves 0..L-1 in order), or a path to such a file. */
-int dmf_tree_create(dmf_tree **out, const char *spec, size_t num_factors);
-void dmf_tree_free(dmf_tree *tree);
+DMF_API int dmf_tree_create(dmf_tree **out, const char *spec, size_t num_factors);
+DMF_API void dmf_tree_free(dmf_tree *tree);
 /* A canonical text form, e.g. "[[0,1],[2,3]]". */
-const char *dmf_tree_describe(const dmf_tree *tree);
+DMF_API const char *dmf_tree_describe(const dmf_tree *tree);
 /* "l2r", "r2l", "balanced", or "custom" for a nested list or file. */
-const char *dmf_tree_name(const dmf_tree *tree);
+DMF_API const char *dmf_tree_name(const dmf_tree *tree);
 
 /* ---- hierarchical butterfly factorization ------------------------------ */
 
@@ -251,11 +277,11 @@ typedef struct {
     double transfer_s; /* of which copies between host and device (0 on the CPU) */
 } dmf_butterfly_report;
 
-void dmf_butterfly_options_default(dmf_butterfly_options *opts);
+DMF_API void dmf_butterfly_options_default(dmf_butterfly_options *opts);
 /* Factors `a` (rows = prod m, cols = prod n) into a chain.  `report` may be
  * NULL.  Fails with DMF_ERR_NUMERIC if any block's SVD failed; the chain is
  * still returned in *out then, so the caller can inspect it. */
-int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
+DMF_API int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
                          const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
                          const dmf_butterfly_options *opts, dmf_chain **out,
                          dmf_butterfly_report *report);
@@ -273,7 +299,7 @@ typedef struct {
 
 /* A ~ X Y with supp(X) in sx (rows x K) and supp(Y) in sy (K x cols); sx and
  * sy are 0/1 patterns (any dtype, nonzero = in the support). */
-int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy,
+DMF_API int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy,
              dmf_matrix **x, dmf_matrix **y, dmf_fsmf_report *report);
 
 /* ---- lifting rank and identifiability (Malgouyres & Landsberg) -------- */
@@ -294,11 +320,11 @@ typedef struct dmf_network dmf_network;
  *                n_{k-1} x n_k with one parameter per allowed entry, MASK a
  *                0/1 nested list, a .npy/.mtx path, or "dense".
  * Errors name the offending node, edge, layer or entry. */
-int dmf_network_read(const char *path, dmf_network **out);
-int dmf_network_parse(const char *json_text, const char *origin, dmf_network **out);
-void dmf_network_free(dmf_network *net);
-size_t dmf_network_num_layers(const dmf_network *net); /* K */
-size_t dmf_network_num_params(const dmf_network *net); /* S */
+DMF_API int dmf_network_read(const char *path, dmf_network **out);
+DMF_API int dmf_network_parse(const char *json_text, const char *origin, dmf_network **out);
+DMF_API void dmf_network_free(dmf_network *net);
+DMF_API size_t dmf_network_num_layers(const dmf_network *net); /* K */
+DMF_API size_t dmf_network_num_params(const dmf_network *net); /* S */
 
 typedef struct {
     size_t samples;          /* R, grown until the rank stops below it */
@@ -320,15 +346,15 @@ typedef struct {
  * vec(A P(h^r)) for Gaussian h^r, SVD of the D x R sample matrix (not its
  * Gram matrix), R doubled from `initial_samples` until the rank is below R
  * or reaches upper_bound. */
-int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t initial_samples,
+DMF_API int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t initial_samples,
                  dmf_liftrank_report *report);
-void dmf_liftrank_report_free(dmf_liftrank_report *report);
+DMF_API void dmf_liftrank_report_free(dmf_liftrank_report *report);
 
 /* Smallest nonzero singular value of A, from its explicit matrix on the
  * S^K tensor basis (DMF_ERR_SHAPE when S^K * D exceeds `max_entries`).  For a
  * convolutional network it is that of the full operator onto R^{N x N|F|},
  * sqrt(N) times that of the per-leaf kernel map. */
-int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma_min, size_t *rank);
+DMF_API int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma_min, size_t *rank);
 
 typedef struct {
     int scattered;           /* Definition 8.1: every entry of M_1(1)...M_K(1) in {0, 1} */
@@ -338,8 +364,8 @@ typedef struct {
 
 /* Algorithm 8.1 in exact integer arithmetic (DMF_ERR_NUMERIC on overflow);
  * convolutional networks only. */
-int dmf_scatter(const dmf_network *net, dmf_scatter_report *report);
-const char *dmf_network_leaf_name(const dmf_network *net, size_t leaf);
+DMF_API int dmf_scatter(const dmf_network *net, dmf_scatter_report *report);
+DMF_API const char *dmf_network_leaf_name(const dmf_network *net, size_t leaf);
 
 /* ---- ReLU generators and blind demodulation (Hand & Joshi) ------------- */
 
@@ -349,38 +375,38 @@ typedef struct dmf_generator dmf_generator;
  * n_d (output, l); float64 until dmf_generator_set_dtype.  Random weights as in the paper: inner layers
  * with rows N(0, I/n_i), the last layer with rows w 1{||w|| <= 3 sqrt(n_{d-1}/l)},
  * w ~ N(0, I/l). */
-int dmf_generator_random(dmf_generator **out, const size_t *sizes, size_t num_sizes, uint64_t seed);
+DMF_API int dmf_generator_random(dmf_generator **out, const size_t *sizes, size_t num_sizes, uint64_t seed);
 /* `networks` independent networks of the same sizes, drawn one after the
  * other from the seed (network 0 is dmf_generator_random's).  In a batch,
  * row r runs through network r mod networks; Algorithm 1 takes one network
  * (shared by all trials) or one per trial. */
-int dmf_generator_random_networks(dmf_generator **out, const size_t *sizes, size_t num_sizes, size_t networks,
+DMF_API int dmf_generator_random_networks(dmf_generator **out, const size_t *sizes, size_t num_sizes, size_t networks,
                                   uint64_t seed);
 /* From weight matrices W_i (n_i x n_{i-1}, any real dtype). */
-int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *weights, size_t num_layers);
+DMF_API int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *weights, size_t num_layers);
 /* JSON: {"sizes": [10, 250, 1000], "seed": 1} or {"weights": ["W1.npy", ...]}
  * (paths relative to the spec file).  Errors name the layer. */
-int dmf_generator_read(const char *path, dmf_generator **out);
+DMF_API int dmf_generator_read(const char *path, dmf_generator **out);
 /* The same with `networks` networks drawn from a "sizes"/"seed" spec
  * (a spec of weight files gives one network: DMF_ERR_ARG for more). */
-int dmf_generator_read_networks(const char *path, size_t networks, dmf_generator **out);
+DMF_API int dmf_generator_read_networks(const char *path, size_t networks, dmf_generator **out);
 /* Converts the weights to f32 or f64 in place (f64 -> f32 rounds).  The
  * passes and Algorithm 1 run in the generators' dtype; their inputs and
  * outputs stay float64 in this interface. */
-int dmf_generator_set_dtype(dmf_generator *gen, dmf_dtype dtype);
-dmf_dtype dmf_generator_dtype(const dmf_generator *gen);
-size_t dmf_generator_networks(const dmf_generator *gen);
+DMF_API int dmf_generator_set_dtype(dmf_generator *gen, dmf_dtype dtype);
+DMF_API dmf_dtype dmf_generator_dtype(const dmf_generator *gen);
+DMF_API size_t dmf_generator_networks(const dmf_generator *gen);
 /* 1 when the weights were drawn from a seed (untrained), 0 when loaded. */
-int dmf_generator_is_random(const dmf_generator *gen);
-void dmf_generator_free(dmf_generator *gen);
-size_t dmf_generator_input_size(const dmf_generator *gen);
-size_t dmf_generator_output_size(const dmf_generator *gen);
-size_t dmf_generator_depth(const dmf_generator *gen);
+DMF_API int dmf_generator_is_random(const dmf_generator *gen);
+DMF_API void dmf_generator_free(dmf_generator *gen);
+DMF_API size_t dmf_generator_input_size(const dmf_generator *gen);
+DMF_API size_t dmf_generator_output_size(const dmf_generator *gen);
+DMF_API size_t dmf_generator_depth(const dmf_generator *gen);
 /* out (batch x l) = G(in) for in (batch x n_0), row-major. */
-int dmf_generator_forward(dmf_context *ctx, const dmf_generator *gen, const double *in, size_t batch,
+DMF_API int dmf_generator_forward(dmf_context *ctx, const dmf_generator *gen, const double *in, size_t batch,
                           double *out);
 /* grad (batch x n_0) = J(in)^T v for v (batch x l). */
-int dmf_generator_vjp(dmf_context *ctx, const dmf_generator *gen, const double *in, const double *v,
+DMF_API int dmf_generator_vjp(dmf_context *ctx, const dmf_generator *gen, const double *in, const double *v,
                       size_t batch, double *grad);
 
 typedef enum { DMF_STEP_FIXED = 0, DMF_STEP_SCALED = 1, DMF_STEP_BACKTRACKING = 2 } dmf_step_rule;
@@ -407,7 +433,7 @@ typedef struct {
     double objective;       /* f(h, m) */
 } dmf_demod_trial;
 
-void dmf_demod_options_default(dmf_demod_options *opts);
+DMF_API void dmf_demod_options_default(dmf_demod_options *opts);
 /* Algorithm 1 of Hand & Joshi for `batch` independent trials, in the
  * generators' dtype (both the same).  Each generator has one network, shared
  * by the trials, or `batch` networks, network t for trial t.  y0 is batch x l, h and m (batch x n1, batch x n2) hold the
@@ -415,7 +441,7 @@ void dmf_demod_options_default(dmf_demod_options *opts);
  * the success measure.  trace (optional, batch x iterations) receives f
  * after each iteration; a stopped trial repeats its last value and entries
  * after the whole batch stopped are left as they were. */
-int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *y0,
+DMF_API int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generator *g2, const double *y0,
                     size_t batch, double *h, double *m, const double *h0, const double *m0,
                     const dmf_demod_options *opts, dmf_demod_trial *trials, double *trace);
 
@@ -423,11 +449,11 @@ int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generat
  * out[i * grid + j] = exp(-((x_j - c)^2 + (x_i - c)^2) / sigma) on the grid
  * x_k = -5 + 10 k / (grid - 1), k < grid (rows: y = x_i, columns: x = x_j).
  * grid >= 2, sigma > 0. */
-int dmf_gaussian_field(size_t grid, double c, double sigma, double *out);
+DMF_API int dmf_gaussian_field(size_t grid, double c, double sigma, double *out);
 /* `count` fields (count x grid^2) with c ~ U[-3, 3], sigma ~ U[20, 35] drawn
  * from `seed` (the paper's ranges); params (optional, count x 2) gets
  * (c, sigma) per field.  Training data for a field generator. */
-int dmf_gaussian_fields(size_t grid, size_t count, uint64_t seed, double *fields, double *params);
+DMF_API int dmf_gaussian_fields(size_t grid, size_t count, uint64_t seed, double *fields, double *params);
 
 #ifdef __cplusplus
 }

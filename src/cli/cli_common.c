@@ -122,6 +122,7 @@ void json_begin(json_line *j)
     j->out = stdout;
     j->items = 0;
     fputc('{', j->out);
+    json_str(j, "dmf_version", DMF_VERSION_STRING); /* results say what made them */
 }
 
 void json_key(json_line *j, const char *key)

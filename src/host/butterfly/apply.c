@@ -1,73 +1,168 @@
-/* Applying a chain to a block of vectors in O(nnz) per vector, one factor
- * at a time through the backend's apply_factor. */
+/* Applying a chain (or its transpose / adjoint) to a block of vectors in
+ * O(nnz) per vector, one factor at a time through the backend's
+ * apply_factor.  Vectors come and go in any strided layout; inside they are
+ * rows of nvec contiguous entries in the backend's memory. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain_internal.h"
 
-static int apply_with(const dmf_backend *be, const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y)
+/* Copies rows x nvec elements between a strided layout and a packed
+ * row-major buffer (to_packed: strided -> packed). */
+static void copy_strided(size_t elem, size_t rows, size_t nvec, void *packed, void *strided,
+                         size_t row_stride, size_t vec_stride, int to_packed)
+{
+    char *p = packed, *s = strided;
+    if (vec_stride == 1 && row_stride == nvec) {
+        if (to_packed) memcpy(p, s, rows * nvec * elem);
+        else memcpy(s, p, rows * nvec * elem);
+        return;
+    }
+    for (size_t i = 0; i < rows; i++)
+        for (size_t t = 0; t < nvec; t++) {
+            char *at = s + (i * row_stride + t * vec_stride) * elem, *pk = p + (i * nvec + t) * elem;
+            if (to_packed) memcpy(pk, at, elem);
+            else memcpy(at, pk, elem);
+        }
+}
+
+/* Transposed (and for DMF_OP_H conjugated) copies of the b x c blocks of one
+ * factor: the factor F^T has support (a, c, b, d) with these c x b blocks. */
+static void transpose_blocks(dmf_dtype dtype, int conjugate, size_t count, size_t b, size_t c,
+                             const void *blocks, void *out)
+{
+    for (size_t blk = 0; blk < count; blk++)
+        for (size_t beta = 0; beta < b; beta++)
+            for (size_t gamma = 0; gamma < c; gamma++) {
+                double complex v = dmf_get(dtype, blocks, (blk * b + beta) * c + gamma);
+                dmf_set(dtype, out, (blk * c + gamma) * b + beta, conjugate ? conj(v) : v);
+            }
+}
+
+static int check_finite_strided(dmf_dtype dtype, const void *x, size_t rows, size_t nvec, size_t row_stride,
+                                size_t vec_stride)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t t = 0; t < nvec; t++) {
+            double complex v = dmf_get(dtype, x, i * row_stride + t * vec_stride);
+            if (!isfinite(creal(v)) || !isfinite(cimag(v)))
+                return dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) of the vectors is not finite", i, t);
+        }
+    return DMF_OK;
+}
+
+static int apply_with(const dmf_backend *be, const dmf_chain *chain, dmf_op op, size_t nvec, const void *x,
+                      size_t x_row_stride, size_t x_vec_stride, void *y, size_t y_row_stride,
+                      size_t y_vec_stride)
+{
+    const dmf_chain_shape *s = &chain->shape;
+    dmf_dtype dtype = chain->dtype;
+    if ((unsigned)op > DMF_OP_H) return dmf_fail(DMF_ERR_ARG, "invalid op %d", (int)op);
+    size_t in_rows = op == DMF_OP_N ? dmf_chain_cols(chain) : dmf_chain_rows(chain);
+    size_t out_rows = op == DMF_OP_N ? dmf_chain_rows(chain) : dmf_chain_cols(chain);
+    if (nvec == 0) return DMF_OK;
+    if (!x || !y) return dmf_fail(DMF_ERR_ARG, "no vectors given");
+    DMF_TRY(check_finite_strided(dtype, x, in_rows, nvec, x_row_stride, x_vec_stride));
+    size_t elem = dmf_dtype_size(dtype);
+    /* Inner sizes differ per factor (ranks), so size the ping-pong buffers
+     * for the largest one, in either direction. */
+    size_t widest = in_rows > out_rows ? in_rows : out_rows, largest_factor = 0;
+    for (size_t k = 0; k < s->num_factors; k++) {
+        size_t a, b, c, d;
+        dmf_range_support(s, k, k, &a, &b, &c, &d);
+        if (a * b * d > widest) widest = a * b * d;
+        if (a * c * d > widest) widest = a * c * d;
+        if (a * b * c * d > largest_factor) largest_factor = a * b * c * d;
+    }
+    size_t count;
+    if (!dmf_mul_size(widest, nvec, &count) || !dmf_mul_size(count, elem, &count))
+        return dmf_fail(DMF_ERR_SHAPE, "%zu vectors of length %zu are too many", nvec, widest);
+    /* Factors go to the backend's memory one at a time unless it is ours;
+     * transposed factors are made on the host first. */
+    void *cur = NULL, *next = NULL, *factor = NULL, *host_factor = NULL, *host_vectors = NULL;
+    int status = be->mem_alloc(&cur, count);
+    if (status == DMF_OK) status = be->mem_alloc(&next, count);
+    if (status == DMF_OK && !be->host_memory) status = be->mem_alloc(&factor, largest_factor * elem);
+    if (status == DMF_OK && op != DMF_OP_N && !(host_factor = malloc(largest_factor * elem)))
+        status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate a transposed factor");
+    if (status == DMF_OK && !be->host_memory && !(host_vectors = malloc(count)))
+        status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu vectors", nvec);
+    if (status != DMF_OK) dmf_fail_context(status, "%zu vectors of length %zu", nvec, widest);
+
+    if (status == DMF_OK) {
+        copy_strided(elem, in_rows, nvec, be->host_memory ? cur : host_vectors, (void *)x, x_row_stride,
+                     x_vec_stride, 1);
+        if (!be->host_memory) status = be->mem_upload(cur, host_vectors, in_rows * nvec * elem);
+    }
+    size_t L = s->num_factors;
+    for (size_t step = 0; step < L && status == DMF_OK; step++) {
+        /* F_0 ... F_{L-1} x applies F_{L-1} first; its transpose F_0^T first. */
+        size_t k = op == DMF_OP_N ? L - 1 - step : step;
+        size_t a, b, c, d;
+        dmf_range_support(s, k, k, &a, &b, &c, &d);
+        const void *blocks = chain->blocks[k];
+        if (op != DMF_OP_N) {
+            transpose_blocks(dtype, op == DMF_OP_H && dmf_dtype_is_complex(dtype), a * d, b, c, blocks,
+                             host_factor);
+            blocks = host_factor;
+            size_t swap = b;
+            b = c;
+            c = swap;
+        }
+        if (factor) {
+            status = be->mem_upload(factor, blocks, a * b * c * d * elem);
+            blocks = factor;
+        }
+        if (status == DMF_OK) status = be->apply_factor(dtype, a, b, c, d, blocks, cur, next, nvec);
+        void *swap = cur;
+        cur = next;
+        next = swap;
+    }
+    if (status == DMF_OK && !be->host_memory)
+        status = be->mem_download(host_vectors, cur, out_rows * nvec * elem);
+    if (status == DMF_OK)
+        copy_strided(elem, out_rows, nvec, be->host_memory ? cur : host_vectors, y, y_row_stride, y_vec_stride, 0);
+    be->mem_free(cur);
+    be->mem_free(next);
+    be->mem_free(factor);
+    free(host_factor);
+    free(host_vectors);
+    return status;
+}
+
+int dmf_chain_apply_op(dmf_context *ctx, const dmf_chain *chain, dmf_op op, size_t nvec, const void *x,
+                       size_t x_row_stride, size_t x_vec_stride, void *y, size_t y_row_stride,
+                       size_t y_vec_stride)
+{
+    const dmf_backend *be = ctx ? dmf_context_backend(ctx) : dmf_backend_cpu();
+    return apply_with(be, chain, op, nvec, x, x_row_stride, x_vec_stride, y, y_row_stride, y_vec_stride);
+}
+
+static int apply_matrix(const dmf_backend *be, const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y)
 {
     *y = NULL;
-    const dmf_chain_shape *s = &chain->shape;
     if (x->dtype != chain->dtype)
         return dmf_fail(DMF_ERR_ARG, "vectors are %s but the chain is %s", dmf_dtype_name(x->dtype),
                         dmf_dtype_name(chain->dtype));
     if (x->rows != dmf_chain_cols(chain))
         return dmf_fail(DMF_ERR_SHAPE, "the chain has %zu columns but the vectors have %zu rows",
                         dmf_chain_cols(chain), x->rows);
-    DMF_TRY(dmf_matrix_check_finite(x));
-    size_t nvec = x->cols, elem = dmf_dtype_size(x->dtype);
-    /* Inner sizes differ per factor (ranks), so size the ping-pong buffers
-     * for the largest one. */
-    size_t widest = x->rows, largest_factor = 0;
-    for (size_t k = 0; k < s->num_factors; k++) {
-        size_t a, b, c, d;
-        dmf_range_support(s, k, k, &a, &b, &c, &d);
-        if (a * b * d > widest) widest = a * b * d;
-        if (a * b * c * d > largest_factor) largest_factor = a * b * c * d;
-    }
-    size_t count;
-    if (!dmf_mul_size(widest, nvec, &count) || !dmf_mul_size(count, elem, &count))
-        return dmf_fail(DMF_ERR_SHAPE, "%zu vectors of length %zu are too many", nvec, widest);
-    /* Factors go to the backend's memory one at a time, unless it is ours. */
-    void *cur = NULL, *next = NULL, *factor = NULL;
-    int status = be->mem_alloc(&cur, count);
-    if (status == DMF_OK) status = be->mem_alloc(&next, count);
-    if (status == DMF_OK && !be->host_memory) status = be->mem_alloc(&factor, largest_factor * elem);
-    if (status != DMF_OK)
-        dmf_fail_context(status, "%zu vectors of length %zu", nvec, widest);
-    if (status == DMF_OK) status = be->mem_upload(cur, x->data, x->rows * nvec * elem);
-    for (size_t k = s->num_factors; k-- > 0 && status == DMF_OK;) {
-        size_t a, b, c, d;
-        dmf_range_support(s, k, k, &a, &b, &c, &d);
-        const void *blocks = chain->blocks[k];
-        if (factor) {
-            status = be->mem_upload(factor, blocks, a * b * c * d * elem);
-            blocks = factor;
-        }
-        if (status == DMF_OK) status = be->apply_factor(chain->dtype, a, b, c, d, blocks, cur, next, nvec);
-        void *swap = cur;
-        cur = next;
-        next = swap;
-    }
-    if (status == DMF_OK) status = dmf_matrix_create(y, chain->dtype, dmf_chain_rows(chain), nvec);
-    if (status == DMF_OK) status = be->mem_download((*y)->data, cur, (*y)->rows * nvec * elem);
-    if (status != DMF_OK && *y) {
+    size_t nvec = x->cols;
+    DMF_TRY(dmf_matrix_create(y, chain->dtype, dmf_chain_rows(chain), nvec));
+    int status = apply_with(be, chain, DMF_OP_N, nvec, x->data, nvec, 1, (*y)->data, nvec, 1);
+    if (status != DMF_OK) {
         dmf_matrix_free(*y);
         *y = NULL;
     }
-    be->mem_free(cur);
-    be->mem_free(next);
-    be->mem_free(factor);
     return status;
 }
 
 int dmf_chain_apply(const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y)
 {
-    return apply_with(dmf_backend_cpu(), chain, x, y);
+    return apply_matrix(dmf_backend_cpu(), chain, x, y);
 }
 
 int dmf_chain_apply_ctx(dmf_context *ctx, const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y)
 {
-    return apply_with(dmf_context_backend(ctx), chain, x, y);
+    return apply_matrix(dmf_context_backend(ctx), chain, x, y);
 }

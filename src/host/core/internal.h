@@ -14,6 +14,7 @@ struct dmf_matrix {
     dmf_dtype dtype;
     size_t rows, cols;
     void *data;
+    int borrowed; /* data belongs to the caller (dmf_matrix_wrap) */
 };
 
 /* Overflow-checked products of sizes; return 0 on overflow. */

@@ -56,7 +56,22 @@ int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t col
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a %zu x %zu %s matrix", rows, cols,
                         dmf_dtype_name(dtype));
     }
-    *mat = (dmf_matrix){dtype, rows, cols, data};
+    *mat = (dmf_matrix){dtype, rows, cols, data, 0};
+    *out = mat;
+    return DMF_OK;
+}
+
+int dmf_matrix_wrap(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols, void *data)
+{
+    *out = NULL;
+    if ((unsigned)dtype > DMF_C128) return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+    size_t count;
+    if (!dmf_mul_size(rows, cols, &count) || !dmf_mul_size(count, dmf_dtype_size(dtype), &count))
+        return dmf_fail(DMF_ERR_SHAPE, "matrix %zu x %zu is too large", rows, cols);
+    if (!data && count) return dmf_fail(DMF_ERR_ARG, "no data for a %zu x %zu matrix", rows, cols);
+    dmf_matrix *mat = malloc(sizeof *mat);
+    if (!mat) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a matrix handle");
+    *mat = (dmf_matrix){dtype, rows, cols, data, 1};
     *out = mat;
     return DMF_OK;
 }
@@ -64,7 +79,7 @@ int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t col
 void dmf_matrix_free(dmf_matrix *mat)
 {
     if (!mat) return;
-    free(mat->data);
+    if (!mat->borrowed) free(mat->data);
     free(mat);
 }
 

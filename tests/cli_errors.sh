@@ -96,6 +96,9 @@ if "$DMF" matrix --matrix hadamard --size 16 --dtype f64 --out full.npy >/dev/nu
     size=$(wc -c <full.npy)
     head -c $((size - 100)) full.npy >truncated.npy
     expect "truncated .npy" 1 --stderr truncated.npy -- "$DMF" butterfly factor --input truncated.npy
+    { cat full.npy; printf 'x'; } >trailing.npy
+    expect ".npy with trailing bytes" 1 --stderr trailing.npy --stderr "trailing bytes" -- \
+        "$DMF" butterfly factor --input trailing.npy
 else
     fail "dmf matrix could not write full.npy for the truncation test"
 fi
@@ -103,6 +106,17 @@ printf '%%%%MatrixMarket matrix array real general\n2 2\n1.0\nnan\n3.0\n4.0\n' >
 expect "NaN entry in .mtx" 1 --stderr nan.mtx -- "$DMF" butterfly factor --input nan.mtx
 printf '%%%%MatrixMarket matrix array real general\n2 2\n1.0\n2.0\n' >short.mtx
 expect "short .mtx" 1 --stderr short.mtx -- "$DMF" butterfly factor --input short.mtx
+# Empty matrices are refused at the size line (an array file of 0 rows once
+# walked all of its 2^64 - 1 columns) or the header.
+printf '%%%%MatrixMarket matrix array real general\n0 18446744073709551615\n' >empty_huge.mtx
+expect "0 x 2^64-1 .mtx refused at once" 1 --stderr empty_huge.mtx --stderr "the matrix is empty" -- \
+    timeout 20 "$DMF" butterfly factor --input empty_huge.mtx --backend cpu
+printf '%%%%MatrixMarket matrix coordinate real general\n0 0 0\n' >empty.mtx
+expect "0 x 0 .mtx" 1 --stderr "the matrix is empty (0 x 0)" -- "$DMF" butterfly factor --input empty.mtx --backend cpu
+header="{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4), }"
+printf "\x93NUMPY\x01\x00\x$(printf %02x $((${#header} + 1)))\x00%s\n" "$header" >empty.npy
+expect "0 x 4 .npy" 1 --stderr empty.npy --stderr "shape (0, 4) is empty" -- \
+    "$DMF" butterfly factor --input empty.npy --backend cpu
 printf 'hello\n' >matrix.txt
 expect "unknown extension" 1 --stderr matrix.txt -- "$DMF" butterfly factor --input matrix.txt
 expect "fsmf missing support file" 1 --stderr no_sx.mtx -- \
@@ -133,6 +147,36 @@ expect "tree with a repeated leaf" 1 -- \
     "$DMF" butterfly factor --matrix hadamard --size 8 --tree '[[0,0],2]' --backend cpu
 expect "tree file missing" 1 --stderr missing_tree.json -- \
     "$DMF" butterfly factor --matrix hadamard --size 8 --tree missing_tree.json --backend cpu
+expect "empty tree lists the valid ones" 1 --stderr "the tree is empty" --stderr "l2r, r2l, balanced" -- \
+    "$DMF" butterfly factor --matrix hadamard --size 8 --tree '' --backend cpu
+expect "misspelt tree lists the valid ones" 1 --stderr "unknown tree 'balnced'" --stderr "l2r, r2l, balanced" -- \
+    "$DMF" butterfly factor --matrix hadamard --size 8 --tree balnced --backend cpu
+# A balanced nested list over the leaves 0..4095 (more leaves than factors
+# once wrote past the split table: a crash, or an ASan report).
+nested() {
+    if [ "$1" -eq "$2" ]; then TREE+=$1; return; fi
+    local mid=$((($1 + $2) / 2))
+    TREE+="["; nested "$1" $mid; TREE+=","; nested $((mid + 1)) "$2"; TREE+="]"
+}
+TREE=""
+nested 0 4095
+printf '%s\n' "$TREE" >big_tree.json
+expect "tree of 4096 leaves over 2 factors, inline" 1 --stderr "tree leaf 2 is out of range: the chain has 2 factors" -- \
+    "$DMF" butterfly factor --matrix hadamard --size 4 --tree "$TREE" --backend cpu
+expect "tree of 4096 leaves over 2 factors, from a file" 1 --stderr big_tree.json --stderr "tree leaf 2 is out of range" -- \
+    "$DMF" butterfly factor --matrix hadamard --size 4 --tree big_tree.json --backend cpu
+printf '{"jobs": [{"id": "big-tree", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 4, "tree": %s, "backend": "cpu"}}]}\n' \
+    "$(printf '"%s"' "$TREE")" >tree_jobs.json
+expect "tree of 4096 leaves in a job file: the job fails" 3 -- "$DMF" run tree_jobs.json --out tree_run
+if grep -qE '"exit_code": ?1,' tree_run/results.0-of-1.jsonl 2>/dev/null &&
+    grep -q 'tree leaf 2 is out of range' tree_run/results.0-of-1.jsonl; then
+    pass "tree of 4096 leaves in a job file: exit 1 and the reason recorded"
+else
+    fail "tree of 4096 leaves in a job file: $(head -c 400 tree_run/results.0-of-1.jsonl 2>/dev/null)"
+fi
+R65=2$(printf ',2%.0s' $(seq 64))
+expect "65 radices: at most 64 factors" 2 --stderr "--radix-m gives 65 radices: a chain has at most 64 factors" -- \
+    "$DMF" butterfly factor --matrix hadamard --size 8 --radix-m "$R65" --radix-n "$R65" --backend cpu
 expect "dft as f64" 1 --stderr complex -- "$DMF" matrix --matrix dft --size 8 --dtype f64 --out d.npy
 
 # --- backends --------------------------------------------------------------

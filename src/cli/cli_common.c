@@ -171,6 +171,17 @@ void json_end(json_line *j)
     fflush(j->out);
 }
 
+/* A radix list that did not parse: too many factors, or a bad item. */
+static int radix_error(const char *cmd, const char *option, const char *arg)
+{
+    int given = 1;
+    for (const char *p = arg; *p; p++) given += *p == ',';
+    if (given > 64)
+        return cli_usage_error(cmd, "%s gives %d radices: a chain has at most 64 factors", option,
+                               given);
+    return cli_usage_error(cmd, "bad %s '%s' (comma-separated integers >= 1)", option, arg);
+}
+
 int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_source *src)
 {
     switch (code) {
@@ -187,11 +198,11 @@ int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_sou
         return 1;
     case 'M':
         if ((src->num_m = cli_parse_size_list(arg, src->radix_m, 64)) < 0)
-            return cli_usage_error(cmd, "bad --radix-m '%s' (comma-separated integers >= 1)", arg);
+            return radix_error(cmd, "--radix-m", arg);
         return 1;
     case 'N':
         if ((src->num_n = cli_parse_size_list(arg, src->radix_n, 64)) < 0)
-            return cli_usage_error(cmd, "bad --radix-n '%s' (comma-separated integers >= 1)", arg);
+            return radix_error(cmd, "--radix-n", arg);
         return 1;
     default: return 0;
     }

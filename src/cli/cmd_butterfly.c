@@ -19,6 +19,12 @@ static const char help_factor[] =
     "k < L-1).  Power-of-two square sizes default to radix 2; other sizes need\n"
     "--radix-m and --radix-n (same count, products = rows and cols).\n"
     "\n"
+    "--input FILE A from .npy or .mtx; or --matrix NAME --size N[xM], a built-in\n"
+    "             (see 'dmf matrix --help'), with --noise LEVEL (||E||_F =\n"
+    "             LEVEL ||A||_F) and --seed S (default 0) for built-ins only\n"
+    "--dtype D    f32, f64, c64 or c128 (default: the file's; c128 for dft and\n"
+    "             dft-bitrev, f64 for the other built-ins)\n"
+    "--radix-m, --radix-n  comma-separated radices, same count, each >= 1\n"
     "--tree       l2r, r2l, balanced (default), a JSON nested list such as\n"
     "             '[[0,1],[2,3]]', or a file holding one\n"
     "--rank R     keep the best rank-R approximation of every block (default 1)\n"
@@ -36,12 +42,15 @@ static const char help_factor[] =
     "             every rank loads the input itself.  Not with --orthonormalize\n"
     "             (it couples the whole tree): that combination is refused.\n"
     "             Exit 4 when dmf was built without MPI.\n"
+    "--backend B  auto (default: DMF_BACKEND when set, else CUDA when a device\n"
+    "             answers, else the CPU), cpu or cuda\n"
     "\n"
     "Prints one JSON line: rel_error = ||A - F_0...F_{L-1}||_F / ||A||_F, time_s\n"
     "(factorization), transfer_s (of which host-device copies), error_time_s,\n"
     "tree, dtype, backend, radices, and per node\n"
     "the block sizes, error and solver counts.  With --noise, error_to_noise is\n"
-    "||A_noisy - F||_F / ||E||_F.\n";
+    "||A_noisy - F||_F / ||E||_F.  Exit 3 when a block's SVD did not converge\n"
+    "(the JSON line is printed first).\n";
 
 static const char help_apply[] =
     "usage: dmf butterfly apply --factors DIR --input X.npy|X.mtx --out Y.npy\n"

@@ -24,7 +24,9 @@ static const char help_group[] =
     "A generator is a JSON file: {\"sizes\": [10, 250, 1000], \"seed\": 1} for the\n"
     "paper's Gaussian weights (latent first, output last), or\n"
     "{\"weights\": [\"W1.npy\", \"W2.npy\"]} (W_i of n_i x n_{i-1}, paths relative\n"
-    "to the JSON file).  --dtype f32|f64 picks the precision (default f64).\n"
+    "to the JSON file).  All but fields take --dtype f32|f64 (the precision,\n"
+    "default f64) and --backend auto|cpu|cuda; synth, solve and sweep take\n"
+    "--independent-networks (one pair of networks per trial).\n"
     "'dmf demod SUBCOMMAND --help' describes each.\n";
 
 int cmd_demod(int argc, char **argv)

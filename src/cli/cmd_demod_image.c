@@ -17,8 +17,9 @@
 
 static const char help_image[] =
     "usage: dmf demod image --g1 SIGNAL.json --g2 FIELD.json --grid G --out DIR\n"
-    "                       [--image IMAGES.npy | --trials T] [--field generator|gaussian]\n"
-    "                       [--seed S] [--start-seed S] [solver options]\n"
+    "                       [--image IMAGES.npy | --trials T]\n"
+    "                       [--field generator|gaussian] [--seed S] [--start-seed S]\n"
+    "                       [solver options]\n"
     "\n"
     "Both generators have G^2 outputs (a G x G image, row-major).  The truth:\n"
     "  image  rows of IMAGES.npy (T x G^2), or G1(h0), h0 ~ N(0, I) (T from --trials,\n"
@@ -44,7 +45,7 @@ static const char help_image[] =
     "gaussian fields.  Prints one JSON line per trial (image_rel_error and\n"
     "field_rel_error, each up to the positive scale that G1(h) . G2(m) cannot\n"
     "see; success and rel_error of (h, m) when both latents are known) and a\n"
-    "summary with \"generators\": \"random\" or \"files\" and a \"note\".\n"
+    "summary with \"generators\": \"random\", \"files\" or \"mixed\" and a \"note\".\n"
     "scripts/plot_demod_image.py DIR draws the panels.\n";
 
 /* ||a x - b|| / ||b|| for the best a >= 0: the error up to the scale that

@@ -23,7 +23,14 @@ static const char help_landscape[] =
     "first).  Within a sign quadrant f depends on h m only (the generators are\n"
     "positively homogeneous), so the global minima are the branch h m = X Y\n"
     "through (X, Y).  scripts/plot_demod.py landscape draws the grid.\n"
-    "\n" DTYPE_HELP;
+    "\n"
+    "--h0 X, --m0 Y   the truth (numbers, required)\n"
+    "--range A,B      the grid's interval, A < B (default -2,2)\n"
+    "--points P       grid points per axis, 2 to 100000 (default 101)\n"
+    "--out GRID.npy   writes the P x P grid of f (float64)\n"
+    "--dtype D        f64 (default) or f32: the precision of the weights and the\n"
+    "                 network passes (f is summed in double, files stay float64)\n"
+    "--backend B      auto (default), cpu or cuda\n";
 
 /* "A,B" with A < B into *lo, *hi; -1 when it is not. */
 static int parse_range(const char *text, double *lo, double *hi)

@@ -9,7 +9,8 @@ static const char help[] =
     "usage: dmf fsmf (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
     "                --support-x SX.npy|SX.mtx --support-y SY.npy|SY.mtx\n"
     "                [--dtype f32|f64|c64|c128] [--noise LEVEL] [--seed S]\n"
-    "                [--radix-m 2,2 --radix-n 2,2] [--backend auto|cpu|cuda] [--out DIR]\n"
+    "                [--radix-m 2,2 --radix-n 2,2] [--backend auto|cpu|cuda]\n"
+    "                [--out DIR]\n"
     "\n"
     "A ~ X Y with supp(X) in SX (rows x K) and supp(Y) in SY (K x cols); the\n"
     "patterns are 0/1 matrices (nonzero = allowed).  Inner indices are grouped\n"
@@ -17,8 +18,18 @@ static const char help[] =
     "pairwise disjoint or identical, the truncated SVD per group is optimal\n"
     "(\"optimal\": true); otherwise the greedy masked rank-one algorithm runs on\n"
     "the residual and the JSON names two overlapping inner indices.\n"
-    "--radix-m/--radix-n give the chain of '--matrix random-chain'.\n"
-    "--out DIR writes DIR/X.npy and DIR/Y.npy.\n";
+    "\n"
+    "--input FILE      A from .npy or .mtx; or --matrix NAME --size N[xM], a\n"
+    "                  built-in (see 'dmf matrix --help')\n"
+    "--noise, --seed   noise level and seed of a built-in (default 0 and 0)\n"
+    "--radix-m/--radix-n  the chain of '--matrix random-chain'\n"
+    "--dtype D         f32, f64, c64 or c128 (default: the file's; c128 for dft\n"
+    "                  and dft-bitrev, f64 for the other built-ins)\n"
+    "--backend B       accepted for uniformity: the class SVDs run on the CPU\n"
+    "--out DIR         writes DIR/X.npy and DIR/Y.npy\n"
+    "\n"
+    "Prints one JSON line: the classes, disjoint_or_identical, optimal,\n"
+    "overlapping_k (when not), the solver, rel_error = ||A - X Y||_F / ||A||_F.\n";
 
 int cmd_fsmf(int argc, char **argv)
 {

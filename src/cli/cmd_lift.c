@@ -20,7 +20,16 @@ static const char help_liftrank[] =
     "networks the scattering verdict (Thm 8.4).  --spectrum writes the singular\n"
     "values; --sigma-min also forms A on the S^K tensor basis (when that has at\n"
     "most 5e7 entries) and reports its smallest nonzero singular value.\n"
-    "Network formats: see 'dmf scatter --help' and README.\n";
+    "\n"
+    "--seed S         seed of the Gaussian parameters h (default 0)\n"
+    "--samples R0     first number of samples, >= 1 (default 16)\n"
+    "--spectrum FILE  writes the singular values (1-D float64 .npy)\n"
+    "--sigma-min      sigma_min of the explicit operator (see above)\n"
+    "--backend B      where the samples are computed: auto (default), cpu or\n"
+    "                 cuda; the SVD runs on the CPU in float64\n"
+    "\n"
+    "Network formats (\"type\"): conv (see 'dmf scatter --help'), triplets,\n"
+    "butterfly, masked; docs/liftrank.md in the source tree describes them.\n";
 
 static const char help_scatter[] =
     "usage: dmf scatter NETWORK.json\n"

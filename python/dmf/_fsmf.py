@@ -1,0 +1,76 @@
+"""Two-factor fixed-support matrix factorization (FSMF)."""
+from typing import Any, Dict, Tuple
+
+import numpy as np
+
+from . import _dmf
+from ._arrays import as_matrix
+from ._dmf import InputError
+
+
+def _matrix(a, name, dtype=None):
+    if a is None:
+        raise TypeError(f"{name} must be a 2-D array, not None")
+    if not hasattr(a, "toarray") and not (hasattr(a, "detach") and hasattr(a, "cpu")):
+        ndim = np.ndim(a)
+        if ndim != 2:
+            raise InputError(f"{name} must be a 2-D array (got {ndim} dimensions)")
+    return as_matrix(a, dtype, name)
+
+
+def _backend(backend):
+    if not isinstance(backend, str):
+        raise TypeError(f"backend must be 'auto', 'cpu' or 'cuda', not {type(backend).__name__}")
+    return backend
+
+
+def fsmf(A, support_x, support_y, backend: str = "auto") -> Tuple[np.ndarray, np.ndarray, Dict[str, Any]]:
+    """Factors A ≈ X Y with the supports of X and Y fixed (``dmf fsmf``).
+
+    Inner indices k are grouped by their rank-one support
+    ``supp(X[:, k]) × supp(Y[k, :])``.  When the groups are pairwise disjoint
+    or identical, the truncated SVD of A restricted to each group is the
+    optimal solution (``report['optimal']`` is True); otherwise the greedy
+    masked rank-one algorithm runs on the residual and
+    ``report['overlapping_k']`` names two overlapping inner indices.
+
+    Parameters
+    ----------
+    A : array_like, shape (M, N)
+        float32, float64, complex64 or complex128; read in place when
+        C-contiguous, other layouts and dtypes copied once (integers and
+        booleans become float64).  SciPy sparse matrices are densified.
+    support_x : array_like, shape (M, K)
+        0/1 pattern of X (nonzero = allowed), any numeric or boolean dtype.
+    support_y : array_like, shape (K, N)
+        0/1 pattern of Y.
+    backend : 'auto', 'cpu' or 'cuda'
+        The class SVDs are few and irregular and run on the host whatever the
+        backend (``report['backend']`` is 'cpu', as in the command line's line).
+
+    Returns
+    -------
+    X : ndarray, shape (M, K), A's dtype
+    Y : ndarray, shape (K, N), A's dtype
+        zero outside the supports.
+    report : dict
+        the fields of the command line's JSON line: ``dmf_version``,
+        ``command``, ``size_m_k_n``, ``dtype``, ``backend``, ``num_classes``,
+        ``largest_class``, ``disjoint_or_identical``, ``optimal``,
+        ``overlapping_k`` (only when not disjoint), ``solver``, ``rel_error``
+        (‖A − XY‖_F / ‖A‖_F), ``time_s``.
+
+    Raises
+    ------
+    dmf.InputError (ValueError)
+        arrays that are not 2-D, supports whose sizes disagree with A or with
+        each other, a bad backend name.
+    dmf.NumericalError
+        non-finite entries in A or the supports.
+    TypeError
+        a dtype dmf cannot compute in (e.g. strings), a backend that is not a str.
+    """
+    A = _matrix(A, "A")
+    sx = _matrix(support_x, "support_x")
+    sy = _matrix(support_y, "support_y")
+    return _dmf.fsmf(A, sx, sy, _backend(backend))

@@ -1,0 +1,217 @@
+"""Lifting rank and scattering of deep structured linear networks."""
+import json
+import operator
+import os
+import warnings
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _dmf
+from ._dmf import InputError
+from ._fsmf import _backend
+
+Network = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+
+# The verdict strings of `dmf liftrank` and `dmf scatter` (src/cli/cmd_lift.c).
+_VERDICT_IDENTIFIABLE = "identifiable for almost every A (Thm 6.4)"
+_VERDICT_NOT_IDENTIFIABLE = "not identifiable (Thm 6.5)"
+_VERDICT_INCONCLUSIVE = "inconclusive (2S <= rk A < 2K(S-1)+2)"
+_SCATTERED = "sufficiently scattered: stable recovery holds"
+_NOT_SCATTERED = "not sufficiently scattered: not identifiable"
+
+
+def _jsonable(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise TypeError(f"a network spec cannot hold a {type(value).__name__}")
+
+
+def _network(network) -> Tuple[str, bool, Optional[str]]:
+    """(JSON text or path, is_path, the path for the report)."""
+    if isinstance(network, (str, os.PathLike)):
+        path = os.fspath(network)
+        if not isinstance(path, str):
+            path = os.fsdecode(path)
+        return path, True, path
+    if isinstance(network, Mapping):
+        try:
+            text = json.dumps(dict(network), default=_jsonable, allow_nan=False)
+        except ValueError as e:  # NaN or infinity in the spec
+            raise InputError(f"network: {e}") from None
+        return text, False, None
+    raise TypeError("network must be a dict in the schema of dmf's network JSON files "
+                    f"(see dmf.liftrank) or the path of one, not {type(network).__name__}")
+
+
+def _seed(seed, name="seed"):
+    if isinstance(seed, bool):
+        raise TypeError(f"{name} must be an integer, not bool")
+    try:
+        seed = operator.index(seed)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(seed).__name__}") from None
+    if not 0 <= seed < 2**64:
+        raise InputError(f"{name} must be in [0, 2^64) (got {seed})")
+    return seed
+
+
+def _count(value, name, minimum=1):
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, not bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+    if value < minimum:
+        raise InputError(f"{name} must be >= {minimum} (got {value})")
+    return value
+
+
+def _scatter_fields(out, raw):
+    out["scattered"] = raw["scattered"]
+    out["num_offending"] = raw["num_offending"]
+    out["offending"] = raw["offending"]
+    out["verdict_thm_8_4"] = _SCATTERED if raw["scattered"] else _NOT_SCATTERED
+
+
+def scatter(network: Network) -> Dict[str, Any]:
+    """Algorithm 8.1: is a convolutional network sufficiently scattered?
+
+    Applies the network with all kernels set to 1 to a Dirac at each leaf, in
+    exact integer arithmetic (``dmf scatter``).
+
+    Parameters
+    ----------
+    network : dict or path
+        a network in the schema of the JSON files ``dmf`` reads (a str or
+        os.PathLike is the path of one), e.g. ``examples/haar4.json``::
+
+            {"type": "conv", "N": 64, "root": "r", "edges": [
+                {"from": "a", "to": "r", "support": {"dilated": 0}}, ...]}
+
+        Only ``"type": "conv"`` networks can be scattered.  NumPy arrays in a
+        dict (e.g. masks) are written as nested lists.
+
+    Returns
+    -------
+    dict
+        the fields of the command line's JSON line: ``dmf_version``,
+        ``command`` ('scatter'), ``network`` (the path, None for a dict),
+        ``scattered``, ``num_offending``, ``offending`` (the first 16 entries
+        ``{'leaf', 'position', 'value'}``) and ``verdict_thm_8_4``.
+
+    Raises
+    ------
+    dmf.InputError (ValueError)
+        malformed spec (the message names the node, edge or entry), a network
+        that is not convolutional.
+    dmf.FileError (OSError)
+        a path that cannot be read.
+    dmf.NumericalError
+        integer overflow.
+    TypeError
+        a network that is neither a dict nor a path.
+    """
+    spec, is_path, path = _network(network)
+    raw = _dmf.scatter(spec, is_path)
+    out = {"dmf_version": _dmf.__version__, "command": "scatter", "network": path}
+    _scatter_fields(out, raw)
+    return out
+
+
+def liftrank(network: Network, seed: int = 0, initial_samples: int = 16, backend: str = "auto",
+             sigma_min: bool = False) -> Dict[str, Any]:
+    """Monte Carlo rank of the lifted operator of a deep structured network.
+
+    For X = M_1(h_1) … M_K(h_K) with S parameters per layer, samples
+    vec(A P(h)) for Gaussian h in float64 and reads the rank of the D × R
+    sample matrix from its singular values, R doubled from
+    ``initial_samples`` until the rank stops below R (Malgouyres &
+    Landsberg, Prop. 5.3); as ``dmf liftrank``.
+
+    Parameters
+    ----------
+    network : dict or path
+        a network spec, as for :func:`dmf.scatter`; ``"type"`` is ``"conv"``,
+        ``"triplets"``, ``"butterfly"`` or ``"masked"`` (see include/dmf.h,
+        dmf_network_read).
+    seed : int in [0, 2^64)
+        seed of the Gaussian samples (the CLI's ``--seed``).
+    initial_samples : int >= 1
+        R0 (the CLI's ``--samples``).
+    backend : 'auto', 'cpu' or 'cuda'
+    sigma_min : bool
+        also form A on the S^K tensor basis (at most 5e7 entries) and report
+        its smallest nonzero singular value (``--sigma-min``).
+
+    Returns
+    -------
+    dict
+        the fields of the command line's JSON line, same names and verdict
+        strings: ``dmf_version``, ``command``, ``network`` (the path, None for
+        a dict), ``K``, ``S``, ``backend``, ``rank``, ``rank_eps``,
+        ``rank_gap``, ``rank_sqrt_eps``, ``rules_agree``, ``gap`` (inf where
+        the CLI prints null: rank = R), ``samples``, ``sample_length``,
+        ``upper_bound``, ``sigma_max``, ``threshold_thm_6_4``,
+        ``identifiable_thm_6_4``, ``threshold_thm_6_5``,
+        ``not_identifiable_thm_6_5``, ``verdict``; for convolutional networks
+        the fields of :func:`dmf.scatter`; with ``sigma_min`` the keys
+        ``sigma_min`` and ``sigma_min_rank``; ``time_s``.  Also
+        ``reached_bound`` (bool) and ``spectrum`` (ndarray float64 of the R
+        singular values, descending; what ``--spectrum`` writes).
+
+    Warns
+    -----
+    UserWarning
+        when the three rank rules disagree, and when ``sigma_min`` was asked
+        for but A is too large (the key is then absent), as the CLI says on
+        stderr.
+
+    Raises
+    ------
+    dmf.InputError (ValueError)
+        a malformed spec, seed or initial_samples out of range, a bad backend.
+    dmf.FileError (OSError)
+        a path (or a mask file it names) that cannot be read.
+    dmf.DeviceError
+        backend='cuda' without a usable GPU.
+    TypeError
+        arguments of the wrong type.
+    """
+    spec, is_path, path = _network(network)
+    seed = _seed(seed)
+    initial_samples = _count(initial_samples, "initial_samples")
+    if not isinstance(sigma_min, (bool, np.bool_)):
+        raise TypeError(f"sigma_min must be a bool, not {type(sigma_min).__name__}")
+    raw = _dmf.liftrank(spec, is_path, seed, initial_samples, _backend(backend), bool(sigma_min))
+    K, S, rank = raw["K"], raw["S"], raw["rank"]
+    # The thresholds and verdicts of src/cli/cmd_lift.c, reproduced here.
+    thr64, thr65 = 2 * K * (S - 1) + 2, 2 * S
+    if not raw["rules_agree"]:
+        warnings.warn(f"the rank rules disagree (eps {raw['rank_eps']}, gap {raw['rank_gap']}, "
+                      f"sqrt-eps {raw['rank_sqrt_eps']}): look at the spectrum", stacklevel=2)
+    out = {"dmf_version": _dmf.__version__, "command": "liftrank", "network": path, "K": K, "S": S}
+    for key in ("backend", "rank", "rank_eps", "rank_gap", "rank_sqrt_eps", "rules_agree", "gap", "samples",
+                "sample_length", "upper_bound", "reached_bound", "sigma_max"):
+        out[key] = raw[key]
+    out["threshold_thm_6_4"] = thr64
+    out["identifiable_thm_6_4"] = rank >= thr64
+    out["threshold_thm_6_5"] = thr65
+    out["not_identifiable_thm_6_5"] = thr65 > rank
+    out["verdict"] = (_VERDICT_IDENTIFIABLE if rank >= thr64 else
+                      _VERDICT_NOT_IDENTIFIABLE if thr65 > rank else _VERDICT_INCONCLUSIVE)
+    if "scattered" in raw:
+        _scatter_fields(out, raw)
+    if "sigma_min" in raw:
+        out["sigma_min"] = raw["sigma_min"]
+        out["sigma_min_rank"] = raw["sigma_min_rank"]
+    elif "sigma_min_error" in raw:
+        warnings.warn(f"no sigma_min: {raw['sigma_min_error']}", stacklevel=2)
+    out["spectrum"] = raw["spectrum"]
+    out["time_s"] = raw["time_s"]
+    return out

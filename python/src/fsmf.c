@@ -1,0 +1,115 @@
+/* dmf._dmf.fsmf: two-factor fixed-support factorization. */
+#include "dmfpy.h"
+
+#include <string.h>
+#include <time.h>
+
+/* A new NumPy array holding a copy of a library-owned matrix. */
+static PyObject *array_from_matrix(const dmf_matrix *mat)
+{
+    dmf_dtype dtype = dmf_matrix_dtype(mat);
+    npy_intp dims[2] = {(npy_intp)dmf_matrix_rows(mat), (npy_intp)dmf_matrix_cols(mat)};
+    PyObject *array = PyArray_SimpleNew(2, dims, dmfpy_npy_type(dtype));
+    if (array && dims[0] && dims[1])
+        memcpy(PyArray_DATA((PyArrayObject *)array), dmf_matrix_const_data(mat),
+               (size_t)dims[0] * (size_t)dims[1] * dmf_dtype_size(dtype));
+    return array;
+}
+
+/* The fields of `dmf fsmf`'s JSON line that come from the report. */
+static PyObject *report_dict(const dmf_fsmf_report *rep, size_t m, size_t k, size_t n, dmf_dtype dtype,
+                             double time_s)
+{
+    PyObject *d = PyDict_New();
+    size_t dims[3] = {m, k, n}, pair[2] = {rep->conflict_k1, rep->conflict_k2};
+    if (!d) return NULL;
+    if (dmfpy_set(d, "dmf_version", PyUnicode_FromString(DMF_VERSION_STRING)) < 0 ||
+        dmfpy_set(d, "command", PyUnicode_FromString("fsmf")) < 0 ||
+        dmfpy_set(d, "size_m_k_n", dmfpy_size_list(dims, 3)) < 0 ||
+        dmfpy_set(d, "dtype", PyUnicode_FromString(dmf_dtype_name(dtype))) < 0 ||
+        /* the class SVDs run on the host whatever the context (as the CLI says) */
+        dmfpy_set(d, "backend", PyUnicode_FromString("cpu")) < 0 ||
+        dmfpy_set(d, "num_classes", PyLong_FromSize_t(rep->num_classes)) < 0 ||
+        dmfpy_set(d, "largest_class", PyLong_FromSize_t(rep->largest_class)) < 0 ||
+        dmfpy_set(d, "disjoint_or_identical", PyBool_FromLong(rep->disjoint_or_identical)) < 0 ||
+        dmfpy_set(d, "optimal", PyBool_FromLong(rep->optimal)) < 0)
+        goto fail;
+    if (!rep->disjoint_or_identical) {
+        if (dmfpy_set(d, "overlapping_k", dmfpy_size_list(pair, 2)) < 0 ||
+            dmfpy_set(d, "solver",
+                      PyUnicode_FromString("greedy masked rank-one on the residual (may not be optimal)")) < 0)
+            goto fail;
+    } else if (dmfpy_set(d, "solver", PyUnicode_FromString("truncated SVD per support class (optimal)")) < 0) {
+        goto fail;
+    }
+    if (dmfpy_set(d, "rel_error", PyFloat_FromDouble(rep->rel_error)) < 0 ||
+        dmfpy_set(d, "time_s", PyFloat_FromDouble(time_s)) < 0)
+        goto fail;
+    return d;
+fail:
+    Py_DECREF(d);
+    return NULL;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* fsmf(A, SX, SY, backend) -> (X, Y, report).  All C-contiguous 2-D arrays
+ * of dmf dtypes; X and Y come back in A's dtype. */
+static PyObject *fsmf(PyObject *module, PyObject *args)
+{
+    PyObject *ao, *xo, *yo;
+    const char *backend;
+    if (!PyArg_ParseTuple(args, "OOOs", &ao, &xo, &yo, &backend)) return NULL;
+    dmf_dtype ta, tx, ty;
+    PyArrayObject *a = dmfpy_c_array(ao, 2, "A", &ta), *sx = a ? dmfpy_c_array(xo, 2, "support_x", &tx) : NULL,
+                  *sy = sx ? dmfpy_c_array(yo, 2, "support_y", &ty) : NULL;
+    if (!sy) return NULL;
+    dmf_context *ctx = dmfpy_context(backend);
+    if (!ctx) return NULL;
+    dmf_matrix *wa = NULL, *wx = NULL, *wy = NULL, *x = NULL, *y = NULL;
+    int status = dmf_matrix_wrap(&wa, ta, (size_t)PyArray_DIM(a, 0), (size_t)PyArray_DIM(a, 1), PyArray_DATA(a));
+    if (status == DMF_OK)
+        status = dmf_matrix_wrap(&wx, tx, (size_t)PyArray_DIM(sx, 0), (size_t)PyArray_DIM(sx, 1), PyArray_DATA(sx));
+    if (status == DMF_OK)
+        status = dmf_matrix_wrap(&wy, ty, (size_t)PyArray_DIM(sy, 0), (size_t)PyArray_DIM(sy, 1), PyArray_DATA(sy));
+    dmf_fsmf_report rep;
+    double time_s = 0;
+    if (status == DMF_OK) {
+        Py_BEGIN_ALLOW_THREADS
+        double start = now_seconds();
+        status = dmf_fsmf(ctx, wa, wx, wy, &x, &y, &rep);
+        time_s = now_seconds() - start;
+        Py_END_ALLOW_THREADS
+    }
+    PyObject *result = NULL;
+    if (status != DMF_OK) {
+        dmfpy_raise(status);
+    } else {
+        PyObject *xa = array_from_matrix(x), *ya = xa ? array_from_matrix(y) : NULL;
+        PyObject *report = ya ? report_dict(&rep, dmf_matrix_rows(wa), dmf_matrix_cols(wx), dmf_matrix_cols(wa), ta,
+                                            time_s)
+                              : NULL;
+        if (report) {
+            result = PyTuple_Pack(3, xa, ya, report);
+        }
+        Py_XDECREF(xa);
+        Py_XDECREF(ya);
+        Py_XDECREF(report);
+    }
+    dmf_matrix_free(wa);
+    dmf_matrix_free(wx);
+    dmf_matrix_free(wy);
+    dmf_matrix_free(x);
+    dmf_matrix_free(y);
+    return result;
+}
+
+PyMethodDef dmfpy_fsmf_functions[] = {
+    {"fsmf", fsmf, METH_VARARGS, "fsmf(A, support_x, support_y, backend) -> (X, Y, report)"},
+    {NULL, NULL, 0, NULL},
+};

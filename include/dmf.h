@@ -454,6 +454,12 @@ DMF_API int dmf_gaussian_field(size_t grid, double c, double sigma, double *out)
  * from `seed` (the paper's ranges); params (optional, count x 2) gets
  * (c, sigma) per field.  Training data for a field generator. */
 DMF_API int dmf_gaussian_fields(size_t grid, size_t count, uint64_t seed, double *fields, double *params);
+/* h (nh values), then m (nm values) ~ N(0, 1), from one stream of dmf's
+ * seeded generator: the latents `dmf demod synth|solve|sweep` draw (their
+ * seeds mix --seed or --start-seed with a stream number first), for
+ * bindings that reproduce the command line's problems.  h or m may be NULL
+ * when its count is 0. */
+DMF_API int dmf_demod_draw_latents(uint64_t seed, double *h, size_t nh, double *m, size_t nm);
 
 #ifdef __cplusplus
 }

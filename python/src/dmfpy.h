@@ -50,6 +50,9 @@ PyObject *dmfpy_chain_new(dmf_chain *chain); /* takes ownership */
 extern PyMethodDef dmfpy_chain_functions[];
 extern PyMethodDef dmfpy_butterfly_functions[];
 extern PyMethodDef dmfpy_misc_functions[];
+extern PyMethodDef dmfpy_fsmf_functions[];
+extern PyMethodDef dmfpy_lift_functions[];
+extern PyMethodDef dmfpy_demod_functions[];
 
 /* Exception classes, created at import. */
 extern PyObject *dmfpy_error, *dmfpy_input_error, *dmfpy_file_error, *dmfpy_memory_error,

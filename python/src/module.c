@@ -197,7 +197,10 @@ PyMODINIT_FUNC PyInit__dmf(void)
         goto fail;
     }
     if (add_functions(module, dmfpy_chain_functions) < 0 || add_functions(module, dmfpy_butterfly_functions) < 0 ||
-        add_functions(module, dmfpy_misc_functions) < 0)
+        add_functions(module, dmfpy_misc_functions) < 0 ||
+        add_functions(module, dmfpy_fsmf_functions) < 0 ||
+        add_functions(module, dmfpy_lift_functions) < 0 ||
+        add_functions(module, dmfpy_demod_functions) < 0)
         goto fail;
     if (PyModule_AddStringConstant(module, "__version__", DMF_VERSION_STRING) < 0) goto fail;
     return module;

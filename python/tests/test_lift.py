@@ -1,0 +1,182 @@
+"""dmf.liftrank and dmf.scatter: known answers, equality with the command
+line, dict and file specs, errors."""
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import dmf
+from cli_runner import ROOT, run_cli, same_fields
+
+HAAR = ROOT / "examples" / "haar4.json"
+# (1 + z)(1 + z) = 1 + 2z + z^2: not scattered, rank 3 < 2S (Thm 6.5).
+NOT_SCATTERED = {"type": "conv", "N": 16, "root": "r", "edges": [
+    {"from": "a", "to": "r", "support": {"contiguous": 2}},
+    {"from": "b", "to": "a", "support": {"contiguous": 2}}]}
+DENSE = {"type": "masked", "sizes": [3, 2, 3], "masks": ["dense", "dense"]}
+BUTTERFLY = {"type": "butterfly", "radix_m": [2, 2], "radix_n": [2, 2]}
+
+
+def haar_dict():
+    return json.loads(HAAR.read_text())
+
+
+def test_haar_network_has_rank_16_and_is_identifiable():
+    rep = dmf.liftrank(HAAR)
+    assert (rep["K"], rep["S"]) == (4, 2)
+    assert rep["rank"] == 16 == rep["rank_eps"] == rep["rank_gap"] == rep["rank_sqrt_eps"]
+    assert rep["rules_agree"] is True and rep["upper_bound"] == 16 and rep["reached_bound"] is True
+    assert rep["threshold_thm_6_4"] == 2 * 4 * (2 - 1) + 2 and rep["threshold_thm_6_5"] == 4
+    assert rep["identifiable_thm_6_4"] is True and rep["not_identifiable_thm_6_5"] is False
+    assert rep["verdict"] == "identifiable for almost every A (Thm 6.4)"
+    assert rep["scattered"] is True and rep["offending"] == []
+    assert rep["verdict_thm_8_4"] == "sufficiently scattered: stable recovery holds"
+    assert rep["network"] == str(HAAR) and rep["command"] == "liftrank"
+    assert rep["spectrum"].dtype == np.float64 and rep["spectrum"].shape == (rep["samples"],)
+    assert rep["sigma_max"] == rep["spectrum"][0]
+    assert np.all(np.diff(rep["spectrum"]) <= 0)
+    assert "sigma_min" not in rep
+
+
+def test_dict_and_file_give_the_same_report():
+    a = dmf.liftrank(haar_dict(), seed=3, sigma_min=True)
+    b = dmf.liftrank(str(HAAR), seed=3, sigma_min=True)
+    assert a["network"] is None
+    for key in a:
+        if key not in ("network", "time_s", "spectrum"):
+            assert a[key] == b[key], key
+    np.testing.assert_array_equal(a["spectrum"], b["spectrum"])
+    assert a["sigma_min"] == pytest.approx(8.0) and a["sigma_min_rank"] == 16
+
+
+def test_verdicts():
+    rep = dmf.liftrank(NOT_SCATTERED)
+    assert rep["rank"] == 3 and rep["verdict"] == "not identifiable (Thm 6.5)"
+    assert rep["scattered"] is False and rep["num_offending"] == 1
+    assert rep["offending"] == [{"leaf": "b", "position": 1, "value": 2}]
+    assert rep["verdict_thm_8_4"] == "not sufficiently scattered: not identifiable"
+    rep = dmf.liftrank(BUTTERFLY)
+    assert rep["rank"] == 16 and rep["verdict"] == "inconclusive (2S <= rk A < 2K(S-1)+2)"
+    assert "scattered" not in rep  # not a convolutional network
+
+
+def test_masks_as_numpy_arrays():
+    masked = {"type": "masked", "sizes": [3, 2, 3], "masks": [np.ones((3, 2), dtype=np.int64), np.ones((2, 3))]}
+    a = dmf.liftrank(masked)
+    b = dmf.liftrank(DENSE)
+    assert a["rank"] == b["rank"] == 9 and a["S"] == 6
+
+
+def test_scatter():
+    rep = dmf.scatter(HAAR)
+    assert rep == {"dmf_version": dmf.__version__, "command": "scatter", "network": str(HAAR), "scattered": True,
+                   "num_offending": 0, "offending": [],
+                   "verdict_thm_8_4": "sufficiently scattered: stable recovery holds"}
+    rep = dmf.scatter(NOT_SCATTERED)
+    assert rep["scattered"] is False and rep["network"] is None
+
+
+def test_seeds_and_samples():
+    a = dmf.liftrank(HAAR, seed=1, initial_samples=4)
+    b = dmf.liftrank(HAAR, seed=1, initial_samples=4)
+    np.testing.assert_array_equal(a["spectrum"], b["spectrum"])
+    assert a["rank"] == 16 and a["samples"] >= 17
+    c = dmf.liftrank(HAAR, seed=2**64 - 1)
+    assert c["rank"] == 16
+
+
+@pytest.mark.parametrize("spec", [None, NOT_SCATTERED, DENSE, BUTTERFLY])
+def test_liftrank_equals_the_command_line(tmp_path, spec):
+    path = HAAR
+    if spec is not None:
+        path = tmp_path / "net.json"
+        path.write_text(json.dumps(spec))
+    (line,) = run_cli("liftrank", path, "--seed", 7, "--samples", 8, "--sigma-min", "--spectrum",
+                      tmp_path / "s.npy", "--backend", "cpu")
+    rep = dmf.liftrank(path, seed=7, initial_samples=8, sigma_min=True, backend="cpu")
+    np.testing.assert_array_equal(rep["spectrum"], np.load(tmp_path / "s.npy"))
+    line.pop("spectrum")
+    same_fields(line, rep)
+    assert list(line) == [k for k in rep if k in line]  # the same order
+    if spec is not None:  # from a dict: the same numbers
+        same_fields({k: v for k, v in line.items() if k != "network"},
+                    dmf.liftrank(spec, seed=7, initial_samples=8, sigma_min=True, backend="cpu"))
+
+
+@pytest.mark.parametrize("spec", [None, NOT_SCATTERED])
+def test_scatter_equals_the_command_line(tmp_path, spec):
+    path = HAAR
+    if spec is not None:
+        path = tmp_path / "net.json"
+        path.write_text(json.dumps(spec))
+    (line,) = run_cli("scatter", path)
+    assert dmf.scatter(path) == line
+
+
+# ---- errors ---------------------------------------------------------------
+
+
+def test_malformed_specs_are_input_errors(tmp_path):
+    with pytest.raises(dmf.InputError):
+        dmf.liftrank({"N": 4})
+    bad = haar_dict()
+    bad["edges"][1]["to"] = "nowhere"
+    with pytest.raises(dmf.InputError):
+        dmf.liftrank(bad)
+    with pytest.raises(dmf.InputError):
+        dmf.scatter({"type": "conv", "N": 4})
+    with pytest.raises(dmf.InputError, match="NaN|nan|Out of range"):
+        dmf.liftrank({"type": "conv", "N": float("nan")})
+    path = tmp_path / "broken.json"
+    path.write_text("{\"type\": ")
+    with pytest.raises(dmf.InputError):
+        dmf.liftrank(path)
+
+
+def test_scatter_needs_a_convolutional_network():
+    with pytest.raises(dmf.InputError, match="convolutional"):
+        dmf.scatter(BUTTERFLY)
+
+
+def test_missing_files_are_file_errors(tmp_path):
+    with pytest.raises(dmf.FileError):
+        dmf.liftrank(tmp_path / "none.json")
+    with pytest.raises(OSError):
+        dmf.scatter(str(tmp_path / "none.json"))
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError):
+        dmf.liftrank(42)
+    with pytest.raises(TypeError):
+        dmf.scatter([HAAR])
+    with pytest.raises(TypeError):
+        dmf.liftrank({"type": "conv", "N": object()})
+    with pytest.raises(dmf.InputError):
+        dmf.liftrank(HAAR, seed=-1)
+    with pytest.raises(dmf.InputError):
+        dmf.liftrank(HAAR, seed=2**64)
+    with pytest.raises(TypeError):
+        dmf.liftrank(HAAR, seed="1")
+    with pytest.raises(TypeError):
+        dmf.liftrank(HAAR, seed=True)
+    with pytest.raises(dmf.InputError):
+        dmf.liftrank(HAAR, initial_samples=0)
+    with pytest.raises(TypeError):
+        dmf.liftrank(HAAR, initial_samples=2.5)
+    with pytest.raises(TypeError):
+        dmf.liftrank(HAAR, sigma_min="yes")
+    with pytest.raises(dmf.InputError):
+        dmf.liftrank(HAAR, backend="gpu")
+    with pytest.raises(TypeError):
+        dmf.liftrank(HAAR, backend=None)
+
+
+def test_sigma_min_too_large_warns():
+    big = {"type": "masked", "sizes": [40, 40, 40, 40], "masks": ["dense", "dense", "dense"]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rep = dmf.liftrank(big, initial_samples=4096, sigma_min=True)
+    assert "sigma_min" not in rep
+    assert any("no sigma_min" in str(w.message) for w in caught)

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _dmf
+from ._arrays import dtype_of
 from ._dmf import InputError, NumericalError
 from ._fsmf import _backend
 from ._lift import _count, _seed
@@ -54,7 +55,7 @@ def _gen_dtype(dtype) -> str:
     if isinstance(dtype, str) and dtype in ("f32", "f64"):
         return dtype
     try:
-        dt = np.dtype(dtype)
+        dt = dtype_of(dtype)
     except TypeError:
         raise TypeError(f"dtype must be 'f32' or 'f64' (or float32/float64), not {dtype!r}") from None
     if dt == np.float32:

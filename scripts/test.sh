@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: a release build (with the CUDA backend wherever nvcc
+# The whole test suite: the Python package's tests (pytest, in .venv, made
+# or refreshed by scripts/python_env.sh), a release build (with the CUDA backend wherever nvcc
 # is found, and MPI wherever it is installed; GPU tests skip without a GPU)
 # and a build under AddressSanitizer and UBSan (CPU backend), each run
 # through ctest.  The sanitizer build leaves MPI out: OpenMPI's own
@@ -14,6 +15,9 @@ jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs" >/dev/null
 (cd build && ctest --output-on-failure -j "$jobs")
+
+bash scripts/python_env.sh
+(cd python/tests && DMF_CLI="$PWD/../../build/dmf" ../../.venv/bin/python -m pytest -q -p no:cacheprovider .)
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDMF_SANITIZE=ON -DDMF_CUDA=OFF -DDMF_MPI=OFF -DDMF_NATIVE=OFF >/dev/null
 cmake --build build-asan -j "$jobs" >/dev/null

@@ -30,6 +30,10 @@ class Chain:
     chain's dtype (complex for complex X).
     """
 
+    # NumPy defers to __rmatmul__ for `X @ chain` instead of treating the
+    # chain as a 0-d object array.
+    __array_ufunc__ = None
+
     def __init__(self, handle, report=None):
         if not isinstance(handle, _dmf.ChainHandle):
             raise TypeError("use dmf.butterfly_factor, dmf.load or Chain.from_blocks")

@@ -61,9 +61,6 @@ def test_forward_and_vjp_match_numpy():
     check_forward_and_vjp([(30, 4), (8, 30)])
 
 
-@pytest.mark.skip(reason="the CPU backend's relu_backward writes an inner layer's gradient into v, which "
-                         "holds only batch x n_d values: heap overflow when an inner layer of a generator "
-                         "with 3 or more layers is wider than the output (src/host/backend/cpu_relu_impl.h)")
 def test_vjp_with_an_inner_layer_wider_than_the_output():
     check_forward_and_vjp([(7, 4), (9, 7), (6, 9)])
 

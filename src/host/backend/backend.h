@@ -105,7 +105,7 @@ typedef struct dmf_backend {
     int (*relu_forward)(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                         const void *in, void *const *acts);
     /* grad (batch x n_0) = J^T v through the patterns in acts; v (batch x
-     * n_d) is overwritten; scratch holds batch x max n_i values. */
+     * n_d) is overwritten; scratch holds 2 x batch x max n_i values. */
     int (*relu_backward)(dmf_dtype dtype, size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                          const void *const *acts, void *v, void *grad, void *scratch);
     /* y = F x for one chain factor F of support (a, b, c, d) (a*d blocks of

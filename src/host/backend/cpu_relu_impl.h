@@ -90,12 +90,21 @@ static int FN(cpu_relu_forward)(size_t num_layers, const dmf_dense_layer *layers
 static int FN(cpu_relu_backward)(size_t num_layers, const dmf_dense_layer *layers, size_t batch,
                                  const void *const *acts, REAL *v, REAL *grad, REAL *scratch)
 {
+    /* The gradients of the inner layers alternate between the two halves
+     * of scratch: v holds only the n_d values of the output, and an inner
+     * layer may be wider. */
+    size_t widest = 0;
+    for (size_t i = 0; i < num_layers; i++) {
+        if (layers[i].rows > widest) widest = layers[i].rows;
+        if (layers[i].cols > widest) widest = layers[i].cols;
+    }
+    REAL *halves[2] = {scratch, scratch + batch * widest};
     REAL *cur = v;
     for (size_t i = num_layers; i-- > 0;) {
         const dmf_dense_layer *l = &layers[i];
         const REAL *a = acts[i];
         for (size_t e = 0; e < batch * l->rows; e++) cur[e] = RELU_MASK(a[e], cur[e]);
-        REAL *next = i == 0 ? grad : (cur == scratch ? v : scratch);
+        REAL *next = i == 0 ? grad : (cur == halves[0] ? halves[1] : halves[0]);
         FN(rows_times_w)(l, batch, cur, next);
         cur = next;
     }

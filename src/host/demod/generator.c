@@ -154,7 +154,8 @@ int dmf_gen_workspace_init(dmf_gen_workspace *ws, const dmf_generator *gen, size
         }
         if (gen->sizes[i + 1] > widest) widest = gen->sizes[i + 1];
     }
-    ws->scratch = dmf_alloc(batch * widest, elem);
+    /* Two gradients of the widest layer: the backward pass alternates. */
+    ws->scratch = dmf_alloc(2 * batch * widest, elem);
     if (!ws->scratch) {
         dmf_gen_workspace_free(ws);
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate scratch for %zu trials", batch);

@@ -54,11 +54,12 @@ run_one() {
     rm -rf "$dir"
     mkdir -p "$dir/corpus" "$dir/findings" "$dir/tmp"
     cp tests/fuzz/corpus/"$name"/* "$dir/corpus/"
-    local status=0
+    local status=0 dict=()
+    [ "$name" = npy ] || [ "$name" = mtx ] || dict=(-dict=tests/fuzz/json.dict)
     TMPDIR=$PWD/$dir/tmp OMP_NUM_THREADS=1 timeout $((seconds + 120)) \
         build-fuzz/tests/fuzz/fuzz_"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -max_len="${max_len[$name]}" -print_final_stats=1 -artifact_prefix="$dir/findings/" \
-        "$dir/corpus" >"$dir/log" 2>&1 || status=$?
+        "${dict[@]}" "$dir/corpus" >"$dir/log" 2>&1 || status=$?
     echo "$status" >"$dir/status"
 }
 

@@ -237,6 +237,21 @@ DMF_API int dmf_chain_read(const char *dir, dmf_chain **out);
 DMF_API int dmf_default_radices(size_t rows, size_t cols, size_t *radix_m, size_t *radix_n,
                         size_t capacity, size_t *num_radices);
 
+/* Factor folders appear whole or not at all: dmf_chain_write writes into a
+ * fresh folder beside dir, syncs it and renames it into place.  An existing
+ * dir that is empty or holds a chain (chain.json and factor files only) is
+ * replaced as a whole; anything else there is refused with DMF_ERR_IO.
+ * chain.json carries a checksum of every blocks file and a chain id, which
+ * dmf_chain_read checks (DMF_ERR_FORMAT naming a file of another chain).
+ * dmf_chain_write_meta adds the members of `extra_json` (NULL, or a JSON
+ * object such as {"tree": ..., "rel_error": ...}) to chain.json;
+ * DMF_ERR_ARG when it is not an object or sets a member dmf writes. */
+DMF_API int dmf_chain_write_meta(const dmf_chain *chain, const char *dir, const char *extra_json);
+/* Checks, writing nothing, that dmf_chain_write could write dir now (its
+ * folder exists and is writable, dir is absent, empty or a chain), so a
+ * long computation can be refused before it starts. */
+DMF_API int dmf_chain_write_check(const char *dir);
+
 /* ---- factorization trees ------------------------------------------------- */
 
 typedef struct dmf_tree dmf_tree;

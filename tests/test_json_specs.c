@@ -100,15 +100,26 @@ static void test_chain_json(void)
                 "\"ranks\": [1e400]}",
                 "\"ranks\"[0] is not an integer >= 1");
 
-    /* A chain written by dmf reads back. */
+    /* A chain written by dmf reads back (into a folder of its own: dmf
+     * refuses to write a chain among other files). */
     remove(tmp_path("chain.json"));
     size_t two[2] = {2, 2}, one[1] = {1};
     dmf_chain *chain = NULL, *back = NULL;
+    char dir[sizeof tmp_dir + 16];
+    snprintf(dir, sizeof dir, "%s/chain", tmp_dir);
     CHECK_OK(dmf_chain_create(&chain, DMF_F64, 2, two, two, one));
-    CHECK_OK(dmf_chain_write(chain, tmp_dir));
-    CHECK_OK(dmf_chain_read(tmp_dir, &back));
+    CHECK_OK(dmf_chain_write(chain, dir));
+    CHECK_OK(dmf_chain_read(dir, &back));
     dmf_chain_free(chain);
     dmf_chain_free(back);
+    const char *files[] = {"chain.json", "factor_00.mtx", "factor_01.mtx", "factor_00_blocks.npy",
+                           "factor_01_blocks.npy"};
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        char path[sizeof dir + 32];
+        snprintf(path, sizeof path, "%s/%s", dir, files[k]);
+        remove(path);
+    }
+    rmdir(dir);
 }
 
 int main(void)

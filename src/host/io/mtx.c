@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "internal.h"
+#include "io/atomic_out.h"
 
 typedef enum { MTX_ARRAY, MTX_COORDINATE } mtx_format;
 typedef enum { MTX_REAL, MTX_INTEGER, MTX_PATTERN, MTX_COMPLEX } mtx_field;
@@ -370,29 +371,19 @@ static void print_value(FILE *f, dmf_dtype dtype, const void *values, size_t k)
     }
 }
 
-static FILE *open_for_writing(const char *path, int *status)
+/* The file goes to a temporary name beside `path` and is renamed over it
+ * when complete (io/atomic_out.h). */
+static FILE *open_for_writing(dmf_out_file *o, const char *path, int *status)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        *status = dmf_fail(DMF_ERR_IO, "cannot open '%s' for writing: %s", path, strerror(errno));
-        return NULL;
-    }
-    setvbuf(f, NULL, _IOFBF, 1 << 16);
-    *status = DMF_OK;
-    return f;
+    *status = dmf_out_open(o, path);
+    return *status == DMF_OK ? o->f : NULL;
 }
 
-/* Closes f and reports any write that failed; a failed file is removed. */
-static int finish_writing(FILE *f, const char *path)
+/* Closes f and reports any write that failed; a failed file is removed and
+ * the target left as it was. */
+static int finish_writing(dmf_out_file *o)
 {
-    int failed = ferror(f), saved = errno;
-    if (fclose(f) != 0 && !failed) {
-        failed = 1;
-        saved = errno;
-    }
-    if (!failed) return DMF_OK;
-    remove(path);
-    return dmf_fail(DMF_ERR_IO, "cannot write '%s': %s", path, strerror(saved ? saved : EIO));
+    return dmf_out_finish(o, 1, errno);
 }
 
 int dmf_mtx_write_array(const char *path, const dmf_matrix *mat)
@@ -400,7 +391,8 @@ int dmf_mtx_write_array(const char *path, const dmf_matrix *mat)
     if (!path) return dmf_fail(DMF_ERR_ARG, "dmf_mtx_write_array: path is NULL");
     if (!mat) return dmf_fail(DMF_ERR_ARG, "'%s': matrix is NULL", path);
     int status;
-    FILE *f = open_for_writing(path, &status);
+    dmf_out_file o;
+    FILE *f = open_for_writing(&o, path, &status);
     if (!f) return status;
     errno = 0;
     fprintf(f, "%%%%MatrixMarket matrix array %s general\n%% written by dmf %s\n%zu %zu\n",
@@ -412,7 +404,7 @@ int dmf_mtx_write_array(const char *path, const dmf_matrix *mat)
             print_value(f, mat->dtype, mat->data, i * mat->cols + j);
             fputc('\n', f);
         }
-    return finish_writing(f, path);
+    return finish_writing(&o);
 }
 
 /* values == NULL writes a `pattern` file: the support alone. */
@@ -434,7 +426,8 @@ int dmf_mtx_write_coordinate(const char *path, dmf_dtype dtype, size_t rows, siz
                             path, k, row_idx[k], col_idx[k], rows, cols);
     const char *field = !values ? "pattern" : dmf_dtype_is_complex(dtype) ? "complex" : "real";
     int status;
-    FILE *f = open_for_writing(path, &status);
+    dmf_out_file o;
+    FILE *f = open_for_writing(&o, path, &status);
     if (!f) return status;
     errno = 0;
     fprintf(f, "%%%%MatrixMarket matrix coordinate %s general\n%% written by dmf %s\n%zu %zu %zu\n",
@@ -447,5 +440,5 @@ int dmf_mtx_write_coordinate(const char *path, dmf_dtype dtype, size_t rows, siz
         }
         fputc('\n', f);
     }
-    return finish_writing(f, path);
+    return finish_writing(&o);
 }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "io/atomic_out.h"
 
 /* numpy 2 raised NPY_MAXDIMS from 32 to 64. */
 #define NPY_MAX_DIMS DMF_NPY_MAX_DIMS
@@ -474,25 +475,19 @@ int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape, 
     memcpy(head + prefix, dict, (size_t)dict_len);
     head[prefix + header_len - 1] = '\n';
 
-    FILE *f = fopen(path, "wb");
-    if (!f) {
+    dmf_out_file o;
+    int status = dmf_out_open(&o, path);
+    if (status != DMF_OK) {
         free(head);
-        return dmf_fail(DMF_ERR_IO, "cannot open '%s' for writing: %s", path, strerror(errno));
+        return status;
     }
     errno = 0;
-    int ok = fwrite(head, 1, prefix + header_len, f) == prefix + header_len &&
-             (bytes == 0 || fwrite(data, 1, bytes, f) == bytes);
+    int ok = fwrite(head, 1, prefix + header_len, o.f) == prefix + header_len &&
+             (bytes == 0 || fwrite(data, 1, bytes, o.f) == bytes);
     int saved = errno;
     free(head);
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok) {
-        remove(path); /* leave no half-written file behind */
-        return dmf_fail(DMF_ERR_IO, "cannot write '%s': %s", path, strerror(saved ? saved : EIO));
-    }
-    return DMF_OK;
+    /* Renamed over `path` only when complete: no half-written file. */
+    return dmf_out_finish(&o, ok, saved);
 }
 
 int dmf_npy_write(const char *path, const dmf_matrix *mat)

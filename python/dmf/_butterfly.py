@@ -60,6 +60,7 @@ def butterfly_factor(A, radix_m=None, radix_n=None, tree="balanced", rank=1, ort
     handle, report, failure = _dmf.butterfly_factor(
         A, None if radix_m is None else list(radix_m), None if radix_n is None else list(radix_n),
         _tree_spec(tree), int(rank), bool(orthonormalize), str(backend), bool(compute_error))
+    report["tree_nested"] = json.loads(report["tree_nested"])  # a nested list, as in the JSON line
     if not compute_error:
         report["rel_error"] = None
     chain = Chain(handle, report)

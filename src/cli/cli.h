@@ -35,7 +35,17 @@ typedef struct { FILE *out; int items; } json_line;
 void json_begin(json_line *j);
 void json_key(json_line *j, const char *key);
 void json_str(json_line *j, const char *key, const char *value);
+/* Numbers are written so that they read back exactly (17 significant
+ * digits); NaN and infinities as null. */
+#define JSON_NUM "%.17g"
+
+/* Set by --verbose (any command) or DMF_VERBOSE=1: say why "auto" runs on
+ * the CPU, which is otherwise silent (no GPU is the common case). */
+extern int cli_verbose;
+void cli_note_fallback(const char *cmd, const dmf_context *ctx);
 void json_num(json_line *j, const char *key, double value);
+/* A value that is already JSON text (e.g. a tree's nested list). */
+void json_raw(json_line *j, const char *key, const char *json_text);
 void json_int(json_line *j, const char *key, long long value);
 void json_bool(json_line *j, const char *key, int value);
 void json_sizes(json_line *j, const char *key, const size_t *values, size_t count);

@@ -117,6 +117,14 @@ void json_write_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+int cli_verbose;
+
+void cli_note_fallback(const char *cmd, const dmf_context *ctx)
+{
+    if (cli_verbose && ctx && dmf_context_fallback_reason(ctx)[0])
+        fprintf(stderr, "dmf %s: using the CPU backend: %s\n", cmd, dmf_context_fallback_reason(ctx));
+}
+
 void json_begin(json_line *j)
 {
     j->out = stdout;
@@ -141,8 +149,14 @@ void json_str(json_line *j, const char *key, const char *value)
 void json_num(json_line *j, const char *key, double value)
 {
     json_key(j, key);
-    if (isfinite(value)) fprintf(j->out, "%.6g", value);
+    if (isfinite(value)) fprintf(j->out, JSON_NUM, value);
     else fputs("null", j->out); /* JSON has no NaN; null says "not a number" */
+}
+
+void json_raw(json_line *j, const char *key, const char *json_text)
+{
+    json_key(j, key);
+    fputs(json_text, j->out);
 }
 
 void json_int(json_line *j, const char *key, long long value)

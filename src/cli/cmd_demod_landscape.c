@@ -178,7 +178,7 @@ int cmd_demod_landscape(int argc, char **argv)
         json_int(&j, "output", (long long)l);
         json_int(&j, "points", (long long)P);
         json_key(&j, "range");
-        fprintf(j.out, "[%.6g, %.6g]", lo, hi);
+        fprintf(j.out, "[" JSON_NUM ", " JSON_NUM "]", lo, hi);
         json_num(&j, "f_min", grid[imin]);
         json_num(&j, "argmin_h", v[imin / P]);
         json_num(&j, "argmin_m", v[imin % P]);
@@ -190,7 +190,7 @@ int cmd_demod_landscape(int argc, char **argv)
         json_key(&j, "minima");
         fputc('[', j.out);
         for (int x = 0; x < count; x++)
-            fprintf(j.out, "%s{\"quadrant\": \"%s\", \"h\": %.6g, \"m\": %.6g, \"f\": %.6g}", x ? ", " : "",
+            fprintf(j.out, "%s{\"quadrant\": \"%s\", \"h\": " JSON_NUM ", \"m\": " JSON_NUM ", \"f\": " JSON_NUM "}", x ? ", " : "",
                     names[order[x]], v[at[order[x]] / P], v[at[order[x]] % P], grid[at[order[x]]]);
         fputc(']', j.out);
         if (out) json_str(&j, "out", out);

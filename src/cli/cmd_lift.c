@@ -143,8 +143,7 @@ int cmd_liftrank(int argc, char **argv)
     size_t sigma_rank = 0;
     int status = dmf_network_read(path, &net);
     if (status == DMF_OK) status = dmf_context_create(&ctx, backend);
-    if (status == DMF_OK && dmf_context_fallback_reason(ctx)[0])
-        fprintf(stderr, "dmf liftrank: using the CPU backend: %s\n", dmf_context_fallback_reason(ctx));
+    if (status == DMF_OK) cli_note_fallback("liftrank", ctx);
     if (status == DMF_OK) status = dmf_liftrank(ctx, net, seed, samples, &rep);
     if (status == DMF_OK && spectrum) {
         size_t shape[1] = {rep.spectrum_length};

@@ -81,8 +81,8 @@ int demod_check_solver_options(const char *cmd, dmf_demod_options *o, const demo
 void demod_print_options(json_line *j, const dmf_demod_options *o)
 {
     json_key(j, "options");
-    fprintf(j->out, "{\"iterations\": %zu, \"step\": %.6g, \"step_rule\": \"%s\", \"momentum\": %.6g, "
-                    "\"tol\": %.6g, \"success_tol\": %.6g, \"sign_check\": %s}",
+    fprintf(j->out, "{\"iterations\": %zu, \"step\": " JSON_NUM ", \"step_rule\": \"%s\", \"momentum\": " JSON_NUM ", "
+                    "\"tol\": " JSON_NUM ", \"success_tol\": " JSON_NUM ", \"sign_check\": %s}",
             o->iterations, o->step, rule_name(o->step_rule), o->momentum, o->tol, o->success_tol,
             o->sign_check ? "true" : "false");
 }
@@ -114,8 +114,7 @@ int demod_open_context(const char *cmd, const char *backend, dmf_context **ctx)
 {
     int status = dmf_context_create(ctx, backend);
     if (status != DMF_OK) return cli_fail(cmd, status);
-    if (dmf_context_fallback_reason(*ctx)[0])
-        fprintf(stderr, "dmf %s: using the CPU backend: %s\n", cmd, dmf_context_fallback_reason(*ctx));
+    cli_note_fallback(cmd, *ctx);
     return EXIT_OK;
 }
 

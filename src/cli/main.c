@@ -1,4 +1,5 @@
 /* dmf: command-line entry point, one subcommand per file. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -33,11 +34,27 @@ static const char usage[] =
     "\n"
     "exit codes: 0 ok, 1 bad input, 2 usage, 3 numerical failure (run: a job failed),\n"
     "            4 backend unavailable, 5 interrupted (run: stopped by a signal)\n"
+    "--verbose (any command) says why --backend auto runs on the CPU.\n"
     "environment: DMF_BACKEND=auto|cpu|cuda picks the backend when --backend is auto;\n"
-    "             OMP_NUM_THREADS sets the CPU threads.\n";
+    "             OMP_NUM_THREADS sets the CPU threads; DMF_VERBOSE=1 as --verbose.\n";
+
+/* Takes --verbose out of argv wherever it stands, so every command has it. */
+static int take_verbose(int argc, char **argv)
+{
+    int kept = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && !strcmp(argv[i], "--verbose")) cli_verbose = 1;
+        else argv[kept++] = argv[i];
+    }
+    argv[kept] = NULL;
+    const char *env = getenv("DMF_VERBOSE");
+    if (env && *env && strcmp(env, "0")) cli_verbose = 1;
+    return kept;
+}
 
 int main(int argc, char **argv)
 {
+    argc = take_verbose(argc, argv);
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

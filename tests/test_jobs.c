@@ -119,21 +119,87 @@ static void test_shards(void)
         CHECK_STATUS(dmf_shard_parse(bad[k], &i, &n), DMF_ERR_ARG);
     CHECK_STATUS(dmf_shard_parse(NULL, &i, &n), DMF_ERR_ARG);
 
+    /* FNV-1a 64 known answers (the published test vectors). */
+    CHECK(dmf_shard_hash("") == 0xcbf29ce484222325u, "fnv1a64('') = %llx", (unsigned long long)dmf_shard_hash(""));
+    CHECK(dmf_shard_hash("a") == 0xaf63dc4c8601ec8cu, "fnv1a64('a') = %llx", (unsigned long long)dmf_shard_hash("a"));
+    CHECK(dmf_shard_hash("foobar") == 0x85944171f73967e8u, "fnv1a64('foobar') = %llx",
+          (unsigned long long)dmf_shard_hash("foobar"));
+    CHECK(dmf_shard_of("a", 4) == 0xaf63dc4c8601ec8cu % 4 && dmf_shard_of("a", 1) == 0 && dmf_shard_of("a", 0) == 0,
+          "shard of 'a'");
+}
+
+/* A job file of `count` jobs "job-K" for K in [first, first + count), with
+ * an extra job "inserted" at the top when `insert` is set. */
+static dmf_job_list *numbered_jobs(size_t first, size_t count, int insert)
+{
+    size_t cap = 64 + 64 * count;
+    char *text = malloc(cap), *p = text;
+    if (!text) return NULL;
+    p += sprintf(p, "{\"jobs\": [");
+    if (insert) p += sprintf(p, "{\"id\": \"inserted\", \"command\": \"fsmf\"}%s", count ? ", " : "");
+    for (size_t k = 0; k < count; k++)
+        p += sprintf(p, "%s{\"id\": \"job-%zu\", \"command\": \"fsmf\"}", k ? ", " : "", first + k);
+    sprintf(p, "]}");
+    dmf_job_list *list = NULL;
+    CHECK_OK(dmf_jobs_parse(text, "jobs.json", &list));
+    free(text);
+    return list;
+}
+
+static void test_shard_assignment(void)
+{
     /* Every job is in exactly one shard, and the shard sizes add up. */
     for (size_t total = 0; total <= 12; total++)
         for (size_t shards = 1; shards <= 5; shards++) {
+            dmf_job_list *list = numbered_jobs(0, total, 0);
+            if (!list) return;
             size_t sum = 0;
             for (size_t s = 0; s < shards; s++) {
                 size_t owned = 0;
-                for (size_t j = 0; j < total; j++) owned += dmf_shard_owns(j, s, shards);
-                CHECK(owned == dmf_shard_size(total, s, shards), "total %zu, shard %zu/%zu: %zu owned, size %zu",
-                      total, s, shards, owned, dmf_shard_size(total, s, shards));
+                for (size_t j = 0; j < total; j++) {
+                    size_t in = 0;
+                    for (size_t t = 0; t < shards; t++) in += dmf_shard_owns(list->jobs[j].id, t, shards);
+                    CHECK(in == 1, "job %zu of %zu is in %zu of %zu shards", j, total, in, shards);
+                    owned += dmf_shard_owns(list->jobs[j].id, s, shards);
+                }
+                CHECK(owned == dmf_shard_size(list, s, shards), "total %zu, shard %zu/%zu: %zu owned, size %zu",
+                      total, s, shards, owned, dmf_shard_size(list, s, shards));
                 sum += owned;
             }
             CHECK(sum == total, "total %zu in %zu shards: %zu", total, shards, sum);
+            dmf_jobs_free(list);
         }
-    CHECK(dmf_shard_size(7, 0, 3) == 3 && dmf_shard_size(7, 1, 3) == 2 && dmf_shard_size(7, 2, 3) == 2, "7 in 3");
-    CHECK(dmf_shard_size(2, 4, 5) == 0, "an empty shard");
+
+    /* A job inserted at the top, or jobs removed before it, move no other
+     * job to another shard (with j % N every job would move). */
+    dmf_job_list *before = numbered_jobs(0, 200, 0), *after = numbered_jobs(0, 200, 1);
+    dmf_job_list *fewer = numbered_jobs(50, 150, 0);
+    if (before && after && fewer) {
+        CHECK(after->count == 201 && !strcmp(after->jobs[0].id, "inserted"), "the inserted job is first");
+        for (size_t shards = 1; shards <= 16; shards++)
+            for (size_t j = 0; j < before->count; j++) {
+                const char *id = before->jobs[j].id;
+                CHECK(!strcmp(after->jobs[j + 1].id, id), "same job after the insert");
+                size_t s = dmf_shard_of(id, shards);
+                CHECK(dmf_shard_owns(after->jobs[j + 1].id, s, shards), "'%s' moved in %zu shards", id, shards);
+                if (j >= 50)
+                    CHECK(dmf_shard_of(fewer->jobs[j - 50].id, shards) == s, "'%s' moved in %zu shards", id,
+                          shards);
+            }
+    }
+    dmf_jobs_free(before);
+    dmf_jobs_free(after);
+    dmf_jobs_free(fewer);
+
+    /* The hash spreads numbered ids evenly: 4000 jobs in 1..16 shards, each
+     * shard within 25 % of its fair share. */
+    dmf_job_list *many = numbered_jobs(0, 4000, 0);
+    for (size_t shards = 1; many && shards <= 16; shards++)
+        for (size_t s = 0; s < shards; s++) {
+            double fair = 4000.0 / (double)shards, got = (double)dmf_shard_size(many, s, shards);
+            CHECK(got > 0.75 * fair && got < 1.25 * fair, "shard %zu/%zu holds %.0f of 4000 jobs", s, shards, got);
+        }
+    dmf_jobs_free(many);
 }
 
 static void test_slurm(void)
@@ -268,6 +334,7 @@ int main(void)
     test_job_file();
     test_job_file_errors();
     test_shards();
+    test_shard_assignment();
     test_slurm();
     test_results_scan();
     test_results_files();

@@ -15,19 +15,24 @@
 static const char help[] =
     "usage: dmf merge JOBS.json DIR [--out FILE]\n"
     "\n"
-    "Reads every DIR/results.I-of-N.jsonl written by 'dmf run' (all with the\n"
-    "same N) and writes the records in job order, one line per job, to FILE\n"
-    "(replaced at once when complete) or to stdout.  A job recorded twice keeps\n"
-    "its first record (lowest shard) with a warning; a torn last line is\n"
-    "ignored (the next 'dmf run' of that shard removes it); records of ids not\n"
-    "in JOBS.json are left out with a warning.  Jobs without a record are\n"
-    "listed on stderr.\n"
+    "Reads every DIR/results.I-of-N.jsonl written by 'dmf run' (of any N: a\n"
+    "rerun split another way adds its own files and skips what these hold)\n"
+    "and writes the records in job order, one line per job, to FILE (replaced\n"
+    "at once when complete) or to stdout.  A job recorded ok and failed keeps\n"
+    "the ok record (a failed job redone by a run with another N); a job\n"
+    "recorded twice otherwise keeps its first record (fewest shards, then\n"
+    "lowest shard) with a warning.  A torn last line is ignored (the next\n"
+    "'dmf run' of that shard removes it); records of ids not in JOBS.json, and\n"
+    "of jobs since edited, are left out with a warning.  Jobs without a record\n"
+    "are listed on stderr, with the results files that should hold them (job\n"
+    "id in shard FNV-1a-64(id) mod N, as 'dmf run' assigns them).\n"
     "\n"
     "A summary line {\"command\": \"merge\", \"jobs\", \"records\", \"ok\", \"failed\",\n"
-    "\"missing\", \"missing_ids\", \"duplicates\", \"files\", \"shards\"} goes to\n"
-    "stdout with --out, and to stderr when the records go to stdout.\n"
-    "Exit 0 when every job has a record, 1 when some are missing or the files\n"
-    "do not belong together (different N), 2 for bad usage.\n";
+    "\"missing\", \"missing_ids\", \"duplicates\", \"files\", \"shards\",\n"
+    "\"shard_counts\"} goes to stdout with --out, and to stderr when the records\n"
+    "go to stdout (\"shards\" is the N of the files, null when they have several;\n"
+    "\"shard_counts\" lists them).  Exit 0 when every job has a record, 1 when\n"
+    "some are missing, 2 for bad usage.\n";
 
 typedef struct {
     char *name;
@@ -38,11 +43,13 @@ typedef struct {
 static int compare_files(const void *a, const void *b)
 {
     const shard_file *x = a, *y = b;
+    if (x->n != y->n) return x->n < y->n ? -1 : 1;
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* The results files of DIR, sorted by shard; prints what is wrong. */
-static int list_files(const char *dir, shard_file **out, size_t *count, size_t *shards)
+/* The results files of DIR, sorted by shard count, then shard; prints what
+ * is wrong. */
+static int list_files(const char *dir, shard_file **out, size_t *count)
 {
     *out = NULL;
     *count = 0;
@@ -82,20 +89,47 @@ static int list_files(const char *dir, shard_file **out, size_t *count, size_t *
         return EXIT_BAD_INPUT;
     }
     qsort(*out, *count, sizeof **out, compare_files);
-    *shards = (*out)[0].n;
     for (size_t k = 0; k < *count; k++) {
         const shard_file *f = &(*out)[k];
-        if (f->n != *shards) {
-            fprintf(stderr, "dmf merge: '%s' and '%s' in '%s' come from runs with different shard counts (%zu and "
-                            "%zu); merge the files of one run\n", (*out)[0].name, f->name, dir, *shards, f->n);
-            return EXIT_BAD_INPUT;
-        }
         if (f->i >= f->n) {
             fprintf(stderr, "dmf merge: '%s': shard %zu does not exist in %zu shards\n", f->name, f->i, f->n);
             return EXIT_BAD_INPUT;
         }
     }
     return EXIT_OK;
+}
+
+static int compare_sizes(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Names the results files that are absent although they would hold a job
+ * without a record: for each shard count N among the files, the shard of
+ * the job's id (dmf_shard_of, as 'dmf run' assigns them).  A shard that
+ * owns no job, or whose jobs are all recorded elsewhere, is not expected. */
+static void warn_missing_files(const char *dir, const dmf_job_list *list, const shard_file *files, size_t num_files,
+                               const size_t *file_of)
+{
+    size_t *want = malloc((list->count + 1) * sizeof *want);
+    if (!want) return;
+    for (size_t k = 0; k < num_files; k++) {
+        size_t n = files[k].n, count = 0;
+        if (k > 0 && files[k - 1].n == n) continue;
+        for (size_t j = 0; j < list->count; j++)
+            if (file_of[j] == SIZE_MAX) want[count++] = dmf_shard_of(list->jobs[j].id, n);
+        qsort(want, count, sizeof *want, compare_sizes);
+        /* files[k..] are this N's, sorted by shard, like want[]. */
+        size_t f = k;
+        for (size_t w = 0; w < count; w++) {
+            if (w > 0 && want[w] == want[w - 1]) continue;
+            while (f < num_files && files[f].n == n && files[f].i < want[w]) f++;
+            if (f < num_files && files[f].n == n && files[f].i == want[w]) continue;
+            fprintf(stderr, "dmf merge: warning: no results.%zu-of-%zu.jsonl in %s\n", want[w], n, dir);
+        }
+    }
+    free(want);
 }
 
 /* Writes the chosen records to `out`; 0 or -1. */
@@ -176,11 +210,11 @@ int cmd_merge(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     shard_file *files = NULL;
-    size_t num_files = 0, shards = 0;
+    size_t num_files = 0;
     size_t *file_of = malloc((list->count + 1) * sizeof *file_of);
     size_t *record_of = malloc((list->count + 1) * sizeof *record_of);
-    int code = file_of && record_of ? list_files(dir, &files, &num_files, &shards) : EXIT_BAD_INPUT;
-    size_t records = 0, ok = 0, duplicates = 0, strangers = 0, missing = 0, stale = 0;
+    int code = file_of && record_of ? list_files(dir, &files, &num_files) : EXIT_BAD_INPUT;
+    size_t records = 0, ok = 0, duplicates = 0, strangers = 0, missing = 0, stale = 0, retried = 0;
     for (size_t j = 0; code == EXIT_OK && j < list->count; j++) file_of[j] = SIZE_MAX;
     for (size_t k = 0; code == EXIT_OK && k < num_files; k++) {
         size_t len = strlen(dir) + strlen(files[k].name) + 2;
@@ -209,6 +243,12 @@ int cmd_merge(int argc, char **argv)
                 stale++;
                 fprintf(stderr, "dmf merge: warning: %s/%s: job '%s' was run with other arguments than %s gives it "
                                 "now (left out: rerun it)\n", dir, files[k].name, rec->id, jobs_path);
+            } else if (file_of[j] != SIZE_MAX && rec->ok && !files[file_of[j]].res.records[record_of[j]].ok) {
+                /* A failed job that a run with another shard count redid. */
+                retried++;
+                file_of[j] = k;
+                record_of[j] = r;
+                ok++;
             } else if (file_of[j] != SIZE_MAX) {
                 duplicates++;
                 fprintf(stderr, "dmf merge: warning: job '%s' is recorded again in %s; keeping the record in %s\n",
@@ -223,17 +263,11 @@ int cmd_merge(int argc, char **argv)
     }
     if (strangers > 1) fprintf(stderr, "dmf merge: warning: %zu records in all name no job of %s\n", strangers, jobs_path);
     if (code == EXIT_OK) {
-        /* Names are unique and share N, so the sorted files have distinct shards. */
-        /* Only shards that own a job (i < number of jobs) are expected. */
-        size_t want = 0, owning = shards < list->count ? shards : list->count;
-        for (size_t k = 0; k <= num_files; k++) {
-            size_t upto = k < num_files ? files[k].i : owning;
-            if (upto > owning) upto = owning;
-            for (; want < upto; want++)
-                fprintf(stderr, "dmf merge: warning: no results.%zu-of-%zu.jsonl in %s\n", want, shards, dir);
-            want = upto + 1;
-        }
+        if (retried)
+            fprintf(stderr, "dmf merge: %zu job(s) recorded failed were redone ok by a run with another shard "
+                            "count; keeping the ok records\n", retried);
         missing = list->count - records;
+        warn_missing_files(dir, list, files, num_files, file_of);
         if (missing) {
             fprintf(stderr, "dmf merge: %zu of %zu job(s) have no record:", missing, list->count);
             for (size_t j = 0; j < list->count; j++)
@@ -255,7 +289,14 @@ int cmd_merge(int argc, char **argv)
                 if (shown++) fputs(", ", s);
                 json_write_string(s, list->jobs[j].id);
             }
-        fprintf(s, "], \"duplicates\": %zu, \"files\": %zu, \"shards\": %zu}\n", duplicates, num_files, shards);
+        fprintf(s, "], \"duplicates\": %zu, \"files\": %zu, \"shards\": ", duplicates, num_files);
+        int one_count = num_files > 0 && files[0].n == files[num_files - 1].n;
+        if (one_count) fprintf(s, "%zu", files[0].n);
+        else fputs("null", s);
+        fputs(", \"shard_counts\": [", s);
+        for (size_t k = 0; k < num_files; k++)
+            if (k == 0 || files[k].n != files[k - 1].n) fprintf(s, "%s%zu", k ? ", " : "", files[k].n);
+        fputs("]}\n", s);
         fflush(s);
         if (missing) code = EXIT_BAD_INPUT;
     }

@@ -1,6 +1,6 @@
 /* dmf run: the jobs of one shard of a job file, each as a child process,
  * one result line per finished job appended to DIR/results.I-of-N.jsonl;
- * a rerun skips what is recorded there. */
+ * a rerun skips what any results file of DIR records as done. */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
@@ -22,14 +22,18 @@ static const char help_head[] =
     "usage: dmf run JOBS.json --out DIR [--shard I/N] [--backend auto|cpu|cuda]\n"
     "               [--on-term finish|abandon] [--verbose]\n"
     "\n"
-    "Runs the jobs of JOBS.json that belong to shard I of N (job j when\n"
-    "j % N == I), one after the other, each as a child dmf process, and\n"
-    "appends one JSON line per finished job to DIR/results.I-of-N.jsonl:\n"
+    "Runs the jobs of JOBS.json that belong to shard I of N, one after the\n"
+    "other, each as a child dmf process, and appends one JSON line per\n"
+    "finished job to DIR/results.I-of-N.jsonl:\n"
     "  {\"id\", \"index\", \"command\", \"exit_code\", \"status\": \"ok\"|\"failed\",\n"
     "   \"time_s\", \"result\", \"error\", \"argv\"}\n"
     "result is the job's JSON line (a list when it printed several, null when\n"
     "none), error the end of its stderr when it failed (else null).  A failed\n"
     "job is finished: it is recorded and not retried.\n"
+    "\n"
+    "Shards: a job belongs to shard FNV-1a-64(id) mod N, the 64-bit FNV-1a\n"
+    "hash of the bytes of its id, so it keeps its shard when jobs are added,\n"
+    "removed or reordered in JOBS.json.\n"
     "\n"
     "JOBS.json: {\"defaults\": {...}, \"jobs\": [{\"id\": \"dft-1024\",\n"
     "  \"command\": \"butterfly factor\", \"args\": {\"matrix\": \"dft-bitrev\",\n"
@@ -56,7 +60,11 @@ static const char help_tail[] =
     "               next run redoes it\n"
     "--verbose      copy the jobs' stderr (their progress) to stderr\n"
     "\n"
-    "Restart: a rerun with the same shard skips every job with a record.  Each\n"
+    "Restart: a rerun skips every job of the shard that any results file in\n"
+    "DIR records ok (results.*-of-*.jsonl, of any shard count) or that its own\n"
+    "file records failed; a job recorded failed only by a run with another\n"
+    "shard count runs again.  A record of a job of the shard made with other\n"
+    "arguments than JOBS.json now gives stops the run (exit 1).  Each\n"
     "record is one write() followed by fsync, so a killed run leaves at most a\n"
     "torn last line, which the next run removes (and redoes that job).\n"
     "\n"
@@ -286,27 +294,74 @@ static int append_record(int fd, const char *path, const char *line)
     return EXIT_OK;
 }
 
-/* Opens and locks the results file and reads what is finished; a torn last
- * line is cut away.  *done[j] is 1 (ok) or 2 (failed) for recorded jobs. */
-/* Results of another shard count in the same directory are not this run's:
- * their jobs run again, and 'dmf merge' refuses the mix. */
-static void warn_other_shard_counts(const char *dir, size_t sn)
+/* Counts the records of `res` (read from `name`) into done[]: a job of this
+ * shard is finished when any results file of the folder records it ok (a
+ * rerun with another shard count, or of an edited job file, redoes nothing)
+ * or when this shard's own file records it failed (failed jobs are not
+ * retried).  A record made with other arguments than the job file now gives
+ * is counted in *changed.  Returns how many records name no job of the file. */
+static size_t count_records(const dmf_results *res, int own, const dmf_job_list *list, char ***job_argv,
+                            size_t si, size_t sn, unsigned char *done, size_t *changed, const char **first_changed)
 {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    const struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t i, n;
-        if (dmf_results_name_parse(e->d_name, &i, &n) == 0 && n != sn)
-            fprintf(stderr, "dmf run: warning: %s/%s was written by a run split %zu ways, this one is split %zu "
-                            "ways: its jobs are not skipped, and 'dmf merge' will not mix the two\n",
-                    dir, e->d_name, n, sn);
+    size_t strangers = 0;
+    for (size_t k = 0; k < res->count; k++) {
+        const dmf_result_record *rec = &res->records[k];
+        long j = dmf_jobs_find(list, rec->id);
+        if (j < 0) {
+            strangers++;
+        } else if (!dmf_shard_owns(rec->id, si, sn)) {
+            /* Another shard's job: that shard's run reads this record. */
+        } else if (!jobs_record_matches(res->text + rec->offset, rec->length, job_argv[j])) {
+            if (!(*changed)++) *first_changed = list->jobs[j].id;
+        } else if (rec->ok) {
+            done[j] = 1;
+        } else if (own && !done[j]) {
+            done[j] = 2;
+        }
     }
-    closedir(d);
+    return strangers;
 }
 
-static int open_results(const char *path, const dmf_job_list *list, char ***job_argv, size_t si, size_t sn,
-                        int *fd_out, unsigned char *done)
+/* Reads the results files of DIR other than this shard's own (`own_name`),
+ * whatever their shard count, into done[]; a torn last line there is
+ * ignored (its run may be writing it now).  *files counts them. */
+static int read_other_results(const char *dir, const char *own_name, const dmf_job_list *list, char ***job_argv,
+                              size_t si, size_t sn, unsigned char *done, size_t *files, size_t *changed,
+                              const char **first_changed)
+{
+    *files = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "dmf run: cannot read directory '%s': %s\n", dir, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    int code = EXIT_OK;
+    const struct dirent *e;
+    while (code == EXIT_OK && (e = readdir(d))) {
+        size_t i, n;
+        if (dmf_results_name_parse(e->d_name, &i, &n) != 0 || !strcmp(e->d_name, own_name)) continue;
+        char path[4096];
+        dmf_results res;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) continue;
+        if (dmf_results_read(path, &res) != DMF_OK) {
+            fprintf(stderr, "dmf run: %s\n", dmf_last_error());
+            code = EXIT_BAD_INPUT;
+            break;
+        }
+        (*files)++;
+        count_records(&res, 0, list, job_argv, si, sn, done, changed, first_changed);
+        dmf_results_clear(&res);
+    }
+    closedir(d);
+    return code;
+}
+
+/* Opens and locks this shard's results file, cuts away a torn last line and
+ * reads what is finished, from it and from every other results file of the
+ * folder.  done[j] is 1 (recorded ok) or 2 (recorded failed) when job j of
+ * this shard need not run. */
+static int open_results(const char *dir, const char *name, const char *path, const dmf_job_list *list,
+                        char ***job_argv, size_t si, size_t sn, int *fd_out, unsigned char *done, size_t *others)
 {
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
@@ -339,32 +394,25 @@ static int open_results(const char *path, const dmf_job_list *list, char ***job_
         fprintf(stderr, "dmf run: %s: removed a torn last line (%zu bytes) left by an interrupted run\n", path,
                 res.torn_bytes);
     }
-    size_t strangers = 0, changed = 0;
+    size_t changed = 0;
     const char *first_changed = NULL;
-    for (size_t k = 0; k < res.count; k++) {
-        const dmf_result_record *rec = &res.records[k];
-        long j = dmf_jobs_find(list, rec->id);
-        if (j < 0 || !dmf_shard_owns((size_t)j, si, sn)) {
-            strangers++;
-        } else if (!jobs_record_matches(res.text + rec->offset, rec->length, job_argv[j])) {
-            if (!changed++) first_changed = list->jobs[j].id;
-        } else if (!done[j]) {
-            done[j] = rec->ok ? 1 : 2;
-        }
-    }
-    if (changed) {
+    size_t strangers = count_records(&res, 1, list, job_argv, si, sn, done, &changed, &first_changed);
+    dmf_results_clear(&res);
+    int code = read_other_results(dir, name, list, job_argv, si, sn, done, others, &changed, &first_changed);
+    if (code == EXIT_OK && changed) {
         /* Skipping them would pass old results off as the edited jobs'. */
-        fprintf(stderr, "dmf run: %s holds %zu record(s) of jobs run with other arguments than %s gives them "
-                        "now (first: '%s'; see the records' \"argv\"): use another --out, or delete those "
-                        "records to redo them\n", path, changed, list->path, first_changed);
-        dmf_results_clear(&res);
+        fprintf(stderr, "dmf run: %s holds %zu record(s) of jobs of this shard run with other arguments than %s "
+                        "gives them now (first: '%s'; see the records' \"argv\"): use another --out, or delete "
+                        "those records to redo them\n", dir, changed, list->path, first_changed);
+        code = EXIT_BAD_INPUT;
+    }
+    if (code != EXIT_OK) {
         close(fd);
-        return EXIT_BAD_INPUT;
+        return code;
     }
     if (strangers)
-        fprintf(stderr, "dmf run: warning: %s holds %zu record(s) of jobs that are not in shard %zu/%zu of %s "
-                        "(left as they are)\n", path, strangers, si, sn, list->path);
-    dmf_results_clear(&res);
+        fprintf(stderr, "dmf run: warning: %s holds %zu record(s) of ids that are not jobs of %s (left as they "
+                        "are)\n", path, strangers, list->path);
     *fd_out = fd;
     return EXIT_OK;
 }
@@ -446,17 +494,20 @@ int cmd_run(int argc, char **argv)
             code = EXIT_BAD_INPUT;
         }
     }
-    if (code == EXIT_OK) warn_other_shard_counts(o.out_dir, sn);
-    if (code == EXIT_OK) code = open_results(path, list, job_argv, si, sn, &fd, done);
+    size_t others = 0;
+    if (code == EXIT_OK) code = open_results(o.out_dir, name, path, list, job_argv, si, sn, &fd, done, &others);
     if (code != EXIT_OK) goto finish;
 
-    size_t in_shard = dmf_shard_size(list->count, si, sn), skipped = 0, previously_failed = 0;
-    for (size_t j = si; j < list->count; j += sn) {
+    size_t in_shard = dmf_shard_size(list, si, sn), skipped = 0, previously_failed = 0;
+    for (size_t j = 0; j < list->count; j++) {
+        if (!dmf_shard_owns(list->jobs[j].id, si, sn)) continue;
         skipped += done[j] != 0;
         previously_failed += done[j] == 2;
     }
-    fprintf(stderr, "dmf run: %s, shard %zu/%zu: %zu job(s), %zu already in %s\n", list->path, si, sn, in_shard,
-            skipped, path);
+    fprintf(stderr, "dmf run: %s, shard %zu/%zu: %zu job(s), %zu already recorded in %s", list->path, si, sn,
+            in_shard, skipped, path);
+    if (others) fprintf(stderr, " or the %zu other results file(s) of %s", others, o.out_dir);
+    fputc('\n', stderr);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -466,8 +517,8 @@ int cmd_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
 
     size_t ok = 0, failed = 0, position = skipped;
-    for (size_t j = si; j < list->count && code == EXIT_OK && !signals_seen; j += sn) {
-        if (done[j]) continue;
+    for (size_t j = 0; j < list->count && code == EXIT_OK && !signals_seen; j++) {
+        if (done[j] || !dmf_shard_owns(list->jobs[j].id, si, sn)) continue;
         const dmf_job *job = &list->jobs[j];
         term_notice notice = {job, o.abandon};
         child_watch watch = {&signals_seen, o.abandon ? 1 : 2, o.verbose, say_signal, &notice};

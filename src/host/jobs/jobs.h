@@ -5,6 +5,7 @@
 #define DMF_JOBS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- job file ------------------------------------------------------------ */
 
@@ -53,7 +54,10 @@ int dmf_jobs_read_text(const char *path, int missing_ok, char **text, size_t *si
 
 /* ---- shards ------------------------------------------------------------------ */
 
-/* Shard i of n holds the jobs j with j % n == i. */
+/* Shard i of n holds the jobs whose id hashes to i: FNV-1a (64 bits) of the
+ * id's bytes, modulo n.  A job keeps its shard when other jobs are added,
+ * removed or moved in the job file, so a rerun of an edited file finds
+ * every finished job in the results of the shard that runs it. */
 int dmf_shard_parse(const char *text, size_t *i, size_t *n);
 /* The shard of a Slurm array task from the texts of SLURM_ARRAY_TASK_ID,
  * _COUNT, _MIN, _MAX and _STEP (any may be NULL): i = (ID - MIN) / STEP,
@@ -61,9 +65,13 @@ int dmf_shard_parse(const char *text, size_t *i, size_t *n);
  * (and i = 0, n = 1) when SLURM_ARRAY_TASK_ID is not set. */
 int dmf_shard_from_slurm(const char *id, const char *count, const char *min, const char *max,
                          const char *step, size_t *i, size_t *n, int *found);
-static inline int dmf_shard_owns(size_t job, size_t i, size_t n) { return job % n == i; }
-/* How many of `total` jobs shard i of n holds. */
-size_t dmf_shard_size(size_t total, size_t i, size_t n);
+/* FNV-1a 64 of the bytes of a NUL-terminated id. */
+uint64_t dmf_shard_hash(const char *id);
+/* The shard of n that runs the job with this id (0 when n <= 1). */
+size_t dmf_shard_of(const char *id, size_t n);
+static inline int dmf_shard_owns(const char *id, size_t i, size_t n) { return dmf_shard_of(id, n) == i; }
+/* How many jobs of the list shard i of n holds. */
+size_t dmf_shard_size(const dmf_job_list *list, size_t i, size_t n);
 
 /* ---- results files ---------------------------------------------------------- */
 

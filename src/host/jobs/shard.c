@@ -1,5 +1,6 @@
 /* Shards of a job file: --shard I/N, or the task of a Slurm job array. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +67,24 @@ int dmf_shard_from_slurm(const char *id, const char *count, const char *min, con
     return DMF_OK;
 }
 
-size_t dmf_shard_size(size_t total, size_t i, size_t n)
+uint64_t dmf_shard_hash(const char *id)
 {
-    return total > i ? (total - i - 1) / n + 1 : 0;
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a, 64 bits */
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3u;
+    }
+    return h;
+}
+
+size_t dmf_shard_of(const char *id, size_t n)
+{
+    return n > 1 ? (size_t)(dmf_shard_hash(id) % (uint64_t)n) : 0;
+}
+
+size_t dmf_shard_size(const dmf_job_list *list, size_t i, size_t n)
+{
+    size_t count = 0;
+    for (size_t j = 0; j < list->count; j++) count += dmf_shard_owns(list->jobs[j].id, i, n);
+    return count;
 }

@@ -66,10 +66,10 @@ for n in $sizes; do
     for r in $(seq "$repeats"); do
       start=$(date +%s.%N)
       if [ "$p" = single ]; then
-        OMP_NUM_THREADS=$threads "$dmf" butterfly factor --matrix dft-bitrev --size "$n" --dtype c128 \
+        OMP_NUM_THREADS=$threads "$dmf" butterfly factor --no-out --matrix dft-bitrev --size "$n" --dtype c128 \
           --tree "$tree" --backend cpu >"$tmp/run$r.json" 2>"$tmp/err"
       else
-        mpirun --oversubscribe -x OMP_NUM_THREADS="$threads" -n "$np" "$dmf" butterfly factor --mpi \
+        mpirun --oversubscribe -x OMP_NUM_THREADS="$threads" -n "$np" "$dmf" butterfly factor --no-out --mpi \
           --matrix dft-bitrev --size "$n" --dtype c128 --tree "$tree" --backend cpu \
           >"$tmp/run$r.json" 2>"$tmp/err"
       fi || { echo "bench_mpi: N=$n P=$p failed: $(head -c 300 "$tmp/err")" >&2; exit 1; }

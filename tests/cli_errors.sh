@@ -72,53 +72,53 @@ for cmd in "butterfly factor" "butterfly apply" "butterfly densify" fsmf matrix;
     # shellcheck disable=SC2086
     expect "dmf $cmd unknown option" 2 --stderr "--no-such-option" -- "$DMF" $cmd --no-such-option
 done
-expect "option missing its value" 2 -- "$DMF" butterfly factor --matrix hadamard --size
-expect "stray argument" 2 --stderr extra -- "$DMF" butterfly factor --matrix hadamard --size 8 extra
-expect "both --input and --matrix" 2 -- "$DMF" butterfly factor --input x.npy --matrix hadamard --size 8
-expect "neither --input nor --matrix" 2 -- "$DMF" butterfly factor
-expect "bad --size" 2 --stderr size -- "$DMF" butterfly factor --matrix hadamard --size 0
-expect "bad --dtype" 2 --stderr f16 -- "$DMF" butterfly factor --matrix hadamard --size 8 --dtype f16
-expect "negative --noise" 2 --stderr noise -- "$DMF" butterfly factor --matrix hadamard --size 8 --noise -1
-expect "--rank 0" 2 --stderr rank -- "$DMF" butterfly factor --matrix hadamard --size 8 --rank 0
-expect "--rank abc" 2 --stderr rank -- "$DMF" butterfly factor --matrix hadamard --size 8 --rank abc
+expect "option missing its value" 2 -- "$DMF" butterfly factor --no-out --matrix hadamard --size
+expect "stray argument" 2 --stderr extra -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 extra
+expect "both --input and --matrix" 2 -- "$DMF" butterfly factor --no-out --input x.npy --matrix hadamard --size 8
+expect "neither --input nor --matrix" 2 -- "$DMF" butterfly factor --no-out
+expect "bad --size" 2 --stderr size -- "$DMF" butterfly factor --no-out --matrix hadamard --size 0
+expect "bad --dtype" 2 --stderr f16 -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --dtype f16
+expect "negative --noise" 2 --stderr noise -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --noise -1
+expect "--rank 0" 2 --stderr rank -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --rank 0
+expect "--rank abc" 2 --stderr rank -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --rank abc
 expect "unknown built-in matrix" 1 --stderr nosuchmatrix -- "$DMF" matrix --matrix nosuchmatrix --size 8 --out m.npy
 expect "fsmf without supports" 2 --stderr support -- "$DMF" fsmf --matrix hadamard --size 4
 expect "densify without --factors" 2 -- "$DMF" butterfly densify --out d.npy
 
 # --- input files -----------------------------------------------------------
 expect "missing --input file" 1 --stderr missing_input.npy -- \
-    "$DMF" butterfly factor --input missing_input.npy
+    "$DMF" butterfly factor --no-out --input missing_input.npy
 printf 'this is not a numpy file at all, just garbage bytes\n' >garbage.npy
-expect "malformed .npy" 1 --stderr garbage.npy -- "$DMF" butterfly factor --input garbage.npy
+expect "malformed .npy" 1 --stderr garbage.npy -- "$DMF" butterfly factor --no-out --input garbage.npy
 head -c 4 /dev/urandom >tiny.npy
-expect "4-byte .npy" 1 --stderr tiny.npy -- "$DMF" butterfly factor --input tiny.npy
+expect "4-byte .npy" 1 --stderr tiny.npy -- "$DMF" butterfly factor --no-out --input tiny.npy
 if "$DMF" matrix --matrix hadamard --size 16 --dtype f64 --out full.npy >/dev/null 2>&1; then
     size=$(wc -c <full.npy)
     head -c $((size - 100)) full.npy >truncated.npy
-    expect "truncated .npy" 1 --stderr truncated.npy -- "$DMF" butterfly factor --input truncated.npy
+    expect "truncated .npy" 1 --stderr truncated.npy -- "$DMF" butterfly factor --no-out --input truncated.npy
     { cat full.npy; printf 'x'; } >trailing.npy
     expect ".npy with trailing bytes" 1 --stderr trailing.npy --stderr "trailing bytes" -- \
-        "$DMF" butterfly factor --input trailing.npy
+        "$DMF" butterfly factor --no-out --input trailing.npy
 else
     fail "dmf matrix could not write full.npy for the truncation test"
 fi
 printf '%%%%MatrixMarket matrix array real general\n2 2\n1.0\nnan\n3.0\n4.0\n' >nan.mtx
-expect "NaN entry in .mtx" 1 --stderr nan.mtx -- "$DMF" butterfly factor --input nan.mtx
+expect "NaN entry in .mtx" 1 --stderr nan.mtx -- "$DMF" butterfly factor --no-out --input nan.mtx
 printf '%%%%MatrixMarket matrix array real general\n2 2\n1.0\n2.0\n' >short.mtx
-expect "short .mtx" 1 --stderr short.mtx -- "$DMF" butterfly factor --input short.mtx
+expect "short .mtx" 1 --stderr short.mtx -- "$DMF" butterfly factor --no-out --input short.mtx
 # Empty matrices are refused at the size line (an array file of 0 rows once
 # walked all of its 2^64 - 1 columns) or the header.
 printf '%%%%MatrixMarket matrix array real general\n0 18446744073709551615\n' >empty_huge.mtx
 expect "0 x 2^64-1 .mtx refused at once" 1 --stderr empty_huge.mtx --stderr "the matrix is empty" -- \
-    timeout 20 "$DMF" butterfly factor --input empty_huge.mtx --backend cpu
+    timeout 20 "$DMF" butterfly factor --no-out --input empty_huge.mtx --backend cpu
 printf '%%%%MatrixMarket matrix coordinate real general\n0 0 0\n' >empty.mtx
-expect "0 x 0 .mtx" 1 --stderr "the matrix is empty (0 x 0)" -- "$DMF" butterfly factor --input empty.mtx --backend cpu
+expect "0 x 0 .mtx" 1 --stderr "the matrix is empty (0 x 0)" -- "$DMF" butterfly factor --no-out --input empty.mtx --backend cpu
 header="{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4), }"
 printf "\x93NUMPY\x01\x00\x$(printf %02x $((${#header} + 1)))\x00%s\n" "$header" >empty.npy
 expect "0 x 4 .npy" 1 --stderr empty.npy --stderr "shape (0, 4) is empty" -- \
-    "$DMF" butterfly factor --input empty.npy --backend cpu
+    "$DMF" butterfly factor --no-out --input empty.npy --backend cpu
 printf 'hello\n' >matrix.txt
-expect "unknown extension" 1 --stderr matrix.txt -- "$DMF" butterfly factor --input matrix.txt
+expect "unknown extension" 1 --stderr matrix.txt -- "$DMF" butterfly factor --no-out --input matrix.txt
 expect "fsmf missing support file" 1 --stderr no_sx.mtx -- \
     "$DMF" fsmf --matrix hadamard --size 4 --support-x no_sx.mtx --support-y no_sy.mtx
 expect "apply with missing factors dir" 1 --stderr no_such_dir -- \
@@ -130,27 +130,27 @@ expect "densify takes no backend" 2 --stderr backend -- \
 
 # --- sizes, radices and trees ----------------------------------------------
 expect "size 12 has no default radix" 1 --stderr --radix-m --stderr --radix-n -- \
-    "$DMF" butterfly factor --matrix gaussian --size 12
+    "$DMF" butterfly factor --no-out --matrix gaussian --size 12
 expect "radix products mismatch" 1 --stderr 12 -- \
-    "$DMF" butterfly factor --matrix gaussian --size 12 --radix-m 3,2 --radix-n 2,2 --backend cpu
+    "$DMF" butterfly factor --no-out --matrix gaussian --size 12 --radix-m 3,2 --radix-n 2,2 --backend cpu
 expect "radix counts differ" 2 --stderr radix -- \
-    "$DMF" butterfly factor --matrix gaussian --size 12 --radix-m 3,4 --radix-n 12 --backend cpu
+    "$DMF" butterfly factor --no-out --matrix gaussian --size 12 --radix-m 3,4 --radix-n 12 --backend cpu
 expect "radix-m without radix-n" 2 -- \
-    "$DMF" butterfly factor --matrix gaussian --size 12 --radix-m 3,4 --backend cpu
+    "$DMF" butterfly factor --no-out --matrix gaussian --size 12 --radix-m 3,4 --backend cpu
 expect "radix 0" 2 --stderr radix -- \
-    "$DMF" butterfly factor --matrix gaussian --size 12 --radix-m 12,0 --radix-n 12,0 --backend cpu
+    "$DMF" butterfly factor --no-out --matrix gaussian --size 12 --radix-m 12,0 --radix-n 12,0 --backend cpu
 expect "malformed tree JSON" 1 --stderr tree -- \
-    "$DMF" butterfly factor --matrix hadamard --size 8 --tree '[[0,1],' --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree '[[0,1],' --backend cpu
 expect "tree with wrong leaf count" 1 --stderr leaves -- \
-    "$DMF" butterfly factor --matrix hadamard --size 8 --tree '[[0,1],[2,3]]' --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree '[[0,1],[2,3]]' --backend cpu
 expect "tree with a repeated leaf" 1 -- \
-    "$DMF" butterfly factor --matrix hadamard --size 8 --tree '[[0,0],2]' --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree '[[0,0],2]' --backend cpu
 expect "tree file missing" 1 --stderr missing_tree.json -- \
-    "$DMF" butterfly factor --matrix hadamard --size 8 --tree missing_tree.json --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree missing_tree.json --backend cpu
 expect "empty tree lists the valid ones" 1 --stderr "the tree is empty" --stderr "l2r, r2l, balanced" -- \
-    "$DMF" butterfly factor --matrix hadamard --size 8 --tree '' --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree '' --backend cpu
 expect "misspelt tree lists the valid ones" 1 --stderr "unknown tree 'balnced'" --stderr "l2r, r2l, balanced" -- \
-    "$DMF" butterfly factor --matrix hadamard --size 8 --tree balnced --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree balnced --backend cpu
 # A balanced nested list over the leaves 0..4095 (more leaves than factors
 # once wrote past the split table: a crash, or an ASan report).
 nested() {
@@ -162,9 +162,9 @@ TREE=""
 nested 0 4095
 printf '%s\n' "$TREE" >big_tree.json
 expect "tree of 4096 leaves over 2 factors, inline" 1 --stderr "tree leaf 2 is out of range: the chain has 2 factors" -- \
-    "$DMF" butterfly factor --matrix hadamard --size 4 --tree "$TREE" --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 4 --tree "$TREE" --backend cpu
 expect "tree of 4096 leaves over 2 factors, from a file" 1 --stderr big_tree.json --stderr "tree leaf 2 is out of range" -- \
-    "$DMF" butterfly factor --matrix hadamard --size 4 --tree big_tree.json --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 4 --tree big_tree.json --backend cpu
 printf '{"jobs": [{"id": "big-tree", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 4, "tree": %s, "backend": "cpu"}}]}\n' \
     "$(printf '"%s"' "$TREE")" >tree_jobs.json
 expect "tree of 4096 leaves in a job file: the job fails" 3 -- "$DMF" run tree_jobs.json --out tree_run
@@ -176,25 +176,64 @@ else
 fi
 R65=2$(printf ',2%.0s' $(seq 64))
 expect "65 radices: at most 64 factors" 2 --stderr "--radix-m gives 65 radices: a chain has at most 64 factors" -- \
-    "$DMF" butterfly factor --matrix hadamard --size 8 --radix-m "$R65" --radix-n "$R65" --backend cpu
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --radix-m "$R65" --radix-n "$R65" --backend cpu
 expect "dft as f64" 1 --stderr complex -- "$DMF" matrix --matrix dft --size 8 --dtype f64 --out d.npy
 
 # --- backends --------------------------------------------------------------
 # With a usable GPU, --backend cuda succeeds; without one it exits 4.
 gpus=$("$DMF" info 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("gpu_count", 0))' 2>/dev/null || echo 0)
 if [ "${gpus:-0}" -gt 0 ]; then
-    expect "--backend cuda (GPU present)" 0 -- "$DMF" butterfly factor --matrix hadamard --size 8 --backend cuda
+    expect "--backend cuda (GPU present)" 0 -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --backend cuda
 else
     expect "--backend cuda without a GPU" 4 --stderr cuda -- \
-        "$DMF" butterfly factor --matrix hadamard --size 8 --backend cuda
+        "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --backend cuda
 fi
-expect "--backend bogus" 2 --stderr bogus -- "$DMF" butterfly factor --matrix hadamard --size 8 --backend bogus
+expect "--backend bogus" 2 --stderr bogus -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --backend bogus
 expect "DMF_BACKEND=bogus with auto" nz --stderr DMF_BACKEND -- \
-    env DMF_BACKEND=bogus "$DMF" butterfly factor --matrix hadamard --size 8
+    env DMF_BACKEND=bogus "$DMF" butterfly factor --no-out --matrix hadamard --size 8
 expect "DMF_BACKEND=cpu with auto" 0 --stdout '"backend": "cpu"' -- \
-    env DMF_BACKEND=cpu "$DMF" butterfly factor --matrix hadamard --size 8
+    env DMF_BACKEND=cpu "$DMF" butterfly factor --no-out --matrix hadamard --size 8
 expect "--backend cpu overrides DMF_BACKEND" 0 -- \
-    env DMF_BACKEND=bogus "$DMF" butterfly factor --matrix hadamard --size 8 --backend cpu
+    env DMF_BACKEND=bogus "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --backend cpu
+
+# --- outputs ---------------------------------------------------------------
+expect "factor without --out or --no-out" 2 --stderr "--no-out" -- "$DMF" butterfly factor --matrix hadamard --size 8
+expect "factor with --out and --no-out" 2 --stderr "exclude" -- \
+    "$DMF" butterfly factor --matrix hadamard --size 8 --out F --no-out
+expect "factor --no-out prints its line" 0 --stdout '"rel_error"' -- \
+    "$DMF" butterfly factor --matrix hadamard --size 8 --no-out --backend cpu
+# An unwritable --out is said before the factorization: a 4096 c128 DFT
+# (seconds to minutes) must not run first.
+echo data >plain_file
+for bad in plain_file/F no_such_dir/F; do
+    start=$(date +%s%N)
+    expect "factor 4096 c128 --out $bad fails at once" 1 --stderr "$bad" -- \
+        "$DMF" butterfly factor --matrix dft-bitrev --size 4096 --dtype c128 --backend cpu --out "$bad"
+    ms=$((($(date +%s%N) - start) / 1000000))
+    if [ "$ms" -lt 3000 ]; then pass "--out $bad refused in $ms ms, before the factorization"
+    else fail "--out $bad refused only after $ms ms"; fi
+done
+if [ "$(id -u)" -ne 0 ]; then # root writes anywhere
+    mkdir locked && chmod 555 locked
+    expect "factor --out in a read-only folder" 1 --stderr "not writable" -- \
+        "$DMF" butterfly factor --matrix hadamard --size 8 --backend cpu --out locked/F
+    chmod 755 locked
+fi
+mkdir foreign && echo mine >foreign/notes.txt
+expect "factor --out into a folder of other files" 1 --stderr "notes.txt" -- \
+    "$DMF" butterfly factor --matrix hadamard --size 8 --backend cpu --out foreign
+if [ "$(cat foreign/notes.txt)" = mine ] && [ ! -e foreign/chain.json ]; then pass "the foreign folder is left as it was"
+else fail "the foreign folder was changed: $(ls foreign)"; fi
+expect "densify --out in a missing folder (before reading)" 1 --stderr "does not exist" -- \
+    "$DMF" butterfly densify --factors no_such_factors --out no_such_dir/d.npy
+expect "apply --out without .npy/.mtx" 2 --stderr ".npy or .mtx" -- \
+    "$DMF" butterfly apply --factors no_such_factors --input x.npy --out Y
+expect "matrix --out m.txt" 2 --stderr ".npy or .mtx" -- "$DMF" matrix --matrix hadamard --size 4 --out m.txt
+if [ ! -e m.txt ]; then pass "matrix --out m.txt wrote nothing"; else fail "matrix --out m.txt wrote m.txt"; fi
+expect "matrix --out under a file" 1 --stderr "not a folder" -- \
+    "$DMF" matrix --matrix hadamard --size 4 --out plain_file/m.npy
+expect "fsmf --out under a file (before the work)" 1 --stderr "plain_file" -- \
+    "$DMF" fsmf --matrix hadamard --size 4 --support-x sx.mtx --support-y sy.mtx --out plain_file/o
 
 echo "cli_errors: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

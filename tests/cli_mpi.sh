@@ -13,7 +13,7 @@ DMF=${1:?usage: cli_mpi.sh PATH/TO/dmf}
 DMF=$(cd "$(dirname "$DMF")" && pwd)/$(basename "$DMF")
 if ! "$DMF" info | grep -q '"mpi_compiled": true'; then
     # The stub answers: exit 4 with the reason, then the MPI part is skipped.
-    "$DMF" butterfly factor --matrix hadamard --size 4 --mpi >/dev/null 2>stub.err
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 4 --mpi >/dev/null 2>stub.err
     rc=$?
     msg=$(cat stub.err)
     rm -f stub.err
@@ -114,10 +114,10 @@ all_exit() { # $1 name, $2 expected code, then the command for every rank
         fail "$name: mpirun $rc, rank exit codes $(codes_of), stdout $(head -c 200 "$name.out"), stderr $(head -c 400 "$name.err")"
     fi
 }
-all_exit "size without default radices" 1 "$DMF" butterfly factor --matrix dft-bitrev --size 24 --mpi
-all_exit "radices that do not multiply to the size" 1 "$DMF" butterfly factor --matrix dft --size 24 \
+all_exit "size without default radices" 1 "$DMF" butterfly factor --no-out --matrix dft-bitrev --size 24 --mpi
+all_exit "radices that do not multiply to the size" 1 "$DMF" butterfly factor --no-out --matrix dft --size 24 \
     --radix-m 2,3,2 --radix-n 2,3,2 --mpi
-all_exit "--orthonormalize refused" 2 "$DMF" butterfly factor --matrix hadamard --size 16 \
+all_exit "--orthonormalize refused" 2 "$DMF" butterfly factor --no-out --matrix hadamard --size 16 \
     --orthonormalize --mpi
 
 # One rank alone fails: rank 1 is given a file that does not exist or an
@@ -134,7 +134,7 @@ cat >pick.sh <<EOF
 #!/bin/sh
 # rank 1 reads \$1, the others A.npy
 in=A.npy; [ "\$OMPI_COMM_WORLD_RANK" = 1 ] && in=\$1
-exec "$DMF" butterfly factor --input "\$in" --mpi
+exec "$DMF" butterfly factor --no-out --input "\$in" --mpi
 EOF
 chmod +x pick.sh
 all_exit "rank 1 alone cannot read its input" 1 ./pick.sh missing.npy

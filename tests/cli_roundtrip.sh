@@ -261,7 +261,7 @@ fi
 
 # --- mixed radix, rectangular, every tree ----------------------------------
 for tree in l2r r2l balanced '[[0,1],2]'; do
-    if run "random-chain 24x30 tree $tree" mr.json "$DMF" butterfly factor --matrix random-chain \
+    if run "random-chain 24x30 tree $tree" mr.json "$DMF" butterfly factor --no-out --matrix random-chain \
         --size 24x30 --radix-m 3,2,4 --radix-n 2,5,3 --dtype c128 --tree "$tree" --backend cpu; then
         check "random-chain 24x30 c128 tree $tree rel_error < 1e-12" py json mr.json \
             'j["rel_error"] < 1e-12 and j["size"] == [24, 30] and j["radix_m"] == [3, 2, 4]'
@@ -283,21 +283,21 @@ print(s, t, "max abs diff %.3g (max entry %.3g)" % (d, scale)); assert s == t ==
 fi
 
 # --- rank 2 ------------------------------------------------------------------
-if run "rank 2 random-chain 64" r2.json "$DMF" butterfly factor --matrix random-chain --size 64 \
+if run "rank 2 random-chain 64" r2.json "$DMF" butterfly factor --no-out --matrix random-chain --size 64 \
     --dtype f64 --rank 2 --backend cpu; then
     check "rank 2 prints a finite rel_error" py json r2.json \
         'isinstance(j["rel_error"], (int, float)) and 0 <= j["rel_error"] < 1 + 1e-12 and j["rank"] == 2'
 fi
 
 # --- single precision DFT -------------------------------------------------------
-if run "dft-bitrev 256 c64" dft.json "$DMF" butterfly factor --matrix dft-bitrev --size 256 \
+if run "dft-bitrev 256 c64" dft.json "$DMF" butterfly factor --no-out --matrix dft-bitrev --size 256 \
     --dtype c64 --backend cpu; then
     check "dft-bitrev 256 c64 rel_error < 1e-5" py json dft.json 'j["rel_error"] < 1e-5 and j["dtype"] == "c64"'
 fi
 
 # --- noise ------------------------------------------------------------------
 for tree in l2r r2l balanced; do
-    if run "noisy hadamard 128 $tree" nz.json "$DMF" butterfly factor --matrix hadamard --size 128 \
+    if run "noisy hadamard 128 $tree" nz.json "$DMF" butterfly factor --no-out --matrix hadamard --size 128 \
         --dtype f64 --noise 1e-3 --tree $tree --backend cpu; then
         check "noisy hadamard 128 $tree: error_to_noise <= 63" py json nz.json \
             'isinstance(j.get("error_to_noise"), (int, float)) and 0 < j["error_to_noise"] <= 63'
@@ -394,6 +394,91 @@ fi
 rc=$?
 if [ $rc -eq 1 ] && grep -qi "support" fs.err; then pass "fsmf with 4-row supports for a 5x5 A exits 1"
 else fail "fsmf with 4-row supports for a 5x5 A: exit $rc, expected 1 ($(head -c 200 fs.err))"; fi
+
+# --- factor folders: written whole, replaced whole, checked on reading ------
+# chain.json's checksums follow the formula of docs/json.md (recomputed here
+# from the .npy bytes with the standard library).
+cat >chainsum.py <<'EOF'
+import json, struct, sys
+M = (1 << 64) - 1
+def rotl(x, r): return ((x << r) | (x >> (64 - r))) & M
+def finish(h):
+    h ^= h >> 30; h = (h * 0xbf58476d1ce4e5b9) & M
+    h ^= h >> 27; h = (h * 0x94d049bb133111eb) & M
+    return h ^ (h >> 31)
+def checksum(b):
+    h = 0x6a09e667f3bcc908 ^ len(b)
+    b = b + bytes(-len(b) % 8)
+    for (w,) in struct.iter_unpack("<Q", b):
+        h = (rotl(h ^ ((w * 0x9e3779b97f4a7c15) & M), 31) * 0xbf58476d1ce4e5b9) & M
+    return finish(h)
+d = sys.argv[1]
+meta = json.load(open(d + "/chain.json"))
+L = meta["num_factors"]
+sums = []
+for k in range(L):
+    raw = open("%s/factor_%02d_blocks.npy" % (d, k), "rb").read()
+    v1 = raw[6] == 1
+    start = (10 if v1 else 12) + struct.unpack("<H" if v1 else "<I", raw[8:10] if v1 else raw[8:12])[0]
+    assert b"'<" in raw[:start], "big-endian .npy"
+    sums.append(checksum(raw[start:]))
+codes = {"f32": 0, "f64": 1, "c64": 2, "c128": 3}
+words = [meta["format"], codes[meta["dtype"]], L] + meta["radix_m"] + meta["radix_n"] + meta["ranks"] + sums
+want = ["%016x" % s for s in sums], "%016x" % checksum(struct.pack("<%dQ" % len(words), *words))
+got = meta["checksums"], meta["chain_id"]
+print("checksums", got, "recomputed", want)
+assert got == want
+EOF
+if run "factor dft-bitrev 64 c64, radices 4" cs.json "$DMF" butterfly factor --matrix dft-bitrev --size 64 \
+    --dtype c64 --radix-m 4,4,4 --radix-n 4,4,4 --tree l2r --backend cpu --out CS; then
+    check "chain.json checksums and chain_id follow docs/json.md" python3 chainsum.py CS
+    check "chain.json keeps the tree, error and source" python3 -c '
+import json; c = json.load(open("CS/chain.json")); r = json.load(open("cs.json")); print(c)
+assert c["format"] == 2 and c["tree"] == "l2r" and isinstance(c["tree_nested"], list)
+assert c["rel_error"] == r["rel_error"] and c["rank"] == 1 and c["orthonormalize"] is False
+assert c["source"] == {"matrix": "dft-bitrev", "size": [64, 64], "noise": 0, "seed": 0, "dtype": "c64"}'
+fi
+# A shorter chain over a longer one: replaced whole, no stale factor files.
+if run "factor hadamard 64 into R" r64.json "$DMF" butterfly factor --matrix hadamard --size 64 --dtype f64 \
+    --backend cpu --out R && run "factor hadamard 8 over it" r8.json "$DMF" butterfly factor --matrix hadamard \
+    --size 8 --dtype f64 --backend cpu --out R; then
+    stale=$(cd R && ls factor_03* factor_04* factor_05* 2>/dev/null)
+    if [ -z "$stale" ]; then pass "a 3-factor chain over a 6-factor one leaves no factor_03..05"
+    else fail "stale factor files after writing a shorter chain: $stale"; fi
+    if run "densify the replaced folder" r8d.json "$DMF" butterfly densify --factors R --out R8.npy &&
+        run "matrix hadamard 8" h8.json "$DMF" matrix --matrix hadamard --size 8 --dtype f64 --out H8.npy; then
+        check "the replaced folder densifies to hadamard 8" py compare R8.npy H8.npy 1e-12
+    fi
+    hidden=$(ls -A | grep '^\.' || true)
+    if [ -z "$hidden" ]; then pass "no temporary folders left beside the factor folders"
+    else fail "temporary entries left: $hidden"; fi
+fi
+# A blocks file of another chain (same shape) is refused by densify.
+if run "factor gaussian 8 into MIX" mx.json "$DMF" butterfly factor --matrix gaussian --size 8 --dtype f64 \
+    --backend cpu --out MIX && [ -d R ]; then
+    cp R/factor_01_blocks.npy MIX/factor_01_blocks.npy
+    "$DMF" butterfly densify --factors MIX --out mix.npy >/dev/null 2>mix.err
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "factor_01_blocks.npy" mix.err && grep -q "does not belong" mix.err && [ ! -e mix.npy ]
+    then pass "densify refuses a folder mixing two chains' blocks files, naming the file"
+    else fail "mixed folder: exit $rc, expected 1 naming factor_01_blocks.npy ($(head -c 300 mix.err))"; fi
+fi
+# Links inside the output are never written through.
+echo precious >victim.txt
+if [ -d R ]; then
+    rm -f R/factor_00.mtx && ln -s "$PWD/victim.txt" R/factor_00.mtx
+    "$DMF" butterfly factor --matrix hadamard --size 8 --dtype f64 --backend cpu --out R >/dev/null 2>ln.err
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "symbolic link" ln.err && [ "$(cat victim.txt)" = precious ]
+    then pass "a link inside the factor folder: refused, its target untouched"
+    else fail "link in the factor folder: exit $rc, victim '$(cat victim.txt)' ($(head -c 300 ln.err))"; fi
+fi
+ln -s "$PWD/victim.txt" link.npy
+if run "matrix --out onto a link" lk.json "$DMF" matrix --matrix hadamard --size 4 --out link.npy; then
+    if [ "$(cat victim.txt)" = precious ] && [ -f link.npy ] && [ ! -L link.npy ]
+    then pass "matrix --out replaces a link at the target instead of writing through it"
+    else fail "matrix --out wrote through a link (victim: '$(head -c 40 victim.txt)')"; fi
+fi
 
 echo "cli_roundtrip: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,15 +3,18 @@
 #include <math.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
+#include "cli_out.h"
 #include "mpi_factor.h"
 
 static const char help_factor[] =
     "usage: dmf butterfly factor (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
     "           [--radix-m 3,2,4 --radix-n 2,5,3] [--tree l2r|r2l|balanced|TREE.json]\n"
     "           [--rank R] [--orthonormalize] [--dtype f32|f64|c64|c128]\n"
-    "           [--noise LEVEL] [--seed S] [--backend auto|cpu|cuda] [--out DIR]\n"
-    "           [--mpi]\n"
+    "           [--noise LEVEL] [--seed S] [--backend auto|cpu|cuda]\n"
+    "           (--out DIR | --no-out) [--mpi]\n"
     "\n"
     "Factors A ~ F_0 F_1 ... F_{L-1} with Kronecker-sparse supports\n"
     "F_k = I_a (x) 1_{b x c} (x) I_d, a = n_0..n_{k-1}, b = m_k, c = n_k,\n"
@@ -33,7 +36,12 @@ static const char help_factor[] =
     "             scale into the node (Le et al.)\n"
     "--out DIR    writes DIR/factor_00.mtx ... (coordinate, support entries),\n"
     "             DIR/factor_00_blocks.npy ... (shape a x d x b x c) and\n"
-    "             DIR/chain.json\n"
+    "             DIR/chain.json (sizes, checksums, tree, error and source);\n"
+    "             checked before the factorization starts.  DIR appears whole\n"
+    "             or not at all; an earlier chain in DIR is replaced, a folder\n"
+    "             holding other files is refused\n"
+    "--no-out     factor and report without writing the factors (one of --out\n"
+    "             and --no-out is required)\n"
     "--mpi        share the work among the ranks of an MPI job (mpirun -n P or\n"
     "             srun -n P): the nodes near the root are split by all ranks\n"
     "             together, the subtrees below by groups of ranks; the factors\n"
@@ -82,6 +90,42 @@ static void print_nodes(const dmf_butterfly_report *rep)
     fputc(']', stdout);
 }
 
+/* What chain.json keeps beside the factors: how they were made and how
+ * well they fit (a JSON object for dmf_chain_write_meta; NULL when out of
+ * memory). */
+static char *chain_meta_json(const cli_matrix_source *src, const dmf_matrix *a, const dmf_tree *tree,
+                             const dmf_butterfly_options *options, double rel_error)
+{
+    cJSON *meta = cJSON_CreateObject(), *source = cJSON_CreateObject();
+    cJSON_AddStringToObject(meta, "dmf_version", DMF_VERSION_STRING);
+    cJSON_AddStringToObject(meta, "tree", dmf_tree_name(tree));
+    cJSON *nested = cJSON_Parse(dmf_tree_describe(tree));
+    cJSON_AddItemToObject(meta, "tree_nested", nested ? nested : cJSON_CreateString(dmf_tree_describe(tree)));
+    cJSON_AddNumberToObject(meta, "rank", (double)options->rank);
+    cJSON_AddBoolToObject(meta, "orthonormalize", options->orthonormalize);
+    if (isfinite(rel_error)) cJSON_AddNumberToObject(meta, "rel_error", rel_error);
+    else cJSON_AddNullToObject(meta, "rel_error");
+    if (src->input) {
+        cJSON_AddStringToObject(source, "input", src->input);
+    } else {
+        cJSON_AddStringToObject(source, "matrix", src->matrix);
+        cJSON *size = cJSON_AddArrayToObject(source, "size");
+        cJSON_AddItemToArray(size, cJSON_CreateNumber((double)dmf_matrix_rows(a)));
+        cJSON_AddItemToArray(size, cJSON_CreateNumber((double)dmf_matrix_cols(a)));
+        cJSON_AddNumberToObject(source, "noise", src->noise);
+        /* JSON numbers are doubles: larger seeds as decimal text. */
+        char seed[24];
+        snprintf(seed, sizeof seed, "%llu", src->seed);
+        if (src->seed <= (1ULL << 53)) cJSON_AddNumberToObject(source, "seed", (double)src->seed);
+        else cJSON_AddStringToObject(source, "seed", seed);
+    }
+    cJSON_AddStringToObject(source, "dtype", dmf_dtype_name(dmf_matrix_dtype(a)));
+    cJSON_AddItemToObject(meta, "source", source);
+    char *text = cJSON_PrintUnformatted(meta);
+    cJSON_Delete(meta);
+    return text;
+}
+
 static int factor(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -89,10 +133,11 @@ static int factor(int argc, char **argv)
         {"tree", required_argument, 0, 'T'},  {"rank", required_argument, 0, 'r'},
         {"orthonormalize", no_argument, 0, 'O'}, {"backend", required_argument, 0, 'b'},
         {"out", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
-        {"mpi", no_argument, 0, 'P'},         {0, 0, 0, 0}};
+        {"mpi", no_argument, 0, 'P'},         {"no-out", no_argument, 0, 'X'},
+        {0, 0, 0, 0}};
     const char *cmd = "butterfly factor", *tree_spec = "balanced", *backend = "auto", *out = NULL;
     cli_matrix_source src = {0};
-    int c, use_mpi = 0, mpi_rank = 0, mpi_size = 1;
+    int c, use_mpi = 0, mpi_rank = 0, mpi_size = 1, no_out = 0;
     dmf_butterfly_options options;
     dmf_butterfly_options_default(&options);
     optind = 0;
@@ -111,11 +156,16 @@ static int factor(int argc, char **argv)
         case 'b': backend = optarg; break;
         case 'o': out = optarg; break;
         case 'P': use_mpi = 1; break;
+        case 'X': no_out = 1; break;
         case 'h': fputs(help_factor, stdout); return EXIT_OK;
         default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!out && !no_out)
+        return cli_usage_error(cmd, "--out DIR is required (where the factors go); give --no-out to factor "
+                                    "without writing them");
+    if (out && no_out) return cli_usage_error(cmd, "--out and --no-out exclude each other");
     dmf_backend_kind kind;
     if (dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
     if (use_mpi && options.orthonormalize)
@@ -129,7 +179,9 @@ static int factor(int argc, char **argv)
         }
     }
     dmf_matrix *a = NULL;
-    int code = cli_load_matrix(cmd, &src, &a);
+    /* An unwritable --out is said before the factorization, not after. */
+    int code = out && mpi_rank == 0 ? cli_check_out_chain(cmd, out) : EXIT_OK;
+    if (code == EXIT_OK) code = cli_load_matrix(cmd, &src, &a);
     if (use_mpi) code = dmf_mpi_max(code); /* a rank that cannot load stops them all */
     if (code != EXIT_OK) {
         dmf_matrix_free(a);
@@ -170,7 +222,12 @@ static int factor(int argc, char **argv)
         /* The error pass is timed apart from the factorization. */
         int err_status = dmf_chain_rel_error(chain, a, &rel_error);
         double error_time = cli_now() - e0;
-        if (err_status == DMF_OK && out) err_status = dmf_chain_write(chain, out);
+        if (err_status == DMF_OK && out) {
+            /* Out of memory for the description: the factors still go out. */
+            char *meta = chain_meta_json(&src, a, tree, &options, rel_error);
+            err_status = dmf_chain_write_meta(chain, out, meta);
+            cJSON_free(meta);
+        }
         if (err_status != DMF_OK) {
             code = cli_fail(cmd, err_status);
         } else {
@@ -260,13 +317,6 @@ static int parse_io(const char *cmd, const char *help, int argc, char **argv, co
     return EXIT_OK;
 }
 
-static int write_matrix(const char *path, const dmf_matrix *m)
-{
-    size_t len = strlen(path);
-    return len > 4 && !strcmp(path + len - 4, ".mtx") ? dmf_mtx_write_array(path, m)
-                                                       : dmf_npy_write(path, m);
-}
-
 static int apply_or_densify(int argc, char **argv, int apply)
 {
     const char *cmd = apply ? "butterfly apply" : "butterfly densify";
@@ -277,6 +327,7 @@ static int apply_or_densify(int argc, char **argv, int apply)
     if (apply && !input) return cli_usage_error(cmd, "--input is required");
     if (!apply && input) return cli_usage_error(cmd, "densify takes no --input");
     if (!apply && backend) return cli_usage_error(cmd, "densify takes no --backend");
+    if ((code = cli_check_out_matrix(cmd, out)) != EXIT_OK) return code;
     dmf_backend_kind kind;
     if (backend && dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
     dmf_chain *chain = NULL;
@@ -289,7 +340,7 @@ static int apply_or_densify(int argc, char **argv, int apply)
     if (status == DMF_OK && apply) status = dmf_matrix_read(input, &x);
     if (status == DMF_OK && apply) status = dmf_matrix_convert(x, dmf_chain_dtype(chain), &x_typed);
     if (status == DMF_OK) status = apply ? dmf_chain_apply_ctx(ctx, chain, x_typed, &y) : dmf_chain_densify(chain, &y);
-    if (status == DMF_OK) status = write_matrix(out, y);
+    if (status == DMF_OK) status = cli_write_matrix(out, y);
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);
     } else {

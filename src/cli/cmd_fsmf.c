@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_out.h"
 
 static const char help[] =
     "usage: dmf fsmf (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
@@ -59,7 +60,9 @@ int cmd_fsmf(int argc, char **argv)
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!sx_path || !sy_path) return cli_usage_error(cmd, "--support-x and --support-y are required");
     dmf_matrix *a = NULL, *sx = NULL, *sy = NULL, *x = NULL, *y = NULL;
-    int code = cli_load_matrix(cmd, &src, &a);
+    int code = out ? cli_check_out_dir(cmd, out) : EXIT_OK;
+    if (code != EXIT_OK) return code;
+    code = cli_load_matrix(cmd, &src, &a);
     if (code != EXIT_OK) return code;
     dmf_context *ctx = NULL;
     dmf_fsmf_report rep;

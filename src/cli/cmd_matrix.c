@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_out.h"
 
 static const char help[] =
     "usage: dmf matrix --matrix NAME --size N[xM] --out FILE.npy|FILE.mtx\n"
@@ -40,10 +41,11 @@ int cmd_matrix(int argc, char **argv)
     if (!src.matrix || !out) return cli_usage_error("matrix", "--matrix and --out are required");
     if (src.input) return cli_usage_error("matrix", "--input does not apply: matrix writes built-ins");
     dmf_matrix *a;
-    int code = cli_load_matrix("matrix", &src, &a);
+    int code = cli_check_out_matrix("matrix", out);
     if (code != EXIT_OK) return code;
-    size_t len = strlen(out);
-    int status = len > 4 && !strcmp(out + len - 4, ".mtx") ? dmf_mtx_write_array(out, a) : dmf_npy_write(out, a);
+    code = cli_load_matrix("matrix", &src, &a);
+    if (code != EXIT_OK) return code;
+    int status = cli_write_matrix(out, a);
     if (status != DMF_OK) {
         dmf_matrix_free(a);
         return cli_fail("matrix", status);

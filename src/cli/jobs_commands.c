@@ -31,7 +31,7 @@ typedef struct {
 
 static const job_option butterfly_factor[] = {MATRIX_SOURCE, {"tree", ARG_VALUE}, {"rank", ARG_VALUE},
                                               {"orthonormalize", ARG_FLAG}, {"backend", ARG_VALUE},
-                                              {"out", ARG_VALUE}, {NULL, 0}};
+                                              {"out", ARG_VALUE}, {"no-out", ARG_FLAG}, {NULL, 0}};
 static const job_option fsmf[] = {MATRIX_SOURCE, {"support-x", ARG_VALUE}, {"support-y", ARG_VALUE},
                                   {"backend", ARG_VALUE}, {"out", ARG_VALUE}, {NULL, 0}};
 static const job_option liftrank[] = {{"network", ARG_POSITIONAL}, {"seed", ARG_VALUE}, {"samples", ARG_VALUE},
@@ -129,7 +129,12 @@ int jobs_build_argv(const dmf_job *job, size_t index, const char *backend, const
         return EXIT_BAD_INPUT;
     }
     int add_backend = backend && find_option(c, "backend") && !dmf_job_get_arg(job, "backend");
-    char **argv = calloc(job->num_args + 7, sizeof *argv);
+    /* 'butterfly factor' needs --out or --no-out; a job without "out" keeps
+     * its results line only, as it always did. */
+    const dmf_job_arg *out_arg = dmf_job_get_arg(job, "out"), *no_out_arg = dmf_job_get_arg(job, "no-out");
+    int add_no_out = find_option(c, "no-out") && (!out_arg || out_arg->kind == DMF_JOB_FALSE) &&
+                     (!no_out_arg || no_out_arg->kind == DMF_JOB_FALSE);
+    char **argv = calloc(job->num_args + 8, sizeof *argv);
     size_t n = 0;
     int failed = !argv || !(argv[n++] = make_word(NULL, "dmf"));
     char words[64];
@@ -144,6 +149,7 @@ int jobs_build_argv(const dmf_job *job, size_t index, const char *backend, const
         failed = !(argv[n++] = make_word(a->name, a->kind == DMF_JOB_VALUE ? a->value : NULL));
     }
     if (!failed && add_backend) failed = !(argv[n++] = make_word("backend", backend));
+    if (!failed && add_no_out) failed = !(argv[n++] = make_word("no-out", NULL));
     if (!failed && positional) {
         /* After "--" a path that starts with '-' is not taken for an option. */
         if (positional[0] == '-') failed = !(argv[n++] = make_word(NULL, "--"));
@@ -184,7 +190,10 @@ void jobs_print_commands(FILE *out)
 }
 
 /* --backend picks where a job runs, not what it computes. */
-static int is_backend_arg(const char *arg) { return !strncmp(arg, "--backend=", 10); }
+/* Words that do not make a job another one: the backend it ran on, and the
+ * --no-out that 'butterfly factor' jobs without "out" are given (records
+ * written before it was needed lack it). */
+static int is_backend_arg(const char *arg) { return !strncmp(arg, "--backend=", 10) || !strcmp(arg, "--no-out"); }
 
 int jobs_record_matches(const char *text, size_t length, char *const *argv)
 {

@@ -126,21 +126,22 @@ enum { TARGET_ABSENT, TARGET_EMPTY, TARGET_CHAIN };
 /* What is at `dir` now: nothing, an empty folder, or a factor folder (a
  * chain.json and only the files dmf writes beside it, none a link); anything
  * else is refused. */
-static int classify_target(const char *dir, int *kind)
+static int classify_target(const char *dir, const char *shown, int *kind)
 {
     struct stat st;
     if (lstat(dir, &st) != 0) {
-        if (errno == ENOENT) {
+        /* A missing or non-folder parent is said by dmf_out_check_parent. */
+        if (errno == ENOENT || errno == ENOTDIR) {
             *kind = TARGET_ABSENT;
             return DMF_OK;
         }
-        return dmf_fail(DMF_ERR_IO, "cannot examine '%s': %s", dir, strerror(errno));
+        return dmf_fail(DMF_ERR_IO, "cannot examine '%s': %s", shown, strerror(errno));
     }
     if (!S_ISDIR(st.st_mode))
         return dmf_fail(DMF_ERR_IO, "'%s' exists and is not a folder: refusing to replace it with a dmf factor "
-                                    "folder", dir);
+                                    "folder", shown);
     DIR *d = opendir(dir);
-    if (!d) return dmf_fail(DMF_ERR_IO, "cannot list '%s': %s", dir, strerror(errno));
+    if (!d) return dmf_fail(DMF_ERR_IO, "cannot list '%s': %s", shown, strerror(errno));
     int entries = 0, has_meta = 0, status = DMF_OK;
     struct dirent *e;
     while (status == DMF_OK && (e = readdir(d)) != NULL) {
@@ -148,13 +149,13 @@ static int classify_target(const char *dir, int *kind)
         entries++;
         struct stat es;
         if (fstatat(dirfd(d), e->d_name, &es, AT_SYMLINK_NOFOLLOW) != 0)
-            status = dmf_fail(DMF_ERR_IO, "cannot examine '%s/%s': %s", dir, e->d_name, strerror(errno));
+            status = dmf_fail(DMF_ERR_IO, "cannot examine '%s/%s': %s", shown, e->d_name, strerror(errno));
         else if (!is_chain_file(e->d_name) || !S_ISREG(es.st_mode))
             status = dmf_fail(DMF_ERR_IO,
                               "'%s' is not a dmf factor folder: it holds '%s'%s, which dmf did not write; "
                               "refusing to mix files or replace it (a chain replaces only an empty folder "
                               "or an earlier chain: write to a new folder, or remove this one)",
-                              dir, e->d_name, S_ISLNK(es.st_mode) ? " (a symbolic link)" : "");
+                              shown, e->d_name, S_ISLNK(es.st_mode) ? " (a symbolic link)" : "");
         else if (!strcmp(e->d_name, "chain.json"))
             has_meta = 1;
     }
@@ -162,7 +163,7 @@ static int classify_target(const char *dir, int *kind)
     if (status != DMF_OK) return status;
     if (entries && !has_meta)
         return dmf_fail(DMF_ERR_IO, "'%s' holds factor files but no chain.json: it is not a complete dmf factor "
-                                    "folder; refusing to replace it (remove it, or write to a new folder)", dir);
+                                    "folder; refusing to replace it (remove it, or write to a new folder)", shown);
     *kind = entries ? TARGET_CHAIN : TARGET_EMPTY;
     return DMF_OK;
 }
@@ -208,7 +209,7 @@ int dmf_chain_write_check(const char *dir)
     char target[DMF_PATH_MAX], parent[DMF_PATH_MAX], base[DMF_PATH_MAX];
     int kind;
     DMF_TRY(resolve_target(dir, target, parent, base));
-    DMF_TRY(classify_target(target, &kind));
+    DMF_TRY(classify_target(target, dir, &kind));
     return dmf_out_check_parent(parent, dir);
 }
 
@@ -371,7 +372,7 @@ int dmf_chain_write_meta(const dmf_chain *chain, const char *dir, const char *ex
     char target[DMF_PATH_MAX], parent[DMF_PATH_MAX], base[DMF_PATH_MAX], tmp[DMF_PATH_MAX];
     int kind = TARGET_ABSENT;
     int status = resolve_target(dir, target, parent, base);
-    if (status == DMF_OK) status = classify_target(target, &kind);
+    if (status == DMF_OK) status = classify_target(target, dir, &kind);
     if (status == DMF_OK) status = dmf_out_check_parent(parent, dir);
     /* A fresh folder beside the target: same file system, so the final
      * rename is atomic. */

@@ -204,6 +204,14 @@ static void test_bad_input(void)
     CHECK_STATUS(dmf_demod_solve(ctx, g1, g2, y0, 1, h, m, NULL, NULL, NULL, &tr, NULL), DMF_ERR_SHAPE);
     const size_t zero[] = {4, 0, 2};
     CHECK_STATUS(dmf_generator_random(&bad, zero, 3, 1), DMF_ERR_ARG);
+#if SIZE_MAX > 0xffffffffu
+    /* Layer sizes whose product wraps around size_t (2^32 x 2^32 once
+     * allocated 1 byte and wrote 2^64 doubles into it): out of memory. */
+    const size_t wraps[] = {(size_t)1 << 32, (size_t)1 << 32}, wraps_networks[] = {(size_t)1 << 31, 4};
+    CHECK_STATUS(dmf_generator_random(&bad, wraps, 2, 1), DMF_ERR_NOMEM);
+    CHECK(bad == NULL, "no generator from sizes that wrap");
+    CHECK_STATUS(dmf_generator_random_networks(&bad, wraps_networks, 2, (size_t)1 << 31, 1), DMF_ERR_NOMEM);
+#endif
     y0[3] = NAN;
     CHECK_STATUS(dmf_demod_solve(ctx, g1, g1, y0, 1, h, h, NULL, NULL, NULL, &tr, NULL), DMF_ERR_NUMERIC);
     CHECK_STATUS(dmf_generator_read("/nonexistent/gen.json", &bad), DMF_ERR_IO);

@@ -30,8 +30,12 @@ static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_
         g->sizes[i] = sizes[i];
     }
     for (size_t i = 0; i < g->depth; i++) {
-        size_t per = sizes[i + 1] * sizes[i];
-        g->weights[i] = per <= SIZE_MAX / networks ? dmf_alloc(networks * per, sizeof(double)) : NULL;
+        /* Sizes reach 2^53 from JSON: a product that wraps would allocate
+         * a few bytes for a layer written in full. */
+        size_t per, count;
+        g->weights[i] = dmf_mul_size(sizes[i + 1], sizes[i], &per) && dmf_mul_size(per, networks, &count)
+                            ? dmf_alloc(count, sizeof(double))
+                            : NULL;
         if (!g->weights[i]) {
             dmf_generator_free(g);
             return dmf_fail(DMF_ERR_NOMEM, "cannot allocate layer %zu (%zu networks of %zu x %zu)", i + 1, networks,

@@ -23,3 +23,4 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDMF_SANITIZE=ON -DDMF_CUDA=O
 cmake --build build-asan -j "$jobs" >/dev/null
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure -j "$jobs")
+bash scripts/fuzz.sh 30 # libFuzzer on every reader, 30 s each, under ASan and UBSan (scripts/fuzz.sh)

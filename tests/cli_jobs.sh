@@ -422,6 +422,21 @@ check "merge leaves out a record of an edited job and calls the job missing" $?
 "$DMF" run v1.json --out edited --backend cpu >out.txt 2>err.txt
 [ $? -eq 0 ] && grep -q '"skipped": 1' out.txt
 check "another --backend is the same job: skipped" $?
+# 'butterfly factor' needs --out or --no-out: a job without "out" runs with
+# --no-out, and records written before that (without it) stay the same job.
+"$DMF" run v1.json --out noout >out.txt 2>err.txt
+[ $? -eq 0 ] && grep -q '"--no-out"' noout/results.0-of-1.jsonl
+check "a factor job without \"out\" runs with --no-out" $?
+sed -i 's/, "--no-out"//' noout/results.0-of-1.jsonl
+"$DMF" run v1.json --out noout >out.txt 2>err.txt
+[ $? -eq 0 ] && grep -q '"skipped": 1' out.txt
+check "a record without --no-out (earlier dmf) is the same job: skipped" $?
+cat >without.json <<'JSON'
+{"jobs": [{"id": "w", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 8, "out": "W8"}}]}
+JSON
+"$DMF" run without.json --out withdir >out.txt 2>err.txt
+[ $? -eq 0 ] && [ -s W8/chain.json ] && ! grep -q '"--no-out"' withdir/results.0-of-1.jsonl
+check "a factor job with \"out\" writes its factor folder" $?
 cat >big.json <<'JSON'
 {"jobs": [{"id": "a", "command": "liftrank", "args": {"network": "net_haar.json", "seed": 9007199254740993}}]}
 JSON

@@ -210,7 +210,9 @@ for bad in plain_file/F no_such_dir/F; do
     expect "factor 4096 c128 --out $bad fails at once" 1 --stderr "$bad" -- \
         "$DMF" butterfly factor --matrix dft-bitrev --size 4096 --dtype c128 --backend cpu --out "$bad"
     ms=$((($(date +%s%N) - start) / 1000000))
-    if [ "$ms" -lt 3000 ]; then pass "--out $bad refused in $ms ms, before the factorization"
+    # (the factorization itself takes about 1 s on a fast machine, far more in
+    # the sanitizer build; the refusal takes milliseconds)
+    if [ "$ms" -lt 500 ]; then pass "--out $bad refused in $ms ms, before the factorization"
     else fail "--out $bad refused only after $ms ms"; fi
 done
 if [ "$(id -u)" -ne 0 ]; then # root writes anywhere

@@ -236,6 +236,12 @@ expect "matrix --out under a file" 1 --stderr "not a folder" -- \
     "$DMF" matrix --matrix hadamard --size 4 --out plain_file/m.npy
 expect "fsmf --out under a file (before the work)" 1 --stderr "plain_file" -- \
     "$DMF" fsmf --matrix hadamard --size 4 --support-x sx.mtx --support-y sy.mtx --out plain_file/o
+expect "demod synth --out under a file (before loading)" 1 --stderr "not a folder" -- \
+    "$DMF" demod synth --g1 g1.json --g2 g2.json --out plain_file/o
+expect "demod landscape --out under a file (before loading)" 1 --stderr "not a folder" -- \
+    "$DMF" demod landscape --g1 g1.json --g2 g2.json --h0 1 --m0 1 --out plain_file/grid.npy
+expect "demod fields --out in a missing folder" 1 --stderr "does not exist" -- \
+    "$DMF" demod fields --grid 8 --count 2 --out no_such_dir/f.npy
 
 echo "cli_errors: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -20,6 +20,12 @@ int cli_check_out_matrix(const char *cmd, const char *path)
     return status == DMF_OK ? EXIT_OK : cli_fail(cmd, status);
 }
 
+int cli_check_out_file(const char *cmd, const char *path)
+{
+    int status = dmf_out_check_file(path);
+    return status == DMF_OK ? EXIT_OK : cli_fail(cmd, status);
+}
+
 int cli_check_out_dir(const char *cmd, const char *dir)
 {
     int status = dmf_out_check_dir(dir);

@@ -9,6 +9,8 @@
 /* A matrix file: .npy or .mtx by its extension (else a usage error), in a
  * writable folder.  Prints the error; returns an exit code. */
 int cli_check_out_matrix(const char *cmd, const char *path);
+/* Any file output (whatever its name says). */
+int cli_check_out_file(const char *cmd, const char *path);
 /* A folder that will hold files (created if missing). */
 int cli_check_out_dir(const char *cmd, const char *dir);
 /* A factor folder for dmf_chain_write. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_out.h"
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
@@ -57,6 +58,8 @@ int cmd_demod_fields(int argc, char **argv)
     if (!grid || !count || !out) return cli_usage_error(cmd, "--grid, --count and --out are required");
     if (params_path && !strcmp(params_path, out))
         return cli_usage_error(cmd, "--params and --out name the same file '%s'", out);
+    if (cli_check_out_file(cmd, out) != EXIT_OK || (params_path && cli_check_out_file(cmd, params_path) != EXIT_OK))
+        return EXIT_BAD_INPUT;
     double *fields = dmf_alloc(count, grid * grid * sizeof *fields), *params = dmf_alloc(count * 2, sizeof *params);
     int status = fields && params ? dmf_gaussian_fields(grid, count, seed, fields, params)
                                   : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu fields of %zu x %zu", count, grid, grid);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_out.h"
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
@@ -119,7 +120,8 @@ static int parse(int argc, char **argv, const char *cmd, image_args *a)
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!a->grid || !a->dir) return cli_usage_error(cmd, "--grid and --out are required");
     if (a->image_path && a->trials) return cli_usage_error(cmd, "give --image or --trials, not both");
-    return demod_check_solver_options(cmd, &a->o, &a->run);
+    int code = demod_check_solver_options(cmd, &a->o, &a->run);
+    return code == EXIT_OK ? cli_check_out_dir(cmd, a->dir) : code;
 }
 
 /* What the summary says about the generators and the truth. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_out.h"
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
@@ -94,6 +95,7 @@ int cmd_demod_landscape(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (isnan(h0) || isnan(m0)) return cli_usage_error(cmd, "--h0 X and --m0 Y (the truth, numbers) are required");
+    if (out && cli_check_out_file(cmd, out) != EXIT_OK) return EXIT_BAD_INPUT;
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;
     int code = demod_load_generators(cmd, p1, p2, 1, run.dtype, &g1, &g2);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_out.h"
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
@@ -79,6 +80,8 @@ int cmd_demod_solve(int argc, char **argv)
     if (!py) return cli_usage_error(cmd, "--y0 Y0.npy is required");
     if (!ph != !pm) return cli_usage_error(cmd, "give both --h0 and --m0 (the truth), or neither");
     if (demod_check_solver_options(cmd, &o, &run) != EXIT_OK) return EXIT_USAGE;
+    if ((dir && cli_check_out_dir(cmd, dir) != EXIT_OK) || (trace_path && cli_check_out_file(cmd, trace_path) != EXIT_OK))
+        return EXIT_BAD_INPUT;
 
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;

@@ -2,6 +2,7 @@
  * observations y0 = G1(h0) . G2(m0), written as .npy. */
 #include <stdlib.h>
 
+#include "cli_out.h"
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
@@ -58,6 +59,7 @@ int cmd_demod_synth(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!dir) return cli_usage_error(cmd, "--out DIR is required");
+    if (cli_check_out_dir(cmd, dir) != EXIT_OK) return EXIT_BAD_INPUT;
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;
     int code = demod_load_generators(cmd, p1, p2, run.independent ? trials : 1, run.dtype, &g1, &g2);

@@ -40,6 +40,11 @@ dmf_split_geometry dmf_split_geometry_of(const dmf_chain_shape *shape, size_t p,
 void dmf_merge_ranges(dmf_dtype dtype, const dmf_split_geometry *geom, const void *w,
                       const void *h, void *t, const void *ref, double *diff_sq, double *ref_sq);
 
+/* The same with the sums taken of (scale x)^2 (scale a power of two). */
+void dmf_merge_ranges_scaled(dmf_dtype dtype, const dmf_split_geometry *geom, const void *w,
+                             const void *h, void *t, const void *ref, double *diff_sq,
+                             double *ref_sq, double scale);
+
 /* Allocates and fills the compact values of F_p ... F_q. */
 int dmf_chain_range_product(const dmf_chain *chain, size_t p, size_t q, void **out);
 

@@ -1,9 +1,12 @@
 /* Hierarchical butterfly factorization (Zheng et al.; Le et al.): walk the
  * tree from the root, splitting each node's compact target into the two
  * halves with one batched masked rank-r call per node. */
+#include <float.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "scale.h"
 #include "tree_internal.h"
 
 void dmf_butterfly_options_default(dmf_butterfly_options *opts)
@@ -192,6 +195,87 @@ int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
     return status;
 }
 
+int dmf_butterfly_scale_input(const dmf_matrix *a, void **scaled, int *shift)
+{
+    size_t count = a->rows * a->cols;
+    *scaled = NULL;
+    *shift = dmf_range_shift(a->dtype, a->data, count);
+    if (*shift == 0) return DMF_OK;
+    *scaled = dmf_alloc(count, dmf_dtype_size(a->dtype));
+    if (!*scaled)
+        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the scaled copy of a %zu x %zu matrix",
+                        a->rows, a->cols);
+    memcpy(*scaled, a->data, count * dmf_dtype_size(a->dtype));
+    dmf_scale_pow2(a->dtype, *scaled, count, *shift);
+    return DMF_OK;
+}
+
+/* Floor of x / y for y > 0, also for negative x. */
+static long floor_div(long x, long y) { return x >= 0 ? x / y : -((-x + y - 1) / y); }
+
+int dmf_butterfly_unscale(dmf_chain *chain, int exponent)
+{
+    const dmf_chain_shape *s = &chain->shape;
+    size_t L = s->num_factors, nonzero = 0;
+    int single = chain->dtype == DMF_F32 || chain->dtype == DMF_C64;
+    /* frexp exponents of the largest finite and the smallest normal value */
+    long max_exp = single ? FLT_MAX_EXP : DBL_MAX_EXP, min_exp = single ? FLT_MIN_EXP : DBL_MIN_EXP;
+    int hi[DMF_MAX_FACTORS], lo[DMF_MAX_FACTORS], has[DMF_MAX_FACTORS];
+    if (exponent == 0) return DMF_OK;
+    for (size_t k = 0; k < L; k++) {
+        size_t count = dmf_range_size(s, k, k);
+        has[k] = dmf_extreme_exponent(chain->dtype, chain->blocks[k], count, 0, &hi[k]);
+        if (has[k]) dmf_extreme_exponent(chain->dtype, chain->blocks[k], count, 1, &lo[k]);
+        if (has[k] && hi[k] == INT_MAX) return DMF_OK; /* reported by the finiteness check */
+        nonzero += (size_t)has[k];
+    }
+    if (nonzero == 0) return DMF_OK; /* a zero product stays zero */
+    /* Into one factor when it stays within the normal range: the one whose
+     * largest entry ends nearest 1. */
+    size_t best = L;
+    long best_dist = 0;
+    for (size_t k = 0; k < L; k++) {
+        long top = (long)hi[k] + exponent, bottom = (long)lo[k] + exponent;
+        if (!has[k] || top > max_exp || bottom < min_exp) continue;
+        long dist = top < 0 ? -top : top;
+        if (best == L || dist < best_dist) best = k, best_dist = dist;
+    }
+    if (best < L) {
+        dmf_scale_pow2(chain->dtype, chain->blocks[best], dmf_range_size(s, best, best), exponent);
+        return DMF_OK;
+    }
+    /* Otherwise spread it so that the largest entries of the nonzero
+     * factors get exponents as equal as the total allows. */
+    long total = exponent;
+    for (size_t k = 0; k < L; k++)
+        if (has[k]) total += hi[k];
+    long base = floor_div(total, (long)nonzero), extra = total - base * (long)nonzero;
+    if (base + (extra > 0) > max_exp)
+        return dmf_fail(DMF_ERR_NUMERIC, "the factors of a matrix this large overflow %s even "
+                                         "with the scale spread over all %zu of them",
+                        dmf_dtype_name(chain->dtype), L);
+    for (size_t k = 0; k < L; k++) {
+        if (!has[k]) continue;
+        long target = base + (extra > 0);
+        if (extra > 0) extra--;
+        dmf_scale_pow2(chain->dtype, chain->blocks[k], dmf_range_size(s, k, k), (int)(target - hi[k]));
+    }
+    return DMF_OK;
+}
+
+int dmf_chain_check_finite(const dmf_chain *chain)
+{
+    for (size_t k = 0; k < chain->shape.num_factors; k++) {
+        size_t count = dmf_range_size(&chain->shape, k, k);
+        size_t bad = dmf_first_nonfinite(chain->dtype, chain->blocks[k], count);
+        if (bad < count)
+            return dmf_fail(DMF_ERR_NUMERIC, "factor %zu has a non-finite value (entry %zu of its "
+                                             "%zu block values): the factorization overflowed",
+                            k, bad, count);
+    }
+    return DMF_OK;
+}
+
 int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
                          const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
                          const dmf_butterfly_options *opts_in, dmf_chain **out,
@@ -208,8 +292,19 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     dmf_chain_shape shape;
     DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
     DMF_TRY(dmf_butterfly_check_input(a, &shape, tree));
+    /* Entries far from 1 are factored as a copy scaled by a power of two
+     * (exact), whose product is scaled back into the factors at the end;
+     * the ordinary range is factored as it is. */
+    void *scaled;
+    int shift;
+    DMF_TRY(dmf_butterfly_scale_input(a, &scaled, &shift));
+    const void *input = scaled ? scaled : a->data;
     dmf_chain *chain;
-    DMF_TRY(dmf_chain_create(&chain, a->dtype, num_factors, radix_m, radix_n, ranks));
+    int status = dmf_chain_create(&chain, a->dtype, num_factors, radix_m, radix_n, ranks);
+    if (status != DMF_OK) {
+        free(scaled);
+        return status;
+    }
 
     dmf_butterfly_report local;
     if (!report) report = &local;
@@ -221,12 +316,15 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
      * where each is copied into the chain once. */
     const dmf_backend *backend = dmf_context_backend(ctx);
     void *leaves[DMF_MAX_FACTORS] = {0}, *root = NULL;
-    int status = to_backend(backend, a->data, a->rows * a->cols * dmf_dtype_size(a->dtype), &root, report);
+    status = to_backend(backend, input, a->rows * a->cols * dmf_dtype_size(a->dtype), &root, report);
     if (status == DMF_OK)
         status = factor_from(backend, chain, tree, &opts, (pending_node){0, num_factors - 1, root},
-                             a->data, leaves, report, &failed);
+                             input, leaves, report, &failed);
     status = collect_leaves(backend, chain, leaves, 0, num_factors - 1, status, report);
     backend->release_workspace();
+    free(scaled);
+    if (status == DMF_OK) status = dmf_butterfly_unscale(chain, -shift);
+    if (status == DMF_OK) status = dmf_chain_check_finite(chain);
     report->time_s = dmf_now_seconds() - start;
     if (status != DMF_OK) {
         dmf_chain_free(chain);

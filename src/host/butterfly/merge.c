@@ -4,19 +4,27 @@
 #include <string.h>
 
 #include "chain_internal.h"
+#include "scale.h"
 
 #define DMF_IMPL "../butterfly/merge_impl.h"
 #include "scalar_instantiate.h"
 
+void dmf_merge_ranges_scaled(dmf_dtype dtype, const dmf_split_geometry *g, const void *w,
+                             const void *h, void *t, const void *ref, double *diff_sq,
+                             double *ref_sq, double scale)
+{
+    switch (dtype) {
+    case DMF_F32: merge_s(g, w, h, t, ref, diff_sq, ref_sq, scale); break;
+    case DMF_F64: merge_d(g, w, h, t, ref, diff_sq, ref_sq, scale); break;
+    case DMF_C64: merge_c(g, w, h, t, ref, diff_sq, ref_sq, scale); break;
+    case DMF_C128: merge_z(g, w, h, t, ref, diff_sq, ref_sq, scale); break;
+    }
+}
+
 void dmf_merge_ranges(dmf_dtype dtype, const dmf_split_geometry *g, const void *w, const void *h,
                       void *t, const void *ref, double *diff_sq, double *ref_sq)
 {
-    switch (dtype) {
-    case DMF_F32: merge_s(g, w, h, t, ref, diff_sq, ref_sq); break;
-    case DMF_F64: merge_d(g, w, h, t, ref, diff_sq, ref_sq); break;
-    case DMF_C64: merge_c(g, w, h, t, ref, diff_sq, ref_sq); break;
-    case DMF_C128: merge_z(g, w, h, t, ref, diff_sq, ref_sq); break;
-    }
+    dmf_merge_ranges_scaled(dtype, g, w, h, t, ref, diff_sq, ref_sq, 1.0);
 }
 
 /* Splits [p, q] as the balanced tree does, so the largest intermediate is
@@ -75,26 +83,50 @@ int dmf_chain_rel_error(const dmf_chain *chain, const dmf_matrix *a, double *rel
                         a->cols, dmf_chain_rows(chain), dmf_chain_cols(chain));
     size_t L = s->num_factors;
     double diff_sq = 0, ref_sq = 0;
-    if (L == 1) { /* the single factor is the dense matrix */
-        for (size_t i = 0; i < a->rows * a->cols; i++) {
-            double complex ref = dmf_get(a->dtype, a->data, i);
-            double complex diff = ref - dmf_get(a->dtype, chain->blocks[0], i);
-            diff_sq += creal(diff) * creal(diff) + cimag(diff) * cimag(diff);
-            ref_sq += creal(ref) * creal(ref) + cimag(ref) * cimag(ref);
-        }
-    } else {
+    void *w = NULL, *h = NULL;
+    dmf_split_geometry g;
+    if (L > 1) {
         size_t l = balanced_split(0, L - 1);
-        void *w = NULL, *h = NULL;
         int status = dmf_chain_range_product(chain, 0, l, &w);
         if (status == DMF_OK) status = dmf_chain_range_product(chain, l + 1, L - 1, &h);
-        if (status == DMF_OK) {
-            dmf_split_geometry g = dmf_split_geometry_of(s, 0, l, L - 1);
-            dmf_merge_ranges(chain->dtype, &g, w, h, NULL, a->data, &diff_sq, &ref_sq);
+        if (status != DMF_OK) {
+            free(w);
+            free(h);
+            return status;
         }
-        free(w);
-        free(h);
-        DMF_TRY(status);
+        g = dmf_split_geometry_of(s, 0, l, L - 1);
     }
+    /* Plain sums of squares first; when they overflowed or underflowed
+     * (entries beyond about 1e+-146), again with A's largest entry brought
+     * near 1 by a power of two, as dnrm2 scales: the ratio is the same. */
+    size_t count = a->rows * a->cols, reals = dmf_dtype_is_complex(a->dtype) ? 2 * count : count;
+    double scale = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        diff_sq = ref_sq = 0;
+        if (L == 1) { /* the single factor is the dense matrix */
+            for (size_t i = 0; i < count; i++) {
+                double complex ref = dmf_get(a->dtype, a->data, i) * scale;
+                double complex diff = ref - dmf_get(a->dtype, chain->blocks[0], i) * scale;
+                diff_sq += creal(diff) * creal(diff) + cimag(diff) * cimag(diff);
+                ref_sq += creal(ref) * creal(ref) + cimag(ref) * cimag(ref);
+            }
+        } else {
+            dmf_merge_ranges_scaled(chain->dtype, &g, w, h, NULL, a->data, &diff_sq, &ref_sq, scale);
+        }
+        int e;
+        if (pass > 0 || (!dmf_sum_sq_unsafe(ref_sq, reals) && isfinite(diff_sq)) ||
+            !dmf_extreme_exponent(a->dtype, a->data, count, 0, &e))
+            break;
+        scale = dmf_pow2_clamped(-e);
+    }
+    free(w);
+    free(h);
+    if (!isfinite(ref_sq))
+        return dmf_fail(DMF_ERR_NUMERIC, "the relative error is not finite: the matrix has "
+                                         "entries that are not finite");
+    if (!isfinite(diff_sq))
+        return dmf_fail(DMF_ERR_NUMERIC, "the relative error is not finite: the product of the "
+                                         "factors overflows %s", dmf_dtype_name(chain->dtype));
     *rel_error = ref_sq > 0 ? sqrt(diff_sq / ref_sq) : sqrt(diff_sq);
     return DMF_OK;
 }

@@ -2,8 +2,11 @@
  * Sub-block (i, v, u, j) of T is the b1 x c2 product of W's columns
  * j*r .. j*r + r - 1 and H's rows rho*b2 + u, the inverse of a split. */
 static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR *H, SCALAR *T,
-                      const SCALAR *ref, double *diff_sq, double *ref_sq)
+                      const SCALAR *ref, double *diff_sq, double *ref_sq, double scale)
 {
+    /* With ref, the sums are of (scale x)^2: scale is 1, or the power of
+     * two that keeps the squares of huge or tiny entries in range. */
+    const REAL s = (REAL)scale;
     const size_t m = g->b1, n = g->c2, r = g->rank;
     const size_t C = g->c1 * g->c2, B = g->b1 * g->b2;
     const size_t count = g->a * g->d * g->b2 * g->c1;
@@ -28,10 +31,16 @@ static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR
                     for (size_t b = 0; b < n; b++) row[b] += wv * hr[b];
                 }
                 size_t at = offset + alpha * g->b2 * C;
-                if (ref) {
+                if (ref && scale == 1) {
                     for (size_t b = 0; b < n; b++) {
                         diff += ABS2(ref[at + b] - row[b]);
                         norm += ABS2(ref[at + b]);
+                    }
+                } else if (ref) {
+                    for (size_t b = 0; b < n; b++) {
+                        SCALAR x = ref[at + b] * s;
+                        diff += ABS2(x - row[b] * s);
+                        norm += ABS2(x);
                     }
                 } else {
                     memcpy(T + at, row, n * sizeof(SCALAR));

@@ -27,4 +27,18 @@ int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
                                  const dmf_tree *tree, size_t p, size_t q, void *values,
                                  dmf_butterfly_report *report, size_t *failed);
 
+/* Inputs whose largest entry lies outside the range the kernels square
+ * safely (dmf_range_shift) are factored as a copy scaled by 2^shift:
+ * *scaled is that copy (free() it) or NULL with *shift = 0. */
+int dmf_butterfly_scale_input(const dmf_matrix *a, void **scaled, int *shift);
+
+/* Multiplies the chain's product by 2^exponent exactly: into the one
+ * factor whose entries stay normal and end nearest 1, else spread over the
+ * nonzero factors with balanced largest entries; DMF_ERR_NUMERIC when even
+ * that overflows the dtype. */
+int dmf_butterfly_unscale(dmf_chain *chain, int exponent);
+
+/* DMF_ERR_NUMERIC naming the factor and entry when a value is not finite. */
+int dmf_chain_check_finite(const dmf_chain *chain);
+
 #endif

@@ -1,10 +1,13 @@
 /* Dense row-major matrices in any of the four dtypes. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "memory.h"
+#include "scale.h"
 
 int dmf_mul_size(size_t a, size_t b, size_t *out)
 {
@@ -17,6 +20,7 @@ void *dmf_alloc_aligned(size_t count, size_t elem_size)
 {
     size_t bytes;
     if (!dmf_mul_size(count, elem_size, &bytes) || bytes > SIZE_MAX - 64) return NULL;
+    if (dmf_memory_over_limit(bytes)) return NULL; /* see dmf_alloc */
     bytes = (bytes + 64) & ~(size_t)63; /* a multiple of the alignment, never 0 */
     void *p = aligned_alloc(64, bytes);
     if (p) memset(p, 0, bytes);
@@ -27,6 +31,10 @@ void *dmf_alloc(size_t count, size_t elem_size)
 {
     size_t bytes;
     if (!dmf_mul_size(count, elem_size, &bytes)) return NULL;
+    /* A last guard for sizes that were not checked with their figure
+     * before (dmf_memory_check): calloc of more than there is succeeds
+     * lazily and the writes that follow grow to the machine's limit. */
+    if (dmf_memory_over_limit(bytes)) return NULL;
     void *p = calloc(bytes ? bytes : 1, 1);
     /* Large buffers are read in strided blocks (a block of a tree node spans
      * the whole matrix): 2 MiB pages keep those reads from missing the TLB.
@@ -48,6 +56,8 @@ int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t col
     size_t count;
     if (!dmf_mul_size(rows, cols, &count))
         return dmf_fail(DMF_ERR_SHAPE, "matrix %zu x %zu is too large", rows, cols);
+    DMF_TRY(dmf_memory_check((double)count * (double)dmf_dtype_size(dtype), "a %zu x %zu %s matrix", rows, cols,
+                             dmf_dtype_name(dtype)));
     dmf_matrix *mat = malloc(sizeof *mat);
     void *data = dmf_alloc(count, dmf_dtype_size(dtype));
     if (!mat || !data) {
@@ -109,7 +119,9 @@ int dmf_matrix_convert(const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out)
     return DMF_OK;
 }
 
-double dmf_matrix_norm_fro(const dmf_matrix *mat)
+/* Sum of |x|^2 of the real view, each x multiplied by `scale` first (a
+ * power of two: exact).  f32 squares are formed in double. */
+static double sum_squares(const dmf_matrix *mat, double scale)
 {
     size_t count = mat->rows * mat->cols;
     /* The real view of complex data has twice the entries. */
@@ -117,12 +129,26 @@ double dmf_matrix_norm_fro(const dmf_matrix *mat)
     double sum = 0.0;
     if (mat->dtype == DMF_F32 || mat->dtype == DMF_C64) {
         const float *x = mat->data;
-        for (size_t i = 0; i < reals; i++) sum += (double)x[i] * x[i];
+        for (size_t i = 0; i < reals; i++) sum += (double)x[i] * scale * ((double)x[i] * scale);
     } else {
         const double *x = mat->data;
-        for (size_t i = 0; i < reals; i++) sum += x[i] * x[i];
+        for (size_t i = 0; i < reals; i++) sum += x[i] * scale * (x[i] * scale);
     }
-    return sqrt(sum);
+    return sum;
+}
+
+double dmf_matrix_norm_fro(const dmf_matrix *mat)
+{
+    size_t reals = mat->rows * mat->cols * (dmf_dtype_is_complex(mat->dtype) ? 2 : 1);
+    double sum = sum_squares(mat, 1.0);
+    if (!dmf_sum_sq_unsafe(sum, reals)) return sqrt(sum);
+    /* Squares overflowed or underflowed: bring the largest entry near 1,
+     * as dnrm2 does, and scale the norm back. */
+    int e;
+    if (!dmf_extreme_exponent(mat->dtype, mat->data, mat->rows * mat->cols, 0, &e)) return 0;
+    if (e == INT_MAX) return INFINITY;
+    double scale = dmf_pow2_clamped(-e);
+    return sqrt(sum_squares(mat, scale)) / scale;
 }
 
 int dmf_matrix_check_finite(const dmf_matrix *mat)

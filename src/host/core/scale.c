@@ -1,0 +1,90 @@
+/* Exact power-of-two scaling (see scale.h). */
+#include <float.h>
+#include <limits.h>
+
+#include "scale.h"
+
+static int single_precision(dmf_dtype dtype) { return dtype == DMF_F32 || dtype == DMF_C64; }
+
+static size_t reals_of(dmf_dtype dtype, size_t count)
+{
+    return dmf_dtype_is_complex(dtype) ? 2 * count : count;
+}
+
+int dmf_extreme_exponent(dmf_dtype dtype, const void *data, size_t count, int smallest,
+                         int *exponent)
+{
+    size_t reals = reals_of(dtype, count);
+    double best = smallest ? INFINITY : 0;
+    if (single_precision(dtype)) {
+        const float *x = data;
+        for (size_t i = 0; i < reals; i++) {
+            double v = fabs((double)x[i]);
+            if (smallest ? v > 0 && v < best : v > best) best = v;
+        }
+    } else {
+        const double *x = data;
+        for (size_t i = 0; i < reals; i++) {
+            double v = fabs(x[i]);
+            if (smallest ? v > 0 && v < best : v > best) best = v;
+        }
+    }
+    if (best == 0 || (smallest && best == INFINITY)) return 0;
+    if (isinf(best)) {
+        *exponent = INT_MAX;
+        return 1;
+    }
+    frexp(best, exponent);
+    return 1;
+}
+
+void dmf_scale_pow2(dmf_dtype dtype, void *data, size_t count, int shift)
+{
+    size_t reals = reals_of(dtype, count);
+    if (shift == 0) return;
+    if (single_precision(dtype)) {
+        float *x = data;
+        for (size_t i = 0; i < reals; i++) x[i] = ldexpf(x[i], shift);
+    } else {
+        double *x = data;
+        for (size_t i = 0; i < reals; i++) x[i] = ldexp(x[i], shift);
+    }
+}
+
+int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count)
+{
+    /* sqrt(safe minimum) / eps in LAPACK's xGESVD: 2^-40 for single,
+     * 2^-459 for double; squares and sums of up to 2^32 squares of values
+     * between it and its inverse stay normal and finite, also after
+     * orthonormalization gathers a whole block's norm into one entry. */
+    int bound = single_precision(dtype) ? 40 : 459, e;
+    if (!dmf_extreme_exponent(dtype, data, count, 0, &e) || e == INT_MAX) return 0;
+    return e > bound || e < -bound ? -e : 0;
+}
+
+size_t dmf_first_nonfinite(dmf_dtype dtype, const void *data, size_t count)
+{
+    size_t reals = reals_of(dtype, count), parts = reals / (count ? count : 1);
+    if (single_precision(dtype)) {
+        const float *x = data;
+        for (size_t i = 0; i < reals; i++)
+            if (!isfinite(x[i])) return i / parts;
+    } else {
+        const double *x = data;
+        for (size_t i = 0; i < reals; i++)
+            if (!isfinite(x[i])) return i / parts;
+    }
+    return count;
+}
+
+double dmf_pow2_clamped(int shift)
+{
+    if (shift > DBL_MAX_EXP - 1) shift = DBL_MAX_EXP - 1;
+    if (shift < DBL_MIN_EXP - 1) shift = DBL_MIN_EXP - 1;
+    return ldexp(1.0, shift);
+}
+
+int dmf_sum_sq_unsafe(double sum_sq, size_t reals)
+{
+    return !isfinite(sum_sq) || sum_sq < DBL_MIN / DBL_EPSILON * (double)(reals ? reals : 1);
+}

@@ -1,0 +1,276 @@
+/* The whole range of every dtype: matrices with entries near the overflow
+ * or underflow threshold factor as well as the same matrices near 1 (the
+ * library scales them by a power of two internally and scales the factors
+ * back), errors and norms are computed without overflowing their sums of
+ * squares, and whatever still cannot be represented is DMF_ERR_NUMERIC,
+ * never a NaN or infinity handed back as a result.
+ *
+ * Tolerances: 1e-14 in double for exact recovery (as test_butterfly's
+ * 1e-12, tighter because Hadamard factors are exact in binary); 1e-12
+ * relative between the error of a scaled input and of the unscaled one
+ * (1e-5 in single), which leaves room for the different rounding of a
+ * scaled copy but not for lost entries. */
+#include <complex.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "butterfly/tree_internal.h"
+#include "check.h"
+#include "scale.h"
+
+static const char *const trees[] = {"l2r", "r2l", "balanced"};
+
+static dmf_matrix *builtin(const char *name, size_t n, dmf_dtype dtype)
+{
+    dmf_matrix_spec spec = {name, n, n, dtype, 0, 42, NULL, NULL, 0};
+    dmf_matrix *a = NULL;
+    CHECK_OK(dmf_matrix_builtin(&spec, &a));
+    return a;
+}
+
+/* A copy of `a` with every entry multiplied by `factor` (in double, then
+ * rounded to the dtype). */
+static dmf_matrix *times(const dmf_matrix *a, double factor)
+{
+    dmf_dtype dt = dmf_matrix_dtype(a);
+    size_t count = dmf_matrix_rows(a) * dmf_matrix_cols(a);
+    dmf_matrix *b = NULL;
+    CHECK_OK(dmf_matrix_create(&b, dt, dmf_matrix_rows(a), dmf_matrix_cols(a)));
+    for (size_t i = 0; i < count; i++)
+        dmf_set(dt, dmf_matrix_data(b), i, dmf_get(dt, dmf_matrix_const_data(a), i) * factor);
+    return b;
+}
+
+static int chain_finite(const dmf_chain *chain)
+{
+    for (size_t k = 0; k < dmf_chain_num_factors(chain); k++) {
+        size_t a, b, c, d;
+        dmf_chain_support(chain, k, &a, &b, &c, &d);
+        if (dmf_first_nonfinite(dmf_chain_dtype(chain), dmf_chain_const_blocks(chain, k), a * b * c * d) <
+            a * b * c * d)
+            return 0;
+    }
+    return 1;
+}
+
+/* Factors a (power-of-two square) with `tree`; returns the chain and its
+ * relative error (INFINITY when either call failed). */
+static dmf_chain *factor(const dmf_matrix *a, const char *tree_spec, int orthonormalize, double *err)
+{
+    size_t n = dmf_matrix_rows(a), rm[64], rn[64], L;
+    dmf_context *ctx;
+    dmf_tree *tree;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    CHECK_OK(dmf_default_radices(n, n, rm, rn, 64, &L));
+    CHECK_OK(dmf_tree_create(&tree, tree_spec, L));
+    dmf_butterfly_options opts;
+    dmf_butterfly_options_default(&opts);
+    opts.orthonormalize = orthonormalize;
+    dmf_chain *chain = NULL;
+    *err = INFINITY;
+    CHECK_OK(dmf_butterfly_factor(ctx, a, rm, rn, L, tree, &opts, &chain, NULL));
+    if (chain) CHECK_OK(dmf_chain_rel_error(chain, a, err));
+    dmf_tree_free(tree);
+    dmf_context_free(ctx);
+    return chain;
+}
+
+/* 1e300 H and 1e-300 H: exact recovery, finite factors, product s H. */
+static void test_scaled_hadamard(void)
+{
+    dmf_matrix *h = builtin("hadamard", 32, DMF_F64);
+    const double scales[] = {1e300, 1e-300, 0x1p-1060 /* subnormal entries */};
+    for (int s = 0; s < 3; s++) {
+        dmf_matrix *a = times(h, scales[s]);
+        for (int t = 0; t < 3; t++)
+            for (int ortho = 0; ortho < 2; ortho++) {
+                double err;
+                dmf_chain *chain = factor(a, trees[t], ortho, &err);
+                if (!chain) continue;
+                CHECK(err < 1e-14, "%g H, tree %s, orthonormalize %d: rel_error %.3g", scales[s],
+                      trees[t], ortho, err);
+                CHECK(chain_finite(chain), "%g H, tree %s: a factor is not finite", scales[s], trees[t]);
+                dmf_matrix *d = NULL;
+                CHECK_OK(dmf_chain_densify(chain, &d));
+                double worst = 0;
+                for (size_t i = 0; d && i < 32 * 32; i++) {
+                    double want = dmf_get(DMF_F64, dmf_matrix_const_data(h), i);
+                    double got = creal(dmf_get(DMF_F64, dmf_matrix_const_data(d), i)) / scales[s];
+                    worst = fmax(worst, fabs(got - want));
+                }
+                /* The subnormal case keeps only the bits a subnormal has. */
+                double tol = s == 2 ? 1e-3 : 1e-14;
+                CHECK(worst <= tol, "%g H, tree %s, orthonormalize %d: product differs from s H by %.3g",
+                      scales[s], trees[t], ortho, worst);
+                dmf_matrix_free(d);
+                dmf_chain_free(chain);
+            }
+        dmf_matrix_free(a);
+    }
+    dmf_matrix_free(h);
+}
+
+/* The relative error of a scaled Gaussian is that of the unscaled one. */
+static void test_scale_invariance(dmf_dtype dt, const double *scales, int num_scales, double tol)
+{
+    dmf_matrix *g = builtin("gaussian", 32, dt);
+    for (int ortho = 0; ortho < 2; ortho++) {
+        double ref;
+        dmf_chain *base = factor(g, "balanced", ortho, &ref);
+        dmf_chain_free(base);
+        for (int s = 0; s < num_scales; s++) {
+            dmf_matrix *a = times(g, scales[s]);
+            double err;
+            dmf_chain *chain = factor(a, "balanced", ortho, &err);
+            CHECK(fabs(err - ref) <= tol * ref, "%s gaussian x %g, orthonormalize %d: rel_error %.17g, "
+                                                 "unscaled %.17g", dmf_dtype_name(dt), scales[s], ortho,
+                  err, ref);
+            CHECK(!chain || chain_finite(chain), "%s gaussian x %g: a factor is not finite",
+                  dmf_dtype_name(dt), scales[s]);
+            dmf_chain_free(chain);
+            dmf_matrix_free(a);
+        }
+    }
+    dmf_matrix_free(g);
+}
+
+/* Half the entries 1e200, half 1e-200: the tiny ones are below the
+ * rounding of the huge ones, so the error is that of the 1e200 pattern. */
+static void test_mixed_magnitudes(void)
+{
+    dmf_matrix *g = builtin("gaussian", 16, DMF_F64), *a = NULL, *b = NULL;
+    CHECK_OK(dmf_matrix_create(&a, DMF_F64, 16, 16));
+    CHECK_OK(dmf_matrix_create(&b, DMF_F64, 16, 16));
+    double *x = dmf_matrix_data(a), *y = dmf_matrix_data(b);
+    const double *z = dmf_matrix_const_data(g);
+    for (size_t i = 0; i < 256; i++) {
+        x[i] = z[i] > 0 ? 1e200 : 1e-200;
+        y[i] = z[i] > 0 ? 1 : 0;
+    }
+    for (int ortho = 0; ortho < 2; ortho++) {
+        double err, ref;
+        dmf_chain *chain = factor(a, "balanced", ortho, &err), *plain = factor(b, "balanced", ortho, &ref);
+        CHECK(chain && chain_finite(chain), "mixed 1e200/1e-200: factors missing or not finite");
+        CHECK(fabs(err - ref) <= 1e-12 * ref, "mixed 1e200/1e-200, orthonormalize %d: rel_error %.17g, "
+                                               "the 1/0 pattern's %.17g", ortho, err, ref);
+        dmf_chain_free(chain);
+        dmf_chain_free(plain);
+    }
+    dmf_matrix_free(a);
+    dmf_matrix_free(b);
+    dmf_matrix_free(g);
+}
+
+/* Inputs in the ordinary range are factored as they are. */
+static void test_range_shift(void)
+{
+    double x[4] = {0x1p-459, 0x1p458, -3, 0};
+    CHECK(dmf_range_shift(DMF_F64, x, 4) == 0, "2^458 needs no scaling in f64");
+    x[1] = 0x1p459;
+    CHECK(dmf_range_shift(DMF_F64, x, 4) == -460, "2^459 is scaled to 1/2 in f64 (shift %d)",
+          dmf_range_shift(DMF_F64, x, 4));
+    double tiny[2] = {0x1p-461, -0x1p-470};
+    CHECK(dmf_range_shift(DMF_F64, tiny, 2) == 460, "2^-461 is scaled to 1/2 (shift %d)",
+          dmf_range_shift(DMF_F64, tiny, 2));
+    double zero[2] = {0, 0};
+    CHECK(dmf_range_shift(DMF_F64, zero, 2) == 0, "zeros are not scaled");
+    float f[2] = {0x1p39f, 1e-20f};
+    CHECK(dmf_range_shift(DMF_F32, f, 2) == 0, "2^39 needs no scaling in f32");
+    f[0] = 1e19f;
+    CHECK(dmf_range_shift(DMF_F32, f, 2) == -64, "1e19 is scaled by 2^-64 in f32 (shift %d)",
+          dmf_range_shift(DMF_F32, f, 2));
+    float complex c[1] = {CMPLXF(0, 1e30f)};
+    CHECK(dmf_range_shift(DMF_C64, c, 1) == -100, "c64 1e30 i: shift %d, expected -100",
+          dmf_range_shift(DMF_C64, c, 1));
+}
+
+/* Frobenius norms of matrices whose squares overflow or underflow. */
+static void test_norms(void)
+{
+    const double scales[] = {1, 1e300, 1e-300, 0x1p-1070};
+    const dmf_dtype dts[] = {DMF_F64, DMF_C128};
+    for (int t = 0; t < 2; t++) {
+        dmf_matrix *h = builtin("hadamard", 16, dts[t]);
+        for (int s = 0; s < 4; s++) {
+            dmf_matrix *a = times(h, scales[s]);
+            double norm = dmf_matrix_norm_fro(a), want = 16 * scales[s];
+            /* 256 sequential adds: a few ulps per hundred terms */
+            CHECK(fabs(norm - want) <= 1e-13 * want, "%s ||%g H_16||_F = %.17g, expected %.17g",
+                  dmf_dtype_name(dts[t]), scales[s], norm, want);
+            dmf_matrix_free(a);
+        }
+        dmf_matrix_free(h);
+    }
+    double big[2] = {DBL_MAX, DBL_MAX};
+    dmf_matrix *m;
+    CHECK_OK(dmf_matrix_wrap(&m, DMF_F64, 1, 2, big));
+    CHECK(isinf(dmf_matrix_norm_fro(m)), "the norm of [DBL_MAX, DBL_MAX] is not representable");
+    dmf_matrix_free(m);
+}
+
+/* A chain whose product overflows: the error is DMF_ERR_NUMERIC, not NaN. */
+static void test_overflowing_product(void)
+{
+    size_t r[4] = {2, 2, 2, 2};
+    dmf_chain *chain;
+    CHECK_OK(dmf_chain_create(&chain, DMF_F64, 4, r, r, NULL));
+    CHECK_OK(dmf_chain_randomize(chain, 5));
+    for (size_t k = 0; k < 4; k++) dmf_scale_pow2(DMF_F64, dmf_chain_blocks(chain, k), 16, 300);
+    dmf_matrix *g = builtin("gaussian", 16, DMF_F64);
+    double err = 0;
+    CHECK_STATUS(dmf_chain_rel_error(chain, g, &err), DMF_ERR_NUMERIC);
+    CHECK(strstr(dmf_last_error(), "overflow") != NULL, "message '%s' names the overflow", dmf_last_error());
+    dmf_matrix_free(g);
+    dmf_chain_free(chain);
+}
+
+/* Scaling back spreads over the factors when one alone would leave the
+ * normal range, and refuses what no spreading can represent. */
+static void test_unscale_spread(void)
+{
+    size_t r[4] = {2, 2, 2, 2};
+    dmf_chain *chain, *copy;
+    CHECK_OK(dmf_chain_create(&chain, DMF_F32, 4, r, r, NULL));
+    CHECK_OK(dmf_chain_create(&copy, DMF_F32, 4, r, r, NULL));
+    CHECK_OK(dmf_chain_randomize(chain, 9));
+    for (size_t k = 0; k < 4; k++) memcpy(dmf_chain_blocks(copy, k), dmf_chain_blocks(chain, k), 16 * sizeof(float));
+    dmf_matrix *before = NULL, *after = NULL;
+    CHECK_OK(dmf_chain_densify(chain, &before));
+    /* 2^-124 in one factor would make its smaller entries subnormal. */
+    CHECK_OK(dmf_butterfly_unscale(chain, -124));
+    CHECK_OK(dmf_chain_densify(chain, &after));
+    int moved = 0, finite = chain_finite(chain);
+    for (size_t k = 0; k < 4; k++)
+        moved += memcmp(dmf_chain_blocks(chain, k), dmf_chain_blocks(copy, k), 16 * sizeof(float)) != 0;
+    CHECK(moved == 4 && finite, "2^-124 spread over %d of 4 factors (expected 4), finite %d", moved, finite);
+    double worst = 0;
+    for (size_t i = 0; before && after && i < 256; i++) {
+        double want = ldexp(crealf(dmf_get(DMF_F32, dmf_matrix_const_data(before), i)), -124);
+        double got = creal(dmf_get(DMF_F32, dmf_matrix_const_data(after), i));
+        worst = fmax(worst, fabs(got - want) / 0x1p-124);
+    }
+    CHECK(worst <= 1e-5, "the spread scale changed the product by %.3g (relative to 2^-124)", worst);
+    CHECK_STATUS(dmf_butterfly_unscale(copy, 1000), DMF_ERR_NUMERIC);
+    dmf_matrix_free(before);
+    dmf_matrix_free(after);
+    dmf_chain_free(chain);
+    dmf_chain_free(copy);
+}
+
+int main(void)
+{
+    test_range_shift();
+    test_norms();
+    test_scaled_hadamard();
+    const double wide[] = {1e150, 1e-200, 0x1p600, 1e300 / 4096};
+    test_scale_invariance(DMF_F64, wide, 4, 1e-12);
+    test_scale_invariance(DMF_C128, wide, 4, 1e-12);
+    const double single[] = {1e19, 1e-19, 1e30};
+    test_scale_invariance(DMF_F32, single, 3, 1e-5);
+    test_scale_invariance(DMF_C64, single, 3, 1e-5);
+    test_mixed_magnitudes();
+    test_overflowing_product();
+    test_unscale_spread();
+    return check_report("test_numeric_range");
+}

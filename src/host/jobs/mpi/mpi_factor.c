@@ -554,9 +554,16 @@ int dmf_mpi_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t
         return me == 0 ? DMF_ERR_NUMERIC /* its message stands */
                        : dmf_fail(DMF_ERR_NUMERIC, "LAPACK's SVD did not converge on some blocks");
     }
-    status = agree_in(MPI_COMM_WORLD, dmf_chain_create(&st.chain, a->dtype, num_factors, radix_m,
-                                                       radix_n, ranks));
+    /* Every rank scales its own copy of the input as the single-process
+     * driver does, so the factors stay those of one process. */
+    void *scaled = NULL;
+    int shift = 0;
+    status = dmf_butterfly_scale_input(a, &scaled, &shift);
+    if (status == DMF_OK)
+        status = dmf_chain_create(&st.chain, a->dtype, num_factors, radix_m, radix_n, ranks);
+    status = agree_in(MPI_COMM_WORLD, status);
     if (status != DMF_OK) {
+        free(scaled);
         dmf_chain_free(st.chain);
         return status;
     }
@@ -565,8 +572,9 @@ int dmf_mpi_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t
     double start = dmf_now_seconds();
     MPI_Comm world;
     MPI_Comm_dup(MPI_COMM_WORLD, &world);
-    factor_group(&st, world, 0, num_factors - 1, a->data, 0);
+    factor_group(&st, world, 0, num_factors - 1, scaled ? scaled : a->data, 0);
     MPI_Comm_free(&world);
+    free(scaled);
     double mine = dmf_now_seconds() - start;
     status = agree_in(MPI_COMM_WORLD, st.own_status);
     if (status != DMF_OK) {
@@ -581,6 +589,12 @@ int dmf_mpi_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t
     if (me == 0 && rank_times) memcpy(rank_times, times, (size_t)size * sizeof *times);
     if (me == 0) {
         report->time_s = dmf_now_seconds() - start;
+        status = dmf_butterfly_unscale(st.chain, -shift);
+        if (status == DMF_OK) status = dmf_chain_check_finite(st.chain);
+        if (status != DMF_OK) {
+            dmf_chain_free(st.chain);
+            return status;
+        }
         *out = st.chain;
     } else {
         dmf_chain_free(st.chain);

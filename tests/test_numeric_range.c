@@ -258,6 +258,56 @@ static void test_unscale_spread(void)
     dmf_chain_free(copy);
 }
 
+/* FSMF on a block-diagonal support (8 x 8, four 2 x 2 blocks, K = 4) and
+ * a full one (K = 2): the error of s A is that of A, and X Y = s A on the
+ * support, for s near the ends of the double range. */
+static void test_fsmf_scaled(dmf_dtype dt)
+{
+    dmf_matrix *g = builtin("gaussian", 8, dt), *sx = NULL, *sy = NULL;
+    CHECK_OK(dmf_matrix_create(&sx, DMF_F64, 8, 4));
+    CHECK_OK(dmf_matrix_create(&sy, DMF_F64, 4, 8));
+    double *px = dmf_matrix_data(sx), *py = dmf_matrix_data(sy);
+    for (size_t k = 0; k < 4; k++)
+        for (size_t i = 2 * k; i < 2 * k + 2; i++) px[i * 4 + k] = py[k * 8 + i] = 1;
+    dmf_matrix *sx_t = NULL, *sy_t = NULL;
+    CHECK_OK(dmf_matrix_convert(sx, dt, &sx_t));
+    CHECK_OK(dmf_matrix_convert(sy, dt, &sy_t));
+    int single = dt == DMF_F32 || dt == DMF_C64;
+    const double scales[] = {1, single ? 1e36 : 1e300, single ? 1e-36 : 1e-300, single ? 0x1p100 : 0x1p-1000};
+    double ref = -1;
+    for (int s = 0; s < 4; s++) {
+        dmf_matrix *a = times(g, scales[s]), *x = NULL, *y = NULL;
+        dmf_fsmf_report rep;
+        CHECK_OK(dmf_fsmf(NULL, a, sx_t, sy_t, &x, &y, &rep));
+        if (s == 0) ref = rep.rel_error;
+        CHECK(fabs(rep.rel_error - ref) <= (single ? 1e-5 : 1e-12) * ref,
+              "%s fsmf of %g A: rel_error %.17g, of A %.17g", dmf_dtype_name(dt), scales[s], rep.rel_error, ref);
+        /* ||A/s - X (Y/s)||_F / ||A/s||_F recomputed here matches. */
+        double diff = 0, norm = 0;
+        for (size_t i = 0; x && y && i < 8; i++)
+            for (size_t j = 0; j < 8; j++) {
+                double complex v = 0, want = dmf_get(dt, dmf_matrix_const_data(a), i * 8 + j) / scales[s];
+                for (size_t k = 0; k < 4; k++)
+                    v += dmf_get(dt, dmf_matrix_const_data(x), i * 4 + k) *
+                         (dmf_get(dt, dmf_matrix_const_data(y), k * 8 + j) / scales[s]);
+                diff += cabs(want - v) * cabs(want - v);
+                norm += cabs(want) * cabs(want);
+            }
+        double again = sqrt(diff / norm);
+        CHECK(fabs(again - ref) <= (single ? 1e-5 : 1e-12) * ref,
+              "%s fsmf of %g A: X Y / s has error %.17g, expected %.17g", dmf_dtype_name(dt), scales[s],
+              again, ref);
+        dmf_matrix_free(x);
+        dmf_matrix_free(y);
+        dmf_matrix_free(a);
+    }
+    dmf_matrix_free(sx);
+    dmf_matrix_free(sy);
+    dmf_matrix_free(sx_t);
+    dmf_matrix_free(sy_t);
+    dmf_matrix_free(g);
+}
+
 int main(void)
 {
     test_range_shift();
@@ -272,5 +322,8 @@ int main(void)
     test_mixed_magnitudes();
     test_overflowing_product();
     test_unscale_spread();
+    test_fsmf_scaled(DMF_F64);
+    test_fsmf_scaled(DMF_C128);
+    test_fsmf_scaled(DMF_F32);
     return check_report("test_numeric_range");
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "chain_internal.h"
+#include "scale.h"
 
 typedef struct {
     size_t first_k, size; /* class members are k with class_of[k] == this */
@@ -222,6 +223,19 @@ static int check_fsmf_shapes(const dmf_matrix *a, const dmf_matrix *sx, const dm
     return dmf_matrix_check_finite(sy);
 }
 
+static double complex ldexp_complex(double complex z, int shift)
+{
+    return shift ? CMPLX(ldexp(creal(z), shift), ldexp(cimag(z), shift)) : z;
+}
+
+/* X or Y rounded to the dtype: DMF_ERR_NUMERIC when an entry overflowed. */
+static int check_finite_factor(const char *name, const dmf_matrix *m)
+{
+    if (dmf_matrix_check_finite(m) == DMF_OK) return DMF_OK;
+    return dmf_fail(DMF_ERR_NUMERIC, "%s: %s does not fit %s", name, dmf_last_error(),
+                    dmf_dtype_name(m->dtype));
+}
+
 static int copy_out(dmf_dtype dtype, const double complex *src, size_t rows, size_t cols,
                     dmf_matrix **out)
 {
@@ -250,8 +264,15 @@ int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const 
     /* Classes in order of their first inner index: the greedy order. */
     size_t *order = malloc((t.num_classes ? t.num_classes : 1) * sizeof *order);
     if (status == DMF_OK && !order) status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate FSMF buffers");
+    /* The work is in double: entries beyond 2^+-459 are brought near 1 by
+     * a power of two (exact), so the squares of the SVDs and of the error
+     * neither overflow nor vanish, and the scale goes back into X and Y. */
+    int shift = dmf_range_shift_beyond(a->dtype, a->data, M * N, DMF_SAFE_EXP_DOUBLE);
+    double norm_sq = 0;
     if (status == DMF_OK) {
-        for (size_t e = 0; e < M * N; e++) resid[e] = dmf_get(a->dtype, a->data, e);
+        for (size_t e = 0; e < M * N; e++) resid[e] = ldexp_complex(dmf_get(a->dtype, a->data, e), shift);
+        if (shift)
+            for (size_t e = 0; e < M * N; e++) norm_sq += creal(resid[e] * conj(resid[e]));
         size_t n_order = 0;
         for (size_t k = 0; k < K; k++)
             if (t.classes[t.class_of[k]].first_k == k) order[n_order++] = t.class_of[k];
@@ -260,14 +281,23 @@ int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const 
                                  dmf_dtype_is_complex(a->dtype), resid, N, X, Y);
     }
     if (status == DMF_OK) {
-        double diff = 0, norm = dmf_matrix_norm_fro(a);
+        double diff = 0, norm = shift ? sqrt(norm_sq) : dmf_matrix_norm_fro(a);
         for (size_t e = 0; e < M * N; e++) diff += creal(resid[e] * conj(resid[e]));
         rep.rel_error = norm > 0 ? sqrt(diff) / norm : sqrt(diff);
+        /* X = U sqrt(S) and Y = sqrt(S) V^H share the scale: half each. */
+        int to_x = -shift / 2, to_y = -shift - to_x;
+        for (size_t e = 0; shift && e < M * K; e++) X[e] = ldexp_complex(X[e], to_x);
+        for (size_t e = 0; shift && e < K * N; e++) Y[e] = ldexp_complex(Y[e], to_y);
         status = copy_out(a->dtype, X, M, K, x);
         if (status == DMF_OK) status = copy_out(a->dtype, Y, K, N, y);
+        if (status == DMF_OK && !isfinite(rep.rel_error))
+            status = dmf_fail(DMF_ERR_NUMERIC, "the relative error is not finite");
+        if (status == DMF_OK) status = check_finite_factor("X", *x);
+        if (status == DMF_OK) status = check_finite_factor("Y", *y);
         if (status != DMF_OK) {
             dmf_matrix_free(*x);
-            *x = NULL;
+            dmf_matrix_free(*y);
+            *x = *y = NULL;
         }
     }
     free(order);

@@ -51,15 +51,21 @@ void dmf_scale_pow2(dmf_dtype dtype, void *data, size_t count, int shift)
     }
 }
 
+int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int bound)
+{
+    int e;
+    if (!dmf_extreme_exponent(dtype, data, count, 0, &e) || e == INT_MAX) return 0;
+    return e > bound || e < -bound ? -e : 0;
+}
+
 int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count)
 {
     /* sqrt(safe minimum) / eps in LAPACK's xGESVD: 2^-40 for single,
      * 2^-459 for double; squares and sums of up to 2^32 squares of values
      * between it and its inverse stay normal and finite, also after
      * orthonormalization gathers a whole block's norm into one entry. */
-    int bound = single_precision(dtype) ? 40 : 459, e;
-    if (!dmf_extreme_exponent(dtype, data, count, 0, &e) || e == INT_MAX) return 0;
-    return e > bound || e < -bound ? -e : 0;
+    return dmf_range_shift_beyond(dtype, data, count,
+                                  single_precision(dtype) ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE);
 }
 
 size_t dmf_first_nonfinite(dmf_dtype dtype, const void *data, size_t count)

@@ -25,6 +25,11 @@ void dmf_scale_pow2(dmf_dtype dtype, void *data, size_t count, int shift);
  * sqrt(safe minimum)/eps and its inverse); 0 inside it, so data in the
  * ordinary range are used as they are, bit for bit. */
 int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count);
+#define DMF_SAFE_EXP_SINGLE 40
+#define DMF_SAFE_EXP_DOUBLE 459
+/* The same with the bound given: data of any dtype that are worked on in
+ * double use DMF_SAFE_EXP_DOUBLE. */
+int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int bound);
 
 /* Index of the first entry (not real) that is not finite, or count. */
 size_t dmf_first_nonfinite(dmf_dtype dtype, const void *data, size_t count);

@@ -116,6 +116,24 @@ typedef struct {
 } dmf_cuda_info;
 DMF_API int dmf_cuda_query(dmf_cuda_info *info);
 
+/* ---- memory limit -------------------------------------------------------- */
+
+/* Work whose memory follows from its inputs (a network spec's N or sizes,
+ * a generator's sizes, a matrix size, a factorization's input and largest
+ * half) is refused before anything is allocated when it needs more than
+ * this limit: DMF_ERR_NOMEM with the figure ("needs 80 GiB, more than the
+ * memory limit of 48 GiB").  The default is DMF_MAX_MEMORY from the
+ * environment, read at first use (bytes, or with a suffix K, M, G, T in
+ * powers of 1024: "8G", "512M"; "none" for no limit; a malformed value
+ * makes those checks fail with DMF_ERR_ARG), else 3/4 of physical memory
+ * (or of the cgroup's limit when lower).  Process-wide; SIZE_MAX lifts the
+ * limit and 0 returns to the default. */
+DMF_API void dmf_set_memory_limit(size_t bytes);
+DMF_API size_t dmf_get_memory_limit(void);
+/* Reads a size as DMF_MAX_MEMORY and --max-memory take it; DMF_ERR_ARG
+ * naming the text when it is not one. */
+DMF_API int dmf_parse_memory_size(const char *text, size_t *bytes);
+
 /* ---- dense matrices ------------------------------------------------------ */
 
 typedef struct dmf_matrix dmf_matrix;

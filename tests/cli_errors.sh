@@ -243,5 +243,41 @@ expect "demod landscape --out under a file (before loading)" 1 --stderr "not a f
 expect "demod fields --out in a missing folder" 1 --stderr "does not exist" -- \
     "$DMF" demod fields --grid 8 --count 2 --out no_such_dir/f.npy
 
+# --- memory limit: specs that would need more than --max-memory are refused
+# with the figure before anything is allocated (each runs in well under a second)
+printf '{"type": "conv", "N": 100000000000, "root": "r", "edges": [{"from": "a", "to": "r", "support": [0, 1]}]}\n' >big_conv.json
+printf '{"type": "masked", "sizes": [100000000000, 100000000000], "masks": ["dense"]}\n' >big_masked.json
+printf '{"type": "triplets", "layers": [{"rows": 100000001, "cols": 100000001, "entries": [[100000000, 100000000, 0, 1.5]]}]}\n' >big_triplets.json
+printf '{"sizes": [10, 600000000, 600000000], "seed": 1}\n' >big_gen.json
+printf '{"sizes": [2, 3, 4], "seed": 1}\n' >small_gen.json
+expect "liftrank: conv network with N = 1e11" 1 --stderr "needs 5.8 TiB" --stderr "memory limit" -- \
+    timeout 60 "$DMF" liftrank big_conv.json
+expect "scatter: conv network with N = 1e11" 1 --stderr "needs 5.8 TiB" -- timeout 60 "$DMF" scatter big_conv.json
+expect "liftrank: masked network with sizes 1e11" 1 --stderr "needs" --stderr "dense" -- \
+    timeout 60 "$DMF" liftrank big_masked.json
+expect "liftrank: triplet index 1e8 past --max-memory 256M" 1 --stderr "needs" --stderr "limit of 256 MiB" -- \
+    timeout 60 "$DMF" liftrank big_triplets.json --max-memory 256M
+expect "demod synth: generator sizes 6e8" 1 --stderr "needs 2.5 EiB" -- \
+    timeout 60 "$DMF" demod synth --g1 big_gen.json --g2 small_gen.json --out synth_big
+expect "demod sweep: trials past --max-memory=1M" 1 --stderr "needs" -- \
+    timeout 60 "$DMF" demod sweep --latent 2 --outputs 60 --hidden 40 --trials 100000 --max-memory=1M
+expect "matrix --size 1e6" 1 --stderr "needs 7.3 TiB" -- timeout 60 "$DMF" matrix --matrix dct2 --size 1000000 --out m.npy
+expect "butterfly factor: the input and its largest half past --max-memory 40K" 1 \
+    --stderr "factoring a 64 x 64" --stderr "needs 48 KiB" -- \
+    "$DMF" butterfly factor --no-out --matrix hadamard --size 64 --max-memory 40K
+expect "butterfly factor within --max-memory 1G" 0 -- "$DMF" butterfly factor --no-out --matrix hadamard --size 64 --max-memory 1G
+expect "bad --max-memory" 2 --stderr "bad memory size 'lots'" -- "$DMF" matrix --matrix hadamard --size 4 --out m.npy --max-memory lots
+expect "--max-memory without a size" 2 --stderr "max-memory" -- "$DMF" matrix --matrix hadamard --size 4 --out m.npy --max-memory
+expect "DMF_MAX_MEMORY=16K" 1 --stderr "needs 32 KiB" --stderr "DMF_MAX_MEMORY" -- \
+    env DMF_MAX_MEMORY=16K "$DMF" matrix --matrix hadamard --size 64 --out m.npy
+expect "--max-memory none over DMF_MAX_MEMORY" 0 -- \
+    env DMF_MAX_MEMORY=16K "$DMF" matrix --matrix hadamard --size 64 --out m.npy --max-memory none
+expect "malformed DMF_MAX_MEMORY" 1 --stderr "DMF_MAX_MEMORY='lots'" -- \
+    env DMF_MAX_MEMORY=lots "$DMF" matrix --matrix hadamard --size 64 --out m.npy
+printf '{"jobs": [{"id": "f", "command": "butterfly factor", "args": {"matrix": "hadamard", "size": 64}}]}\n' >mem_jobs.json
+"$DMF" run mem_jobs.json --out mem_run --max-memory 40K >out.txt 2>err.txt
+if [ $? -eq 3 ] && grep -q 'needs 48 KiB' mem_run/results.0-of-1.jsonl; then pass "dmf run --max-memory reaches its jobs"
+else fail "dmf run --max-memory reaches its jobs"; fi
+
 echo "cli_errors: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

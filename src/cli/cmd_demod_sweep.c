@@ -4,6 +4,7 @@
 
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
+#include "memory.h"
 
 static const char help_sweep[] =
     "usage: dmf demod sweep --latent 5,10,20 --outputs 100,250,500,1000\n"
@@ -44,17 +45,24 @@ static int run_cell(dmf_context *ctx, uint64_t seed, size_t latent, size_t hidde
 {
     const size_t T = r->trials, sizes[3] = {latent, hidden, output}, networks = run->independent ? T : 1;
     dmf_generator *g1 = NULL, *g2 = NULL;
-    int status =
-        dmf_generator_random_networks(&g1, sizes, 3, networks, cell_seed(seed, latent, hidden, output, STREAM_G1));
+    /* The cell's problems, refused with the figure before anything is
+     * allocated (the generators and the solver's workspace check theirs). */
+    int status = dmf_memory_check((double)T * ((4.0 * (double)latent + 2.0 * (double)output) * sizeof(double) +
+                                               sizeof(dmf_demod_trial)),
+                                  "%zu trials of latent %zu, output %zu", T, latent, output);
+    if (status == DMF_OK)
+        status = dmf_generator_random_networks(&g1, sizes, 3, networks,
+                                               cell_seed(seed, latent, hidden, output, STREAM_G1));
     if (status == DMF_OK)
         status = dmf_generator_random_networks(&g2, sizes, 3, networks,
                                                cell_seed(seed, latent, hidden, output, STREAM_G2));
     if (status == DMF_OK) status = dmf_generator_set_dtype(g1, run->dtype);
     if (status == DMF_OK) status = dmf_generator_set_dtype(g2, run->dtype);
-    double *h0 = dmf_alloc(T * latent, sizeof *h0), *m0 = dmf_alloc(T * latent, sizeof *m0);
-    double *h = dmf_alloc(T * latent, sizeof *h), *m = dmf_alloc(T * latent, sizeof *m);
-    double *y0 = dmf_alloc(T * output, sizeof *y0), *b = dmf_alloc(T * output, sizeof *b);
-    dmf_demod_trial *res = calloc(T, sizeof *res);
+    const size_t A = status == DMF_OK ? T : 0; /* nothing to allocate after a refusal */
+    double *h0 = dmf_alloc(A * latent, sizeof *h0), *m0 = dmf_alloc(A * latent, sizeof *m0);
+    double *h = dmf_alloc(A * latent, sizeof *h), *m = dmf_alloc(A * latent, sizeof *m);
+    double *y0 = dmf_alloc(A * output, sizeof *y0), *b = dmf_alloc(A * output, sizeof *b);
+    dmf_demod_trial *res = calloc(A + 1, sizeof *res);
     if (status == DMF_OK && !(h0 && m0 && h && m && y0 && b && res))
         status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu trials of latent %zu, output %zu", T, latent, output);
     if (status == DMF_OK) {

@@ -35,8 +35,39 @@ static const char usage[] =
     "exit codes: 0 ok, 1 bad input, 2 usage, 3 numerical failure (run: a job failed),\n"
     "            4 backend unavailable, 5 interrupted (run: stopped by a signal)\n"
     "--verbose (any command) says why --backend auto runs on the CPU.\n"
+    "--max-memory SIZE (any command; e.g. 8G, 512M, none) refuses work that would\n"
+    "             need more memory, with the figure, before allocating (default:\n"
+    "             DMF_MAX_MEMORY, else 3/4 of physical memory); dmf run passes it on.\n"
     "environment: DMF_BACKEND=auto|cpu|cuda picks the backend when --backend is auto;\n"
     "             OMP_NUM_THREADS sets the CPU threads; DMF_VERBOSE=1 as --verbose.\n";
+
+/* Takes --max-memory SIZE (or =SIZE) out of argv wherever it stands before
+ * a "--", so every command has it; sets the library's limit and exports it
+ * as DMF_MAX_MEMORY for the jobs of dmf run.  -1 on a bad value. */
+static int take_max_memory(int *argc, char **argv)
+{
+    int kept = 0, rest = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *value = NULL;
+        if (!rest && i > 0 && !strcmp(argv[i], "--")) rest = 1;
+        if (rest || i == 0 || strncmp(argv[i], "--max-memory", 12) != 0 || (argv[i][12] && argv[i][12] != '=')) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        if (argv[i][12] == '=') value = argv[i] + 13;
+        else if (i + 1 < *argc) value = argv[++i];
+        size_t bytes;
+        if (!value || dmf_parse_memory_size(value, &bytes) != DMF_OK) {
+            fprintf(stderr, "dmf: --max-memory: %s\n", value ? dmf_last_error() : "a SIZE is required (e.g. 8G)");
+            return -1;
+        }
+        dmf_set_memory_limit(bytes);
+        setenv("DMF_MAX_MEMORY", value, 1);
+    }
+    argv[kept] = NULL;
+    *argc = kept;
+    return 0;
+}
 
 /* Takes --verbose out of argv wherever it stands, so every command has it. */
 static int take_verbose(int argc, char **argv)
@@ -55,6 +86,7 @@ static int take_verbose(int argc, char **argv)
 int main(int argc, char **argv)
 {
     argc = take_verbose(argc, argv);
+    if (take_max_memory(&argc, argv) != 0) return EXIT_USAGE;
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
 #include "scale.h"
 #include "tree_internal.h"
 
@@ -292,6 +293,13 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     dmf_chain_shape shape;
     DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
     DMF_TRY(dmf_butterfly_check_input(a, &shape, tree));
+    /* The input and the largest half a split makes (a range of all factors
+     * but the first or the last): refused with the figure up front. */
+    size_t half = num_factors < 2 ? 0 : dmf_range_size(&shape, 0, num_factors - 2);
+    if (num_factors >= 2 && dmf_range_size(&shape, 1, num_factors - 1) > half)
+        half = dmf_range_size(&shape, 1, num_factors - 1);
+    DMF_TRY(dmf_memory_check(((double)a->rows * (double)a->cols + (double)half) * (double)dmf_dtype_size(a->dtype),
+                             "factoring a %zu x %zu %s matrix", a->rows, a->cols, dmf_dtype_name(a->dtype)));
     /* Entries far from 1 are factored as a copy scaled by a power of two
      * (exact), whose product is scaled back into the factors at the end;
      * the ordinary range is factored as it is. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "chain_internal.h"
+#include "memory.h"
 
 static const char *const builtin_names[] = {"hadamard", "dft", "dft-bitrev", "dct2", "dst2",
                                             "random-chain", "gaussian", NULL};
@@ -135,6 +136,14 @@ int dmf_matrix_builtin(const dmf_matrix_spec *spec, dmf_matrix **out)
                         spec->rows, spec->cols);
     if (!(spec->noise >= 0) || !isfinite(spec->noise))
         return dmf_fail(DMF_ERR_ARG, "noise level must be a finite number >= 0 (got %g)", spec->noise);
+    /* The matrix, and as much again for the noise: refused with the figure
+     * before anything is allocated (an unknown name is reported below). */
+    for (const char *const *known = builtin_names; *known; known++)
+        if (!strcmp(*known, name))
+            DMF_TRY(dmf_memory_check((double)spec->rows * (double)spec->cols * (double)dmf_dtype_size(spec->dtype) *
+                                         (spec->noise > 0 ? 2 : 1),
+                                     "matrix '%s' of %zu x %zu %s%s", name, spec->rows, spec->cols,
+                                     dmf_dtype_name(spec->dtype), spec->noise > 0 ? " with noise" : ""));
     int square = spec->rows == spec->cols;
     int status;
     if (!strcmp(name, "gaussian")) {

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "generator.h"
+#include "memory.h"
 
 void dmf_demod_options_default(dmf_demod_options *o)
 {
@@ -105,6 +106,8 @@ int dmf_demod_solve(dmf_context *ctx, const dmf_generator *g1, const dmf_generat
     DMF_TRY(check_args(g1, g2, y0, batch, &o));
     const size_t B = batch, n1 = g1->sizes[0], n2 = g2->sizes[0], l = g1->sizes[g1->depth];
     const dmf_dtype dtype = g1->dtype;
+    DMF_TRY(dmf_memory_check((double)B * ((double)(l + n1 + n2) * (double)dmf_dtype_size(dtype) + 25),
+                             "the state of %zu trials", B));
     void *yr = dmf_reals_from_f64(dtype, y0, B * l), *hr = dmf_reals_from_f64(dtype, h, B * n1), *mr = dmf_reals_from_f64(dtype, m, B * n2);
     double *f = dmf_alloc(B, sizeof(double)), *ynorm = dmf_alloc(B, sizeof(double));
     unsigned char *frozen = calloc(B, 1);

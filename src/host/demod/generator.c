@@ -9,6 +9,7 @@
 
 #include "generator.h"
 #include "io/json_number.h"
+#include "memory.h"
 
 static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_sizes, size_t networks)
 {
@@ -28,6 +29,14 @@ static int alloc_generator(dmf_generator **out, const size_t *sizes, size_t num_
             return dmf_fail(DMF_ERR_ARG, "layer size %zu is zero", i);
         }
         g->sizes[i] = sizes[i];
+    }
+    double weights = 0;
+    for (size_t i = 0; i < g->depth; i++) weights += (double)sizes[i + 1] * (double)sizes[i];
+    int status = dmf_memory_check(weights * (double)networks * sizeof(double), "a generator of %zu network(s) with "
+                                  "%.3g weights each", networks, weights);
+    if (status != DMF_OK) {
+        free(g);
+        return status;
     }
     for (size_t i = 0; i < g->depth; i++) {
         /* Sizes reach 2^53 from JSON: a product that wraps would allocate
@@ -150,6 +159,15 @@ int dmf_gen_workspace_init(dmf_gen_workspace *ws, const dmf_generator *gen, size
     ws->batch = batch;
     const size_t elem = dmf_dtype_size(gen->dtype);
     size_t widest = gen->sizes[0];
+    /* Every layer's activations and two gradients of the widest, per trial:
+     * refused with the figure before anything is allocated. */
+    double per_trial = 0, wide = (double)gen->sizes[0];
+    for (size_t i = 1; i <= gen->depth; i++) {
+        per_trial += (double)gen->sizes[i];
+        if ((double)gen->sizes[i] > wide) wide = (double)gen->sizes[i];
+    }
+    DMF_TRY(dmf_memory_check((per_trial + 2 * wide) * (double)batch * (double)elem,
+                             "the workspace of %zu trials", batch));
     for (size_t i = 0; i < gen->depth; i++) {
         ws->acts[i] = dmf_alloc(batch * gen->sizes[i + 1], elem);
         if (!ws->acts[i]) {

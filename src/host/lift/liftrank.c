@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
 #include "network.h"
 
 /* Views of the layers for the backend kernels. */
@@ -107,6 +108,13 @@ int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t
             status = dmf_fail(DMF_ERR_NOMEM, "a %zu x %zu sample matrix is too large", D, R);
             break;
         }
+        /* The samples, their copy for the SVD, the parameters and dgesdd's
+         * workspace: refused with the figure before they grow. */
+        double mn = (double)(D < R ? D : R), mx = (double)(D < R ? R : D);
+        status = dmf_memory_check(8.0 * (2.0 * (double)bytes / 8 + (double)R * (double)K * (double)S + 4 * mn + mx +
+                                         7 * mn + 64),
+                                  "liftrank with %zu samples of length %zu", R, D);
+        if (status != DMF_OK) break;
         double *grown = realloc(samples, bytes);
         double *grown_h = realloc(h, R * K * S * sizeof *h);
         double *grown_copy = realloc(copy, bytes), *grown_sv = realloc(sv, (R + 1) * sizeof *sv);
@@ -165,6 +173,8 @@ int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma
         return dmf_fail(DMF_ERR_SHAPE,
                         "the explicit lifted operator would have %zu x %zu entries (limit %zu)", D,
                         columns, max_entries);
+    DMF_TRY(dmf_memory_check(8.0 * ((double)columns * (double)K * (double)S + 2.0 * (double)entries),
+                             "the explicit lifted operator (%zu x %zu)", D, columns));
     double *h = calloc(columns * K * S + 1, sizeof *h), *a = malloc((entries + 1) * sizeof *a);
     double *sv = malloc(((D < columns ? D : columns) + 1) * sizeof *sv);
     int status = h && a && sv ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifted operator");

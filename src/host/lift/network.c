@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
 #include "network.h"
 
 int dmf_network_init(dmf_network **out, size_t num_layers, const char *kind)
@@ -50,6 +51,7 @@ int dmf_network_add(dmf_network *net, size_t k, size_t row, size_t col, size_t p
                         k + 1, row, col);
     if (layer->count == layer->capacity) {
         size_t cap = layer->capacity ? 2 * layer->capacity : 64;
+        DMF_TRY(dmf_memory_check((double)cap * sizeof(dmf_triplet), "layer %zu with %zu entries", k + 1, cap));
         dmf_triplet *grown = realloc(layer->entries, cap * sizeof *grown);
         if (!grown) return dmf_fail(DMF_ERR_NOMEM, "layer %zu: cannot grow to %zu entries", k + 1, cap);
         layer->entries = grown;
@@ -75,6 +77,9 @@ int dmf_network_finish(dmf_network *net)
     if (net->num_params == 0) return dmf_fail(DMF_ERR_ARG, "the network has no parameters");
     if (!net->probes) {
         size_t cols = dmf_network_cols(net);
+        /* A sample of X is rows x cols (liftrank): refuse a shape that
+         * cannot be sampled before the probes of its columns. */
+        DMF_TRY(dmf_memory_check((double)cols * sizeof *net->probes, "the network's %zu columns", cols));
         net->probes = malloc(cols * sizeof *net->probes);
         if (!net->probes) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu probes", cols);
         for (size_t c = 0; c < cols; c++) net->probes[c] = c;

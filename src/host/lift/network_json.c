@@ -13,6 +13,7 @@
 
 #include "butterfly/chain_internal.h"
 #include "io/json_number.h"
+#include "memory.h"
 #include "network.h"
 
 #define TYPES "\"conv\", \"triplets\", \"butterfly\" or \"masked\""
@@ -207,6 +208,7 @@ static int parse_support(const cJSON *item, size_t N, const char *edge, conv_edg
                 return dmf_fail(DMF_ERR_FORMAT, "%s: \"contiguous\" must be an integer in [1, N = %zu]",
                                 edge, N);
             t = v;
+            DMF_TRY(dmf_memory_check((double)t * sizeof *s, "%s: the support {\"contiguous\": %zu}", edge, t));
         } else {
             if (!json_size(dilated, 0, &v))
                 return dmf_fail(DMF_ERR_FORMAT, "%s: \"dilated\" must be an integer >= 0", edge);
@@ -414,6 +416,13 @@ static int conv_build(const conv_graph *g, size_t K, size_t *scratch, dmf_networ
     size_t V = g->num_nodes, N = g->N, *index = scratch;
     size_t count[DMF_MAX_LAYERS + 1] = {0}, next_param[DMF_MAX_LAYERS + 1] = {0};
     for (size_t u = 0; u < V; u++) index[u] = count[g->depth[u]]++;
+    /* N triplets per kernel entry, and the leaves: refused with the figure
+     * before the layers grow (N reaches 2^53 from a one-line spec). */
+    double entries = 0;
+    for (size_t e = 0; e < g->num_edges; e++) entries += (double)N * (double)g->edges[e].length;
+    DMF_TRY(dmf_memory_check(entries * sizeof(dmf_triplet) + (double)count[K] * (sizeof(size_t) + DMF_MAX_NAME),
+                             "the network (N = %zu, %.0f kernel entries in all, %.3g nonzeros)", N,
+                             entries / (double)N, entries));
     DMF_TRY(dmf_network_init(out, K, "conv"));
     dmf_network *net = *out;
     for (size_t k = 1; k <= K; k++) {
@@ -542,6 +551,13 @@ static int parse_butterfly(const cJSON *spec, dmf_network **out)
     DMF_TRY(get_size_list(list_n, "radix_n", 1, radix_n));
     dmf_chain_shape shape;
     DMF_TRY(dmf_chain_shape_init(&shape, L, radix_m, radix_n, NULL));
+    double entries = 0;
+    for (size_t k = 0; k < L; k++) {
+        size_t a, b, c, d;
+        dmf_range_support(&shape, k, k, &a, &b, &c, &d);
+        entries += (double)a * (double)b * (double)c * (double)d;
+    }
+    DMF_TRY(dmf_memory_check(entries * sizeof(dmf_triplet), "the network (%zu factors, %.3g nonzeros)", L, entries));
     DMF_TRY(dmf_network_init(out, L, "butterfly"));
     for (size_t k = 0; k < L; k++) {
         /* F_k = I_a (x) 1_{b x c} (x) I_d; block (i, v) holds entries
@@ -629,8 +645,17 @@ static int parse_masked(const cJSON *spec, const char *dir, dmf_network **out)
     if (count != K)
         return dmf_fail(DMF_ERR_SHAPE, "\"masks\" has %zu entries but \"sizes\" gives %zu layers",
                         count, K);
-    DMF_TRY(dmf_network_init(out, K, "masked"));
+    /* A "dense" layer is sizes[k] x sizes[k + 1] triplets: refused with the
+     * figure before they are made (masks from lists and files are as large
+     * as their text or matrix). */
+    double dense = 0;
     size_t k = 0;
+    for (const cJSON *mask = masks->child; mask; mask = mask->next, k++)
+        if (cJSON_IsString(mask) && !strcmp(mask->valuestring, "dense"))
+            dense += (double)sizes[k] * (double)sizes[k + 1];
+    DMF_TRY(dmf_memory_check(dense * sizeof(dmf_triplet), "the network's dense layers (%.3g entries)", dense));
+    DMF_TRY(dmf_network_init(out, K, "masked"));
+    k = 0;
     for (const cJSON *mask = masks->child; mask; mask = mask->next, k++) {
         size_t entries;
         if (!dmf_mul_size(sizes[k], sizes[k + 1], &entries))

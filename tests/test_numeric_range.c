@@ -13,6 +13,7 @@
 #include <complex.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "butterfly/tree_internal.h"
@@ -308,6 +309,75 @@ static void test_fsmf_scaled(dmf_dtype dt)
     dmf_matrix_free(g);
 }
 
+/* Ranks of the lifted operator do not depend on the scale of the
+ * coefficients; its singular values scale with their product, and when
+ * that leaves double's range the answer is DMF_ERR_NUMERIC naming the rank,
+ * not a rank of 0 from a sample matrix of infinities. */
+static dmf_network *two_layers(double c1, double c2)
+{
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"type\": \"triplets\", \"layers\": ["
+             "{\"rows\": 2, \"cols\": 2, \"entries\": [[0,0,0,%.17g],[1,1,1,%.17g],[0,1,2,%.17g]]},"
+             "{\"rows\": 2, \"cols\": 2, \"entries\": [[0,0,0,%.17g],[1,1,1,%.17g],[1,0,2,%.17g]]}]}",
+             c1, c1, c1, c2, c2, c2);
+    dmf_network *net = NULL;
+    CHECK_OK(dmf_network_parse(json, "test", &net));
+    return net;
+}
+
+static void test_liftrank_scaled(void)
+{
+    dmf_context *ctx;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    dmf_network *base = two_layers(1, 1);
+    dmf_liftrank_report ref;
+    CHECK_OK(dmf_liftrank(ctx, base, 3, 0, &ref));
+    double ref_min = 0;
+    size_t ref_rank = 0;
+    CHECK_OK(dmf_lift_sigma_min(base, 1000000, &ref_min, &ref_rank));
+    CHECK(ref.rank == 4 && ref_rank == 4, "the reference network has rank %zu / %zu, expected 4", ref.rank, ref_rank);
+    const double c[][2] = {{1e300, 1}, {1e-300, 1}, {1e200, 1e-200}, {1e300, 1e-300}, {1e150, 1e150}};
+    for (int i = 0; i < 5; i++) {
+        dmf_network *net = two_layers(c[i][0], c[i][1]);
+        dmf_liftrank_report rep;
+        CHECK_OK(dmf_liftrank(ctx, net, 3, 0, &rep));
+        double product = c[i][0] * c[i][1];
+        CHECK(rep.rank == ref.rank && rep.rank_gap == ref.rank_gap && rep.rank_sqrt_eps == ref.rank_sqrt_eps,
+              "coefficients %g, %g: rank %zu, expected %zu", c[i][0], c[i][1], rep.rank, ref.rank);
+        for (size_t j = 0; rep.spectrum && j < rep.spectrum_length && j < ref.spectrum_length; j++)
+            CHECK(fabs(rep.spectrum[j] / product - ref.spectrum[j]) <= 1e-12 * ref.spectrum[0],
+                  "coefficients %g, %g: sigma_%zu = %.17g, expected %.17g", c[i][0], c[i][1], j,
+                  rep.spectrum[j], ref.spectrum[j] * product);
+        double smin = 0;
+        size_t r = 0;
+        CHECK_OK(dmf_lift_sigma_min(net, 1000000, &smin, &r));
+        CHECK(r == ref_rank && fabs(smin / product - ref_min) <= 1e-12 * ref_min,
+              "coefficients %g, %g: sigma_min %.17g (rank %zu), expected %.17g", c[i][0], c[i][1], smin, r,
+              ref_min * product);
+        dmf_liftrank_report_free(&rep);
+        dmf_network_free(net);
+    }
+    const double beyond[][2] = {{1e300, 1e300}, {1e-300, 1e-300}, {1e300, 1e8}};
+    for (int i = 0; i < 3; i++) {
+        dmf_network *net = two_layers(beyond[i][0], beyond[i][1]);
+        dmf_liftrank_report rep;
+        CHECK_STATUS(dmf_liftrank(ctx, net, 3, 0, &rep), DMF_ERR_NUMERIC);
+        CHECK(strstr(dmf_last_error(), "rank is 4") != NULL, "coefficients %g, %g: message '%s' names the rank",
+              beyond[i][0], beyond[i][1], dmf_last_error());
+        dmf_liftrank_report_free(&rep);
+        double smin;
+        size_t r;
+        /* 1e308: sigma_max overflows, sigma_min (1e308) does not */
+        if (i < 2) CHECK_STATUS(dmf_lift_sigma_min(net, 1000000, &smin, &r), DMF_ERR_NUMERIC);
+        else CHECK_OK(dmf_lift_sigma_min(net, 1000000, &smin, &r));
+        dmf_network_free(net);
+    }
+    dmf_liftrank_report_free(&ref);
+    dmf_network_free(base);
+    dmf_context_free(ctx);
+}
+
 int main(void)
 {
     test_range_shift();
@@ -325,5 +395,6 @@ int main(void)
     test_fsmf_scaled(DMF_F64);
     test_fsmf_scaled(DMF_C128);
     test_fsmf_scaled(DMF_F32);
+    test_liftrank_scaled();
     return check_report("test_numeric_range");
 }

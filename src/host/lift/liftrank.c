@@ -12,6 +12,7 @@
 
 #include "memory.h"
 #include "network.h"
+#include "scale.h"
 
 /* Views of the layers for the backend kernels. */
 static void layer_views(const dmf_network *net, dmf_sparse_layer *views)
@@ -24,6 +25,60 @@ static void layer_views(const dmf_network *net, dmf_sparse_layer *views)
 size_t dmf_lift_sample_length(const dmf_network *net)
 {
     return dmf_network_rows(net) * net->num_probes;
+}
+
+/* Layer views whose coefficients are brought near 1 by a power of two
+ * per layer when their magnitudes multiply beyond what double holds
+ * comfortably (the exponents of the layers' largest coefficients add up to
+ * more than 400 in absolute value).  The lifted operator is multilinear,
+ * so this scales it by 2^-*log2_scale and leaves every rank unchanged; the
+ * singular values are scaled back at the end.  Ordinary coefficients are
+ * used as they are.  *copy (free() it) holds the scaled triplets. */
+static int scaled_layer_views(const dmf_network *net, dmf_sparse_layer *views, dmf_triplet **copy,
+                              int *log2_scale)
+{
+    int e[DMF_MAX_LAYERS];
+    long spread = 0, total = 0, entries = 0;
+    *copy = NULL;
+    *log2_scale = 0;
+    layer_views(net, views);
+    for (size_t k = 0; k < net->num_layers; k++) {
+        double top = 0;
+        for (size_t t = 0; t < net->layers[k].count; t++)
+            top = fmax(top, fabs(net->layers[k].entries[t].coef));
+        e[k] = 0;
+        if (top > 0 && isfinite(top)) frexp(top, &e[k]);
+        spread += e[k] < 0 ? -e[k] : e[k];
+        total += e[k];
+        entries += (long)net->layers[k].count;
+    }
+    if (spread <= 400) return DMF_OK;
+    *copy = malloc(((size_t)entries + 1) * sizeof **copy);
+    if (!*copy) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the scaled coefficients");
+    dmf_triplet *next = *copy;
+    for (size_t k = 0; k < net->num_layers; k++) {
+        for (size_t t = 0; t < net->layers[k].count; t++) {
+            next[t] = net->layers[k].entries[t];
+            next[t].coef = ldexp(next[t].coef, -e[k]);
+        }
+        views[k].entries = next;
+        next += net->layers[k].count;
+    }
+    *log2_scale = (int)total;
+    return DMF_OK;
+}
+
+/* Singular values of the scaled operator back to the true scale:
+ * DMF_ERR_NUMERIC when they leave double's range, with the rank, which
+ * does not depend on the scale. */
+static int unscale_spectrum(double *sv, size_t count, int log2_scale, size_t rank)
+{
+    for (size_t i = 0; log2_scale && i < count; i++) sv[i] = ldexp(sv[i], log2_scale);
+    if (count && (isinf(sv[0]) || (rank > 0 && sv[0] < DBL_MIN)))
+        return dmf_fail(DMF_ERR_NUMERIC, "the rank is %zu, but the singular values of the lifted "
+                                         "operator (about 2^%d) are beyond the range of double; "
+                                         "scale the coefficients towards 1", rank, log2_scale);
+    return DMF_OK;
 }
 
 /* Number of index tuples i in [S_1] x ... x [S_K] (the monomials of P(h)
@@ -41,6 +96,12 @@ static size_t monomial_bound(const dmf_network *net)
 int dmf_singular_values(double *a, size_t rows, size_t cols, double *sv)
 {
     size_t k = rows < cols ? rows : cols;
+    /* LAPACK would print its own complaint and answer nonsense. */
+    for (size_t i = 0; i < rows * cols; i++)
+        if (!isfinite(a[i]))
+            return dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) of the sample matrix is not finite: "
+                                             "the products of the coefficients overflow",
+                            i % rows, i / rows);
     double query = 0;
     lapack_int *iwork = calloc(8 * k + 64, sizeof *iwork);
     if (!iwork) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate SVD workspace");
@@ -93,7 +154,9 @@ int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t
     rep->upper_bound = bound < D ? bound : D;
     rep->sample_length = D;
     dmf_sparse_layer views[DMF_MAX_LAYERS];
-    layer_views(net, views);
+    dmf_triplet *scaled = NULL;
+    int log2_scale;
+    DMF_TRY(scaled_layer_views(net, views, &scaled, &log2_scale));
 
     size_t R = initial_samples ? initial_samples : 16;
     if (R > rep->upper_bound + 1) R = rep->upper_bound + 1;
@@ -145,6 +208,8 @@ int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t
          * rank can be no larger, and one SVD of that size is saved. */
         R = 2 * R >= rep->upper_bound ? rep->upper_bound + 1 : 2 * R;
     }
+    if (status == DMF_OK)
+        status = unscale_spectrum(sv, D < rep->samples ? D : rep->samples, log2_scale, rep->rank);
     if (status == DMF_OK) {
         rep->reached_bound = rep->rank == rep->upper_bound;
         rep->spectrum_length = D < rep->samples ? D : rep->samples;
@@ -155,6 +220,7 @@ int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t
     free(h);
     free(copy);
     free(sv);
+    free(scaled);
     rep->time_s = dmf_now_seconds() - start;
     return status;
 }
@@ -188,7 +254,9 @@ int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma
         }
     }
     dmf_sparse_layer views[DMF_MAX_LAYERS];
-    layer_views(net, views);
+    dmf_triplet *scaled = NULL;
+    int log2_scale = 0;
+    if (status == DMF_OK) status = scaled_layer_views(net, views, &scaled, &log2_scale);
     if (status == DMF_OK)
         status = dmf_backend_cpu()->lift_samples(K, views, S, net->probes, net->num_probes, columns, h, a);
     if (status == DMF_OK) status = dmf_singular_values(a, D, columns, sv);
@@ -199,9 +267,13 @@ int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma
         while (r < count && sv[r] > tol) r++;
         /* Every entry of a convolutional X repeats its kernel entry N times. */
         double scale = net->conv ? sqrt((double)net->signal_length) : 1.0;
-        *sigma_min = r ? sv[r - 1] * scale : 0;
+        *sigma_min = r ? ldexp(sv[r - 1], log2_scale) * scale : 0;
         *rank = r;
+        if (r && (isinf(*sigma_min) || *sigma_min < DBL_MIN))
+            status = dmf_fail(DMF_ERR_NUMERIC, "sigma_min of the lifted operator (about 2^%d, rank %zu) "
+                                               "is beyond the range of double", log2_scale, r);
     }
+    free(scaled);
     free(h);
     free(a);
     free(sv);

@@ -48,7 +48,7 @@ static void cross_check(dmf_dtype dt, const size_t *sizes, size_t num_sizes,
     for (size_t i = 1; i < num_sizes; i++) widest = sizes[i] > widest ? sizes[i] : widest;
     void *in = dmf_alloc(batch * n0, elem), *v = dmf_alloc(batch * l, elem), *v2 = dmf_alloc(batch * l, elem);
     void *g_cpu = dmf_alloc(batch * n0, elem), *g_gpu = dmf_alloc(batch * n0, elem);
-    void *scratch = dmf_alloc(batch * widest, elem), *a_cpu[8], *a_gpu[8];
+    void *scratch = dmf_alloc(2 * batch * widest, elem), *a_cpu[8], *a_gpu[8]; /* two gradients, see backend.h */
     for (size_t i = 0; i < L; i++)
         a_cpu[i] = dmf_alloc(batch * sizes[i + 1], elem), a_gpu[i] = dmf_alloc(batch * sizes[i + 1], elem);
     dmf_rng rng;

@@ -64,8 +64,8 @@ static void test_per_trial_matches_shared(dmf_dtype dt, size_t networks, size_t 
     dmf_rng rng;
     dmf_rng_seed(&rng, 7 + batch);
     void *in = dmf_alloc(batch * 7, elem), *v = dmf_alloc(batch * 65, elem), *grad = dmf_alloc(batch * 7, elem);
-    void *scratch = dmf_alloc(batch * 65, elem), *acts[3], *one_acts[3];
-    void *one_v = dmf_alloc(65, elem), *one_grad = dmf_alloc(7, elem), *one_scratch = dmf_alloc(65, elem);
+    void *scratch = dmf_alloc(2 * batch * 65, elem), *acts[3], *one_acts[3]; /* two gradients, see backend.h */
+    void *one_v = dmf_alloc(65, elem), *one_grad = dmf_alloc(7, elem), *one_scratch = dmf_alloc(2 * 65, elem);
     for (size_t i = 0; i < L; i++) acts[i] = dmf_alloc(batch * sizes[i + 1], elem), one_acts[i] = dmf_alloc(sizes[i + 1], elem);
     dmf_rng_fill_normal(&rng, dt, in, batch * 7);
     dmf_rng_fill_normal(&rng, dt, v, batch * 65);

@@ -378,6 +378,57 @@ static void test_liftrank_scaled(void)
     dmf_context_free(ctx);
 }
 
+/* Generators from weight files: weights whose partial products leave the
+ * range where G and Algorithm 1's squares are computed safely are refused
+ * with the exponents, instead of synthesizing NaN or all-zero y0. */
+static int generator_with(double s1, double s2, dmf_dtype dtype, dmf_generator **out)
+{
+    dmf_matrix *w[2];
+    CHECK_OK(dmf_matrix_create(&w[0], DMF_F64, 6, 3));
+    CHECK_OK(dmf_matrix_create(&w[1], DMF_F64, 8, 6));
+    dmf_rng rng;
+    dmf_rng_seed(&rng, 11);
+    for (size_t e = 0; e < 18; e++) ((double *)dmf_matrix_data(w[0]))[e] = dmf_rng_normal(&rng) * s1;
+    for (size_t e = 0; e < 48; e++) ((double *)dmf_matrix_data(w[1]))[e] = dmf_rng_normal(&rng) * s2;
+    int status = dmf_generator_from_weights(out, (const dmf_matrix *const *)w, 2);
+    if (status == DMF_OK && dtype != DMF_F64) {
+        status = dmf_generator_set_dtype(*out, dtype);
+        if (status != DMF_OK) {
+            dmf_generator_free(*out);
+            *out = NULL;
+        }
+    }
+    dmf_matrix_free(w[0]);
+    dmf_matrix_free(w[1]);
+    return status;
+}
+
+static void test_generator_scale(void)
+{
+    dmf_generator *g = NULL;
+    const double ok[][2] = {{1, 1}, {1e50, 1e-50}, {1e30, 1e20}, {1e-30, 1e-20}};
+    dmf_context *ctx;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    for (int i = 0; i < 4; i++) {
+        CHECK_OK(generator_with(ok[i][0], ok[i][1], DMF_F64, &g));
+        double h[3] = {0.3, -1.2, 0.8}, y[8];
+        if (g) CHECK_OK(dmf_generator_forward(ctx, g, h, 1, y));
+        for (int j = 0; g && j < 8; j++) CHECK(isfinite(y[j]), "weights %g, %g: G(h)[%d] = %g", ok[i][0], ok[i][1], j, y[j]);
+        dmf_generator_free(g);
+    }
+    const double bad[][2] = {{1e200, 1}, {1e-200, 1}, {1e100, 1e-100}, {1e40, 1e40}};
+    for (int i = 0; i < 4; i++) {
+        CHECK_STATUS(generator_with(bad[i][0], bad[i][1], DMF_F64, &g), DMF_ERR_NUMERIC);
+        CHECK(strstr(dmf_last_error(), "2^") != NULL, "weights %g, %g: message '%s' gives the exponents",
+              bad[i][0], bad[i][1], dmf_last_error());
+    }
+    CHECK_OK(generator_with(1e3, 1e3, DMF_F32, &g));
+    dmf_generator_free(g);
+    CHECK_STATUS(generator_with(1e19, 1, DMF_F32, &g), DMF_ERR_NUMERIC);
+    CHECK_STATUS(generator_with(1e6, 1e6, DMF_F32, &g), DMF_ERR_NUMERIC);
+    dmf_context_free(ctx);
+}
+
 int main(void)
 {
     test_range_shift();
@@ -396,5 +447,6 @@ int main(void)
     test_fsmf_scaled(DMF_C128);
     test_fsmf_scaled(DMF_F32);
     test_liftrank_scaled();
+    test_generator_scale();
     return check_report("test_numeric_range");
 }

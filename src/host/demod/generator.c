@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "generator.h"
+#include "scale.h"
 #include "io/json_number.h"
 #include "memory.h"
 
@@ -99,6 +100,36 @@ int dmf_generator_random(dmf_generator **out, const size_t *sizes, size_t num_si
     return dmf_generator_random_networks(out, sizes, num_sizes, 1, seed);
 }
 
+/* Weights far from 1 are refused up front: with bias-free ReLU layers
+ * G(h) scales with the product of the layers' scales, and Algorithm 1
+ * squares products of G1 and G2, so the partial products of the layers'
+ * largest entries (2^e_1, 2^e_1 e_2, ...) must stay within 2^+-200 in f64
+ * and 2^+-24 in f32; inside, every dtype computes G and the objective
+ * without overflow or underflow.  Scaling W_i by c scales G by c, so the
+ * remedy is the user's, and it is named. */
+static int check_weight_scale(const dmf_generator *gen, dmf_dtype dtype)
+{
+    int bound = dtype == DMF_F32 ? 24 : 200;
+    long prefix = 0;
+    char list[256];
+    size_t len = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < gen->depth; i++) {
+        int e = 0;
+        size_t n = gen->networks * gen->sizes[i + 1] * gen->sizes[i];
+        if (!dmf_extreme_exponent(gen->dtype, gen->weights[i], n, 0, &e)) e = 0;
+        prefix += e;
+        if (len + 16 < sizeof list) len += (size_t)snprintf(list + len, sizeof list - len, "%s2^%d", i ? ", " : "", e);
+        if (prefix > bound || prefix < -bound || e > bound || e < -bound)
+            return dmf_fail(DMF_ERR_NUMERIC,
+                            "the largest weights of layers 1..%zu (%s) multiply to about 2^%ld, beyond "
+                            "2^+-%d where %s computes G and Algorithm 1's squares safely; G(h) scales with "
+                            "each layer's scale, so divide the weights by powers of two towards 1",
+                            i + 1, list, prefix, bound, dmf_dtype_name(dtype));
+    }
+    return DMF_OK;
+}
+
 int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *weights, size_t num_layers)
 {
     *out = NULL;
@@ -121,7 +152,12 @@ int dmf_generator_from_weights(dmf_generator **out, const dmf_matrix *const *wei
         for (size_t e = 0; e < sizes[i + 1] * sizes[i]; e++)
             ((double *)(*out)->weights[i])[e] =
                 creal(dmf_get(dmf_matrix_dtype(weights[i]), dmf_matrix_const_data(weights[i]), e));
-    return DMF_OK;
+    int status = check_weight_scale(*out, DMF_F64);
+    if (status != DMF_OK) {
+        dmf_generator_free(*out);
+        *out = NULL;
+    }
+    return status;
 }
 
 int dmf_generator_set_dtype(dmf_generator *gen, dmf_dtype dtype)
@@ -129,6 +165,7 @@ int dmf_generator_set_dtype(dmf_generator *gen, dmf_dtype dtype)
     if (dtype != DMF_F32 && dtype != DMF_F64)
         return dmf_fail(DMF_ERR_ARG, "generators run in f32 or f64, not %s", dmf_dtype_name(dtype));
     if (dtype == gen->dtype) return DMF_OK;
+    DMF_TRY(check_weight_scale(gen, dtype));
     for (size_t i = 0; i < gen->depth; i++) {
         size_t n = gen->networks * gen->sizes[i + 1] * gen->sizes[i];
         void *w = dmf_alloc(n, dmf_dtype_size(dtype));
@@ -219,6 +256,11 @@ int dmf_generator_forward(dmf_context *ctx, const dmf_generator *gen, const doub
     int status = x ? dmf_context_backend(ctx)->relu_forward(gen->dtype, gen->depth, gen->layers, batch, x, ws.acts)
                    : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu inputs", batch);
     if (status == DMF_OK) dmf_reals_to_f64(gen->dtype, dmf_gen_output(gen, &ws), batch * gen->sizes[gen->depth], out);
+    size_t count = batch * gen->sizes[gen->depth];
+    size_t bad = status == DMF_OK ? dmf_first_nonfinite(DMF_F64, out, count) : count;
+    if (bad < count)
+        status = dmf_fail(DMF_ERR_NUMERIC, "G's output %zu of trial %zu is not finite: the pass overflowed %s",
+                          bad % gen->sizes[gen->depth], bad / gen->sizes[gen->depth], dmf_dtype_name(gen->dtype));
     free(x);
     dmf_gen_workspace_free(&ws);
     return status;

@@ -59,6 +59,8 @@ static const char help_tail[] =
     "--on-term abandon  kill the running job at once; it has no record and the\n"
     "               next run redoes it\n"
     "--verbose      copy the jobs' stderr (their progress) to stderr\n"
+    "--max-memory SIZE  refuse work that needs more memory (e.g. 8G); every\n"
+    "               job gets it as DMF_MAX_MEMORY (see 'dmf --help')\n"
     "\n"
     "Restart: a rerun skips every job of the shard that any results file in\n"
     "DIR records ok (results.*-of-*.jsonl, of any shard count) or that its own\n"

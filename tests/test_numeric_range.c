@@ -222,6 +222,20 @@ static void test_overflowing_product(void)
     double err = 0;
     CHECK_STATUS(dmf_chain_rel_error(chain, g, &err), DMF_ERR_NUMERIC);
     CHECK(strstr(dmf_last_error(), "overflow") != NULL, "message '%s' names the overflow", dmf_last_error());
+    dmf_matrix *d = NULL, *y = NULL;
+    CHECK_STATUS(dmf_chain_densify(chain, &d), DMF_ERR_NUMERIC);
+    CHECK(d == NULL, "densify of an overflowing product hands back no matrix");
+    CHECK_STATUS(dmf_chain_apply(chain, g, &y), DMF_ERR_NUMERIC);
+    CHECK(y == NULL, "apply of an overflowing product hands back no matrix");
+    double x[16], out[16];
+    for (int i = 0; i < 16; i++) x[i] = 1;
+    CHECK_STATUS(dmf_chain_apply_op(NULL, chain, DMF_OP_T, 1, x, 1, 1, out, 1, 1), DMF_ERR_NUMERIC);
+    /* The same chain scaled back into range applies and densifies. */
+    for (size_t k = 0; k < 4; k++) dmf_scale_pow2(DMF_F64, dmf_chain_blocks(chain, k), 16, -300);
+    CHECK_OK(dmf_chain_densify(chain, &d));
+    CHECK_OK(dmf_chain_apply(chain, g, &y));
+    dmf_matrix_free(d);
+    dmf_matrix_free(y);
     dmf_matrix_free(g);
     dmf_chain_free(chain);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chain_internal.h"
+#include "scale.h"
 
 /* Copies rows x nvec elements between a strided layout and a packed
  * row-major buffer (to_packed: strided -> packed). */
@@ -120,6 +121,15 @@ static int apply_with(const dmf_backend *be, const dmf_chain *chain, dmf_op op, 
     }
     if (status == DMF_OK && !be->host_memory)
         status = be->mem_download(host_vectors, cur, out_rows * nvec * elem);
+    if (status == DMF_OK) {
+        /* Finite factors and vectors can still have a product beyond the
+         * dtype's range: an error, not infinities handed back. */
+        const void *result = be->host_memory ? cur : host_vectors;
+        size_t bad = dmf_first_nonfinite(dtype, result, out_rows * nvec);
+        if (bad < out_rows * nvec)
+            status = dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) of the product is not finite: it overflows %s",
+                              bad / nvec, bad % nvec, dmf_dtype_name(dtype));
+    }
     if (status == DMF_OK)
         copy_strided(elem, out_rows, nvec, be->host_memory ? cur : host_vectors, y, y_row_stride, y_vec_stride, 0);
     be->mem_free(cur);

@@ -69,6 +69,13 @@ int dmf_chain_densify(const dmf_chain *chain, dmf_matrix **out)
     }
     free((*out)->data);
     (*out)->data = values; /* the root range is the dense row-major matrix */
+    size_t count = (*out)->rows * (*out)->cols, bad = dmf_first_nonfinite(chain->dtype, values, count);
+    if (bad < count) {
+        dmf_matrix_free(*out);
+        *out = NULL;
+        return dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) of the product is not finite: it overflows %s",
+                        bad / dmf_chain_cols(chain), bad % dmf_chain_cols(chain), dmf_dtype_name(chain->dtype));
+    }
     return DMF_OK;
 }
 

@@ -3,11 +3,12 @@
  * directory (made once per process under $TMPDIR, removed at exit).
  *
  * Memory: a few bytes of spec can ask for any size ("sizes": [1e9, 1e9]).
- * Refusing such specs with a figure is a resource check of its own (a memory
- * budget before allocating); what these harnesses look for is memory
- * errors.  So one allocation is capped at 128 MiB and a larger one returns
- * NULL, as malloc does when memory runs out: the readers' out-of-memory
- * paths are then fuzzed too, and a failure to check a NULL is found. */
+ * dmf refuses work past its memory limit before allocating; here the limit
+ * is 64 MiB (dmf_set_memory_limit), so such specs take the refusal path
+ * rather than minutes of filling memory.  Allocations that no check covers
+ * are capped at 128 MiB: a larger one returns NULL, as malloc does when
+ * memory runs out, so the out-of-memory paths are fuzzed too and a NULL
+ * that is not checked is found. */
 #ifndef DMF_FUZZ_INPUT_H
 #define DMF_FUZZ_INPUT_H
 
@@ -30,6 +31,15 @@ const char *__asan_default_options(void)
 }
 const char *__ubsan_default_options(void);
 const char *__ubsan_default_options(void) { return "print_stacktrace=1:halt_on_error=1"; }
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    dmf_set_memory_limit((size_t)64 << 20);
+    return 0;
+}
 
 static char fuzz_dir[4096];
 

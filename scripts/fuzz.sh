@@ -93,8 +93,12 @@ if [ "$failed" != 0 ]; then
     for name in "${names[@]}"; do
         dir=build-fuzz/run/$name
         [ "$(cat "$dir/status")" = 0 ] && [ -z "$(ls "$dir/findings")" ] && continue
-        echo "---- $name: the end of $dir/log" >&2
-        grep -v -E '^#[0-9]+' "$dir/log" | tail -40 >&2
+        echo "---- $name: the report in $dir/log" >&2
+        # The sanitizer's or libFuzzer's report and the stack, then where the input went.
+        grep -v -E '^#[0-9]+ +(NEW|REDUCE|pulse|INITED|RELOAD|DONE)' "$dir/log" |
+            sed -n '/ERROR: \|runtime error:\|deadly signal\|invariant failed/,$p' |
+            grep -E -v '^ +0x[0-9a-f]+:|^  [A-Z][a-z ]+:|^Shadow byte|^  (Addressable|Partially)' | head -30 >&2
+        grep -E 'Test unit written|^Base64:' "$dir/log" >&2 || true
     done
     echo "fuzz: findings above; reproduce with build-fuzz/tests/fuzz/fuzz_NAME FILE" >&2
     exit 1

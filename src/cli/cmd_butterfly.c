@@ -82,8 +82,8 @@ static void print_nodes(const dmf_butterfly_report *rep)
     for (size_t i = 0; i < rep->num_nodes; i++) {
         const dmf_node_report *n = &rep->nodes[i];
         printf("%s{\"range\": [%zu, %zu], \"split\": %zu, \"blocks\": %zu, \"block\": [%zu, %zu], "
-               "\"rel_error\": %.6g, \"iterative\": %zu, \"dense_svd\": %zu, \"failed\": %zu, "
-               "\"time_s\": %.6g}",
+               "\"rel_error\": " JSON_NUM ", \"iterative\": %zu, \"dense_svd\": %zu, \"failed\": %zu, "
+               "\"time_s\": " JSON_NUM "}",
                i ? ", " : "", n->p, n->q, n->split, n->num_blocks, n->block_rows, n->block_cols,
                n->rel_error, n->blocks_iterative, n->blocks_dense_svd, n->blocks_failed, n->time_s);
     }
@@ -196,8 +196,7 @@ static int factor(int argc, char **argv)
     dmf_chain *chain = NULL;
     dmf_butterfly_report rep;
     if (status == DMF_OK) status = dmf_context_create(&ctx, backend);
-    if (status == DMF_OK && dmf_context_fallback_reason(ctx)[0] && mpi_rank == 0)
-        fprintf(stderr, "dmf %s: using the CPU backend: %s\n", cmd, dmf_context_fallback_reason(ctx));
+    if (status == DMF_OK && mpi_rank == 0) cli_note_fallback(cmd, ctx);
     if (status == DMF_OK) status = dmf_tree_create(&tree, tree_spec, L);
     double rank_times[DMF_MPI_MAX_RANKS];
     if (use_mpi) {
@@ -240,7 +239,7 @@ static int factor(int argc, char **argv)
             json_str(&j, "dtype", dmf_dtype_name(dmf_matrix_dtype(a)));
             json_str(&j, "backend", dmf_context_backend_name(ctx));
             json_str(&j, "tree", dmf_tree_name(tree));
-            json_str(&j, "tree_nested", dmf_tree_describe(tree));
+            json_raw(&j, "tree_nested", dmf_tree_describe(tree));
             json_sizes(&j, "radix_m", rm, L);
             json_sizes(&j, "radix_n", rn, L);
             json_int(&j, "rank", (long long)options.rank);
@@ -270,7 +269,7 @@ static int factor(int argc, char **argv)
             if (use_mpi) {
                 json_int(&j, "mpi_ranks", mpi_size);
                 json_key(&j, "rank_time_s");
-                for (int r = 0; r < mpi_size; r++) printf("%s%.6g", r ? ", " : "[", rank_times[r]);
+                for (int r = 0; r < mpi_size; r++) printf("%s" JSON_NUM, r ? ", " : "[", rank_times[r]);
                 putchar(']');
             }
             print_nodes(&rep);
@@ -334,8 +333,7 @@ static int apply_or_densify(int argc, char **argv, int apply)
     dmf_matrix *x = NULL, *x_typed = NULL, *y = NULL;
     dmf_context *ctx = NULL;
     int status = apply ? dmf_context_create(&ctx, backend ? backend : "auto") : DMF_OK;
-    if (status == DMF_OK && ctx && dmf_context_fallback_reason(ctx)[0])
-        fprintf(stderr, "dmf %s: using the CPU backend: %s\n", cmd, dmf_context_fallback_reason(ctx));
+    if (status == DMF_OK) cli_note_fallback(cmd, ctx);
     if (status == DMF_OK) status = dmf_chain_read(factors, &chain);
     if (status == DMF_OK && apply) status = dmf_matrix_read(input, &x);
     if (status == DMF_OK && apply) status = dmf_matrix_convert(x, dmf_chain_dtype(chain), &x_typed);

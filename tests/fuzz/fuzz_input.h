@@ -4,7 +4,7 @@
  *
  * Memory: a few bytes of spec can ask for any size ("sizes": [1e9, 1e9]).
  * dmf refuses work past its memory limit before allocating; here the limit
- * is 64 MiB (dmf_set_memory_limit), so such specs take the refusal path
+ * is 16 MiB (dmf_set_memory_limit), so such specs take the refusal path
  * rather than minutes of filling memory.  Allocations that no check covers
  * are capped at 128 MiB: a larger one returns NULL, as malloc does when
  * memory runs out, so the out-of-memory paths are fuzzed too and a NULL
@@ -37,7 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    dmf_set_memory_limit((size_t)64 << 20);
+    dmf_set_memory_limit((size_t)16 << 20);
     return 0;
 }
 

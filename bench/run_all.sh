@@ -9,6 +9,9 @@
 #   demod.jsonl            Algorithm 1: dmf vs PyTorch (same sizes and steps)
 #   demod-sweep.jsonl      success rates over latent x output sizes
 #   mpi.jsonl              1, 2, 4 MPI ranks (when dmf is built with MPI)
+#   python.jsonl/.md       dmf from Python: chain @ X vs NumPy, pyfaust, SciPy;
+#                          butterfly_factor's wall vs the C time_s (when the
+#                          dmf package is installed in bench/.venv)
 #   gpu/*.jsonl            copied from --gpu-results (scripts/gpu_check.sh's $OUT)
 #   *.png                  bench/plot.py's figures
 #
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
     --le-etal) le_etal="$2"; shift 2 ;;
     --gpu-results) gpu_results="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "run_all: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -98,6 +101,15 @@ if "$dmf" info | grep -q '"mpi_compiled": true' && command -v mpirun >/dev/null;
   step "MPI scaling, dft-bitrev $mpi_n"
   : >"$out/mpi.jsonl"
   bash bench/bench_mpi.sh "$out/mpi.jsonl" --sizes "$mpi_n" || echo "run_all: MPI benchmark failed" >&2
+fi
+
+if has_module dmf; then
+  if [ "$quick" = 1 ]; then py_args=(--sizes 1024 --repeats 3); else py_args=(--sizes 4096 --repeats 15); fi
+  step "dmf from Python: chain @ X and butterfly_factor, ${py_args[*]}"
+  "$py" bench/bench_python.py "${py_args[@]}" --out "$out/python.jsonl" >/dev/null
+  "$py" bench/bench_python.py --summarize "$out/python.jsonl" >"$out/python.md"
+else
+  echo "run_all: the dmf Python package is not installed in $py ($py -m pip install .); skipped" >&2
 fi
 
 if [ -n "$gpu_results" ]; then

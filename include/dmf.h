@@ -306,7 +306,7 @@ typedef struct {
 typedef struct {
     size_t num_nodes;
     dmf_node_report nodes[64];
-    double time_s;     /* the whole factorization, transfers included */
+    double time_s;     /* the whole call: input checks, transfers and factorization */
     double transfer_s; /* of which copies between host and device (0 on the CPU) */
 } dmf_butterfly_report;
 

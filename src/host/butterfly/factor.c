@@ -282,6 +282,9 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
                          const dmf_butterfly_options *opts_in, dmf_chain **out,
                          dmf_butterfly_report *report)
 {
+    /* time_s is what the caller waits for: the checks and scans of the
+     * input count, as the factorization itself does. */
+    double start = dmf_now_seconds();
     *out = NULL;
     dmf_butterfly_options opts;
     if (opts_in) opts = *opts_in;
@@ -317,7 +320,6 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     dmf_butterfly_report local;
     if (!report) report = &local;
     memset(report, 0, sizeof *report);
-    double start = dmf_now_seconds();
     size_t failed = 0;
     /* Node targets live in the backend's memory: the input goes there once
      * (unless that is host memory) and the leaves stay there until the end,

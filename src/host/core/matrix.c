@@ -153,7 +153,8 @@ double dmf_matrix_norm_fro(const dmf_matrix *mat)
 
 int dmf_matrix_check_finite(const dmf_matrix *mat)
 {
-    /* Scan the real view (complex = interleaved pairs) in its own type. */
+    if (dmf_all_finite(mat->dtype, mat->data, mat->rows * mat->cols)) return DMF_OK;
+    /* Find the first bad entry on the real view (complex = interleaved pairs). */
     size_t parts = dmf_dtype_is_complex(mat->dtype) ? 2 : 1;
     size_t reals = mat->rows * mat->cols * parts, bad = reals;
     if (mat->dtype == DMF_F32 || mat->dtype == DMF_C64) {

@@ -11,12 +11,59 @@ static size_t reals_of(dmf_dtype dtype, size_t count)
     return dmf_dtype_is_complex(dtype) ? 2 * count : count;
 }
 
+/* The largest |x| (NaN ignored), as one vectorized pass split over the
+ * threads: the factorization runs it over its whole input. */
+static double largest_abs(dmf_dtype dtype, const void *data, size_t reals)
+{
+    double best = 0;
+    if (single_precision(dtype)) {
+        const float *x = data;
+        float fbest = 0;
+#pragma omp parallel for simd reduction(max : fbest) if (reals > (1u << 22))
+        for (size_t i = 0; i < reals; i++) {
+            float v = fabsf(x[i]);
+            fbest = v > fbest ? v : fbest;
+        }
+        best = fbest;
+    } else {
+        const double *x = data;
+#pragma omp parallel for simd reduction(max : best) if (reals > (1u << 22))
+        for (size_t i = 0; i < reals; i++) {
+            double v = fabs(x[i]);
+            best = v > best ? v : best;
+        }
+    }
+    return best;
+}
+
+int dmf_all_finite(dmf_dtype dtype, const void *data, size_t count)
+{
+    /* x * 0 is 0 for finite x and NaN otherwise: a sum without early exit,
+     * so it vectorizes. */
+    size_t reals = reals_of(dtype, count);
+    double probe = 0;
+    if (single_precision(dtype)) {
+        const float *x = data;
+        float fprobe = 0;
+#pragma omp parallel for simd reduction(+ : fprobe) if (reals > (1u << 22))
+        for (size_t i = 0; i < reals; i++) fprobe += x[i] * 0.0f;
+        probe = fprobe;
+    } else {
+        const double *x = data;
+#pragma omp parallel for simd reduction(+ : probe) if (reals > (1u << 22))
+        for (size_t i = 0; i < reals; i++) probe += x[i] * 0.0;
+    }
+    return probe == 0;
+}
+
 int dmf_extreme_exponent(dmf_dtype dtype, const void *data, size_t count, int smallest,
                          int *exponent)
 {
     size_t reals = reals_of(dtype, count);
     double best = smallest ? INFINITY : 0;
-    if (single_precision(dtype)) {
+    if (!smallest) {
+        best = largest_abs(dtype, data, reals);
+    } else if (single_precision(dtype)) {
         const float *x = data;
         for (size_t i = 0; i < reals; i++) {
             double v = fabs((double)x[i]);

@@ -31,6 +31,8 @@ int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count);
  * double use DMF_SAFE_EXP_DOUBLE. */
 int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int bound);
 
+/* 1 when every entry is finite (one vectorized pass, no early exit). */
+int dmf_all_finite(dmf_dtype dtype, const void *data, size_t count);
 /* Index of the first entry (not real) that is not finite, or count. */
 size_t dmf_first_nonfinite(dmf_dtype dtype, const void *data, size_t count);
 

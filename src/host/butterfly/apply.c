@@ -29,15 +29,31 @@ static void copy_strided(size_t elem, size_t rows, size_t nvec, void *packed, vo
 
 /* Transposed (and for DMF_OP_H conjugated) copies of the b x c blocks of one
  * factor: the factor F^T has support (a, c, b, d) with these c x b blocks. */
+#define TRANSPOSE_BLOCKS(T, CONJ)                                                                  \
+    do {                                                                                           \
+        const T *in = blocks;                                                                      \
+        T *to = out;                                                                               \
+        for (size_t blk = 0; blk < count; blk++, in += b * c, to += b * c)                         \
+            for (size_t beta = 0; beta < b; beta++)                                                \
+                for (size_t gamma = 0; gamma < c; gamma++) to[gamma * b + beta] = CONJ(in[beta * c + gamma]); \
+    } while (0)
+#define AS_IS(v) (v)
+
 static void transpose_blocks(dmf_dtype dtype, int conjugate, size_t count, size_t b, size_t c,
                              const void *blocks, void *out)
 {
-    for (size_t blk = 0; blk < count; blk++)
-        for (size_t beta = 0; beta < b; beta++)
-            for (size_t gamma = 0; gamma < c; gamma++) {
-                double complex v = dmf_get(dtype, blocks, (blk * b + beta) * c + gamma);
-                dmf_set(dtype, out, (blk * c + gamma) * b + beta, conjugate ? conj(v) : v);
-            }
+    switch (dtype) {
+    case DMF_F32: TRANSPOSE_BLOCKS(float, AS_IS); break;
+    case DMF_F64: TRANSPOSE_BLOCKS(double, AS_IS); break;
+    case DMF_C64:
+        if (conjugate) TRANSPOSE_BLOCKS(float complex, conjf);
+        else TRANSPOSE_BLOCKS(float complex, AS_IS);
+        break;
+    case DMF_C128:
+        if (conjugate) TRANSPOSE_BLOCKS(double complex, conj);
+        else TRANSPOSE_BLOCKS(double complex, AS_IS);
+        break;
+    }
 }
 
 static int check_finite_strided(dmf_dtype dtype, const void *x, size_t rows, size_t nvec, size_t row_stride,

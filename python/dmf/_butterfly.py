@@ -1,5 +1,6 @@
 """Hierarchical butterfly factorization and the built-in matrices."""
 import json
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -17,8 +18,12 @@ def _tree_spec(tree):
                     "or a path to a JSON file of one")
 
 
-def butterfly_factor(A, radix_m=None, radix_n=None, tree="balanced", rank=1, orthonormalize=False,
-                     dtype=None, backend="auto", compute_error=True):
+TreeSpec = Union[str, Sequence]
+
+
+def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Optional[Sequence[int]] = None,
+                     tree: TreeSpec = "balanced", rank: int = 1, orthonormalize: bool = False,
+                     dtype=None, backend: str = "auto", compute_error: bool = True) -> Chain:
     """Factors A (M x N) into a butterfly chain F_0 … F_{L-1}.
 
     Parameters
@@ -69,7 +74,8 @@ def butterfly_factor(A, radix_m=None, radix_n=None, tree="balanced", rank=1, ort
     return chain
 
 
-def matrix(name, size, dtype="f64", noise=0.0, seed=0, radix_m=None, radix_n=None):
+def matrix(name: str, size: Union[int, Tuple[int, int]], dtype="f64", noise: float = 0.0, seed: int = 0,
+           radix_m: Optional[Sequence[int]] = None, radix_n: Optional[Sequence[int]] = None) -> np.ndarray:
     """A built-in test matrix as a NumPy array (what ``dmf matrix`` writes).
 
     name : 'hadamard', 'dft', 'dft-bitrev', 'dct2', 'dst2', 'random-chain'
@@ -85,6 +91,6 @@ def matrix(name, size, dtype="f64", noise=0.0, seed=0, radix_m=None, radix_n=Non
                                None if radix_n is None else list(radix_n))
 
 
-def matrix_names():
+def matrix_names() -> list:
     """Names of the built-in matrices."""
     return _dmf.matrix_names()

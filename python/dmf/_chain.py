@@ -1,4 +1,8 @@
 """Butterfly chains: the result of dmf.butterfly_factor, a linear operator."""
+import json
+import os
+from typing import List, Optional, Sequence, Tuple, Union
+
 import numpy as np
 
 from . import _dmf
@@ -50,7 +54,8 @@ class Chain:
 
     # ---- construction -------------------------------------------------
     @classmethod
-    def from_blocks(cls, blocks, radix_m, radix_n, ranks=None):
+    def from_blocks(cls, blocks: Sequence[np.ndarray], radix_m: Sequence[int], radix_n: Sequence[int],
+                    ranks: Optional[Sequence[int]] = None) -> "Chain":
         """A chain from factor blocks of shapes ``(a, d, b, c)`` (copied)."""
         blocks = [np.asarray(b) for b in blocks]
         if not blocks:
@@ -68,15 +73,15 @@ class Chain:
 
     # ---- structure ------------------------------------------------------
     @property
-    def num_factors(self):
+    def num_factors(self) -> int:
         return len(self.radix_m)
 
     @property
-    def blocks(self):
+    def blocks(self) -> List[np.ndarray]:
         """Factor k's blocks, shape (a, d, b, c); views on the chain."""
         return [self._handle.blocks(k) for k in range(self.num_factors)]
 
-    def factor_support(self, k):
+    def factor_support(self, k: int) -> Tuple[int, int, int, int]:
         """(a, b, c, d) of factor k."""
         a, d, b, c = self._handle.blocks(k).shape
         return a, b, c, d
@@ -97,20 +102,34 @@ class Chain:
             out.append(csr((blk.ravel().copy(), (rows, cols)), shape=(a * b * d, a * c * d)))
         return out
 
-    def toarray(self):
+    def toarray(self) -> np.ndarray:
         """The dense product F_0 … F_{L-1}."""
         return self._handle.densify()
 
-    def rel_error(self, A):
+    def rel_error(self, A) -> float:
         """``‖A − F_0…F_{L-1}‖_F / ‖A‖_F`` without forming the product."""
         A = np.ascontiguousarray(A, dtype=self.dtype)
         return self._handle.rel_error(A)
 
     # ---- files ----------------------------------------------------------
-    def save(self, directory):
+    def save(self, directory: Union[str, "os.PathLike[str]"]) -> None:
         """Writes the factor folder the command line writes (chain.json,
-        factor_KK.mtx, factor_KK_blocks.npy)."""
-        self._handle.write(str(directory))
+        factor_KK.mtx, factor_KK_blocks.npy), whole or not at all: an
+        earlier chain in `directory` is replaced, a folder holding other
+        files is refused (dmf.FileError).  chain.json keeps how the chain
+        was made (tree, rank, rel_error) when it came from butterfly_factor,
+        with ``"source": {"python": ...}`` where the command line names its
+        matrix or file."""
+        meta = None
+        if self.report:
+            r = self.report
+            meta = {"dmf_version": r["dmf_version"], "tree": r["tree"], "tree_nested": r["tree_nested"],
+                    "rank": r["rank"], "orthonormalize": r["orthonormalize"],
+                    "rel_error": r["rel_error"] if isinstance(r["rel_error"], float) and np.isfinite(r["rel_error"])
+                    else None,
+                    "source": {"python": "array", "dtype": r["dtype"]}}
+            meta = json.dumps(meta)
+        self._handle.write(os.fspath(directory), meta)
 
     # ---- as an operator ---------------------------------------------------
     @property
@@ -227,7 +246,7 @@ class _Conjugated:
         return self._chain.toarray().conj()
 
 
-def load(directory):
+def load(directory: Union[str, "os.PathLike[str]"]) -> Chain:
     """The chain in a factor folder written by ``dmf butterfly factor --out``
     or Chain.save."""
     return Chain(_dmf.chain_read(str(directory)))

@@ -162,14 +162,17 @@ static PyObject *chain_rel_error(dmfpy_chain *self, PyObject *arg)
     return PyFloat_FromDouble(err);
 }
 
+/* write(dir[, extra_json]): the factor folder, chain.json with the members
+ * of extra_json added (dmf_chain_write_meta). */
 static PyObject *chain_write(dmfpy_chain *self, PyObject *args)
 {
     PyObject *path;
-    if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path)) return NULL;
+    const char *extra = NULL;
+    if (!PyArg_ParseTuple(args, "O&|z", PyUnicode_FSConverter, &path, &extra)) return NULL;
     int status;
     const char *dir = PyBytes_AS_STRING(path);
     Py_BEGIN_ALLOW_THREADS
-    status = dmf_chain_write(self->chain, dir);
+    status = dmf_chain_write_meta(self->chain, dir, extra);
     Py_END_ALLOW_THREADS
     Py_DECREF(path);
     if (status != DMF_OK) return dmfpy_raise(status);
@@ -182,7 +185,7 @@ static PyMethodDef chain_methods[] = {
     {"apply", (PyCFunction)chain_apply, METH_VARARGS, "apply(x, y, op[, backend]): y = op(chain) x."},
     {"densify", (PyCFunction)chain_densify, METH_NOARGS, "The dense product."},
     {"rel_error", (PyCFunction)chain_rel_error, METH_O, "||A - chain||_F / ||A||_F."},
-    {"write", (PyCFunction)chain_write, METH_VARARGS, "write(dir): the factor folder."},
+    {"write", (PyCFunction)chain_write, METH_VARARGS, "write(dir[, extra_json]): the factor folder."},
     {NULL, NULL, 0, NULL},
 };
 

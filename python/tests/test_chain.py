@@ -70,10 +70,21 @@ def test_equal_to_cli_bit_for_bit(dmf_cli, tmp_path, args):
     for key in ["size", "dtype", "tree", "tree_nested", "radix_m", "radix_n", "rank", "nnz", "blocks_failed"]:
         assert chain.report[key] == line[key], key
     assert len(chain.report["nodes"]) == len(line["nodes"])
-    # and the folder written by save() is read back by the CLI
+    # save() writes the CLI's folder: the same factor files byte for byte,
+    # chain.json the same but for the source (a file or built-in matrix
+    # there, an array here), and the CLI reads it.
     chain.save(tmp_path / "py")
+    assert sorted(os.listdir(tmp_path / "cli")) == sorted(os.listdir(tmp_path / "py"))
     for f in sorted(os.listdir(tmp_path / "cli")):
-        assert (tmp_path / "cli" / f).read_bytes() == (tmp_path / "py" / f).read_bytes(), f
+        if f != "chain.json":
+            assert (tmp_path / "cli" / f).read_bytes() == (tmp_path / "py" / f).read_bytes(), f
+    meta_cli, meta_py = (json.loads((tmp_path / d / "chain.json").read_text()) for d in ("cli", "py"))
+    assert meta_py.pop("source") == {"python": "array", "dtype": args["dtype"]}
+    meta_cli.pop("source")
+    assert meta_py == meta_cli
+    densified = tmp_path / "dense.npy"
+    run_cli(dmf_cli, "butterfly", "densify", "--factors", tmp_path / "py", "--out", densified)
+    assert np.array_equal(np.load(densified), chain.toarray())
 
 
 def test_input_file_equal_to_cli(dmf_cli, tmp_path):

@@ -308,6 +308,10 @@ typedef struct {
     dmf_node_report nodes[64];
     double time_s;     /* the whole call: input checks, transfers and factorization */
     double transfer_s; /* of which copies between host and device (0 on the CPU) */
+    double device_s;   /* of which the tree's splits: on CUDA the device's clock (events
+                        * around the tree, the upload and downloads excluded); on the CPU
+                        * the host's clock over the same stretch (without the input
+                        * checks and scaling) */
 } dmf_butterfly_report;
 
 DMF_API void dmf_butterfly_options_default(dmf_butterfly_options *opts);

@@ -39,7 +39,7 @@ def load(path):
 def strip(v):
     # Timings differ from run to run; everything else must not.
     if isinstance(v, dict):
-        return {k: strip(x) for k, x in v.items() if not k.endswith("time_s")}
+        return {k: strip(x) for k, x in v.items() if not k.endswith("time_s") and k not in ("device_s", "transfer_s")}
     if isinstance(v, list):
         return [strip(x) for x in v]
     return v

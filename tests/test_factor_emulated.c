@@ -7,7 +7,9 @@
  * Compared with the CPU backend with the checks and bounds of
  * factor_crosscheck.h (smaller inputs than the GPU test: the emulation is
  * slow), and: every buffer the device path allocates is freed (counted),
- * and the transfer time is reported (within the total; zero on the CPU). */
+ * every device timer is released, the transfer time is reported (within
+ * the total; zero on the CPU) and the tree's time beside it (device_s, from
+ * the table's timer here and the host's clock on the CPU). */
 #include <complex.h>
 #include <math.h>
 #include <string.h>
@@ -42,6 +44,26 @@ static int emu_copy(void *dst, const void *src, size_t bytes)
 }
 static void emu_release(void) {}
 
+/* The device clock of the table: a timer that the tests count, read from
+ * the host's clock (the emulated kernels run on the host). */
+static long live_timers;
+static int emu_timer_start(void **timer)
+{
+    double *start = malloc(sizeof *start);
+    if (!start) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a timer");
+    *start = dmf_now_seconds();
+    *timer = start;
+    live_timers++;
+    return DMF_OK;
+}
+static int emu_timer_stop(void *timer, double *seconds)
+{
+    if (seconds) *seconds = dmf_now_seconds() - *(double *)timer;
+    free(timer);
+    live_timers--;
+    return DMF_OK;
+}
+
 static int emu_split(dmf_dtype dtype, const dmf_split_geometry *g, const void *t, void *w, void *h, int *info,
                      dmf_split_stats *stats)
 {
@@ -68,9 +90,19 @@ static void check_device_bookkeeping(const char *what, const char *tree, const d
                                      const dmf_butterfly_report *rc)
 {
     CHECK(live_buffers == 0, "%s %s: %ld device buffers left%s", what, tree, live_buffers, re ? "" : " after apply");
-    if (re)
+    CHECK(live_timers == 0, "%s %s: %ld device timers left", what, tree, live_timers);
+    if (re) {
         CHECK(rc->transfer_s == 0 && re->transfer_s >= 0 && re->transfer_s <= re->time_s,
               "%s %s: transfer time %.3g of %.3g s (cpu %.3g)", what, tree, re->transfer_s, re->time_s, rc->transfer_s);
+        /* The tree's time, from the device timer here and the host's clock
+         * on the CPU: positive and, with the transfers (disjoint from it),
+         * within the whole call. */
+        CHECK(re->device_s > 0 && re->device_s + re->transfer_s <= re->time_s,
+              "%s %s: device time %.3g + transfers %.3g of %.3g s", what, tree, re->device_s, re->transfer_s,
+              re->time_s);
+        CHECK(rc->device_s > 0 && rc->device_s <= rc->time_s, "%s %s: cpu tree time %.3g of %.3g s", what, tree,
+              rc->device_s, rc->time_s);
+    }
 }
 
 int main(void)
@@ -86,6 +118,9 @@ int main(void)
     emulated.mem_upload = emu_copy;
     emulated.mem_download = emu_copy;
     emulated.release_workspace = emu_release;
+    emulated.timer_start = emu_timer_start;
+    emulated.timer_stop = emu_timer_stop;
+    emulated.mem_copy = emu_copy;
     dmf_context *emu = NULL, *cpu = NULL;
     CHECK_OK(dmf_context_create_from_backend(&emu, &emulated));
     CHECK_OK(dmf_context_create(&cpu, "cpu"));

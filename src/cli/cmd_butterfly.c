@@ -54,7 +54,9 @@ static const char help_factor[] =
     "             answers, else the CPU), cpu or cuda\n"
     "\n"
     "Prints one JSON line: rel_error = ||A - F_0...F_{L-1}||_F / ||A||_F, time_s\n"
-    "(factorization), transfer_s (of which host-device copies), error_time_s,\n"
+    "(the whole factorization), transfer_s (of which host-device copies),\n"
+    "device_s (of which the tree's splits: CUDA events on the device; the host's\n"
+    "clock on the CPU, input checks excluded), error_time_s,\n"
     "tree, dtype, backend, radices, and per node\n"
     "the block sizes, error and solver counts.  With --noise, error_to_noise is\n"
     "||A_noisy - F||_F / ||E||_F.  Exit 3 when a block's SVD did not converge\n"
@@ -253,6 +255,7 @@ static int factor(int argc, char **argv)
             }
             json_num(&j, "time_s", t0);
             json_num(&j, "transfer_s", rep.transfer_s);
+            json_num(&j, "device_s", rep.device_s);
             json_num(&j, "error_time_s", error_time);
             json_int(&j, "nnz", (long long)dmf_chain_nnz(chain));
             json_int(&j, "threads", build.openmp_threads);

@@ -22,6 +22,9 @@ static const dmf_backend cuda_backend = {
     dmf_cuda_mem_upload,        // mem_upload
     dmf_cuda_mem_download,      // mem_download
     dmf_cuda_release_workspace, // release_workspace
+    dmf_cuda_timer_start,       // timer_start
+    dmf_cuda_timer_stop,        // timer_stop
+    dmf_cuda_mem_copy,          // mem_copy
 };
 
 extern "C" int dmf_cuda_query(dmf_cuda_info *info)

@@ -52,6 +52,9 @@ void dmf_cuda_mem_free(void *ptr);
 int dmf_cuda_mem_upload(void *dst, const void *src_host, size_t bytes);
 int dmf_cuda_mem_download(void *dst_host, const void *src, size_t bytes);
 void dmf_cuda_release_workspace(void);
+int dmf_cuda_timer_start(void **timer);
+int dmf_cuda_timer_stop(void *timer, double *seconds);
+int dmf_cuda_mem_copy(void *dst, const void *src, size_t bytes);
 }
 
 #endif

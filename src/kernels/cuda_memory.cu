@@ -1,6 +1,7 @@
 // Device buffers for the backend table, and the translation of CUDA and
 // cuSOLVER errors into dmf status codes.
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cuda_common.cuh"
 
@@ -71,11 +72,27 @@ extern "C" void dmf_cuda_mem_free(void *ptr)
     else cudaFree(ptr);
 }
 
+// Pageable host memory reaches the device through the driver's staging
+// buffers, well below the link's rate; a large upload (the input matrix of
+// a factorization: 4 GiB for N = 2^14 c128) registers (pins) the caller's
+// buffer for the duration of the copy instead, so the copy is one DMA from
+// the caller's pages, and unregisters it after.  Where registration fails
+// (memory already pinned or registered, a limit on locked memory, a system
+// without it) the copy goes from pageable memory as before: slower, not
+// wrong.  Small copies skip it: pinning costs a system call per call and a
+// walk over the pages.
+static const size_t pin_threshold = (size_t)8 << 20;
+
 extern "C" int dmf_cuda_mem_upload(void *dst, const void *src_host, size_t bytes)
 {
-    int status = DMF_OK;
+    int status = DMF_OK, registered = 0;
+    if (bytes >= pin_threshold) {
+        registered = cudaHostRegister(const_cast<void *>(src_host), bytes, cudaHostRegisterDefault) == cudaSuccess;
+        if (!registered) cudaGetLastError(); // the failure is not reported: the copy below works without it
+    }
     if (bytes) CUDA_TRY(cudaMemcpy(dst, src_host, bytes, cudaMemcpyHostToDevice));
 cleanup:
+    if (registered && cudaHostUnregister(const_cast<void *>(src_host)) != cudaSuccess) cudaGetLastError();
     return status;
 }
 
@@ -84,5 +101,61 @@ extern "C" int dmf_cuda_mem_download(void *dst_host, const void *src, size_t byt
     int status = DMF_OK;
     if (bytes) CUDA_TRY(cudaMemcpy(dst_host, src, bytes, cudaMemcpyDeviceToHost));
 cleanup:
+    return status;
+}
+
+// Device to device, ordered on the legacy default stream like the kernels
+// (the host does not wait: time it with the timer below).
+extern "C" int dmf_cuda_mem_copy(void *dst, const void *src, size_t bytes)
+{
+    int status = DMF_OK;
+    if (bytes) CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, 0));
+cleanup:
+    return status;
+}
+
+// The device's clock: two events on the legacy default stream, where every
+// kernel, copy and stream-ordered allocation of this backend is issued, so
+// the time between them is the device's work in between, whatever the
+// host did meanwhile.
+struct dmf_cuda_timer {
+    cudaEvent_t start, stop;
+};
+
+extern "C" int dmf_cuda_timer_start(void **timer)
+{
+    int status = DMF_OK;
+    dmf_cuda_timer *t = (dmf_cuda_timer *)calloc(1, sizeof *t);
+    *timer = NULL;
+    if (!t) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a device timer");
+    CUDA_TRY(cudaEventCreate(&t->start));
+    CUDA_TRY(cudaEventCreate(&t->stop));
+    CUDA_TRY(cudaEventRecord(t->start, 0));
+    *timer = t;
+    return DMF_OK;
+cleanup:
+    if (t->start) cudaEventDestroy(t->start);
+    if (t->stop) cudaEventDestroy(t->stop);
+    free(t);
+    return status;
+}
+
+extern "C" int dmf_cuda_timer_stop(void *timer, double *seconds)
+{
+    int status = DMF_OK;
+    dmf_cuda_timer *t = (dmf_cuda_timer *)timer;
+    float ms = 0;
+    if (seconds) *seconds = 0;
+    if (!t) return seconds ? dmf_fail(DMF_ERR_ARG, "no device timer to stop") : DMF_OK;
+    if (seconds) {
+        CUDA_TRY(cudaEventRecord(t->stop, 0));
+        CUDA_TRY(cudaEventSynchronize(t->stop));
+        CUDA_TRY(cudaEventElapsedTime(&ms, t->start, t->stop));
+        *seconds = 1e-3 * (double)ms;
+    }
+cleanup:
+    cudaEventDestroy(t->start);
+    cudaEventDestroy(t->stop);
+    free(t);
     return status;
 }

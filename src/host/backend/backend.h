@@ -126,6 +126,18 @@ typedef struct dmf_backend {
     /* Scratch the split kernels keep from one node to the next (sized by
      * the first, largest, node of a factorization) is released here. */
     void (*release_workspace)(void);
+    /* Optional (NULL where the host's clock is the backend's, as on the
+     * CPU): the device's own clock.  timer_start marks a point in the
+     * stream the kernels run on, after the work issued so far; timer_stop
+     * marks a second point, waits for it, writes the seconds between the
+     * two marks to *seconds (NULL: only releases, e.g. after an error) and
+     * releases the timer in any case. */
+    int (*timer_start)(void **timer);
+    int (*timer_stop)(void *timer, double *seconds);
+    /* Copy between two mem_alloc buffers (on the device for a device
+     * backend): the benchmarks' measure of the memory's copy bandwidth.
+     * Optional. */
+    int (*mem_copy)(void *dst, const void *src, size_t bytes);
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

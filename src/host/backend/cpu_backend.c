@@ -94,6 +94,8 @@ static const dmf_backend cpu_backend = {
     .mem_upload = cpu_mem_copy,
     .mem_download = cpu_mem_copy,
     .release_workspace = cpu_release_workspace,
+    /* No timer: the driver's host clock times the CPU's work. */
+    .mem_copy = cpu_mem_copy,
 };
 
 const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

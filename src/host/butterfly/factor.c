@@ -162,6 +162,35 @@ static int collect_leaves(const dmf_backend *backend, dmf_chain *chain, void **l
     return status;
 }
 
+/* The tree's time on the backend (report->device_s): the device's own
+ * clock where the backend has one, so the uploads before and downloads
+ * after are not in it, else the host's clock over the same stretch. */
+typedef struct {
+    void *timer;
+    double start;
+} tree_clock;
+
+static int tree_clock_start(const dmf_backend *backend, tree_clock *clock)
+{
+    clock->timer = NULL;
+    clock->start = dmf_now_seconds();
+    return backend->timer_start ? backend->timer_start(&clock->timer) : DMF_OK;
+}
+
+/* Adds the tree's time to the report unless `status` says the tree
+ * failed; releases the timer in any case. */
+static int tree_clock_stop(const dmf_backend *backend, tree_clock *clock, int status,
+                           dmf_butterfly_report *report)
+{
+    double seconds = dmf_now_seconds() - clock->start;
+    if (clock->timer) {
+        int stop = backend->timer_stop(clock->timer, status == DMF_OK ? &seconds : NULL);
+        if (status == DMF_OK) status = stop;
+    }
+    if (status == DMF_OK) report->device_s += seconds;
+    return status;
+}
+
 /* The backend's copy of host values (the host values themselves on a
  * host-memory backend). */
 static int to_backend(const dmf_backend *backend, const void *values, size_t bytes, void **out,
@@ -189,8 +218,11 @@ int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
     int status = to_backend(backend, values, dmf_range_size(&chain->shape, p, q) * dmf_dtype_size(chain->dtype),
                             &root, report);
     if (root != values) free(values); /* taken over: uploaded, or not needed after a failed upload */
-    if (status == DMF_OK)
+    tree_clock clock;
+    if (status == DMF_OK && (status = tree_clock_start(backend, &clock)) == DMF_OK) {
         status = factor_from(backend, chain, tree, &opts, (pending_node){p, q, root}, NULL, leaves, report, failed);
+        status = tree_clock_stop(backend, &clock, status, report);
+    }
     status = collect_leaves(backend, chain, leaves, p, q, status, report);
     backend->release_workspace();
     return status;
@@ -327,9 +359,12 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     const dmf_backend *backend = dmf_context_backend(ctx);
     void *leaves[DMF_MAX_FACTORS] = {0}, *root = NULL;
     status = to_backend(backend, input, a->rows * a->cols * dmf_dtype_size(a->dtype), &root, report);
-    if (status == DMF_OK)
+    tree_clock clock;
+    if (status == DMF_OK && (status = tree_clock_start(backend, &clock)) == DMF_OK) {
         status = factor_from(backend, chain, tree, &opts, (pending_node){0, num_factors - 1, root},
                              input, leaves, report, &failed);
+        status = tree_clock_stop(backend, &clock, status, report);
+    }
     status = collect_leaves(backend, chain, leaves, 0, num_factors - 1, status, report);
     backend->release_workspace();
     free(scaled);

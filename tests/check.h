@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dmf.h"
 
@@ -40,6 +41,16 @@ static int check_passed, check_failed;
               dmf_status_string(check_status_), dmf_status_string(status),    \
               dmf_last_error());                                              \
     } while (0)
+
+/* `--small` on a GPU test's command line: its short list, for runs under
+ * compute-sanitizer (memcheck, racecheck, synccheck, initcheck), which are
+ * 10 to 100 times slower (scripts/gpu_check.sh). */
+static inline int check_small(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--small") == 0) return 1;
+    return 0;
+}
 
 static inline int check_report(const char *name)
 {

@@ -145,4 +145,32 @@ static void crosscheck_all(crosscheck_split_fn split, crosscheck_normalize_fn no
     }
 }
 
+/* The short list for compute-sanitizer: a power-iteration block past 32,
+ * closed forms (2 x n, many sub-blocks), a rank-2 block through the SVD,
+ * every fill, two dtypes; and every split of one chain. */
+static void crosscheck_small(crosscheck_split_fn split, crosscheck_normalize_fn normalize)
+{
+    const size_t shapes[][7] = {
+        {1, 1, 33, 2, 1, 31, 1}, {2, 1, 2, 2, 3, 7, 1}, {64, 1, 2, 32, 2, 2, 1}, {1, 1, 40, 2, 3, 36, 2},
+    };
+    const dmf_dtype dtypes[2] = {DMF_F32, DMF_C128};
+    uint64_t seed = 1;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        dmf_split_geometry g = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3],
+                                shapes[s][4], shapes[s][5], shapes[s][6]};
+        for (int d = 0; d < 2; d++)
+            for (size_t f = 0; f < CROSSCHECK_NUM_FILLS; f++)
+                crosscheck_case(split, normalize, dtypes[d], &g, crosscheck_fills[f], seed++);
+    }
+    const size_t m[4] = {2, 2, 2, 2}, n[4] = {2, 2, 2, 2}, ranks[4] = {1, 1, 1, 1};
+    dmf_chain_shape shape;
+    CHECK_OK(dmf_chain_shape_init(&shape, 4, m, n, ranks));
+    for (size_t p = 0; p < 4; p++)
+        for (size_t q = p + 1; q < 4; q++)
+            for (size_t l = p; l < q; l++) {
+                dmf_split_geometry g = dmf_split_geometry_of(&shape, p, l, q);
+                crosscheck_case(split, normalize, DMF_F64, &g, FILL_RANDOM, seed++);
+            }
+}
+
 #endif

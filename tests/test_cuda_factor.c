@@ -3,10 +3,31 @@
  * with the checks and bounds of factor_crosscheck.h, on exact inputs
  * (Hadamard, bit-reversed DFT, random chains, mixed radix, rectangular,
  * radix 1, monarch 992 x 1056) and inexact ones (noisy Hadamard, rank 2 of
- * a Gaussian matrix), every dtype, with and without orthonormalization. */
+ * a Gaussian matrix), every dtype, with and without orthonormalization.
+ * --small: a short list for compute-sanitizer. */
 #include "factor_crosscheck.h"
 
-int main(void)
+/* --small, for compute-sanitizer: every tree of a 16 x 16 chain in every
+ * dtype, with and without orthonormalization, mixed radices, and rank 2
+ * (the SVD path) of a Gaussian matrix. */
+static void small_cases(dmf_context *gpu_ctx, dmf_context *cpu_ctx)
+{
+    size_t two[4] = {2, 2, 2, 2}, mm[3] = {2, 3, 4}, nn[3] = {3, 2, 5};
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        dmf_matrix *a = factor_builtin("random-chain", 16, 16, dt, NULL, NULL, 0, 0);
+        factor_crosscheck("random-chain 16", gpu_ctx, cpu_ctx, a, two, two, 4, 1, dt == DMF_F64 || dt == DMF_C128, 1,
+                          NULL);
+        dmf_matrix_free(a);
+    }
+    dmf_matrix *a = factor_builtin("random-chain", 24, 30, DMF_C64, mm, nn, 3, 0);
+    factor_crosscheck("mixed 24x30", gpu_ctx, cpu_ctx, a, mm, nn, 3, 1, 0, 1, NULL);
+    dmf_matrix_free(a);
+    a = factor_builtin("gaussian", 16, 16, DMF_F64, NULL, NULL, 0, 0);
+    factor_crosscheck("gaussian 16 rank 2", gpu_ctx, cpu_ctx, a, two, two, 4, 2, 0, 0, NULL);
+    dmf_matrix_free(a);
+}
+
+int main(int argc, char **argv)
 {
     dmf_context *gpu_ctx = NULL, *cpu_ctx = NULL;
     if (dmf_context_create(&gpu_ctx, "cuda") != DMF_OK) {
@@ -14,6 +35,12 @@ int main(void)
         return 77;
     }
     CHECK_OK(dmf_context_create(&cpu_ctx, "cpu"));
+    if (check_small(argc, argv)) {
+        small_cases(gpu_ctx, cpu_ctx);
+        dmf_context_free(gpu_ctx);
+        dmf_context_free(cpu_ctx);
+        return check_report("test_cuda_factor");
+    }
     size_t two[8] = {2, 2, 2, 2, 2, 2, 2, 2};
     for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
         for (int ortho = 0; ortho <= 1; ortho++) {

@@ -6,7 +6,8 @@
  * (bit-identical samples); the bound leaves room for a device that rounds
  * differently without letting an indexing error through.  Then the rank
  * and spectrum of the liftrank estimate from each backend's samples must
- * agree.  Exits 77 where no CUDA device is usable. */
+ * agree.  Exits 77 where no CUDA device is usable.  --small: R up to 40
+ * and no multi-batch case, for compute-sanitizer. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,9 +47,11 @@ static double ratio(const double *gpu, const double *cpu, size_t len, size_t n)
 
 /* Samples R = 0, 1, 33 and a few thousand (several blocks of the grid per
  * multiprocessor), each backend on the same h. */
+static int small; /* --small: the short list for compute-sanitizer */
+
 static void test_samples(void)
 {
-    const size_t counts[4] = {0, 1, 33, 3000};
+    const size_t counts[4] = {0, 1, 33, small ? 40 : 3000};
     for (int c = 0; c < LIFT_NUM_CASES; c++) {
         dmf_network *net = lift_case(c);
         CHECK(net != NULL, "case %s did not build", lift_case_names[c]);
@@ -186,16 +189,17 @@ static void test_rank(void)
     dmf_network_free(net);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     dmf_cuda_info info;
     if (dmf_cuda_query(&info) != DMF_OK) {
         printf("test_cuda_lift: skipped: %s\n", info.message);
         return 77;
     }
-    printf("test_cuda_lift on %s\n", info.device_names[0]);
+    small = check_small(argc, argv);
+    printf("test_cuda_lift on %s%s\n", info.device_names[0], small ? " (--small)" : "");
     test_samples();
-    test_batches();
+    if (!small) test_batches(); /* 600 MB of samples */
     test_rank();
     return check_report("test_cuda_lift");
 }

@@ -1,6 +1,7 @@
 /* Cross-check of the CUDA split and normalize kernels against the CPU
  * backend on the same inputs (split_crosscheck.h states the bounds and
- * geometries); skipped, exit 77, without a usable GPU. */
+ * geometries); skipped, exit 77, without a usable GPU.  --small: the
+ * short list, for compute-sanitizer. */
 #include "split_crosscheck.h"
 
 static const dmf_backend *cuda;
@@ -38,7 +39,7 @@ static int cuda_normalize(dmf_dtype dtype, const dmf_split_geometry *g, void *w,
     return status;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     int status;
     cuda = dmf_backend_cuda(&status);
@@ -46,7 +47,10 @@ int main(void)
         printf("test_cuda_split: skipped: %s\n", dmf_last_error());
         return 77;
     }
-    crosscheck_all(cuda_split, cuda_normalize);
+    if (check_small(argc, argv))
+        crosscheck_small(cuda_split, cuda_normalize);
+    else
+        crosscheck_all(cuda_split, cuda_normalize);
     cuda->release_workspace();
     return check_report("test_cuda_split");
 }

@@ -23,9 +23,13 @@ int main(int argc, char **argv)
 {
     /* Every branch of the kernels, kept small: fibers switch at each
      * barrier, which makes large blocks slow to emulate.  `--all` runs the
-     * full list of the GPU test. */
+     * full list of the GPU test, `--small` its list for compute-sanitizer. */
     if (argc > 1 && strcmp(argv[1], "--all") == 0) {
         crosscheck_all(emulated, NULL);
+        return check_report("test_split_emulated");
+    }
+    if (check_small(argc, argv)) { /* the GPU test's list under compute-sanitizer */
+        crosscheck_small(emulated, NULL);
         return check_report("test_split_emulated");
     }
     /* (a, d, b1, b2, c1, c2, rank) */

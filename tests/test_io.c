@@ -233,6 +233,50 @@ static void test_npy_fortran_order(void)
     dmf_matrix_free(m);
 }
 
+/* Integer and boolean arrays read as f64, in every width, both byte
+ * orders and Fortran order, as integer Matrix Market files do. */
+static void test_npy_integers(void)
+{
+    const double want[6] = {-5, 4, 3, 127, 0, -1}; /* 2 x 3, row-major */
+    const int64_t i8[6] = {-5, 4, 3, 127, 0, -1};
+    const int8_t i1[6] = {-5, 4, 3, 127, 0, -1};
+    const int16_t i2_col[6] = {-5, 127, 4, 0, 3, -1}; /* the same 2 x 3, column by column */
+    unsigned char i2_col_be[12];
+    for (int k = 0; k < 6; k++) {
+        uint16_t u = (uint16_t)i2_col[k];
+        i2_col_be[2 * k] = (unsigned char)(u >> 8);
+        i2_col_be[2 * k + 1] = (unsigned char)u;
+    }
+    struct { const char *header; const void *data; size_t len; } cases[] = {
+        {"{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }", i8, sizeof i8},
+        {"{'descr': '|i1', 'fortran_order': False, 'shape': (2, 3), }", i1, sizeof i1},
+        {"{'descr': '>i2', 'fortran_order': True, 'shape': (2, 3), }", i2_col_be, sizeof i2_col_be},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *path = write_npy_raw("ints.npy", 1, 0, cases[c].header, cases[c].data, cases[c].len);
+        dmf_matrix *m = NULL;
+        CHECK_OK(dmf_npy_read(path, &m));
+        CHECK(m && m->dtype == DMF_F64 && m->rows == 2 && m->cols == 3 && memcmp(m->data, want, sizeof want) == 0,
+              "integer case %zu (%s) read wrong", c, cases[c].header);
+        dmf_matrix_free(m);
+    }
+    const uint32_t u4[2] = {4000000000u, 7};
+    const unsigned char b1[3] = {0, 1, 2};
+    dmf_matrix *m = NULL;
+    CHECK_OK(dmf_npy_read(write_npy_raw("u4.npy", 1, 0, "{'descr': '<u4', 'fortran_order': False, 'shape': (2,), }",
+                                        u4, sizeof u4), &m));
+    CHECK(m && ((double *)m->data)[0] == 4e9 && ((double *)m->data)[1] == 7, "uint32 read wrong");
+    dmf_matrix_free(m);
+    CHECK_OK(dmf_npy_read(write_npy_raw("b1.npy", 1, 0, "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
+                                        b1, sizeof b1), &m));
+    CHECK(m && ((double *)m->data)[0] == 0 && ((double *)m->data)[1] == 1 && ((double *)m->data)[2] == 1,
+          "bool read wrong");
+    dmf_matrix_free(m);
+    /* Truncated integer data is named as such, by the file's own width. */
+    CHECK_STATUS(dmf_npy_read(write_npy_raw("short.npy", 1, 0, "{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }",
+                                            i8, sizeof i8 - 8), &m), DMF_ERR_FORMAT);
+}
+
 static void test_npy_versions(void)
 {
     const float data[4] = {1.5f, -2.0f, 3.25f, 0.0f};
@@ -381,8 +425,9 @@ static void test_npy_errors(void)
     static const struct {
         const char *header, *needle;
     } bad[] = {
-        {"{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }",
-         "unsupported dtype '<i8'; dmf reads f32, f64, c64, c128"},
+        {"{'descr': '<i3', 'fortran_order': False, 'shape': (2, 3), }",
+         "unsupported dtype '<i3'; dmf reads f32, f64, c64, c128"},
+        {"{'descr': '|b2', 'fortran_order': False, 'shape': (2, 3), }", "unsupported dtype '|b2'"},
         {"{'descr': '|O', 'fortran_order': False, 'shape': (2, 3), }", "unsupported dtype '|O'"},
         {"{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }", "unsupported dtype '<f2'"},
         {"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2, 3), }",
@@ -738,6 +783,7 @@ int main(void)
     test_npy_header_layout();
     test_npy_write_array_shapes();
     test_npy_fortran_order();
+    test_npy_integers();
     test_npy_versions();
     test_npy_byte_orders();
     test_npy_non_finite();

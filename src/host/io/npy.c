@@ -27,6 +27,8 @@ static const char npy_magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
 typedef struct {
     dmf_dtype dtype;
+    char int_kind;   /* 'i', 'u' or 'b' for integer and bool files (read as f64), else 0 */
+    size_t int_size; /* their bytes per entry */
     int swap; /* the file's byte order is not the host's */
     int fortran_order;
     int ndim;
@@ -155,6 +157,23 @@ static int parse_shape(npy_cursor *c, npy_header *h)
     }
 }
 
+static void integers_to_double(const void *raw, char kind, size_t width, size_t count, double *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        const unsigned char *p = (const unsigned char *)raw + i * width;
+        if (kind == 'b') { out[i] = p[0] != 0; continue; }
+        if (kind == 'u') {
+            uint64_t v = width == 1 ? *p : width == 2 ? *(const uint16_t *)(const void *)p
+                       : width == 4 ? *(const uint32_t *)(const void *)p : *(const uint64_t *)(const void *)p;
+            out[i] = (double)v;
+        } else {
+            int64_t v = width == 1 ? (int8_t)*p : width == 2 ? *(const int16_t *)(const void *)p
+                      : width == 4 ? *(const int32_t *)(const void *)p : *(const int64_t *)(const void *)p;
+            out[i] = (double)v;
+        }
+    }
+}
+
 static int parse_descr(const char *path, const char *descr, npy_header *h)
 {
     static const struct {
@@ -177,9 +196,20 @@ static int parse_descr(const char *path, const char *descr, npy_header *h)
         h->swap = little != host_is_little_endian();
         return DMF_OK;
     }
+    /* Integer and boolean arrays are read as float64, as integer Matrix
+     * Market files are (integers beyond 2^53 round). */
+    if ((code[0] == 'i' || code[0] == 'u' || code[0] == 'b') && code[1] && !code[2] &&
+        (code[1] == '1' || code[1] == '2' || code[1] == '4' || code[1] == '8') && (code[0] != 'b' || code[1] == '1')) {
+        h->dtype = DMF_F64;
+        h->int_kind = code[0];
+        h->int_size = (size_t)(code[1] - '0');
+        int little = order == '<' || (order != '>' && host_is_little_endian());
+        h->swap = h->int_size > 1 && little != host_is_little_endian();
+        return DMF_OK;
+    }
     return dmf_fail(DMF_ERR_FORMAT,
                     "'%s': unsupported dtype '%s'; dmf reads f32, f64, c64, c128 "
-                    "('<f4', '<f8', '<c8', '<c16')",
+                    "('<f4', '<f8', '<c8', '<c16'), and integers and booleans as f64",
                     path, descr);
 }
 
@@ -361,7 +391,8 @@ static int read_npy(FILE *f, const char *path, dmf_matrix **out, size_t *nd_shap
     /* A scalar is 1 x 1 and a vector a single column. */
     size_t rows = h.ndim >= 1 ? h.shape[0] : 1;
     size_t cols = h.ndim == 2 ? h.shape[1] : 1;
-    size_t esize = dmf_dtype_size(h.dtype), count, bytes;
+    /* Bytes per entry in the file (integers: their own width). */
+    size_t esize = h.int_kind ? h.int_size : dmf_dtype_size(h.dtype), count, bytes;
     if (!dmf_mul_size(rows, cols, &count) || !dmf_mul_size(count, esize, &bytes))
         return dmf_fail(DMF_ERR_FORMAT, "'%s': shape %s is too large", path, shape_text);
     if (count == 0)
@@ -380,7 +411,7 @@ static int read_npy(FILE *f, const char *path, dmf_matrix **out, size_t *nd_shap
     int status = dmf_matrix_create(&mat, h.dtype, rows, cols);
     if (status != DMF_OK) return dmf_fail_context(status, "'%s'", path);
     int transpose = h.fortran_order && h.ndim == 2 && rows > 1 && cols > 1;
-    void *buf = transpose ? malloc(bytes) : mat->data;
+    void *buf = transpose || h.int_kind ? malloc(bytes) : mat->data;
     if (!buf) {
         dmf_matrix_free(mat);
         return dmf_fail(DMF_ERR_NOMEM, "'%s': cannot allocate %zu bytes to transpose", path,
@@ -394,7 +425,19 @@ static int read_npy(FILE *f, const char *path, dmf_matrix **out, size_t *nd_shap
         size_t parts = dmf_dtype_is_complex(h.dtype) ? 2 : 1;
         swap_bytes(buf, count * parts, esize / parts);
     }
-    if (transpose) {
+    if (h.int_kind) { /* widen into the matrix, in the file's order */
+        double *to = mat->data;
+        if (status == DMF_OK) integers_to_double(buf, h.int_kind, h.int_size, count, to);
+        free(buf);
+        buf = NULL;
+        esize = sizeof(double);
+        if (status == DMF_OK && transpose) {
+            buf = malloc(count * esize);
+            if (!buf) status = dmf_fail(DMF_ERR_NOMEM, "'%s': cannot allocate %zu bytes to transpose", path, count * esize);
+            else memcpy(buf, to, count * esize);
+        }
+    }
+    if (transpose && buf) {
         if (status == DMF_OK) transpose_into(mat->data, buf, rows, cols, esize);
         free(buf);
     }

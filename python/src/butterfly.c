@@ -56,6 +56,7 @@ static PyObject *report_dict(const dmf_butterfly_report *rep, const dmf_chain *c
         dmfpy_set(d, "rel_error", PyFloat_FromDouble(rel_error)) < 0 ||
         dmfpy_set(d, "time_s", PyFloat_FromDouble(rep->time_s)) < 0 ||
         dmfpy_set(d, "transfer_s", PyFloat_FromDouble(rep->transfer_s)) < 0 ||
+        dmfpy_set(d, "device_s", PyFloat_FromDouble(rep->device_s)) < 0 ||
         dmfpy_set(d, "error_time_s", PyFloat_FromDouble(error_time)) < 0 ||
         dmfpy_set(d, "nnz", PyLong_FromSize_t(dmf_chain_nnz(chain))) < 0 ||
         dmfpy_set(d, "threads", PyLong_FromLong(build.openmp_threads)) < 0 ||

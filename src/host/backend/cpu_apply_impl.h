@@ -6,9 +6,35 @@
  * keeps the innermost loop long and unit-stride whatever nvec is (one
  * vector included); the sum over gamma runs in increasing order, as in the
  * definition, so results do not depend on the chunking. */
+/* Radix 2 with one vector: each 2 x 2 block maps inputs (i*2d + v, i*2d + d
+ * + v) to the same outputs; blocks are read in storage order.  The sums
+ * start from zero and add gamma = 0 then 1, as the general loop does. */
+static void FN(apply_factor_2x2)(const SCALAR *blocks, size_t a, size_t d, const SCALAR *x, SCALAR *y)
+{
+#pragma omp parallel for schedule(static) if (a * d > 32768)
+    for (size_t i = 0; i < a; i++) {
+        const SCALAR *xi = x + i * 2 * d, *bi = blocks + i * d * 4;
+        SCALAR *yi = y + i * 2 * d;
+        for (size_t v = 0; v < d; v++) {
+            const SCALAR *blk = bi + v * 4;
+            SCALAR x0 = xi[v], x1 = xi[d + v], y0 = 0, y1 = 0;
+            y0 += blk[0] * x0;
+            y0 += blk[1] * x1;
+            y1 += blk[2] * x0;
+            y1 += blk[3] * x1;
+            yi[v] = y0;
+            yi[d + v] = y1;
+        }
+    }
+}
+
 static void FN(apply_factor)(const SCALAR *blocks, size_t a, size_t b, size_t c, size_t d,
                              const SCALAR *x, SCALAR *y, size_t nvec)
 {
+    if (b == 2 && c == 2 && nvec == 1) { /* radix 2, one vector: the commonest case */
+        FN(apply_factor_2x2)(blocks, a, d, x, y);
+        return;
+    }
     size_t span = d * nvec;
     /* Work items: (i, a chunk of v) so that a = 1 (first factors) still
      * splits across threads; chunks of about 2048 values stay in L1. */

@@ -7,6 +7,7 @@
 
 #include "chain_internal.h"
 #include "scale.h"
+#include "scale.h"
 
 /* Copies rows x nvec elements between a strided layout and a packed
  * row-major buffer (to_packed: strided -> packed). */
@@ -59,6 +60,9 @@ static void transpose_blocks(dmf_dtype dtype, int conjugate, size_t count, size_
 static int check_finite_strided(dmf_dtype dtype, const void *x, size_t rows, size_t nvec, size_t row_stride,
                                 size_t vec_stride)
 {
+    /* Packed vectors (row- or column-major): one vectorized pass. */
+    int packed = (vec_stride == 1 && row_stride == nvec) || (row_stride == 1 && vec_stride == rows);
+    if (packed && dmf_all_finite(dtype, x, rows * nvec)) return DMF_OK;
     for (size_t i = 0; i < rows; i++)
         for (size_t t = 0; t < nvec; t++) {
             double complex v = dmf_get(dtype, x, i * row_stride + t * vec_stride);

@@ -5,13 +5,15 @@
 #   --deps-only     install the packages, build nothing
 #   --with-cluster  also Slurm, munge and OpenMPI: multi-process factorization
 #                   (--mpi) and the tests of the Slurm and MPI paths
+#   --with-fuzz     also clang and its libFuzzer runtime (scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deps_only=0 cluster=0
+deps_only=0 cluster=0 fuzz=0
 for arg in "$@"; do
   case $arg in
     --deps-only) deps_only=1 ;;
     --with-cluster) cluster=1 ;;
+    --with-fuzz) fuzz=1 ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "setup: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
@@ -23,6 +25,7 @@ packages=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev libcjs
 # its many recommended plugin packages) run tests/cli_slurm.sh's private cluster;
 # OpenMPI runs the multi-process factorization (--mpi) and tests/cli_mpi.sh.
 ((cluster)) && packages+=(slurmctld slurmd slurm-client munge libopenmpi-dev openmpi-bin)
+((fuzz)) && packages+=(clang libclang-rt-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -63,15 +63,10 @@ class Env:
 
         self.dmf = dmf
         self.out_files = []
-        cpu = "unknown"
-        try:
-            with open("/proc/cpuinfo") as f:
-                for line in f:
-                    if line.startswith("model name"):
-                        cpu = line.split(":", 1)[1].strip()
-                        break
-        except OSError:
-            pass
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "comparators"))
+        from common import cpu_model
+
+        cpu = cpu_model()
         info = dmf.info()
         self.static = {
             "cpu": cpu,

@@ -84,16 +84,20 @@ def emit(obj):
     print(json.dumps(obj), flush=True)
 
 
-def env_header(tool, version, **extra):
-    cpu = "unknown"
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo ("unknown" elsewhere)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return "unknown"
+
+
+def env_header(tool, version, **extra):
+    cpu = cpu_model()
     env = {"tool": tool, "version": version, "numpy": np.__version__, "cpu": cpu,
            "threads": len(os.sched_getaffinity(0)),
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}

@@ -73,6 +73,26 @@ for cmd in "butterfly factor" "butterfly apply" "butterfly densify" fsmf matrix;
     expect "dmf $cmd unknown option" 2 --stderr "--no-such-option" -- "$DMF" $cmd --no-such-option
 done
 expect "option missing its value" 2 -- "$DMF" butterfly factor --no-out --matrix hadamard --size
+# Long options by their full name only: getopt_long would take "--tre" for "--tree".
+expect "abbreviated option refused" 2 --stderr "unknown option '--tre' (did you mean '--tree'?)" \
+    -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tre balanced
+expect "abbreviated option with = refused" 2 --stderr "unknown option '--siz' (did you mean '--size'?)" \
+    -- "$DMF" matrix --matrix hadamard --siz=8 --out m.npy
+expect "abbreviated option of run refused" 2 --stderr "did you mean '--shard'?" -- "$DMF" run --sha 0/1 jobs.json
+expect "misspelt option suggested" 2 --stderr "unknown option '--sizze' (did you mean '--size'?)" \
+    -- "$DMF" fsmf --sizze 8
+expect "ambiguous prefix lists the options" 2 --stderr "'--radix-m', '--radix-n' or '--rank'" \
+    -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --r 2
+expect "flag given a value" 2 --stderr "option '--no-out' takes no value" \
+    -- "$DMF" butterfly factor --no-out=1 --matrix hadamard --size 8
+expect "option missing its value named" 2 --stderr "option '--size' needs a value" \
+    -- "$DMF" butterfly factor --no-out --matrix hadamard --size
+expect "misspelt command suggested" 2 --stderr "unknown command 'butterfy' (did you mean 'butterfly'?)" -- "$DMF" butterfy
+expect "misspelt subcommand suggested" 2 --stderr "unknown subcommand 'factr' (did you mean 'factor'?)" \
+    -- "$DMF" butterfly factr
+expect "demod subcommand prefix suggested" 2 --stderr "(did you mean 'landscape'?)" -- "$DMF" demod land
+expect "no suggestion for a far word" 2 --stderr "unknown command 'frobnicate'" -- "$DMF" frobnicate
+if grep -q "did you mean" err.txt; then fail "no suggestion for a far word (none printed)"; else pass "no suggestion for a far word (none printed)"; fi
 expect "stray argument" 2 --stderr extra -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 extra
 expect "both --input and --matrix" 2 -- "$DMF" butterfly factor --no-out --input x.npy --matrix hadamard --size 8
 expect "neither --input nor --matrix" 2 -- "$DMF" butterfly factor --no-out

@@ -77,6 +77,19 @@ int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_sou
 /* Loads --input or builds --matrix; checks for NaN/Inf. */
 int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **out);
 
+/* getopt_long(argc, argv, "h", opts, NULL) that takes long options only by
+ * their full name: "--tre" is refused, not read as "--tree".  On a bad option
+ * (unknown, abbreviated, ambiguous or missing its value) it prints why, with
+ * a "did you mean" where a name is close, and returns '?'.  Callers reset
+ * optind to 0 before the first call, as for getopt_long. */
+struct option;
+int cli_getopt(const char *cmd, int argc, char **argv, const struct option *opts);
+/* " (did you mean 'NAME'?)" into buf (or "" when no candidate is a prefix of
+ * word's extension or within edit distance 2 of it); names[] ends with NULL;
+ * each suggestion is written with `lead` before it (e.g. "--"). */
+const char *cli_did_you_mean(char *buf, size_t cap, const char *word, size_t word_len,
+                             const char *const *names, const char *lead);
+
 /* Monotonic wall time in seconds. */
 double cli_now(void);
 /* Creates a directory (fine if it exists); a dmf status. */

@@ -1,5 +1,6 @@
 /* Status-to-exit-code mapping, argument parsers and matrix loading. */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -269,6 +270,88 @@ int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **
         return EXIT_BAD_INPUT;
     }
     return EXIT_OK;
+}
+
+/* Levenshtein distance of a[0..na) and b, or 99 when either is long. */
+static int edit_distance(const char *a, size_t na, const char *b)
+{
+    size_t nb = strlen(b);
+    int row[64];
+    if (na >= 64 || nb >= 64) return 99;
+    for (size_t j = 0; j <= nb; j++) row[j] = (int)j;
+    for (size_t i = 1; i <= na; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= nb; j++) {
+            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[nb];
+}
+
+const char *cli_did_you_mean(char *buf, size_t cap, const char *word, size_t word_len,
+                             const char *const *names, const char *lead)
+{
+    /* Score 0: the word begins the name; 1..2: that many edits away (only for
+     * words longer than the edits, so "-x" does not suggest every short name). */
+    int best = 3, count = 0;
+    const char *pick[3];
+    for (size_t k = 0; names[k]; k++) {
+        int score = word_len > 0 && !strncmp(names[k], word, word_len) ? 0 : edit_distance(word, word_len, names[k]);
+        if (score > 2 || (score > 0 && (size_t)score >= word_len)) continue;
+        if (score < best) best = score, count = 0;
+        if (score == best && count < 3) pick[count++] = names[k];
+    }
+    if (cap) buf[0] = '\0';
+    if (!count || cap < 2) return buf;
+    size_t used = (size_t)snprintf(buf, cap, " (did you mean ");
+    for (int k = 0; k < count && used < cap; k++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s'%s%s'", k == 0 ? "" : k + 1 == count ? " or " : ", ",
+                                 lead, pick[k]);
+    if (used < cap) snprintf(buf + used, cap - used, "?)");
+    return buf;
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, const struct option *opts)
+{
+    const char *names[128];
+    size_t n = 0;
+    for (; opts[n].name && n + 1 < sizeof names / sizeof *names; n++) names[n] = opts[n].name;
+    names[n] = NULL;
+    char hint[256];
+    int index = -1;
+    opterr = 0;
+    /* The leading ':' makes a missing value ':' instead of '?'. */
+    int c = getopt_long(argc, argv, ":h", opts, &index);
+    if (c == -1) return c;
+    /* The option's own word: the one before its value when that was the next word. */
+    const char *word = optind >= 2 && optarg && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
+    int is_long = !strncmp(word, "--", 2);
+    const char *name = is_long ? word + 2 : word;
+    size_t len = strcspn(name, "=");
+    if (c == ':') {
+        if (is_long) cli_usage_error(cmd, "option '--%.*s' needs a value", (int)len, name);
+        else cli_usage_error(cmd, "option '-%c' needs a value", optopt);
+        return '?';
+    }
+    if (c == '?') {
+        if (is_long && optopt) cli_usage_error(cmd, "option '--%.*s' takes no value", (int)len, name);
+        else if (is_long)
+            cli_usage_error(cmd, "unknown option '--%.*s'%s", (int)len, name,
+                            cli_did_you_mean(hint, sizeof hint, name, len, names, "--"));
+        else cli_usage_error(cmd, "unknown option '-%c'", optopt ? optopt : '?');
+        return '?';
+    }
+    /* getopt_long takes a unique prefix of a long name; dmf takes only the name. */
+    if (index >= 0 && is_long && (len != strlen(opts[index].name) || strncmp(name, opts[index].name, len))) {
+        cli_usage_error(cmd, "unknown option '--%.*s' (did you mean '--%s'?)", (int)len, name, opts[index].name);
+        return '?';
+    }
+    return c;
 }
 
 double cli_now(void)

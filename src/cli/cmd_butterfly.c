@@ -144,7 +144,7 @@ static int factor(int argc, char **argv)
     dmf_butterfly_options_default(&options);
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
         int taken = cli_matrix_option(cmd, c, optarg, &src);
         if (taken == EXIT_USAGE) return EXIT_USAGE;
         if (taken) continue;
@@ -160,7 +160,7 @@ static int factor(int argc, char **argv)
         case 'P': use_mpi = 1; break;
         case 'X': no_out = 1; break;
         case 'h': fputs(help_factor, stdout); return EXIT_OK;
-        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
@@ -304,14 +304,14 @@ static int parse_io(const char *cmd, const char *help, int argc, char **argv, co
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
         switch (c) {
         case 'f': *factors = optarg; break;
         case 'i': *input = optarg; break;
         case 'o': *out = optarg; break;
         case 'b': *backend = optarg; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
@@ -378,6 +378,9 @@ int cmd_butterfly(int argc, char **argv)
     if (!strcmp(sub, "factor")) return factor(argc - 1, argv + 1);
     if (!strcmp(sub, "apply")) return apply_or_densify(argc - 1, argv + 1, 1);
     if (!strcmp(sub, "densify")) return apply_or_densify(argc - 1, argv + 1, 0);
-    fprintf(stderr, "dmf butterfly: unknown subcommand '%s'\n%s", sub, help_group);
+    static const char *const subs[] = {"factor", "apply", "densify", NULL};
+    char hint[256];
+    fprintf(stderr, "dmf butterfly: unknown subcommand '%s'%s\n%s", sub,
+            cli_did_you_mean(hint, sizeof hint, sub, strlen(sub), subs, ""), help_group);
     return EXIT_USAGE;
 }

@@ -46,6 +46,9 @@ int cmd_demod(int argc, char **argv)
     if (!strcmp(sub, "landscape")) return cmd_demod_landscape(argc - 1, argv + 1);
     if (!strcmp(sub, "fields")) return cmd_demod_fields(argc - 1, argv + 1);
     if (!strcmp(sub, "image")) return cmd_demod_image(argc - 1, argv + 1);
-    fprintf(stderr, "dmf demod: unknown subcommand '%s'\n\n%s", sub, help_group);
+    static const char *const subs[] = {"synth", "solve", "sweep", "landscape", "fields", "image", NULL};
+    char hint[256];
+    fprintf(stderr, "dmf demod: unknown subcommand '%s'%s\n\n%s", sub,
+            cli_did_you_mean(hint, sizeof hint, sub, strlen(sub), subs, ""), help_group);
     return EXIT_USAGE;
 }

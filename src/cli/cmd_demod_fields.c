@@ -35,7 +35,7 @@ int cmd_demod_fields(int argc, char **argv)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
         switch (c) {
         case OPT_GRID:
             if (cli_parse_size(optarg, &grid) || grid < 2 || grid > 4096)
@@ -51,7 +51,7 @@ int cmd_demod_fields(int argc, char **argv)
             if (cli_parse_u64(optarg, &seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
             break;
         case 'h': fputs(help_fields, stdout); return EXIT_OK;
-        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

@@ -85,7 +85,7 @@ static int parse(int argc, char **argv, const char *cmd, image_args *a)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
         int taken = demod_solver_option(cmd, c, optarg, &a->o, &a->run);
         if (taken == EXIT_USAGE) return EXIT_USAGE;
         if (taken) continue;
@@ -114,7 +114,7 @@ static int parse(int argc, char **argv, const char *cmd, image_args *a)
             if (cli_parse_u64(optarg, &a->start_seed)) return cli_usage_error(cmd, "bad --start-seed '%s'", optarg);
             break;
         case 'h': fputs(help_image, stdout); return -1;
-        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

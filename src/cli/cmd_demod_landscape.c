@@ -67,7 +67,7 @@ int cmd_demod_landscape(int argc, char **argv)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
         int taken = demod_run_option(cmd, c, optarg, &run);
         if (taken == EXIT_USAGE) return EXIT_USAGE;
         if (taken) continue;
@@ -90,7 +90,7 @@ int cmd_demod_landscape(int argc, char **argv)
                 return cli_usage_error(cmd, "bad --points '%s' (an integer from 2 to 100000)", optarg);
             break;
         case 'h': fputs(help_landscape, stdout); return EXIT_OK;
-        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

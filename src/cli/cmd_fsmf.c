@@ -44,7 +44,7 @@ int cmd_fsmf(int argc, char **argv)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
         int taken = cli_matrix_option(cmd, c, optarg, &src);
         if (taken == EXIT_USAGE) return EXIT_USAGE;
         if (taken) continue;
@@ -54,7 +54,7 @@ int cmd_fsmf(int argc, char **argv)
         case 'b': backend = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
-        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

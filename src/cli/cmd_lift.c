@@ -75,7 +75,7 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, const
     int c, lift = !strcmp(cmd, "liftrank");
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
         if (c == 'h') {
             fputs(help, stdout);
             return -1;
@@ -92,7 +92,7 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, const
         case 'p': *spectrum = optarg; break;
         case 'm': *sigma_min = 1; break;
         case 'b': *backend = optarg; break;
-        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind != argc - 1) return cli_usage_error(cmd, "give exactly one NETWORK.json");

@@ -27,14 +27,14 @@ int cmd_matrix(int argc, char **argv)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("matrix", argc, argv, opts)) != -1) {
         int taken = cli_matrix_option("matrix", c, optarg, &src);
         if (taken == EXIT_USAGE) return EXIT_USAGE;
         if (taken) continue;
         switch (c) {
         case 'o': out = optarg; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
-        default: return cli_usage_error("matrix", "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind < argc) return cli_usage_error("matrix", "unexpected argument '%s'", argv[optind]);

@@ -195,11 +195,11 @@ int cmd_merge(int argc, char **argv)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("merge", argc, argv, opts)) != -1) {
         switch (c) {
         case 'o': out_path = optarg; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
-        default: return cli_usage_error("merge", "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind != argc - 2) return cli_usage_error("merge", "give JOBS.json and the results DIR");

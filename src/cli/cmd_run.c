@@ -119,7 +119,7 @@ static int parse(int argc, char **argv, run_options *o)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt("run", argc, argv, opts)) != -1) {
         switch (c) {
         case 'o': o->out_dir = optarg; break;
         case 's': o->shard = optarg; break;
@@ -135,7 +135,7 @@ static int parse(int argc, char **argv, run_options *o)
             jobs_print_commands(stdout);
             fputs(help_tail, stdout);
             return -1;
-        default: return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return EXIT_USAGE; /* cli_getopt has said why */
         }
     }
     if (optind != argc - 1) return cli_usage_error("run", "give exactly one JOBS.json");

@@ -109,6 +109,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "demod")) return cmd_demod(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
-    fprintf(stderr, "dmf: unknown command '%s'\n\n%s", cmd, usage);
+    static const char *const commands[] = {"butterfly", "fsmf", "matrix", "info", "liftrank",
+                                           "scatter", "demod", "run", "merge", NULL};
+    char hint[256];
+    fprintf(stderr, "dmf: unknown command '%s'%s\n\n%s", cmd,
+            cli_did_you_mean(hint, sizeof hint, cmd, strlen(cmd), commands, ""), usage);
     return EXIT_USAGE;
 }

@@ -150,7 +150,9 @@ DMF_API size_t dmf_matrix_cols(const dmf_matrix *mat);
 DMF_API void *dmf_matrix_data(dmf_matrix *mat);
 DMF_API const void *dmf_matrix_const_data(const dmf_matrix *mat);
 /* Converts to another dtype (complex to real fails unless all imaginary
- * parts are zero). */
+ * parts are zero; a finite double beyond single precision's range, going to
+ * f32 or c64, is DMF_ERR_NUMERIC naming the entry; tiny values round to
+ * subnormals or zero as the hardware does). */
 DMF_API int dmf_matrix_convert(const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out);
 DMF_API double dmf_matrix_norm_fro(const dmf_matrix *mat);
 /* DMF_ERR_NUMERIC naming the first non-finite entry, else DMF_OK. */

@@ -73,6 +73,18 @@ for cmd in "butterfly factor" "butterfly apply" "butterfly densify" fsmf matrix;
     expect "dmf $cmd unknown option" 2 --stderr "--no-such-option" -- "$DMF" $cmd --no-such-option
 done
 expect "option missing its value" 2 -- "$DMF" butterfly factor --no-out --matrix hadamard --size
+# Doubles beyond single precision's range are refused going to f32/c64;
+# tiny ones that become subnormal or zero are counted in a warning.
+printf '%%%%MatrixMarket matrix array real general\n2 2\n1.0\n1e300\n3.0\n4.0\n' >big.mtx
+expect "f64 too large for --dtype f32" 3 --stderr "entry (1, 0) = 1.0000000000000001e+300 is beyond its range" \
+    -- "$DMF" butterfly factor --no-out --input big.mtx --dtype f32 --backend cpu
+printf '%%%%MatrixMarket matrix array real general\n2 2\n1.0\n1e-40\n1e-50\n4.0\n' >tiny.mtx
+expect "f64 flushed by --dtype f32 warned" 0 \
+    --stderr "warning: 2 entries of tiny.mtx are below f32's smallest normal number" \
+    --stderr "1 becomes zero, 1 subnormal" -- "$DMF" butterfly factor --no-out --input tiny.mtx --dtype f32 --backend cpu
+expect "f64 input at --dtype f64 not warned" 0 -- "$DMF" butterfly factor --no-out --input tiny.mtx --backend cpu
+if grep -q warning err.txt; then fail "no flush warning without conversion"; else pass "no flush warning without conversion"; fi
+
 # Long options by their full name only: getopt_long would take "--tre" for "--tree".
 expect "abbreviated option refused" 2 --stderr "unknown option '--tre' (did you mean '--tree'?)" \
     -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tre balanced

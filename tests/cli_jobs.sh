@@ -265,6 +265,14 @@ echo '{"defaults": {"sise": 3}, "jobs": [{"id": "a", "command": "scatter", "args
 expect_fail "unknown option in defaults" 1 "\"defaults\": 'sise' is not an option of any" bad11.json
 echo '{"jobs": {"id": "a"}}' >bad12.json
 expect_fail "jobs not a list" 1 "\"jobs\" must be a list" bad12.json
+printf '{"jobs": [{"id": "a\\nb", "command": "scatter", "args": {"network": "n"}}]}' >bad13.json
+expect_fail "newline in an id" 1 "job 0: \"id\" holds a control character (0x0a at byte 1)" bad13.json
+printf '{"jobs": [{"id": "a\tb", "command": "scatter", "args": {"network": "n"}}]}' >bad14.json
+expect_fail "raw tab in an id" 1 "job 0: \"id\" holds a control character (0x09 at byte 1)" bad14.json
+printf '{"jobs": [\n{"id": "a\\u0000b", "command": "scatter", "args": {"network": "n"}}]}' >bad15.json
+expect_fail "NUL in an id" 1 "line 2: \"\\u0000\" (a NUL character) cannot be part" bad15.json
+printf '{"jobs": [{"id": "a", "command": "scatter", "args": {"network": "n\\u0000x"}}]}' >bad16.json
+expect_fail "NUL in a value" 1 "(a NUL character)" bad16.json
 
 # ---- the option table matches the subcommands' own options --------------------------
 "$DMF" run --help >help.txt
@@ -391,6 +399,19 @@ feed_slow
 rc=$?
 py "ok = [r['id'] for r in load('abandon/results.0-of-1.jsonl')] == $SLOW_IDS" && [ $rc -eq 0 ]
 check "rerun after abandoning redoes the job" $?
+
+# A job that crashes: its record names the signal; the run goes on.  (The
+# sanitizer build would turn the SIGSEGV into its own report and exit 1.)
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0" start_slow crash
+kill -SEGV "$child"
+finish_runner
+rc=$?
+py "
+recs = {r['id']: r for r in load('crash/results.0-of-1.jsonl')}
+ok = sorted(recs) == sorted($SLOW_IDS) and recs['slow']['status'] == 'failed' \
+     and recs['slow']['exit_code'] == 139 and recs['slow']['error'].startswith('killed by signal 11 (Segmentation fault)')
+" && [ $rc -eq 3 ]
+check "a crashed job's record names the signal (exit $rc)" $?
 
 # A record cut short by a crash mid-write: removed, and its job redone.
 head -c 60 kill/results.0-of-1.jsonl >torn.txt

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <complex.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -776,9 +777,46 @@ static void test_read_any(void)
     CHECK_READ_FAILS(dmf_matrix_read, path, DMF_ERR_IO, "cannot open");
 }
 
+/* Double to single precision: values that round to FLT_MAX convert, the
+ * first that rounds to infinity (FLT_MAX plus half its ulp) is refused
+ * naming the entry, in either part of a complex entry; non-finite values
+ * pass through for the finiteness checks to report; tiny values round. */
+static void test_convert_to_single(void)
+{
+    const double fits = 0x1.fffffefffffffp+127, overflows = 0x1.ffffffp+127;
+    dmf_matrix *m = NULL, *out = NULL;
+    CHECK_OK(dmf_matrix_create(&m, DMF_F64, 2, 2));
+    double *x = m->data;
+    x[0] = 1.0, x[1] = -fits, x[2] = 1e-40, x[3] = 1e-50;
+    CHECK_OK(dmf_matrix_convert(m, DMF_F32, &out));
+    const float *y = out ? out->data : NULL;
+    CHECK(y && y[1] == -FLT_MAX && y[2] > 0 && y[2] < FLT_MIN && y[3] == 0.0f, "f32 edges converted wrong");
+    dmf_matrix_free(out);
+    x[3] = -overflows;
+    out = NULL;
+    CHECK(dmf_matrix_convert(m, DMF_F32, &out) == DMF_ERR_NUMERIC && !out, "f64 beyond f32 must be refused");
+    CHECK(strstr(dmf_last_error(), "entry (1, 1)") && strstr(dmf_last_error(), "beyond its range"),
+          "message: %s", dmf_last_error());
+    x[3] = INFINITY;
+    CHECK_OK(dmf_matrix_convert(m, DMF_F32, &out));
+    dmf_matrix_free(out);
+    dmf_matrix_free(m);
+    CHECK_OK(dmf_matrix_create(&m, DMF_C128, 1, 2));
+    double complex *z = m->data;
+    z[0] = 1.0, z[1] = CMPLX(1.0, 1e39);
+    out = NULL;
+    CHECK(dmf_matrix_convert(m, DMF_C64, &out) == DMF_ERR_NUMERIC && !out, "c128 beyond c64 must be refused");
+    CHECK(strstr(dmf_last_error(), "entry (0, 1)"), "message: %s", dmf_last_error());
+    z[1] = CMPLX(fits, 1e39);
+    CHECK_OK(dmf_matrix_convert(m, DMF_C128, &out));
+    dmf_matrix_free(out);
+    dmf_matrix_free(m);
+}
+
 int main(void)
 {
     if (make_tmp_dir("dmf_test_io") != 0) return 2;
+    test_convert_to_single();
     test_npy_round_trips();
     test_npy_header_layout();
     test_npy_write_array_shapes();

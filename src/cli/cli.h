@@ -74,6 +74,10 @@ typedef struct {
  * taken, 0 when not a matrix option, EXIT_USAGE (message printed) when its
  * value is bad. */
 int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_source *src);
+/* dmf_matrix_convert, warning on stderr when entries of a double matrix
+ * fall below single precision's smallest normal number going to f32/c64
+ * (they become subnormal, losing digits, or zero); `what` names the matrix. */
+int cli_convert_matrix(const char *cmd, const char *what, const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out);
 /* Loads --input or builds --matrix; checks for NaN/Inf. */
 int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **out);
 

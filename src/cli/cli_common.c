@@ -1,5 +1,6 @@
 /* Status-to-exit-code mapping, argument parsers and matrix loading. */
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -223,6 +224,37 @@ int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_sou
     }
 }
 
+int cli_convert_matrix(const char *cmd, const char *what, const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out)
+{
+    int status = dmf_matrix_convert(src, dtype, out);
+    dmf_dtype from = dmf_matrix_dtype(src);
+    if (status != DMF_OK || !(dtype == DMF_F32 || dtype == DMF_C64) || !(from == DMF_F64 || from == DMF_C128))
+        return status;
+    /* Count on the real view: an entry whose real or imaginary part is tiny. */
+    size_t parts = dmf_dtype_is_complex(from) ? 2 : 1, count = dmf_matrix_rows(src) * dmf_matrix_cols(src);
+    size_t zero = 0, subnormal = 0;
+    const double *x = dmf_matrix_const_data(src);
+    for (size_t i = 0; i < count; i++) {
+        int z = 0, s = 0;
+        for (size_t p = 0; p < parts; p++) {
+            double a = fabs(x[i * parts + p]);
+            if (a == 0.0 || a >= FLT_MIN) continue;
+            if ((float)a == 0.0f) z = 1;
+            else s = 1;
+        }
+        zero += (size_t)z;
+        subnormal += (size_t)(s && !z);
+    }
+    if (zero + subnormal)
+        fprintf(stderr,
+                "dmf %s: warning: %zu entr%s of %s %s below %s's smallest normal number (%.9g): %zu "
+                "become%s zero, %zu subnormal (fewer digits)\n",
+                cmd, zero + subnormal, zero + subnormal == 1 ? "y" : "ies", what,
+                zero + subnormal == 1 ? "is" : "are", dmf_dtype_name(dtype),
+                (double)FLT_MIN, zero, zero == 1 ? "s" : "", subnormal);
+    return status;
+}
+
 int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **out)
 {
     *out = NULL;
@@ -242,7 +274,7 @@ int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **
         status = dmf_matrix_read(src->input, &raw);
         if (status != DMF_OK) return cli_fail(cmd, status);
         if (src->dtype && dtype != dmf_matrix_dtype(raw)) {
-            status = dmf_matrix_convert(raw, dtype, out);
+            status = cli_convert_matrix(cmd, src->input, raw, dtype, out);
             dmf_matrix_free(raw);
             if (status != DMF_OK) return cli_fail(cmd, status);
         } else {

@@ -339,7 +339,7 @@ static int apply_or_densify(int argc, char **argv, int apply)
     if (status == DMF_OK) cli_note_fallback(cmd, ctx);
     if (status == DMF_OK) status = dmf_chain_read(factors, &chain);
     if (status == DMF_OK && apply) status = dmf_matrix_read(input, &x);
-    if (status == DMF_OK && apply) status = dmf_matrix_convert(x, dmf_chain_dtype(chain), &x_typed);
+    if (status == DMF_OK && apply) status = cli_convert_matrix(cmd, input, x, dmf_chain_dtype(chain), &x_typed);
     if (status == DMF_OK) status = apply ? dmf_chain_apply_ctx(ctx, chain, x_typed, &y) : dmf_chain_densify(chain, &y);
     if (status == DMF_OK) status = cli_write_matrix(out, y);
     if (status != DMF_OK) {

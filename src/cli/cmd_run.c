@@ -250,9 +250,17 @@ static char *make_record(const dmf_job *job, size_t index, char **argv, const ch
     if (ok) {
         cJSON_AddNullToObject(rec, "error");
     } else if (res->signal) {
-        char text[64];
-        snprintf(text, sizeof text, "killed by signal %d", res->signal);
-        cJSON_AddStringToObject(rec, "error", res->err_len ? error_tail(res) : text);
+        /* The signal first, then what the job said before it died (a
+         * sanitizer's report, an assertion). */
+        const char *said = res->err_len ? error_tail(res) : "";
+        const char *name = strsignal(res->signal);
+        size_t cap = strlen(said) + 128;
+        char short_text[128], *text = malloc(cap);
+        if (!text) said = "", text = short_text, cap = sizeof short_text;
+        snprintf(text, cap, "killed by signal %d (%s)%s%s", res->signal, name ? name : "unknown signal",
+                 said[0] ? ": " : "", said);
+        cJSON_AddStringToObject(rec, "error", text);
+        if (text != short_text) free(text);
     } else {
         cJSON_AddStringToObject(rec, "error", error_tail(res));
     }

@@ -1,4 +1,5 @@
 /* Dense row-major matrices in any of the four dtypes. */
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -104,8 +105,22 @@ int dmf_matrix_convert(const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out)
     DMF_TRY(dmf_matrix_create(out, dtype, src->rows, src->cols));
     size_t count = src->rows * src->cols;
     int narrowing = dmf_dtype_is_complex(src->dtype) && !dmf_dtype_is_complex(dtype);
+    int to_single = (dtype == DMF_F32 || dtype == DMF_C64) && (src->dtype == DMF_F64 || src->dtype == DMF_C128);
+    /* The smallest magnitude that rounds to infinity in single precision:
+     * FLT_MAX plus half its ulp (2^128 - 2^103). */
+    const double single_overflow = 0x1.ffffffp+127;
     for (size_t i = 0; i < count; i++) {
         double complex v = dmf_get(src->dtype, src->data, i);
+        if (to_single && (fabs(creal(v)) >= single_overflow || fabs(cimag(v)) >= single_overflow) &&
+            isfinite(creal(v)) && isfinite(cimag(v))) {
+            dmf_matrix_free(*out);
+            *out = NULL;
+            double big = fabs(creal(v)) >= single_overflow ? creal(v) : cimag(v);
+            return dmf_fail(DMF_ERR_NUMERIC,
+                            "cannot convert to %s: entry (%zu, %zu) = %.17g is beyond its range "
+                            "(largest finite %.9g); scale the matrix or keep a double dtype",
+                            dmf_dtype_name(dtype), i / src->cols, i % src->cols, big, (double)FLT_MAX);
+        }
         if (narrowing && cimag(v) != 0.0) {
             dmf_matrix_free(*out);
             *out = NULL;

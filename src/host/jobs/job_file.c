@@ -228,6 +228,15 @@ static int read_job(const cJSON *item, size_t index, const cJSON *defaults, cons
     if (!cJSON_IsString(id) || !id->valuestring[0])
         return dmf_fail(DMF_ERR_FORMAT, "%s: %s: \"id\" must be a non-empty string", origin,
                         where(w, sizeof w, index, NULL));
+    /* Ids name jobs in results lines, messages and file listings: a newline
+     * or other control character there would split or disguise them. */
+    const unsigned char *text = (const unsigned char *)id->valuestring;
+    for (size_t k = 0; text[k]; k++)
+        if (text[k] < 0x20 || text[k] == 0x7f)
+            return dmf_fail(DMF_ERR_FORMAT,
+                            "%s: %s: \"id\" holds a control character (0x%02x at byte %zu); ids must be "
+                            "printable text",
+                            origin, where(w, sizeof w, index, NULL), text[k], k);
     where(w, sizeof w, index, id->valuestring);
     DMF_TRY(check_keys(item, keys, origin, w));
     if (!cJSON_IsString(command) || !command->valuestring[0])
@@ -257,6 +266,18 @@ int dmf_jobs_parse(const char *text, const char *name, dmf_job_list **out)
             else column++;
         }
         return dmf_fail(DMF_ERR_FORMAT, "%s: malformed JSON at line %zu, column %zu", name, line, column);
+    }
+    /* cJSON reads "\u0000" as the end of its string, which would cut an id
+     * or value short without a word: refuse it (an escaped backslash before
+     * "u0000" is text, not this escape). */
+    for (const char *p = text; (p = strstr(p, "\\u0000")) != NULL; p++) {
+        size_t at = (size_t)(p - text), slashes = 0, line = 1;
+        while (slashes < at && text[at - slashes - 1] == '\\') slashes++;
+        if (slashes % 2) continue;
+        for (size_t q = 0; q < at; q++) line += text[q] == '\n';
+        cJSON_Delete(root);
+        return dmf_fail(DMF_ERR_FORMAT, "%s: line %zu: \"\\u0000\" (a NUL character) cannot be part of an id or a value",
+                        name, line);
     }
     int status = DMF_OK;
     const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");

@@ -412,6 +412,43 @@ ok = sorted(recs) == sorted($SLOW_IDS) and recs['slow']['status'] == 'failed' \
      and recs['slow']['exit_code'] == 139 and recs['slow']['error'].startswith('killed by signal 11 (Segmentation fault)')
 " && [ $rc -eq 3 ]
 check "a crashed job's record names the signal (exit $rc)" $?
+# Failed jobs are finished for a plain rerun; --retry-failed runs them again
+# and its record supersedes the failed one, for dmf run and dmf merge.
+"$DMF" run slow.json --out crash >out.txt 2>err.txt
+rc=$?
+py "s = json.loads(open('out.txt').read()); ok = s['skipped'] == 4 and s['previously_failed'] == 1" && [ $rc -eq 3 ]
+check "a rerun skips the failed job (exit $rc)" $?
+feed_slow
+"$DMF" run slow.json --out crash --retry-failed >out.txt 2>err.txt
+rc=$?
+py "
+recs = load('crash/results.0-of-1.jsonl'); s = json.loads(open('out.txt').read())
+ok = [r['id'] for r in recs][-1] == 'slow' and recs[-1]['status'] == 'ok' and len(recs) == 5 \
+     and s['skipped'] == 3 and s['ok'] == 1 and s['previously_failed'] == 0
+" && [ $rc -eq 0 ] && grep -q 'retrying 1 recorded failed' err.txt
+check "--retry-failed reruns the failed job and records it ok (exit $rc)" $?
+"$DMF" merge slow.json crash --out crash/merged.jsonl >out.txt 2>err.txt
+rc=$?
+py "
+recs = {r['id']: r for r in load('crash/merged.jsonl')}; s = json.loads(open('out.txt').read())
+ok = len(recs) == 4 and recs['slow']['status'] == 'ok' and s['failed'] == 0 and s['duplicates'] == 0
+" && [ $rc -eq 0 ] && ! grep -q 'recorded again' err.txt
+check "merge: the retried ok record supersedes the failed one (exit $rc)" $?
+"$DMF" run slow.json --out crash --retry-failed >out.txt 2>err.txt
+rc=$?
+py "s = json.loads(open('out.txt').read()); ok = s['skipped'] == 4 and s['ok'] == 0" && [ $rc -eq 0 ]
+check "--retry-failed with nothing failed runs nothing (exit $rc)" $?
+echo '{"jobs": [{"id": "gone", "command": "fsmf", "args": {"input": "no_such.npy", "support-x": "x.npy", "support-y": "y.npy"}}]}' >fails.json
+"$DMF" run fails.json --out fails >/dev/null 2>&1
+"$DMF" run fails.json --out fails --retry-failed >out.txt 2>err.txt
+rc=$?
+"$DMF" merge fails.json fails --out fails/merged.jsonl >out2.txt 2>err2.txt
+rc2=$?
+py "
+recs = load('fails/results.0-of-1.jsonl'); merged = load('fails/merged.jsonl'); s = json.loads(open('out2.txt').read())
+ok = len(recs) == 2 and all(r['status'] == 'failed' for r in recs) and merged == recs[1:] and s['duplicates'] == 0
+" && [ $rc -eq 3 ] && [ $rc2 -eq 0 ] && ! grep -q 'recorded again' err2.txt
+check "failed again under --retry-failed: merge keeps the later record (exit $rc, $rc2)" $?
 
 # A record cut short by a crash mid-write: removed, and its job redone.
 head -c 60 kill/results.0-of-1.jsonl >torn.txt

@@ -19,9 +19,10 @@ static const char help[] =
     "rerun split another way adds its own files and skips what these hold)\n"
     "and writes the records in job order, one line per job, to FILE (replaced\n"
     "at once when complete) or to stdout.  A job recorded ok and failed keeps\n"
-    "the ok record (a failed job redone by a run with another N); a job\n"
-    "recorded twice otherwise keeps its first record (fewest shards, then\n"
-    "lowest shard) with a warning.  A torn last line is ignored (the next\n"
+    "the ok record (a failed job redone by 'dmf run --retry-failed' or by a run\n"
+    "with another N); a job recorded failed twice in one file keeps the later\n"
+    "record (--retry-failed again); a job recorded twice otherwise keeps its\n"
+    "first record (fewest shards, then lowest shard) with a warning.  A torn last line is ignored (the next\n"
     "'dmf run' of that shard removes it); records of ids not in JOBS.json, and\n"
     "of jobs since edited, are left out with a warning.  Jobs without a record\n"
     "are listed on stderr, with the results files that should hold them (job\n"
@@ -244,11 +245,14 @@ int cmd_merge(int argc, char **argv)
                 fprintf(stderr, "dmf merge: warning: %s/%s: job '%s' was run with other arguments than %s gives it "
                                 "now (left out: rerun it)\n", dir, files[k].name, rec->id, jobs_path);
             } else if (file_of[j] != SIZE_MAX && rec->ok && !files[file_of[j]].res.records[record_of[j]].ok) {
-                /* A failed job that a run with another shard count redid. */
+                /* A failed job redone by --retry-failed or a run with another shard count. */
                 retried++;
                 file_of[j] = k;
                 record_of[j] = r;
                 ok++;
+            } else if (file_of[j] == k && !rec->ok && !files[k].res.records[record_of[j]].ok) {
+                /* Failed again under --retry-failed: the later record is the news. */
+                record_of[j] = r;
             } else if (file_of[j] != SIZE_MAX) {
                 duplicates++;
                 fprintf(stderr, "dmf merge: warning: job '%s' is recorded again in %s; keeping the record in %s\n",
@@ -264,8 +268,8 @@ int cmd_merge(int argc, char **argv)
     if (strangers > 1) fprintf(stderr, "dmf merge: warning: %zu records in all name no job of %s\n", strangers, jobs_path);
     if (code == EXIT_OK) {
         if (retried)
-            fprintf(stderr, "dmf merge: %zu job(s) recorded failed were redone ok by a run with another shard "
-                            "count; keeping the ok records\n", retried);
+            fprintf(stderr, "dmf merge: %zu job(s) recorded failed were redone ok (by --retry-failed or a run "
+                            "with another shard count); keeping the ok records\n", retried);
         missing = list->count - records;
         warn_missing_files(dir, list, files, num_files, file_of);
         if (missing) {

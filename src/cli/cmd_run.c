@@ -20,7 +20,7 @@
 
 static const char help_head[] =
     "usage: dmf run JOBS.json --out DIR [--shard I/N] [--backend auto|cpu|cuda]\n"
-    "               [--on-term finish|abandon] [--verbose]\n"
+    "               [--on-term finish|abandon] [--retry-failed] [--verbose]\n"
     "\n"
     "Runs the jobs of JOBS.json that belong to shard I of N, one after the\n"
     "other, each as a child dmf process, and appends one JSON line per\n"
@@ -29,7 +29,7 @@ static const char help_head[] =
     "   \"time_s\", \"result\", \"error\", \"argv\"}\n"
     "result is the job's JSON line (a list when it printed several, null when\n"
     "none), error the end of its stderr when it failed (else null).  A failed\n"
-    "job is finished: it is recorded and not retried.\n"
+    "job is finished: it is recorded and not retried (see --retry-failed).\n"
     "\n"
     "Shards: a job belongs to shard FNV-1a-64(id) mod N, the 64-bit FNV-1a\n"
     "hash of the bytes of its id, so it keeps its shard when jobs are added,\n"
@@ -58,6 +58,8 @@ static const char help_tail[] =
     "               (a second or more after the first) abandons it\n"
     "--on-term abandon  kill the running job at once; it has no record and the\n"
     "               next run redoes it\n"
+    "--retry-failed run again the jobs of the shard recorded failed; the new\n"
+    "               record is appended and supersedes the failed one\n"
     "--verbose      copy the jobs' stderr (their progress) to stderr\n"
     "--max-memory SIZE  refuse work that needs more memory (e.g. 8G); every\n"
     "               job gets it as DMF_MAX_MEMORY (see 'dmf --help')\n"
@@ -104,7 +106,7 @@ static const char *signal_name(int sig)
 
 typedef struct {
     const char *jobs_path, *out_dir, *shard, *backend;
-    int abandon, verbose;
+    int abandon, verbose, retry_failed;
 } run_options;
 
 static int parse(int argc, char **argv, run_options *o)
@@ -114,6 +116,7 @@ static int parse(int argc, char **argv, run_options *o)
                                          {"backend", required_argument, 0, 'b'},
                                          {"on-term", required_argument, 0, 't'},
                                          {"verbose", no_argument, 0, 'v'},
+                                         {"retry-failed", no_argument, 0, 'r'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -125,6 +128,7 @@ static int parse(int argc, char **argv, run_options *o)
         case 's': o->shard = optarg; break;
         case 'b': o->backend = optarg; break;
         case 'v': o->verbose = 1; break;
+        case 'r': o->retry_failed = 1; break;
         case 't':
             if (!strcmp(optarg, "abandon")) o->abandon = 1;
             else if (!strcmp(optarg, "finish")) o->abandon = 0;
@@ -508,15 +512,17 @@ int cmd_run(int argc, char **argv)
     if (code == EXIT_OK) code = open_results(o.out_dir, name, path, list, job_argv, si, sn, &fd, done, &others);
     if (code != EXIT_OK) goto finish;
 
-    size_t in_shard = dmf_shard_size(list, si, sn), skipped = 0, previously_failed = 0;
+    size_t in_shard = dmf_shard_size(list, si, sn), skipped = 0, previously_failed = 0, retrying = 0;
     for (size_t j = 0; j < list->count; j++) {
         if (!dmf_shard_owns(list->jobs[j].id, si, sn)) continue;
+        if (o.retry_failed && done[j] == 2) done[j] = 0, retrying++;
         skipped += done[j] != 0;
         previously_failed += done[j] == 2;
     }
     fprintf(stderr, "dmf run: %s, shard %zu/%zu: %zu job(s), %zu already recorded in %s", list->path, si, sn,
             in_shard, skipped, path);
     if (others) fprintf(stderr, " or the %zu other results file(s) of %s", others, o.out_dir);
+    if (o.retry_failed) fprintf(stderr, "; retrying %zu recorded failed", retrying);
     fputc('\n', stderr);
 
     struct sigaction sa;

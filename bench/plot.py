@@ -202,8 +202,9 @@ def butterfly_bandwidth(recs, out_dir, where):
     field is time_s / pass_time_s.  Both are read here: device_s when the
     line has it, else time_s.
 
-    On the CPU (pass_source "cpu-norm", or no pass_source in older lines)
-    the pass is dmf_matrix_norm_fro: one thread's sequential sum of squares,
+    On the CPU, pass_source "cpu-read" is a streaming read on every thread;
+    older lines (pass_source "cpu-norm", or none) used dmf_matrix_norm_fro:
+    one thread's sequential sum of squares,
     which is bound by the latency of its additions, not by memory.  The
     factorization runs on all the run's threads, so a cheap tree can take
     under one such pass: that pass is the unit of "passes", not a ceiling on
@@ -241,7 +242,7 @@ def butterfly_bandwidth(recs, out_dir, where):
             last = max(p[0] for p in pts)
             for n, _, eff, ref, passes in sub:
                 if passes < 1:
-                    below = below or source != "device-copy"
+                    below = below or source == "cpu-norm"
                     # Above the point; at the largest N to its left, inside the axes.
                     ax.annotate(f"{passes:.2f} pass", (n, eff), fontsize=7, color=tree_colour(t),
                                 textcoords="offset points", xytext=(2 if n == last else 0, 7),
@@ -252,6 +253,7 @@ def butterfly_bandwidth(recs, out_dir, where):
         ns = sorted(ref)
         ref_label = ("one pass: the input's bytes at the device-to-device copy bandwidth"
                      if source == "device-copy" else
+                     "one pass: a streaming read of the input on every thread" if source == "cpu-read" else
                      "one pass: one thread's Frobenius norm of the input")
         (line,) = ax.loglog(ns, [ref[n] for n in ns], "k" + (":" if source == "device-copy" else "--"), lw=1,
                             label=ref_label)

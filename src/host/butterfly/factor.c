@@ -16,7 +16,7 @@ void dmf_butterfly_options_default(dmf_butterfly_options *opts)
     opts->orthonormalize = 0;
 }
 
-int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape, const dmf_tree *tree)
+int dmf_butterfly_check_shape(const dmf_matrix *a, const dmf_chain_shape *shape, const dmf_tree *tree)
 {
     size_t rows = 1, cols = 1;
     for (size_t k = 0; k < shape->num_factors; k++) rows *= shape->m[k], cols *= shape->n[k];
@@ -27,6 +27,12 @@ int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape,
     if (tree->num_factors != shape->num_factors)
         return dmf_fail(DMF_ERR_ARG, "the tree has %zu leaves but the chain has %zu factors",
                         tree->num_factors, shape->num_factors);
+    return DMF_OK;
+}
+
+int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape, const dmf_tree *tree)
+{
+    DMF_TRY(dmf_butterfly_check_shape(a, shape, tree));
     return dmf_matrix_check_finite(a);
 }
 
@@ -232,7 +238,7 @@ int dmf_butterfly_scale_input(const dmf_matrix *a, void **scaled, int *shift)
 {
     size_t count = a->rows * a->cols;
     *scaled = NULL;
-    *shift = dmf_range_shift(a->dtype, a->data, count);
+    if (!dmf_finite_range_shift(a->dtype, a->data, count, shift)) return dmf_matrix_check_finite(a);
     if (*shift == 0) return DMF_OK;
     *scaled = dmf_alloc(count, dmf_dtype_size(a->dtype));
     if (!*scaled)
@@ -327,7 +333,7 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts.rank;
     dmf_chain_shape shape;
     DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
-    DMF_TRY(dmf_butterfly_check_input(a, &shape, tree));
+    DMF_TRY(dmf_butterfly_check_shape(a, &shape, tree));
     /* The input and the largest half a split makes (a range of all factors
      * but the first or the last): refused with the figure up front. */
     size_t half = num_factors < 2 ? 0 : dmf_range_size(&shape, 0, num_factors - 2);

@@ -12,9 +12,12 @@ struct dmf_tree {
 
 size_t dmf_tree_split(const dmf_tree *tree, size_t p, size_t q);
 
-/* The checks dmf_butterfly_factor makes before it starts: the radices
- * multiply to the matrix size, the tree has one leaf per factor, and the
- * entries are finite. */
+/* The checks made before a factorization starts: the radices multiply to
+ * the matrix size, the tree has one leaf per factor (check_shape), and the
+ * entries are finite (check_input does all three; dmf_butterfly_factor
+ * leaves finiteness to dmf_butterfly_scale_input's pass over the data). */
+int dmf_butterfly_check_shape(const dmf_matrix *a, const dmf_chain_shape *shape,
+                              const dmf_tree *tree);
 int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape,
                               const dmf_tree *tree);
 
@@ -29,7 +32,8 @@ int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
 
 /* Inputs whose largest entry lies outside the range the kernels square
  * safely (dmf_range_shift) are factored as a copy scaled by 2^shift:
- * *scaled is that copy (free() it) or NULL with *shift = 0. */
+ * *scaled is that copy (free() it) or NULL with *shift = 0.  The same pass
+ * over the input checks it is finite (DMF_ERR_NUMERIC naming an entry). */
 int dmf_butterfly_scale_input(const dmf_matrix *a, void **scaled, int *shift);
 
 /* Multiplies the chain's product by 2^exponent exactly: into the one

@@ -168,21 +168,8 @@ double dmf_matrix_norm_fro(const dmf_matrix *mat)
 
 int dmf_matrix_check_finite(const dmf_matrix *mat)
 {
-    if (dmf_all_finite(mat->dtype, mat->data, mat->rows * mat->cols)) return DMF_OK;
-    /* Find the first bad entry on the real view (complex = interleaved pairs). */
-    size_t parts = dmf_dtype_is_complex(mat->dtype) ? 2 : 1;
-    size_t reals = mat->rows * mat->cols * parts, bad = reals;
-    if (mat->dtype == DMF_F32 || mat->dtype == DMF_C64) {
-        const float *x = mat->data;
-        for (size_t i = 0; i < reals && bad == reals; i++)
-            if (!isfinite(x[i])) bad = i;
-    } else {
-        const double *x = mat->data;
-        for (size_t i = 0; i < reals && bad == reals; i++)
-            if (!isfinite(x[i])) bad = i;
-    }
-    if (bad == reals) return DMF_OK;
-    size_t entry = bad / parts;
+    size_t count = mat->rows * mat->cols, entry = dmf_first_nonfinite(mat->dtype, mat->data, count);
+    if (entry == count) return DMF_OK;
     return dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) is not finite", entry / mat->cols,
                     entry % mat->cols);
 }

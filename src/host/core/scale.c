@@ -11,28 +11,33 @@ static size_t reals_of(dmf_dtype dtype, size_t count)
     return dmf_dtype_is_complex(dtype) ? 2 * count : count;
 }
 
-/* The largest |x| (NaN ignored), as one vectorized pass split over the
- * threads: the factorization runs it over its whole input. */
-static double largest_abs(dmf_dtype dtype, const void *data, size_t reals)
+/* The largest |x| (NaN ignored) and, in the same pass, whether every x is
+ * finite (x * 0 is 0 for finite x, NaN otherwise): one vectorized pass
+ * split over the threads, which the factorization runs over its input. */
+static double largest_abs(dmf_dtype dtype, const void *data, size_t reals, int *finite)
 {
-    double best = 0;
+    double best = 0, probe = 0;
     if (single_precision(dtype)) {
         const float *x = data;
-        float fbest = 0;
-#pragma omp parallel for simd reduction(max : fbest) if (reals > (1u << 22))
+        float fbest = 0, fprobe = 0;
+#pragma omp parallel for simd reduction(max : fbest) reduction(+ : fprobe) if (reals > (1u << 22))
         for (size_t i = 0; i < reals; i++) {
             float v = fabsf(x[i]);
             fbest = v > fbest ? v : fbest;
+            fprobe += x[i] * 0.0f;
         }
         best = fbest;
+        probe = fprobe;
     } else {
         const double *x = data;
-#pragma omp parallel for simd reduction(max : best) if (reals > (1u << 22))
+#pragma omp parallel for simd reduction(max : best) reduction(+ : probe) if (reals > (1u << 22))
         for (size_t i = 0; i < reals; i++) {
             double v = fabs(x[i]);
             best = v > best ? v : best;
+            probe += x[i] * 0.0;
         }
     }
+    if (finite) *finite = probe == 0;
     return best;
 }
 
@@ -62,7 +67,7 @@ int dmf_extreme_exponent(dmf_dtype dtype, const void *data, size_t count, int sm
     size_t reals = reals_of(dtype, count);
     double best = smallest ? INFINITY : 0;
     if (!smallest) {
-        best = largest_abs(dtype, data, reals);
+        best = largest_abs(dtype, data, reals, NULL);
     } else if (single_precision(dtype)) {
         const float *x = data;
         for (size_t i = 0; i < reals; i++) {
@@ -105,6 +110,19 @@ int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int 
     return e > bound || e < -bound ? -e : 0;
 }
 
+int dmf_finite_range_shift(dmf_dtype dtype, const void *data, size_t count, int *shift)
+{
+    int finite, e;
+    double best = largest_abs(dtype, data, reals_of(dtype, count), &finite);
+    *shift = 0;
+    if (!finite) return 0;
+    int bound = single_precision(dtype) ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE;
+    if (best == 0) return 1;
+    frexp(best, &e);
+    *shift = e > bound || e < -bound ? -e : 0;
+    return 1;
+}
+
 int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count)
 {
     /* sqrt(safe minimum) / eps in LAPACK's xGESVD: 2^-40 for single,
@@ -117,6 +135,9 @@ int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count)
 
 size_t dmf_first_nonfinite(dmf_dtype dtype, const void *data, size_t count)
 {
+    /* The common answer in one vectorized pass; the early-exit search only
+     * when something is there to find. */
+    if (dmf_all_finite(dtype, data, count)) return count;
     size_t reals = reals_of(dtype, count), parts = reals / (count ? count : 1);
     if (single_precision(dtype)) {
         const float *x = data;

@@ -31,9 +31,13 @@ int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count);
  * double use DMF_SAFE_EXP_DOUBLE. */
 int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int bound);
 
+/* dmf_range_shift and dmf_all_finite in one pass over the data: 1 with
+ * *shift set when every entry is finite, 0 (and *shift = 0) otherwise. */
+int dmf_finite_range_shift(dmf_dtype dtype, const void *data, size_t count, int *shift);
 /* 1 when every entry is finite (one vectorized pass, no early exit). */
 int dmf_all_finite(dmf_dtype dtype, const void *data, size_t count);
-/* Index of the first entry (not real) that is not finite, or count. */
+/* Index of the first entry (not real) that is not finite, or count (found
+ * after one dmf_all_finite pass, so the finite case costs only that). */
 size_t dmf_first_nonfinite(dmf_dtype dtype, const void *data, size_t count);
 
 /* 2^shift as a double, the shift clamped to the normal range so that it

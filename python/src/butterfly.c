@@ -73,13 +73,6 @@ fail:
     return NULL;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* butterfly_factor(A, radix_m, radix_n, tree, rank, orthonormalize,
  * backend, compute_error) -> (handle, report).  A: C-contiguous 2-D. */
 static PyObject *butterfly_factor(PyObject *module, PyObject *args)
@@ -135,9 +128,9 @@ static PyObject *butterfly_factor(PyObject *module, PyObject *args)
     status = dmf_butterfly_factor(ctx, wrapped, m, n, lm, tree, &opts, &chain, &rep);
     if (status == DMF_ERR_NUMERIC && chain) snprintf(failure, sizeof failure, "%s", dmf_last_error());
     if (chain && compute_error) {
-        double start = now_seconds();
+        double start = dmfpy_now();
         error_status = dmf_chain_rel_error(chain, wrapped, &rel_error);
-        error_time = now_seconds() - start;
+        error_time = dmfpy_now() - start;
     }
     Py_END_ALLOW_THREADS
     dmf_matrix_free(wrapped);
@@ -195,11 +188,7 @@ static PyObject *matrix_builtin(PyObject *module, PyObject *args)
     status = dmf_matrix_builtin(&spec, &mat);
     Py_END_ALLOW_THREADS
     if (status != DMF_OK) return dmfpy_raise(status);
-    npy_intp dims[2] = {(npy_intp)dmf_matrix_rows(mat), (npy_intp)dmf_matrix_cols(mat)};
-    PyObject *array = PyArray_SimpleNew(2, dims, dmfpy_npy_type(dtype));
-    if (array)
-        memcpy(PyArray_DATA((PyArrayObject *)array), dmf_matrix_const_data(mat),
-               (size_t)dims[0] * (size_t)dims[1] * dmf_dtype_size(dtype));
+    PyObject *array = dmfpy_array_from_matrix(mat);
     dmf_matrix_free(mat);
     return array;
 }

@@ -122,17 +122,6 @@ static PyObject *chain_apply(dmfpy_chain *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-static PyObject *matrix_to_array(dmf_matrix *m)
-{
-    npy_intp dims[2] = {(npy_intp)dmf_matrix_rows(m), (npy_intp)dmf_matrix_cols(m)};
-    PyObject *array = PyArray_SimpleNew(2, dims, dmfpy_npy_type(dmf_matrix_dtype(m)));
-    if (array)
-        memcpy(PyArray_DATA((PyArrayObject *)array), dmf_matrix_const_data(m),
-               (size_t)dims[0] * (size_t)dims[1] * dmf_dtype_size(dmf_matrix_dtype(m)));
-    dmf_matrix_free(m);
-    return array;
-}
-
 static PyObject *chain_densify(dmfpy_chain *self, PyObject *unused)
 {
     dmf_matrix *m;
@@ -141,7 +130,9 @@ static PyObject *chain_densify(dmfpy_chain *self, PyObject *unused)
     status = dmf_chain_densify(self->chain, &m);
     Py_END_ALLOW_THREADS
     if (status != DMF_OK) return dmfpy_raise(status);
-    return matrix_to_array(m);
+    PyObject *array = dmfpy_array_from_matrix(m);
+    dmf_matrix_free(m);
+    return array;
 }
 
 static PyObject *chain_rel_error(dmfpy_chain *self, PyObject *arg)

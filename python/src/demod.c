@@ -4,14 +4,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static const char capsule_name[] = "dmf.generator";
 
@@ -309,10 +301,10 @@ static PyObject *demod_solve(PyObject *module, PyObject *args)
     int status;
     double time_s;
     Py_BEGIN_ALLOW_THREADS
-    double start = now_seconds();
+    double start = dmfpy_now();
     status = dmf_demod_solve(ctx, g1, g2, PyArray_DATA(y0), T, PyArray_DATA(h), PyArray_DATA(m),
                              h0 ? PyArray_DATA(h0) : NULL, m0 ? PyArray_DATA(m0) : NULL, &o, res, tr);
-    time_s = now_seconds() - start;
+    time_s = dmfpy_now() - start;
     Py_END_ALLOW_THREADS
     if (status != DMF_OK) {
         PyMem_Free(res);

@@ -35,6 +35,10 @@ dmf_context *dmfpy_context(const char *backend);
 /* A sequence of non-negative integers into sizes[capacity]. */
 int dmfpy_sizes(PyObject *seq, size_t *sizes, size_t capacity, size_t *count, const char *what);
 PyObject *dmfpy_size_list(const size_t *sizes, size_t count);
+/* A new NumPy array holding a copy of a library-owned matrix. */
+PyObject *dmfpy_array_from_matrix(const dmf_matrix *mat);
+/* Monotonic seconds, for the times the reports carry. */
+double dmfpy_now(void);
 /* Sets key to value in dict and drops the reference; 0 or -1. */
 int dmfpy_set(PyObject *dict, const char *key, PyObject *value);
 

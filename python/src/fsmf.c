@@ -2,19 +2,6 @@
 #include "dmfpy.h"
 
 #include <string.h>
-#include <time.h>
-
-/* A new NumPy array holding a copy of a library-owned matrix. */
-static PyObject *array_from_matrix(const dmf_matrix *mat)
-{
-    dmf_dtype dtype = dmf_matrix_dtype(mat);
-    npy_intp dims[2] = {(npy_intp)dmf_matrix_rows(mat), (npy_intp)dmf_matrix_cols(mat)};
-    PyObject *array = PyArray_SimpleNew(2, dims, dmfpy_npy_type(dtype));
-    if (array && dims[0] && dims[1])
-        memcpy(PyArray_DATA((PyArrayObject *)array), dmf_matrix_const_data(mat),
-               (size_t)dims[0] * (size_t)dims[1] * dmf_dtype_size(dtype));
-    return array;
-}
 
 /* The fields of `dmf fsmf`'s JSON line that come from the report. */
 static PyObject *report_dict(const dmf_fsmf_report *rep, size_t m, size_t k, size_t n, dmf_dtype dtype,
@@ -51,13 +38,6 @@ fail:
     return NULL;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* fsmf(A, SX, SY, backend) -> (X, Y, report).  All C-contiguous 2-D arrays
  * of dmf dtypes; X and Y come back in A's dtype. */
 static PyObject *fsmf(PyObject *module, PyObject *args)
@@ -81,16 +61,16 @@ static PyObject *fsmf(PyObject *module, PyObject *args)
     double time_s = 0;
     if (status == DMF_OK) {
         Py_BEGIN_ALLOW_THREADS
-        double start = now_seconds();
+        double start = dmfpy_now();
         status = dmf_fsmf(ctx, wa, wx, wy, &x, &y, &rep);
-        time_s = now_seconds() - start;
+        time_s = dmfpy_now() - start;
         Py_END_ALLOW_THREADS
     }
     PyObject *result = NULL;
     if (status != DMF_OK) {
         dmfpy_raise(status);
     } else {
-        PyObject *xa = array_from_matrix(x), *ya = xa ? array_from_matrix(y) : NULL;
+        PyObject *xa = dmfpy_array_from_matrix(x), *ya = xa ? dmfpy_array_from_matrix(y) : NULL;
         PyObject *report = ya ? report_dict(&rep, dmf_matrix_rows(wa), dmf_matrix_cols(wx), dmf_matrix_cols(wa), ta,
                                             time_s)
                               : NULL;

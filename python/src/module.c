@@ -4,6 +4,7 @@
 #include "dmfpy.h"
 
 #include <string.h>
+#include <time.h>
 
 PyObject *dmfpy_error, *dmfpy_input_error, *dmfpy_file_error, *dmfpy_memory_error, *dmfpy_numerical_error,
     *dmfpy_device_error;
@@ -137,6 +138,24 @@ PyObject *dmfpy_size_list(const size_t *sizes, size_t count)
         PyList_SET_ITEM(list, (Py_ssize_t)i, v);
     }
     return list;
+}
+
+PyObject *dmfpy_array_from_matrix(const dmf_matrix *mat)
+{
+    dmf_dtype dtype = dmf_matrix_dtype(mat);
+    npy_intp dims[2] = {(npy_intp)dmf_matrix_rows(mat), (npy_intp)dmf_matrix_cols(mat)};
+    PyObject *array = PyArray_SimpleNew(2, dims, dmfpy_npy_type(dtype));
+    if (array && dims[0] && dims[1])
+        memcpy(PyArray_DATA((PyArrayObject *)array), dmf_matrix_const_data(mat),
+               (size_t)dims[0] * (size_t)dims[1] * dmf_dtype_size(dtype));
+    return array;
+}
+
+double dmfpy_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int dmfpy_set(PyObject *dict, const char *key, PyObject *value)

@@ -41,15 +41,20 @@ static const char usage[] =
     "environment: DMF_BACKEND=auto|cpu|cuda picks the backend when --backend is auto;\n"
     "             OMP_NUM_THREADS sets the CPU threads; DMF_VERBOSE=1 as --verbose.\n";
 
-/* Takes --max-memory SIZE (or =SIZE) out of argv wherever it stands before
- * a "--", so every command has it; sets the library's limit and exports it
- * as DMF_MAX_MEMORY for the jobs of dmf run.  -1 on a bad value. */
-static int take_max_memory(int *argc, char **argv)
+/* Takes the options every command has out of argv, wherever they stand
+ * before a "--": --verbose, and --max-memory SIZE (or =SIZE), which sets
+ * the library's limit and is exported as DMF_MAX_MEMORY for the jobs of
+ * dmf run.  -1 on a bad value. */
+static int take_global_options(int *argc, char **argv)
 {
     int kept = 0, rest = 0;
     for (int i = 0; i < *argc; i++) {
         const char *value = NULL;
         if (!rest && i > 0 && !strcmp(argv[i], "--")) rest = 1;
+        if (!rest && i > 0 && !strcmp(argv[i], "--verbose")) {
+            cli_verbose = 1;
+            continue;
+        }
         if (rest || i == 0 || strncmp(argv[i], "--max-memory", 12) != 0 || (argv[i][12] && argv[i][12] != '=')) {
             argv[kept++] = argv[i];
             continue;
@@ -66,27 +71,14 @@ static int take_max_memory(int *argc, char **argv)
     }
     argv[kept] = NULL;
     *argc = kept;
-    return 0;
-}
-
-/* Takes --verbose out of argv wherever it stands, so every command has it. */
-static int take_verbose(int argc, char **argv)
-{
-    int kept = 0;
-    for (int i = 0; i < argc; i++) {
-        if (i > 0 && !strcmp(argv[i], "--verbose")) cli_verbose = 1;
-        else argv[kept++] = argv[i];
-    }
-    argv[kept] = NULL;
     const char *env = getenv("DMF_VERBOSE");
     if (env && *env && strcmp(env, "0")) cli_verbose = 1;
-    return kept;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    argc = take_verbose(argc, argv);
-    if (take_max_memory(&argc, argv) != 0) return EXIT_USAGE;
+    if (take_global_options(&argc, argv) != 0) return EXIT_USAGE;
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

@@ -500,6 +500,102 @@ DMF_API int dmf_gaussian_fields(size_t grid, size_t count, uint64_t seed, double
  * when its count is 0. */
 DMF_API int dmf_demod_draw_latents(uint64_t seed, double *h, size_t nh, double *m, size_t nm);
 
+/* ---- PALM4MSA and hierarchical PALM (Le Magoarou & Gribonval) --------- */
+
+/* A ~ lambda S_0 S_1 ... S_{J-1} with every S_j in a constraint set E_j and
+ * one scalar lambda (as pyfaust.fact.palm4msa / hierarchical).  Dense
+ * factors in the dtype of A; the formulas are in docs/palm.md.  Each
+ * constraint is a projection onto E_j, named as in pyfaust: */
+typedef enum {
+    DMF_CONS_SP = 0,       /* at most k nonzeros: the k largest |x| */
+    DMF_CONS_SPLIN = 1,    /* k per row */
+    DMF_CONS_SPCOL = 2,    /* k per column */
+    DMF_CONS_SPLINCOL = 3, /* the union of the splin and spcol supports */
+    DMF_CONS_NORMCOL = 4,  /* every nonzero column scaled to norm `value` */
+    DMF_CONS_NORMLIN = 5,  /* every nonzero row scaled to norm `value` */
+    DMF_CONS_SUPP = 6,     /* zero outside the nonzeros of `matrix` (a fixed support) */
+    DMF_CONS_CONST = 7,    /* the factor is `matrix` and is never updated */
+    DMF_CONS_BLOCKDIAG = 8 /* zero outside diagonal blocks of the given sizes */
+} dmf_constraint_kind;
+
+typedef struct {
+    dmf_constraint_kind kind;
+    size_t rows, cols;        /* the factor's shape */
+    size_t k;                 /* sp, splin, spcol, splincol */
+    double value;             /* normcol, normlin */
+    const dmf_matrix *matrix; /* supp, const (borrowed; const: the dtype of A) */
+    const size_t *block_rows, *block_cols; /* blockdiag: sizes of the blocks, */
+    size_t num_blocks;                     /* summing to rows and to cols */
+    int normalized;           /* sp, splin, spcol, splincol, supp, blockdiag: scale
+                               * the projection to ||S||_F = 1 (pyfaust's default,
+                               * 1; lambda carries the scale) */
+} dmf_constraint;
+
+/* "sp", "splin", "spcol", "splincol", "normcol", "normlin", "supp", "const",
+ * "blockdiag"; DMF_ERR_ARG naming the known ones otherwise. */
+DMF_API int dmf_constraint_parse_kind(const char *name, dmf_constraint_kind *kind);
+DMF_API const char *dmf_constraint_kind_name(dmf_constraint_kind kind);
+/* x <- P_E(x) in place (Euclidean projection; ties among equal magnitudes
+ * are broken towards the smaller row-major index). */
+DMF_API int dmf_constraint_project(const dmf_constraint *c, dmf_matrix *x);
+
+/* When PALM stops (pyfaust's StoppingCriterion): with tol > 0 when the
+ * error is <= tol (relative when relerr, else ||A - lambda S||_F) or after
+ * maxiter iterations; otherwise after num_its.  erreps > 0 also stops when
+ * the error changed by <= erreps in the last iteration. */
+typedef struct {
+    size_t num_its;   /* default 200 */
+    double tol;       /* default 0: off */
+    int relerr;       /* default 0 (pyfaust's) */
+    double erreps;    /* default 0: off */
+    size_t maxiter;   /* default 10000 */
+} dmf_stop_crit;
+
+typedef struct {
+    dmf_stop_crit stop;
+    double init_lambda;      /* default 1 */
+    int update_right_to_left;/* sweep S_{J-1} first (pyfaust's is_update_way_R2L) */
+    int constant_step_size;  /* step 1 / step_size instead of the Lipschitz one */
+    double step_size;
+    size_t norm2_max_iter;   /* power iterations of a spectral norm (default 100) */
+    double norm2_threshold;  /* their relative stopping change (default 1e-9) */
+} dmf_palm_options;
+
+typedef enum { DMF_STOP_NUM_ITS = 0, DMF_STOP_TOL = 1, DMF_STOP_ERREPS = 2, DMF_STOP_MAXITER = 3 } dmf_stop_reason;
+
+typedef struct {
+    double rel_error;        /* ||A - lambda S_0...S_{J-1}||_F / ||A||_F (absolute when A = 0) */
+    double lambda;
+    size_t iterations;       /* PALM sweeps (hierarchical: all local and global ones) */
+    dmf_stop_reason stopped_by; /* of the (last) PALM run */
+    double time_s;
+} dmf_palm_report;
+
+DMF_API void dmf_palm_options_default(dmf_palm_options *opts);
+/* PALM4MSA on the J constraints (their shapes chain from rows(A) to
+ * cols(A)).  `init` is NULL or J matrices (NULL entries: the default start,
+ * the first factor of the sweep zero, the others identity); the start of
+ * lambda is opts->init_lambda.  out receives J new factors (projected, the
+ * scale in report->lambda); on error none. */
+DMF_API int dmf_palm4msa(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint *cons, size_t num_factors,
+                         const dmf_matrix *const *init, const dmf_palm_options *opts, dmf_matrix **out,
+                         dmf_palm_report *report);
+
+typedef struct {
+    dmf_palm_options local;  /* the two-factor splits (pyfaust's stop_crit1) */
+    dmf_palm_options global; /* the refinements of all factors (stop_crit2) */
+    int fact_side_left;      /* peel factors off the right end (is_fact_side_left) */
+} dmf_hierarchical_options;
+
+DMF_API void dmf_hierarchical_options_default(dmf_hierarchical_options *opts);
+/* Hierarchical PALM (pyfaust.fact.hierarchical): J-1 steps; step i splits
+ * the residual factor in two by PALM under fact_cons[i] and res_cons[i],
+ * then refines all i+2 factors against A by PALM.  out receives J factors
+ * in product order, the scale in report->lambda. */
+DMF_API int dmf_hierarchical(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint *fact_cons,
+                             const dmf_constraint *res_cons, size_t num_factors,
+                             const dmf_hierarchical_options *opts, dmf_matrix **out, dmf_palm_report *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,133 @@
+/* PALM4MSA (Le Magoarou & Gribonval, "Flexible multilayer sparse
+ * approximations of matrices and applications", 2016): argument checks,
+ * the default start and the dispatch to the sweeps of palm_impl.h.
+ *
+ * The factors are dense arrays multiplied with BLAS on the host: the
+ * constraint sets change the supports at every step, so a sparse format
+ * would be rebuilt each time, and the products stay as dense as A.  (A GPU
+ * path would be a batched GEMM entry in the backend table.) */
+#include <cblas.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "palm_internal.h"
+
+#define DMF_IMPL "../palm/palm_impl.h"
+#include "scalar_instantiate.h"
+
+void dmf_palm_options_default(dmf_palm_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->stop.num_its = 200;
+    o->stop.maxiter = 10000;
+    o->init_lambda = 1;
+    o->norm2_max_iter = 100;
+    o->norm2_threshold = 1e-9;
+}
+
+int dmf_palm_check_options(const dmf_palm_options *o, const char *what)
+{
+    const dmf_stop_crit *s = &o->stop;
+    if (!(s->tol >= 0) || !isfinite(s->tol))
+        return dmf_fail(DMF_ERR_ARG, "%s: tol must be >= 0 and finite, not %g", what, s->tol);
+    if (!(s->erreps >= 0) || !isfinite(s->erreps))
+        return dmf_fail(DMF_ERR_ARG, "%s: erreps must be >= 0 and finite, not %g", what, s->erreps);
+    if (s->tol > 0 && s->maxiter == 0)
+        return dmf_fail(DMF_ERR_ARG, "%s: maxiter must be >= 1 when tol is given", what);
+    if (s->tol == 0 && s->num_its == 0)
+        return dmf_fail(DMF_ERR_ARG, "%s: num_its must be >= 1 (or give tol)", what);
+    if (!isfinite(o->init_lambda)) return dmf_fail(DMF_ERR_ARG, "%s: init_lambda is not finite", what);
+    if (o->constant_step_size && !(o->step_size > 0 && isfinite(o->step_size)))
+        return dmf_fail(DMF_ERR_ARG, "%s: a constant step needs step_size > 0, not %g", what, o->step_size);
+    if (o->norm2_max_iter == 0) return dmf_fail(DMF_ERR_ARG, "%s: norm2_max_iter must be >= 1", what);
+    if (!(o->norm2_threshold >= 0)) return dmf_fail(DMF_ERR_ARG, "%s: norm2_threshold must be >= 0", what);
+    return DMF_OK;
+}
+
+int dmf_palm_core(dmf_dtype dtype, const void *a, size_t J, const size_t *dims, void *const *S,
+                  const dmf_constraint *cons, const dmf_palm_options *o, double *lambda, dmf_palm_report *rep)
+{
+    switch (dtype) {
+    case DMF_F32: return palm_core_entry_s(a, J, dims, S, cons, o, lambda, rep, dtype);
+    case DMF_F64: return palm_core_entry_d(a, J, dims, S, cons, o, lambda, rep, dtype);
+    case DMF_C64: return palm_core_entry_c(a, J, dims, S, cons, o, lambda, rep, dtype);
+    case DMF_C128: return palm_core_entry_z(a, J, dims, S, cons, o, lambda, rep, dtype);
+    }
+    return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+}
+
+int dmf_palm_check_size(size_t n, const char *what)
+{
+    /* BLAS takes int sizes. */
+    if (n > INT_MAX) return dmf_fail(DMF_ERR_SHAPE, "%s: size %zu is beyond BLAS's int", what, n);
+    return DMF_OK;
+}
+
+int dmf_palm4msa(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint *cons, size_t J,
+                 const dmf_matrix *const *init, const dmf_palm_options *opts, dmf_matrix **out,
+                 dmf_palm_report *report)
+{
+    (void)ctx; /* dense BLAS on the host, see the top of this file */
+    double start = dmf_now_seconds();
+    if (!a || !cons || !out) return dmf_fail(DMF_ERR_ARG, "dmf_palm4msa: a, cons and out are required");
+    for (size_t j = 0; j < J; j++) out[j] = NULL;
+    if (J == 0) return dmf_fail(DMF_ERR_ARG, "dmf_palm4msa: at least one factor is needed");
+    dmf_palm_options defaults;
+    if (!opts) {
+        dmf_palm_options_default(&defaults);
+        opts = &defaults;
+    }
+    DMF_TRY(dmf_palm_check_options(opts, "PALM options"));
+    DMF_TRY(dmf_matrix_check_finite(a));
+    size_t *dims = malloc((J + 1) * sizeof *dims);
+    void **S = calloc(J, sizeof *S);
+    int status = dims && S ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu factors", J);
+    char what[64];
+    for (size_t j = 0; status == DMF_OK && j < J; j++) {
+        snprintf(what, sizeof what, "constraint %zu", j);
+        status = dmf_palm_check_constraint(&cons[j], a->dtype, what);
+        if (status == DMF_OK && j == 0 && cons[0].rows != a->rows)
+            status = dmf_fail(DMF_ERR_SHAPE, "constraint 0 is for %zu rows but A has %zu", cons[0].rows, a->rows);
+        if (status == DMF_OK && j > 0 && cons[j].rows != cons[j - 1].cols)
+            status = dmf_fail(DMF_ERR_SHAPE, "constraint %zu is for %zu rows but constraint %zu has %zu columns", j,
+                              cons[j].rows, j - 1, cons[j - 1].cols);
+        if (status == DMF_OK && j == J - 1 && cons[j].cols != a->cols)
+            status = dmf_fail(DMF_ERR_SHAPE, "the last constraint (%zu) is for %zu columns but A has %zu", j,
+                              cons[j].cols, a->cols);
+        if (status == DMF_OK) status = dmf_palm_check_size(cons[j].rows * cons[j].cols, what);
+        if (status == DMF_OK && init && init[j] &&
+            (init[j]->rows != cons[j].rows || init[j]->cols != cons[j].cols))
+            status = dmf_fail(DMF_ERR_SHAPE, "the start of factor %zu is %zu x %zu but its constraint %zu x %zu", j,
+                              init[j]->rows, init[j]->cols, cons[j].rows, cons[j].cols);
+        if (status == DMF_OK) status = dmf_palm_check_size(a->rows * a->cols, "A");
+    }
+    for (size_t j = 0; status == DMF_OK && j < J; j++) {
+        dims[j] = cons[j].rows;
+        dims[j + 1] = cons[j].cols;
+        size_t first = opts->update_right_to_left ? J - 1 : 0;
+        if (init && init[j] && cons[j].kind != DMF_CONS_CONST) {
+            status = dmf_matrix_convert(init[j], a->dtype, &out[j]);
+            if (status == DMF_OK) status = dmf_matrix_check_finite(out[j]);
+            if (status != DMF_OK) status = dmf_fail_context(status, "the start of factor %zu", j);
+        } else {
+            status = dmf_matrix_create(&out[j], a->dtype, cons[j].rows, cons[j].cols);
+            if (status == DMF_OK) dmf_palm_default_start(a->dtype, &cons[j], j == first, out[j]->data);
+        }
+        if (status == DMF_OK) S[j] = out[j]->data;
+    }
+    dmf_palm_report rep = {0};
+    double lambda = opts->init_lambda;
+    if (status == DMF_OK) status = dmf_palm_core(a->dtype, a->data, J, dims, S, cons, opts, &lambda, &rep);
+    if (status != DMF_OK)
+        for (size_t j = 0; j < J; j++) {
+            dmf_matrix_free(out[j]);
+            out[j] = NULL;
+        }
+    free(dims);
+    free(S);
+    rep.time_s = dmf_now_seconds() - start;
+    if (report) *report = rep;
+    return status;
+}

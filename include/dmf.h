@@ -406,6 +406,28 @@ typedef struct {
 DMF_API int dmf_scatter(const dmf_network *net, dmf_scatter_report *report);
 DMF_API const char *dmf_network_leaf_name(const dmf_network *net, size_t leaf);
 
+/* ---- verdicts and parameter recovery (Malgouyres & Landsberg) --------- */
+
+/* What the rank of the lifted operator says (docs/liftrank.md): every
+ * string is static.  Theorem 6.4's threshold is dim Sigma_2 of
+ * R^{S_1} (x) ... (x) R^{S_K}: 4(S-1) for two layers of S parameters,
+ * 2K(S-1)+2 for K > 2. */
+typedef struct {
+    size_t valid_monomials;       /* tuples on valid paths (upper_bound = min(D, this)) */
+    const char *upper_bound_rule; /* "valid paths" or "monomials" (S_1...S_K) */
+    size_t dim_sigma2;            /* Thm 6.4 threshold */
+    const char *dim_sigma2_rule;
+    size_t twice_s;               /* Thm 6.5 threshold, 2 max_k S_k */
+    int identifiable_thm_6_4;     /* rank >= dim_sigma2 */
+    int not_identifiable_thm_6_5; /* 2S > rank */
+    const char *verdict;          /* one sentence naming the theorem */
+    const char *notion;           /* the equivalence of Thms 6.4 and 6.5 */
+    const char *conditions_thm_6_4, *conditions_thm_6_5;
+    int has_thm_8_4;              /* convolutional networks: */
+    const char *notion_thm_8_4, *conditions_thm_8_4;
+} dmf_lift_verdict;
+DMF_API int dmf_lift_verdict_get(const dmf_network *net, size_t rank, dmf_lift_verdict *verdict);
+
 /* ---- ReLU generators and blind demodulation (Hand & Joshi) ------------- */
 
 typedef struct dmf_generator dmf_generator;

@@ -40,6 +40,60 @@ check "{1,2,3} twice: not scattered, 3 offending entries" $?
 "$DMF" liftrank "$TMP/paper.json" >"$TMP/pr.json" 2>/dev/null
 [ "$(field "$TMP/pr.json" rank)" = 5 ]; check "{1,2,3} twice: rank K(S-1)+1 = 5" $?
 
+# K = 2, S = 3, rk A = 8 = 4(S-1) = dim Sigma_2: identifiable (Thm 6.4),
+# where 2K(S-1)+2 = 10 would say inconclusive.
+python3 - "$TMP/k2.json" <<'PY'
+import json, sys
+layers = []
+for k, (rows, cols) in enumerate([(2, 2), (2, 4)]):
+    entries, t = [], 0
+    for r in range(rows):
+        for c in range(cols):
+            for p in range(3):
+                entries.append([r, c, p, round(((t * 37 + k * 61 + 5) % 23) / 11 - 1, 6)])
+                t += 1
+    layers.append({"rows": rows, "cols": cols, "entries": entries})
+json.dump({"type": "triplets", "layers": layers}, open(sys.argv[1], "w"))
+PY
+"$DMF" liftrank "$TMP/k2.json" >"$TMP/k2.out" 2>/dev/null
+python3 -c "
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+ok = (d['rank'] == 8 and d['threshold_thm_6_4'] == 8 and d['identifiable_thm_6_4'] is True
+      and d['verdict'] == 'identifiable for almost every A (Thm 6.4)'
+      and [v['theorem'] for v in d['verdicts']] == ['Thm 6.4', 'Thm 6.5']
+      and all(v['notion'] and v['conditions'] for v in d['verdicts']) and 'per-layer' in d['identifiability_notion'])
+sys.exit(not ok)" "$TMP/k2.out"
+check "K=2 S=3 rank 8: identifiable by dim Sigma_2 = 4(S-1), verdicts name theorem, notion, conditions" $?
+
+# upper_bound from the valid paths: 8 (not 16) on a two-path DAG, 16 (not
+# 32) on a Haar tree of depth 2.
+cat >"$TMP/dag.json" <<'JSON'
+{"type": "conv", "N": 16, "root": "r", "edges": [
+ {"from": "a", "to": "r", "support": [0, 1]}, {"from": "b", "to": "r", "support": [4, 5]},
+ {"from": "x", "to": "a", "support": [0, 2]}, {"from": "x", "to": "b", "support": [0, 2]}]}
+JSON
+cat >"$TMP/tree.json" <<'JSON'
+{"type": "conv", "N": 8, "root": "r", "edges": [
+ {"from": "a", "to": "r", "support": {"dilated": 0}}, {"from": "b", "to": "r", "support": {"dilated": 0}},
+ {"from": "c", "to": "a", "support": {"dilated": 1}}, {"from": "d", "to": "a", "support": {"dilated": 1}},
+ {"from": "e", "to": "b", "support": {"dilated": 1}}, {"from": "f", "to": "b", "support": {"dilated": 1}}]}
+JSON
+"$DMF" liftrank "$TMP/dag.json" >"$TMP/dag.out" 2>/dev/null
+[ "$(field "$TMP/dag.out" upper_bound)" = 8 ] && [ "$(field "$TMP/dag.out" rank)" = 8 ] &&
+  [ "$(field "$TMP/dag.out" upper_bound_rule)" = "valid paths" ]
+check "two-path DAG: upper_bound 8 from the valid paths, rank 8" $?
+"$DMF" liftrank "$TMP/tree.json" >"$TMP/tree.out" 2>/dev/null
+[ "$(field "$TMP/tree.out" upper_bound)" = 16 ] && [ "$(field "$TMP/tree.out" rank)" = 16 ]
+check "Haar tree K=2: upper_bound 16, rank 16" $?
+python3 -c "
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+v = d['verdicts'][-1]
+sys.exit(not (v['theorem'] == 'Thm 8.4' and v['holds'] and 'per-path' in v['notion'] and 'eps' in v['conditions']
+              and 'conditions_thm_8_4' in d))" "$TMP/tree.out"
+check "Haar tree: Thm 8.4 verdict with its per-path notion and conditions" $?
+
 "$DMF" liftrank "$TMP/missing.json" >/dev/null 2>"$TMP/err.txt"
 [ $? -eq 1 ] && grep -q "missing.json" "$TMP/err.txt"; check "missing network: exit 1 naming the file" $?
 printf '{"type": "conv",\n "N": 8,\n "edges": [}\n' >"$TMP/bad.json"

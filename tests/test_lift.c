@@ -265,6 +265,118 @@ static void test_precision_matters(void)
     dmf_network_free(net);
 }
 
+/* Hand-worked verdicts and bounds.  X = M_1(h_1) M_2(h_2) with
+ * M_1(h) = sum_i h_i B_i (2 x 2) and M_2(g) = sum_j g_j C_j (2 x 4), all
+ * entries nonzero and scattered over [-1, 1]: A maps the 9 tensors e_i (x) e_j to the
+ * 8 entries of X onto, rk A = 8 = 4(S-1) = dim Sigma_2 for K = 2, S = 3, so
+ * Thm 6.4 applies (2K(S-1)+2 = 10 would have left it inconclusive). */
+static void test_k2_threshold(void)
+{
+    char json[8192];
+    int len = snprintf(json, sizeof json, "{\"type\": \"triplets\", \"layers\": [");
+    const size_t rows[2] = {2, 2}, cols[2] = {2, 4};
+    for (size_t k = 0; k < 2; k++) {
+        len += snprintf(json + len, sizeof json - (size_t)len, "%s{\"rows\": %zu, \"cols\": %zu, \"entries\": [",
+                        k ? ", " : "", rows[k], cols[k]);
+        size_t t = 0;
+        for (size_t r = 0; r < rows[k]; r++)
+            for (size_t c = 0; c < cols[k]; c++)
+                for (size_t p = 0; p < 3; p++, t++)
+                    len += snprintf(json + len, sizeof json - (size_t)len, "%s[%zu, %zu, %zu, %.6f]", t ? ", " : "",
+                                    r, c, p, (double)((t * 37 + k * 61 + 5) % 23) / 11.0 - 1.0);
+        len += snprintf(json + len, sizeof json - (size_t)len, "]}");
+    }
+    snprintf(json + len, sizeof json - (size_t)len, "]}");
+    dmf_network *net = parse(json);
+    if (!net) return;
+    dmf_liftrank_report rep;
+    CHECK(rank_of(net, &rep) == 8 && rep.rules_agree, "K=2 S=3 triplets: rank %zu (rules agree %d), expected 8",
+          rep.rank, rep.rules_agree);
+    dmf_lift_verdict v;
+    CHECK_OK(dmf_lift_verdict_get(net, rep.rank, &v));
+    CHECK(v.dim_sigma2 == 8 && v.identifiable_thm_6_4 && !v.not_identifiable_thm_6_5,
+          "K=2 S=3 rank 8: dim Sigma_2 %zu, identifiable %d", v.dim_sigma2, v.identifiable_thm_6_4);
+    CHECK(!strcmp(v.verdict, "identifiable for almost every A (Thm 6.4)"), "verdict '%s'", v.verdict);
+    CHECK(v.twice_s == 6 && !v.has_thm_8_4 && !strcmp(v.upper_bound_rule, "monomials"),
+          "2S %zu, has 8.4 %d, rule %s", v.twice_s, v.has_thm_8_4, v.upper_bound_rule);
+    CHECK(v.valid_monomials == 9 && rep.upper_bound == 8, "valid %zu, upper bound %zu", v.valid_monomials,
+          rep.upper_bound);
+    dmf_liftrank_report_free(&rep);
+    dmf_network_free(net);
+}
+
+/* dim Sigma_2 for K > 2 (2K(S-1)+2, or the whole space when smaller) and
+ * for layers of different sizes, on paths of dilated and listed supports
+ * (S_k = |support|). */
+static void test_dim_sigma2(void)
+{
+    struct { size_t K; const char *support[4]; size_t dim; } cases[] = {
+        {1, {"[0, 1, 2, 3, 4]"}, 5},                                          /* K' = 1: R^5 */
+        {2, {"[0, 1, 2]", "[0, 3, 6]"}, 8},                                   /* 4(S-1) */
+        {2, {"[0, 1]", "[0, 2]"}, 4},                                         /* 4(S-1) = S^2 */
+        {3, {"[0, 1]", "[0, 2]", "[0, 4]"}, 8},                               /* 2K(S-1)+2 = 8 = 2^3 */
+        {4, {"[0, 1]", "[0, 2]", "[0, 4]", "[0, 8]"}, 10},                    /* 2K(S-1)+2 */
+        {4, {"[0, 1, 2]", "[0, 3, 6]", "[0, 9, 18]", "[0, 27, 54]"}, 18},    /* 2K(S-1)+2 */
+        {3, {"[0, 1, 2]", "[0]", "[0, 3, 6]"}, 8},                            /* S_2 = 1 drops out */
+        {3, {"[0, 1]", "[0, 2, 4]", "[0, 8, 16, 24]"}, 14},                   /* 2(1+2+3)+2 */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        dmf_network *net = path_network(128, cases[c].K, cases[c].support);
+        if (!net) continue;
+        dmf_lift_verdict v;
+        CHECK_OK(dmf_lift_verdict_get(net, 0, &v));
+        CHECK(v.dim_sigma2 == cases[c].dim, "case %zu: dim Sigma_2 %zu, expected %zu (%s)", c, v.dim_sigma2,
+              cases[c].dim, v.dim_sigma2_rule);
+        CHECK(v.has_thm_8_4 && v.notion && v.conditions_thm_6_4 && v.conditions_thm_8_4, "case %zu: strings", c);
+        dmf_network_free(net);
+    }
+}
+
+/* upper_bound from the valid paths.  A two-path DAG x -> a -> r,
+ * x -> b -> r with supports of two: S_1 = S_2 = 4, 16 monomials, of which
+ * the 2 paths carry 2 x 2 each: 8, all at distinct positions (rank 8).
+ * A Haar tree of depth 2 (r <- a, b; a <- c, d; b <- e, f): S_1 = 4,
+ * S_2 = 8, 32 monomials, 4 paths of 4: 16 = the rank.  A masked network
+ * counts its input-output paths: sizes 2, 3, 2 with masks [[1,1,0],[0,1,1]]
+ * and dense: paths through the 4 allowed entries times 2 = 8 < 4 x 6 = 24. */
+static void test_path_bounds(void)
+{
+    dmf_network *dag = parse("{\"type\": \"conv\", \"N\": 16, \"root\": \"r\", \"edges\": ["
+                             "{\"from\": \"a\", \"to\": \"r\", \"support\": [0, 1]},"
+                             "{\"from\": \"b\", \"to\": \"r\", \"support\": [4, 5]},"
+                             "{\"from\": \"x\", \"to\": \"a\", \"support\": [0, 2]},"
+                             "{\"from\": \"x\", \"to\": \"b\", \"support\": [0, 2]}]}");
+    dmf_network *tree = parse("{\"type\": \"conv\", \"N\": 8, \"root\": \"r\", \"edges\": ["
+                              "{\"from\": \"a\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
+                              "{\"from\": \"b\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
+                              "{\"from\": \"c\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"d\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"e\", \"to\": \"b\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"f\", \"to\": \"b\", \"support\": {\"dilated\": 1}}]}");
+    dmf_network *masked = parse("{\"type\": \"masked\", \"sizes\": [2, 3, 2], "
+                                "\"masks\": [[[1, 1, 0], [0, 1, 1]], \"dense\"]}");
+    const struct { dmf_network *net; const char *name; size_t valid, rank; } cases[] = {
+        {dag, "two-path DAG", 8, 8}, {tree, "Haar tree K=2", 16, 16}, {masked, "masked 2x3x2", 8, 0}};
+    for (size_t c = 0; c < 3; c++) {
+        if (!cases[c].net) continue;
+        dmf_lift_verdict v;
+        CHECK_OK(dmf_lift_verdict_get(cases[c].net, 0, &v));
+        CHECK(v.valid_monomials == cases[c].valid && !strcmp(v.upper_bound_rule, "valid paths"),
+              "%s: %zu valid monomials (%s), expected %zu", cases[c].name, v.valid_monomials, v.upper_bound_rule,
+              cases[c].valid);
+        dmf_liftrank_report rep;
+        size_t rank = rank_of(cases[c].net, &rep);
+        CHECK(rep.upper_bound <= cases[c].valid && rank <= rep.upper_bound, "%s: rank %zu, bound %zu", cases[c].name,
+              rank, rep.upper_bound);
+        if (cases[c].rank)
+            CHECK(rank == cases[c].rank && rep.reached_bound && rep.samples == cases[c].valid + 1,
+                  "%s: rank %zu (expected %zu), reached %d, samples %zu", cases[c].name, rank, cases[c].rank,
+                  rep.reached_bound, rep.samples);
+        dmf_liftrank_report_free(&rep);
+        dmf_network_free(cases[c].net);
+    }
+}
+
 int main(void)
 {
     CHECK_OK(dmf_context_create(&ctx, "cpu"));
@@ -274,6 +386,9 @@ int main(void)
     test_dags();
     test_triplets_match_conv();
     test_precision_matters();
+    test_k2_threshold();
+    test_dim_sigma2();
+    test_path_bounds();
     dmf_context_free(ctx);
     return check_report("test_lift");
 }

@@ -16,9 +16,9 @@ Network = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 # The verdict strings of `dmf liftrank` and `dmf scatter` (src/cli/cmd_lift.c).
 _VERDICT_IDENTIFIABLE = "identifiable for almost every A (Thm 6.4)"
 _VERDICT_NOT_IDENTIFIABLE = "not identifiable (Thm 6.5)"
-_VERDICT_INCONCLUSIVE = "inconclusive (2S <= rk A < 2K(S-1)+2)"
-_SCATTERED = "sufficiently scattered: stable recovery holds"
-_NOT_SCATTERED = "not sufficiently scattered: not identifiable"
+_VERDICT_INCONCLUSIVE = "inconclusive (2S <= rk A < dim Sigma_2)"
+_SCATTERED = "sufficiently scattered: stable recovery holds under the conditions of Thm 8.4"
+_NOT_SCATTERED = "not sufficiently scattered: not identifiable (Thm 8.4)"
 
 
 def _jsonable(value):
@@ -77,6 +77,8 @@ def _scatter_fields(out, raw):
     out["num_offending"] = raw["num_offending"]
     out["offending"] = raw["offending"]
     out["verdict_thm_8_4"] = _SCATTERED if raw["scattered"] else _NOT_SCATTERED
+    out["notion_thm_8_4"] = raw["notion_thm_8_4"]
+    out["conditions_thm_8_4"] = raw["conditions_thm_8_4"]
 
 
 def scatter(network: Network) -> Dict[str, Any]:
@@ -190,21 +192,15 @@ def liftrank(network: Network, seed: int = 0, initial_samples: int = 16, backend
         raise TypeError(f"sigma_min must be a bool, not {type(sigma_min).__name__}")
     raw = _dmf.liftrank(spec, is_path, seed, initial_samples, _backend(backend), bool(sigma_min))
     K, S, rank = raw["K"], raw["S"], raw["rank"]
-    # The thresholds and verdicts of src/cli/cmd_lift.c, reproduced here.
-    thr64, thr65 = 2 * K * (S - 1) + 2, 2 * S
     if not raw["rules_agree"]:
         warnings.warn(f"the rank rules disagree (eps {raw['rank_eps']}, gap {raw['rank_gap']}, "
                       f"sqrt-eps {raw['rank_sqrt_eps']}): look at the spectrum", stacklevel=2)
     out = {"dmf_version": _dmf.__version__, "command": "liftrank", "network": path, "K": K, "S": S}
     for key in ("backend", "rank", "rank_eps", "rank_gap", "rank_sqrt_eps", "rules_agree", "gap", "samples",
-                "sample_length", "upper_bound", "reached_bound", "sigma_max"):
+                "sample_length", "upper_bound", "upper_bound_rule", "reached_bound", "sigma_max",
+                "threshold_thm_6_4", "threshold_thm_6_4_rule", "identifiable_thm_6_4", "threshold_thm_6_5",
+                "not_identifiable_thm_6_5", "verdict", "identifiability_notion", "verdicts"):
         out[key] = raw[key]
-    out["threshold_thm_6_4"] = thr64
-    out["identifiable_thm_6_4"] = rank >= thr64
-    out["threshold_thm_6_5"] = thr65
-    out["not_identifiable_thm_6_5"] = thr65 > rank
-    out["verdict"] = (_VERDICT_IDENTIFIABLE if rank >= thr64 else
-                      _VERDICT_NOT_IDENTIFIABLE if thr65 > rank else _VERDICT_INCONCLUSIVE)
     if "scattered" in raw:
         _scatter_fields(out, raw)
     if "sigma_min" in raw:

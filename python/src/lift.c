@@ -41,6 +41,60 @@ static int scatter_fields(PyObject *d, const dmf_network *net, const dmf_scatter
     return 0;
 }
 
+/* One verdict of the "verdicts" list, as the command line prints it. */
+static PyObject *verdict_item(const char *theorem, int holds, const char *says, const char *notion,
+                              const char *conditions)
+{
+    return Py_BuildValue("{s:s,s:N,s:s,s:s,s:s}", "theorem", theorem, "holds", PyBool_FromLong(holds), "says", says,
+                         "notion", notion, "conditions", conditions);
+}
+
+/* The verdict fields of src/cli/cmd_lift.c from dmf_lift_verdict_get. */
+static int verdict_fields(PyObject *d, const dmf_network *net, size_t rank, const dmf_scatter_report *sc)
+{
+    dmf_lift_verdict v;
+    int status = dmf_lift_verdict_get(net, rank, &v);
+    if (status != DMF_OK) {
+        dmfpy_raise(status);
+        return -1;
+    }
+    PyObject *list = PyList_New(0);
+    if (!list) return -1;
+    PyObject *items[3] = {
+        verdict_item("Thm 6.4", v.identifiable_thm_6_4, "identifiable for almost every A when rk A >= dim Sigma_2",
+                     v.notion, v.conditions_thm_6_4),
+        verdict_item("Thm 6.5", v.not_identifiable_thm_6_5, "not identifiable when 2S > rk A", v.notion,
+                     v.conditions_thm_6_5),
+        sc && v.has_thm_8_4 ? verdict_item("Thm 8.4", sc->scattered,
+                                           sc->scattered ? "sufficiently scattered: stable recovery of the path classes"
+                                                         : "not sufficiently scattered: not identifiable",
+                                           v.notion_thm_8_4, v.conditions_thm_8_4)
+                            : NULL};
+    int bad = !items[0] || !items[1] || (sc && v.has_thm_8_4 && !items[2]);
+    for (int i = 0; i < 3; i++) {
+        if (items[i] && !bad && PyList_Append(list, items[i]) < 0) bad = 1;
+        Py_XDECREF(items[i]);
+    }
+    if (bad) {
+        Py_DECREF(list);
+        return -1;
+    }
+    if (dmfpy_set(d, "upper_bound_rule", PyUnicode_FromString(v.upper_bound_rule)) < 0 ||
+        dmfpy_set(d, "threshold_thm_6_4", PyLong_FromSize_t(v.dim_sigma2)) < 0 ||
+        dmfpy_set(d, "threshold_thm_6_4_rule", PyUnicode_FromString(v.dim_sigma2_rule)) < 0 ||
+        dmfpy_set(d, "identifiable_thm_6_4", PyBool_FromLong(v.identifiable_thm_6_4)) < 0 ||
+        dmfpy_set(d, "threshold_thm_6_5", PyLong_FromSize_t(v.twice_s)) < 0 ||
+        dmfpy_set(d, "not_identifiable_thm_6_5", PyBool_FromLong(v.not_identifiable_thm_6_5)) < 0 ||
+        dmfpy_set(d, "verdict", PyUnicode_FromString(v.verdict)) < 0 ||
+        dmfpy_set(d, "identifiability_notion", PyUnicode_FromString(v.notion)) < 0 ||
+        dmfpy_set(d, "verdicts", list) < 0)
+        return -1;
+    if (v.has_thm_8_4 && (dmfpy_set(d, "notion_thm_8_4", PyUnicode_FromString(v.notion_thm_8_4)) < 0 ||
+                          dmfpy_set(d, "conditions_thm_8_4", PyUnicode_FromString(v.conditions_thm_8_4)) < 0))
+        return -1;
+    return 0;
+}
+
 /* scatter(spec, is_path) -> {scattered, num_offending, offending}. */
 static PyObject *scatter(PyObject *module, PyObject *args)
 {
@@ -55,7 +109,11 @@ static PyObject *scatter(PyObject *module, PyObject *args)
     status = dmf_scatter(net, &sc);
     Py_END_ALLOW_THREADS
     PyObject *d = status == DMF_OK ? PyDict_New() : dmfpy_raise(status);
-    if (d && scatter_fields(d, net, &sc) < 0) Py_CLEAR(d);
+    dmf_lift_verdict v;
+    if (d && (scatter_fields(d, net, &sc) < 0 || dmf_lift_verdict_get(net, 0, &v) != DMF_OK ||
+              dmfpy_set(d, "notion_thm_8_4", PyUnicode_FromString(v.notion_thm_8_4)) < 0 ||
+              dmfpy_set(d, "conditions_thm_8_4", PyUnicode_FromString(v.conditions_thm_8_4)) < 0))
+        Py_CLEAR(d);
     dmf_network_free(net);
     return d;
 }
@@ -121,7 +179,8 @@ static PyObject *liftrank(PyObject *module, PyObject *args)
         dmfpy_set(d, "sigma_max", PyFloat_FromDouble(rep.spectrum_length ? rep.spectrum[0] : 0)) < 0 ||
         PyDict_SetItemString(d, "spectrum", spectrum) < 0 ||
         dmfpy_set(d, "time_s", PyFloat_FromDouble(rep.time_s)) < 0 ||
-        (have_scatter && scatter_fields(d, net, &sc) < 0))
+        (have_scatter && scatter_fields(d, net, &sc) < 0) ||
+        verdict_fields(d, net, rep.rank, have_scatter ? &sc : NULL) < 0)
         goto fail;
     if (want_sigma) {
         if (sigma_status == DMF_OK) {

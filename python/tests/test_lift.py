@@ -31,7 +31,7 @@ def test_haar_network_has_rank_16_and_is_identifiable():
     assert rep["identifiable_thm_6_4"] is True and rep["not_identifiable_thm_6_5"] is False
     assert rep["verdict"] == "identifiable for almost every A (Thm 6.4)"
     assert rep["scattered"] is True and rep["offending"] == []
-    assert rep["verdict_thm_8_4"] == "sufficiently scattered: stable recovery holds"
+    assert rep["verdict_thm_8_4"] == "sufficiently scattered: stable recovery holds under the conditions of Thm 8.4"
     assert rep["network"] == str(HAAR) and rep["command"] == "liftrank"
     assert rep["spectrum"].dtype == np.float64 and rep["spectrum"].shape == (rep["samples"],)
     assert rep["sigma_max"] == rep["spectrum"][0]
@@ -55,9 +55,9 @@ def test_verdicts():
     assert rep["rank"] == 3 and rep["verdict"] == "not identifiable (Thm 6.5)"
     assert rep["scattered"] is False and rep["num_offending"] == 1
     assert rep["offending"] == [{"leaf": "b", "position": 1, "value": 2}]
-    assert rep["verdict_thm_8_4"] == "not sufficiently scattered: not identifiable"
+    assert rep["verdict_thm_8_4"] == "not sufficiently scattered: not identifiable (Thm 8.4)"
     rep = dmf.liftrank(BUTTERFLY)
-    assert rep["rank"] == 16 and rep["verdict"] == "inconclusive (2S <= rk A < 2K(S-1)+2)"
+    assert rep["rank"] == 16 and rep["verdict"] == "inconclusive (2S <= rk A < dim Sigma_2)"
     assert "scattered" not in rep  # not a convolutional network
 
 
@@ -70,9 +70,10 @@ def test_masks_as_numpy_arrays():
 
 def test_scatter():
     rep = dmf.scatter(HAAR)
+    assert "per-path" in rep.pop("notion_thm_8_4") and "sqrt(N)" in rep.pop("conditions_thm_8_4")
     assert rep == {"dmf_version": dmf.__version__, "command": "scatter", "network": str(HAAR), "scattered": True,
                    "num_offending": 0, "offending": [],
-                   "verdict_thm_8_4": "sufficiently scattered: stable recovery holds"}
+                   "verdict_thm_8_4": "sufficiently scattered: stable recovery holds under the conditions of Thm 8.4"}
     rep = dmf.scatter(NOT_SCATTERED)
     assert rep["scattered"] is False and rep["network"] is None
 
@@ -180,3 +181,23 @@ def test_sigma_min_too_large_warns():
         rep = dmf.liftrank(big, initial_samples=4096, sigma_min=True)
     assert "sigma_min" not in rep
     assert any("no sigma_min" in str(w.message) for w in caught)
+
+
+def test_k2_threshold_and_path_bounds():
+    # rk A = 8 = 4(S-1) = dim Sigma_2 for K = 2, S = 3: identifiable (Thm 6.4).
+    layers = []
+    for k, (rows, cols) in enumerate([(2, 2), (2, 4)]):
+        entries = [[r, c, p, ((t * 37 + k * 61 + 5) % 23) / 11 - 1]
+                   for t, (r, c, p) in enumerate((r, c, p) for r in range(rows) for c in range(cols)
+                                                 for p in range(3))]
+        layers.append({"rows": rows, "cols": cols, "entries": entries})
+    rep = dmf.liftrank({"type": "triplets", "layers": layers})
+    assert rep["rank"] == 8 and rep["threshold_thm_6_4"] == 8 and rep["identifiable_thm_6_4"] is True
+    assert [v["theorem"] for v in rep["verdicts"]] == ["Thm 6.4", "Thm 6.5"]
+    # Two paths of 2 x 2 monomials: upper_bound 8, not S_1 S_2 = 16.
+    dag = {"type": "conv", "N": 16, "root": "r", "edges": [
+        {"from": "a", "to": "r", "support": [0, 1]}, {"from": "b", "to": "r", "support": [4, 5]},
+        {"from": "x", "to": "a", "support": [0, 2]}, {"from": "x", "to": "b", "support": [0, 2]}]}
+    rep = dmf.liftrank(dag)
+    assert rep["upper_bound"] == 8 and rep["rank"] == 8 and rep["upper_bound_rule"] == "valid paths"
+    assert rep["verdicts"][-1]["theorem"] == "Thm 8.4"

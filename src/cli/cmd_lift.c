@@ -16,8 +16,9 @@ static const char help_liftrank[] =
     "singular values of the D x R sample matrix by three rules (machine\n"
     "precision, largest gap, sqrt(eps)); a warning goes to stderr when they\n"
     "disagree.  Prints one JSON line with the ranks, the gap, the thresholds\n"
-    "2K(S-1)+2 (Thm 6.4) and 2S (Thm 6.5), the verdicts, and for convolutional\n"
-    "networks the scattering verdict (Thm 8.4).  --spectrum writes the singular\n"
+    "dim Sigma_2 (Thm 6.4: 4(S-1) for K = 2, 2K(S-1)+2 for K > 2) and 2S\n"
+    "(Thm 6.5), the verdicts with their theorems, notions and conditions, and\n"
+    "for convolutional networks the scattering verdict (Thm 8.4).  --spectrum writes the singular\n"
     "values; --sigma-min also forms A on the S^K tensor basis (when that has at\n"
     "most 5e7 entries) and reports its smallest nonzero singular value.\n"
     "\n"
@@ -57,8 +58,46 @@ static void print_scatter(json_line *j, const dmf_network *net, const dmf_scatte
         printf(", \"position\": %zu, \"value\": %lld}", sc->offending[i].position, sc->offending[i].value);
     }
     fputc(']', stdout);
-    json_str(j, "verdict_thm_8_4", sc->scattered ? "sufficiently scattered: stable recovery holds"
-                                                 : "not sufficiently scattered: not identifiable");
+    json_str(j, "verdict_thm_8_4", sc->scattered ? "sufficiently scattered: stable recovery holds under the "
+                                                   "conditions of Thm 8.4"
+                                                 : "not sufficiently scattered: not identifiable (Thm 8.4)");
+    dmf_lift_verdict v;
+    if (dmf_lift_verdict_get(net, 0, &v) == DMF_OK && v.has_thm_8_4) {
+        json_str(j, "notion_thm_8_4", v.notion_thm_8_4);
+        json_str(j, "conditions_thm_8_4", v.conditions_thm_8_4);
+    }
+}
+
+/* One verdict as an object of the "verdicts" list. */
+static void print_verdict(int first, const char *theorem, int holds, const char *says, const char *notion,
+                          const char *conditions)
+{
+    printf("%s{\"theorem\": ", first ? "" : ", ");
+    json_write_string(stdout, theorem);
+    printf(", \"holds\": %s, \"says\": ", holds ? "true" : "false");
+    json_write_string(stdout, says);
+    fputs(", \"notion\": ", stdout);
+    json_write_string(stdout, notion);
+    fputs(", \"conditions\": ", stdout);
+    json_write_string(stdout, conditions);
+    fputc('}', stdout);
+}
+
+/* Every verdict with its theorem, notion and conditions. */
+static void print_verdicts(json_line *j, const dmf_lift_verdict *v, const dmf_scatter_report *sc)
+{
+    json_key(j, "verdicts");
+    fputc('[', stdout);
+    print_verdict(1, "Thm 6.4", v->identifiable_thm_6_4, "identifiable for almost every A when rk A >= dim Sigma_2",
+                  v->notion, v->conditions_thm_6_4);
+    print_verdict(0, "Thm 6.5", v->not_identifiable_thm_6_5, "not identifiable when 2S > rk A", v->notion,
+                  v->conditions_thm_6_5);
+    if (sc && v->has_thm_8_4)
+        print_verdict(0, "Thm 8.4", sc->scattered,
+                      sc->scattered ? "sufficiently scattered: stable recovery of the path classes"
+                                    : "not sufficiently scattered: not identifiable",
+                      v->notion_thm_8_4, v->conditions_thm_8_4);
+    fputc(']', stdout);
 }
 
 static int parse(const char *cmd, const char *help, int argc, char **argv, const char **path,
@@ -157,7 +196,8 @@ int cmd_liftrank(int argc, char **argv)
         code = cli_fail("liftrank", status);
     } else {
         size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net);
-        size_t thr64 = 2 * K * (S - 1) + 2, thr65 = 2 * S;
+        dmf_lift_verdict v;
+        dmf_lift_verdict_get(net, rep.rank, &v); /* counted once already by dmf_liftrank */
         if (!rep.rules_agree)
             fprintf(stderr, "dmf liftrank: the rank rules disagree (eps %zu, gap %zu, sqrt-eps %zu): "
                             "look at the spectrum\n", rep.rank_eps, rep.rank_gap, rep.rank_sqrt_eps);
@@ -177,14 +217,16 @@ int cmd_liftrank(int argc, char **argv)
         json_int(&j, "samples", (long long)rep.samples);
         json_int(&j, "sample_length", (long long)rep.sample_length);
         json_int(&j, "upper_bound", (long long)rep.upper_bound);
+        json_str(&j, "upper_bound_rule", v.upper_bound_rule);
         json_num(&j, "sigma_max", rep.spectrum_length ? rep.spectrum[0] : 0);
-        json_int(&j, "threshold_thm_6_4", (long long)thr64);
-        json_bool(&j, "identifiable_thm_6_4", rep.rank >= thr64);
-        json_int(&j, "threshold_thm_6_5", (long long)thr65);
-        json_bool(&j, "not_identifiable_thm_6_5", thr65 > rep.rank);
-        json_str(&j, "verdict", rep.rank >= thr64 ? "identifiable for almost every A (Thm 6.4)"
-                                : thr65 > rep.rank ? "not identifiable (Thm 6.5)"
-                                                   : "inconclusive (2S <= rk A < 2K(S-1)+2)");
+        json_int(&j, "threshold_thm_6_4", (long long)v.dim_sigma2);
+        json_str(&j, "threshold_thm_6_4_rule", v.dim_sigma2_rule);
+        json_bool(&j, "identifiable_thm_6_4", v.identifiable_thm_6_4);
+        json_int(&j, "threshold_thm_6_5", (long long)v.twice_s);
+        json_bool(&j, "not_identifiable_thm_6_5", v.not_identifiable_thm_6_5);
+        json_str(&j, "verdict", v.verdict);
+        json_str(&j, "identifiability_notion", v.notion);
+        print_verdicts(&j, &v, have_scatter ? &sc : NULL);
         if (have_scatter) print_scatter(&j, net, &sc);
         if (have_sigma) {
             json_num(&j, "sigma_min", sigma_min);

@@ -150,7 +150,11 @@ int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t
     double start = dmf_now_seconds();
     const dmf_backend *backend = dmf_context_backend(ctx);
     const size_t K = net->num_layers, S = net->num_params, D = dmf_lift_sample_length(net);
-    size_t bound = monomial_bound(net);
+    /* The tuples off every valid path are in the kernel of A: counting
+     * only the others caps R far lower on branching networks. */
+    size_t bound;
+    const char *rule;
+    DMF_TRY(dmf_network_valid_monomials(net, &bound, &rule));
     rep->upper_bound = bound < D ? bound : D;
     rep->sample_length = D;
     dmf_sparse_layer views[DMF_MAX_LAYERS];

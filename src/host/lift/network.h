@@ -50,6 +50,30 @@ int dmf_network_finish(dmf_network *net);
 size_t dmf_network_rows(const dmf_network *net);
 size_t dmf_network_cols(const dmf_network *net);
 
+/* The edges of a convolutional network, read back from its triplets:
+ * parameters [first, first + count) of layer `layer` form the kernel of the
+ * edge from node `child` (numbered within depth layer + 1) to node `parent`
+ * (within depth layer; the root is node 0 of depth 0). */
+typedef struct { size_t layer, parent, child, first, count; } dmf_conv_edge;
+typedef struct {
+    size_t num_edges;
+    dmf_conv_edge *edges;                  /* layer by layer */
+    size_t first_edge[DMF_MAX_LAYERS + 1]; /* edges of layer k: [first_edge[k], first_edge[k + 1]) */
+} dmf_conv_edges;
+int dmf_conv_edges_get(const dmf_network *net, dmf_conv_edges *g);
+void dmf_conv_edges_free(dmf_conv_edges *g);
+/* Calls visit(path) for every leaf-root path, path[k] the edge of layer k
+ * (root side first); stops at the first status visit returns other than
+ * DMF_OK and returns it. */
+int dmf_conv_paths_each(const dmf_network *net, const dmf_conv_edges *g,
+                        int (*visit)(const size_t *path, void *data), void *data);
+
+/* The index tuples of [S_1] x ... x [S_K] whose monomials can reach X:
+ * exactly the tuples along valid paths for a convolutional network and for
+ * one whose parameters each sit in one entry (rule "valid paths"), else
+ * the product S_1 ... S_K (rule "monomials").  Saturates at SIZE_MAX. */
+int dmf_network_valid_monomials(const dmf_network *net, size_t *count, const char **rule);
+
 /* Singular values of the column-major rows x cols matrix `a` (destroyed),
  * descending, by LAPACK's dgesdd. */
 int dmf_singular_values(double *a, size_t rows, size_t cols, double *sv);

@@ -428,6 +428,56 @@ typedef struct {
 } dmf_lift_verdict;
 DMF_API int dmf_lift_verdict_get(const dmf_network *net, size_t rank, dmf_lift_verdict *verdict);
 
+/* Parameters h = (h_1 ... h_K) travel as K x S row-major float64 arrays
+ * (S = dmf_network_num_params): row k holds h_{k+1} in its first S_{k+1}
+ * entries, the rest are ignored on input and zero on output. */
+
+/* "conv", "triplets", "butterfly" or "masked". */
+DMF_API const char *dmf_network_type(const dmf_network *net);
+/* X = M_1(h_1) ... M_K(h_K), a float64 rows(X) x cols(X) matrix. */
+DMF_API int dmf_network_apply_params(const dmf_network *net, const double *h, dmf_matrix **x);
+/* A random problem: h with i.i.d. N(0, 1) entries, X = M(h) + e with
+ * Gaussian e scaled to ||e||_F = noise ||M(h)||_F (*noise_norm = ||e||_F). */
+DMF_API int dmf_network_synth(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **x,
+                              double *noise_norm);
+
+typedef struct {
+    size_t restarts;        /* random starts (0: 10) */
+    size_t max_iterations;  /* sweeps per start (0: 500) */
+    double tol;             /* stop when a sweep lowers ||X - M(h)|| by <= tol ||X|| (0: 1e-15) */
+    uint64_t seed;          /* of the starts */
+} dmf_recover_options;
+
+typedef struct {
+    double *h;               /* K x S: the best start's estimate (owned) */
+    size_t best;             /* that start */
+    double residual;         /* ||X - M(h)||_F */
+    double rel_residual;     /* residual / ||X||_F */
+    size_t iterations;       /* sweeps of the best start */
+    size_t restarts;
+    double *start_h;         /* restarts x K x S: every start's estimate (owned) */
+    double *start_residual;  /* restarts */
+    size_t *start_iterations;
+    size_t total_iterations;
+    double time_s;
+} dmf_recover_report;
+
+/* Estimates h from X (float64, rows(X) x cols(X)) by alternating least
+ * squares on the parameters (each h_k enters X linearly), from
+ * options->restarts Gaussian starts, keeping the smallest residual
+ * (docs/liftrank.md).  Every network type.  options may be NULL. */
+DMF_API int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_options *options,
+                        dmf_recover_report *report);
+DMF_API void dmf_recover_report_free(dmf_recover_report *report);
+
+/* d_p (Definition 4.1 of paper 001) between the classes of h and g up to
+ * per-layer scaling, p in [1, INFINITY]; for a convolutional network also
+ * delta_p between path classes (Section 8: the d_p of the kernels along
+ * every leaf-root path, combined in l^p), else NAN.  DMF_ERR_ARG when a
+ * layer (or a path's kernel) of h or g is zero. */
+DMF_API int dmf_param_distance(const dmf_network *net, const double *h, const double *g, double p, double *d_p,
+                               double *delta_p);
+
 /* ---- ReLU generators and blind demodulation (Hand & Joshi) ------------- */
 
 typedef struct dmf_generator dmf_generator;

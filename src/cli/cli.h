@@ -105,6 +105,8 @@ int cmd_matrix(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_liftrank(int argc, char **argv);
 int cmd_scatter(int argc, char **argv);
+int cmd_synth_network(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 int cmd_demod(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

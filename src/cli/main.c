@@ -18,6 +18,8 @@ static const char usage[] =
     "  matrix             write a built-in test matrix to .npy or .mtx\n"
     "  liftrank           Monte Carlo rank of the lifted operator, identifiability\n"
     "  scatter            scattering test of a convolutional network (Alg. 8.1)\n"
+    "  synth-network      random parameters h and X = M_1(h_1)...M_K(h_K) + e\n"
+    "  recover            estimate h from X (alternating least squares), d_p to the truth\n"
     "  demod synth        random blind demodulation problems y0 = G1(h0) . G2(m0)\n"
     "  demod solve        Algorithm 1 of Hand & Joshi on every row of y0, batched\n"
     "  demod sweep        success rate over a grid of latent and output sizes\n"
@@ -98,10 +100,13 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "liftrank")) return cmd_liftrank(argc - 1, argv + 1);
     if (!strcmp(cmd, "scatter")) return cmd_scatter(argc - 1, argv + 1);
+    if (!strcmp(cmd, "synth-network")) return cmd_synth_network(argc - 1, argv + 1);
+    if (!strcmp(cmd, "recover")) return cmd_recover(argc - 1, argv + 1);
     if (!strcmp(cmd, "demod")) return cmd_demod(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
     static const char *const commands[] = {"butterfly", "fsmf", "matrix", "info", "liftrank",
+                                           "synth-network", "recover",
                                            "scatter", "demod", "run", "merge", NULL};
     char hint[256];
     fprintf(stderr, "dmf: unknown command '%s'%s\n\n%s", cmd,

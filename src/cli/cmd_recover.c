@@ -1,0 +1,340 @@
+/* dmf synth-network and dmf recover: draw X = M_1(h_1)...M_K(h_K) + e for a
+ * network, and estimate h back from X (Malgouyres & Landsberg), judged by
+ * the distance between parameter classes the theorems use. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_out.h"
+
+static const char help_synth[] =
+    "usage: dmf synth-network NETWORK.json --out DIR [--noise LEVEL] [--seed S]\n"
+    "\n"
+    "Draws parameters h with i.i.d. N(0, 1) entries and writes X = M_1(h_1) ...\n"
+    "M_K(h_K) + e to DIR/X.npy and h to DIR/H.npy (K x S float64, row k the\n"
+    "parameters of layer k+1, unused entries 0).  e is Gaussian, scaled to\n"
+    "||e||_F = LEVEL ||M(h)||_F; the JSON line gives noise_norm = ||e||_F.\n"
+    "\n"
+    "--noise LEVEL    relative noise, >= 0 (default 0)\n"
+    "--seed S         seed of h and e (default 0)\n"
+    "--out DIR        folder for X.npy and H.npy (created if missing)\n";
+
+static const char help_recover[] =
+    "usage: dmf recover NETWORK.json --input X.npy [--truth H.npy] [--restarts R]\n"
+    "                   [--seed S] [--max-iterations I] [--tol T] [--p P] [--out DIR]\n"
+    "\n"
+    "Estimates h from X ~ M_1(h_1)...M_K(h_K) by alternating least squares on\n"
+    "the parameters (each h_k enters X linearly: solve for it with the others\n"
+    "fixed, layer after layer) from R Gaussian starts, keeping the smallest\n"
+    "residual ||X - M(h)||_F.  Any network type dmf reads.  The JSON line gives\n"
+    "the residual, sweeps and time, and how many distinct parameter classes the\n"
+    "optimal starts reached (more than one: X does not identify h).  With\n"
+    "--truth, d_p between the classes of the estimate and the truth (up to\n"
+    "per-layer scaling, Definition 4.1) and, for convolutional networks, delta_p\n"
+    "between path classes (Thm 8.4), for the best and for every start.\n"
+    "\n"
+    "--input FILE       X (.npy or .mtx, real), rows(X) x cols(X) of the network\n"
+    "--truth FILE       the true h (K x S .npy, as synth-network writes it)\n"
+    "--restarts R       random starts, >= 1 (default 10)\n"
+    "--seed S           seed of the starts (default 0)\n"
+    "--max-iterations I sweeps per start, >= 1 (default 500)\n"
+    "--tol T            stop a start when a sweep lowers the residual by at most\n"
+    "                   T ||X||_F (default 1e-15)\n"
+    "--p P              the p of d_p: a number >= 1 or inf (default 2)\n"
+    "--out DIR          writes the estimate to DIR/H.npy\n";
+
+typedef struct {
+    const char *path, *input, *truth, *out;
+    double noise, tol, p;
+    unsigned long long seed;
+    size_t restarts, max_iterations;
+} options;
+
+static int parse(const char *cmd, const char *help, int argc, char **argv, options *o)
+{
+    static const struct option opts[] = {{"noise", required_argument, 0, 'n'},
+                                         {"seed", required_argument, 0, 'S'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"input", required_argument, 0, 'i'},
+                                         {"truth", required_argument, 0, 't'},
+                                         {"restarts", required_argument, 0, 'r'},
+                                         {"max-iterations", required_argument, 0, 'I'},
+                                         {"tol", required_argument, 0, 'T'},
+                                         {"p", required_argument, 0, 'p'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c, synth = !strcmp(cmd, "synth-network");
+    optind = 0;
+    opterr = 0;
+    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            return -1;
+        }
+        if (c != '?' && c != ':' && strchr(synth ? "itrITp" : "n", c))
+            return cli_usage_error(cmd, "option '%s' is for %s", argv[optind - 1],
+                                   synth ? "recover" : "synth-network");
+        switch (c) {
+        case 'n':
+            if (cli_parse_double(optarg, &o->noise) || !(o->noise >= 0) || !isfinite(o->noise))
+                return cli_usage_error(cmd, "bad --noise '%s' (a number >= 0)", optarg);
+            break;
+        case 'S':
+            if (cli_parse_u64(optarg, &o->seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
+            break;
+        case 'o': o->out = optarg; break;
+        case 'i': o->input = optarg; break;
+        case 't': o->truth = optarg; break;
+        case 'r':
+            if (cli_parse_size(optarg, &o->restarts) || o->restarts < 1)
+                return cli_usage_error(cmd, "bad --restarts '%s' (an integer >= 1)", optarg);
+            break;
+        case 'I':
+            if (cli_parse_size(optarg, &o->max_iterations) || o->max_iterations < 1)
+                return cli_usage_error(cmd, "bad --max-iterations '%s' (an integer >= 1)", optarg);
+            break;
+        case 'T':
+            if (cli_parse_double(optarg, &o->tol) || !(o->tol > 0) || !isfinite(o->tol))
+                return cli_usage_error(cmd, "bad --tol '%s' (a number > 0)", optarg);
+            break;
+        case 'p':
+            if (!strcmp(optarg, "inf")) o->p = INFINITY;
+            else if (cli_parse_double(optarg, &o->p) || !(o->p >= 1) || !isfinite(o->p))
+                return cli_usage_error(cmd, "bad --p '%s' (a number >= 1 or inf)", optarg);
+            break;
+        default: return EXIT_USAGE; /* cli_getopt has said why */
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error(cmd, "give exactly one NETWORK.json");
+    o->path = argv[optind];
+    if (synth && !o->out) return cli_usage_error(cmd, "--out DIR is required");
+    if (!synth && !o->input) return cli_usage_error(cmd, "--input X.npy is required");
+    return EXIT_OK;
+}
+
+static int write_params(const char *dir, const dmf_network *net, const double *h, char *path, size_t cap)
+{
+    size_t shape[2] = {dmf_network_num_layers(net), dmf_network_num_params(net)};
+    if ((size_t)snprintf(path, cap, "%s/H.npy", dir) >= cap) return DMF_ERR_ARG;
+    int status = cli_make_dir(dir);
+    return status == DMF_OK ? dmf_npy_write_array(path, DMF_F64, shape, 2, h) : status;
+}
+
+int cmd_synth_network(int argc, char **argv)
+{
+    const char *cmd = "synth-network";
+    options o = {0};
+    int code = parse(cmd, help_synth, argc, argv, &o);
+    if (code) return code < 0 ? EXIT_OK : code;
+    if (cli_check_out_dir(cmd, o.out) != EXIT_OK) return EXIT_BAD_INPUT;
+    dmf_network *net = NULL;
+    dmf_matrix *x = NULL;
+    double *h = NULL, noise_norm = 0;
+    char path_x[4096], path_h[4096];
+    int status = dmf_network_read(o.path, &net);
+    if (status == DMF_OK) {
+        h = calloc(dmf_network_num_layers(net) * dmf_network_num_params(net), sizeof *h);
+        if (!h) status = DMF_ERR_NOMEM;
+    }
+    if (status == DMF_OK) status = dmf_network_synth(net, o.seed, o.noise, h, &x, &noise_norm);
+    if (status == DMF_OK) status = write_params(o.out, net, h, path_h, sizeof path_h);
+    if (status == DMF_OK) {
+        snprintf(path_x, sizeof path_x, "%s/X.npy", o.out);
+        status = dmf_npy_write(path_x, x);
+    }
+    if (status != DMF_OK) {
+        code = cli_fail(cmd, status);
+    } else {
+        json_line j;
+        json_begin(&j);
+        json_str(&j, "command", cmd);
+        json_str(&j, "network", o.path);
+        json_int(&j, "K", (long long)dmf_network_num_layers(net));
+        json_int(&j, "S", (long long)dmf_network_num_params(net));
+        json_int(&j, "rows", (long long)dmf_matrix_rows(x));
+        json_int(&j, "cols", (long long)dmf_matrix_cols(x));
+        json_int(&j, "seed", (long long)o.seed);
+        json_num(&j, "noise", o.noise);
+        json_num(&j, "noise_norm", noise_norm);
+        json_num(&j, "x_norm", dmf_matrix_norm_fro(x));
+        json_str(&j, "x", path_x);
+        json_str(&j, "h", path_h);
+        json_end(&j);
+    }
+    free(h);
+    dmf_matrix_free(x);
+    dmf_network_free(net);
+    return code;
+}
+
+/* A real matrix file as float64; prints the error (exit code). */
+static int read_f64(const char *cmd, const char *what, const char *path, dmf_matrix **out)
+{
+    dmf_matrix *raw = NULL;
+    *out = NULL;
+    int status = dmf_matrix_read(path, &raw);
+    if (status != DMF_OK) return cli_fail(cmd, status);
+    dmf_dtype t = dmf_matrix_dtype(raw);
+    if (t == DMF_C64 || t == DMF_C128) {
+        fprintf(stderr, "dmf %s: %s '%s' is complex; networks have real parameters\n", cmd, what, path);
+        dmf_matrix_free(raw);
+        return EXIT_BAD_INPUT;
+    }
+    if (t == DMF_F64) {
+        *out = raw;
+        return EXIT_OK;
+    }
+    status = dmf_matrix_convert(raw, DMF_F64, out);
+    dmf_matrix_free(raw);
+    return status == DMF_OK ? EXIT_OK : cli_fail(cmd, status);
+}
+
+/* The metric of the identifiable classes: delta_2 over paths for a
+ * convolutional network, d_2 over layers otherwise; NAN when undefined
+ * (a zero layer). */
+static double class_metric(const dmf_network *net, const double *h, const double *g)
+{
+    double d, delta;
+    if (dmf_param_distance(net, h, g, 2, &d, &delta) != DMF_OK) return NAN;
+    return isnan(delta) ? d : delta;
+}
+
+/* Geometric mean of the layers' sup norms: the size of one entry of h in
+ * R_diag, the scale of the distances. */
+static double diag_size(const dmf_network *net, const double *h)
+{
+    size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net);
+    double log_sum = 0;
+    for (size_t k = 0; k < K; k++) {
+        double top = 0;
+        for (size_t j = 0; j < S; j++) top = fmax(top, fabs(h[k * S + j]));
+        log_sum += log(top);
+    }
+    return exp(log_sum / (double)K);
+}
+
+/* Starts whose residual is the best one up to rounding, grouped into
+ * classes that differ by more than 1e-6 relative: more than one class
+ * means X does not identify h (within the starts tried). */
+static void count_classes(const dmf_network *net, const dmf_recover_report *rep, double norm_x, size_t *optimal,
+                          size_t *classes)
+{
+    size_t KS = dmf_network_num_layers(net) * dmf_network_num_params(net);
+    size_t reps[64], num_reps = 0;
+    double size = diag_size(net, rep->h) * sqrt((double)KS);
+    *optimal = *classes = 0;
+    for (size_t s = 0; s < rep->restarts; s++) {
+        if (rep->start_residual[s] > rep->residual * (1 + 1e-6) + 1e-9 * norm_x) continue;
+        (*optimal)++;
+        int known = 0;
+        for (size_t c = 0; c < num_reps && !known; c++) {
+            double d = class_metric(net, rep->start_h + s * KS, rep->start_h + reps[c] * KS);
+            known = !(d > 1e-6 * size);
+        }
+        if (known) continue;
+        (*classes)++;
+        if (num_reps < 64) reps[num_reps++] = s;
+    }
+}
+
+int cmd_recover(int argc, char **argv)
+{
+    const char *cmd = "recover";
+    options o = {.restarts = 10, .max_iterations = 500, .tol = 1e-15, .p = 2};
+    int code = parse(cmd, help_recover, argc, argv, &o);
+    if (code) return code < 0 ? EXIT_OK : code;
+    if (o.out && cli_check_out_dir(cmd, o.out) != EXIT_OK) return EXIT_BAD_INPUT;
+    dmf_network *net = NULL;
+    int status = dmf_network_read(o.path, &net);
+    if (status != DMF_OK) return cli_fail(cmd, status);
+    const size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net);
+    dmf_matrix *x = NULL, *truth = NULL, *truth_x = NULL;
+    code = read_f64(cmd, "X", o.input, &x);
+    if (code == EXIT_OK && o.truth) code = read_f64(cmd, "the truth", o.truth, &truth);
+    if (code == EXIT_OK && truth && (dmf_matrix_rows(truth) != K || dmf_matrix_cols(truth) != S)) {
+        fprintf(stderr, "dmf %s: the truth '%s' is %zu x %zu; this network's parameters are K x S = %zu x %zu\n",
+                cmd, o.truth, dmf_matrix_rows(truth), dmf_matrix_cols(truth), K, S);
+        code = EXIT_BAD_INPUT;
+    }
+    if (code != EXIT_OK) {
+        dmf_matrix_free(x);
+        dmf_matrix_free(truth);
+        dmf_network_free(net);
+        return code;
+    }
+    dmf_recover_options opt = {o.restarts, o.max_iterations, o.tol, o.seed};
+    dmf_recover_report rep;
+    char path_h[4096] = "";
+    status = dmf_recover(net, x, &opt, &rep);
+    int have_rep = status == DMF_OK;
+    double d_p = NAN, delta_p = NAN, delta = NAN;
+    const double *th = truth ? dmf_matrix_const_data(truth) : NULL;
+    if (status == DMF_OK && truth && dmf_param_distance(net, rep.h, th, o.p, &d_p, &delta_p) != DMF_OK)
+        fprintf(stderr, "dmf %s: no distance to the truth: %s\n", cmd, dmf_last_error());
+    if (status == DMF_OK && truth) status = dmf_network_apply_params(net, th, &truth_x);
+    if (status == DMF_OK && truth) {
+        /* delta = ||X - M(h_truth)||, the error of the data */
+        const double *a = dmf_matrix_const_data(x), *b = dmf_matrix_const_data(truth_x);
+        double sq = 0;
+        for (size_t i = 0; i < dmf_matrix_rows(x) * dmf_matrix_cols(x); i++) sq += (a[i] - b[i]) * (a[i] - b[i]);
+        delta = sqrt(sq);
+    }
+    if (status == DMF_OK && o.out) status = write_params(o.out, net, rep.h, path_h, sizeof path_h);
+    if (status != DMF_OK) {
+        code = cli_fail(cmd, status);
+    } else {
+        double norm_x = dmf_matrix_norm_fro(x);
+        size_t optimal, classes;
+        count_classes(net, &rep, norm_x, &optimal, &classes);
+        json_line j;
+        json_begin(&j);
+        json_str(&j, "command", cmd);
+        json_str(&j, "network", o.path);
+        json_str(&j, "input", o.input);
+        json_int(&j, "K", (long long)K);
+        json_int(&j, "S", (long long)S);
+        json_str(&j, "method", "alternating least squares on the parameters");
+        json_int(&j, "restarts", (long long)rep.restarts);
+        json_int(&j, "seed", (long long)o.seed);
+        json_int(&j, "best_start", (long long)rep.best);
+        json_int(&j, "iterations", (long long)rep.iterations);
+        json_int(&j, "total_iterations", (long long)rep.total_iterations);
+        json_num(&j, "residual", rep.residual);
+        json_num(&j, "rel_residual", rep.rel_residual);
+        json_int(&j, "optimal_starts", (long long)optimal);
+        json_int(&j, "classes_found", (long long)classes);
+        json_str(&j, "class_metric", !strcmp(dmf_network_type(net), "conv") ? "delta_2 (per-path scaling)"
+                                                               : "d_2 (per-layer scaling)");
+        if (truth) {
+            json_str(&j, "truth", o.truth);
+            json_num(&j, "p", o.p);
+            json_num(&j, "d_p", d_p);
+            if (!isnan(delta_p)) json_num(&j, "delta_p", delta_p);
+            json_num(&j, "data_error", delta);
+        }
+        json_key(&j, "starts");
+        fputc('[', stdout);
+        for (size_t s = 0; s < rep.restarts; s++) {
+            printf("%s{\"residual\": " JSON_NUM ", \"iterations\": %zu", s ? ", " : "", rep.start_residual[s],
+                   rep.start_iterations[s]);
+            double sd, sdelta;
+            if (truth && dmf_param_distance(net, rep.start_h + s * K * S, th, o.p, &sd, &sdelta) == DMF_OK) {
+                printf(", \"d_p\": " JSON_NUM, sd);
+                if (!isnan(sdelta)) printf(", \"delta_p\": " JSON_NUM, sdelta);
+            }
+            fputc('}', stdout);
+        }
+        fputc(']', stdout);
+        if (o.out) json_str(&j, "out", path_h);
+        json_num(&j, "time_s", rep.time_s);
+        json_end(&j);
+    }
+    if (have_rep) dmf_recover_report_free(&rep);
+    dmf_matrix_free(truth_x);
+    dmf_matrix_free(x);
+    dmf_matrix_free(truth);
+    dmf_network_free(net);
+    return code;
+}

@@ -1,0 +1,250 @@
+/* Recovery of the parameters h from X ~ M_1(h_1) ... M_K(h_K) by
+ * alternating least squares: with the other layers fixed, the product is
+ * linear in h_k,
+ *
+ *     M(h)[i, j] = sum_t coef_t h_k[param_t] L[i, row_t] R[col_t, j],
+ *
+ * L = M_1 ... M_{k-1} and R = M_{k+1} ... M_K (at the probe columns), so
+ * h_k is the least-squares solution of a D x S_k system.  Layers are
+ * updated in turn (a sweep); every sweep lowers ||X - M(h)|| or leaves it.
+ * After a sweep the layers are rescaled within the class of h (same
+ * product) to equal Euclidean norms, which keeps the systems balanced.
+ * Random starts are independent; the best residual wins.
+ *
+ * X is first reduced to its sample (params.h): for a convolutional network
+ * the least-squares fit of a block-circulant M(h) to X is the fit of the
+ * leaves' kernels to the circulant averages of X. */
+#include <float.h>
+#include <lapacke.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "distance.h"
+#include "memory.h"
+#include "params.h"
+
+typedef struct {
+    const dmf_network *net;
+    size_t K, S, rows, P, D, W;
+    const double *y;   /* the sample of X, rows x P */
+    double weight, outside, norm_x;
+    double *right;     /* R_k for every k: layer k's block of cols_k x P, row-major */
+    size_t right_at[DMF_MAX_LAYERS];
+    double *left, *left_next; /* rows x W column-major */
+    double *design, *rhs, *sv, *fit;
+} als;
+
+static void als_free(als *a)
+{
+    free(a->right);
+    free(a->left);
+    free(a->left_next);
+    free(a->design);
+    free(a->rhs);
+    free(a->sv);
+    free(a->fit);
+}
+
+static int als_init(als *a, const dmf_network *net, const double *y, double weight, double outside, double norm_x)
+{
+    memset(a, 0, sizeof *a);
+    a->net = net;
+    a->K = net->num_layers;
+    a->S = net->num_params;
+    a->rows = dmf_network_rows(net);
+    a->P = net->num_probes;
+    a->D = a->rows * a->P;
+    a->W = dmf_network_widest(net);
+    a->y = y;
+    a->weight = weight;
+    a->outside = outside;
+    a->norm_x = norm_x;
+    size_t right = 0, widest_s = 1;
+    for (size_t k = 0; k < a->K; k++) {
+        a->right_at[k] = right;
+        right += net->layers[k].cols * a->P;
+        if (net->layers[k].params > widest_s) widest_s = net->layers[k].params;
+    }
+    double bytes = 8.0 * ((double)right + 2.0 * (double)a->rows * (double)a->W +
+                          (double)a->D * (double)(2 * widest_s + 2) + (double)widest_s);
+    DMF_TRY(dmf_memory_check(bytes, "alternating least squares on %zu x %zu systems", a->D, widest_s));
+    a->right = malloc((right + 1) * sizeof *a->right);
+    a->left = malloc((a->rows * a->W + 1) * sizeof *a->left);
+    a->left_next = malloc((a->rows * a->W + 1) * sizeof *a->left_next);
+    /* LAPACK reads and writes whole padded buffers of our own. */
+    a->design = malloc((a->D * widest_s + 64) * sizeof *a->design);
+    a->rhs = malloc((a->D + widest_s + 64) * sizeof *a->rhs);
+    a->sv = malloc((widest_s + 64) * sizeof *a->sv);
+    a->fit = malloc((a->D + 1) * sizeof *a->fit);
+    if (!a->right || !a->left || !a->left_next || !a->design || !a->rhs || !a->sv || !a->fit) {
+        als_free(a);
+        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate alternating least squares on %zu x %zu systems", a->D,
+                        widest_s);
+    }
+    return DMF_OK;
+}
+
+/* R_k = M_{k+1} ... M_K at the probe columns, for every k. */
+static void als_right(als *a, const double *h)
+{
+    const size_t K = a->K, P = a->P;
+    double *last = a->right + a->right_at[K - 1];
+    memset(last, 0, a->net->layers[K - 1].cols * P * sizeof *last);
+    for (size_t j = 0; j < P; j++) last[a->net->probes[j] * P + j] = 1;
+    for (size_t k = K - 1; k-- > 0;)
+        dmf_layer_apply_left(&a->net->layers[k + 1], h + (k + 1) * a->S, a->right + a->right_at[k + 1], P,
+                             a->right + a->right_at[k]);
+}
+
+/* Solves for layer k given L (rows x rows(M_k), column-major) and R_k. */
+static int als_layer(als *a, size_t k, double *h)
+{
+    const dmf_layer *layer = &a->net->layers[k];
+    const size_t D = a->D, P = a->P, n = layer->params, rows = a->rows;
+    const double *R = a->right + a->right_at[k];
+    memset(a->design, 0, D * n * sizeof *a->design);
+    for (size_t t = 0; t < layer->count; t++) {
+        const dmf_triplet *e = &layer->entries[t];
+        if (e->coef == 0) continue;
+        const double *l = a->left + e->row * rows, *r = R + e->col * P;
+        double *g = a->design + e->param * D;
+        for (size_t i = 0; i < rows; i++) {
+            double li = e->coef * l[i];
+            if (li == 0) continue;
+            for (size_t j = 0; j < P; j++) g[i * P + j] += li * r[j];
+        }
+    }
+    /* The minimum-norm solution (SVD-based, dgelsd) also when another
+     * layer's zeros leave the system rank deficient. */
+    memcpy(a->rhs, a->y, D * sizeof *a->rhs);
+    lapack_int rank = 0;
+    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)D, (lapack_int)n, 1, a->design, (lapack_int)D,
+                                     a->rhs, (lapack_int)(D > n ? D : n), a->sv, -1.0, &rank);
+    if (info != 0) return dmf_fail(DMF_ERR_NUMERIC, "layer %zu: LAPACK's least squares failed (info %d)", k + 1, (int)info);
+    for (size_t j = 0; j < n; j++) h[k * a->S + j] = a->rhs[j];
+    return DMF_OK;
+}
+
+/* ||X - M(h)||_F from the sample. */
+static double als_residual(als *a, const double *h)
+{
+    /* M(h) at the probes: R_1 = M_2 ... M_K there, applied by M_1. */
+    double *fit = a->fit;
+    dmf_layer_apply_left(&a->net->layers[0], h, a->right + a->right_at[0], a->P, fit);
+    double sq = 0;
+    for (size_t i = 0; i < a->D; i++) sq += (a->y[i] - fit[i]) * (a->y[i] - fit[i]);
+    return sqrt(a->weight * sq + a->outside);
+}
+
+/* Every layer to the same Euclidean norm, the product of norms kept. */
+static void rebalance(const dmf_network *net, double *h)
+{
+    const size_t K = net->num_layers, S = net->num_params;
+    double norms[DMF_MAX_LAYERS], log_mean = 0;
+    for (size_t k = 0; k < K; k++) {
+        double sq = 0;
+        for (size_t j = 0; j < net->layers[k].params; j++) sq += h[k * S + j] * h[k * S + j];
+        norms[k] = sqrt(sq);
+        if (!(norms[k] > 0) || !isfinite(norms[k])) return;
+        log_mean += log(norms[k]);
+    }
+    log_mean /= (double)K;
+    for (size_t k = 0; k < K; k++) {
+        double s = exp(log_mean - log(norms[k]));
+        for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] *= s;
+    }
+}
+
+/* One start from h (overwritten by the estimate). */
+static int als_run(als *a, double *h, const dmf_recover_options *opt, double *residual, size_t *iterations)
+{
+    const size_t K = a->K, rows = a->rows;
+    double prev = INFINITY;
+    *iterations = 0;
+    for (size_t it = 0; it < opt->max_iterations; it++) {
+        als_right(a, h);
+        memset(a->left, 0, rows * rows * sizeof *a->left);
+        for (size_t i = 0; i < rows; i++) a->left[i * rows + i] = 1;
+        for (size_t k = 0; k < K; k++) {
+            DMF_TRY(als_layer(a, k, h));
+            if (k + 1 < K) {
+                dmf_layer_apply_right(&a->net->layers[k], h + k * a->S, a->left, rows, a->left_next);
+                double *swap = a->left;
+                a->left = a->left_next;
+                a->left_next = swap;
+            }
+        }
+        rebalance(a->net, h);
+        als_right(a, h);
+        double r = als_residual(a, h);
+        *iterations = it + 1;
+        *residual = r;
+        if (!isfinite(r)) return dmf_fail(DMF_ERR_NUMERIC, "the residual is not finite after sweep %zu", it + 1);
+        if (r <= 1e-15 * a->norm_x || prev - r <= opt->tol * a->norm_x) break;
+        prev = r;
+    }
+    return DMF_OK;
+}
+
+void dmf_recover_report_free(dmf_recover_report *rep)
+{
+    free(rep->h);
+    free(rep->start_h);
+    free(rep->start_residual);
+    free(rep->start_iterations);
+    memset(rep, 0, sizeof *rep);
+}
+
+int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_options *options,
+                dmf_recover_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    double start = dmf_now_seconds();
+    dmf_recover_options opt = options ? *options : (dmf_recover_options){0};
+    if (!opt.restarts) opt.restarts = 10;
+    if (!opt.max_iterations) opt.max_iterations = 500;
+    if (!(opt.tol > 0)) opt.tol = 1e-15;
+    const size_t K = net->num_layers, S = net->num_params, P = net->num_probes, rows = dmf_network_rows(net);
+    DMF_TRY(dmf_memory_check(8.0 * ((double)rows * (double)P + (double)opt.restarts * (double)(K * S + 2)),
+                             "%zu starts", opt.restarts));
+    double *y = malloc((rows * P + 1) * sizeof *y), weight, outside;
+    rep->h = calloc(K * S + 1, sizeof *rep->h);
+    rep->start_h = calloc(opt.restarts * K * S + 1, sizeof *rep->start_h);
+    rep->start_residual = calloc(opt.restarts + 1, sizeof *rep->start_residual);
+    rep->start_iterations = calloc(opt.restarts + 1, sizeof *rep->start_iterations);
+    int status = y && rep->h && rep->start_h && rep->start_residual && rep->start_iterations
+                     ? DMF_OK
+                     : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu starts", opt.restarts);
+    if (status == DMF_OK) status = dmf_network_reduce(net, x, y, &weight, &outside);
+    double norm_x = status == DMF_OK ? dmf_matrix_norm_fro(x) : 0;
+    als a;
+    int have_als = 0;
+    if (status == DMF_OK) status = als_init(&a, net, y, weight, outside, norm_x);
+    have_als = status == DMF_OK;
+    dmf_rng rng;
+    dmf_rng_seed(&rng, opt.seed);
+    rep->residual = INFINITY;
+    for (size_t s = 0; status == DMF_OK && s < opt.restarts; s++) {
+        double *h = rep->start_h + s * K * S;
+        for (size_t k = 0; k < K; k++)
+            for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] = dmf_rng_normal(&rng);
+        status = als_run(&a, h, &opt, &rep->start_residual[s], &rep->start_iterations[s]);
+        if (status != DMF_OK) break;
+        rep->total_iterations += rep->start_iterations[s];
+        if (rep->start_residual[s] < rep->residual) {
+            rep->residual = rep->start_residual[s];
+            rep->best = s;
+        }
+    }
+    if (status == DMF_OK) {
+        memcpy(rep->h, rep->start_h + rep->best * K * S, K * S * sizeof *rep->h);
+        rep->iterations = rep->start_iterations[rep->best];
+        rep->restarts = opt.restarts;
+        rep->rel_residual = norm_x > 0 ? rep->residual / norm_x : rep->residual;
+    }
+    if (have_als) als_free(&a);
+    free(y);
+    if (status != DMF_OK) dmf_recover_report_free(rep);
+    rep->time_s = dmf_now_seconds() - start;
+    return status;
+}

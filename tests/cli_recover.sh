@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# dmf synth-network and dmf recover from the command line: a noiseless
+# undecimated Haar path is recovered to d_2 <= 1e-10 by every start; the
+# paper's {1,2,3} x {1,2,3} network gives X that two different classes fit
+# exactly; noise of the requested size; bad input.
+set -u
+DMF=${1:?usage: cli_recover.sh PATH/TO/dmf}
+command -v python3 >/dev/null || { echo "cli_recover: python3 not found, skipping"; exit 77; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+check() { # NAME CONDITION-EXIT-STATUS
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+json_ok() { # FILE PYTHON-CONDITION-ON-d
+  python3 -c "import json, sys; d = json.loads(open(sys.argv[1]).readline()); sys.exit(not ($2))" "$1"
+}
+
+cat >"$TMP/haar.json" <<'JSON'
+{"type": "conv", "N": 32, "root": "r", "edges": [
+ {"from": "a", "to": "r", "support": {"dilated": 0}}, {"from": "b", "to": "a", "support": {"dilated": 1}},
+ {"from": "c", "to": "b", "support": {"dilated": 2}}, {"from": "d", "to": "c", "support": {"dilated": 3}},
+ {"from": "e", "to": "d", "support": {"dilated": 4}}]}
+JSON
+"$DMF" synth-network "$TMP/haar.json" --seed 4 --out "$TMP/s" >"$TMP/synth.json"
+check "synth-network exits 0" $?
+json_ok "$TMP/synth.json" "d['K'] == 5 and d['S'] == 2 and d['rows'] == 32 and d['cols'] == 32 and d['noise_norm'] == 0"
+check "synth-network: K, S, sizes" $?
+[ -s "$TMP/s/X.npy" ] && [ -s "$TMP/s/H.npy" ]; check "X.npy and H.npy written" $?
+"$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --truth "$TMP/s/H.npy" --restarts 20 --out "$TMP/r" >"$TMP/rec.json"
+check "recover exits 0" $?
+json_ok "$TMP/rec.json" "d['d_p'] <= 1e-10 and d['rel_residual'] <= 1e-13 and d['classes_found'] == 1
+  and sum(s['d_p'] <= 1e-10 for s in d['starts']) >= 19 and len(d['starts']) == 20"
+check "Haar K=5 noiseless: d_2 <= 1e-10 in >= 19 of 20 starts, one class" $?
+[ -s "$TMP/r/H.npy" ]; check "the estimate is written" $?
+"$DMF" recover "$TMP/haar.json" --input "$TMP/r/H.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "32 x 32" "$TMP/err.txt"; check "X of the wrong shape: exit 1 naming the sizes" $?
+"$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --truth "$TMP/s/X.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "K x S" "$TMP/err.txt"; check "truth of the wrong shape: exit 1" $?
+
+cat >"$TMP/twice.json" <<'JSON'
+{"type": "conv", "N": 16, "root": "r", "edges": [
+ {"from": "a", "to": "r", "support": [1, 2, 3]}, {"from": "b", "to": "a", "support": [1, 2, 3]}]}
+JSON
+"$DMF" synth-network "$TMP/twice.json" --seed 1 --out "$TMP/t" >/dev/null
+"$DMF" recover "$TMP/twice.json" --input "$TMP/t/X.npy" --truth "$TMP/t/H.npy" --restarts 20 --max-iterations 2000 >"$TMP/two.json"
+json_ok "$TMP/two.json" "d['classes_found'] >= 2 and d['rel_residual'] <= 1e-10
+  and max(s['d_p'] for s in d['starts'] if s['residual'] <= 1e-10 * 20) > 0.1"
+check "{1,2,3} x {1,2,3}: exact fits in two classes (not identifiable)" $?
+
+"$DMF" synth-network "$TMP/haar.json" --seed 4 --noise 0.01 --out "$TMP/n" >"$TMP/noisy.json"
+json_ok "$TMP/noisy.json" "abs(d['noise_norm'] - 0.01 * d['x_norm']) < 1e-3 * d['noise_norm']"
+check "noise of 1 % of ||M(h)||" $?
+
+"$DMF" recover "$TMP/haar.json" >/dev/null 2>&1; [ $? -eq 2 ]; check "recover without --input: exit 2" $?
+"$DMF" synth-network "$TMP/haar.json" >/dev/null 2>&1; [ $? -eq 2 ]; check "synth-network without --out: exit 2" $?
+"$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --noise 1 >/dev/null 2>&1; [ $? -eq 2 ]
+check "--noise is for synth-network: exit 2" $?
+"$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --p 0.5 >/dev/null 2>&1; [ $? -eq 2 ]; check "--p 0.5: exit 2" $?
+"$DMF" recover --help | grep -q usage; check "recover --help" $?
+"$DMF" synth-network --help | grep -q usage; check "synth-network --help" $?
+
+echo "cli_recover: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

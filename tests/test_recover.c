@@ -1,0 +1,228 @@
+/* Recovery of the parameters of deep structured networks, against known
+ * answers (Malgouyres & Landsberg):
+ * - d_p between classes on hand-worked pairs (Definition 4.1);
+ * - noiseless undecimated Haar paths, K = 3 ... 6: every start reaches the
+ *   class of the truth to d_2 <= 1e-10 (>= 19 of 20 required);
+ * - the paper's scattered {1,2,3} x {1,10} and a Haar tree (per-path
+ *   classes, delta_2) the same;
+ * - the paper's non-identifiable {1,2,3} x {1,2,3}: two classes with the
+ *   same X built by hand (swapping roots of the product polynomial), and
+ *   starts of dmf_recover that reach X exactly in two different classes;
+ * - synth: the noise has the requested relative norm. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "lift/network.h"
+
+static dmf_network *parse(const char *json)
+{
+    dmf_network *net = NULL;
+    CHECK_OK(dmf_network_parse(json, "test", &net));
+    return net;
+}
+
+static dmf_network *path_network(size_t n, size_t K, const char *const *supports)
+{
+    char json[4096];
+    int len = snprintf(json, sizeof json, "{\"type\": \"conv\", \"N\": %zu, \"root\": \"n0\", \"edges\": [", n);
+    for (size_t k = 0; k < K; k++)
+        len += snprintf(json + len, sizeof json - (size_t)len, "%s{\"from\": \"n%zu\", \"to\": \"n%zu\", \"support\": %s}",
+                        k ? ", " : "", k + 1, k, supports[k]);
+    snprintf(json + len, sizeof json - (size_t)len, "]}");
+    return parse(json);
+}
+
+static double dist(const dmf_network *net, const double *h, const double *g, double p, int paths)
+{
+    double d = NAN, delta = NAN;
+    if (dmf_param_distance(net, h, g, p, &d, &delta) != DMF_OK) return NAN;
+    return paths ? delta : d;
+}
+
+/* Two layers of two parameters as a {0, 1} x {0, 2} path. */
+static void test_distance(void)
+{
+    const char *supports[2] = {"[0, 1]", "[0, 2]"};
+    dmf_network *net = path_network(8, 2, supports);
+    if (!net) return;
+    /* (1, 0), (1, 0) against (1, 0), (0, 1): sqrt(0 + 2) and max 1. */
+    const double h[4] = {1, 0, 1, 0}, g[4] = {1, 0, 0, 1};
+    CHECK(fabs(dist(net, h, g, 2, 0) - sqrt(2.0)) < 1e-15, "d_2 = %.17g, expected sqrt 2", dist(net, h, g, 2, 0));
+    CHECK(fabs(dist(net, h, g, INFINITY, 0) - 1) < 1e-15, "d_inf = %.17g, expected 1", dist(net, h, g, INFINITY, 0));
+    CHECK(fabs(dist(net, h, g, 1, 0) - 2) < 1e-15, "d_1 = %.17g, expected 2", dist(net, h, g, 1, 0));
+    /* A rescaling with signs of product +1 is the same class... */
+    const double a[4] = {1, 2, -3, 0.5}, b[4] = {-4, -8, 0.75, -0.125};
+    CHECK(dist(net, a, b, 2, 0) < 1e-15, "rescaled: d_2 = %g", dist(net, a, b, 2, 0));
+    CHECK(dist(net, a, b, 2, 1) < 1e-15, "rescaled: delta_2 = %g", dist(net, a, b, 2, 1));
+    /* ...a sign flip of one layer is not: (1,1),(1,1) vs (-1,-1),(1,1) in
+     * R_diag differ by (2, 2) in one layer whichever signs: sqrt 8. */
+    const double c[4] = {1, 1, 1, 1}, d[4] = {-1, -1, 1, 1};
+    CHECK(fabs(dist(net, c, d, 2, 0) - sqrt(8.0)) < 1e-15, "sign flip: d_2 = %.17g", dist(net, c, d, 2, 0));
+    const double zero[4] = {0, 0, 1, 1};
+    double dd, delta;
+    CHECK(dmf_param_distance(net, c, zero, 2, &dd, &delta) == DMF_ERR_ARG, "a zero layer has no class");
+    CHECK(dmf_param_distance(net, c, d, 0.5, &dd, &delta) == DMF_ERR_ARG, "p < 1 is refused");
+    dmf_network_free(net);
+}
+
+/* Noiseless X from seed-drawn truth, 20 starts; the number within `tol`
+ * of the truth's class (per path when `paths`). */
+static size_t recovered_starts(const dmf_network *net, uint64_t seed, int paths, double tol, double *worst_rel)
+{
+    size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net), good = 0;
+    double truth[64 * 512];
+    dmf_matrix *x = NULL;
+    double noise_norm;
+    CHECK_OK(dmf_network_synth(net, seed, 0, truth, &x, &noise_norm));
+    if (!x) return 0;
+    dmf_recover_options opt = {20, 200, 0, seed + 1};
+    dmf_recover_report rep;
+    CHECK_OK(dmf_recover(net, x, &opt, &rep));
+    *worst_rel = 0;
+    for (size_t s = 0; s < rep.restarts; s++) {
+        double d = dist(net, rep.start_h + s * K * S, truth, 2, paths);
+        if (d <= tol) good++;
+        *worst_rel = fmax(*worst_rel, rep.start_residual[s] / dmf_matrix_norm_fro(x));
+    }
+    CHECK(rep.rel_residual < 1e-13, "best relative residual %g", rep.rel_residual);
+    dmf_recover_report_free(&rep);
+    dmf_matrix_free(x);
+    return good;
+}
+
+static void test_haar_paths(void)
+{
+    for (size_t K = 3; K <= 6; K++) {
+        char support[8][32];
+        const char *supports[8];
+        for (size_t k = 0; k < K; k++) {
+            snprintf(support[k], sizeof support[k], "{\"dilated\": %zu}", k);
+            supports[k] = support[k];
+        }
+        dmf_network *net = path_network(64, K, supports);
+        if (!net) continue;
+        double worst;
+        size_t good = recovered_starts(net, 100 + K, 0, 1e-10, &worst);
+        printf("Haar path K=%zu N=64: %zu of 20 starts with d_2 <= 1e-10 (worst relative residual %.1e)\n", K, good,
+               worst);
+        CHECK(good >= 19, "Haar K=%zu: %zu of 20 starts recovered", K, good);
+        dmf_network_free(net);
+    }
+}
+
+static void test_scattered_examples(void)
+{
+    const char *apart[2] = {"[1, 2, 3]", "[1, 10]"};
+    dmf_network *net = path_network(16, 2, apart);
+    double worst;
+    if (net) {
+        size_t good = recovered_starts(net, 7, 0, 1e-10, &worst);
+        CHECK(good >= 19, "{1,2,3} x {1,10}: %zu of 20 starts recovered", good);
+        dmf_network_free(net);
+    }
+    /* Haar tree of depth 3 on R^16: per-layer classes are not identified
+     * (two edges of a layer scale independently), per-path classes are. */
+    dmf_network *tree = parse("{\"type\": \"conv\", \"N\": 16, \"root\": \"r\", \"edges\": ["
+                              "{\"from\": \"l\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
+                              "{\"from\": \"h\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
+                              "{\"from\": \"ll\", \"to\": \"l\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"lh\", \"to\": \"l\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"hl\", \"to\": \"h\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"hh\", \"to\": \"h\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"lll\", \"to\": \"ll\", \"support\": {\"dilated\": 2}},"
+                              "{\"from\": \"llh\", \"to\": \"ll\", \"support\": {\"dilated\": 2}},"
+                              "{\"from\": \"lhl\", \"to\": \"lh\", \"support\": {\"dilated\": 2}},"
+                              "{\"from\": \"lhh\", \"to\": \"lh\", \"support\": {\"dilated\": 2}},"
+                              "{\"from\": \"hll\", \"to\": \"hl\", \"support\": {\"dilated\": 2}},"
+                              "{\"from\": \"hlh\", \"to\": \"hl\", \"support\": {\"dilated\": 2}},"
+                              "{\"from\": \"hhl\", \"to\": \"hh\", \"support\": {\"dilated\": 2}},"
+                              "{\"from\": \"hhh\", \"to\": \"hh\", \"support\": {\"dilated\": 2}}]}");
+    if (tree) {
+        size_t good = recovered_starts(tree, 11, 1, 1e-10, &worst);
+        CHECK(good >= 19, "Haar tree K=3: %zu of 20 starts recovered per path", good);
+        dmf_network_free(tree);
+    }
+}
+
+/* Kernels z (h0 + h1 z + h2 z^2) twice: X's kernel is z^2 times the
+ * product of two quadratics, (z-1)(z-2) (z-3)(z+1), which also factors as
+ * (z-1)(z-3) (z-2)(z+1): same X, different classes. */
+static void test_not_identifiable(void)
+{
+    const char *twice[2] = {"[1, 2, 3]", "[1, 2, 3]"};
+    dmf_network *net = path_network(16, 2, twice);
+    if (!net) return;
+    const double h[6] = {2, -3, 1, -3, -2, 1}, g[6] = {3, -4, 1, -2, -1, 1};
+    dmf_matrix *xh = NULL, *xg = NULL;
+    CHECK_OK(dmf_network_apply_params(net, h, &xh));
+    CHECK_OK(dmf_network_apply_params(net, g, &xg));
+    if (!xh || !xg) return;
+    const double *a = dmf_matrix_const_data(xh), *b = dmf_matrix_const_data(xg);
+    double diff = 0;
+    for (size_t i = 0; i < 16 * 16; i++) diff = fmax(diff, fabs(a[i] - b[i]));
+    double d = dist(net, h, g, 2, 0);
+    printf("{1,2,3} x {1,2,3}: two classes with max |X_h - X_g| = %g at d_2 = %.3f\n", diff, d);
+    CHECK(diff == 0, "the two factorizations give X differing by %g", diff);
+    CHECK(d > 0.5, "the two classes are only %g apart", d);
+    /* Recovery from that X finds more than one exact class. */
+    dmf_recover_options opt = {20, 2000, 0, 3};
+    dmf_recover_report rep;
+    CHECK_OK(dmf_recover(net, xh, &opt, &rep));
+    double norm = dmf_matrix_norm_fro(xh), far = 0;
+    size_t exact = 0;
+    for (size_t s = 0; s < rep.restarts; s++) {
+        if (rep.start_residual[s] > 1e-10 * norm) continue;
+        exact++;
+        for (size_t t = 0; t < s; t++)
+            if (rep.start_residual[t] <= 1e-10 * norm)
+                far = fmax(far, dist(net, rep.start_h + s * 6, rep.start_h + t * 6, 2, 0));
+    }
+    printf("  dmf_recover: %zu of 20 starts fit X to 1e-10, two of them %.3f apart\n", exact, far);
+    CHECK(exact >= 2 && far > 0.5, "%zu exact starts, largest distance between them %g", exact, far);
+    dmf_recover_report_free(&rep);
+    dmf_matrix_free(xh);
+    dmf_matrix_free(xg);
+    dmf_network_free(net);
+}
+
+static void test_synth_noise(void)
+{
+    dmf_network *net = parse("{\"type\": \"masked\", \"sizes\": [3, 4, 2], \"masks\": [\"dense\", \"dense\"]}");
+    if (!net) return;
+    double h[2 * 12], h0[2 * 12], noise_norm = 0, noise_free = 0;
+    dmf_matrix *x = NULL, *x0 = NULL;
+    CHECK_OK(dmf_network_synth(net, 9, 0.25, h, &x, &noise_norm));
+    CHECK_OK(dmf_network_synth(net, 9, 0, h0, &x0, &noise_free));
+    if (x && x0) {
+        CHECK(!memcmp(h, h0, sizeof h), "the noise level changed h");
+        double e = 0;
+        const double *a = dmf_matrix_const_data(x), *b = dmf_matrix_const_data(x0);
+        for (size_t i = 0; i < 6; i++) e += (a[i] - b[i]) * (a[i] - b[i]);
+        CHECK(fabs(sqrt(e) - noise_norm) < 1e-12 && fabs(noise_norm - 0.25 * dmf_matrix_norm_fro(x0)) < 1e-12,
+              "||e|| = %g, reported %g, expected %g", sqrt(e), noise_norm, 0.25 * dmf_matrix_norm_fro(x0));
+        /* A dense 3 x 4 x 2 product is a rank-2 matrix: recovery fits it
+         * (its classes are not identified: any invertible 4 x 4 mixes them). */
+        dmf_recover_report rep;
+        CHECK_OK(dmf_recover(net, x0, NULL, &rep));
+        CHECK(rep.rel_residual < 1e-12 && rep.restarts == 10, "dense: residual %g", rep.rel_residual);
+        dmf_recover_report_free(&rep);
+    }
+    dmf_matrix *refused = NULL;
+    CHECK(dmf_network_synth(net, 9, -1, h, &refused, &noise_norm) == DMF_ERR_ARG && !refused,
+          "negative noise is refused");
+    dmf_matrix_free(x);
+    dmf_matrix_free(x0);
+    dmf_network_free(net);
+}
+
+int main(void)
+{
+    test_distance();
+    test_haar_paths();
+    test_scattered_examples();
+    test_not_identifiable();
+    test_synth_noise();
+    return check_report("test_recover");
+}

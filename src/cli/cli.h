@@ -101,6 +101,8 @@ int cli_make_dir(const char *dir);
 
 int cmd_butterfly(int argc, char **argv);
 int cmd_fsmf(int argc, char **argv);
+int cmd_palm(int argc, char **argv);
+int cmd_hierarchical(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_liftrank(int argc, char **argv);

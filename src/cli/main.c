@@ -15,6 +15,8 @@ static const char usage[] =
     "  butterfly apply    multiply written factors with a block of vectors\n"
     "  butterfly densify  dense product of written factors\n"
     "  fsmf               two-factor fixed-support factorization A ~ X Y\n"
+    "  palm               PALM4MSA: A ~ lambda S_0...S_{J-1} under sparsity constraints\n"
+    "  hierarchical       hierarchical PALM (pyfaust.fact.hierarchical)\n"
     "  matrix             write a built-in test matrix to .npy or .mtx\n"
     "  liftrank           Monte Carlo rank of the lifted operator, identifiability\n"
     "  scatter            scattering test of a convolutional network (Alg. 8.1)\n"
@@ -96,6 +98,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "butterfly")) return cmd_butterfly(argc - 1, argv + 1);
     if (!strcmp(cmd, "fsmf")) return cmd_fsmf(argc - 1, argv + 1);
+    if (!strcmp(cmd, "palm")) return cmd_palm(argc - 1, argv + 1);
+    if (!strcmp(cmd, "hierarchical")) return cmd_hierarchical(argc - 1, argv + 1);
     if (!strcmp(cmd, "matrix")) return cmd_matrix(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "liftrank")) return cmd_liftrank(argc - 1, argv + 1);
@@ -105,7 +109,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "demod")) return cmd_demod(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
-    static const char *const commands[] = {"butterfly", "fsmf", "matrix", "info", "liftrank",
+    static const char *const commands[] = {"butterfly", "fsmf", "palm", "hierarchical", "matrix", "info", "liftrank",
                                            "synth-network", "recover",
                                            "scatter", "demod", "run", "merge", NULL};
     char hint[256];

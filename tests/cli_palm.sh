@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# dmf palm and dmf hierarchical from the command line: the Hadamard
+# hierarchical factorization (preset and the same parameters as JSON), the
+# written factors multiply back to A, fixed supports from files, and clear
+# errors for bad parameters.
+set -u
+DMF=${1:?usage: cli_palm.sh PATH/TO/dmf}
+command -v python3 >/dev/null || { echo "cli_palm: python3 not found, skipping"; exit 77; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+EX=$(cd "$(dirname "$0")/../examples" && pwd)
+passed=0
+failed=0
+check() { # NAME CONDITION-EXIT-STATUS
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$@"; }
+below() { python3 -c "import json,sys; sys.exit(not json.loads(open(sys.argv[1]).readline())[sys.argv[2]] <= float(sys.argv[3]))" "$@"; }
+
+# pyfaust's hierarchical(H, 'hadamard'), N = 32: exact.
+"$DMF" hierarchical --matrix hadamard --size 32 --preset hadamard --out "$TMP/h32" >"$TMP/h32.json"
+check "hierarchical --preset hadamard exits 0" $?
+below "$TMP/h32.json" rel_error 1e-10; check "hadamard 32: rel_error <= 1e-10 ($(field "$TMP/h32.json" rel_error))" $?
+[ "$(field "$TMP/h32.json" num_factors)" = 5 ] && [ "$(field "$TMP/h32.json" nnz)" = "[64, 64, 64, 64, 64]" ]
+check "hadamard 32: 5 factors of 2 nonzeros per row" $?
+[ -s "$TMP/h32/factor_00.npy" ] && [ -s "$TMP/h32/factor_04.npy" ]; check "factor files written" $?
+
+# The files multiply to A: PALM with every factor const reproduces them.
+python3 - "$TMP" >"$TMP/const.json" <<'PY'
+import json, sys
+d = sys.argv[1]
+print(json.dumps({"constraints": [{"name": "const", "nrows": 32, "ncols": 32, "value": "h32/factor_%02d.npy" % j}
+                                  for j in range(5)], "stop_crit": {"num_its": 1}}))
+PY
+"$DMF" palm --matrix hadamard --size 32 --params "$TMP/const.json" >"$TMP/c.json"
+check "palm with const factors exits 0" $?
+below "$TMP/c.json" rel_error 1e-10 && python3 -c "import json,sys; sys.exit(abs(json.loads(open(sys.argv[1]).readline())['lambda'] - 1) > 1e-9)" "$TMP/c.json"
+check "the written factors multiply to H (lambda 1)" $?
+
+# The same parameters as JSON, N = 64, in the schema of ParamsHierarchical.
+python3 - >"$TMP/h64.json" <<'PY'
+import json
+N, n = 64, 6
+fact = [{"name": "splincol", "nrows": N, "ncols": N, "value": 2} for i in range(n - 1)]
+res = [{"name": "splincol", "nrows": N, "ncols": N, "value": N // 2 ** (i + 1)} for i in range(n - 1)]
+print(json.dumps({"fact_constraints": fact, "res_constraints": res, "stop_crit1": {"num_its": 30},
+                  "stop_crit2": {"num_its": 30}, "is_update_way_R2L": True}))
+PY
+"$DMF" hierarchical --matrix hadamard --size 64 --params "$TMP/h64.json" >"$TMP/o64.json"
+check "hierarchical --params exits 0" $?
+below "$TMP/o64.json" rel_error 1e-10; check "hadamard 64 from JSON: rel_error <= 1e-10 ($(field "$TMP/o64.json" rel_error))" $?
+[ "$(field "$TMP/o64.json" iterations)" = 300 ]; check "5 steps of 30 + 30 iterations" $?
+
+# Fixed supports from files: the radix-2 butterfly of the 4 x 4 DFT.
+cat >"$TMP/supp.json" <<JSON
+{"constraints": [{"name": "supp", "nrows": 4, "ncols": 4, "value": "$EX/support_x4.mtx"},
+                 {"name": "supp", "nrows": 4, "ncols": 4, "value": "$EX/support_y4.mtx"}],
+ "stop_crit": {"tol": 1e-12, "relerr": true, "maxiter": 5000}}
+JSON
+"$DMF" palm --matrix dft-bitrev --size 4 --params "$TMP/supp.json" >"$TMP/s.json"
+check "palm with supp files exits 0" $?
+below "$TMP/s.json" rel_error 1e-10 && [ "$(field "$TMP/s.json" stopped_by)" = tol ] && [ "$(field "$TMP/s.json" dtype)" = c128 ]
+check "dft-bitrev 4 on butterfly supports: tol reached in c128 ($(field "$TMP/s.json" rel_error))" $?
+
+# Errors.
+echo '{"constraints": [{"name": "sp", "nrows": 8, "ncols": 4, "value": 2}, {"name": "sp", "nrows": 8, "ncols": 8, "value": 2}]}' >"$TMP/shape.json"
+"$DMF" palm --matrix hadamard --size 8 --params "$TMP/shape.json" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "constraint 1" "$TMP/err.txt"; check "shape mismatch: exit 1 naming the constraint" $?
+printf '{"constraints": [\n {"name": "sp", "nrows": 8 "ncols": 8}]}' >"$TMP/bad.json"
+"$DMF" palm --matrix hadamard --size 8 --params "$TMP/bad.json" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "line 2" "$TMP/err.txt"; check "malformed JSON: exit 1 with the line" $?
+echo '{"constraints": [{"name": "splincols", "nrows": 8, "ncols": 8, "value": 2}]}' >"$TMP/name.json"
+"$DMF" palm --matrix hadamard --size 8 --params "$TMP/name.json" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "constraints\[0\].*unknown constraint 'splincols'" "$TMP/err.txt"; check "unknown constraint: exit 1" $?
+echo '{"constraints": [{"name": "sp", "nrows": 8, "ncols": 8, "value": 2}], "stop_crits": {}}' >"$TMP/member.json"
+"$DMF" palm --matrix hadamard --size 8 --params "$TMP/member.json" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q 'unknown member "stop_crits"' "$TMP/err.txt"; check "misspelt member: exit 1" $?
+echo '{"fact_constraints": [{"name": "sp", "nrows": 8, "ncols": 8, "value": 2}], "res_constraints": []}' >"$TMP/res.json"
+"$DMF" hierarchical --matrix hadamard --size 8 --params "$TMP/res.json" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "res_constraints" "$TMP/err.txt"; check "hierarchical without res_constraints: exit 1" $?
+"$DMF" hierarchical --matrix hadamard --size 8x4 --preset hadamard >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "square" "$TMP/err.txt"; check "--preset hadamard on a rectangle: exit 1" $?
+"$DMF" palm --matrix hadamard --size 8 --params "$TMP/missing.json" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "missing.json" "$TMP/err.txt"; check "missing parameters file: exit 1" $?
+"$DMF" palm --matrix hadamard --size 8 >/dev/null 2>&1; [ $? -eq 2 ]; check "palm without --params: exit 2" $?
+"$DMF" palm --matrix hadamard --size 8 --preset hadamard >/dev/null 2>&1; [ $? -eq 2 ]; check "palm --preset: exit 2" $?
+"$DMF" hierarchical --matrix hadamard --size 8 --preset foo >/dev/null 2>&1; [ $? -eq 2 ]; check "unknown preset: exit 2" $?
+"$DMF" hierarchical --matrix hadamard --size 8 --preset hadamard --out /nonexistent/dir/x >/dev/null 2>&1
+[ $? -eq 1 ]; check "unwritable --out: exit 1 before the work" $?
+"$DMF" palm --help | grep -q "ParamsPalm4MSA"; check "palm --help" $?
+"$DMF" hierarchical --help | grep -q "ParamsHierarchical"; check "hierarchical --help" $?
+
+echo "cli_palm: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -112,5 +112,6 @@ int cmd_recover(int argc, char **argv);
 int cmd_demod(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 static const char help_head[] =
     "usage: dmf run JOBS.json --out DIR [--shard I/N] [--backend auto|cpu|cuda]\n"
     "               [--on-term finish|abandon] [--retry-failed] [--verbose]\n"
+    "               [--progress | --no-progress] [--quiet]\n"
     "\n"
     "Runs the jobs of JOBS.json that belong to shard I of N, one after the\n"
     "other, each as a child dmf process, and appends one JSON line per\n"
@@ -43,8 +45,11 @@ static const char help_head[] =
     "flag --name) or false (left out); \"defaults\" is merged into every job's\n"
     "args.  Jobs run in the directory of JOBS.json, so relative paths in args\n"
     "start there.  A \"description\" string may sit at the top and in any job.\n"
-    "The whole file is checked before any job runs.  Commands and their\n"
-    "options (\"network\" is the NETWORK.json argument):\n";
+    "The whole file is checked before any job runs: commands, option names,\n"
+    "every value (a dtype, a tree, a matrix name, a number in its range...),\n"
+    "required options and the options that exclude each other; 'dmf jobs\n"
+    "check JOBS.json' does only that, 'dmf jobs sweep' writes job files.\n"
+    "Commands and their options (\"network\" is the NETWORK.json argument):\n";
 
 static const char help_tail[] =
     "\n"
@@ -61,6 +66,12 @@ static const char help_tail[] =
     "--retry-failed run again the jobs of the shard recorded failed; the new\n"
     "               record is appended and supersedes the failed one\n"
     "--verbose      copy the jobs' stderr (their progress) to stderr\n"
+    "--progress     a progress line on stderr (jobs done of the shard, ok,\n"
+    "               failed, elapsed time, ETA): kept up to date in place on a\n"
+    "               terminal, where it is on by default; elsewhere (a log) one\n"
+    "               line after each job\n"
+    "--no-progress  no progress line, also on a terminal\n"
+    "--quiet        only warnings and errors on stderr (no line per job)\n"
     "--max-memory SIZE  refuse work that needs more memory (e.g. 8G); every\n"
     "               job gets it as DMF_MAX_MEMORY (see 'dmf --help')\n"
     "\n"
@@ -72,7 +83,8 @@ static const char help_tail[] =
     "record is one write() followed by fsync, so a killed run leaves at most a\n"
     "torn last line, which the next run removes (and redoes that job).\n"
     "\n"
-    "Progress goes to stderr; stdout gets one summary line: {\"command\": \"run\",\n"
+    "Messages go to stderr: a line per finished job, the progress line;\n"
+    "stdout gets one summary line: {\"command\": \"run\",\n"
     "\"shard\": [I, N], \"jobs\", \"skipped\", \"ok\", \"failed\" (ok and failed count\n"
     "the jobs run now), \"previously_failed\", \"remaining\", \"interrupted\",\n"
     "\"results\"}.  Exit 0 when every job of the shard is recorded ok, 3 when\n"
@@ -107,7 +119,102 @@ static const char *signal_name(int sig)
 typedef struct {
     const char *jobs_path, *out_dir, *shard, *backend;
     int abandon, verbose, retry_failed;
+    int progress; /* -1: on a terminal only; 0: off; 1: on */
+    int quiet;
 } run_options;
+
+/* ---- progress on stderr ------------------------------------------------------ */
+
+/* On a terminal one line, redrawn in place (cleared before any other
+ * message and at the end); elsewhere, with --progress, one line after each
+ * finished job.  Never on stdout. */
+typedef struct {
+    int live, lines;       /* the two ways to show it (at most one is set) */
+    int drawn;             /* the live line is on the screen */
+    double start, last_draw;
+    size_t total, skipped, ok, failed;
+    double busy_s;         /* the time of the jobs finished in this run */
+    const char *running;   /* the job running now, or NULL */
+    double running_since;
+} progress_state;
+
+static progress_state progress;
+
+/* "42s", "3m07s", "2h05m" */
+static const char *duration(double s, char buf[24])
+{
+    long t = s < 0 ? 0 : (long)(s + 0.5);
+    if (t < 60) snprintf(buf, 24, "%lds", t);
+    else if (t < 3600) snprintf(buf, 24, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(buf, 24, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    return buf;
+}
+
+static void progress_text(char *buf, size_t cap, double now)
+{
+    const progress_state *p = &progress;
+    size_t done = p->skipped + p->ok + p->failed, run = p->ok + p->failed, left = p->total - done;
+    char elapsed[24], eta[24], running[24];
+    int used = snprintf(buf, cap, "dmf run: %zu/%zu jobs done (%zu ok, %zu failed", done, p->total, p->ok, p->failed);
+    if (p->skipped) used += snprintf(buf + used, cap - (size_t)used, ", %zu skipped", p->skipped);
+    used += snprintf(buf + used, cap - (size_t)used, ") | elapsed %s | ETA ", duration(now - p->start, elapsed));
+    if (left == 0) {
+        used += snprintf(buf + used, cap - (size_t)used, "0s");
+    } else if (run == 0) {
+        used += snprintf(buf + used, cap - (size_t)used, "?"); /* no job of this run has finished yet */
+    } else {
+        /* The mean time of the jobs run so far, for each job left; the
+         * running one counts what it has not yet had. */
+        double mean = p->busy_s / (double)run, current = p->running ? now - p->running_since : 0;
+        double rest = mean * (double)(left - (p->running ? 1 : 0)) + (p->running && current < mean ? mean - current : 0);
+        used += snprintf(buf + used, cap - (size_t)used, "%s", duration(rest, eta));
+    }
+    if (p->running && used > 0 && (size_t)used < cap)
+        snprintf(buf + used, cap - (size_t)used, " | running %s for %s", p->running,
+                 duration(now - p->running_since, running));
+}
+
+/* Removes the live line so that a message can take its place. */
+static void progress_clear(void)
+{
+    if (progress.live && progress.drawn) {
+        fputs("\r\033[K", stderr);
+        progress.drawn = 0;
+    }
+}
+
+static void progress_draw(void)
+{
+    char line[1024];
+    double now = cli_now();
+    if (!progress.live && !progress.lines) return;
+    progress_text(line, sizeof line, now);
+    if (progress.lines) {
+        fprintf(stderr, "%s\n", line);
+        return;
+    }
+    /* Cut to the terminal's width: a wrapped line cannot be redrawn in place. */
+    struct winsize ws;
+    size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col : 80;
+    if (strlen(line) >= width) line[width - 1] = '\0';
+    fprintf(stderr, "\r\033[K%s", line);
+    progress.drawn = 1;
+    progress.last_draw = now;
+}
+
+/* Called while a job runs (every 200 ms at most): the clock moves on. */
+static void progress_tick(void *data)
+{
+    (void)data;
+    if (progress.live && cli_now() - progress.last_draw >= 1.0) progress_draw();
+}
+
+/* Before the job's own stderr is copied to ours (--verbose). */
+static void progress_before_echo(void *data)
+{
+    (void)data;
+    progress_clear();
+}
 
 static int parse(int argc, char **argv, run_options *o)
 {
@@ -117,6 +224,9 @@ static int parse(int argc, char **argv, run_options *o)
                                          {"on-term", required_argument, 0, 't'},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"retry-failed", no_argument, 0, 'r'},
+                                         {"progress", no_argument, 0, 'p'},
+                                         {"no-progress", no_argument, 0, 'P'},
+                                         {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -129,6 +239,9 @@ static int parse(int argc, char **argv, run_options *o)
         case 'b': o->backend = optarg; break;
         case 'v': o->verbose = 1; break;
         case 'r': o->retry_failed = 1; break;
+        case 'p': o->progress = 1; break;
+        case 'P': o->progress = 0; break;
+        case 'q': o->quiet = 1; break;
         case 't':
             if (!strcmp(optarg, "abandon")) o->abandon = 1;
             else if (!strcmp(optarg, "finish")) o->abandon = 0;
@@ -439,6 +552,7 @@ typedef struct {
 static void say_signal(void *data)
 {
     const term_notice *t = data;
+    progress_clear();
     if (signals_seen >= (t->abandon ? 1 : 2))
         fprintf(stderr, "dmf run: %s: abandoning job '%s' (no record; the next run redoes it)\n",
                 signal_name(last_signal), t->job->id);
@@ -479,6 +593,7 @@ static void print_summary(size_t si, size_t sn, size_t jobs, size_t skipped, siz
 int cmd_run(int argc, char **argv)
 {
     run_options o = {0};
+    o.progress = -1;
     int code = parse(argc, argv, &o);
     if (code) return code < 0 ? EXIT_OK : code;
     size_t si, sn;
@@ -497,6 +612,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "dmf run: out of memory\n");
         code = EXIT_BAD_INPUT;
     }
+    /* Every problem of the file at once (up to a few), not one per rerun. */
+    if (code == EXIT_OK) code = jobs_check_all(list, "run");
     for (size_t j = 0; code == EXIT_OK && j < list->count; j++)
         code = jobs_build_argv(&list->jobs[j], j, o.backend, list->path, &job_argv[j]);
     if (code == EXIT_OK) {
@@ -519,11 +636,23 @@ int cmd_run(int argc, char **argv)
         skipped += done[j] != 0;
         previously_failed += done[j] == 2;
     }
-    fprintf(stderr, "dmf run: %s, shard %zu/%zu: %zu job(s), %zu already recorded in %s", list->path, si, sn,
-            in_shard, skipped, path);
-    if (others) fprintf(stderr, " or the %zu other results file(s) of %s", others, o.out_dir);
-    if (o.retry_failed) fprintf(stderr, "; retrying %zu recorded failed", retrying);
-    fputc('\n', stderr);
+    if (!o.quiet) {
+        fprintf(stderr, "dmf run: %s, shard %zu/%zu: %zu job(s), %zu already recorded in %s", list->path, si, sn,
+                in_shard, skipped, path);
+        if (others) fprintf(stderr, " or the %zu other results file(s) of %s", others, o.out_dir);
+        if (o.retry_failed) fprintf(stderr, "; retrying %zu recorded failed", retrying);
+        fputc('\n', stderr);
+    }
+    /* A terminal gets the live line unless --quiet or --no-progress; a log
+     * gets a line per job with --progress only. */
+    const char *term = getenv("TERM");
+    int terminal = isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
+    int show = o.progress > 0 || (o.progress < 0 && terminal && !o.quiet);
+    progress.live = show && terminal;
+    progress.lines = show && !terminal;
+    progress.start = cli_now();
+    progress.total = in_shard;
+    progress.skipped = skipped;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -537,13 +666,24 @@ int cmd_run(int argc, char **argv)
         if (done[j] || !dmf_shard_owns(list->jobs[j].id, si, sn)) continue;
         const dmf_job *job = &list->jobs[j];
         term_notice notice = {job, o.abandon};
-        child_watch watch = {&signals_seen, o.abandon ? 1 : 2, o.verbose, say_signal, &notice};
+        child_watch watch = {.signals = &signals_seen,
+                             .abandon_at = o.abandon ? 1 : 2,
+                             .echo_stderr = o.verbose,
+                             .on_signal = say_signal,
+                             .data = &notice,
+                             .on_tick = progress.live ? progress_tick : NULL,
+                             .before_echo = progress.live ? progress_before_echo : NULL};
         child_result res;
+        progress.running = job->id;
+        progress.running_since = cli_now();
+        if (progress.live) progress_draw(); /* a log gets a line per finished job only */
         if (child_run(job_argv[j], list->dir, &watch, &res) != 0) {
             child_result_clear(&res);
             code = EXIT_BAD_INPUT;
             break;
         }
+        progress.running = NULL;
+        progress_clear();
         if (res.abandoned) {
             child_result_clear(&res);
             break;
@@ -568,27 +708,35 @@ int cmd_run(int argc, char **argv)
         free(line);
         if (code == EXIT_OK) {
             position++;
+            progress.busy_s += res.time_s;
             if (res.exit_code == 0) {
                 ok++;
-                fprintf(stderr, "[%zu/%zu] %s ok %.2f s\n", position, in_shard, job->id, res.time_s);
+                progress.ok++;
+                if (!o.quiet) fprintf(stderr, "[%zu/%zu] %s ok %.2f s\n", position, in_shard, job->id, res.time_s);
             } else {
                 failed++;
+                progress.failed++;
                 int len;
                 const char *why = failure_reason(error_tail(&res), &len);
-                fprintf(stderr, "[%zu/%zu] %s failed (exit %d) %.2f s: %.*s\n", position, in_shard, job->id,
-                        res.exit_code, res.time_s, len, why);
+                if (!o.quiet)
+                    fprintf(stderr, "[%zu/%zu] %s failed (exit %d) %.2f s: %.*s\n", position, in_shard, job->id,
+                            res.exit_code, res.time_s, len, why);
             }
+            progress_draw();
         }
         child_result_clear(&res);
     }
+    progress_clear();
     if (code == EXIT_OK) {
         size_t remaining = in_shard - skipped - ok - failed;
         int interrupted = remaining > 0;
         if (interrupted)
             fprintf(stderr, "dmf run: stopped by %s with %zu job(s) of the shard not run; the same command goes on "
                             "where this run stopped\n", signal_name(last_signal), remaining);
-        fprintf(stderr, "dmf run: %zu ok, %zu failed, %zu skipped (%zu of them failed before), %zu remaining\n", ok,
-                failed, skipped, previously_failed, remaining);
+        if (!o.quiet)
+            fprintf(stderr, "dmf run: %zu ok, %zu failed, %zu skipped (%zu of them failed before), %zu remaining "
+                            "in %s\n", ok, failed, skipped, previously_failed, remaining,
+                    duration(cli_now() - progress.start, (char[24]){0}));
         print_summary(si, sn, in_shard, skipped, ok, failed, previously_failed, interrupted, path);
         code = interrupted ? EXIT_INTERRUPTED : failed + previously_failed ? EXIT_JOB_FAILED : EXIT_OK;
     }

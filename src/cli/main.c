@@ -30,6 +30,8 @@ static const char usage[] =
     "  demod image        image . field on a grid, recovered with given generators\n"
     "  run                run a JSON file of jobs (or one shard of it), restartable\n"
     "  merge              join the results files of the shards of a run\n"
+    "  jobs sweep         a job file of one command over a grid of option values\n"
+    "  jobs check         check a job file's options and values without running it\n"
     "  info               version, build options, BLAS, backends, GPUs\n"
     "\n"
     "Results are JSON lines on stdout, messages on stderr.  'dmf COMMAND --help'\n"
@@ -109,9 +111,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "demod")) return cmd_demod(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
+    if (!strcmp(cmd, "jobs")) return cmd_jobs(argc - 1, argv + 1);
     static const char *const commands[] = {"butterfly", "fsmf", "palm", "hierarchical", "matrix", "info", "liftrank",
                                            "synth-network", "recover",
-                                           "scatter", "demod", "run", "merge", NULL};
+                                           "scatter", "demod", "run", "merge", "jobs", NULL};
     char hint[256];
     fprintf(stderr, "dmf: unknown command '%s'%s\n\n%s", cmd,
             cli_did_you_mean(hint, sizeof hint, cmd, strlen(cmd), commands, ""), usage);

@@ -135,6 +135,7 @@ int child_run(char *const argv[], const char *dir, const child_watch *watch, chi
                 res->abandoned = 1;
             }
         }
+        if (watch->on_tick) watch->on_tick(watch->data);
         if (ready <= 0) continue;
         for (int k = 0; k < 2; k++) {
             if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -148,6 +149,7 @@ int child_run(char *const argv[], const char *dir, const child_watch *watch, chi
                 if (!out_of_memory && keep_out(res, &out_cap, buf, (size_t)got)) out_of_memory = 1;
             } else {
                 keep_err(res, buf, (size_t)got);
+                if (watch->echo_stderr && watch->before_echo) watch->before_echo(watch->data);
                 if (watch->echo_stderr) write_all(2, buf, (size_t)got);
             }
         }

@@ -26,6 +26,8 @@ typedef struct {
     int echo_stderr; /* copy the child's stderr to ours as it comes */
     void (*on_signal)(void *data); /* called once per new signal seen */
     void *data;
+    void (*on_tick)(void *data);     /* may be NULL: called at least every 200 ms while the job runs */
+    void (*before_echo)(void *data); /* may be NULL: called before the job's stderr is copied to ours */
 } child_watch;
 
 /* Runs /proc/self/exe with argv (argv[0] is the name shown) in `dir`; the

@@ -1,7 +1,13 @@
 /* libFuzzer harness: the job-file reader (dmf_jobs_parse, the text in
- * memory), then the look-ups a run makes on what it returns. */
+ * memory), then the look-ups a run makes on what it returns, the checks of
+ * every job against the command table (values, trees, rules) and the
+ * argument vector of each valid job (src/cli/jobs_commands.c). */
+#include <string.h>
+
+#include "cli.h"
 #include "fuzz_input.h"
 #include "jobs/jobs.h"
+#include "jobs_commands.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -18,6 +24,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const dmf_job_arg *arg = &job->args[a];
                 FUZZ_CHECK(arg->name && (arg->kind == DMF_JOB_VALUE) == (arg->value != NULL));
                 FUZZ_CHECK(dmf_job_get_arg(job, arg->name) != NULL);
+            }
+            char why[2048];
+            why[0] = '\0';
+            if (jobs_check(job, j, list->dir, why, sizeof why) != EXIT_OK) {
+                FUZZ_CHECK(why[0] != '\0' && strlen(why) < sizeof why);
+                continue;
+            }
+            char **argv = NULL;
+            if (jobs_build_argv(job, j, "cpu", list->path, &argv) == EXIT_OK) {
+                FUZZ_CHECK(argv && !strcmp(argv[0], "dmf") && argv[1]);
+                jobs_free_argv(argv);
             }
         }
         FUZZ_CHECK(dmf_jobs_find(list, "") == -1);

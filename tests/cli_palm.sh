@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # dmf palm and dmf hierarchical from the command line: the Hadamard
 # hierarchical factorization (preset and the same parameters as JSON), the
-# written factors multiply back to A, fixed supports from files, and clear
-# errors for bad parameters.
+# written factors multiply back to A, fixed supports from files, clear
+# errors for bad parameters; dmf fsmf --refine.
 set -u
 DMF=${1:?usage: cli_palm.sh PATH/TO/dmf}
 command -v python3 >/dev/null || { echo "cli_palm: python3 not found, skipping"; exit 77; }
@@ -89,6 +89,41 @@ echo '{"fact_constraints": [{"name": "sp", "nrows": 8, "ncols": 8, "value": 2}],
 [ $? -eq 1 ]; check "unwritable --out: exit 1 before the work" $?
 "$DMF" palm --help | grep -q "ParamsPalm4MSA"; check "palm --help" $?
 "$DMF" hierarchical --help | grep -q "ParamsHierarchical"; check "hierarchical --help" $?
+
+# dmf fsmf --refine: PALM on the fixed supports from the greedy result.
+mtx() { # FILE ROWS COLS VALUES... (row-major) as a Matrix Market array (column-major)
+  python3 - "$@" <<'PY'
+import sys
+path, r, c, v = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+with open(path, "w") as f:
+    f.write("%%%%MatrixMarket matrix array real general\n%d %d\n" % (r, c))
+    for j in range(c):
+        for i in range(r):
+            f.write(v[i * c + j] + "\n")
+PY
+}
+mtx "$TMP/swap.mtx" 2 2 0 1 1 0
+mtx "$TMP/l2.mtx" 2 2 1 0 1 1
+mtx "$TMP/u2.mtx" 2 2 1 1 0 1
+"$DMF" fsmf --input "$TMP/swap.mtx" --support-x "$TMP/l2.mtx" --support-y "$TMP/u2.mtx" --refine 20000 >"$TMP/swap.json"
+check "fsmf --refine exits 0" $?
+below "$TMP/swap.json" rel_error 0.05 && below "$TMP/swap.json" rel_error_before_refine 0.71 &&
+  [ "$(field "$TMP/swap.json" norms_diverging)" = True ] && grep -q "not attained" "$TMP/swap.json"
+check "[[0,1],[1,0]] on LU supports: error falls from 0.707, norms diverge, reported not attained" $?
+python3 - "$TMP/a5.txt" <<'PY'
+import math, sys
+open(sys.argv[1], "w").write(" ".join(repr(math.sin(1 + 3 * i + 7 * j)) for i in range(5) for j in range(5)))
+PY
+mtx "$TMP/a5.mtx" 5 5 $(cat "$TMP/a5.txt")
+mtx "$TMP/l5.mtx" 5 5 1 0 0 0 0  1 1 0 0 0  1 1 1 0 0  1 1 1 1 0  1 1 1 1 1
+mtx "$TMP/u5.mtx" 5 5 1 1 1 1 1  0 1 1 1 1  0 0 1 1 1  0 0 0 1 1  0 0 0 0 1
+"$DMF" fsmf --input "$TMP/a5.mtx" --support-x "$TMP/l5.mtx" --support-y "$TMP/u5.mtx" --refine 1000 >"$TMP/lu.json"
+python3 -c "import json,sys; d=json.loads(open(sys.argv[1]).readline()); sys.exit(not d['rel_error'] < d['rel_error_before_refine'])" "$TMP/lu.json"
+check "5 x 5 LU supports: the refinement lowers the greedy error ($(field "$TMP/lu.json" rel_error_before_refine) -> $(field "$TMP/lu.json" rel_error))" $?
+"$DMF" fsmf --matrix dft-bitrev --size 4 --support-x "$EX/support_x4.mtx" --support-y "$EX/support_y4.mtx" --refine 50 --out "$TMP/ref" >"$TMP/opt.json"
+below "$TMP/opt.json" rel_error 1e-12 && [ -s "$TMP/ref/X.npy" ]; check "an optimal FSMF stays exact under --refine" $?
+"$DMF" fsmf --matrix dft-bitrev --size 4 --support-x "$EX/support_x4.mtx" --support-y "$EX/support_y4.mtx" --refine 0 >/dev/null 2>&1
+[ $? -eq 2 ]; check "--refine 0: exit 2" $?
 
 echo "cli_palm: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

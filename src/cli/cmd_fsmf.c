@@ -1,7 +1,10 @@
 /* dmf fsmf: two-factor fixed-support factorization with its optimality
  * analysis. */
 #include <getopt.h>
+#include <math.h>
 #include <string.h>
+
+#include "error.h"
 
 #include "cli.h"
 #include "cli_out.h"
@@ -11,7 +14,7 @@ static const char help[] =
     "                --support-x SX.npy|SX.mtx --support-y SY.npy|SY.mtx\n"
     "                [--dtype f32|f64|c64|c128] [--noise LEVEL] [--seed S]\n"
     "                [--radix-m 2,2 --radix-n 2,2] [--backend auto|cpu|cuda]\n"
-    "                [--out DIR]\n"
+    "                [--refine ITER] [--out DIR]\n"
     "\n"
     "A ~ X Y with supp(X) in SX (rows x K) and supp(Y) in SY (K x cols); the\n"
     "patterns are 0/1 matrices (nonzero = allowed).  Inner indices are grouped\n"
@@ -27,10 +30,126 @@ static const char help[] =
     "--dtype D         f32, f64, c64 or c128 (default: the file's; c128 for dft\n"
     "                  and dft-bitrev, f64 for the other built-ins)\n"
     "--backend B       accepted for uniformity: the class SVDs run on the CPU\n"
-    "--out DIR         writes DIR/X.npy and DIR/Y.npy\n"
+    "--refine ITER     then ITER iterations of PALM on the same supports from the\n"
+    "                  greedy/SVD result (docs/palm.md); the JSON gives the error\n"
+    "                  before and after, and says when the error keeps falling\n"
+    "                  while the factors' norms grow (an infimum not attained)\n"
+    "--out DIR         writes DIR/X.npy and DIR/Y.npy (refined: lambda in X)\n"
     "\n"
     "Prints one JSON line: the classes, disjoint_or_identical, optimal,\n"
     "overlapping_k (when not), the solver, rel_error = ||A - X Y||_F / ||A||_F.\n";
+
+/* ||X||_F ||Y||_F |lambda| / ||A||_F: at least about 1 for a good fit, and
+ * growing without bound when the error tends to an infimum that no pair
+ * of factors attains. */
+static double norm_ratio(const dmf_matrix *a, const dmf_matrix *x, const dmf_matrix *y, double lambda)
+{
+    double na = dmf_matrix_norm_fro(a);
+    return na > 0 ? fabs(lambda) * dmf_matrix_norm_fro(x) * dmf_matrix_norm_fro(y) / na : 0;
+}
+
+typedef struct {
+    size_t iterations;
+    double rel_error, ratio_before, ratio, lambda;
+    int diverging;
+    int kept_greedy; /* PALM ended above the greedy error: the greedy factors are kept */
+} refine_result;
+
+/* Adds 1e-3 ||m||_F / sqrt(entries) times a fixed pseudo-random number in
+ * [-1, 1) to every entry of m: the greedy result can be a saddle point of
+ * the error (the [[0,1],[1,0]] example is one), where gradient steps do not
+ * move; the projections remove what falls outside the supports. */
+static void perturb(dmf_matrix *m)
+{
+    size_t n = dmf_matrix_rows(m) * dmf_matrix_cols(m), reals = n * (dmf_dtype_is_complex(dmf_matrix_dtype(m)) ? 2 : 1);
+    double size = 1e-3 * dmf_matrix_norm_fro(m) / sqrt((double)(n ? n : 1));
+    unsigned long long state = 0x9E3779B97F4A7C15ull;
+    void *d = dmf_matrix_data(m);
+    int single = dmf_matrix_dtype(m) == DMF_F32 || dmf_matrix_dtype(m) == DMF_C64;
+    for (size_t e = 0; e < reals; e++) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        double u = (double)(state >> 11) / 9007199254740992.0 * 2 - 1;
+        if (single) ((float *)d)[e] += (float)(size * u);
+        else ((double *)d)[e] += size * u;
+    }
+}
+
+/* PALM with the supports as fixed, unnormalized constraints, from (x, y),
+ * in two halves: the error still falling in the second half while the
+ * norm ratio at least doubles is the sign of a non-attained infimum (the
+ * two-factor example [[0,1],[1,0]] with LU supports).  Replaces x and y. */
+static int refine(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy, size_t iters,
+                  double greedy_error, dmf_matrix **x, dmf_matrix **y, refine_result *r)
+{
+    dmf_constraint cons[2] = {
+        {.kind = DMF_CONS_SUPP, .rows = dmf_matrix_rows(sx), .cols = dmf_matrix_cols(sx), .matrix = sx, .normalized = 1},
+        {.kind = DMF_CONS_SUPP, .rows = dmf_matrix_rows(sy), .cols = dmf_matrix_cols(sy), .matrix = sy, .normalized = 1}};
+    dmf_palm_options o;
+    dmf_palm_options_default(&o);
+    r->ratio_before = norm_ratio(a, *x, *y, 1);
+    /* The greedy factors, kept in case PALM ends above their error (it
+     * starts from a perturbed copy and may not have come back in time). */
+    dmf_matrix *keep_x = NULL, *keep_y = NULL;
+    DMF_TRY(dmf_matrix_convert(*x, dmf_matrix_dtype(*x), &keep_x));
+    int status = dmf_matrix_convert(*y, dmf_matrix_dtype(*y), &keep_y);
+    if (status != DMF_OK) {
+        dmf_matrix_free(keep_x);
+        return status;
+    }
+    perturb(*x);
+    perturb(*y);
+    double lambda = 1, error_half = 0, ratio_half = r->ratio_before;
+    size_t halves[2] = {iters / 2, iters - iters / 2};
+    for (int h = 0; h < 2; h++) {
+        if (!halves[h]) continue;
+        o.stop.num_its = halves[h];
+        o.init_lambda = lambda;
+        const dmf_matrix *init[2] = {*x, *y};
+        dmf_matrix *f[2] = {NULL, NULL};
+        dmf_palm_report rep;
+        status = dmf_palm4msa(ctx, a, cons, 2, init, &o, f, &rep);
+        if (status != DMF_OK) break;
+        dmf_matrix_free(*x);
+        dmf_matrix_free(*y);
+        *x = f[0];
+        *y = f[1];
+        lambda = rep.lambda;
+        r->iterations += rep.iterations;
+        r->rel_error = rep.rel_error;
+        r->ratio = norm_ratio(a, *x, *y, lambda);
+        if (h == 0) {
+            error_half = rep.rel_error;
+            ratio_half = r->ratio;
+        }
+    }
+    r->lambda = lambda;
+    r->diverging = halves[0] && r->rel_error < error_half && r->ratio >= 2 * ratio_half;
+    if (status == DMF_OK && !(r->rel_error <= greedy_error)) {
+        dmf_matrix_free(*x);
+        dmf_matrix_free(*y);
+        *x = keep_x;
+        *y = keep_y;
+        keep_x = keep_y = NULL;
+        r->lambda = 1;
+        r->rel_error = greedy_error;
+        r->ratio = r->ratio_before;
+        r->kept_greedy = 1;
+    }
+    dmf_matrix_free(keep_x);
+    dmf_matrix_free(keep_y);
+    return status;
+}
+
+/* lambda into X, so that the files multiply to the approximation. */
+static void scale_into(dmf_matrix *x, double lambda)
+{
+    size_t reals = dmf_matrix_rows(x) * dmf_matrix_cols(x) * (dmf_dtype_is_complex(dmf_matrix_dtype(x)) ? 2 : 1);
+    void *d = dmf_matrix_data(x);
+    if (dmf_matrix_dtype(x) == DMF_F32 || dmf_matrix_dtype(x) == DMF_C64)
+        for (size_t e = 0; e < reals; e++) ((float *)d)[e] *= (float)lambda;
+    else
+        for (size_t e = 0; e < reals; e++) ((double *)d)[e] *= lambda;
+}
 
 int cmd_fsmf(int argc, char **argv)
 {
@@ -38,9 +157,11 @@ int cmd_fsmf(int argc, char **argv)
         CLI_MATRIX_OPTIONS,
         {"support-x", required_argument, 0, 'x'}, {"support-y", required_argument, 0, 'y'},
         {"backend", required_argument, 0, 'b'},   {"out", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {"refine", required_argument, 0, 'r'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *cmd = "fsmf", *sx_path = NULL, *sy_path = NULL, *backend = "auto", *out = NULL;
     cli_matrix_source src = {0};
+    size_t refine_iters = 0;
     int c;
     optind = 0;
     opterr = 0;
@@ -53,6 +174,10 @@ int cmd_fsmf(int argc, char **argv)
         case 'y': sy_path = optarg; break;
         case 'b': backend = optarg; break;
         case 'o': out = optarg; break;
+        case 'r':
+            if (cli_parse_size(optarg, &refine_iters) || refine_iters == 0)
+                return cli_usage_error(cmd, "--refine needs a number of iterations >= 1, not '%s'", optarg);
+            break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: return EXIT_USAGE; /* cli_getopt has said why */
         }
@@ -71,6 +196,15 @@ int cmd_fsmf(int argc, char **argv)
     if (status == DMF_OK) status = dmf_context_create(&ctx, backend);
     double start = cli_now();
     if (status == DMF_OK) status = dmf_fsmf(ctx, a, sx, sy, &x, &y, &rep);
+    refine_result ref = {0};
+    double greedy_error = status == DMF_OK ? rep.rel_error : 0;
+    if (status == DMF_OK && refine_iters) {
+        if (dmf_matrix_cols(sx) == 0)
+            status = dmf_fail(DMF_ERR_SHAPE, "--refine needs an inner size K >= 1");
+        else
+            status = refine(ctx, a, sx, sy, refine_iters, greedy_error, &x, &y, &ref);
+        if (status == DMF_OK) scale_into(x, ref.lambda);
+    }
     double elapsed = cli_now() - start;
     if (status == DMF_OK && out) {
         char path[4096];
@@ -101,7 +235,20 @@ int cmd_fsmf(int argc, char **argv)
         } else {
             json_str(&j, "solver", "truncated SVD per support class (optimal)");
         }
-        json_num(&j, "rel_error", rep.rel_error);
+        if (refine_iters) {
+            json_num(&j, "rel_error_before_refine", greedy_error);
+            json_int(&j, "refine_iterations", (long long)ref.iterations);
+            json_num(&j, "rel_error", ref.rel_error);
+            json_num(&j, "norm_ratio_before_refine", ref.ratio_before);
+            json_num(&j, "norm_ratio", ref.ratio);
+            json_bool(&j, "norms_diverging", ref.diverging);
+            if (ref.kept_greedy) json_bool(&j, "kept_greedy", 1);
+            if (ref.diverging)
+                json_str(&j, "note", "the error falls while ||X|| ||Y|| / ||A|| grows: the infimum is likely "
+                                     "not attained by any X, Y on these supports");
+        } else {
+            json_num(&j, "rel_error", rep.rel_error);
+        }
         json_num(&j, "time_s", elapsed);
         if (out) json_str(&j, "out", out);
         json_end(&j);

@@ -181,6 +181,8 @@ DMF_API const char *const *dmf_matrix_builtin_names(void);
  * format versions 1, 2 and 3.  1-D arrays read as a single column. */
 DMF_API int dmf_npy_read(const char *path, dmf_matrix **out);
 DMF_API int dmf_npy_write(const char *path, const dmf_matrix *mat);
+/* A 1-D int64 .npy of `count` indices. */
+DMF_API int dmf_npy_write_indices(const char *path, size_t count, const size_t *indices);
 /* Writes an N-d array (shape of `ndim` dims) of raw row-major data. */
 DMF_API int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape,
                         int ndim, const void *data);
@@ -219,6 +221,14 @@ DMF_API const void *dmf_chain_const_blocks(const dmf_chain *chain, size_t k);
 DMF_API size_t dmf_chain_nnz(const dmf_chain *chain);
 DMF_API const size_t *dmf_chain_radix_m(const dmf_chain *chain);
 DMF_API const size_t *dmf_chain_radix_n(const dmf_chain *chain);
+/* A chain may carry a row and a column permutation: it then stands for the
+ * matrix A with A[perm_rows[i]][perm_cols[j]] = (F_0 ... F_{L-1})[i][j], and
+ * apply, densify, rel_error, write and read all work with that A.  The
+ * arrays are copied and checked; NULL sets the identity (no permutation). */
+DMF_API int dmf_chain_set_permutations(dmf_chain *chain, const size_t *perm_rows, const size_t *perm_cols);
+/* The permutations, or NULL where the chain has none. */
+DMF_API const size_t *dmf_chain_perm_rows(const dmf_chain *chain);
+DMF_API const size_t *dmf_chain_perm_cols(const dmf_chain *chain);
 
 /* Y = F_0 ... F_{L-1} X for X of cols(chain) x nvec, Y of rows(chain) x nvec,
  * in O(nnz * nvec).  Both row-major, dtype of the chain. */
@@ -324,6 +334,40 @@ DMF_API int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const si
                          const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
                          const dmf_butterfly_options *opts, dmf_chain **out,
                          dmf_butterfly_report *report);
+
+/* ---- unknown row and column permutations (docs/permutations.md) -------- */
+
+/* What the search saw at the split after factor s: the smallest score of a
+ * row to the first row of its group and of a column to the first column of
+ * its part (1 = exactly parallel; unrelated vectors score about 1/size). */
+typedef struct {
+    double group_score;
+    double column_score;
+} dmf_perm_level;
+
+typedef struct {
+    size_t num_levels;           /* splits examined: num_factors - 1 */
+    dmf_perm_level levels[64];
+    double min_score;            /* the smallest of all the scores */
+    double time_s;
+} dmf_perm_report;
+
+/* Finds perm_rows (length rows) and perm_cols (length cols) such that
+ * B[i][j] = a[perm_rows[i]][perm_cols[j]] is, as nearly as the search can
+ * tell, a rank-one chain on the radices: the rank-one blocks that every
+ * split of such a chain has are read off `a` split by split.  The answer is
+ * unique up to the permutations that map the chain's support onto itself;
+ * how well B is a chain is for the factorization to say. */
+DMF_API int dmf_butterfly_identify_permutations(const dmf_matrix *a, size_t num_factors,
+                                                const size_t *radix_m, const size_t *radix_n,
+                                                size_t *perm_rows, size_t *perm_cols,
+                                                dmf_perm_report *report);
+/* b[i][j] = a[rows[i]][cols[j]] (NULL for the identity); *out is new. */
+DMF_API int dmf_matrix_permute(const dmf_matrix *a, const size_t *rows, const size_t *cols,
+                               dmf_matrix **out);
+/* The radix-aware digit reversal: the index whose digits in the radices
+ * (radix[0] most significant) are the digits of i in the reversed radices. */
+DMF_API int dmf_digit_reversal(size_t count, const size_t *radix, size_t *perm);
 
 /* ---- fixed-support two-factor factorization (FSMF) ---------------------- */
 
@@ -477,29 +521,6 @@ DMF_API void dmf_recover_report_free(dmf_recover_report *report);
  * layer (or a path's kernel) of h or g is zero. */
 DMF_API int dmf_param_distance(const dmf_network *net, const double *h, const double *g, double p, double *d_p,
                                double *delta_p);
-
-/* A stability bound of paper 001 evaluated for a truth h-bar, an estimate
- * h* and the errors delta = ||X - M(h-bar)||_F, eta = ||X - M(h*)||_F
- * (docs/liftrank.md).  holds = 1 when every condition of the theorem is
- * met, and then `bound` bounds delta_p (Thm 8.4) or d_p (Thm 7.2);
- * otherwise why_not names the first condition that fails (static). */
-typedef struct {
-    const char *theorem;
-    int holds;
-    const char *why_not;
-    double bound;        /* NAN unless holds */
-    double error_limit;  /* the largest delta + eta the theorem allows */
-    double epsilon;      /* Thm 8.4: min_e ||h-bar_e||_inf */
-    double sigma_min;    /* Thm 7.2: smallest nonzero singular value of A */
-    double gamma;        /* Thm 7.2: the deep-NSP constant (1 when Ker A = {0}), else NAN */
-} dmf_stability_bound;
-/* Thm 8.4: convolutional networks (sufficiently scattered). */
-DMF_API int dmf_stability_thm_8_4(const dmf_network *net, const double *truth, double delta, double eta, double p,
-                                  dmf_stability_bound *bound);
-/* Thm 7.2 / SPARS 2017 Thm 1: any network whose explicit lifted operator
- * has at most max_entries entries; gamma is known (= 1) when Ker A = {0}. */
-DMF_API int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const double *estimate, double delta,
-                                  double eta, double p, size_t max_entries, dmf_stability_bound *bound);
 
 /* ---- ReLU generators and blind demodulation (Hand & Joshi) ------------- */
 

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "butterfly_perm.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "mpi_factor.h"
@@ -14,7 +15,7 @@ static const char help_factor[] =
     "           [--radix-m 3,2,4 --radix-n 2,5,3] [--tree l2r|r2l|balanced|TREE.json]\n"
     "           [--rank R] [--orthonormalize] [--dtype f32|f64|c64|c128]\n"
     "           [--noise LEVEL] [--seed S] [--backend auto|cpu|cuda]\n"
-    "           (--out DIR | --no-out) [--mpi]\n"
+    "           [--perm-rows P] [--perm-cols P] (--out DIR | --no-out) [--mpi]\n"
     "\n"
     "Factors A ~ F_0 F_1 ... F_{L-1} with Kronecker-sparse supports\n"
     "F_k = I_a (x) 1_{b x c} (x) I_d, a = n_0..n_{k-1}, b = m_k, c = n_k,\n"
@@ -34,6 +35,18 @@ static const char help_factor[] =
     "--orthonormalize  before each split, orthonormalize the factors left of the\n"
     "             node (columns) and the ranges right of it (rows), moving the\n"
     "             scale into the node (Le et al.)\n"
+    "--perm-rows P, --perm-cols P  factor A[p][:, q] instead of A, for a matrix\n"
+    "             that is a chain only up to permutations (the natural-order DFT\n"
+    "             is one with --perm-cols bitrev).  P is none (default), bitrev\n"
+    "             (the digit reversal in the radices), FILE.npy (indices: row i\n"
+    "             of the chain is row p[i] of A), a comma list of these (each pair\n"
+    "             is factored, the least error kept), or auto: both permutations\n"
+    "             are found from the rank-one blocks every split of a chain has\n"
+    "             (rank 1; docs/permutations.md).  The chain keeps them, so apply,\n"
+    "             densify and the error are of A itself; the JSON line says which\n"
+    "             were kept, with auto the search's scores and a perm_verdict:\n"
+    "             exact, approximate (structure found, error left by noise) or\n"
+    "             not_a_permuted_chain\n"
     "--out DIR    writes DIR/factor_00.mtx ... (coordinate, support entries),\n"
     "             DIR/factor_00_blocks.npy ... (shape a x d x b x c) and\n"
     "             DIR/chain.json (sizes, checksums, tree, error and source);\n"
@@ -136,8 +149,10 @@ static int factor(int argc, char **argv)
         {"orthonormalize", no_argument, 0, 'O'}, {"backend", required_argument, 0, 'b'},
         {"out", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
         {"mpi", no_argument, 0, 'P'},         {"no-out", no_argument, 0, 'X'},
+        {"perm-rows", required_argument, 0, 'R'}, {"perm-cols", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
     const char *cmd = "butterfly factor", *tree_spec = "balanced", *backend = "auto", *out = NULL;
+    const char *perm_rows = NULL, *perm_cols = NULL;
     cli_matrix_source src = {0};
     int c, use_mpi = 0, mpi_rank = 0, mpi_size = 1, no_out = 0;
     dmf_butterfly_options options;
@@ -159,6 +174,8 @@ static int factor(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'P': use_mpi = 1; break;
         case 'X': no_out = 1; break;
+        case 'R': perm_rows = optarg; break;
+        case 'C': perm_cols = optarg; break;
         case 'h': fputs(help_factor, stdout); return EXIT_OK;
         default: return EXIT_USAGE; /* cli_getopt has said why */
         }
@@ -173,6 +190,10 @@ static int factor(int argc, char **argv)
     if (use_mpi && options.orthonormalize)
         return cli_usage_error(cmd, "--orthonormalize couples the whole tree and cannot be "
                                     "combined with --mpi; factor in one process");
+    if (cli_perm_check(cmd, perm_rows, perm_cols) != EXIT_OK) return EXIT_USAGE;
+    if (use_mpi && (perm_rows || perm_cols))
+        return cli_usage_error(cmd, "--perm-rows and --perm-cols are not combined with --mpi; factor in one "
+                                    "process");
     if (use_mpi) {
         int mpi_status = dmf_mpi_init(&mpi_rank, &mpi_size);
         if (mpi_status != DMF_OK) {
@@ -197,6 +218,7 @@ static int factor(int argc, char **argv)
     dmf_tree *tree = NULL;
     dmf_chain *chain = NULL;
     dmf_butterfly_report rep;
+    cli_perm_result perm = {0};
     if (status == DMF_OK) status = dmf_context_create(&ctx, backend);
     if (status == DMF_OK && mpi_rank == 0) cli_note_fallback(cmd, ctx);
     if (status == DMF_OK) status = dmf_tree_create(&tree, tree_spec, L);
@@ -207,7 +229,7 @@ static int factor(int argc, char **argv)
             status = dmf_mpi_butterfly_factor(ctx, a, rm, rn, L, tree, &options, &chain, &rep,
                                               rank_times);
     } else if (status == DMF_OK) {
-        status = dmf_butterfly_factor(ctx, a, rm, rn, L, tree, &options, &chain, &rep);
+        status = cli_perm_factor(ctx, a, rm, rn, L, tree, &options, perm_rows, perm_cols, &chain, &rep, &perm);
     }
     int numeric_failure = status == DMF_ERR_NUMERIC && chain;
     if (mpi_rank != 0) {
@@ -247,6 +269,7 @@ static int factor(int argc, char **argv)
             json_int(&j, "rank", (long long)options.rank);
             json_bool(&j, "orthonormalize", options.orthonormalize);
             json_num(&j, "rel_error", rel_error);
+            cli_perm_json(&j, &perm, rel_error, dmf_matrix_dtype(a));
             if (src.noise > 0) {
                 json_num(&j, "noise", src.noise);
                 /* ||A+E|| rel_error / ||E||, with ||E|| = noise ||A|| and

@@ -7,14 +7,24 @@
 
 #include "chain_internal.h"
 #include "scale.h"
-#include "scale.h"
 
 /* Copies rows x nvec elements between a strided layout and a packed
- * row-major buffer (to_packed: strided -> packed). */
+ * row-major buffer (to_packed: strided -> packed); packed row i is strided
+ * row perm[i] (perm NULL: row i), which is how a chain's row and column
+ * permutations are applied on the way in and out. */
 static void copy_strided(size_t elem, size_t rows, size_t nvec, void *packed, void *strided,
-                         size_t row_stride, size_t vec_stride, int to_packed)
+                         size_t row_stride, size_t vec_stride, int to_packed, const size_t *perm)
 {
     char *p = packed, *s = strided;
+    if (perm) {
+        for (size_t i = 0; i < rows; i++)
+            for (size_t t = 0; t < nvec; t++) {
+                char *at = s + (perm[i] * row_stride + t * vec_stride) * elem, *pk = p + (i * nvec + t) * elem;
+                if (to_packed) memcpy(pk, at, elem);
+                else memcpy(at, pk, elem);
+            }
+        return;
+    }
     if (vec_stride == 1 && row_stride == nvec) {
         if (to_packed) memcpy(p, s, rows * nvec * elem);
         else memcpy(s, p, rows * nvec * elem);
@@ -112,7 +122,7 @@ static int apply_with(const dmf_backend *be, const dmf_chain *chain, dmf_op op, 
 
     if (status == DMF_OK) {
         copy_strided(elem, in_rows, nvec, be->host_memory ? cur : host_vectors, (void *)x, x_row_stride,
-                     x_vec_stride, 1);
+                     x_vec_stride, 1, op == DMF_OP_N ? chain->perm_cols : chain->perm_rows);
         if (!be->host_memory) status = be->mem_upload(cur, host_vectors, in_rows * nvec * elem);
     }
     size_t L = s->num_factors;
@@ -151,7 +161,8 @@ static int apply_with(const dmf_backend *be, const dmf_chain *chain, dmf_op op, 
                               bad / nvec, bad % nvec, dmf_dtype_name(dtype));
     }
     if (status == DMF_OK)
-        copy_strided(elem, out_rows, nvec, be->host_memory ? cur : host_vectors, y, y_row_stride, y_vec_stride, 0);
+        copy_strided(elem, out_rows, nvec, be->host_memory ? cur : host_vectors, y, y_row_stride, y_vec_stride, 0,
+                     op == DMF_OP_N ? chain->perm_rows : chain->perm_cols);
     be->mem_free(cur);
     be->mem_free(next);
     be->mem_free(factor);

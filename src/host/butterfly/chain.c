@@ -98,8 +98,43 @@ void dmf_chain_free(dmf_chain *chain)
 {
     if (!chain) return;
     for (size_t k = 0; k < DMF_MAX_FACTORS; k++) free(chain->blocks[k]);
+    free(chain->perm_rows);
+    free(chain->perm_cols);
     free(chain);
 }
+
+/* A copy of perm (NULL for NULL), checked to be a permutation of 0..count-1. */
+static int copy_permutation(const size_t *perm, size_t count, const char *what, size_t **out)
+{
+    *out = NULL;
+    if (!perm) return DMF_OK;
+    DMF_TRY(dmf_permutation_check(perm, count, what));
+    size_t *copy = malloc((count ? count : 1) * sizeof *copy);
+    if (!copy) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a %s permutation of %zu", what, count);
+    memcpy(copy, perm, count * sizeof *copy);
+    *out = copy;
+    return DMF_OK;
+}
+
+int dmf_chain_set_permutations(dmf_chain *chain, const size_t *rows, const size_t *cols)
+{
+    if (!chain) return dmf_fail(DMF_ERR_ARG, "dmf_chain_set_permutations: chain is NULL");
+    size_t *r, *c;
+    DMF_TRY(copy_permutation(rows, dmf_chain_rows(chain), "row", &r));
+    int status = copy_permutation(cols, dmf_chain_cols(chain), "column", &c);
+    if (status != DMF_OK) {
+        free(r);
+        return status;
+    }
+    free(chain->perm_rows);
+    free(chain->perm_cols);
+    chain->perm_rows = r;
+    chain->perm_cols = c;
+    return DMF_OK;
+}
+
+const size_t *dmf_chain_perm_rows(const dmf_chain *chain) { return chain ? chain->perm_rows : NULL; }
+const size_t *dmf_chain_perm_cols(const dmf_chain *chain) { return chain ? chain->perm_cols : NULL; }
 
 int dmf_chain_randomize(dmf_chain *chain, uint64_t seed)
 {

@@ -92,9 +92,21 @@ static uint64_t factor_checksum(dmf_dtype dtype, const void *blocks, size_t coun
     return checksum_values(blocks, count * esize, part);
 }
 
-static uint64_t chain_id(dmf_dtype dtype, const dmf_chain_shape *s, const uint64_t *sums)
+/* The checksum of a permutation: of its entries as the int64 words its
+ * .npy file holds. */
+static uint64_t permutation_checksum(const size_t *perm, size_t count)
 {
-    uint64_t words[4 + 4 * DMF_MAX_FACTORS];
+    uint64_t h = 0x6a09e667f3bcc908ULL ^ (uint64_t)(count * 8);
+    for (size_t i = 0; i < count; i++) h = fold(h, (uint64_t)perm[i]);
+    return finish(h);
+}
+
+/* perm_sums: checksums of the row and column permutations, 0 where the
+ * chain has none (the id of a chain without permutations is unchanged). */
+static uint64_t chain_id(dmf_dtype dtype, const dmf_chain_shape *s, const uint64_t *sums,
+                         const uint64_t perm_sums[2])
+{
+    uint64_t words[8 + 4 * DMF_MAX_FACTORS];
     size_t n = 0, L = s->num_factors;
     words[n++] = CHAIN_FORMAT;
     words[n++] = (uint64_t)dtype;
@@ -103,6 +115,11 @@ static uint64_t chain_id(dmf_dtype dtype, const dmf_chain_shape *s, const uint64
     for (size_t k = 0; k < L; k++) words[n++] = s->n[k];
     for (size_t k = 0; k + 1 < L; k++) words[n++] = s->rank[k + 1];
     for (size_t k = 0; k < L; k++) words[n++] = sums[k];
+    if (perm_sums[0] || perm_sums[1]) {
+        words[n++] = 0x7065726d75746564ULL; /* "permuted" */
+        words[n++] = perm_sums[0];
+        words[n++] = perm_sums[1];
+    }
     return checksum_values(words, n * sizeof words[0], sizeof words[0]);
 }
 
@@ -110,10 +127,11 @@ static void hex64(char out[17], uint64_t v) { snprintf(out, 17, "%016llx", (unsi
 
 /* ---- the folder ---------------------------------------------------------- */
 
-/* chain.json, factor_NN.mtx or factor_NN_blocks.npy (NN: digits). */
+/* chain.json, factor_NN.mtx or factor_NN_blocks.npy (NN: digits), and the
+ * permutations perm_rows.npy and perm_cols.npy. */
 static int is_chain_file(const char *name)
 {
-    if (!strcmp(name, "chain.json")) return 1;
+    if (!strcmp(name, "chain.json") || !strcmp(name, "perm_rows.npy") || !strcmp(name, "perm_cols.npy")) return 1;
     if (strncmp(name, "factor_", 7) != 0) return 0;
     const char *p = name + 7;
     if (*p < '0' || *p > '9') return 0;
@@ -276,8 +294,16 @@ static int parse_extra(const char *extra_json, cJSON **out)
     return DMF_OK;
 }
 
+static void chain_perm_sums(const dmf_chain *chain, uint64_t perm_sums[2])
+{
+    perm_sums[0] = chain->perm_rows ? permutation_checksum(chain->perm_rows, dmf_chain_rows(chain)) : 0;
+    perm_sums[1] = chain->perm_cols ? permutation_checksum(chain->perm_cols, dmf_chain_cols(chain)) : 0;
+}
+
 static int write_meta(const dmf_chain *chain, const uint64_t *sums, cJSON *extra, const char *path)
 {
+    uint64_t perm_sums[2];
+    chain_perm_sums(chain, perm_sums);
     const dmf_chain_shape *s = &chain->shape;
     size_t L = s->num_factors;
     char hex[17];
@@ -288,8 +314,10 @@ static int write_meta(const dmf_chain *chain, const uint64_t *sums, cJSON *extra
     cJSON_AddItemToObject(root, "radix_m", size_array(s->m, L));
     cJSON_AddItemToObject(root, "radix_n", size_array(s->n, L));
     cJSON_AddItemToObject(root, "ranks", size_array(s->rank + 1, L - 1));
-    hex64(hex, chain_id(chain->dtype, s, sums));
+    hex64(hex, chain_id(chain->dtype, s, sums, perm_sums));
     cJSON_AddStringToObject(root, "chain_id", hex);
+    if (chain->perm_rows) cJSON_AddStringToObject(root, "perm_rows", "perm_rows.npy");
+    if (chain->perm_cols) cJSON_AddStringToObject(root, "perm_cols", "perm_cols.npy");
     cJSON *list = cJSON_AddArrayToObject(root, "checksums");
     for (size_t k = 0; list && k < L; k++) {
         hex64(hex, sums[k]);
@@ -327,6 +355,14 @@ static int write_files(const dmf_chain *chain, cJSON *extra, const char *tmp)
         snprintf(path, sizeof path, "%s/factor_%02zu_blocks.npy", tmp, k);
         DMF_TRY(dmf_npy_write_array(path, chain->dtype, shape, 4, chain->blocks[k]));
         sums[k] = factor_checksum(chain->dtype, chain->blocks[k], a * b * c * d);
+    }
+    if (chain->perm_rows) {
+        snprintf(path, sizeof path, "%s/perm_rows.npy", tmp);
+        DMF_TRY(dmf_npy_write_indices(path, dmf_chain_rows(chain), chain->perm_rows));
+    }
+    if (chain->perm_cols) {
+        snprintf(path, sizeof path, "%s/perm_cols.npy", tmp);
+        DMF_TRY(dmf_npy_write_indices(path, dmf_chain_cols(chain), chain->perm_cols));
     }
     snprintf(path, sizeof path, "%s/chain.json", tmp);
     DMF_TRY(write_meta(chain, sums, extra, path));
@@ -421,6 +457,7 @@ typedef struct {
     size_t L, m[DMF_MAX_FACTORS], n[DMF_MAX_FACTORS], ranks[DMF_MAX_FACTORS];
     int has_sums;
     uint64_t id, sums[DMF_MAX_FACTORS];
+    int has_perm[2]; /* chain.json names perm_rows.npy / perm_cols.npy */
 } chain_meta;
 
 /* Exactly 16 hex digits. */
@@ -497,8 +534,50 @@ static int read_meta(const char *path, chain_meta *meta)
         if (status == DMF_OK) status = json_sizes(root, "radix_n", n, *L, path);
         if (status == DMF_OK) status = json_sizes(root, "ranks", ranks, *L - 1, path);
         if (status == DMF_OK) status = json_checksums(root, meta, path);
+        static const char *const keys[2] = {"perm_rows", "perm_cols"};
+        for (int side = 0; side < 2 && status == DMF_OK; side++) {
+            const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, keys[side]);
+            char want[32];
+            snprintf(want, sizeof want, "%s.npy", keys[side]);
+            meta->has_perm[side] = item != NULL;
+            if (item && (!cJSON_IsString(item) || strcmp(item->valuestring, want)))
+                status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"%s\" must be \"%s\"", path, keys[side], want);
+        }
     }
     cJSON_Delete(root);
+    return status;
+}
+
+/* perm_rows.npy / perm_cols.npy where chain.json names them: integer
+ * vectors holding each index once. */
+static int read_permutations(const char *dir, const chain_meta *meta, dmf_chain *chain)
+{
+    static const char *const names[2] = {"perm_rows.npy", "perm_cols.npy"};
+    size_t *perm[2] = {NULL, NULL};
+    int status = DMF_OK;
+    for (int side = 0; side < 2 && status == DMF_OK; side++) {
+        if (!meta->has_perm[side]) continue;
+        char path[DMF_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/%s", dir, names[side]);
+        const size_t count = side ? dmf_chain_cols(chain) : dmf_chain_rows(chain);
+        dmf_matrix *v = NULL;
+        status = dmf_npy_read(path, &v);
+        if (status == DMF_OK && (v->cols != 1 || v->rows != count || dmf_dtype_is_complex(v->dtype)))
+            status = dmf_fail(DMF_ERR_FORMAT, "'%s': expected %zu integer indices", path, count);
+        if (status == DMF_OK && !(perm[side] = malloc((count ? count : 1) * sizeof(size_t))))
+            status = dmf_fail(DMF_ERR_NOMEM, "'%s': out of memory", path);
+        for (size_t i = 0; i < count && status == DMF_OK; i++) {
+            double x = creal(dmf_get(v->dtype, v->data, i));
+            if (!(x >= 0 && x < (double)count && x == floor(x)))
+                status = dmf_fail(DMF_ERR_FORMAT, "'%s': entry %zu (%g) is not an index below %zu", path, i, x, count);
+            else perm[side][i] = (size_t)x;
+        }
+        if (status != DMF_OK) dmf_fail_context(status, "reading the permutations of '%s'", dir);
+        dmf_matrix_free(v);
+    }
+    if (status == DMF_OK) status = dmf_chain_set_permutations(chain, perm[0], perm[1]);
+    free(perm[0]);
+    free(perm[1]);
     return status;
 }
 
@@ -515,8 +594,10 @@ int dmf_chain_read(const char *dir, dmf_chain **out)
     size_t L = meta.L;
     dmf_chain *chain;
     DMF_TRY(dmf_chain_create(&chain, dtype, L, meta.m, meta.n, meta.ranks));
-    int status = DMF_OK;
-    if (meta.has_sums && chain_id(dtype, &chain->shape, meta.sums) != meta.id)
+    int status = read_permutations(dir, &meta, chain);
+    uint64_t perm_sums[2];
+    chain_perm_sums(chain, perm_sums);
+    if (status == DMF_OK && meta.has_sums && chain_id(dtype, &chain->shape, meta.sums, perm_sums) != meta.id)
         status = dmf_fail(DMF_ERR_FORMAT, "'%s': \"chain_id\" does not match the chain's sizes and checksums "
                                           "(the file was edited or damaged)", path);
     for (size_t k = 0; k < L && status == DMF_OK; k++) {

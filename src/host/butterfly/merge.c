@@ -67,6 +67,20 @@ int dmf_chain_densify(const dmf_chain *chain, dmf_matrix **out)
         *out = NULL;
         return status;
     }
+    if (chain->perm_rows || chain->perm_cols) {
+        /* A[perm_rows[i]][perm_cols[j]] = B[i][j]: scattered into A's order. */
+        const size_t elem = dmf_dtype_size(chain->dtype), n = (*out)->cols;
+        char *to = (*out)->data;
+        const char *from = values;
+        for (size_t i = 0; i < (*out)->rows; i++) {
+            char *row = to + (chain->perm_rows ? chain->perm_rows[i] : i) * n * elem;
+            for (size_t j = 0; j < n; j++)
+                memcpy(row + (chain->perm_cols ? chain->perm_cols[j] : j) * elem, from + (i * n + j) * elem, elem);
+        }
+        free(values);
+        values = (*out)->data;
+        (*out)->data = NULL;
+    }
     free((*out)->data);
     (*out)->data = values; /* the root range is the dense row-major matrix */
     size_t count = (*out)->rows * (*out)->cols, bad = dmf_first_nonfinite(chain->dtype, values, count);
@@ -88,6 +102,17 @@ int dmf_chain_rel_error(const dmf_chain *chain, const dmf_matrix *a, double *rel
     if (a->rows != dmf_chain_rows(chain) || a->cols != dmf_chain_cols(chain))
         return dmf_fail(DMF_ERR_SHAPE, "matrix is %zu x %zu but the chain is %zu x %zu", a->rows,
                         a->cols, dmf_chain_rows(chain), dmf_chain_cols(chain));
+    if (chain->perm_rows || chain->perm_cols) {
+        /* Compared in the chain's own order: a permuted copy of A against
+         * the same chain without its permutations. */
+        dmf_matrix *b;
+        DMF_TRY(dmf_matrix_permute(a, chain->perm_rows, chain->perm_cols, &b));
+        dmf_chain plain = *chain;
+        plain.perm_rows = plain.perm_cols = NULL;
+        int status = dmf_chain_rel_error(&plain, b, rel_error);
+        dmf_matrix_free(b);
+        return status;
+    }
     size_t L = s->num_factors;
     double diff_sq = 0, ref_sq = 0;
     void *w = NULL, *h = NULL;

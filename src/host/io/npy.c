@@ -471,13 +471,11 @@ int dmf_npy_read_nd(const char *path, dmf_matrix **out, size_t shape[NPY_MAX_DIM
     return status;
 }
 
-int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape, int ndim,
-                        const void *data)
+/* Writes raw little- or big-endian (the host's) data of the type `code`
+ * ("f8", "i8", ...) with `elem` bytes per entry. */
+static int write_coded(const char *path, const char *code, size_t elem, const size_t *shape, int ndim,
+                       const void *data)
 {
-    static const char *const codes[] = {"f4", "f8", "c8", "c16"};
-    if (!path) return dmf_fail(DMF_ERR_ARG, "dmf_npy_write_array: path is NULL");
-    if ((unsigned)dtype > DMF_C128)
-        return dmf_fail(DMF_ERR_ARG, "'%s': invalid dtype %d", path, (int)dtype);
     if (ndim < 0 || ndim > NPY_MAX_DIMS)
         return dmf_fail(DMF_ERR_ARG, "'%s': %d dimensions (expected 0 to %d)", path, ndim,
                         NPY_MAX_DIMS);
@@ -486,7 +484,7 @@ int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape, 
     for (int k = 0; k < ndim; k++)
         if (!dmf_mul_size(count, shape[k], &count))
             return dmf_fail(DMF_ERR_SHAPE, "'%s': array is too large", path);
-    if (!dmf_mul_size(count, dmf_dtype_size(dtype), &bytes))
+    if (!dmf_mul_size(count, elem, &bytes))
         return dmf_fail(DMF_ERR_SHAPE, "'%s': array is too large", path);
     if (bytes > 0 && !data) return dmf_fail(DMF_ERR_ARG, "'%s': data is NULL", path);
 
@@ -496,7 +494,7 @@ int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape, 
     format_shape(shape_text, sizeof shape_text, shape, ndim);
     char dict[sizeof shape_text + 64];
     int dict_len = snprintf(dict, sizeof dict, "{'descr': '%c%s', 'fortran_order': False, 'shape': %s, }",
-                            host_is_little_endian() ? '<' : '>', codes[dtype], shape_text);
+                            host_is_little_endian() ? '<' : '>', code, shape_text);
     /* Spaces and a final newline pad preamble + header to a multiple of 64
      * bytes, as numpy does, so the data is aligned for memory mapping.
      * Version 1.0 unless the header outgrows its 16-bit length. */
@@ -531,6 +529,27 @@ int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape, 
     free(head);
     /* Renamed over `path` only when complete: no half-written file. */
     return dmf_out_finish(&o, ok, saved);
+}
+
+int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape, int ndim,
+                        const void *data)
+{
+    static const char *const codes[] = {"f4", "f8", "c8", "c16"};
+    if (!path) return dmf_fail(DMF_ERR_ARG, "dmf_npy_write_array: path is NULL");
+    if ((unsigned)dtype > DMF_C128)
+        return dmf_fail(DMF_ERR_ARG, "'%s': invalid dtype %d", path, (int)dtype);
+    return write_coded(path, codes[dtype], dmf_dtype_size(dtype), shape, ndim, data);
+}
+
+int dmf_npy_write_indices(const char *path, size_t count, const size_t *indices)
+{
+    if (!path || (count && !indices)) return dmf_fail(DMF_ERR_ARG, "dmf_npy_write_indices: NULL argument");
+    int64_t *values = malloc((count ? count : 1) * sizeof *values);
+    if (!values) return dmf_fail(DMF_ERR_NOMEM, "'%s': cannot allocate %zu indices", path, count);
+    for (size_t i = 0; i < count; i++) values[i] = (int64_t)indices[i];
+    int status = write_coded(path, "i8", sizeof *values, &count, 1, values);
+    free(values);
+    return status;
 }
 
 int dmf_npy_write(const char *path, const dmf_matrix *mat)

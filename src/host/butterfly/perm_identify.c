@@ -1,0 +1,548 @@
+/* Identification of unknown row and column permutations that make a matrix
+ * a chain on given radices (docs/permutations.md).
+ *
+ * At the split after factor s of a rank-one chain, the rows that share
+ * their low digits (i_{s+1} ... i_{L-1}) and the columns that share their
+ * high digits (j_0 ... j_s) meet in a rank-one block.  Walking the splits
+ * from s = 0, the row classes of split s are groups of m_s classes of split
+ * s - 1 and the column classes are the classes of split s - 1 cut into n_s
+ * parts; a compressed working matrix W keeps one row per current row class
+ * (its rank-one row factor on every current column class), so each split
+ * solves the same small problem: group the rows of W by m_s and cut its
+ * column classes by n_s so that every group x part block is rank one. */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "butterfly/chain_internal.h"
+#include "memory.h"
+
+/* Columns of each part that enter the row-group score, and the total. */
+#define SAMPLE_PER_PART 64
+#define SAMPLE_MAX 512
+/* Leading rows tried for the first group, and refinement rounds. */
+#define LEADS 8
+/* Columns per row that enter the first group's quantile. */
+#define MINOR_SAMPLE 512
+/* Complex multiply-adds the row grouping of one split may spend. */
+#define GROUPING_BUDGET 5e7
+#define ROUNDS 1
+/* The radix of a split is at most this for the lead search's copy. */
+#define DMF_MAX_LEAD_GROUP 4096
+/* Groups whose rows enter the column-part score. */
+#define GROUPS_FOR_COLUMNS 32
+
+typedef struct {
+    const double complex *w; /* units x cols, row-major, columns in class order */
+    double complex *converted; /* the input in double complex, unless it was c128 */
+    double complex *spare[2];  /* ping-pong buffers of the compressed rows */
+    int next_spare;
+    size_t units, cols;
+    size_t classes, class_size; /* column classes are contiguous runs */
+} working;
+
+static double abs2(double complex z) { return creal(z) * creal(z) + cimag(z) * cimag(z); }
+
+typedef struct {
+    double score;
+    size_t index;
+} scored;
+
+static int by_score_desc(const void *x, const void *y)
+{
+    const scored *a = x, *b = y;
+    if (a->score != b->score) return a->score < b->score ? 1 : -1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Moves the k best-scored entries to the front, best first: a partial
+ * selection for small k, a sort otherwise. */
+static void top_first(scored *x, size_t n, size_t k)
+{
+    if (k > 8) {
+        qsort(x, n, sizeof *x, by_score_desc);
+        return;
+    }
+    for (size_t t = 0; t < k; t++) {
+        size_t best = t;
+        for (size_t i = t + 1; i < n; i++)
+            if (by_score_desc(&x[i], &x[best]) < 0) best = i;
+        scored tmp = x[t];
+        x[t] = x[best], x[best] = tmp;
+    }
+}
+
+/* The rows of largest norm, the strongest first: their minors and inner
+ * products are the least disturbed by noise. */
+static size_t leading_rows(const working *wk, size_t *lead, size_t count)
+{
+    scored *rank = malloc(wk->units * sizeof *rank);
+    for (size_t u = 0; u < wk->units; u++) {
+        double s = 0.0;
+        for (size_t j = 0; j < wk->cols; j++) s += abs2(wk->w[u * wk->cols + j]);
+        rank[u].score = s, rank[u].index = u;
+    }
+    qsort(rank, wk->units, sizeof *rank, by_score_desc);
+    if (count > wk->units) count = wk->units;
+    for (size_t t = 0; t < count; t++) lead[t] = rank[t].index;
+    free(rank);
+    return count;
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33, x *= 0xff51afd7ed558ccdULL, x ^= x >> 33, x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+/* The k-th smallest (k from 0) of x[0..n), reordering x (Hoare's select). */
+static double select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        const double pivot = x[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot) i++;
+            while (x[j] > pivot) j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j], x[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return x[k];
+    }
+    return x[k];
+}
+
+/* The first group: the rows whose 2 x 2 minors with the leading row (on a
+ * pivot column per class) vanish on the most columns.  A row of its group
+ * has a zero minor on every column of the pivot's part, 1/q of each class;
+ * a row that meets it only at a later split on 1/q of that, and unrelated
+ * rows nowhere.  So rows are ranked by a low quantile of their minors (as
+ * sines of the angle between the rows of the minor) on a sample of the
+ * columns: zero for the group and clearly not for the others, whatever the
+ * matrix's conditioning, without a threshold that would have to know the
+ * noise. */
+static void first_group(const working *wk, size_t lead, size_t p, size_t q, size_t *group)
+{
+    const size_t n = wk->cols, m = wk->class_size;
+    const size_t step = n > MINOR_SAMPLE ? n / MINOR_SAMPLE : 1;
+    const double complex *w0 = wk->w + lead * n;
+    size_t *pivot = malloc(wk->classes * sizeof *pivot);
+    scored *rank = malloc(wk->units * sizeof *rank);
+    for (size_t c = 0; c < wk->classes; c++) {
+        size_t best = c * m;
+        for (size_t j = c * m; j < (c + 1) * m; j++)
+            if (abs2(w0[j]) > abs2(w0[best])) best = j;
+        pivot[c] = best;
+    }
+    /* An irregular sample of the columns: a stride would alias with the
+     * periodic zero patterns of matrices like the DFT. */
+    size_t *sample = malloc(n * sizeof *sample), nsample = 0;
+    for (size_t j = 0; j < n; j++)
+        if (step == 1 || mix(j) % step == 0) sample[nsample++] = j;
+#pragma omp parallel
+    {
+        double *sines = malloc(n * sizeof *sines);
+#pragma omp for schedule(static)
+        for (size_t u = 0; u < wk->units; u++) {
+            const double complex *wu = wk->w + u * n;
+            size_t count = 0;
+            for (size_t t = 0; t < nsample; t++) {
+                const size_t j = sample[t], jc = pivot[j / m];
+                if (j == jc) continue;
+                double den = (abs2(wu[j]) + abs2(wu[jc])) * (abs2(w0[j]) + abs2(w0[jc]));
+                double num = abs2(wu[j] * w0[jc] - wu[jc] * w0[j]);
+                sines[count++] = den > 0.0 ? num / den : 1.0;
+            }
+            /* Four fifths of the zeros a member has: a few noisy minors do
+             * not lift it. */
+            size_t k = m > 1 ? (size_t)((double)count * (double)(m / q - 1) / (double)(m - 1)) : 1;
+            k -= k / 5;
+            k = k < 1 ? 1 : k > count ? count : k;
+            /* Negated so that the sort below puts the smallest first. */
+            rank[u].score = u == lead ? -2.0 : count ? -select_kth(sines, count, k - 1) : -1.0;
+            rank[u].index = u;
+        }
+        free(sines);
+    }
+    qsort(rank, wk->units, sizeof *rank, by_score_desc);
+    group[0] = lead;
+    for (size_t t = 1; t < p; t++) group[t] = rank[t - 1].index;
+    free(sample);
+    free(rank);
+    free(pivot);
+}
+
+/* Score of two columns over a set of row groups: 1 when they are parallel
+ * on every group, about 1/p for unrelated ones. */
+static double column_affinity(const working *wk, const size_t *groups, size_t ngroups, size_t p, size_t j,
+                              size_t k)
+{
+    double top = 0.0, bottom = 0.0;
+    for (size_t g = 0; g < ngroups; g++) {
+        double complex dot = 0.0;
+        double nj = 0.0, nk = 0.0;
+        for (size_t t = 0; t < p; t++) {
+            const double complex *row = wk->w + groups[g * p + t] * wk->cols;
+            dot += conj(row[j]) * row[k];
+            nj += abs2(row[j]);
+            nk += abs2(row[k]);
+        }
+        top += abs2(dot);
+        bottom += nj * nk;
+    }
+    return bottom > 0.0 ? top / bottom : 0.0;
+}
+
+/* Cuts every column class into q parts of equal size, the columns of a part
+ * parallel on the given groups; order[] receives the new column order (new
+ * position -> current position).  Returns the smallest affinity of a column
+ * to the seed of its part. */
+static double cut_classes(const working *wk, const size_t *groups, size_t ngroups, size_t p, size_t q,
+                          size_t *order, double *mean)
+{
+    const size_t m = wk->class_size, part = m / q;
+    double worst = 1.0, sum = 0.0;
+#pragma omp parallel reduction(min : worst) reduction(+ : sum)
+    {
+        unsigned char *taken = malloc(m);
+        scored *cand = malloc(m * sizeof *cand);
+        double *energy = malloc(m * sizeof *energy);
+#pragma omp for schedule(dynamic, 1)
+        for (size_t c = 0; c < wk->classes; c++) {
+            const size_t base = c * m;
+            size_t *out = order + base;
+            memset(taken, 0, m);
+            for (size_t j = 0; j < m; j++) {
+                double e = 0.0;
+                for (size_t g = 0; g < ngroups * p; g++) e += abs2(wk->w[groups[g] * wk->cols + base + j]);
+                energy[j] = e;
+            }
+            size_t filled = 0;
+            for (size_t t = 0; t < q; t++) {
+                size_t seed = m;
+                for (size_t j = 0; j < m; j++)
+                    if (!taken[j] && (seed == m || energy[j] > energy[seed])) seed = j;
+                size_t ncand = 0;
+                for (size_t j = 0; j < m; j++) {
+                    if (taken[j] || j == seed) continue;
+                    cand[ncand].score = column_affinity(wk, groups, ngroups, p, base + seed, base + j);
+                    cand[ncand].index = j;
+                    ncand++;
+                }
+                top_first(cand, ncand, part - 1 < ncand ? part - 1 : ncand);
+                taken[seed] = 1;
+                out[filled++] = base + seed;
+                for (size_t k = 0; k + 1 < part; k++) {
+                    taken[cand[k].index] = 1;
+                    out[filled++] = base + cand[k].index;
+                    if (cand[k].score < worst) worst = cand[k].score;
+                    sum += cand[k].score;
+                }
+            }
+        }
+        free(energy);
+        free(cand);
+        free(taken);
+    }
+    const size_t chosen = wk->classes * q * (part - 1);
+    if (mean) *mean = chosen > 0 ? sum / (double)chosen : 1.0;
+    return worst;
+}
+
+/* Groups the rows of W by p so that the rows of a group are parallel on
+ * every column part (parts of `part` contiguous columns, in the order
+ * `order`), judged on a sample of the parts.  Returns the smallest score of
+ * a row to the seed of its group (1 = parallel). */
+static double group_rows(const working *wk, const size_t *order, size_t part, size_t p, size_t *groups)
+{
+    const size_t units = wk->units, parts = wk->cols / part;
+    const size_t per = part < SAMPLE_PER_PART ? part : SAMPLE_PER_PART;
+    /* The sample shrinks as the rows grow so the n^2 pairs stay in budget. */
+    double budget = GROUPING_BUDGET / ((double)units * units / (2.0 * p) + 1.0);
+    size_t width_max = budget < 16 ? 16 : budget > SAMPLE_MAX ? SAMPLE_MAX : (size_t)budget;
+    size_t chosen = width_max / per;
+    if (chosen < 1) chosen = 1;
+    if (chosen > parts) chosen = parts;
+    const size_t width = chosen * per;
+    double complex *z = malloc(units * width * sizeof *z);
+    double *norm = malloc(units * chosen * sizeof *norm);
+    double *total = malloc(units * sizeof *total);
+    for (size_t u = 0; u < units; u++) {
+        total[u] = 0.0;
+        for (size_t k = 0; k < chosen; k++) {
+            const size_t first = (k * parts / chosen) * part;
+            double s = 0.0;
+            for (size_t t = 0; t < per; t++) {
+                double complex v = wk->w[u * wk->cols + order[first + t]];
+                z[u * width + k * per + t] = v;
+                s += abs2(v);
+            }
+            norm[u * chosen + k] = s;
+            total[u] += s;
+        }
+    }
+    scored *rank = malloc(units * sizeof *rank);
+    for (size_t u = 0; u < units; u++) rank[u].score = total[u], rank[u].index = u;
+    qsort(rank, units, sizeof *rank, by_score_desc);
+    unsigned char *taken = calloc(units, 1);
+    scored *cand = malloc(units * sizeof *cand);
+    double worst = 1.0;
+    size_t ngroups = 0;
+    for (size_t r = 0; r < units; r++) {
+        const size_t seed = rank[r].index;
+        if (taken[seed]) continue;
+        taken[seed] = 1;
+        size_t ncand = 0;
+        for (size_t u = 0; u < units; u++)
+            if (!taken[u]) cand[ncand++].index = u;
+        const double complex *zs = z + seed * width;
+        /* Serial: one parallel region per seed costs more than it saves
+         * once the machine is shared. */
+        for (size_t i = 0; i < ncand; i++) {
+            const size_t u = cand[i].index;
+            const double complex *zu = z + u * width;
+            double top = 0.0, bottom = 0.0;
+            for (size_t k = 0; k < chosen; k++) {
+                double complex dot = 0.0;
+                for (size_t t = 0; t < per; t++) dot += conj(zs[k * per + t]) * zu[k * per + t];
+                top += abs2(dot);
+                bottom += norm[seed * chosen + k] * norm[u * chosen + k];
+            }
+            cand[i].score = bottom > 0.0 ? top / bottom : 0.0;
+        }
+        size_t need = p - 1 < ncand ? p - 1 : ncand;
+        top_first(cand, ncand, need);
+        size_t *g = groups + ngroups * p;
+        g[0] = seed;
+        for (size_t t = 0; t < need; t++) {
+            g[t + 1] = cand[t].index;
+            taken[cand[t].index] = 1;
+            if (cand[t].score < worst) worst = cand[t].score;
+        }
+        ngroups++;
+    }
+    free(cand);
+    free(taken);
+    free(rank);
+    free(total);
+    free(norm);
+    free(z);
+    return worst;
+}
+
+/* One row per group: on every new column part, the group's block projected
+ * on its strongest column (a rank-one estimate that keeps the scale of the
+ * block), with the columns put in the new order. */
+static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order,
+                    size_t part)
+{
+    const size_t n = wk->cols;
+    double complex *next = wk->spare[wk->next_spare];
+    wk->next_spare ^= 1;
+#pragma omp parallel for schedule(static)
+    for (size_t g = 0; g < ngroups; g++) {
+        const size_t *rows = groups + g * p;
+        for (size_t first = 0; first < n; first += part) {
+            size_t pivot = first;
+            double best = -1.0;
+            for (size_t j = first; j < first + part; j++) {
+                double e = 0.0;
+                for (size_t t = 0; t < p; t++) e += abs2(wk->w[rows[t] * n + order[j]]);
+                if (e > best) best = e, pivot = j;
+            }
+            if (best <= 0.0) {
+                memset(next + g * n + first, 0, part * sizeof *next);
+                continue;
+            }
+            const double scale = 1.0 / sqrt(best);
+            for (size_t j = first; j < first + part; j++) {
+                double complex s = 0.0;
+                for (size_t t = 0; t < p; t++)
+                    s += conj(wk->w[rows[t] * n + order[pivot]]) * wk->w[rows[t] * n + order[j]];
+                next[g * n + j] = s * scale;
+            }
+        }
+    }
+    wk->w = next;
+    wk->units = ngroups;
+    return DMF_OK;
+}
+
+/* W starts as the input itself (c128) or a double complex copy; the
+ * compressed rows of the splits alternate between two buffers of half and a
+ * quarter of its size (radix 2; 1/m_0 and 1/(m_0 m_1) in general). */
+static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, working *wk)
+{
+    const size_t count = a->rows * a->cols;
+    size_t first = num_factors > 1 ? a->rows / radix_m[0] : 1, second = num_factors > 2 ? first / radix_m[1] : 1;
+    double bytes = ((double)first + (double)second) * (double)a->cols;
+    if (a->dtype != DMF_C128) bytes += (double)count;
+    DMF_TRY(dmf_memory_check(bytes * sizeof(double complex), "the permutation search of a %zu x %zu matrix",
+                             a->rows, a->cols));
+    memset(wk, 0, sizeof *wk);
+    wk->spare[0] = malloc((first ? first : 1) * a->cols * sizeof(double complex));
+    wk->spare[1] = malloc((second ? second : 1) * a->cols * sizeof(double complex));
+    if (a->dtype != DMF_C128) wk->converted = malloc((count ? count : 1) * sizeof(double complex));
+    if (!wk->spare[0] || !wk->spare[1] || (a->dtype != DMF_C128 && !wk->converted))
+        return dmf_fail(DMF_ERR_NOMEM, "permutation search: out of memory");
+    if (wk->converted) {
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < count; i++) wk->converted[i] = dmf_get(a->dtype, a->data, i);
+        wk->w = wk->converted;
+    } else {
+        wk->w = a->data;
+    }
+    wk->units = a->rows;
+    wk->cols = a->cols;
+    wk->classes = 1;
+    wk->class_size = a->cols;
+    return DMF_OK;
+}
+
+static void unload(working *wk)
+{
+    free(wk->converted);
+    free(wk->spare[0]);
+    free(wk->spare[1]);
+}
+
+/* Workspace of the search. */
+typedef struct {
+    size_t *groups, *order, *col_order, *tmp, *unit_rows, *next_rows, *row_index;
+} search_space;
+
+static void space_free(search_space *sp)
+{
+    free(sp->groups), free(sp->order), free(sp->col_order), free(sp->tmp);
+    free(sp->unit_rows), free(sp->next_rows), free(sp->row_index);
+}
+
+/* One split: groups of p rows of W, classes cut into q parts. */
+static int identify_split(working *wk, search_space *sp, size_t p, size_t q, size_t stride, size_t unit_size,
+                          dmf_perm_level *level)
+{
+    const size_t n = wk->cols, part = wk->class_size / q, ngroups = wk->units / p;
+    size_t *groups = sp->groups, *order = sp->order;
+    for (size_t j = 0; j < n; j++) order[j] = j;
+    level->group_score = 1.0;
+    level->column_score = 1.0;
+    if (p > 1 && q > 1) {
+        /* From one group to all parts, then from all parts to all groups,
+         * and once more from many groups: each pass sees more evidence. */
+        /* A weak partner of the leading row makes a poor first group: a
+         * few leading rows are tried and the cleanest first cut is kept. */
+        size_t lead[LEADS], best_group[DMF_MAX_LEAD_GROUP];
+        double best = -1.0;
+        const size_t leads = leading_rows(wk, lead, LEADS);
+        for (size_t t = 0; t < leads; t++) {
+            double mean;
+            first_group(wk, lead[t], p, q, groups);
+            cut_classes(wk, groups, 1, p, q, order, &mean);
+            if (mean > best) best = mean, memcpy(best_group, groups, p * sizeof *groups);
+            if (best > 1.0 - 1e-9) break; /* exactly parallel parts: no better lead */
+        }
+        cut_classes(wk, best_group, 1, p, q, order, NULL);
+        size_t used = ngroups < GROUPS_FOR_COLUMNS ? ngroups : GROUPS_FOR_COLUMNS;
+        for (int round = 0; round < ROUNDS; round++) {
+            level->group_score = group_rows(wk, order, part, p, groups);
+            level->column_score = cut_classes(wk, groups, used, p, q, order, NULL);
+        }
+        level->group_score = group_rows(wk, order, part, p, groups);
+    } else if (p > 1) {
+        level->group_score = group_rows(wk, order, part, p, groups);
+    } else if (q > 1) {
+        for (size_t u = 0; u < wk->units; u++) groups[u] = u;
+        size_t used = ngroups < GROUPS_FOR_COLUMNS ? ngroups : GROUPS_FOR_COLUMNS;
+        level->column_score = cut_classes(wk, groups, used, 1, q, order, NULL);
+    } else {
+        for (size_t u = 0; u < wk->units; u++) groups[u] = u;
+    }
+    /* The position in its group is the row digit i_s of every row of a unit. */
+    for (size_t g = 0; g < ngroups; g++)
+        for (size_t t = 0; t < p; t++) {
+            const size_t *rows = sp->unit_rows + groups[g * p + t] * unit_size;
+            for (size_t r = 0; r < unit_size; r++) sp->row_index[rows[r]] += t * stride;
+            memcpy(sp->next_rows + (g * p + t) * unit_size, rows, unit_size * sizeof *rows);
+        }
+    size_t *swap = sp->unit_rows;
+    sp->unit_rows = sp->next_rows, sp->next_rows = swap;
+    for (size_t j = 0; j < n; j++) sp->tmp[j] = sp->col_order[order[j]];
+    memcpy(sp->col_order, sp->tmp, n * sizeof *sp->tmp);
+    DMF_TRY(compress(wk, groups, ngroups, p, order, part));
+    wk->classes *= q;
+    wk->class_size = part;
+    return DMF_OK;
+}
+
+int dmf_butterfly_identify_permutations(const dmf_matrix *a, size_t num_factors, const size_t *radix_m,
+                                        const size_t *radix_n, size_t *perm_rows, size_t *perm_cols,
+                                        dmf_perm_report *report)
+{
+    if (!a || !radix_m || !radix_n || !perm_rows || !perm_cols)
+        return dmf_fail(DMF_ERR_ARG, "permutation search: NULL argument");
+    dmf_chain_shape shape;
+    DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, NULL));
+    size_t rows = 1, cols = 1;
+    for (size_t k = 0; k < num_factors; k++) rows *= radix_m[k], cols *= radix_n[k];
+    if (rows != a->rows || cols != a->cols)
+        return dmf_fail(DMF_ERR_SHAPE, "permutation search: the radices give %zu x %zu, the matrix is %zu x %zu",
+                        rows, cols, a->rows, a->cols);
+    DMF_TRY(dmf_matrix_check_finite(a));
+    const double start = dmf_now_seconds();
+    dmf_perm_report local;
+    if (!report) report = &local;
+    memset(report, 0, sizeof *report);
+
+    working wk;
+    int loaded = load(a, radix_m, num_factors, &wk);
+    if (loaded != DMF_OK) {
+        unload(&wk);
+        return loaded;
+    }
+    search_space sp = {0};
+    sp.groups = malloc(rows * sizeof(size_t));
+    sp.order = malloc(cols * sizeof(size_t));
+    sp.col_order = malloc(cols * sizeof(size_t));
+    sp.tmp = malloc(cols * sizeof(size_t));
+    sp.unit_rows = malloc(rows * sizeof(size_t));
+    sp.next_rows = malloc(rows * sizeof(size_t));
+    sp.row_index = calloc(rows, sizeof(size_t));
+    int status = DMF_OK;
+    if (!sp.groups || !sp.order || !sp.col_order || !sp.tmp || !sp.unit_rows || !sp.next_rows || !sp.row_index)
+        status = dmf_fail(DMF_ERR_NOMEM, "permutation search: out of memory");
+    if (status == DMF_OK) {
+        for (size_t i = 0; i < rows; i++) sp.unit_rows[i] = i;
+        for (size_t j = 0; j < cols; j++) sp.col_order[j] = j;
+        size_t unit_size = 1, stride = rows;
+        for (size_t s = 0; s + 1 < num_factors && status == DMF_OK; s++) {
+            stride /= radix_m[s];
+            status = identify_split(&wk, &sp, radix_m[s], radix_n[s], stride, unit_size, &report->levels[s]);
+            unit_size *= radix_m[s];
+            report->num_levels = s + 1;
+        }
+        if (status == DMF_OK) {
+            /* The row classes of the last split are told apart by i_{L-1}. */
+            for (size_t u = 0; u < wk.units; u++)
+                for (size_t r = 0; r < unit_size; r++) sp.row_index[sp.unit_rows[u * unit_size + r]] += u;
+            for (size_t i = 0; i < rows; i++) perm_rows[sp.row_index[i]] = i;
+            memcpy(perm_cols, sp.col_order, cols * sizeof *perm_cols);
+            report->min_score = 1.0;
+            for (size_t s = 0; s < report->num_levels; s++) {
+                if (report->levels[s].group_score < report->min_score) report->min_score = report->levels[s].group_score;
+                if (report->levels[s].column_score < report->min_score) report->min_score = report->levels[s].column_score;
+            }
+        }
+    }
+    space_free(&sp);
+    unload(&wk);
+    report->time_s = dmf_now_seconds() - start;
+    return status;
+}

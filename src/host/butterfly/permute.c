@@ -1,0 +1,82 @@
+/* Row and column permutations of dense matrices, and the digit reversal. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "memory.h"
+
+static int check_permutation(const size_t *perm, size_t count, const char *what)
+{
+    unsigned char *seen = calloc(count ? count : 1, 1);
+    if (!seen) return dmf_fail(DMF_ERR_NOMEM, "out of memory checking a permutation");
+    for (size_t i = 0; i < count; i++) {
+        if (perm[i] >= count || seen[perm[i]]) {
+            size_t bad = perm[i];
+            free(seen);
+            if (bad >= count)
+                return dmf_fail(DMF_ERR_ARG, "%s permutation: entry %zu is %zu, past the last index %zu", what, i,
+                                bad, count - 1);
+            return dmf_fail(DMF_ERR_ARG, "%s permutation: index %zu appears twice (again at entry %zu)", what,
+                            bad, i);
+        }
+        seen[perm[i]] = 1;
+    }
+    free(seen);
+    return DMF_OK;
+}
+
+int dmf_permutation_check(const size_t *perm, size_t count, const char *what)
+{
+    return check_permutation(perm, count, what);
+}
+
+int dmf_matrix_permute(const dmf_matrix *a, const size_t *rows, const size_t *cols, dmf_matrix **out)
+{
+    if (!a || !out) return dmf_fail(DMF_ERR_ARG, "dmf_matrix_permute: NULL argument");
+    *out = NULL;
+    if (rows) DMF_TRY(check_permutation(rows, a->rows, "row"));
+    if (cols) DMF_TRY(check_permutation(cols, a->cols, "column"));
+    DMF_TRY(dmf_memory_check((double)a->rows * a->cols * dmf_dtype_size(a->dtype),
+                             "a permuted copy of a %zu x %zu matrix", a->rows, a->cols));
+    dmf_matrix *b;
+    DMF_TRY(dmf_matrix_create(&b, a->dtype, a->rows, a->cols));
+    const size_t elem = dmf_dtype_size(a->dtype), n = a->cols;
+    const char *src = a->data;
+    char *dst = b->data;
+#pragma omp parallel for schedule(static) if (a->rows * n > 65536)
+    for (size_t i = 0; i < a->rows; i++) {
+        const char *row = src + (rows ? rows[i] : i) * n * elem;
+        char *to = dst + i * n * elem;
+        if (!cols) {
+            memcpy(to, row, n * elem);
+            continue;
+        }
+        for (size_t j = 0; j < n; j++) memcpy(to + j * elem, row + cols[j] * elem, elem);
+    }
+    *out = b;
+    return DMF_OK;
+}
+
+int dmf_digit_reversal(size_t count, const size_t *radix, size_t *perm)
+{
+    if (!radix || !perm) return dmf_fail(DMF_ERR_ARG, "dmf_digit_reversal: NULL argument");
+    size_t size = 1;
+    for (size_t k = 0; k < count; k++) {
+        if (radix[k] == 0) return dmf_fail(DMF_ERR_ARG, "digit reversal: radix %zu is 0", k);
+        if (!dmf_mul_size(size, radix[k], &size)) return dmf_fail(DMF_ERR_ARG, "digit reversal: size overflows");
+    }
+    /* Digit k of i (radix[0] most significant) becomes digit k counted from
+     * the least significant end, in the same radix. */
+    for (size_t i = 0; i < size; i++) {
+        size_t rest = i, reversed = 0, below = size, weight = 1;
+        for (size_t k = 0; k < count; k++) {
+            below /= radix[k];
+            size_t digit = rest / below;
+            rest %= below;
+            reversed += digit * weight;
+            weight *= radix[k];
+        }
+        perm[i] = reversed;
+    }
+    return DMF_OK;
+}

@@ -522,6 +522,29 @@ DMF_API void dmf_recover_report_free(dmf_recover_report *report);
 DMF_API int dmf_param_distance(const dmf_network *net, const double *h, const double *g, double p, double *d_p,
                                double *delta_p);
 
+/* A stability bound of paper 001 evaluated for a truth h-bar, an estimate
+ * h* and the errors delta = ||X - M(h-bar)||_F, eta = ||X - M(h*)||_F
+ * (docs/liftrank.md).  holds = 1 when every condition of the theorem is
+ * met, and then `bound` bounds delta_p (Thm 8.4) or d_p (Thm 7.2);
+ * otherwise why_not names the first condition that fails (static). */
+typedef struct {
+    const char *theorem;
+    int holds;
+    const char *why_not;
+    double bound;        /* NAN unless holds */
+    double error_limit;  /* the largest delta + eta the theorem allows */
+    double epsilon;      /* Thm 8.4: min_e ||h-bar_e||_inf */
+    double sigma_min;    /* Thm 7.2: smallest nonzero singular value of A */
+    double gamma;        /* Thm 7.2: the deep-NSP constant (1 when Ker A = {0}), else NAN */
+} dmf_stability_bound;
+/* Thm 8.4: convolutional networks (sufficiently scattered). */
+DMF_API int dmf_stability_thm_8_4(const dmf_network *net, const double *truth, double delta, double eta, double p,
+                                  dmf_stability_bound *bound);
+/* Thm 7.2 / SPARS 2017 Thm 1: any network whose explicit lifted operator
+ * has at most max_entries entries; gamma is known (= 1) when Ker A = {0}. */
+DMF_API int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const double *estimate, double delta,
+                                  double eta, double p, size_t max_entries, dmf_stability_bound *bound);
+
 /* ---- ReLU generators and blind demodulation (Hand & Joshi) ------------- */
 
 typedef struct dmf_generator dmf_generator;

@@ -53,6 +53,18 @@ check "{1,2,3} x {1,2,3}: exact fits in two classes (not identifiable)" $?
 json_ok "$TMP/noisy.json" "abs(d['noise_norm'] - 0.01 * d['x_norm']) < 1e-3 * d['noise_norm']"
 check "noise of 1 % of ||M(h)||" $?
 
+"$DMF" synth-network "$TMP/haar.json" --seed 4 --noise 1e-4 --out "$TMP/n4" >/dev/null
+"$DMF" recover "$TMP/haar.json" --input "$TMP/n4/X.npy" --truth "$TMP/n4/H.npy" >"$TMP/nrec.json"
+json_ok "$TMP/nrec.json" "[b['theorem'] for b in d['bounds']] == ['Thm 8.4', 'Thm 7.2']
+  and all(b['holds'] and b['measured'] <= b['bound'] for b in d['bounds'])
+  and d['bounds'][1]['gamma'] == 1 and abs(d['bounds'][1]['sigma_min'] - 32 ** 0.5) < 1e-9
+  and d['data_error'] > 0 and d['d_p'] < 1e-4"
+check "Haar, noise 1e-4: d_p below the bounds of Thm 8.4 and Thm 7.2 (sigma_min = sqrt(N), gamma = 1)" $?
+"$DMF" synth-network "$TMP/haar.json" --seed 4 --noise 2 --out "$TMP/big" >/dev/null
+"$DMF" recover "$TMP/haar.json" --input "$TMP/big/X.npy" --truth "$TMP/big/H.npy" >"$TMP/brec.json"
+json_ok "$TMP/brec.json" "not d['bounds'][0]['holds'] and 'eps^K' in d['bounds'][0]['why_not'] and 'bound' not in d['bounds'][0]"
+check "noise 2: Thm 8.4's condition delta + eta <= sqrt(N) eps^K / 2 fails, no bound" $?
+
 "$DMF" recover "$TMP/haar.json" >/dev/null 2>&1; [ $? -eq 2 ]; check "recover without --input: exit 2" $?
 "$DMF" synth-network "$TMP/haar.json" >/dev/null 2>&1; [ $? -eq 2 ]; check "synth-network without --out: exit 2" $?
 "$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --noise 1 >/dev/null 2>&1; [ $? -eq 2 ]

@@ -217,6 +217,74 @@ static void test_synth_noise(void)
     dmf_network_free(net);
 }
 
+/* With noise: the measured distances stay below the bounds of Thm 8.4
+ * (delta_p) and Thm 7.2 (d_p, Ker A = {0} for a scattered path) whenever
+ * their conditions hold; a large noise breaks the conditions, and a Haar
+ * tree's A has a kernel, so Thm 7.2 has no gamma there. */
+static void check_bounds(const dmf_network *net, const char *name, uint64_t seed, double noise, int want_72)
+{
+    size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net);
+    double truth[64 * 512], noise_norm;
+    dmf_matrix *x = NULL;
+    CHECK_OK(dmf_network_synth(net, seed, noise, truth, &x, &noise_norm));
+    if (!x) return;
+    dmf_recover_options opt = {5, 200, 0, seed};
+    dmf_recover_report rep;
+    CHECK_OK(dmf_recover(net, x, &opt, &rep));
+    double d, delta;
+    CHECK_OK(dmf_param_distance(net, rep.h, truth, 2, &d, &delta));
+    dmf_stability_bound b84, b72;
+    CHECK_OK(dmf_stability_thm_8_4(net, truth, noise_norm, rep.residual, 2, &b84));
+    CHECK_OK(dmf_stability_thm_7_2(net, truth, rep.h, noise_norm, rep.residual, 2, 10000000, &b72));
+    printf("%s noise %.0e: delta_2 %.2e (Thm 8.4 %s %.2e), d_2 %.2e (Thm 7.2 %s %.2e)\n", name, noise, delta,
+           b84.holds ? "bound" : "n/a", b84.bound, d, b72.holds ? "bound" : "n/a", b72.bound);
+    if (b84.holds) CHECK(delta <= b84.bound, "%s noise %g: delta_2 %g above Thm 8.4's %g", name, noise, delta, b84.bound);
+    if (b72.holds) CHECK(d <= b72.bound, "%s noise %g: d_2 %g above Thm 7.2's %g", name, noise, d, b72.bound);
+    if (noise <= 1e-3) CHECK(b84.holds, "%s noise %g: Thm 8.4 should apply (%s)", name, noise, b84.why_not);
+    if (noise >= 1) CHECK(!b84.holds && b84.why_not && strstr(b84.why_not, "eps^K"), "%s noise %g: %s", name, noise,
+                          b84.why_not ? b84.why_not : "holds");
+    CHECK(b72.holds == want_72 || noise >= 1, "%s: Thm 7.2 holds %d (%s)", name, b72.holds,
+          b72.why_not ? b72.why_not : "");
+    (void)K, (void)S;
+    dmf_recover_report_free(&rep);
+    dmf_matrix_free(x);
+}
+
+static void test_noise_bounds(void)
+{
+    const char *haar[4] = {"{\"dilated\": 0}", "{\"dilated\": 1}", "{\"dilated\": 2}", "{\"dilated\": 3}"};
+    dmf_network *path = path_network(64, 4, haar);
+    dmf_network *tree = parse("{\"type\": \"conv\", \"N\": 8, \"root\": \"r\", \"edges\": ["
+                              "{\"from\": \"a\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
+                              "{\"from\": \"b\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
+                              "{\"from\": \"c\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"d\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"e\", \"to\": \"b\", \"support\": {\"dilated\": 1}},"
+                              "{\"from\": \"f\", \"to\": \"b\", \"support\": {\"dilated\": 1}}]}");
+    const double levels[] = {1e-6, 1e-4, 1e-3, 1e-2, 1};
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        if (path) check_bounds(path, "Haar path K=4", 21, levels[i], 1);
+        if (tree) check_bounds(tree, "Haar tree K=2", 22, levels[i], 0);
+    }
+    dmf_stability_bound b;
+    if (tree) {
+        double h[2 * 8] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        CHECK_OK(dmf_stability_thm_7_2(tree, h, h, 0, 0, 2, 10000000, &b));
+        CHECK(!b.holds && strstr(b.why_not, "Ker A"), "tree: Thm 7.2 %s", b.why_not ? b.why_not : "holds");
+    }
+    const char *twice[2] = {"[1, 2, 3]", "[1, 2, 3]"};
+    dmf_network *bad = path_network(16, 2, twice);
+    if (bad) {
+        double h[6] = {1, 2, 3, 4, 5, 6};
+        CHECK_OK(dmf_stability_thm_8_4(bad, h, 0, 0, 2, &b));
+        CHECK(!b.holds && strstr(b.why_not, "scattered"), "{1,2,3} twice: Thm 8.4 %s",
+              b.why_not ? b.why_not : "holds");
+    }
+    dmf_network_free(bad);
+    dmf_network_free(path);
+    dmf_network_free(tree);
+}
+
 int main(void)
 {
     test_distance();
@@ -224,5 +292,6 @@ int main(void)
     test_scattered_examples();
     test_not_identifiable();
     test_synth_noise();
+    test_noise_bounds();
     return check_report("test_recover");
 }

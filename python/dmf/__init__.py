@@ -18,7 +18,8 @@ from ._butterfly import butterfly_factor, matrix, matrix_names
 from ._chain import Chain, ConvergenceError, load
 from ._dmf import DeviceError, DmfError, FileError, InputError, NumericalError, OutOfMemoryError
 from ._fsmf import fsmf
-from ._lift import liftrank, scatter
+from ._palm import hierarchical, palm4msa
+from ._lift import liftrank, recover, scatter, synth_network
 from . import demod
 
 __version__ = _dmf.__version__
@@ -32,5 +33,5 @@ def info():
 __all__ = [
     "Chain", "ConvergenceError", "DeviceError", "DmfError", "FileError", "InputError", "NumericalError",
     "OutOfMemoryError", "butterfly_factor", "info", "load", "matrix", "matrix_names", "__version__",
-    "demod", "fsmf", "liftrank", "scatter",
+    "demod", "fsmf", "hierarchical", "palm4msa", "liftrank", "recover", "scatter", "synth_network",
 ]

@@ -211,3 +211,104 @@ def liftrank(network: Network, seed: int = 0, initial_samples: int = 16, backend
     out["spectrum"] = raw["spectrum"]
     out["time_s"] = raw["time_s"]
     return out
+
+
+def _params(value, name):
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, not {type(value).__name__}")
+    if np.iscomplexobj(value):
+        raise InputError(f"{name} must be real: networks have real parameters")
+    return np.ascontiguousarray(value, dtype=np.float64)
+
+
+def synth_network(network: Network, noise: float = 0.0, seed: int = 0) -> Dict[str, Any]:
+    """A random problem X = M_1(h_1) ... M_K(h_K) + e (``dmf synth-network``).
+
+    h has i.i.d. N(0, 1) entries (row k of the (K, S) array ``h`` holds the
+    parameters of layer k + 1, zero beyond its S_k); e is Gaussian, scaled
+    to ||e||_F = noise ||M(h)||_F.
+
+    Returns
+    -------
+    dict
+        ``x`` (the matrix X), ``h``, ``noise``, ``noise_norm`` (||e||_F),
+        ``x_norm``, ``K``, ``S``, ``seed``.
+    """
+    spec, is_path, _ = _network(network)
+    seed = _seed(seed)
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)):
+        raise TypeError(f"noise must be a number, not {type(noise).__name__}")
+    if not (noise >= 0 and np.isfinite(noise)):
+        raise InputError(f"noise must be finite and >= 0 (got {noise})")
+    x, h, noise_norm = _dmf.synth_network(spec, is_path, seed, float(noise))
+    return {"x": x, "h": h, "K": h.shape[0], "S": h.shape[1], "seed": seed, "noise": float(noise),
+            "noise_norm": noise_norm, "x_norm": float(np.linalg.norm(x))}
+
+
+def recover(network: Network, x, truth=None, restarts: int = 10, seed: int = 0, max_iterations: int = 500,
+            tol: float = 1e-15, p: float = 2.0) -> Dict[str, Any]:
+    """Estimate h from X ~ M_1(h_1) ... M_K(h_K) (``dmf recover``).
+
+    Alternating least squares on the parameters (each h_k enters X
+    linearly) from ``restarts`` Gaussian starts; the smallest residual wins.
+    Every network type dmf reads (docs/liftrank.md).
+
+    Returns
+    -------
+    dict
+        ``h`` (the estimate, (K, S)), ``residual`` (||X - M(h)||_F),
+        ``rel_residual``, ``best_start``, ``iterations``,
+        ``total_iterations``, ``restarts``, ``start_h`` ((R, K, S)),
+        ``start_residual``, ``start_iterations``, ``optimal_starts`` and
+        ``classes_found`` (distinct classes among the starts at the best
+        residual; more than one: X does not identify h), ``class_metric``,
+        ``time_s``; with ``truth``: ``d_p`` (per-layer classes, Definition
+        4.1), ``delta_p`` (per-path classes, convolutional networks),
+        ``data_error`` (||X - M(truth)||_F) and ``bounds`` (Thm 8.4 / Thm
+        7.2 with their conditions, as the command line's JSON).
+    """
+    spec, is_path, path = _network(network)
+    x = _params(x, "x")
+    if truth is not None:
+        truth = _params(truth, "truth")
+    restarts = _count(restarts, "restarts")
+    max_iterations = _count(max_iterations, "max_iterations")
+    seed = _seed(seed)
+    if not (tol > 0 and np.isfinite(tol)):
+        raise InputError(f"tol must be > 0 (got {tol})")
+    if not p >= 1:
+        raise InputError(f"p must be >= 1 or inf (got {p})")
+    raw = _dmf.recover(spec, is_path, x, truth, restarts, seed, max_iterations, float(tol), float(p))
+    # The classes among the optimal starts, as src/cli/cmd_recover.c counts them.
+    norm_x = float(np.linalg.norm(x))
+    best, h = raw["residual"], raw["h"]
+    size = float(np.exp(np.mean(np.log(np.abs(h).max(axis=1))))) * np.sqrt(h.size)
+    reps, optimal = [], 0
+    conv = None
+    for s in range(raw["restarts"]):
+        if raw["start_residual"][s] > best * (1 + 1e-6) + 1e-9 * norm_x:
+            continue
+        optimal += 1
+        known = False
+        for r in reps:
+            try:
+                d, delta = _dmf.param_distance(spec, is_path, raw["start_h"][s], raw["start_h"][r], 2.0)
+            except InputError:
+                known = True  # a zero layer: no class to tell apart
+                break
+            conv = delta is not None
+            if not (delta if conv else d) > 1e-6 * size:
+                known = True
+                break
+        if not known and len(reps) < 64:
+            reps.append(s)
+    out = dict(raw)
+    out["network"] = path
+    out["optimal_starts"] = optimal
+    out["classes_found"] = len(reps)
+    if conv is None:
+        conv = _dmf.param_distance(spec, is_path, h, h, 2.0)[1] is not None
+    out["class_metric"] = "delta_2 (per-path scaling)" if conv else "d_2 (per-layer scaling)"
+    if truth is not None:
+        out["p"] = float(p)
+    return out

@@ -3,6 +3,7 @@
  * dict the package serialized) or as the path of a JSON file. */
 #include "dmfpy.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Parses (spec, is_path): the file is read by dmf_network_read so that
@@ -201,7 +202,204 @@ done:
     return d;
 }
 
+/* synth_network(spec, is_path, seed, noise) -> (X, H, noise_norm). */
+static PyObject *synth_network(PyObject *module, PyObject *args)
+{
+    const char *spec;
+    int is_path;
+    unsigned long long seed;
+    double noise;
+    if (!PyArg_ParseTuple(args, "spKd", &spec, &is_path, &seed, &noise)) return NULL;
+    dmf_network *net = network_of(spec, is_path);
+    if (!net) return NULL;
+    npy_intp dims[2] = {(npy_intp)dmf_network_num_layers(net), (npy_intp)dmf_network_num_params(net)};
+    PyObject *h = PyArray_ZEROS(2, dims, NPY_FLOAT64, 0), *result = NULL;
+    dmf_matrix *x = NULL;
+    double noise_norm = 0;
+    int status = DMF_OK;
+    if (h) {
+        double *hd = PyArray_DATA((PyArrayObject *)h);
+        Py_BEGIN_ALLOW_THREADS
+        status = dmf_network_synth(net, (uint64_t)seed, noise, hd, &x, &noise_norm);
+        Py_END_ALLOW_THREADS
+        if (status != DMF_OK) {
+            dmfpy_raise(status);
+        } else {
+            PyObject *xa = dmfpy_array_from_matrix(x);
+            if (xa) result = Py_BuildValue("(NOd)", xa, h, noise_norm);
+        }
+    }
+    Py_XDECREF(h);
+    dmf_matrix_free(x);
+    dmf_network_free(net);
+    return result;
+}
+
+/* param_distance(spec, is_path, h, g, p) -> (d_p, delta_p or None). */
+static PyObject *param_distance(PyObject *module, PyObject *args)
+{
+    const char *spec;
+    int is_path;
+    PyObject *ho, *go;
+    double p;
+    if (!PyArg_ParseTuple(args, "spOOd", &spec, &is_path, &ho, &go, &p)) return NULL;
+    dmf_dtype th, tg;
+    PyArrayObject *ha = dmfpy_c_array(ho, 2, "h", &th), *ga = ha ? dmfpy_c_array(go, 2, "g", &tg) : NULL;
+    if (!ha || !ga) return NULL;
+    dmf_network *net = network_of(spec, is_path);
+    if (!net) return NULL;
+    PyObject *result = NULL;
+    npy_intp K = (npy_intp)dmf_network_num_layers(net), S = (npy_intp)dmf_network_num_params(net);
+    if (th != DMF_F64 || tg != DMF_F64 || PyArray_DIM(ha, 0) != K || PyArray_DIM(ha, 1) != S ||
+        PyArray_DIM(ga, 0) != K || PyArray_DIM(ga, 1) != S) {
+        PyErr_Format(dmfpy_input_error, "h and g must be float64 arrays of shape (K, S) = (%zd, %zd)", (Py_ssize_t)K,
+                     (Py_ssize_t)S);
+    } else {
+        double d, delta;
+        int status = dmf_param_distance(net, PyArray_DATA(ha), PyArray_DATA(ga), p, &d, &delta);
+        if (status != DMF_OK) dmfpy_raise(status);
+        else if (isnan(delta)) result = Py_BuildValue("(dO)", d, Py_None);
+        else result = Py_BuildValue("(dd)", d, delta);
+    }
+    dmf_network_free(net);
+    return result;
+}
+
+/* One evaluated stability bound as a dict (the CLI's "bounds" entries). */
+static PyObject *bound_dict(const dmf_stability_bound *b, const char *metric, double measured)
+{
+    PyObject *d = Py_BuildValue("{s:s,s:N,s:s}", "theorem", b->theorem, "holds", PyBool_FromLong(b->holds), "metric",
+                                metric);
+    if (!d) return NULL;
+    if ((!b->holds && dmfpy_set(d, "why_not", PyUnicode_FromString(b->why_not)) < 0) ||
+        (b->holds && dmfpy_set(d, "bound", PyFloat_FromDouble(b->bound)) < 0) ||
+        (isfinite(measured) && dmfpy_set(d, "measured", PyFloat_FromDouble(measured)) < 0) ||
+        (isfinite(b->error_limit) && dmfpy_set(d, "error_limit", PyFloat_FromDouble(b->error_limit)) < 0) ||
+        (isfinite(b->epsilon) && dmfpy_set(d, "epsilon", PyFloat_FromDouble(b->epsilon)) < 0) ||
+        (isfinite(b->sigma_min) && dmfpy_set(d, "sigma_min", PyFloat_FromDouble(b->sigma_min)) < 0) ||
+        (isfinite(b->gamma) && dmfpy_set(d, "gamma", PyFloat_FromDouble(b->gamma)) < 0))
+        Py_CLEAR(d);
+    return d;
+}
+
+/* recover(spec, is_path, X, truth or None, restarts, seed, max_iterations,
+ * tol, p) -> dict: the report of dmf_recover, the estimate (K, S) and every
+ * start's (R, K, S), and with the truth d_p, delta_p, data_error and the
+ * bounds of Thm 8.4 / Thm 7.2 (as `dmf recover`). */
+static PyObject *recover(PyObject *module, PyObject *args)
+{
+    const char *spec;
+    int is_path;
+    PyObject *xo, *to;
+    Py_ssize_t restarts, max_iterations;
+    unsigned long long seed;
+    double tol, p;
+    if (!PyArg_ParseTuple(args, "spOOnKndd", &spec, &is_path, &xo, &to, &restarts, &seed, &max_iterations, &tol, &p))
+        return NULL;
+    dmf_dtype tx, tt = DMF_F64;
+    PyArrayObject *xa = dmfpy_c_array(xo, 2, "X", &tx), *ta = NULL;
+    if (!xa) return NULL;
+    if (to != Py_None && !(ta = dmfpy_c_array(to, 2, "truth", &tt))) return NULL;
+    if (tx != DMF_F64 || tt != DMF_F64) {
+        PyErr_SetString(dmfpy_input_error, "X and truth must be float64");
+        return NULL;
+    }
+    dmf_network *net = network_of(spec, is_path);
+    if (!net) return NULL;
+    const size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net);
+    if (ta && ((size_t)PyArray_DIM(ta, 0) != K || (size_t)PyArray_DIM(ta, 1) != S)) {
+        PyErr_Format(dmfpy_input_error, "truth is (%zd, %zd); this network's parameters are (K, S) = (%zu, %zu)",
+                     (Py_ssize_t)PyArray_DIM(ta, 0), (Py_ssize_t)PyArray_DIM(ta, 1), K, S);
+        dmf_network_free(net);
+        return NULL;
+    }
+    dmf_matrix *x = NULL, *truth_x = NULL;
+    dmf_recover_report rep;
+    dmf_stability_bound b84, b72;
+    double d_p = NAN, delta_p = NAN, delta = NAN;
+    const double *th = ta ? PyArray_DATA(ta) : NULL;
+    int status = dmf_matrix_wrap(&x, DMF_F64, (size_t)PyArray_DIM(xa, 0), (size_t)PyArray_DIM(xa, 1), PyArray_DATA(xa));
+    int have_rep = 0;
+    Py_BEGIN_ALLOW_THREADS
+    dmf_recover_options opt = {(size_t)restarts, (size_t)max_iterations, tol, (uint64_t)seed};
+    if (status == DMF_OK) status = dmf_recover(net, x, &opt, &rep);
+    have_rep = status == DMF_OK;
+    if (status == DMF_OK && th && dmf_param_distance(net, rep.h, th, p, &d_p, &delta_p) != DMF_OK) d_p = delta_p = NAN;
+    if (status == DMF_OK && th) status = dmf_network_apply_params(net, th, &truth_x);
+    if (status == DMF_OK && th) {
+        const double *a = dmf_matrix_const_data(x), *b = dmf_matrix_const_data(truth_x);
+        double sq = 0;
+        for (size_t i = 0; i < dmf_matrix_rows(x) * dmf_matrix_cols(x); i++) sq += (a[i] - b[i]) * (a[i] - b[i]);
+        delta = sqrt(sq);
+    }
+    if (status == DMF_OK && th) status = dmf_stability_thm_8_4(net, th, delta, rep.residual, p, &b84);
+    if (status == DMF_OK && th) status = dmf_stability_thm_7_2(net, th, rep.h, delta, rep.residual, p, 2000000, &b72);
+    Py_END_ALLOW_THREADS
+    PyObject *d = NULL;
+    if (status != DMF_OK) {
+        dmfpy_raise(status);
+        goto done;
+    }
+    npy_intp hd[2] = {(npy_intp)K, (npy_intp)S}, sd[3] = {(npy_intp)rep.restarts, (npy_intp)K, (npy_intp)S},
+             rd[1] = {(npy_intp)rep.restarts};
+    PyObject *h = PyArray_SimpleNew(2, hd, NPY_FLOAT64), *hs = PyArray_SimpleNew(3, sd, NPY_FLOAT64);
+    PyObject *res = PyArray_SimpleNew(1, rd, NPY_FLOAT64), *its = PyList_New((Py_ssize_t)rep.restarts);
+    if (!h || !hs || !res || !its) {
+        Py_XDECREF(h), Py_XDECREF(hs), Py_XDECREF(res), Py_XDECREF(its);
+        goto done;
+    }
+    memcpy(PyArray_DATA((PyArrayObject *)h), rep.h, K * S * sizeof(double));
+    memcpy(PyArray_DATA((PyArrayObject *)hs), rep.start_h, rep.restarts * K * S * sizeof(double));
+    memcpy(PyArray_DATA((PyArrayObject *)res), rep.start_residual, rep.restarts * sizeof(double));
+    for (size_t s = 0; s < rep.restarts; s++) PyList_SET_ITEM(its, (Py_ssize_t)s, PyLong_FromSize_t(rep.start_iterations[s]));
+    d = PyDict_New();
+    if (!d || dmfpy_set(d, "h", h) < 0 || dmfpy_set(d, "start_h", hs) < 0 || dmfpy_set(d, "start_residual", res) < 0 ||
+        dmfpy_set(d, "start_iterations", its) < 0 ||
+        dmfpy_set(d, "best_start", PyLong_FromSize_t(rep.best)) < 0 ||
+        dmfpy_set(d, "iterations", PyLong_FromSize_t(rep.iterations)) < 0 ||
+        dmfpy_set(d, "total_iterations", PyLong_FromSize_t(rep.total_iterations)) < 0 ||
+        dmfpy_set(d, "restarts", PyLong_FromSize_t(rep.restarts)) < 0 ||
+        dmfpy_set(d, "residual", PyFloat_FromDouble(rep.residual)) < 0 ||
+        dmfpy_set(d, "rel_residual", PyFloat_FromDouble(rep.rel_residual)) < 0 ||
+        dmfpy_set(d, "time_s", PyFloat_FromDouble(rep.time_s)) < 0) {
+        if (!d) Py_XDECREF(h), Py_XDECREF(hs), Py_XDECREF(res), Py_XDECREF(its);
+        Py_CLEAR(d);
+        goto done;
+    }
+    if (th) {
+        int conv = !strcmp(dmf_network_type(net), "conv");
+        PyObject *bounds = PyList_New(0), *item;
+        int bad = !bounds;
+        if (!bad && conv) {
+            item = bound_dict(&b84, "delta_p", delta_p);
+            bad = !item || PyList_Append(bounds, item) < 0;
+            Py_XDECREF(item);
+        }
+        if (!bad) {
+            item = bound_dict(&b72, "d_p", d_p);
+            bad = !item || PyList_Append(bounds, item) < 0;
+            Py_XDECREF(item);
+        }
+        if (bad || dmfpy_set(d, "d_p", PyFloat_FromDouble(d_p)) < 0 ||
+            (!isnan(delta_p) && dmfpy_set(d, "delta_p", PyFloat_FromDouble(delta_p)) < 0) ||
+            dmfpy_set(d, "data_error", PyFloat_FromDouble(delta)) < 0 || dmfpy_set(d, "bounds", bounds) < 0) {
+            if (bad) Py_XDECREF(bounds);
+            Py_CLEAR(d);
+        }
+    }
+done:
+    if (have_rep) dmf_recover_report_free(&rep);
+    dmf_matrix_free(truth_x);
+    dmf_matrix_free(x);
+    dmf_network_free(net);
+    return d;
+}
+
 PyMethodDef dmfpy_lift_functions[] = {
+    {"synth_network", synth_network, METH_VARARGS, "synth_network(spec, is_path, seed, noise) -> (X, H, noise_norm)"},
+    {"recover", recover, METH_VARARGS,
+     "recover(spec, is_path, X, truth, restarts, seed, max_iterations, tol, p) -> dict"},
+    {"param_distance", param_distance, METH_VARARGS, "param_distance(spec, is_path, h, g, p) -> (d_p, delta_p)"},
     {"liftrank", liftrank, METH_VARARGS, "liftrank(spec, is_path, seed, initial_samples, backend, sigma_min) -> dict"},
     {"scatter", scatter, METH_VARARGS, "scatter(spec, is_path) -> dict"},
     {NULL, NULL, 0, NULL},

@@ -33,7 +33,9 @@ static const char help_recover[] =
     "optimal starts reached (more than one: X does not identify h).  With\n"
     "--truth, d_p between the classes of the estimate and the truth (up to\n"
     "per-layer scaling, Definition 4.1) and, for convolutional networks, delta_p\n"
-    "between path classes (Thm 8.4), for the best and for every start.\n"
+    "between path classes (Thm 8.4), for the best and for every start, and the\n"
+    "stability bounds of Thm 8.4 (scattered convolutional networks) and Thm 7.2\n"
+    "(when Ker A = {0}, A explicit with <= 2e6 entries) with their conditions.\n"
     "\n"
     "--input FILE       X (.npy or .mtx, real), rows(X) x cols(X) of the network\n"
     "--truth FILE       the true h (K x S .npy, as synth-network writes it)\n"
@@ -201,6 +203,27 @@ static double class_metric(const dmf_network *net, const double *h, const double
     return isnan(delta) ? d : delta;
 }
 
+/* One evaluated bound with the distance it bounds, measured. */
+static void print_bound(int first, const dmf_stability_bound *b, const char *metric, double measured)
+{
+    printf("%s{\"theorem\": ", first ? "" : ", ");
+    json_write_string(stdout, b->theorem);
+    printf(", \"holds\": %s", b->holds ? "true" : "false");
+    if (!b->holds) {
+        fputs(", \"why_not\": ", stdout);
+        json_write_string(stdout, b->why_not);
+    }
+    fputs(", \"metric\": ", stdout);
+    json_write_string(stdout, metric);
+    if (b->holds) printf(", \"bound\": " JSON_NUM, b->bound);
+    if (isfinite(measured)) printf(", \"measured\": " JSON_NUM, measured);
+    if (isfinite(b->error_limit)) printf(", \"error_limit\": " JSON_NUM, b->error_limit);
+    if (isfinite(b->epsilon)) printf(", \"epsilon\": " JSON_NUM, b->epsilon);
+    if (isfinite(b->sigma_min)) printf(", \"sigma_min\": " JSON_NUM, b->sigma_min);
+    if (isfinite(b->gamma)) printf(", \"gamma\": " JSON_NUM, b->gamma);
+    fputc('}', stdout);
+}
+
 /* Geometric mean of the layers' sup norms: the size of one entry of h in
  * R_diag, the scale of the distances. */
 static double diag_size(const dmf_network *net, const double *h)
@@ -281,6 +304,12 @@ int cmd_recover(int argc, char **argv)
         for (size_t i = 0; i < dmf_matrix_rows(x) * dmf_matrix_cols(x); i++) sq += (a[i] - b[i]) * (a[i] - b[i]);
         delta = sqrt(sq);
     }
+    /* The explicit A of Thm 7.2's sigma_min: at most 2e6 entries, so
+     * that the bound never costs more than the recovery of a small network. */
+    dmf_stability_bound b84, b72;
+    if (status == DMF_OK && truth) status = dmf_stability_thm_8_4(net, th, delta, rep.residual, o.p, &b84);
+    if (status == DMF_OK && truth)
+        status = dmf_stability_thm_7_2(net, th, rep.h, delta, rep.residual, o.p, 2000000, &b72);
     if (status == DMF_OK && o.out) status = write_params(o.out, net, rep.h, path_h, sizeof path_h);
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);
@@ -313,6 +342,12 @@ int cmd_recover(int argc, char **argv)
             json_num(&j, "d_p", d_p);
             if (!isnan(delta_p)) json_num(&j, "delta_p", delta_p);
             json_num(&j, "data_error", delta);
+            json_key(&j, "bounds");
+            fputc('[', stdout);
+            int conv = !strcmp(dmf_network_type(net), "conv");
+            if (conv) print_bound(1, &b84, "delta_p", delta_p);
+            print_bound(!conv, &b72, "d_p", d_p);
+            fputc(']', stdout);
         }
         json_key(&j, "starts");
         fputc('[', stdout);

@@ -1,0 +1,118 @@
+/* The stability bounds of Malgouyres & Landsberg evaluated for a network,
+ * a truth h (the h-bar of the papers), an estimate h* and the errors
+ * delta = ||X - M(h-bar)||, eta = ||X - M(h*)||.
+ *
+ * Thm 8.4 (convolutional, sufficiently scattered): with
+ * eps = min_e ||h-bar_e||_inf over the edge kernels and S' the largest
+ * kernel support, delta + eta <= sqrt(N) eps^K / 2 implies
+ *     delta_p({h*}, {h-bar}) <= 7 (K S')^(1/p) eps^(1-K) (delta + eta) / sqrt(N).
+ *
+ * Thm 7.2 (any network; SPARS 2017 Thm 1), needs the deep-NSP constant
+ * gamma.  dmf knows it in one case: Ker A = {0} (A injective on the tensor
+ * basis), where T' = 0 is the only kernel element and gamma = 1 for every
+ * rho.  Then, if (delta + eta) / sigma_min <= max(||P(h-bar)||_inf,
+ * ||P(h*)||_inf) / 2,
+ *     d_p(<h*>, <h-bar>) <= 7 (K S)^(1/p) / sigma_min
+ *         min(||P(h-bar)||_inf^(1/K-1), ||P(h*)||_inf^(1/K-1)) (delta + eta),
+ * with ||P(h)||_inf = prod_k ||h_k||_inf.  Otherwise the deep-NSP constant
+ * is not computed (it is a condition on how Ker A meets the rank-2
+ * tensors, not a spectrum) and the bound is reported as unavailable. */
+#include <string.h>
+
+#include "network.h"
+
+static double root(double x, double p) { return isinf(p) ? 1.0 : pow(x, 1.0 / p); }
+
+int dmf_stability_thm_8_4(const dmf_network *net, const double *truth, double delta, double eta, double p,
+                          dmf_stability_bound *out)
+{
+    memset(out, 0, sizeof *out);
+    out->theorem = "Thm 8.4";
+    out->bound = NAN;
+    out->gamma = NAN;
+    out->sigma_min = NAN;
+    if (!net->conv) {
+        out->why_not = "not a convolutional network";
+        return DMF_OK;
+    }
+    if (!(p >= 1)) return dmf_fail(DMF_ERR_ARG, "p must be in [1, inf], not %g", p);
+    dmf_scatter_report sc;
+    DMF_TRY(dmf_scatter(net, &sc));
+    dmf_conv_edges g;
+    DMF_TRY(dmf_conv_edges_get(net, &g));
+    const size_t K = net->num_layers, S = net->num_params;
+    double eps = INFINITY;
+    size_t widest = 0;
+    for (size_t e = 0; e < g.num_edges; e++) {
+        const dmf_conv_edge *edge = &g.edges[e];
+        double top = 0;
+        for (size_t j = 0; j < edge->count; j++) top = fmax(top, fabs(truth[edge->layer * S + edge->first + j]));
+        eps = fmin(eps, top);
+        if (edge->count > widest) widest = edge->count;
+    }
+    dmf_conv_edges_free(&g);
+    const double sqrt_n = sqrt((double)net->signal_length);
+    out->epsilon = eps;
+    out->error_limit = sqrt_n * pow(eps, (double)K) / 2;
+    out->bound = 7 * root((double)K * (double)widest, p) * pow(eps, 1.0 - (double)K) * (delta + eta) / sqrt_n;
+    if (!sc.scattered) out->why_not = "the topology is not sufficiently scattered (not identifiable)";
+    else if (!(eps > 0)) out->why_not = "an edge kernel of the truth is zero (eps = 0)";
+    else if (!(delta + eta <= out->error_limit)) out->why_not = "delta + eta > sqrt(N) eps^K / 2";
+    out->holds = out->why_not == NULL;
+    if (!out->holds) out->bound = NAN;
+    return DMF_OK;
+}
+
+static double sup_product(const dmf_network *net, const double *h)
+{
+    double prod = 1;
+    for (size_t k = 0; k < net->num_layers; k++) {
+        double top = 0;
+        for (size_t j = 0; j < net->layers[k].params; j++) top = fmax(top, fabs(h[k * net->num_params + j]));
+        prod *= top;
+    }
+    return prod;
+}
+
+int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const double *estimate, double delta,
+                          double eta, double p, size_t max_entries, dmf_stability_bound *out)
+{
+    memset(out, 0, sizeof *out);
+    out->theorem = "Thm 7.2";
+    out->bound = NAN;
+    out->gamma = NAN;
+    out->sigma_min = NAN;
+    out->epsilon = NAN;
+    out->error_limit = NAN;
+    if (!(p >= 1)) return dmf_fail(DMF_ERR_ARG, "p must be in [1, inf], not %g", p);
+    size_t columns = 1, rank = 0;
+    for (size_t k = 0; k < net->num_layers; k++)
+        if (!dmf_mul_size(columns, net->layers[k].params, &columns)) columns = SIZE_MAX;
+    double sigma_min;
+    if (dmf_lift_sigma_min(net, max_entries, &sigma_min, &rank) != DMF_OK) {
+        out->why_not = "sigma_min not computed: the explicit lifted operator is too large";
+        return DMF_OK;
+    }
+    out->sigma_min = sigma_min;
+    if (rank < columns) {
+        out->why_not = "Ker A is not {0}: the deep-NSP constant gamma is not computed";
+        return DMF_OK;
+    }
+    out->gamma = 1;
+    const size_t K = net->num_layers, S = net->num_params;
+    double pt = sup_product(net, truth), pe = sup_product(net, estimate);
+    double tensor = (delta + eta) / sigma_min;
+    out->error_limit = fmax(pt, pe) / 2 * sigma_min; /* on delta + eta */
+    if (!(pt > 0) || !(pe > 0)) {
+        out->why_not = "a layer of the truth or the estimate is zero";
+        return DMF_OK;
+    }
+    if (!(tensor <= fmax(pt, pe) / 2)) {
+        out->why_not = "(delta + eta) / sigma_min > max(||P(h)||_inf, ||P(h*)||_inf) / 2";
+        return DMF_OK;
+    }
+    double expo = 1.0 / (double)K - 1;
+    out->bound = 7 * root((double)K * (double)S, p) / sigma_min * fmin(pow(pt, expo), pow(pe, expo)) * (delta + eta);
+    out->holds = 1;
+    return DMF_OK;
+}

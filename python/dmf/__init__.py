@@ -14,7 +14,7 @@ computes, and dmf's status codes become exceptions:
 All derive from ``dmf.DmfError``.  Wrong Python types raise ``TypeError``.
 """
 from . import _dmf
-from ._butterfly import butterfly_factor, matrix, matrix_names
+from ._butterfly import butterfly_factor, digit_reversal, identify_permutations, matrix, matrix_names
 from ._chain import Chain, ConvergenceError, load
 from ._dmf import DeviceError, DmfError, FileError, InputError, NumericalError, OutOfMemoryError
 from ._fsmf import fsmf
@@ -32,6 +32,6 @@ def info():
 
 __all__ = [
     "Chain", "ConvergenceError", "DeviceError", "DmfError", "FileError", "InputError", "NumericalError",
-    "OutOfMemoryError", "butterfly_factor", "info", "load", "matrix", "matrix_names", "__version__",
+    "OutOfMemoryError", "butterfly_factor", "digit_reversal", "identify_permutations", "info", "load", "matrix", "matrix_names", "__version__",
     "demod", "fsmf", "hierarchical", "palm4msa", "liftrank", "recover", "scatter", "synth_network",
 ]

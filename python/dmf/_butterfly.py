@@ -21,9 +21,55 @@ def _tree_spec(tree):
 TreeSpec = Union[str, Sequence]
 
 
+def digit_reversal(radix: Sequence[int]) -> np.ndarray:
+    """The index whose digits in ``radix`` (radix[0] most significant) are
+    those of i in the reversed radices: the bit reversal for radix 2."""
+    radix = [int(r) for r in radix]
+    i = np.arange(int(np.prod(radix)) if radix else 1, dtype=np.int64)
+    out = np.zeros_like(i)
+    below, weight = int(i.size), 1
+    for r in radix:
+        below //= r
+        out += ((i // below) % r) * weight
+        weight *= r
+    return out
+
+
+def identify_permutations(A, radix_m: Optional[Sequence[int]] = None, radix_n: Optional[Sequence[int]] = None,
+                          dtype=None):
+    """Row and column permutations that make A a rank-one chain on the radices.
+
+    Returns ``(perm_rows, perm_cols, report)``: ``A[perm_rows][:, perm_cols]``
+    is, as nearly as the search can tell, a chain; ``report`` holds the
+    search's time and scores (1 = the rank-one blocks were exact).  The
+    answer is unique up to the permutations that map the chain's support
+    onto itself (docs/permutations.md).
+    """
+    A = as_matrix(A, dtype)
+    rows, cols, report = _dmf.identify_permutations(
+        A, None if radix_m is None else list(radix_m), None if radix_n is None else list(radix_n))
+    return rows.astype(np.int64, copy=False), cols.astype(np.int64, copy=False), report
+
+
+def _permutation(spec, count, radix, side):
+    if spec is None or (isinstance(spec, str) and spec == "none"):
+        return None
+    if isinstance(spec, str):
+        if spec == "bitrev":
+            return digit_reversal(radix)
+        raise ValueError(f"{side} must be None, 'none', 'bitrev', 'auto' or an index array, not {spec!r}")
+    perm = np.asarray(spec)
+    if perm.ndim != 1 or perm.size != count or not np.issubdtype(perm.dtype, np.integer):
+        raise ValueError(f"{side}: expected {count} integer indices, got shape {perm.shape} of {perm.dtype}")
+    if not np.array_equal(np.sort(perm), np.arange(count)):
+        raise ValueError(f"{side}: not a permutation of 0..{count - 1}")
+    return perm.astype(np.int64)
+
+
 def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Optional[Sequence[int]] = None,
                      tree: TreeSpec = "balanced", rank: int = 1, orthonormalize: bool = False,
-                     dtype=None, backend: str = "auto", compute_error: bool = True) -> Chain:
+                     dtype=None, backend: str = "auto", compute_error: bool = True,
+                     perm_rows=None, perm_cols=None) -> Chain:
     """Factors A (M x N) into a butterfly chain F_0 … F_{L-1}.
 
     Parameters
@@ -48,6 +94,12 @@ def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Option
     compute_error : bool
         Fill ``report['rel_error']`` (one more pass over A, timed apart in
         ``report['error_time_s']``).
+    perm_rows, perm_cols : None, 'none', 'bitrev', 'auto' or an index array
+        Factor ``A[perm_rows][:, perm_cols]`` instead of A, for a matrix that
+        is a chain only up to permutations (the natural-order DFT is one
+        with ``perm_cols='bitrev'``); 'auto' (on either side) finds both
+        with :func:`identify_permutations`.  The chain keeps them:
+        ``toarray()``, ``@`` and ``rel_error`` are of A itself.
 
     Returns
     -------
@@ -62,6 +114,9 @@ def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Option
         when some block's SVD failed, with the chain in ``.chain``.
     """
     A = as_matrix(A, dtype)
+    if perm_rows is not None or perm_cols is not None:
+        return _factor_permuted(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error,
+                                perm_rows, perm_cols)
     handle, report, failure = _dmf.butterfly_factor(
         A, None if radix_m is None else list(radix_m), None if radix_n is None else list(radix_n),
         _tree_spec(tree), int(rank), bool(orthonormalize), str(backend), bool(compute_error))
@@ -72,6 +127,45 @@ def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Option
     if failure:
         raise ConvergenceError(failure, chain)
     return chain
+
+
+def _factor_permuted(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error, perm_rows,
+                     perm_cols):
+    if radix_m is None and radix_n is None:
+        radix_m, radix_n = _default_radices(A.shape)
+    search = None
+    if (isinstance(perm_rows, str) and perm_rows == "auto") or (isinstance(perm_cols, str) and perm_cols == "auto"):
+        for other in (perm_rows, perm_cols):
+            if other is not None and not (isinstance(other, str) and other == "auto"):
+                raise ValueError("'auto' finds the row and the column permutation together: give 'auto' on both "
+                                 "sides, or on one with the other left None")
+        rows, cols, search = identify_permutations(A, radix_m, radix_n)
+    else:
+        rows = _permutation(perm_rows, A.shape[0], radix_m, "perm_rows")
+        cols = _permutation(perm_cols, A.shape[1], radix_n, "perm_cols")
+    B = A
+    if rows is not None:
+        B = B[rows]
+    if cols is not None:
+        B = B[:, cols]
+    chain = butterfly_factor(np.ascontiguousarray(B), radix_m, radix_n, tree, rank, orthonormalize,
+                             backend=backend, compute_error=compute_error)
+    # The error of B against the chain is that of A against the permuted chain.
+    chain._handle.set_permutations(rows, cols)
+    chain.report["perm_rows"] = "auto" if search else ("none" if rows is None else perm_rows if isinstance(perm_rows, str) else "array")
+    chain.report["perm_cols"] = "auto" if search else ("none" if cols is None else perm_cols if isinstance(perm_cols, str) else "array")
+    if search is not None:
+        chain.report["perm_search"] = search
+    return chain
+
+
+def _default_radices(shape):
+    rows, cols = shape
+    if rows != cols or rows < 2 or rows & (rows - 1):
+        raise ValueError(f"a {rows} x {cols} matrix needs radix_m and radix_n (the default is radix 2 for square "
+                         "power-of-two sizes)")
+    L = rows.bit_length() - 1
+    return [2] * L, [2] * L
 
 
 def matrix(name: str, size: Union[int, Tuple[int, int]], dtype="f64", noise: float = 0.0, seed: int = 0,

@@ -88,7 +88,9 @@ class Chain:
 
     @property
     def factors(self):
-        """The factors as SciPy CSR arrays (the support entries only)."""
+        """The factors as SciPy CSR arrays (the support entries only): those
+        of the product F_0 … F_{L-1}; a chain with permutations p, q stands
+        for A with ``A[p][:, q]`` equal to that product."""
         import scipy.sparse as sp
 
         out = []
@@ -102,8 +104,19 @@ class Chain:
             out.append(csr((blk.ravel().copy(), (rows, cols)), shape=(a * b * d, a * c * d)))
         return out
 
+    @property
+    def perm_rows(self) -> Optional[np.ndarray]:
+        """Row permutation p (or None): A[p[i]] is row i of F_0 … F_{L-1}."""
+        return self._handle.permutations()[0]
+
+    @property
+    def perm_cols(self) -> Optional[np.ndarray]:
+        """Column permutation q (or None): A[:, q[j]] is column j of the product."""
+        return self._handle.permutations()[1]
+
     def toarray(self) -> np.ndarray:
-        """The dense product F_0 … F_{L-1}."""
+        """The dense matrix A: the product F_0 … F_{L-1}, its rows and
+        columns put back in A's order when the chain has permutations."""
         return self._handle.densify()
 
     def rel_error(self, A) -> float:

@@ -36,6 +36,12 @@ class ChainModule(torch.nn.Module):
         self.blocks = torch.nn.ParameterList(
             torch.nn.Parameter(torch.from_numpy(np.array(b, copy=True)), requires_grad=requires_grad)
             for b in chain.blocks)
+        # A chain with permutations is A = P^T (F_0 ... F_{L-1}) Q^T: the
+        # columns of x are gathered by perm_cols, the result scattered by
+        # perm_rows (index buffers, no parameters).
+        rows, cols = chain.perm_rows, chain.perm_cols
+        self.register_buffer("perm_cols", None if cols is None else torch.from_numpy(cols))
+        self.register_buffer("rows_back", None if rows is None else torch.from_numpy(np.argsort(rows)))
 
     def forward(self, x):
         if x.shape[-1] != self.shape[1]:
@@ -44,7 +50,10 @@ class ChainModule(torch.nn.Module):
         if x.dtype != blocks[0].dtype:
             x = x.to(torch.promote_types(x.dtype, blocks[0].dtype))
             blocks = [b.to(x.dtype) for b in blocks]
-        return apply_blocks(blocks, x)
+        if self.perm_cols is not None:
+            x = x.index_select(-1, self.perm_cols)
+        y = apply_blocks(blocks, x)
+        return y if self.rows_back is None else y.index_select(-1, self.rows_back)
 
     def extra_repr(self):
         return f"{self.shape[0]}x{self.shape[1]}, {len(self.blocks)} factors"

@@ -157,6 +157,61 @@ static PyObject *butterfly_factor(PyObject *module, PyObject *args)
     return Py_BuildValue("NNs", handle, report, failure);
 }
 
+_Static_assert(sizeof(npy_intp) == sizeof(size_t), "index arrays are filled as size_t");
+
+/* identify_permutations(A, radix_m, radix_n): (rows, cols, report). */
+static PyObject *identify_permutations(PyObject *module, PyObject *args)
+{
+    PyObject *ao, *mo, *no;
+    if (!PyArg_ParseTuple(args, "OOO", &ao, &mo, &no)) return NULL;
+    dmf_dtype dtype;
+    PyArrayObject *a = dmfpy_c_array(ao, 2, "A", &dtype);
+    if (!a) return NULL;
+    size_t rows = (size_t)PyArray_DIM(a, 0), cols = (size_t)PyArray_DIM(a, 1), m[64], n[64], lm = 0, ln = 0;
+    int status = DMF_OK;
+    if ((mo != Py_None && dmfpy_sizes(mo, m, 64, &lm, "radix_m") < 0) ||
+        (no != Py_None && dmfpy_sizes(no, n, 64, &ln, "radix_n") < 0))
+        return NULL;
+    if ((mo == Py_None) != (no == Py_None) || lm != ln) {
+        PyErr_SetString(dmfpy_input_error, "give both radix_m and radix_n, of the same length, or neither");
+        return NULL;
+    }
+    if (mo == Py_None && (status = dmf_default_radices(rows, cols, m, n, 64, &lm)) != DMF_OK) return dmfpy_raise(status);
+    npy_intp rdim[1] = {(npy_intp)rows}, cdim[1] = {(npy_intp)cols};
+    PyObject *ro = PyArray_SimpleNew(1, rdim, NPY_INTP), *co = PyArray_SimpleNew(1, cdim, NPY_INTP);
+    dmf_matrix *wrapped = NULL;
+    if (ro && co) status = dmf_matrix_wrap(&wrapped, dtype, rows, cols, PyArray_DATA(a));
+    if (!ro || !co || status != DMF_OK) {
+        Py_XDECREF(ro);
+        Py_XDECREF(co);
+        return ro && co ? dmfpy_raise(status) : NULL;
+    }
+    /* NPY_INTP is size_t wide on the platforms NumPy supports. */
+    size_t *pr = PyArray_DATA((PyArrayObject *)ro), *pc = PyArray_DATA((PyArrayObject *)co);
+    dmf_perm_report rep;
+    Py_BEGIN_ALLOW_THREADS
+    status = dmf_butterfly_identify_permutations(wrapped, lm, m, n, pr, pc, &rep);
+    Py_END_ALLOW_THREADS
+    dmf_matrix_free(wrapped);
+    if (status != DMF_OK) {
+        Py_DECREF(ro);
+        Py_DECREF(co);
+        return dmfpy_raise(status);
+    }
+    PyObject *levels = PyList_New((Py_ssize_t)rep.num_levels);
+    for (size_t k = 0; levels && k < rep.num_levels; k++)
+        PyList_SET_ITEM(levels, (Py_ssize_t)k, Py_BuildValue("{s:d,s:d}", "group_score", rep.levels[k].group_score,
+                                                             "column_score", rep.levels[k].column_score));
+    PyObject *report = levels ? Py_BuildValue("{s:d,s:d,s:N}", "time_s", rep.time_s, "min_score", rep.min_score,
+                                              "levels", levels) : NULL;
+    if (!report) {
+        Py_DECREF(ro);
+        Py_DECREF(co);
+        return NULL;
+    }
+    return Py_BuildValue("NNN", ro, co, report);
+}
+
 static PyObject *matrix_builtin(PyObject *module, PyObject *args)
 {
     const char *name, *dtype_name;
@@ -214,5 +269,7 @@ PyMethodDef dmfpy_butterfly_functions[] = {
      "butterfly_factor(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error)"},
     {"matrix_builtin", matrix_builtin, METH_VARARGS, "matrix_builtin(name, rows, cols, dtype, noise, seed, m, n)"},
     {"matrix_names", matrix_names, METH_NOARGS, "Names of the built-in matrices."},
+    {"identify_permutations", identify_permutations, METH_VARARGS,
+     "identify_permutations(A, radix_m, radix_n): (perm_rows, perm_cols, report)"},
     {NULL, NULL, 0, NULL},
 };

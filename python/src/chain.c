@@ -170,7 +170,84 @@ static PyObject *chain_write(dmfpy_chain *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* An int64 NumPy copy of a permutation, or None. */
+static PyObject *permutation_array(const size_t *perm, size_t count)
+{
+    if (!perm) Py_RETURN_NONE;
+    npy_intp dims[1] = {(npy_intp)count};
+    PyObject *out = PyArray_SimpleNew(1, dims, NPY_INT64);
+    if (!out) return NULL;
+    int64_t *to = PyArray_DATA((PyArrayObject *)out);
+    for (size_t i = 0; i < count; i++) to[i] = (int64_t)perm[i];
+    return out;
+}
+
+/* permutations(): (rows, cols), each an int64 array or None. */
+static PyObject *chain_permutations(dmfpy_chain *self, PyObject *unused)
+{
+    PyObject *rows = permutation_array(dmf_chain_perm_rows(self->chain), dmf_chain_rows(self->chain));
+    PyObject *cols = rows ? permutation_array(dmf_chain_perm_cols(self->chain), dmf_chain_cols(self->chain)) : NULL;
+    if (!cols) {
+        Py_XDECREF(rows);
+        return NULL;
+    }
+    return Py_BuildValue("NN", rows, cols);
+}
+
+/* A size_t copy of an integer sequence of `count` entries (None: NULL). */
+static int permutation_from(PyObject *obj, size_t count, const char *what, size_t **out)
+{
+    *out = NULL;
+    if (obj == Py_None) return 0;
+    PyArrayObject *arr = (PyArrayObject *)PyArray_FROMANY(obj, NPY_INT64, 1, 1, NPY_ARRAY_CARRAY_RO);
+    if (!arr) return -1;
+    if ((size_t)PyArray_DIM(arr, 0) != count) {
+        PyErr_Format(dmfpy_input_error, "%s: %zd entries, the chain needs %zu", what, (Py_ssize_t)PyArray_DIM(arr, 0), count);
+        Py_DECREF(arr);
+        return -1;
+    }
+    const int64_t *v = PyArray_DATA(arr);
+    size_t *perm = PyMem_Malloc((count ? count : 1) * sizeof *perm);
+    if (!perm) {
+        Py_DECREF(arr);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (v[i] < 0 || (uint64_t)v[i] >= count) {
+            PyErr_Format(dmfpy_input_error, "%s: entry %zu (%lld) is not an index below %zu", what, i, (long long)v[i], count);
+            PyMem_Free(perm);
+            Py_DECREF(arr);
+            return -1;
+        }
+        perm[i] = (size_t)v[i];
+    }
+    Py_DECREF(arr);
+    *out = perm;
+    return 0;
+}
+
+/* set_permutations(rows, cols): None or index sequences. */
+static PyObject *chain_set_permutations(dmfpy_chain *self, PyObject *args)
+{
+    PyObject *ro, *co;
+    if (!PyArg_ParseTuple(args, "OO", &ro, &co)) return NULL;
+    size_t *rows = NULL, *cols = NULL;
+    if (permutation_from(ro, dmf_chain_rows(self->chain), "perm_rows", &rows) < 0) return NULL;
+    if (permutation_from(co, dmf_chain_cols(self->chain), "perm_cols", &cols) < 0) {
+        PyMem_Free(rows);
+        return NULL;
+    }
+    int status = dmf_chain_set_permutations(self->chain, rows, cols);
+    PyMem_Free(rows);
+    PyMem_Free(cols);
+    if (status != DMF_OK) return dmfpy_raise(status);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef chain_methods[] = {
+    {"permutations", (PyCFunction)chain_permutations, METH_NOARGS, "(perm_rows, perm_cols): int64 arrays or None."},
+    {"set_permutations", (PyCFunction)chain_set_permutations, METH_VARARGS, "set_permutations(rows, cols)."},
     {"info", (PyCFunction)chain_info, METH_NOARGS, "dtype, sizes, radices, ranks and nnz as a dict."},
     {"blocks", (PyCFunction)chain_blocks, METH_O, "blocks(k): factor k's blocks (a, d, b, c), a view."},
     {"apply", (PyCFunction)chain_apply, METH_VARARGS, "apply(x, y, op[, backend]): y = op(chain) x."},

@@ -218,8 +218,8 @@ sys.exit(0 if len(lines) == 1 and json.loads(lines[0])['command'] == 'run' else 
 check "not a terminal: no progress line by default, the job lines as before" $?
 "$DMF" run three.json --out p1 --progress >out.txt 2>err.txt
 [ $? -eq 3 ] && [ "$(grep -c '^dmf run: [0-9]/3 jobs done' err.txt)" -eq 3 ] \
-    && grep -q '^dmf run: 3/3 jobs done (2 ok, 1 failed) | elapsed [0-9]*s | ETA 0s$' err.txt \
-    && grep -q '^dmf run: 1/3 jobs done (1 ok, 0 failed) | elapsed [0-9]*s | ETA [0-9]' err.txt \
+    && grep -q '^dmf run: 3/3 jobs done (2 ok, 1 failed) | elapsed [0-9.]*s | ETA 0.0s$' err.txt \
+    && grep -q '^dmf run: 1/3 jobs done (1 ok, 0 failed) | elapsed [0-9.]*s | ETA [0-9]' err.txt \
     && ! grep -q $'\r' err.txt && summary_only out.txt
 check "--progress on a log: a line per finished job with done/total, failed, elapsed, ETA; stdout untouched" $?
 "$DMF" run three.json --out p1 --progress >out.txt 2>err.txt
@@ -229,9 +229,9 @@ check "--progress with nothing left to run: no progress line" $?
 [ $? -eq 3 ] && [ ! -s err.txt ] && summary_only out.txt
 check "--quiet: nothing on stderr, the summary on stdout" $?
 if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
-    script -qec "'$DMF' run three.json --out p3 >out.txt" /dev/null >tty.txt 2>&1
-    grep -q $'\r\033\\[Kdmf run: 1/3 jobs done (1 ok, 0 failed) | elapsed [0-9]*s | ETA' tty.txt \
-        && grep -q 'running h16 for' tty.txt && grep -q '^\[2/3\] h16 ok' <(tr '\r' '\n' <tty.txt | sed 's/\x1b\[K//g') \
+    script -qec "stty cols 200; '$DMF' run three.json --out p3 >out.txt" /dev/null >tty.txt 2>&1
+    grep -q $'\r\033\\[Kdmf run: 1/3 jobs done (1 ok, 0 failed) | elapsed [0-9.]*s | ETA' tty.txt \
+        && grep -q '| running h16 [0-9.]*s' tty.txt && grep -q '^\[2/3\] h16 ok' <(tr '\r' '\n' <tty.txt | sed 's/\x1b\[K//g') \
         && summary_only out.txt
     check "a terminal: the live progress line, redrawn in place, never on stdout" $?
     script -qec "'$DMF' run three.json --out p4 --no-progress >out.txt" /dev/null >tty.txt 2>&1

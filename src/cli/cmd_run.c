@@ -140,11 +140,12 @@ typedef struct {
 
 static progress_state progress;
 
-/* "42s", "3m07s", "2h05m" */
+/* "4.2s", "42s", "3m07s", "2h05m" */
 static const char *duration(double s, char buf[24])
 {
     long t = s < 0 ? 0 : (long)(s + 0.5);
-    if (t < 60) snprintf(buf, 24, "%lds", t);
+    if (s < 9.95) snprintf(buf, 24, "%.1fs", s < 0 ? 0.0 : s);
+    else if (t < 60) snprintf(buf, 24, "%lds", t);
     else if (t < 3600) snprintf(buf, 24, "%ldm%02lds", t / 60, t % 60);
     else snprintf(buf, 24, "%ldh%02ldm", t / 3600, t / 60 % 60);
     return buf;
@@ -159,7 +160,7 @@ static void progress_text(char *buf, size_t cap, double now)
     if (p->skipped) used += snprintf(buf + used, cap - (size_t)used, ", %zu skipped", p->skipped);
     used += snprintf(buf + used, cap - (size_t)used, ") | elapsed %s | ETA ", duration(now - p->start, elapsed));
     if (left == 0) {
-        used += snprintf(buf + used, cap - (size_t)used, "0s");
+        used += snprintf(buf + used, cap - (size_t)used, "0.0s");
     } else if (run == 0) {
         used += snprintf(buf + used, cap - (size_t)used, "?"); /* no job of this run has finished yet */
     } else {
@@ -170,7 +171,7 @@ static void progress_text(char *buf, size_t cap, double now)
         used += snprintf(buf + used, cap - (size_t)used, "%s", duration(rest, eta));
     }
     if (p->running && used > 0 && (size_t)used < cap)
-        snprintf(buf + used, cap - (size_t)used, " | running %s for %s", p->running,
+        snprintf(buf + used, cap - (size_t)used, " | running %s %s", p->running,
                  duration(now - p->running_since, running));
 }
 

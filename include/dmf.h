@@ -697,7 +697,7 @@ typedef struct {
     int constant_step_size;  /* step 1 / step_size instead of the Lipschitz one */
     double step_size;
     size_t norm2_max_iter;   /* power iterations of a spectral norm (default 100) */
-    double norm2_threshold;  /* their relative stopping change (default 1e-9) */
+    double norm2_threshold;  /* their relative stopping change (default 1e-6) */
 } dmf_palm_options;
 
 typedef enum { DMF_STOP_NUM_ITS = 0, DMF_STOP_TOL = 1, DMF_STOP_ERREPS = 2, DMF_STOP_MAXITER = 3 } dmf_stop_reason;

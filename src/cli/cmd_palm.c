@@ -25,7 +25,7 @@ static const char palm_help[] =
     "                                    \"maxiter\": 10000, \"erreps\": 0}),\n"
     "   \"init_facts\": [\"S0.npy\", null, ...], \"init_lambda\": 1,\n"
     "   \"is_update_way_R2L\": false, \"constant_step_size\": false, \"step_size\": 0,\n"
-    "   \"norm2_max_iter\": 100, \"norm2_threshold\": 1e-9}\n"
+    "   \"norm2_max_iter\": 100, \"norm2_threshold\": 1e-6}\n"
     "Constraint names: sp, splin, spcol, splincol (value: k), normcol, normlin\n"
     "(value: the norm), supp, const (value: a .npy/.mtx file or a nested list),\n"
     "blockdiag (value: [[rows, cols], ...]); \"normalized\": false keeps a sparsity\n"

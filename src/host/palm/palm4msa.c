@@ -2,10 +2,10 @@
  * approximations of matrices and applications", 2016): argument checks,
  * the default start and the dispatch to the sweeps of palm_impl.h.
  *
- * The factors are dense arrays multiplied with BLAS on the host: the
- * constraint sets change the supports at every step, so a sparse format
- * would be rebuilt each time, and the products stay as dense as A.  (A GPU
- * path would be a batched GEMM entry in the backend table.) */
+ * It runs on the host (BLAS and OpenMP, sparse factors as CSR rebuilt
+ * after each projection, palm_impl.h) whatever the context: the supports
+ * move at every step, and a GPU path would need sparse-times-dense entries
+ * in the backend table that no other algorithm uses yet. */
 #include <cblas.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@ void dmf_palm_options_default(dmf_palm_options *o)
     o->stop.maxiter = 10000;
     o->init_lambda = 1;
     o->norm2_max_iter = 100;
-    o->norm2_threshold = 1e-9;
+    o->norm2_threshold = 1e-6;
 }
 
 int dmf_palm_check_options(const dmf_palm_options *o, const char *what)

@@ -310,5 +310,5 @@ def recover(network: Network, x, truth=None, restarts: int = 10, seed: int = 0, 
         conv = _dmf.param_distance(spec, is_path, h, h, 2.0)[1] is not None
     out["class_metric"] = "delta_2 (per-path scaling)" if conv else "d_2 (per-layer scaling)"
     if truth is not None:
-        out["p"] = float(p)
+        out["p"] = "inf" if np.isinf(p) else float(p)  # as the command line writes it
     return out

@@ -338,7 +338,8 @@ int cmd_recover(int argc, char **argv)
                                                                : "d_2 (per-layer scaling)");
         if (truth) {
             json_str(&j, "truth", o.truth);
-            json_num(&j, "p", o.p);
+            if (isinf(o.p)) json_str(&j, "p", "inf");
+            else json_num(&j, "p", o.p);
             json_num(&j, "d_p", d_p);
             if (!isnan(delta_p)) json_num(&j, "delta_p", delta_p);
             json_num(&j, "data_error", delta);

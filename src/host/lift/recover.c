@@ -13,7 +13,15 @@
  *
  * X is first reduced to its sample (params.h): for a convolutional network
  * the least-squares fit of a block-circulant M(h) to X is the fit of the
- * leaves' kernels to the circulant averages of X. */
+ * leaves' kernels to the circulant averages of X.
+ *
+ * The design matrix is built one of two ways, whichever costs fewer
+ * operations for the network: with L as a dense rows x m_{k-1} matrix
+ * (each triplet of layer k adds an outer product; good when layers have
+ * many parameters, e.g. dense masks), or column by column, applying the
+ * sparse layers M_{k-1} ... M_1 to M_k(e_p) R for every parameter p (good
+ * when layers have few parameters and many rows, e.g. convolutions: a
+ * Haar path on R^4096 never forms a 4096 x 4096 L). */
 #include <float.h>
 #include <lapacke.h>
 #include <stdlib.h>
@@ -30,8 +38,11 @@ typedef struct {
     double weight, outside, norm_x;
     double *right;     /* R_k for every k: layer k's block of cols_k x P, row-major */
     size_t right_at[DMF_MAX_LAYERS];
-    double *left, *left_next; /* rows x W column-major */
+    double *left, *left_next; /* rows x W column-major (dense design only) */
     double *design, *rhs, *sv, *fit;
+    int by_column;     /* design column by column through the sparse layers */
+    double *col_a, *col_b;     /* W x P each (by_column only) */
+    size_t *by_param[DMF_MAX_LAYERS], *param_start[DMF_MAX_LAYERS]; /* triplets of each parameter (CSR) */
 } als;
 
 static void als_free(als *a)
@@ -43,6 +54,50 @@ static void als_free(als *a)
     free(a->rhs);
     free(a->sv);
     free(a->fit);
+    free(a->col_a);
+    free(a->col_b);
+    for (size_t k = 0; k < DMF_MAX_LAYERS; k++) free(a->by_param[k]), free(a->param_start[k]);
+}
+
+/* Operations per sweep of the two ways to build the designs.  The dense
+ * design skips the zeros of L, whose columns have at most the product of
+ * the largest column counts of M_1 ... M_{k-1} nonzeros. */
+static int design_costs(const dmf_network *net, size_t rows, size_t P, double *dense, double *by_column)
+{
+    size_t *count = calloc(dmf_network_widest(net) + 1, sizeof *count);
+    if (!count) return dmf_fail(DMF_ERR_NOMEM, "cannot count the columns of the layers");
+    double before = 0, reach = 1; /* nonzeros of the layers left of k; of a column of L */
+    *dense = *by_column = 0;
+    for (size_t k = 0; k < net->num_layers; k++) {
+        const dmf_layer *layer = &net->layers[k];
+        double nnz = (double)layer->count;
+        *dense += (double)rows * (double)layer->rows + nnz * fmin(reach, (double)rows) * (double)P + nnz * (double)rows;
+        *by_column += (double)layer->params * ((before + nnz) * (double)P + (double)layer->rows * (double)P);
+        before += nnz;
+        size_t top = 0;
+        memset(count, 0, layer->cols * sizeof *count);
+        for (size_t t = 0; t < layer->count; t++)
+            if (++count[layer->entries[t].col] > top) top = count[layer->entries[t].col];
+        reach *= (double)top;
+    }
+    free(count);
+    return DMF_OK;
+}
+
+/* The triplets of each parameter of every layer, grouped (counting sort). */
+static int index_params(als *a)
+{
+    for (size_t k = 0; k < a->K; k++) {
+        const dmf_layer *layer = &a->net->layers[k];
+        a->param_start[k] = calloc(layer->params + 2, sizeof *a->param_start[k]);
+        a->by_param[k] = malloc((layer->count + 1) * sizeof *a->by_param[k]);
+        if (!a->param_start[k] || !a->by_param[k]) return dmf_fail(DMF_ERR_NOMEM, "cannot index layer %zu", k + 1);
+        size_t *start = a->param_start[k];
+        for (size_t t = 0; t < layer->count; t++) start[layer->entries[t].param + 2]++;
+        for (size_t j = 0; j < layer->params; j++) start[j + 2] += start[j + 1];
+        for (size_t t = 0; t < layer->count; t++) a->by_param[k][start[layer->entries[t].param + 1]++] = t;
+    }
+    return DMF_OK;
 }
 
 static int als_init(als *a, const dmf_network *net, const double *y, double weight, double outside, double norm_x)
@@ -65,12 +120,26 @@ static int als_init(als *a, const dmf_network *net, const double *y, double weig
         right += net->layers[k].cols * a->P;
         if (net->layers[k].params > widest_s) widest_s = net->layers[k].params;
     }
-    double bytes = 8.0 * ((double)right + 2.0 * (double)a->rows * (double)a->W +
-                          (double)a->D * (double)(2 * widest_s + 2) + (double)widest_s);
+    double dense = 0, by_column = 0;
+    DMF_TRY(design_costs(net, a->rows, a->P, &dense, &by_column));
+    a->by_column = by_column < dense;
+    double work = a->by_column ? 2.0 * (double)a->W * (double)a->P : 2.0 * (double)a->rows * (double)a->W;
+    double bytes = 8.0 * ((double)right + work + (double)a->D * (double)(2 * widest_s + 2) + (double)widest_s);
     DMF_TRY(dmf_memory_check(bytes, "alternating least squares on %zu x %zu systems", a->D, widest_s));
     a->right = malloc((right + 1) * sizeof *a->right);
-    a->left = malloc((a->rows * a->W + 1) * sizeof *a->left);
-    a->left_next = malloc((a->rows * a->W + 1) * sizeof *a->left_next);
+    if (a->by_column) {
+        a->col_a = malloc((a->W * a->P + 1) * sizeof *a->col_a);
+        a->col_b = malloc((a->W * a->P + 1) * sizeof *a->col_b);
+        a->left = malloc(sizeof *a->left);
+        a->left_next = malloc(sizeof *a->left_next);
+        if (!a->col_a || !a->col_b || index_params(a) != DMF_OK) {
+            als_free(a);
+            return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the column-by-column design");
+        }
+    } else {
+        a->left = malloc((a->rows * a->W + 1) * sizeof *a->left);
+        a->left_next = malloc((a->rows * a->W + 1) * sizeof *a->left_next);
+    }
     /* LAPACK reads and writes whole padded buffers of our own. */
     a->design = malloc((a->D * widest_s + 64) * sizeof *a->design);
     a->rhs = malloc((a->D + widest_s + 64) * sizeof *a->rhs);
@@ -103,7 +172,25 @@ static int als_layer(als *a, size_t k, double *h)
     const size_t D = a->D, P = a->P, n = layer->params, rows = a->rows;
     const double *R = a->right + a->right_at[k];
     memset(a->design, 0, D * n * sizeof *a->design);
-    for (size_t t = 0; t < layer->count; t++) {
+    for (size_t p = 0; a->by_column && p < n; p++) {
+        /* column p: M_1 ... M_{k-1} M_k(e_p) R, right to left */
+        double *cur = a->col_a, *next = a->col_b;
+        memset(cur, 0, layer->rows * P * sizeof *cur);
+        for (size_t i = a->param_start[k][p]; i < a->param_start[k][p + 1]; i++) {
+            const dmf_triplet *e = &layer->entries[a->by_param[k][i]];
+            const double *r = R + e->col * P;
+            double *c = cur + e->row * P;
+            for (size_t j = 0; j < P; j++) c[j] += e->coef * r[j];
+        }
+        for (size_t j = k; j-- > 0;) {
+            dmf_layer_apply_left(&a->net->layers[j], h + j * a->S, cur, P, next);
+            double *swap = cur;
+            cur = next;
+            next = swap;
+        }
+        memcpy(a->design + p * D, cur, D * sizeof *cur);
+    }
+    for (size_t t = 0; !a->by_column && t < layer->count; t++) {
         const dmf_triplet *e = &layer->entries[t];
         if (e->coef == 0) continue;
         const double *l = a->left + e->row * rows, *r = R + e->col * P;
@@ -163,11 +250,13 @@ static int als_run(als *a, double *h, const dmf_recover_options *opt, double *re
     *iterations = 0;
     for (size_t it = 0; it < opt->max_iterations; it++) {
         als_right(a, h);
-        memset(a->left, 0, rows * rows * sizeof *a->left);
-        for (size_t i = 0; i < rows; i++) a->left[i * rows + i] = 1;
+        if (!a->by_column) {
+            memset(a->left, 0, rows * rows * sizeof *a->left);
+            for (size_t i = 0; i < rows; i++) a->left[i * rows + i] = 1;
+        }
         for (size_t k = 0; k < K; k++) {
             DMF_TRY(als_layer(a, k, h));
-            if (k + 1 < K) {
+            if (k + 1 < K && !a->by_column) {
                 dmf_layer_apply_right(&a->net->layers[k], h + k * a->S, a->left, rows, a->left_next);
                 double *swap = a->left;
                 a->left = a->left_next;

@@ -25,8 +25,8 @@
 /* Columns per row that enter the first group's quantile. */
 #define MINOR_SAMPLE 512
 /* Complex multiply-adds the row grouping of one split may spend. */
-#define GROUPING_BUDGET 5e7
-#define ROUNDS 1
+#define GROUPING_BUDGET 3e7
+#define ROUNDS 2
 /* The radix of a split is at most this for the lead search's copy. */
 #define DMF_MAX_LEAD_GROUP 4096
 /* Groups whose rows enter the column-part score. */
@@ -449,13 +449,16 @@ static int identify_split(working *wk, search_space *sp, size_t p, size_t q, siz
             if (mean > best) best = mean, memcpy(best_group, groups, p * sizeof *groups);
             if (best > 1.0 - 1e-9) break; /* exactly parallel parts: no better lead */
         }
-        cut_classes(wk, best_group, 1, p, q, order, NULL);
-        size_t used = ngroups < GROUPS_FOR_COLUMNS ? ngroups : GROUPS_FOR_COLUMNS;
-        for (int round = 0; round < ROUNDS; round++) {
-            level->group_score = group_rows(wk, order, part, p, groups);
-            level->column_score = cut_classes(wk, groups, used, p, q, order, NULL);
-        }
+        level->column_score = cut_classes(wk, best_group, 1, p, q, order, NULL);
         level->group_score = group_rows(wk, order, part, p, groups);
+        /* Parts and groups exact from the first group: more evidence cannot
+         * change them.  Otherwise cut again with many groups, and regroup. */
+        const double exact = 1.0 - 1e-9;
+        size_t used = ngroups < GROUPS_FOR_COLUMNS ? ngroups : GROUPS_FOR_COLUMNS;
+        for (int round = 0; round < ROUNDS && (level->column_score < exact || level->group_score < exact); round++) {
+            level->column_score = cut_classes(wk, groups, used, p, q, order, NULL);
+            level->group_score = group_rows(wk, order, part, p, groups);
+        }
     } else if (p > 1) {
         level->group_score = group_rows(wk, order, part, p, groups);
     } else if (q > 1) {

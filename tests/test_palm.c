@@ -9,8 +9,8 @@
  *   truth with the true constraints (sp, splin/spcol, supp): rel_error
  *   <= 1e-10 (f64, c128), with the factors inside their constraint sets;
  * - hierarchical PALM on Hadamard N = 32, 64 (and 128 with 60 local
- *   iterations) with splincol 2 factors (FAuST's demonstration): exact to
- *   <= 1e-10;
+ *   iterations) with splincol 2 factors (FAuST's demonstration), and N = 32
+ *   peeled from the right end (is_fact_side_left): exact to <= 1e-10;
  * - argument and shape errors. */
 #include <complex.h>
 #include <math.h>
@@ -341,7 +341,7 @@ static void test_near_truth(dmf_dtype dt, int use_supp)
 /* FAuST's demonstration: Hadamard N = 2^n into n factors, splincol 2 for
  * each factor and splincol N / 2^(i+1) for the residual of step i, 30
  * iterations for each PALM. */
-static void test_hadamard(size_t N, dmf_dtype dt, size_t local_its)
+static void test_hadamard(size_t N, dmf_dtype dt, size_t local_its, int left)
 {
     size_t n = 0;
     while (((size_t)1 << n) < N) n++;
@@ -362,11 +362,17 @@ static void test_hadamard(size_t N, dmf_dtype dt, size_t local_its)
      * started at zero, is updated first.  Left to right, the first step
      * would project H / c (all magnitudes tied) onto splincol 2. */
     o.local.update_right_to_left = o.global.update_right_to_left = 1;
+    /* Peeling off the right end mirrors it: the residual is then the left
+     * factor and a left-to-right sweep updates it first. */
+    if (left) {
+        o.fact_side_left = 1;
+        o.local.update_right_to_left = o.global.update_right_to_left = 0;
+    }
     dmf_matrix *out[16] = {NULL};
     dmf_palm_report rep = {0};
     CHECK_OK(dmf_hierarchical(NULL, a, fact, res, n, &o, out, &rep));
-    printf("hierarchical hadamard %zu %s: rel_error %.3g, %zu iterations, lambda %.6g, %.3f s\n", N,
-           dmf_dtype_name(dt), rep.rel_error, rep.iterations, rep.lambda, rep.time_s);
+    printf("hierarchical hadamard %zu %s%s: rel_error %.3g, %zu iterations, lambda %.6g, %.3f s\n", N,
+           dmf_dtype_name(dt), left ? " (peeled from the right)" : "", rep.rel_error, rep.iterations, rep.lambda, rep.time_s);
     CHECK(rep.rel_error <= 1e-10, "hadamard %zu: rel_error %g", N, rep.rel_error);
     for (size_t j = 0; j < n && out[j]; j++) {
         size_t nnz = count_nonzeros(out[j], SIZE_MAX, SIZE_MAX);
@@ -439,11 +445,12 @@ int main(void)
     test_near_truth(DMF_C128, 1);
     test_near_truth(DMF_C128, 0);
     test_errors();
-    test_hadamard(32, DMF_F64, 30);
-    test_hadamard(64, DMF_F64, 30);
-    test_hadamard(32, DMF_C128, 30);
+    test_hadamard(32, DMF_F64, 30, 0);
+    test_hadamard(64, DMF_F64, 30, 0);
+    test_hadamard(32, DMF_C128, 30, 0);
+    test_hadamard(32, DMF_F64, 30, 1);
     /* With 30 local iterations N = 128 stops at ~2e-8: the later splits
      * converge more slowly. */
-    test_hadamard(128, DMF_F64, 60);
+    test_hadamard(128, DMF_F64, 60, 0);
     return check_report("test_palm");
 }

@@ -306,6 +306,8 @@ static void test_random_chains(void)
         {"mixed (3,4,2,4) square, c128", 4, {3, 4, 2, 4}, {3, 4, 2, 4}, DMF_C128},
         {"mixed 24 x 60, f64", 3, {2, 3, 4}, {5, 3, 4}, DMF_F64},
         {"rectangular radix 2 64 x 256, c128", 6, {2, 2, 2, 2, 2, 2}, {4, 4, 2, 2, 2, 2}, DMF_C128},
+        {"radix 2, 128, f32", 7, {2, 2, 2, 2, 2, 2, 2}, {2, 2, 2, 2, 2, 2, 2}, DMF_F32},
+        {"mixed (4,3,2) square, c64", 3, {4, 3, 2}, {4, 3, 2}, DMF_C64},
     };
     const int seeds = SANITIZED ? 4 : 20;
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -315,11 +317,11 @@ static void test_random_chains(void)
             double err;
             int eq = shuffled_chain(shapes[s].what, shapes[s].dtype, shapes[s].m, shapes[s].n, shapes[s].L, seed, 0, 0,
                                     &err);
-            good += err <= 1e-10;
+            good += err <= (dmf_dtype_eps(shapes[s].dtype) > 1e-10 ? 1e-4 : 1e-10);
             same += eq;
             worst = fmax(worst, err);
         }
-        CHECK(good >= seeds - seeds / 20, "%s: %d of %d seeds reach 1e-10 (worst %g)", shapes[s].what, good, seeds, worst);
+        CHECK(good >= seeds - seeds / 20, "%s: %d of %d seeds reach 1e-10 (1e-4 in single precision; worst %g)", shapes[s].what, good, seeds, worst);
         CHECK(same >= seeds - seeds / 20, "%s: %d of %d seeds find permutations equivalent to the truth", shapes[s].what,
               same, seeds);
         printf("%s: %d/%d exact, %d/%d equivalent to the truth, worst error %.2e\n", shapes[s].what, good, seeds, same,

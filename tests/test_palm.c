@@ -10,7 +10,8 @@
  *   <= 1e-10 (f64, c128), with the factors inside their constraint sets;
  * - hierarchical PALM on Hadamard N = 32, 64 (and 128 with 60 local
  *   iterations) with splincol 2 factors (FAuST's demonstration), and N = 32
- *   peeled from the right end (is_fact_side_left): exact to <= 1e-10;
+ *   peeled from the right end (is_fact_side_left): exact to <= 1e-10
+ *   (f32: 1e-5);
  * - argument and shape errors. */
 #include <complex.h>
 #include <math.h>
@@ -373,7 +374,8 @@ static void test_hadamard(size_t N, dmf_dtype dt, size_t local_its, int left)
     CHECK_OK(dmf_hierarchical(NULL, a, fact, res, n, &o, out, &rep));
     printf("hierarchical hadamard %zu %s%s: rel_error %.3g, %zu iterations, lambda %.6g, %.3f s\n", N,
            dmf_dtype_name(dt), left ? " (peeled from the right)" : "", rep.rel_error, rep.iterations, rep.lambda, rep.time_s);
-    CHECK(rep.rel_error <= 1e-10, "hadamard %zu: rel_error %g", N, rep.rel_error);
+    double tol = dmf_dtype_eps(dt) > 1e-10 ? 1e-5 : 1e-10;
+    CHECK(rep.rel_error <= tol, "hadamard %zu %s: rel_error %g", N, dmf_dtype_name(dt), rep.rel_error);
     for (size_t j = 0; j < n && out[j]; j++) {
         size_t nnz = count_nonzeros(out[j], SIZE_MAX, SIZE_MAX);
         CHECK(nnz <= 2 * N * (j + 1 == n ? 1 : 2), "hadamard %zu: factor %zu has %zu nonzeros", N, j, nnz);
@@ -449,6 +451,9 @@ int main(void)
     test_hadamard(64, DMF_F64, 30, 0);
     test_hadamard(32, DMF_C128, 30, 0);
     test_hadamard(32, DMF_F64, 30, 1);
+    /* In f32 the magnitudes that tie in exact arithmetic differ by
+     * rounding; the projections count them as tied (0.35 otherwise). */
+    test_hadamard(32, DMF_F32, 30, 0);
     /* With 30 local iterations N = 128 stops at ~2e-8: the later splits
      * converge more slowly. */
     test_hadamard(128, DMF_F64, 60, 0);

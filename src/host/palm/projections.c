@@ -3,7 +3,8 @@
  * The sparsity projections keep the entries of largest magnitude: a
  * Euclidean projection onto "at most k nonzeros" keeps the k largest |x|
  * (any k of them when there are ties; dmf takes the smaller row-major
- * indices first, so results do not depend on the selection algorithm).
+ * indices first, so results do not depend on the selection algorithm, and
+ * counts magnitudes within a few roundings of each other as tied).
  * splincol keeps the union of the splin and spcol supports, as FAuST does:
  * that set is not convex and this is a heuristic, not an exact projection
  * onto "k per row and k per column". */
@@ -59,8 +60,14 @@ double dmf_palm_kth_largest(double *v, size_t n, size_t k)
     }
 }
 
-/* keep[t * stride] = 1 for the k largest of mag[t * stride], t < n. */
-static void select_k(const double *mag, size_t n, size_t stride, size_t k, unsigned char *keep, double *scratch)
+/* keep[t * stride] = 1 for the k largest of mag[t * stride], t < n.
+ * Magnitudes within a relative `tie` of the k-th largest count as tied and
+ * are taken in index order: values that are equal in exact arithmetic
+ * (Hadamard's +-1 and their products) differ by rounding, and that noise
+ * would otherwise choose the support (in f32 it wrecks the hierarchical
+ * Hadamard factorization). */
+static void select_k(const double *mag, size_t n, size_t stride, size_t k, unsigned char *keep, double *scratch,
+                     double tie)
 {
     if (k >= n) {
         for (size_t t = 0; t < n; t++) keep[t * stride] = 1;
@@ -68,12 +75,12 @@ static void select_k(const double *mag, size_t n, size_t stride, size_t k, unsig
     }
     if (k == 0) return;
     for (size_t t = 0; t < n; t++) scratch[t] = mag[t * stride];
-    double kth = dmf_palm_kth_largest(scratch, n, k);
-    size_t taken = 0;
+    double kth = dmf_palm_kth_largest(scratch, n, k), hi = kth * (1 + tie), lo = kth * (1 - tie);
+    size_t taken = 0; /* fewer than k are above hi >= kth */
     for (size_t t = 0; t < n; t++)
-        if (mag[t * stride] > kth) keep[t * stride] = 1, taken++;
+        if (mag[t * stride] > hi) keep[t * stride] = 1, taken++;
     for (size_t t = 0; t < n && taken < k; t++)
-        if (mag[t * stride] == kth) keep[t * stride] = 1, taken++;
+        if (!keep[t * stride] && mag[t * stride] >= lo) keep[t * stride] = 1, taken++;
 }
 
 /* The support a projection keeps, from the magnitudes. */
@@ -99,11 +106,13 @@ static int build_mask(const dmf_constraint *c, dmf_dtype dtype, const void *x, u
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a %zu x %zu projection", rows, cols);
     }
     DISPATCH(dtype, proj_magnitudes, x, n, mag);
-    if (c->kind == DMF_CONS_SP) select_k(mag, n, 1, c->k, keep, scratch);
+    /* squared magnitudes: a few roundings of the dtype, doubled */
+    double tie = 32 * dmf_dtype_eps(dtype);
+    if (c->kind == DMF_CONS_SP) select_k(mag, n, 1, c->k, keep, scratch, tie);
     if (c->kind == DMF_CONS_SPLIN || c->kind == DMF_CONS_SPLINCOL)
-        for (size_t i = 0; i < rows; i++) select_k(mag + i * cols, cols, 1, c->k, keep + i * cols, scratch);
+        for (size_t i = 0; i < rows; i++) select_k(mag + i * cols, cols, 1, c->k, keep + i * cols, scratch, tie);
     if (c->kind == DMF_CONS_SPCOL || c->kind == DMF_CONS_SPLINCOL)
-        for (size_t j = 0; j < cols; j++) select_k(mag + j, rows, cols, c->k, keep + j, scratch);
+        for (size_t j = 0; j < cols; j++) select_k(mag + j, rows, cols, c->k, keep + j, scratch, tie);
     free(mag);
     free(scratch);
     return DMF_OK;

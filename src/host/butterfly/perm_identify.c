@@ -289,6 +289,25 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
             total[u] += s;
         }
     }
+    /* A key that rows parallel on every sampled part share (scale and
+     * phase of each part drop out): rows sorted by it sit next to their
+     * group when the data is exact, so most seeds need not look further. */
+    scored *bykey = malloc(units * sizeof *bykey);
+    size_t *where = malloc(units * sizeof *where);
+    for (size_t u = 0; u < units; u++) {
+        double key = 0.0;
+        for (size_t k = 0; k < chosen; k++) {
+            double complex dot = 0.0;
+            for (size_t t = 0; t < per; t++) {
+                uint64_t h = mix(k * per + t);
+                dot += z[u * width + k * per + t] * ((double)(h & 0xffff) - 32767.5 + I * ((double)(h >> 48) - 32767.5));
+            }
+            key += norm[u * chosen + k] > 0.0 ? abs2(dot) / norm[u * chosen + k] : 0.0;
+        }
+        bykey[u].score = key, bykey[u].index = u;
+    }
+    qsort(bykey, units, sizeof *bykey, by_score_desc);
+    for (size_t i = 0; i < units; i++) where[bykey[i].index] = i;
     scored *rank = malloc(units * sizeof *rank);
     for (size_t u = 0; u < units; u++) rank[u].score = total[u], rank[u].index = u;
     qsort(rank, units, sizeof *rank, by_score_desc);
@@ -300,25 +319,39 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
         const size_t seed = rank[r].index;
         if (taken[seed]) continue;
         taken[seed] = 1;
-        size_t ncand = 0;
-        for (size_t u = 0; u < units; u++)
-            if (!taken[u]) cand[ncand++].index = u;
         const double complex *zs = z + seed * width;
-        /* Serial: one parallel region per seed costs more than it saves
-         * once the machine is shared. */
-        for (size_t i = 0; i < ncand; i++) {
-            const size_t u = cand[i].index;
-            const double complex *zu = z + u * width;
-            double top = 0.0, bottom = 0.0;
-            for (size_t k = 0; k < chosen; k++) {
-                double complex dot = 0.0;
-                for (size_t t = 0; t < per; t++) dot += conj(zs[k * per + t]) * zu[k * per + t];
-                top += abs2(dot);
-                bottom += norm[seed * chosen + k] * norm[u * chosen + k];
+        size_t need = p - 1, ncand = 0;
+        /* Near the seed's key first: enough exactly parallel rows there
+         * settle the group; otherwise every free row is scored. */
+        const double key = bykey[where[seed]].score, tol = 1e-9 * (1.0 + fabs(key));
+        for (size_t i = where[seed]; i-- > 0 && bykey[i].score - key <= tol;)
+            if (!taken[bykey[i].index]) cand[ncand++].index = bykey[i].index;
+        for (size_t i = where[seed] + 1; i < units && key - bykey[i].score <= tol; i++)
+            if (!taken[bykey[i].index]) cand[ncand++].index = bykey[i].index;
+        size_t exact = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1) {
+                if (exact >= need) break;
+                ncand = 0;
+                for (size_t u = 0; u < units; u++)
+                    if (!taken[u]) cand[ncand++].index = u;
             }
-            cand[i].score = bottom > 0.0 ? top / bottom : 0.0;
+            exact = 0;
+            for (size_t i = 0; i < ncand; i++) {
+                const size_t u = cand[i].index;
+                const double complex *zu = z + u * width;
+                double top = 0.0, bottom = 0.0;
+                for (size_t k = 0; k < chosen; k++) {
+                    double complex dot = 0.0;
+                    for (size_t t = 0; t < per; t++) dot += conj(zs[k * per + t]) * zu[k * per + t];
+                    top += abs2(dot);
+                    bottom += norm[seed * chosen + k] * norm[u * chosen + k];
+                }
+                cand[i].score = bottom > 0.0 ? top / bottom : 0.0;
+                exact += cand[i].score > 1.0 - 1e-9;
+            }
         }
-        size_t need = p - 1 < ncand ? p - 1 : ncand;
+        if (need > ncand) need = ncand;
         top_first(cand, ncand, need);
         size_t *g = groups + ngroups * p;
         g[0] = seed;
@@ -332,6 +365,8 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
     free(cand);
     free(taken);
     free(rank);
+    free(where);
+    free(bykey);
     free(total);
     free(norm);
     free(z);

@@ -36,9 +36,19 @@ def run_pyfaust(n, dtype):
     import numpy as np
     from pyfaust.fact import hierarchical
     H = hadamard(n).astype(np.float32 if dtype == "f32" else np.float64)
-    start = time.perf_counter()
-    F = hierarchical(H, "hadamard")
-    elapsed = time.perf_counter() - start
+    # pyfaust's C++ core prints its progress on file descriptor 1: keep it
+    # out of the JSON lines.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+    try:
+        start = time.perf_counter()
+        F = hierarchical(H, "hadamard")
+        elapsed = time.perf_counter() - start
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     return elapsed, rel_error(H, F.toarray()), None
 
 

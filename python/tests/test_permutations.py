@@ -9,7 +9,7 @@ import dmf
 
 def natural_dft(n):
     k = np.arange(n)
-    return np.exp(-2j * np.pi * np.outer(k, k) / n) / np.sqrt(n)
+    return np.exp(-2j * np.pi * (np.outer(k, k) % n) / n) / np.sqrt(n)
 
 
 def test_digit_reversal():

@@ -119,6 +119,16 @@ python3 check.py vectors x.npy 64
 err=$(python3 check.py apply-error x.npy y.npy 64)
 lt "$err" 1e-13 && pass "apply of the auto chain is the DFT's: $err" || fail "apply: $err"
 
+# Two-factor supports up to permutations (2-sparse and N/2-sparse factors):
+# the DFT, DCT-II and DST-II of size 64.
+for case in "dft 2,32" "dct2 32,2" "dst2 32,2"; do
+  set -- $case
+  out=$("$DMF" butterfly factor --matrix "$1" --size 64 --radix-m "$2" --radix-n "$2" --perm-rows auto --perm-cols auto --no-out)
+  err=$(field "$out" rel_error)
+  lt "$err" 1e-13 && [ "$(field "$out" perm_verdict)" = exact ] && pass "two-factor supports of $1 64 (radices $2): $err" ||
+    fail "two-factor supports of $1 64: $out"
+done
+
 # Auto on one side only is auto on both; a Gaussian matrix is no chain.
 out=$("$DMF" butterfly factor --matrix gaussian --size 64 --perm-cols auto --no-out)
 [ "$(field "$out" perm_verdict)" = not_a_permuted_chain ] && pass "Gaussian: not_a_permuted_chain" ||

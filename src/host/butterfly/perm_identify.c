@@ -27,8 +27,6 @@
 /* Complex multiply-adds the row grouping of one split may spend. */
 #define GROUPING_BUDGET 3e7
 #define ROUNDS 2
-/* The radix of a split is at most this for the lead search's copy. */
-#define DMF_MAX_LEAD_GROUP 4096
 /* Groups whose rows enter the column-part score. */
 #define GROUPS_FOR_COLUMNS 32
 
@@ -451,12 +449,12 @@ static void unload(working *wk)
 
 /* Workspace of the search. */
 typedef struct {
-    size_t *groups, *order, *col_order, *tmp, *unit_rows, *next_rows, *row_index;
+    size_t *groups, *best_group, *order, *col_order, *tmp, *unit_rows, *next_rows, *row_index;
 } search_space;
 
 static void space_free(search_space *sp)
 {
-    free(sp->groups), free(sp->order), free(sp->col_order), free(sp->tmp);
+    free(sp->groups), free(sp->best_group), free(sp->order), free(sp->col_order), free(sp->tmp);
     free(sp->unit_rows), free(sp->next_rows), free(sp->row_index);
 }
 
@@ -470,11 +468,10 @@ static int identify_split(working *wk, search_space *sp, size_t p, size_t q, siz
     level->group_score = 1.0;
     level->column_score = 1.0;
     if (p > 1 && q > 1) {
-        /* From one group to all parts, then from all parts to all groups,
-         * and once more from many groups: each pass sees more evidence. */
-        /* A weak partner of the leading row makes a poor first group: a
+        /* From one group to all parts, then from all parts to all groups.
+         * A weak partner of the leading row makes a poor first group: a
          * few leading rows are tried and the cleanest first cut is kept. */
-        size_t lead[LEADS], best_group[DMF_MAX_LEAD_GROUP];
+        size_t lead[LEADS], *best_group = sp->best_group;
         double best = -1.0;
         const size_t leads = leading_rows(wk, lead, LEADS);
         for (size_t t = 0; t < leads; t++) {
@@ -547,6 +544,7 @@ int dmf_butterfly_identify_permutations(const dmf_matrix *a, size_t num_factors,
     }
     search_space sp = {0};
     sp.groups = malloc(rows * sizeof(size_t));
+    sp.best_group = malloc(rows * sizeof(size_t));
     sp.order = malloc(cols * sizeof(size_t));
     sp.col_order = malloc(cols * sizeof(size_t));
     sp.tmp = malloc(cols * sizeof(size_t));
@@ -554,7 +552,7 @@ int dmf_butterfly_identify_permutations(const dmf_matrix *a, size_t num_factors,
     sp.next_rows = malloc(rows * sizeof(size_t));
     sp.row_index = calloc(rows, sizeof(size_t));
     int status = DMF_OK;
-    if (!sp.groups || !sp.order || !sp.col_order || !sp.tmp || !sp.unit_rows || !sp.next_rows || !sp.row_index)
+    if (!sp.groups || !sp.best_group || !sp.order || !sp.col_order || !sp.tmp || !sp.unit_rows || !sp.next_rows || !sp.row_index)
         status = dmf_fail(DMF_ERR_NOMEM, "permutation search: out of memory");
     if (status == DMF_OK) {
         for (size_t i = 0; i < rows; i++) sp.unit_rows[i] = i;

@@ -377,8 +377,35 @@ typedef struct {
     int disjoint_or_identical; /* 1: the greedy/SVD solution is optimal */
     size_t conflict_k1, conflict_k2; /* a pair of overlapping classes, if any */
     double rel_error;       /* ||A - X Y||_F / ||A||_F reached */
-    int optimal;            /* 1 when the class condition holds */
+    int optimal;            /* 1 when the class condition holds, or the completion is exact */
+    int identifiable;       /* DMF_IDENT_*: of the supports (dmf_fsmf_identifiability) */
+    int completed;          /* 1: X, Y are the rank-one completion's (lower error than greedy) */
 } dmf_fsmf_report;
+
+/* Two-layer fixed-support identifiability (Zheng, Riccietti, Gribonval):
+ * whether every A = X Y with supp(X) = sx and supp(Y) = sy (all allowed
+ * entries nonzero) determines X and Y up to the scaling of each rank-one
+ * piece X[:, k] Y[k, :].  See docs/fsmf.md. */
+enum { DMF_IDENT_NO = 0, DMF_IDENT_YES = 1, DMF_IDENT_UNKNOWN = 2 };
+enum {
+    DMF_IDENT_BY_COMPLETION = 0, /* yes: every piece completes */
+    DMF_IDENT_BY_EMPTY_SIDE,     /* no: a piece has rows but no columns, or columns but no rows */
+    DMF_IDENT_BY_SAME_SUPPORT,   /* no: two pieces have the same rank-one support */
+    DMF_IDENT_BY_RANK_TEST,      /* no: pieces move without changing X Y (generic first order) */
+    DMF_IDENT_BY_NOT_DECIDED,    /* unknown: the completion stops, no first-order ambiguity */
+    DMF_IDENT_BY_TOO_LARGE       /* unknown: the completion stops, too large for the rank test */
+};
+/* piece_flags[k] bits (K entries, may be NULL). */
+enum { DMF_PIECE_INCOMPLETE = 1, DMF_PIECE_AMBIGUOUS = 2 };
+typedef struct {
+    int identifiable;       /* DMF_IDENT_NO / _YES / _UNKNOWN */
+    int reason;             /* DMF_IDENT_BY_* */
+    size_t num_incomplete;  /* pieces the completion could not complete */
+    size_t num_ambiguous;   /* pieces that the reason shows can change */
+    size_t extra_dims;      /* rank test: ambiguity dimensions beyond scaling */
+} dmf_ident_report;
+DMF_API int dmf_fsmf_identifiability(const dmf_matrix *sx, const dmf_matrix *sy,
+                                     unsigned char *piece_flags, dmf_ident_report *report);
 
 /* A ~ X Y with supp(X) in sx (rows x K) and supp(Y) in sy (K x cols); sx and
  * sy are 0/1 patterns (any dtype, nonzero = in the support). */

@@ -381,13 +381,42 @@ fi
 } >uy.mtx
 if run "fsmf LU-like supports" lu.json "$DMF" fsmf --matrix gaussian --size 4 --support-x lx.mtx \
     --support-y uy.mtx --backend cpu --out LU; then
-    check "fsmf LU-like: optimal false, overlapping_k names a pair" py json lu.json \
-        'j["optimal"] is False and j["disjoint_or_identical"] is False and len(j["overlapping_k"]) == 2 and j["overlapping_k"][0] < j["overlapping_k"][1] <= 3 and 0 <= j["rel_error"] <= 1 + 1e-12'
+    # LU supports overlap but are identifiable: the rank-one completion is
+    # the LU factorization, exact for a Gaussian A.
+    check "fsmf LU-like: overlapping_k names a pair, identifiable, completed exactly" py json lu.json \
+        'j["optimal"] is True and j["disjoint_or_identical"] is False and len(j["overlapping_k"]) == 2 and j["overlapping_k"][0] < j["overlapping_k"][1] <= 3 and j["identifiable"] is True and "completion" in j["solver"] and 0 <= j["rel_error"] <= 1e-12'
     if "$DMF" matrix --matrix gaussian --size 4 --out g4.mtx >/dev/null 2>&1; then
         err=$(python3 -c 'import json; print(json.load(open("lu.json"))["rel_error"])')
         check "fsmf LU-like: X, Y on the supports, X Y reproduces rel_error" \
             py fsmf_out g4.mtx lx.mtx uy.mtx LU "$err" 1e-5
     fi
+fi
+# Identifiability: the 4 x 4 example of Zheng, Gribonval and Riccietti,
+# A = X Y with three overlapping rank-one pieces, is recovered exactly by
+# the rank-one completion; splitting it into four pieces, one inside
+# another, is not identifiable and the JSON names the two pieces.
+mm_array() { # FILE ROWS COLS VALUES... (row-major) as a Matrix Market array
+    python3 - "$@" <<'PY2'
+import sys
+path, r, c, v = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+with open(path, "w") as f:
+    f.write("%%%%MatrixMarket matrix array real general\n%d %d\n" % (r, c))
+    f.writelines(v[i * c + j] + "\n" for j in range(c) for i in range(r))
+PY2
+}
+mm_array z4.mtx 4 4 0 1 2 0  1 2 2 0  2 6 5 6  3 5 2 4
+mm_array zx.mtx 4 3 0 1 0  1 1 0  1 1 1  1 0 1
+mm_array zy.mtx 3 4 1 1 0 0  0 1 1 0  0 1 1 1
+if run "fsmf slides 4x4" z.json "$DMF" fsmf --input z4.mtx --support-x zx.mtx --support-y zy.mtx --out Z; then
+    check "fsmf slides 4x4: identifiable, completed, rel_error <= 1e-12" py json z.json \
+        'j["identifiable"] is True and "completion" in j["solver"] and j["optimal"] is True and j["rel_error"] <= 1e-12 and "incomplete_k" not in j'
+    check "fsmf slides 4x4: X Y reproduces rel_error" py fsmf_out z4.mtx zx.mtx zy.mtx Z 0 1e-12
+fi
+mm_array wx.mtx 4 4 0 1 0 0  1 1 0 0  1 1 1 1  1 0 0 1
+mm_array wy.mtx 4 4 1 1 0 0  0 1 1 0  0 1 1 0  0 1 1 1
+if run "fsmf nested piece" w.json "$DMF" fsmf --input z4.mtx --support-x wx.mtx --support-y wy.mtx; then
+    check "fsmf nested piece: not identifiable, pieces 1 and 2 named" py json w.json \
+        'j["identifiable"] is False and j["ambiguous_k"] == [1, 2] and j["incomplete_k"] == [1, 2] and "greedy" in j["solver"]'
 fi
 # fsmf with supports that do not match A.
 "$DMF" fsmf --matrix gaussian --size 5 --support-x lx.mtx --support-y uy.mtx --backend cpu >/dev/null 2>fs.err

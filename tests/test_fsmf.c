@@ -189,8 +189,12 @@ static int run_fsmf(const char *what, const dmf_matrix *a, const dmf_matrix *sx,
     CHECK(status == DMF_OK, "%s: dmf_fsmf -> %s (%s)", what, dmf_status_string(status), dmf_last_error());
     if (status == DMF_OK) {
         CHECK(isfinite(rep->rel_error) && rep->rel_error >= 0, "%s: rel_error %g", what, rep->rel_error);
-        CHECK(rep->optimal == rep->disjoint_or_identical, "%s: optimal %d but disjoint_or_identical %d",
-              what, rep->optimal, rep->disjoint_or_identical);
+        int exact_completion = rep->completed && rep->rel_error <= 1e-12;
+        CHECK(rep->optimal == (rep->disjoint_or_identical || exact_completion),
+              "%s: optimal %d but disjoint_or_identical %d, completed %d", what, rep->optimal,
+              rep->disjoint_or_identical, rep->completed);
+        CHECK(!rep->completed || rep->identifiable == DMF_IDENT_YES, "%s: completed but identifiable %d",
+              what, rep->identifiable);
         check_outputs(what, a, sx, sy, x, y, rep);
     }
     if (xo) *xo = x;
@@ -410,8 +414,14 @@ static void check_overlap(const char *what, const dmf_matrix *a, const dmf_matri
 {
     dmf_fsmf_report rep;
     if (run_fsmf(what, a, sx, sy, &rep, NULL, NULL) != DMF_OK) return;
-    CHECK(rep.disjoint_or_identical == 0 && rep.optimal == 0,
+    CHECK(rep.disjoint_or_identical == 0 && rep.optimal == (exact_pair ? 0 : 1),
           "%s: disjoint_or_identical %d, optimal %d", what, rep.disjoint_or_identical, rep.optimal);
+    /* Both patterns here are identifiable; the LU pattern is completed
+     * exactly for any A whose leading minors do not vanish (it has an LU). */
+    CHECK(rep.identifiable == DMF_IDENT_YES, "%s: identifiable %d", what, rep.identifiable);
+    if (!exact_pair)
+        CHECK(rep.completed && rep.rel_error <= 1e-12, "%s: completed %d, rel_error %.3g", what,
+              rep.completed, rep.rel_error);
     CHECK(rep.conflict_k1 < rep.conflict_k2, "%s: conflict pair (%zu, %zu) not ordered", what,
           rep.conflict_k1, rep.conflict_k2);
     CHECK(rectangles_overlap(sx, sy, rep.conflict_k1, rep.conflict_k2),
@@ -451,6 +461,26 @@ static void test_overlapping(void)
 }
 
 /* ---- random supports against a brute-force class analysis ------------- */
+
+/* Two inner indices with the same nonempty rank-one support. */
+static int shared_support(const dmf_matrix *sx, const dmf_matrix *sy)
+{
+    size_t M = dmf_matrix_rows(sx), K = dmf_matrix_cols(sx), N = dmf_matrix_cols(sy);
+    for (size_t k1 = 0; k1 < K; k1++)
+        for (size_t k2 = k1 + 1; k2 < K; k2++) {
+            int same = 1, rows = 0, cols = 0;
+            for (size_t i = 0; i < M; i++) {
+                same &= (get(sx, i, k1) != 0) == (get(sx, i, k2) != 0);
+                rows += get(sx, i, k1) != 0;
+            }
+            for (size_t j = 0; j < N; j++) {
+                same &= (get(sy, k1, j) != 0) == (get(sy, k2, j) != 0);
+                cols += get(sy, k1, j) != 0;
+            }
+            if (same && rows && cols) return 1;
+        }
+    return 0;
+}
 
 /* Random small patterns (some inner indices copied from others so that
  * identical classes occur): the report's verdict must match a pairwise
@@ -497,6 +527,14 @@ static void test_random_supports(void)
                       rep.conflict_k2);
             if (rep.optimal)
                 CHECK(rep.rel_error <= 1e-12, "%s: optimal but rel_error %.3g", what, rep.rel_error);
+            /* A = X0 Y0 with all allowed entries nonzero: identifiable
+             * supports are completed exactly; shared supports are not
+             * identifiable. */
+            if (rep.identifiable == DMF_IDENT_YES)
+                CHECK(rep.rel_error <= 1e-10, "%s: identifiable but rel_error %.3g", what, rep.rel_error);
+            if (shared_support(sx, sy))
+                CHECK(rep.identifiable == DMF_IDENT_NO, "%s: two pieces share a support but identifiable %d",
+                      what, rep.identifiable);
             CHECK(rep.rel_error <= 1 + 1e-12, "%s: rel_error %.6g > 1", what, rep.rel_error);
         }
         dmf_matrix_free(a);
@@ -505,6 +543,132 @@ static void test_random_supports(void)
         dmf_matrix_free(sx);
         dmf_matrix_free(sy);
     }
+}
+
+/* ---- identifiability and the rank-one completion ----------------------- */
+
+/* Slides of Zheng, Gribonval, Riccietti: A = X Y (4 x 3 x 4) with pieces
+ * rows {1,2,3} x cols {0,1}, rows {0,1,2} x cols {1,2}, rows {2,3} x
+ * cols {1,2,3} overlapping at (1,1), (2,1), (2,2), (3,1). */
+static const double slide_x[4][3] = {{0, 1, 0}, {1, 1, 0}, {2, 1, 3}, {3, 0, 2}};
+static const double slide_y[3][4] = {{1, 1, 0, 0}, {0, 1, 2, 0}, {0, 1, 1, 2}};
+
+static dmf_matrix *from_table(size_t rows, size_t cols, const double *v, dmf_dtype dt, double complex scale)
+{
+    dmf_matrix *m = NULL;
+    CHECK_OK(dmf_matrix_create(&m, dt, rows, cols));
+    for (size_t i = 0; m && i < rows; i++)
+        for (size_t j = 0; j < cols; j++) set(m, i, j, v[i * cols + j] * scale);
+    return m;
+}
+
+static dmf_matrix *support_of(size_t rows, size_t cols, const double *v)
+{
+    double s[64];
+    for (size_t e = 0; e < rows * cols; e++) s[e] = v[e] != 0;
+    return from_table(rows, cols, s, DMF_F64, 1);
+}
+
+/* Checks the verdict of dmf_fsmf_identifiability and which pieces are
+ * flagged ambiguous (a bit mask over k) and incomplete. */
+static void check_verdict(const char *what, const dmf_matrix *sx, const dmf_matrix *sy, int verdict,
+                          int reason, unsigned ambiguous, unsigned incomplete)
+{
+    unsigned char flags[32];
+    memset(flags, 0xEE, sizeof flags);
+    dmf_ident_report r;
+    int status = dmf_fsmf_identifiability(sx, sy, flags, &r);
+    CHECK(status == DMF_OK, "%s: %s (%s)", what, dmf_status_string(status), dmf_last_error());
+    if (status != DMF_OK) return;
+    CHECK(r.identifiable == verdict && r.reason == reason, "%s: identifiable %d reason %d, expected %d, %d",
+          what, r.identifiable, r.reason, verdict, reason);
+    unsigned amb = 0, inc = 0;
+    for (size_t k = 0; k < dmf_matrix_cols(sx); k++) {
+        amb |= (flags[k] & DMF_PIECE_AMBIGUOUS ? 1u : 0u) << k;
+        inc |= (flags[k] & DMF_PIECE_INCOMPLETE ? 1u : 0u) << k;
+    }
+    CHECK(amb == ambiguous && inc == incomplete, "%s: ambiguous mask %#x incomplete %#x, expected %#x, %#x",
+          what, amb, inc, ambiguous, incomplete);
+    CHECK(r.num_ambiguous == (size_t)__builtin_popcount(amb) && r.num_incomplete == (size_t)__builtin_popcount(inc),
+          "%s: counts %zu, %zu disagree with the flags", what, r.num_ambiguous, r.num_incomplete);
+}
+
+static void test_slides_example(void)
+{
+    dmf_matrix *sx = support_of(4, 3, &slide_x[0][0]), *sy = support_of(3, 4, &slide_y[0][0]);
+    check_verdict("slides 4x4", sx, sy, DMF_IDENT_YES, DMF_IDENT_BY_COMPLETION, 0, 0);
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        /* A complex phase for the complex dtypes, so they are not real data. */
+        double complex phase = dmf_dtype_is_complex(dt) ? 1 + 2 * I : 1; /* exact in c64 */
+        dmf_matrix *x0 = from_table(4, 3, &slide_x[0][0], dt, phase), *y0 = from_table(3, 4, &slide_y[0][0], dt, 1);
+        dmf_matrix *a = product(x0, y0), *x = NULL, *y = NULL;
+        char what[64];
+        snprintf(what, sizeof what, "slides 4x4 %s", dmf_dtype_name(dt));
+        dmf_fsmf_report rep;
+        if (run_fsmf(what, a, sx, sy, &rep, &x, &y) == DMF_OK) {
+            CHECK(rep.identifiable == DMF_IDENT_YES && rep.completed && rep.optimal && !rep.disjoint_or_identical,
+                  "%s: identifiable %d completed %d optimal %d", what, rep.identifiable, rep.completed, rep.optimal);
+            CHECK(rep.rel_error <= 1e-12, "%s: rel_error %.3g", what, rep.rel_error);
+            /* Each rank-one piece is the slides' one (X, Y only up to scaling). */
+            double worst = 0;
+            for (size_t k = 0; k < 3; k++)
+                for (size_t i = 0; i < 4; i++)
+                    for (size_t j = 0; j < 4; j++)
+                        worst = fmax(worst, cabs(get(x, i, k) * get(y, k, j) - slide_x[i][k] * phase * slide_y[k][j]));
+            CHECK(worst <= 10 * tolerance(dt), "%s: a piece is off by %.3g", what, worst);
+        }
+        dmf_matrix_free(x), dmf_matrix_free(y), dmf_matrix_free(a), dmf_matrix_free(x0), dmf_matrix_free(y0);
+    }
+    dmf_matrix_free(sx);
+    dmf_matrix_free(sy);
+}
+
+/* Supports on which the completion cannot finish. */
+static void test_not_identifiable(void)
+{
+    /* The slides' first split: piece 2 (row 2 x cols {1,2}) lies inside
+     * piece 1 (rows {0,1,2} x cols {1,2}); x_1[2] trades against piece 2. */
+    static const double x4[4][4] = {{0, 1, 0, 0}, {1, 1, 0, 0}, {1, 1, 1, 1}, {1, 0, 0, 1}};
+    static const double y4[4][4] = {{1, 1, 0, 0}, {0, 1, 1, 0}, {0, 1, 1, 0}, {0, 1, 1, 1}};
+    dmf_matrix *sx = support_of(4, 4, &x4[0][0]), *sy = support_of(4, 4, &y4[0][0]);
+    check_verdict("nested piece", sx, sy, DMF_IDENT_NO, DMF_IDENT_BY_RANK_TEST, 0x6, 0x6);
+    dmf_ident_report r;
+    CHECK_OK(dmf_fsmf_identifiability(sx, sy, NULL, &r));
+    CHECK(r.extra_dims == 1, "nested piece: %zu ambiguity dimensions, expected 1", r.extra_dims);
+    /* dmf_fsmf keeps the greedy answer and reports the verdict. */
+    dmf_matrix *a = random_dense(4, 4, DMF_F64);
+    dmf_fsmf_report rep;
+    if (run_fsmf("nested piece", a, sx, sy, &rep, NULL, NULL) == DMF_OK)
+        CHECK(rep.identifiable == DMF_IDENT_NO && !rep.completed, "nested piece: identifiable %d completed %d",
+              rep.identifiable, rep.completed);
+    dmf_matrix_free(a), dmf_matrix_free(sx), dmf_matrix_free(sy);
+
+    /* Pieces 0 and 2 share rows {0,1} x cols {0,1}; piece 1 overlaps both
+     * and completes from the entries only it covers. */
+    static const double x3[3][3] = {{1, 0, 1}, {1, 1, 1}, {0, 1, 0}};
+    static const double y3[3][3] = {{1, 1, 0}, {0, 1, 1}, {1, 1, 0}};
+    sx = support_of(3, 3, &x3[0][0]), sy = support_of(3, 3, &y3[0][0]);
+    check_verdict("shared support", sx, sy, DMF_IDENT_NO, DMF_IDENT_BY_SAME_SUPPORT, 0x5, 0x5);
+    dmf_matrix_free(sx), dmf_matrix_free(sy);
+
+    /* Piece 1 has rows but no columns: X[:, 1] is free. */
+    static const double xe[2][2] = {{1, 1}, {1, 0}};
+    static const double ye[2][2] = {{1, 1}, {0, 0}};
+    sx = support_of(2, 2, &xe[0][0]), sy = support_of(2, 2, &ye[0][0]);
+    check_verdict("empty side", sx, sy, DMF_IDENT_NO, DMF_IDENT_BY_EMPTY_SIDE, 0x2, 0);
+    dmf_matrix_free(sx), dmf_matrix_free(sy);
+
+    /* LU supports complete (row k and column k of piece k are its own once
+     * pieces 0..k-1 are known); disjoint blocks too. */
+    sx = pattern(5, 5, lower, DMF_F64), sy = pattern(5, 5, upper, DMF_F64);
+    check_verdict("LU 5x5", sx, sy, DMF_IDENT_YES, DMF_IDENT_BY_COMPLETION, 0, 0);
+    dmf_matrix_free(sx), dmf_matrix_free(sy);
+    sx = pattern(6, 3, blk_x, DMF_F64), sy = pattern(3, 8, blk_y, DMF_F64);
+    check_verdict("disjoint blocks", sx, sy, DMF_IDENT_YES, DMF_IDENT_BY_COMPLETION, 0, 0);
+    /* Inner sizes that disagree. */
+    dmf_matrix *sy2 = pattern(4, 8, blk_y, DMF_F64);
+    CHECK(dmf_fsmf_identifiability(sx, sy2, NULL, &r) == DMF_ERR_SHAPE, "identifiability: inner size mismatch accepted");
+    dmf_matrix_free(sy2), dmf_matrix_free(sx), dmf_matrix_free(sy);
 }
 
 /* ---- errors and edge cases ----------------------------------------------- */
@@ -647,5 +811,7 @@ int main(void)
     run_group("overlapping supports", test_overlapping);
     run_group("random supports", test_random_supports);
     run_group("errors and empty classes", test_errors);
+    run_group("slides 4x4 example", test_slides_example);
+    run_group("not identifiable", test_not_identifiable);
     return check_report("test_fsmf");
 }

@@ -2,6 +2,7 @@
  * analysis. */
 #include <getopt.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -151,6 +152,42 @@ static void scale_into(dmf_matrix *x, double lambda)
         for (size_t e = 0; e < reals; e++) ((double *)d)[e] *= lambda;
 }
 
+/* The inner indices k whose flags have `bit`, as a JSON list (none: no field). */
+static void json_pieces(json_line *j, const char *key, const unsigned char *flags, size_t K, unsigned bit)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < K; k++) n += (flags[k] & bit) != 0;
+    size_t *list = n ? malloc(n * sizeof *list) : NULL;
+    if (!list) return;
+    n = 0;
+    for (size_t k = 0; k < K; k++)
+        if (flags[k] & bit) list[n++] = k;
+    json_sizes(j, key, list, n);
+    free(list);
+}
+
+/* "identifiable": true, false or "unknown", the reason, and the pieces. */
+static void json_identifiability(json_line *j, const dmf_ident_report *r, const unsigned char *flags, size_t K)
+{
+    static const char *const reasons[] = {
+        [DMF_IDENT_BY_COMPLETION] = "the rank-one completion determines every piece",
+        [DMF_IDENT_BY_EMPTY_SIDE] = "a rank-one piece has rows but no columns (or columns but no rows) in its "
+                                    "support: its column of X (row of Y) is not determined",
+        [DMF_IDENT_BY_SAME_SUPPORT] = "rank-one pieces share one support: their sum splits into rank-one "
+                                      "matrices in infinitely many ways",
+        [DMF_IDENT_BY_RANK_TEST] = "the completion stops, and the named pieces can move without changing X Y "
+                                   "(generic first-order test)",
+        [DMF_IDENT_BY_NOT_DECIDED] = "the completion stops before the named pieces are complete, but no "
+                                     "first-order ambiguity exists: not decided",
+        [DMF_IDENT_BY_TOO_LARGE] = "the completion stops (or was not run): too large to decide"};
+    if (r->identifiable == DMF_IDENT_UNKNOWN) json_str(j, "identifiable", "unknown");
+    else json_bool(j, "identifiable", r->identifiable == DMF_IDENT_YES);
+    json_str(j, "identifiability", reasons[r->reason]);
+    json_pieces(j, "incomplete_k", flags, K, DMF_PIECE_INCOMPLETE);
+    json_pieces(j, "ambiguous_k", flags, K, DMF_PIECE_AMBIGUOUS);
+    if (r->extra_dims) json_int(j, "ambiguity_dims", (long long)r->extra_dims);
+}
+
 int cmd_fsmf(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -206,6 +243,11 @@ int cmd_fsmf(int argc, char **argv)
         if (status == DMF_OK) scale_into(x, ref.lambda);
     }
     double elapsed = cli_now() - start;
+    /* Which pieces the verdict is about: the report has only the verdict. */
+    unsigned char *flags = status == DMF_OK ? calloc(dmf_matrix_cols(sx) + 1, 1) : NULL;
+    dmf_ident_report ident = {0};
+    if (status == DMF_OK && !flags) status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate piece flags");
+    if (status == DMF_OK) status = dmf_fsmf_identifiability(sx, sy, flags, &ident);
     if (status == DMF_OK && out) {
         char path[4096];
         status = cli_make_dir(out);
@@ -231,10 +273,12 @@ int cmd_fsmf(int argc, char **argv)
         if (!rep.disjoint_or_identical) {
             size_t pair[2] = {rep.conflict_k1, rep.conflict_k2};
             json_sizes(&j, "overlapping_k", pair, 2);
-            json_str(&j, "solver", "greedy masked rank-one on the residual (may not be optimal)");
+            json_str(&j, "solver", rep.completed ? "rank-one completion (identifiable supports)"
+                                                 : "greedy masked rank-one on the residual (may not be optimal)");
         } else {
             json_str(&j, "solver", "truncated SVD per support class (optimal)");
         }
+        json_identifiability(&j, &ident, flags, dmf_matrix_cols(sx));
         if (refine_iters) {
             json_num(&j, "rel_error_before_refine", greedy_error);
             json_int(&j, "refine_iterations", (long long)ref.iterations);
@@ -253,6 +297,7 @@ int cmd_fsmf(int argc, char **argv)
         if (out) json_str(&j, "out", out);
         json_end(&j);
     }
+    free(flags);
     dmf_matrix_free(a);
     dmf_matrix_free(sx);
     dmf_matrix_free(sy);

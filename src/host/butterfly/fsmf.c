@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "chain_internal.h"
+#include "fsmf_internal.h"
 #include "scale.h"
 
 typedef struct {
@@ -244,6 +245,30 @@ static int copy_out(dmf_dtype dtype, const double complex *src, size_t rows, siz
     return DMF_OK;
 }
 
+/* Runs the completion on A (times 2^shift, in `work`); replaces X, Y and
+ * *diff when its squared error is lower. */
+static int try_completion(const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy, int shift,
+                          double complex *work, double complex *X, double complex *Y, double *diff,
+                          int *completed)
+{
+    size_t M = a->rows, N = a->cols, K = sx->cols;
+    double complex *Xc = malloc((M * K + 1) * sizeof *Xc), *Yc = malloc((K * N + 1) * sizeof *Yc);
+    int status = Xc && Yc ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the completion's factors");
+    double resid_sq = 0;
+    int applied = 0;
+    for (size_t e = 0; status == DMF_OK && e < M * N; e++)
+        work[e] = ldexp_complex(dmf_get(a->dtype, a->data, e), shift);
+    if (status == DMF_OK) status = dmf_fsmf_complete(sx, sy, work, Xc, Yc, &resid_sq, &applied);
+    if (status == DMF_OK && applied && resid_sq < *diff) {
+        memcpy(X, Xc, M * K * sizeof *X);
+        memcpy(Y, Yc, K * N * sizeof *Y);
+        *diff = resid_sq;
+        *completed = 1;
+    }
+    free(Xc), free(Yc);
+    return status;
+}
+
 int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy,
              dmf_matrix **x, dmf_matrix **y, dmf_fsmf_report *report)
 {
@@ -280,10 +305,23 @@ int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const 
             status = solve_class(&t.classes[order[c]], t.class_of, order[c], K,
                                  dmf_dtype_is_complex(a->dtype), resid, N, X, Y);
     }
+    double diff = 0;
+    for (size_t e = 0; status == DMF_OK && e < M * N; e++) diff += creal(resid[e] * conj(resid[e]));
     if (status == DMF_OK) {
-        double diff = 0, norm = shift ? sqrt(norm_sq) : dmf_matrix_norm_fro(a);
-        for (size_t e = 0; e < M * N; e++) diff += creal(resid[e] * conj(resid[e]));
+        dmf_ident_report ident;
+        status = dmf_fsmf_identifiability(sx, sy, NULL, &ident);
+        rep.identifiable = ident.identifiable;
+    }
+    /* Identifiable overlapping supports: the rank-one completion recovers
+     * an exact factorization; on other data it is one more candidate, kept
+     * when its error is below the greedy one. */
+    if (status == DMF_OK && overlap && rep.identifiable == DMF_IDENT_YES)
+        status = try_completion(a, sx, sy, shift, resid, X, Y, &diff, &rep.completed);
+    if (status == DMF_OK) {
+        double norm = shift ? sqrt(norm_sq) : dmf_matrix_norm_fro(a);
         rep.rel_error = norm > 0 ? sqrt(diff) / norm : sqrt(diff);
+        /* An exact completion is a global minimum (zero, up to rounding). */
+        if (rep.completed && rep.rel_error <= 1e-12) rep.optimal = 1;
         /* X = U sqrt(S) and Y = sqrt(S) V^H share the scale: half each. */
         int to_x = -shift / 2, to_y = -shift - to_x;
         for (size_t e = 0; shift && e < M * K; e++) X[e] = ldexp_complex(X[e], to_x);

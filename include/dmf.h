@@ -406,6 +406,8 @@ typedef struct {
 } dmf_ident_report;
 DMF_API int dmf_fsmf_identifiability(const dmf_matrix *sx, const dmf_matrix *sy,
                                      unsigned char *piece_flags, dmf_ident_report *report);
+/* A sentence for a DMF_IDENT_BY_* reason (static storage). */
+DMF_API const char *dmf_ident_reason_string(int reason);
 
 /* A ~ X Y with supp(X) in sx (rows x K) and supp(Y) in sy (K x cols); sx and
  * sy are 0/1 patterns (any dtype, nonzero = in the support). */

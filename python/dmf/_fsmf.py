@@ -33,6 +33,11 @@ def fsmf(A, support_x, support_y, backend: str = "auto") -> Tuple[np.ndarray, np
     optimal solution (``report['optimal']`` is True); otherwise the greedy
     masked rank-one algorithm runs on the residual and
     ``report['overlapping_k']`` names two overlapping inner indices.
+    ``report['identifiable']`` (True, False or 'unknown') says whether every
+    exact factorization on the supports has the same rank-one pieces
+    ``X[:, k] Y[k, :]`` (the rank-one completion of Zheng, Riccietti and
+    Gribonval; docs/fsmf.md); on identifiable overlapping supports the
+    completion of A is returned when its error is below the greedy one.
 
     Parameters
     ----------
@@ -57,8 +62,11 @@ def fsmf(A, support_x, support_y, backend: str = "auto") -> Tuple[np.ndarray, np
         the fields of the command line's JSON line: ``dmf_version``,
         ``command``, ``size_m_k_n``, ``dtype``, ``backend``, ``num_classes``,
         ``largest_class``, ``disjoint_or_identical``, ``optimal``,
-        ``overlapping_k`` (only when not disjoint), ``solver``, ``rel_error``
-        (‖A − XY‖_F / ‖A‖_F), ``time_s``.
+        ``overlapping_k`` (only when not disjoint), ``solver``,
+        ``identifiable``, ``identifiability`` (the reason), ``incomplete_k``
+        and ``ambiguous_k`` (the pieces concerned, when any),
+        ``ambiguity_dims`` (when nonzero), ``rel_error`` (‖A − XY‖_F / ‖A‖_F),
+        ``time_s``.
 
     Raises
     ------

@@ -1,10 +1,27 @@
 /* dmf._dmf.fsmf: two-factor fixed-support factorization. */
 #include "dmfpy.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The fields of `dmf fsmf`'s JSON line that come from the report. */
-static PyObject *report_dict(const dmf_fsmf_report *rep, size_t m, size_t k, size_t n, dmf_dtype dtype,
+/* The inner indices whose flags have `bit`; no field when none (as the CLI). */
+static int set_pieces(PyObject *d, const char *key, const unsigned char *flags, size_t K, unsigned bit)
+{
+    size_t n = 0, *list = malloc((K + 1) * sizeof *list);
+    if (!list) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t k = 0; k < K; k++)
+        if (flags[k] & bit) list[n++] = k;
+    int rc = n ? dmfpy_set(d, key, dmfpy_size_list(list, n)) : 0;
+    free(list);
+    return rc;
+}
+
+static PyObject *report_dict(const dmf_fsmf_report *rep, const dmf_ident_report *ident,
+                             const unsigned char *flags, size_t m, size_t k, size_t n, dmf_dtype dtype,
                              double time_s)
 {
     PyObject *d = PyDict_New();
@@ -24,11 +41,21 @@ static PyObject *report_dict(const dmf_fsmf_report *rep, size_t m, size_t k, siz
     if (!rep->disjoint_or_identical) {
         if (dmfpy_set(d, "overlapping_k", dmfpy_size_list(pair, 2)) < 0 ||
             dmfpy_set(d, "solver",
-                      PyUnicode_FromString("greedy masked rank-one on the residual (may not be optimal)")) < 0)
+                      PyUnicode_FromString(rep->completed
+                                               ? "rank-one completion (identifiable supports)"
+                                               : "greedy masked rank-one on the residual (may not be optimal)")) < 0)
             goto fail;
     } else if (dmfpy_set(d, "solver", PyUnicode_FromString("truncated SVD per support class (optimal)")) < 0) {
         goto fail;
     }
+    PyObject *verdict = ident->identifiable == DMF_IDENT_UNKNOWN ? PyUnicode_FromString("unknown")
+                                                                 : PyBool_FromLong(ident->identifiable == DMF_IDENT_YES);
+    if (dmfpy_set(d, "identifiable", verdict) < 0 ||
+        dmfpy_set(d, "identifiability", PyUnicode_FromString(dmf_ident_reason_string(ident->reason))) < 0 ||
+        set_pieces(d, "incomplete_k", flags, k, DMF_PIECE_INCOMPLETE) < 0 ||
+        set_pieces(d, "ambiguous_k", flags, k, DMF_PIECE_AMBIGUOUS) < 0 ||
+        (ident->extra_dims && dmfpy_set(d, "ambiguity_dims", PyLong_FromSize_t(ident->extra_dims)) < 0))
+        goto fail;
     if (dmfpy_set(d, "rel_error", PyFloat_FromDouble(rep->rel_error)) < 0 ||
         dmfpy_set(d, "time_s", PyFloat_FromDouble(time_s)) < 0)
         goto fail;
@@ -58,12 +85,17 @@ static PyObject *fsmf(PyObject *module, PyObject *args)
     if (status == DMF_OK)
         status = dmf_matrix_wrap(&wy, ty, (size_t)PyArray_DIM(sy, 0), (size_t)PyArray_DIM(sy, 1), PyArray_DATA(sy));
     dmf_fsmf_report rep;
+    dmf_ident_report ident;
     double time_s = 0;
+    unsigned char *flags = status == DMF_OK ? calloc((size_t)PyArray_DIM(sx, 1) + 1, 1) : NULL;
+    if (status == DMF_OK && !flags) status = DMF_ERR_NOMEM;
     if (status == DMF_OK) {
         Py_BEGIN_ALLOW_THREADS
         double start = dmfpy_now();
         status = dmf_fsmf(ctx, wa, wx, wy, &x, &y, &rep);
         time_s = dmfpy_now() - start;
+        /* The pieces the verdict is about (the report has the verdict only). */
+        if (status == DMF_OK) status = dmf_fsmf_identifiability(wx, wy, flags, &ident);
         Py_END_ALLOW_THREADS
     }
     PyObject *result = NULL;
@@ -71,7 +103,7 @@ static PyObject *fsmf(PyObject *module, PyObject *args)
         dmfpy_raise(status);
     } else {
         PyObject *xa = dmfpy_array_from_matrix(x), *ya = xa ? dmfpy_array_from_matrix(y) : NULL;
-        PyObject *report = ya ? report_dict(&rep, dmf_matrix_rows(wa), dmf_matrix_cols(wx), dmf_matrix_cols(wa), ta,
+        PyObject *report = ya ? report_dict(&rep, &ident, flags, dmf_matrix_rows(wa), dmf_matrix_cols(wx), dmf_matrix_cols(wa), ta,
                                             time_s)
                               : NULL;
         if (report) {
@@ -81,6 +113,7 @@ static PyObject *fsmf(PyObject *module, PyObject *args)
         Py_XDECREF(ya);
         Py_XDECREF(report);
     }
+    free(flags);
     dmf_matrix_free(wa);
     dmf_matrix_free(wx);
     dmf_matrix_free(wy);

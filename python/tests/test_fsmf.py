@@ -71,9 +71,31 @@ def test_overlapping_classes_are_reported():
     X, Y, rep = dmf.fsmf(A, sx, sy)
     assert rep["disjoint_or_identical"] is False and rep["optimal"] is False
     assert sorted(rep["overlapping_k"]) == [0, 1]
-    assert rep["solver"] == "greedy masked rank-one on the residual (may not be optimal)"
+    # Identifiable (piece 1 completes from its own column 2, then piece 0):
+    # the completion competes with the greedy result, the lower error wins.
+    assert rep["identifiable"] is True
+    assert rep["solver"] in ("greedy masked rank-one on the residual (may not be optimal)",
+                             "rank-one completion (identifiable supports)")
     assert not np.any(X[sx == 0]) and not np.any(Y[sy == 0])
     assert rep["rel_error"] == pytest.approx(np.linalg.norm(A - X @ Y) / np.linalg.norm(A), rel=1e-12)
+
+
+def test_slides_example_is_identifiable_and_exact():
+    # Zheng, Gribonval and Riccietti's 4 x 4 example: three overlapping pieces.
+    X0 = np.array([[0, 1, 0], [1, 1, 0], [2, 1, 3], [3, 0, 2]], dtype=float)
+    Y0 = np.array([[1, 1, 0, 0], [0, 1, 2, 0], [0, 1, 1, 2]], dtype=float)
+    A = X0 @ Y0
+    X, Y, rep = dmf.fsmf(A, X0 != 0, Y0 != 0)
+    assert rep["identifiable"] is True and rep["optimal"] is True
+    assert rep["solver"] == "rank-one completion (identifiable supports)"
+    assert rep["rel_error"] <= 1e-12
+    for k in range(3):  # the pieces themselves, X and Y only up to scaling
+        np.testing.assert_allclose(np.outer(X[:, k], Y[k]), np.outer(X0[:, k], Y0[k]), atol=1e-12)
+    # Split into four pieces, the third inside the second: not identifiable.
+    sx = np.array([[0, 1, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 1]])
+    sy = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 1, 1]])
+    _, _, rep = dmf.fsmf(A, sx, sy)
+    assert rep["identifiable"] is False and rep["ambiguous_k"] == [1, 2] and rep["ambiguity_dims"] == 1
 
 
 def test_inputs_of_other_layouts_and_dtypes():

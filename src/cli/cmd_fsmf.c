@@ -23,6 +23,11 @@ static const char help[] =
     "pairwise disjoint or identical, the truncated SVD per group is optimal\n"
     "(\"optimal\": true); otherwise the greedy masked rank-one algorithm runs on\n"
     "the residual and the JSON names two overlapping inner indices.\n"
+    "The JSON also says whether the supports are identifiable (every exact\n"
+    "factorization on them has the same rank-one pieces X[:,k] Y[k,:]) by the\n"
+    "rank-one completion of Zheng, Riccietti and Gribonval, naming the pieces\n"
+    "it could not complete; on identifiable overlapping supports the completion\n"
+    "of A is the answer when its error is below the greedy one (docs/fsmf.md).\n"
     "\n"
     "--input FILE      A from .npy or .mtx; or --matrix NAME --size N[xM], a\n"
     "                  built-in (see 'dmf matrix --help')\n"
@@ -38,7 +43,9 @@ static const char help[] =
     "--out DIR         writes DIR/X.npy and DIR/Y.npy (refined: lambda in X)\n"
     "\n"
     "Prints one JSON line: the classes, disjoint_or_identical, optimal,\n"
-    "overlapping_k (when not), the solver, rel_error = ||A - X Y||_F / ||A||_F.\n";
+    "overlapping_k (when not), the solver, identifiable (true, false or\n"
+    "\"unknown\"), identifiability (why), incomplete_k and ambiguous_k (the\n"
+    "pieces concerned), rel_error = ||A - X Y||_F / ||A||_F.\n";
 
 /* ||X||_F ||Y||_F |lambda| / ||A||_F: at least about 1 for a good fit, and
  * growing without bound when the error tends to an infimum that no pair
@@ -169,20 +176,9 @@ static void json_pieces(json_line *j, const char *key, const unsigned char *flag
 /* "identifiable": true, false or "unknown", the reason, and the pieces. */
 static void json_identifiability(json_line *j, const dmf_ident_report *r, const unsigned char *flags, size_t K)
 {
-    static const char *const reasons[] = {
-        [DMF_IDENT_BY_COMPLETION] = "the rank-one completion determines every piece",
-        [DMF_IDENT_BY_EMPTY_SIDE] = "a rank-one piece has rows but no columns (or columns but no rows) in its "
-                                    "support: its column of X (row of Y) is not determined",
-        [DMF_IDENT_BY_SAME_SUPPORT] = "rank-one pieces share one support: their sum splits into rank-one "
-                                      "matrices in infinitely many ways",
-        [DMF_IDENT_BY_RANK_TEST] = "the completion stops, and the named pieces can move without changing X Y "
-                                   "(generic first-order test)",
-        [DMF_IDENT_BY_NOT_DECIDED] = "the completion stops before the named pieces are complete, but no "
-                                     "first-order ambiguity exists: not decided",
-        [DMF_IDENT_BY_TOO_LARGE] = "the completion stops (or was not run): too large to decide"};
     if (r->identifiable == DMF_IDENT_UNKNOWN) json_str(j, "identifiable", "unknown");
     else json_bool(j, "identifiable", r->identifiable == DMF_IDENT_YES);
-    json_str(j, "identifiability", reasons[r->reason]);
+    json_str(j, "identifiability", dmf_ident_reason_string(r->reason));
     json_pieces(j, "incomplete_k", flags, K, DMF_PIECE_INCOMPLETE);
     json_pieces(j, "ambiguous_k", flags, K, DMF_PIECE_AMBIGUOUS);
     if (r->extra_dims) json_int(j, "ambiguity_dims", (long long)r->extra_dims);

@@ -5,7 +5,8 @@
  * identical, a truncated SVD of A on each class's rectangle is optimal.
  * Otherwise the same steps run greedily on the residual, which is the
  * masked rank-one algorithm of the paper, and the report says it may not
- * be optimal. */
+ * be optimal; when the supports are identifiable, the rank-one completion
+ * (fsmf_complete.c) is tried too and kept if its error is lower. */
 #include <stdlib.h>
 #include <string.h>
 

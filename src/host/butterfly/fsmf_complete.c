@@ -442,3 +442,19 @@ int dmf_fsmf_identifiability(const dmf_matrix *sx, const dmf_matrix *sy, unsigne
     lifted_free(&t);
     return status;
 }
+
+const char *dmf_ident_reason_string(int reason)
+{
+    static const char *const reasons[] = {
+        [DMF_IDENT_BY_COMPLETION] = "the rank-one completion determines every piece",
+        [DMF_IDENT_BY_EMPTY_SIDE] = "a rank-one piece has rows but no columns (or columns but no rows) in its "
+                                    "support: its column of X (row of Y) is not determined",
+        [DMF_IDENT_BY_SAME_SUPPORT] = "rank-one pieces share one support: their sum splits into rank-one "
+                                      "matrices in infinitely many ways",
+        [DMF_IDENT_BY_RANK_TEST] = "the completion stops, and the named pieces can move without changing X Y "
+                                   "(generic first-order test)",
+        [DMF_IDENT_BY_NOT_DECIDED] = "the completion stops before the named pieces are complete, but no "
+                                     "first-order ambiguity exists: not decided",
+        [DMF_IDENT_BY_TOO_LARGE] = "the completion stops (or was not run): too large to decide"};
+    return reason >= 0 && reason < (int)(sizeof reasons / sizeof *reasons) ? reasons[reason] : "unknown reason";
+}

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "butterfly_perm.h"
+#include "butterfly_refine.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "mpi_factor.h"
@@ -55,6 +56,14 @@ static const char help_factor[] =
     "             holding other files is refused\n"
     "--no-out     factor and report without writing the factors (one of --out\n"
     "             and --no-out is required)\n"
+    "--refine ITER  then ITER iterations of PALM (docs/palm.md) with every factor\n"
+    "             held to its support, from the hierarchical result; PALM's\n"
+    "             factors (the scale in F_0) replace the chain only when they\n"
+    "             lower the error.  The JSON adds rel_error_before_refine,\n"
+    "             refine_iterations, refine_rel_error (PALM's), refine_kept,\n"
+    "             refine_time_s.  PALM works on\n"
+    "             dense factors: meant for sizes up to a few hundred.  Not with\n"
+    "             --mpi\n"
     "--mpi        share the work among the ranks of an MPI job (mpirun -n P or\n"
     "             srun -n P): the nodes near the root are split by all ranks\n"
     "             together, the subtrees below by groups of ranks; the factors\n"
@@ -150,11 +159,13 @@ static int factor(int argc, char **argv)
         {"out", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
         {"mpi", no_argument, 0, 'P'},         {"no-out", no_argument, 0, 'X'},
         {"perm-rows", required_argument, 0, 'R'}, {"perm-cols", required_argument, 0, 'C'},
+        {"refine", required_argument, 0, 'F'},
         {0, 0, 0, 0}};
     const char *cmd = "butterfly factor", *tree_spec = "balanced", *backend = "auto", *out = NULL;
     const char *perm_rows = NULL, *perm_cols = NULL;
     cli_matrix_source src = {0};
     int c, use_mpi = 0, mpi_rank = 0, mpi_size = 1, no_out = 0;
+    size_t refine_iters = 0;
     dmf_butterfly_options options;
     dmf_butterfly_options_default(&options);
     optind = 0;
@@ -176,6 +187,10 @@ static int factor(int argc, char **argv)
         case 'X': no_out = 1; break;
         case 'R': perm_rows = optarg; break;
         case 'C': perm_cols = optarg; break;
+        case 'F':
+            if (cli_parse_size(optarg, &refine_iters) || refine_iters == 0)
+                return cli_usage_error(cmd, "--refine needs a number of iterations >= 1, not '%s'", optarg);
+            break;
         case 'h': fputs(help_factor, stdout); return EXIT_OK;
         default: return EXIT_USAGE; /* cli_getopt has said why */
         }
@@ -190,6 +205,8 @@ static int factor(int argc, char **argv)
     if (use_mpi && options.orthonormalize)
         return cli_usage_error(cmd, "--orthonormalize couples the whole tree and cannot be "
                                     "combined with --mpi; factor in one process");
+    if (use_mpi && refine_iters)
+        return cli_usage_error(cmd, "--refine runs in one process; it is not combined with --mpi");
     if (cli_perm_check(cmd, perm_rows, perm_cols) != EXIT_OK) return EXIT_USAGE;
     if (use_mpi && (perm_rows || perm_cols))
         return cli_usage_error(cmd, "--perm-rows and --perm-cols are not combined with --mpi; factor in one "
@@ -244,7 +261,14 @@ static int factor(int argc, char **argv)
         dmf_get_build_info(&build);
         /* The error pass is timed apart from the factorization. */
         int err_status = dmf_chain_rel_error(chain, a, &rel_error);
-        double error_time = cli_now() - e0;
+        double error_time = cli_now() - e0, error_before = rel_error, refine_time = 0;
+        cli_refine_result refined = {0};
+        if (err_status == DMF_OK && refine_iters && !numeric_failure) {
+            double r0 = cli_now();
+            err_status = cli_butterfly_refine(ctx, a, chain, refine_iters, rel_error, &refined);
+            if (err_status == DMF_OK && refined.kept) err_status = dmf_chain_rel_error(chain, a, &rel_error);
+            refine_time = cli_now() - r0;
+        }
         if (err_status == DMF_OK && out) {
             /* Out of memory for the description: the factors still go out. */
             char *meta = chain_meta_json(&src, a, tree, &options, rel_error);
@@ -268,6 +292,13 @@ static int factor(int argc, char **argv)
             json_sizes(&j, "radix_n", rn, L);
             json_int(&j, "rank", (long long)options.rank);
             json_bool(&j, "orthonormalize", options.orthonormalize);
+            if (refine_iters && !numeric_failure) {
+                json_num(&j, "rel_error_before_refine", error_before);
+                json_int(&j, "refine_iterations", (long long)refined.iterations);
+                json_num(&j, "refine_rel_error", refined.palm_error); /* PALM's end, kept or not */
+                json_bool(&j, "refine_kept", refined.kept);
+                json_num(&j, "refine_time_s", refine_time);
+            }
             json_num(&j, "rel_error", rel_error);
             cli_perm_json(&j, &perm, rel_error, dmf_matrix_dtype(a));
             if (src.noise > 0) {

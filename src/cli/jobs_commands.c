@@ -42,9 +42,10 @@ static const char *const tree_names[] = {"l2r", "r2l", "balanced", NULL};
 static const job_option butterfly_factor[] = {
     MATRIX_SOURCE, VALUE("tree", V_TREE), VALUE("rank", V_COUNT), FLAG("orthonormalize"),
     CHOICE("backend", backends), VALUE("out", V_OUTPUT), FLAG("no-out"), VALUE("perm-rows", V_PERM),
-    VALUE("perm-cols", V_PERM), END};
+    VALUE("perm-cols", V_PERM), VALUE("refine", V_COUNT), END};
 static const job_option fsmf[] = {MATRIX_SOURCE, NEEDED("support-x", V_TEXT), NEEDED("support-y", V_TEXT),
-                                  CHOICE("backend", backends), VALUE("out", V_OUTPUT), END};
+                                  CHOICE("backend", backends), VALUE("out", V_OUTPUT), VALUE("refine", V_COUNT),
+                                  END};
 static const job_option liftrank[] = {{"network", ARG_POSITIONAL, V_TEXT, NULL, 1}, VALUE("seed", V_SEED),
                                       VALUE("samples", V_COUNT), VALUE("spectrum", V_OUTPUT), FLAG("sigma-min"),
                                       CHOICE("backend", backends), END};

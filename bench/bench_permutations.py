@@ -10,8 +10,10 @@ chain    a random chain (Gaussian factors, radix 2) under uniformly random row
 and, taking turns within every repeat (the order rotates, so a load spike
 hits all alike):
 
-dmf-auto        dmf.identify_permutations(A) then dmf.butterfly_factor of
-                A[p][:, q] (balanced tree); search_s and factor_s apart
+dmf-auto        dmf.butterfly_factor(A, perm_rows='auto', perm_cols='auto')
+                (balanced tree): the search, the permuted copy and the
+                factorization; search_s and factor_s (the factorization's
+                own time_s) apart
 dmf-ordered     dmf.butterfly_factor of the already-ordered matrix (the chain
                 before shuffling, or the bit-reversed DFT): what auto costs
                 on top of a factorization
@@ -82,13 +84,11 @@ def inputs(n, seed):
 
 def run_dmf_auto(A):
     t0 = time.perf_counter()
-    p, q, report = dmf.identify_permutations(A)
+    chain = dmf.butterfly_factor(A, perm_rows="auto", perm_cols="auto", compute_error=False, backend="cpu")
     t1 = time.perf_counter()
-    chain = dmf.butterfly_factor(np.ascontiguousarray(A[p][:, q]), compute_error=False, backend="cpu")
-    t2 = time.perf_counter()
-    chain._handle.set_permutations(p, q)
-    return {"time_s": t2 - t0, "search_s": t1 - t0, "factor_s": t2 - t1, "rel_error": chain.rel_error(A),
-            "min_score": report["min_score"]}
+    search = chain.report["perm_search"]
+    return {"time_s": t1 - t0, "search_s": search["time_s"], "factor_s": chain.report["time_s"],
+            "rel_error": chain.rel_error(A), "min_score": search["min_score"]}
 
 
 def run_dmf_ordered(B):
@@ -117,6 +117,8 @@ def measure(args):
             for matrix, (A, B) in data.items():
                 for tool in order:
                     if tool.startswith("pyfaust") and n > args.pyfaust_max:
+                        continue
+                    if tool == "pyfaust-default8" and n > args.default8_max:
                         continue
                     if tool == "dmf-auto":
                         r = run_dmf_auto(A)
@@ -159,6 +161,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pyfaust-max", type=int, default=4096, help="largest N given to pyfaust")
+    ap.add_argument("--default8-max", type=int, default=2048,
+                    help="largest N given to pyfaust's default_8 (about 22 s per call at 2048)")
     ap.add_argument("--no-pyfaust", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--summarize", metavar="FILE")

@@ -143,13 +143,9 @@ def _factor_permuted(A, radix_m, radix_n, tree, rank, orthonormalize, backend, c
     else:
         rows = _permutation(perm_rows, A.shape[0], radix_m, "perm_rows")
         cols = _permutation(perm_cols, A.shape[1], radix_n, "perm_cols")
-    B = A
-    if rows is not None:
-        B = B[rows]
-    if cols is not None:
-        B = B[:, cols]
-    chain = butterfly_factor(np.ascontiguousarray(B), radix_m, radix_n, tree, rank, orthonormalize,
-                             backend=backend, compute_error=compute_error)
+    B = _dmf.permute(A, rows, cols) if rows is not None or cols is not None else A
+    chain = butterfly_factor(B, radix_m, radix_n, tree, rank, orthonormalize, backend=backend,
+                             compute_error=compute_error)
     # The error of B against the chain is that of A against the permuted chain.
     chain._handle.set_permutations(rows, cols)
     chain.report["perm_rows"] = "auto" if search else ("none" if rows is None else perm_rows if isinstance(perm_rows, str) else "array")

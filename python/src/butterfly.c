@@ -212,6 +212,44 @@ static PyObject *identify_permutations(PyObject *module, PyObject *args)
     return Py_BuildValue("NNN", ro, co, report);
 }
 
+/* permute(A, rows, cols): A[rows][:, cols] in one parallel pass (None: the
+ * identity on that side). */
+static PyObject *permute(PyObject *module, PyObject *args)
+{
+    PyObject *ao, *ro, *co;
+    if (!PyArg_ParseTuple(args, "OOO", &ao, &ro, &co)) return NULL;
+    dmf_dtype dtype;
+    PyArrayObject *a = dmfpy_c_array(ao, 2, "A", &dtype);
+    if (!a) return NULL;
+    const size_t rows = (size_t)PyArray_DIM(a, 0), cols = (size_t)PyArray_DIM(a, 1);
+    PyArrayObject *r = NULL, *c = NULL;
+    if (ro != Py_None && !(r = (PyArrayObject *)PyArray_FROMANY(ro, NPY_INTP, 1, 1, NPY_ARRAY_CARRAY_RO))) return NULL;
+    if (co != Py_None && !(c = (PyArrayObject *)PyArray_FROMANY(co, NPY_INTP, 1, 1, NPY_ARRAY_CARRAY_RO))) {
+        Py_XDECREF(r);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if ((r && (size_t)PyArray_DIM(r, 0) != rows) || (c && (size_t)PyArray_DIM(c, 0) != cols)) {
+        PyErr_Format(dmfpy_input_error, "permutations of %zd and %zd entries for a %zu x %zu matrix",
+                     r ? (Py_ssize_t)PyArray_DIM(r, 0) : -1, c ? (Py_ssize_t)PyArray_DIM(c, 0) : -1, rows, cols);
+    } else {
+        dmf_matrix *wrapped = NULL, *b = NULL;
+        int status = dmf_matrix_wrap(&wrapped, dtype, rows, cols, PyArray_DATA(a));
+        if (status == DMF_OK) {
+            Py_BEGIN_ALLOW_THREADS
+            status = dmf_matrix_permute(wrapped, r ? PyArray_DATA(r) : NULL, c ? PyArray_DATA(c) : NULL, &b);
+            Py_END_ALLOW_THREADS
+        }
+        dmf_matrix_free(wrapped);
+        if (status == DMF_OK) result = dmfpy_array_from_matrix(b);
+        else dmfpy_raise(status);
+        dmf_matrix_free(b);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(c);
+    return result;
+}
+
 static PyObject *matrix_builtin(PyObject *module, PyObject *args)
 {
     const char *name, *dtype_name;
@@ -269,6 +307,7 @@ PyMethodDef dmfpy_butterfly_functions[] = {
      "butterfly_factor(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error)"},
     {"matrix_builtin", matrix_builtin, METH_VARARGS, "matrix_builtin(name, rows, cols, dtype, noise, seed, m, n)"},
     {"matrix_names", matrix_names, METH_NOARGS, "Names of the built-in matrices."},
+    {"permute", permute, METH_VARARGS, "permute(A, rows, cols): A[rows][:, cols] (None: identity)"},
     {"identify_permutations", identify_permutations, METH_VARARGS,
      "identify_permutations(A, radix_m, radix_n): (perm_rows, perm_cols, report)"},
     {NULL, NULL, 0, NULL},

@@ -243,7 +243,9 @@ int cmd_fsmf(int argc, char **argv)
     unsigned char *flags = status == DMF_OK ? calloc(dmf_matrix_cols(sx) + 1, 1) : NULL;
     dmf_ident_report ident = {0};
     if (status == DMF_OK && !flags) status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate piece flags");
-    if (status == DMF_OK) status = dmf_fsmf_identifiability(sx, sy, flags, &ident);
+    /* Identifiable: no piece to name, and the verdict is the report's. */
+    if (status == DMF_OK && rep.identifiable == DMF_IDENT_YES) ident.identifiable = DMF_IDENT_YES;
+    else if (status == DMF_OK) status = dmf_fsmf_identifiability(sx, sy, flags, &ident);
     if (status == DMF_OK && out) {
         char path[4096];
         status = cli_make_dir(out);

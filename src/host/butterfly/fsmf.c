@@ -246,30 +246,6 @@ static int copy_out(dmf_dtype dtype, const double complex *src, size_t rows, siz
     return DMF_OK;
 }
 
-/* Runs the completion on A (times 2^shift, in `work`); replaces X, Y and
- * *diff when its squared error is lower. */
-static int try_completion(const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy, int shift,
-                          double complex *work, double complex *X, double complex *Y, double *diff,
-                          int *completed)
-{
-    size_t M = a->rows, N = a->cols, K = sx->cols;
-    double complex *Xc = malloc((M * K + 1) * sizeof *Xc), *Yc = malloc((K * N + 1) * sizeof *Yc);
-    int status = Xc && Yc ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the completion's factors");
-    double resid_sq = 0;
-    int applied = 0;
-    for (size_t e = 0; status == DMF_OK && e < M * N; e++)
-        work[e] = ldexp_complex(dmf_get(a->dtype, a->data, e), shift);
-    if (status == DMF_OK) status = dmf_fsmf_complete(sx, sy, work, Xc, Yc, &resid_sq, &applied);
-    if (status == DMF_OK && applied && resid_sq < *diff) {
-        memcpy(X, Xc, M * K * sizeof *X);
-        memcpy(Y, Yc, K * N * sizeof *Y);
-        *diff = resid_sq;
-        *completed = 1;
-    }
-    free(Xc), free(Yc);
-    return status;
-}
-
 int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy,
              dmf_matrix **x, dmf_matrix **y, dmf_fsmf_report *report)
 {
@@ -294,11 +270,28 @@ int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const 
      * a power of two (exact), so the squares of the SVDs and of the error
      * neither overflow nor vanish, and the scale goes back into X and Y. */
     int shift = dmf_range_shift_beyond(a->dtype, a->data, M * N, DMF_SAFE_EXP_DOUBLE);
-    double norm_sq = 0;
+    double norm_sq = 0, diff = 0, diff_c = 0;
+    double complex *Xc = NULL, *Yc = NULL;
+    int applied = 0, exact = 0;
     if (status == DMF_OK) {
         for (size_t e = 0; e < M * N; e++) resid[e] = ldexp_complex(dmf_get(a->dtype, a->data, e), shift);
         if (shift)
             for (size_t e = 0; e < M * N; e++) norm_sq += creal(resid[e] * conj(resid[e]));
+        dmf_ident_report ident;
+        status = dmf_fsmf_identifiability(sx, sy, NULL, &ident);
+        rep.identifiable = ident.identifiable;
+    }
+    double norm = shift ? sqrt(norm_sq) : dmf_matrix_norm_fro(a);
+    /* Identifiable overlapping supports: the rank-one completion recovers
+     * an exact factorization, and then the greedy pass is not needed; on
+     * other data it is one more candidate, kept when its error is lower. */
+    if (status == DMF_OK && overlap && rep.identifiable == DMF_IDENT_YES) {
+        Xc = malloc((M * K + 1) * sizeof *Xc), Yc = malloc((K * N + 1) * sizeof *Yc);
+        status = Xc && Yc ? dmf_fsmf_complete(sx, sy, resid, Xc, Yc, &diff_c, &applied)
+                          : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the completion's factors");
+        exact = applied && sqrt(diff_c) <= 1e-12 * norm;
+    }
+    if (status == DMF_OK && !exact) {
         size_t n_order = 0;
         for (size_t k = 0; k < K; k++)
             if (t.classes[t.class_of[k]].first_k == k) order[n_order++] = t.class_of[k];
@@ -306,20 +299,16 @@ int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const 
             status = solve_class(&t.classes[order[c]], t.class_of, order[c], K,
                                  dmf_dtype_is_complex(a->dtype), resid, N, X, Y);
     }
-    double diff = 0;
-    for (size_t e = 0; status == DMF_OK && e < M * N; e++) diff += creal(resid[e] * conj(resid[e]));
-    if (status == DMF_OK) {
-        dmf_ident_report ident;
-        status = dmf_fsmf_identifiability(sx, sy, NULL, &ident);
-        rep.identifiable = ident.identifiable;
+    for (size_t e = 0; status == DMF_OK && !exact && e < M * N; e++) diff += creal(resid[e] * conj(resid[e]));
+    if (status == DMF_OK && applied && (exact || diff_c < diff)) {
+        memcpy(X, Xc, M * K * sizeof *X);
+        memcpy(Y, Yc, K * N * sizeof *Y);
+        diff = diff_c;
+        rep.completed = 1;
     }
-    /* Identifiable overlapping supports: the rank-one completion recovers
-     * an exact factorization; on other data it is one more candidate, kept
-     * when its error is below the greedy one. */
-    if (status == DMF_OK && overlap && rep.identifiable == DMF_IDENT_YES)
-        status = try_completion(a, sx, sy, shift, resid, X, Y, &diff, &rep.completed);
+    free(Xc);
+    free(Yc);
     if (status == DMF_OK) {
-        double norm = shift ? sqrt(norm_sq) : dmf_matrix_norm_fro(a);
         rep.rel_error = norm > 0 ? sqrt(diff) / norm : sqrt(diff);
         /* An exact completion is a global minimum (zero, up to rounding). */
         if (rep.completed && rep.rel_error <= 1e-12) rep.optimal = 1;

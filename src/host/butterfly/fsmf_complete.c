@@ -16,9 +16,9 @@
 
 #include "fsmf_internal.h"
 
-/* Lifted entries beyond this are not attempted (about 9 bytes each
- * without values, 25 with). */
-#define MAX_LIFTED ((size_t)1 << 26)
+/* Lifted entries (and entries of A) beyond this are not attempted: about
+ * 9 bytes each without values, 25 with, and 24 per entry of A. */
+#define MAX_LIFTED ((size_t)1 << 24)
 /* The rank test's Jacobian: at most this many columns and entries. */
 #define MAX_TEST_COLS 600
 #define MAX_TEST_ENTRIES ((size_t)3 << 20)
@@ -30,6 +30,8 @@ typedef struct {
     size_t *blk_at;        /* piece k's lifted block starts at blk_at[k] */
     size_t *cover_at, *cover; /* lifted entries on (i, j): cover[cover_at[e] ..) */
     unsigned char *known, *done, *dirty;
+    size_t *unknown;       /* per entry of A: covering lifted entries not yet known */
+    size_t *queue, queue_head, queue_tail; /* entries whose unknown count fell to 1 */
     double complex *val;   /* values mode only */
     double complex *pot;   /* values mode only: x on rows, y on columns, per piece */
 } lifted;
@@ -38,6 +40,7 @@ static void lifted_free(lifted *t)
 {
     free(t->row_at), free(t->rows), free(t->col_at), free(t->cols), free(t->blk_at);
     free(t->cover_at), free(t->cover), free(t->known), free(t->done), free(t->dirty);
+    free(t->unknown), free(t->queue);
     free(t->val), free(t->pot);
     memset(t, 0, sizeof *t);
 }
@@ -88,11 +91,13 @@ static int lifted_build(lifted *t, int values)
     t->cover_at = calloc(M * N + 1, sizeof(size_t));
     t->cover = malloc((L + 1) * sizeof(size_t));
     t->known = calloc(L + 1, 1), t->done = calloc(K + 1, 1), t->dirty = calloc(K + 1, 1);
+    t->unknown = malloc((M * N + 1) * sizeof(size_t)), t->queue = malloc((M * N + 1) * sizeof(size_t));
     if (values) {
         t->val = calloc(L + 1, sizeof *t->val);
         t->pot = calloc(t->row_at[K] + t->col_at[K] + 1, sizeof *t->pot);
     }
-    if (!t->cover_at || !t->cover || !t->known || !t->done || !t->dirty || (values && (!t->val || !t->pot)))
+    if (!t->cover_at || !t->cover || !t->known || !t->done || !t->dirty || !t->unknown || !t->queue ||
+        (values && (!t->val || !t->pot)))
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the rank-one completion (%zu entries)", L);
     for (size_t k = 0; k < K; k++)
         for (size_t a = t->row_at[k]; a < t->row_at[k + 1]; a++)
@@ -124,35 +129,41 @@ static size_t piece_of(const lifted *t, size_t p)
     return lo;
 }
 
-/* The subtraction rule over all entries; 1 when something became known. */
-static int subtract_pass(lifted *t, const double complex *a)
+/* Lifted entry p of piece k becomes known: one unknown fewer on its entry
+ * of A, which the subtraction rule takes up when one is left. */
+static void mark_known(lifted *t, size_t p, size_t k)
 {
-    int changed = 0;
-    for (size_t e = 0; e < t->M * t->N; e++) {
-        size_t lo = t->cover_at[e], hi = t->cover_at[e + 1], unknown = 0, count = 0;
-        for (size_t q = lo; q < hi && count < 2; q++)
-            if (!t->known[t->cover[q]]) count++, unknown = t->cover[q];
-        if (count != 1) continue;
-        if (a) {
-            double complex v = a[e];
-            for (size_t q = lo; q < hi; q++)
-                if (t->cover[q] != unknown) v -= t->val[t->cover[q]];
-            t->val[unknown] = v;
-        }
-        t->known[unknown] = 1;
-        t->dirty[piece_of(t, unknown)] = 1;
-        changed = 1;
+    size_t local = p - t->blk_at[k], n = nc(t, k);
+    size_t e = t->rows[t->row_at[k] + local / n] * t->N + t->cols[t->col_at[k] + local % n];
+    t->known[p] = 1;
+    t->dirty[k] = 1;
+    if (--t->unknown[e] == 1) t->queue[t->queue_tail++] = e;
+}
+
+/* The subtraction rule on entry e, if one covering piece is still unknown
+ * there. */
+static void subtract(lifted *t, size_t e, const double complex *a)
+{
+    if (t->unknown[e] != 1) return;
+    size_t lo = t->cover_at[e], hi = t->cover_at[e + 1], unknown = t->cover[lo];
+    for (size_t q = lo; q < hi; q++)
+        if (!t->known[t->cover[q]]) unknown = t->cover[q];
+    if (a) {
+        double complex v = a[e];
+        for (size_t q = lo; q < hi; q++)
+            if (t->cover[q] != unknown) v -= t->val[t->cover[q]];
+        t->val[unknown] = v;
     }
-    return changed;
+    mark_known(t, unknown, piece_of(t, unknown));
 }
 
 /* The rank-one rule on piece k: a breadth-first search over rows (nodes
  * 0..m-1) and columns (m..m+n-1) linked by known entries; with values,
  * an entry links only when it is not ~0 (x_i y_j = 0 says nothing about
  * the ratio), and the search carries x_i = 1 at its root, y_j = v / x_i,
- * x_i = v / y_j.  Returns 1 when something became known; marks the piece
- * done when all its rows and columns are linked. */
-static int rank_one_rule(lifted *t, size_t k, double tiny, size_t *comp, size_t *queue)
+ * x_i = v / y_j.  Marks the piece done when all its rows and columns are
+ * linked. */
+static void rank_one_rule(lifted *t, size_t k, double tiny, size_t *comp, size_t *queue)
 {
     size_t m = nr(t, k), n = nc(t, k), base = t->blk_at[k], none = SIZE_MAX;
     double complex *pot = t->val ? t->pot + t->row_at[k] + t->col_at[k] : NULL;
@@ -176,7 +187,6 @@ static int rank_one_rule(lifted *t, size_t k, double tiny, size_t *comp, size_t 
             }
         }
     }
-    int changed = 0;
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < n; b++) {
             size_t p = base + a * n + b;
@@ -184,10 +194,11 @@ static int rank_one_rule(lifted *t, size_t k, double tiny, size_t *comp, size_t 
             /* Known entries are rewritten too, so the piece is exactly
              * rank one on each linked part. */
             if (pot) t->val[p] = pot[a] * pot[m + b];
-            if (!t->known[p]) t->known[p] = 1, changed = 1;
+            if (!t->known[p]) mark_known(t, p, k);
         }
+    /* What it filled lies within its linked parts: no new link. */
+    t->dirty[k] = 0;
     t->done[k] = parts == 1;
-    return changed;
 }
 
 /* Both rules until neither applies.  a: the values, or NULL for the
@@ -202,12 +213,20 @@ static int propagate(lifted *t, const double complex *a, double tiny)
         free(comp), free(queue);
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the rank-one completion");
     }
-    for (int changed = 1; changed;) {
-        changed = subtract_pass(t, a);
+    /* Each entry of A enters the queue once, when its count falls to 1;
+     * each piece's search runs when it has new known entries. */
+    t->queue_head = t->queue_tail = 0;
+    for (size_t e = 0; e < t->M * t->N; e++) {
+        t->unknown[e] = t->cover_at[e + 1] - t->cover_at[e];
+        if (t->unknown[e] == 1) t->queue[t->queue_tail++] = e;
+    }
+    for (int searched = 1; searched || t->queue_head < t->queue_tail;) {
+        while (t->queue_head < t->queue_tail) subtract(t, t->queue[t->queue_head++], a);
+        searched = 0;
         for (size_t k = 0; k < t->K; k++)
             if (!t->done[k] && t->dirty[k]) {
-                t->dirty[k] = 0;
-                changed |= rank_one_rule(t, k, tiny, comp, queue);
+                rank_one_rule(t, k, tiny, comp, queue);
+                searched = 1;
             }
     }
     free(comp), free(queue);

@@ -150,7 +150,7 @@ def summarize(path):
         ratio = statistics.median(t) / statistics.median([r["time_s"] for r in auto]) if auto else float("nan")
         search = statistics.median([r["search_s"] for r in rs]) if "search_s" in rs[0] else None
         print(f"| {matrix} | {n} | {tool} | {statistics.median(t):.3f} [{min(t):.3f}, {max(t):.3f}] | "
-              f"{'' if search is None else f'{search:.3f}'} | {max(r['rel_error'] for r in rs):.2e} | {ratio:.1f}x |")
+              f"{'' if search is None else f'{search:.3f}'} | {max(r['rel_error'] for r in rs):.2e} | {ratio:.2g}x |")
     loads = [r["env"]["loadavg"][0] for rs in rows.values() for r in rs]
     print(f"\n1-minute load average during the run: {min(loads):.2f} to {max(loads):.2f}.")
 

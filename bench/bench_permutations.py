@@ -42,22 +42,14 @@ import numpy as np
 
 import dmf
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "comparators"))
+from common import cpu_model  # noqa: E402  (the comparators' own helpers)
+
 try:
     import pyfaust
     import pyfaust.fact
 except ImportError:  # comparators are optional
     pyfaust = None
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def env():

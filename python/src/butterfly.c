@@ -75,6 +75,28 @@ fail:
 
 /* butterfly_factor(A, radix_m, radix_n, tree, rank, orthonormalize,
  * backend, compute_error) -> (handle, report).  A: C-contiguous 2-D. */
+/* radix_m and radix_n (both or neither; neither: radix 2 for square powers
+ * of two); -1 with the Python error set. */
+static int parse_radices(PyObject *mo, PyObject *no, size_t rows, size_t cols, size_t *m, size_t *n, size_t *count)
+{
+    size_t ln = 0;
+    *count = 0;
+    if ((mo != Py_None && dmfpy_sizes(mo, m, 64, count, "radix_m") < 0) ||
+        (no != Py_None && dmfpy_sizes(no, n, 64, &ln, "radix_n") < 0))
+        return -1;
+    if ((mo == Py_None) != (no == Py_None) || *count != ln) {
+        PyErr_SetString(dmfpy_input_error, "give both radix_m and radix_n, of the same length, or neither");
+        return -1;
+    }
+    int status = mo == Py_None ? dmf_default_radices(rows, cols, m, n, 64, count) : DMF_OK;
+    if (status != DMF_OK) return dmfpy_raise_int(status);
+    if (*count == 0) {
+        PyErr_SetString(dmfpy_input_error, "a chain needs at least one factor");
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *butterfly_factor(PyObject *module, PyObject *args)
 {
     PyObject *ao, *mo, *no;
@@ -91,21 +113,9 @@ static PyObject *butterfly_factor(PyObject *module, PyObject *args)
         return NULL;
     }
     size_t rows = (size_t)PyArray_DIM(a, 0), cols = (size_t)PyArray_DIM(a, 1);
-    size_t m[64], n[64], lm = 0, ln = 0;
-    if ((mo != Py_None && dmfpy_sizes(mo, m, 64, &lm, "radix_m") < 0) ||
-        (no != Py_None && dmfpy_sizes(no, n, 64, &ln, "radix_n") < 0))
-        return NULL;
-    if ((mo == Py_None) != (no == Py_None) || lm != ln) {
-        PyErr_SetString(dmfpy_input_error, "give both radix_m and radix_n, of the same length, or neither");
-        return NULL;
-    }
+    size_t m[64], n[64], lm = 0;
+    if (parse_radices(mo, no, rows, cols, m, n, &lm) < 0) return NULL;
     int status = DMF_OK;
-    if (mo == Py_None && (status = dmf_default_radices(rows, cols, m, n, 64, &lm)) != DMF_OK)
-        return dmfpy_raise(status);
-    if (lm == 0) {
-        PyErr_SetString(dmfpy_input_error, "a chain needs at least one factor");
-        return NULL;
-    }
     dmf_context *ctx = dmfpy_context(backend);
     if (!ctx) return NULL;
     dmf_tree *tree;
@@ -167,16 +177,9 @@ static PyObject *identify_permutations(PyObject *module, PyObject *args)
     dmf_dtype dtype;
     PyArrayObject *a = dmfpy_c_array(ao, 2, "A", &dtype);
     if (!a) return NULL;
-    size_t rows = (size_t)PyArray_DIM(a, 0), cols = (size_t)PyArray_DIM(a, 1), m[64], n[64], lm = 0, ln = 0;
+    size_t rows = (size_t)PyArray_DIM(a, 0), cols = (size_t)PyArray_DIM(a, 1), m[64], n[64], lm = 0;
     int status = DMF_OK;
-    if ((mo != Py_None && dmfpy_sizes(mo, m, 64, &lm, "radix_m") < 0) ||
-        (no != Py_None && dmfpy_sizes(no, n, 64, &ln, "radix_n") < 0))
-        return NULL;
-    if ((mo == Py_None) != (no == Py_None) || lm != ln) {
-        PyErr_SetString(dmfpy_input_error, "give both radix_m and radix_n, of the same length, or neither");
-        return NULL;
-    }
-    if (mo == Py_None && (status = dmf_default_radices(rows, cols, m, n, 64, &lm)) != DMF_OK) return dmfpy_raise(status);
+    if (parse_radices(mo, no, rows, cols, m, n, &lm) < 0) return NULL;
     npy_intp rdim[1] = {(npy_intp)rows}, cdim[1] = {(npy_intp)cols};
     PyObject *ro = PyArray_SimpleNew(1, rdim, NPY_INTP), *co = PyArray_SimpleNew(1, cdim, NPY_INTP);
     dmf_matrix *wrapped = NULL;

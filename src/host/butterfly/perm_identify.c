@@ -31,7 +31,11 @@
 #define GROUPS_FOR_COLUMNS 32
 
 typedef struct {
-    const double complex *w; /* units x cols, row-major, columns in class order */
+    /* Row u of W, logical column j, is w[rowmap[u] * stride + colmap[j]]:
+     * while the splits are exact W is a choice of rows of the input in a
+     * new column order (no copy); after a compression, a buffer of its own. */
+    const double complex *w;
+    size_t stride, *rowmap, *colmap, *spare_map[2];
     double complex *converted; /* the input in double complex, unless it was c128 */
     double complex *spare[2];  /* ping-pong buffers of the compressed rows */
     int next_spare;
@@ -40,6 +44,8 @@ typedef struct {
 } working;
 
 static double abs2(double complex z) { return creal(z) * creal(z) + cimag(z) * cimag(z); }
+
+static const double complex *row_of(const working *wk, size_t u) { return wk->w + wk->rowmap[u] * wk->stride; }
 
 typedef struct {
     double score;
@@ -77,7 +83,8 @@ static size_t leading_rows(const working *wk, size_t *lead, size_t count)
     scored *rank = malloc(wk->units * sizeof *rank);
     for (size_t u = 0; u < wk->units; u++) {
         double s = 0.0;
-        for (size_t j = 0; j < wk->cols; j++) s += abs2(wk->w[u * wk->cols + j]);
+        const double complex *r = row_of(wk, u);
+        for (size_t j = 0; j < wk->cols; j++) s += abs2(r[j]); /* every column, in any order */
         rank[u].score = s, rank[u].index = u;
     }
     qsort(rank, wk->units, sizeof *rank, by_score_desc);
@@ -131,13 +138,14 @@ static void first_group(const working *wk, size_t lead, size_t p, size_t q, size
 {
     const size_t n = wk->cols, m = wk->class_size;
     const size_t step = n > MINOR_SAMPLE ? n / MINOR_SAMPLE : 1;
-    const double complex *w0 = wk->w + lead * n;
+    const double complex *w0 = row_of(wk, lead);
+    const size_t *col = wk->colmap;
     size_t *pivot = malloc(wk->classes * sizeof *pivot);
     scored *rank = malloc(wk->units * sizeof *rank);
     for (size_t c = 0; c < wk->classes; c++) {
         size_t best = c * m;
         for (size_t j = c * m; j < (c + 1) * m; j++)
-            if (abs2(w0[j]) > abs2(w0[best])) best = j;
+            if (abs2(w0[col[j]]) > abs2(w0[col[best]])) best = j;
         pivot[c] = best;
     }
     /* An irregular sample of the columns: a stride would alias with the
@@ -150,11 +158,12 @@ static void first_group(const working *wk, size_t lead, size_t p, size_t q, size
         double *sines = malloc(n * sizeof *sines);
 #pragma omp for schedule(static)
         for (size_t u = 0; u < wk->units; u++) {
-            const double complex *wu = wk->w + u * n;
+            const double complex *wu = row_of(wk, u);
             size_t count = 0;
             for (size_t t = 0; t < nsample; t++) {
-                const size_t j = sample[t], jc = pivot[j / m];
-                if (j == jc) continue;
+                const size_t lj = sample[t], lc = pivot[lj / m];
+                if (lj == lc) continue;
+                const size_t j = col[lj], jc = col[lc];
                 double den = (abs2(wu[j]) + abs2(wu[jc])) * (abs2(w0[j]) + abs2(w0[jc]));
                 double num = abs2(wu[j] * w0[jc] - wu[jc] * w0[j]);
                 sines[count++] = den > 0.0 ? num / den : 1.0;
@@ -188,10 +197,11 @@ static double column_affinity(const working *wk, const size_t *groups, size_t ng
         double complex dot = 0.0;
         double nj = 0.0, nk = 0.0;
         for (size_t t = 0; t < p; t++) {
-            const double complex *row = wk->w + groups[g * p + t] * wk->cols;
-            dot += conj(row[j]) * row[k];
-            nj += abs2(row[j]);
-            nk += abs2(row[k]);
+            const double complex *row = row_of(wk, groups[g * p + t]);
+            const double complex x = row[wk->colmap[j]], y = row[wk->colmap[k]];
+            dot += conj(x) * y;
+            nj += abs2(x);
+            nk += abs2(y);
         }
         top += abs2(dot);
         bottom += nj * nk;
@@ -220,7 +230,7 @@ static double cut_classes(const working *wk, const size_t *groups, size_t ngroup
             memset(taken, 0, m);
             for (size_t j = 0; j < m; j++) {
                 double e = 0.0;
-                for (size_t g = 0; g < ngroups * p; g++) e += abs2(wk->w[groups[g] * wk->cols + base + j]);
+                for (size_t g = 0; g < ngroups * p; g++) e += abs2(row_of(wk, groups[g])[wk->colmap[base + j]]);
                 energy[j] = e;
             }
             size_t filled = 0;
@@ -279,7 +289,7 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
             const size_t first = (k * parts / chosen) * part;
             double s = 0.0;
             for (size_t t = 0; t < per; t++) {
-                double complex v = wk->w[u * wk->cols + order[first + t]];
+                double complex v = row_of(wk, u)[wk->colmap[order[first + t]]];
                 z[u * width + k * per + t] = v;
                 s += abs2(v);
             }
@@ -388,7 +398,7 @@ static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p,
             double best = -1.0;
             for (size_t j = first; j < first + part; j++) {
                 double e = 0.0;
-                for (size_t t = 0; t < p; t++) e += abs2(wk->w[rows[t] * n + order[j]]);
+                for (size_t t = 0; t < p; t++) e += abs2(row_of(wk, rows[t])[wk->colmap[order[j]]]);
                 if (e > best) best = e, pivot = j;
             }
             if (best <= 0.0) {
@@ -399,14 +409,30 @@ static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p,
             for (size_t j = first; j < first + part; j++) {
                 double complex s = 0.0;
                 for (size_t t = 0; t < p; t++)
-                    s += conj(wk->w[rows[t] * n + order[pivot]]) * wk->w[rows[t] * n + order[j]];
+                    s += conj(row_of(wk, rows[t])[wk->colmap[order[pivot]]]) * row_of(wk, rows[t])[wk->colmap[order[j]]];
                 next[g * n + j] = s * scale;
             }
         }
     }
     wk->w = next;
+    wk->stride = n;
+    for (size_t g = 0; g < ngroups; g++) wk->rowmap[g] = g;
+    for (size_t j = 0; j < n; j++) wk->colmap[j] = j;
     wk->units = ngroups;
     return DMF_OK;
+}
+
+/* While a split is exact, the rank-one row factor of a group on every part
+ * is its first row (the strongest: seeds go by decreasing norm) up to a
+ * scale per part, which no score sees: W keeps pointing into the input. */
+static void represent(working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order)
+{
+    size_t *rows = wk->spare_map[0], *cols = wk->spare_map[1];
+    for (size_t g = 0; g < ngroups; g++) rows[g] = wk->rowmap[groups[g * p]];
+    for (size_t j = 0; j < wk->cols; j++) cols[j] = wk->colmap[order[j]];
+    wk->spare_map[0] = wk->rowmap, wk->spare_map[1] = wk->colmap;
+    wk->rowmap = rows, wk->colmap = cols;
+    wk->units = ngroups;
 }
 
 /* W starts as the input itself (c128) or a double complex copy; the
@@ -433,6 +459,15 @@ static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, 
     } else {
         wk->w = a->data;
     }
+    wk->rowmap = malloc((a->rows ? a->rows : 1) * sizeof(size_t));
+    wk->colmap = malloc((a->cols ? a->cols : 1) * sizeof(size_t));
+    wk->spare_map[0] = malloc((a->rows ? a->rows : 1) * sizeof(size_t));
+    wk->spare_map[1] = malloc((a->cols ? a->cols : 1) * sizeof(size_t));
+    if (!wk->rowmap || !wk->colmap || !wk->spare_map[0] || !wk->spare_map[1])
+        return dmf_fail(DMF_ERR_NOMEM, "permutation search: out of memory");
+    for (size_t i = 0; i < a->rows; i++) wk->rowmap[i] = i;
+    for (size_t j = 0; j < a->cols; j++) wk->colmap[j] = j;
+    wk->stride = a->cols;
     wk->units = a->rows;
     wk->cols = a->cols;
     wk->classes = 1;
@@ -445,6 +480,10 @@ static void unload(working *wk)
     free(wk->converted);
     free(wk->spare[0]);
     free(wk->spare[1]);
+    free(wk->rowmap);
+    free(wk->colmap);
+    free(wk->spare_map[0]);
+    free(wk->spare_map[1]);
 }
 
 /* Workspace of the search. */
@@ -511,7 +550,11 @@ static int identify_split(working *wk, search_space *sp, size_t p, size_t q, siz
     sp->unit_rows = sp->next_rows, sp->next_rows = swap;
     for (size_t j = 0; j < n; j++) sp->tmp[j] = sp->col_order[order[j]];
     memcpy(sp->col_order, sp->tmp, n * sizeof *sp->tmp);
-    DMF_TRY(compress(wk, groups, ngroups, p, order, part));
+    /* Exact split: W can stay a choice of the input's rows; otherwise the
+     * projections average the noise of a group's rows. */
+    const double exact_split = 1.0 - 1e-9;
+    if (level->group_score >= exact_split && level->column_score >= exact_split) represent(wk, groups, ngroups, p, order);
+    else DMF_TRY(compress(wk, groups, ngroups, p, order, part));
     wk->classes *= q;
     wk->class_size = part;
     return DMF_OK;

@@ -133,7 +133,7 @@ static void print_line(const char *tool, size_t n, size_t nvec, double *times, i
 static void print_skipped(size_t n, size_t nvec, double gflop, double limit)
 {
     printf("{\"bench\": \"apply\", \"tool\": \"dense-zgemm\", \"matrix\": \"dft-bitrev\", \"dtype\": \"c128\", "
-           "\"n\": %zu, \"nvec\": %zu, \"skipped\": \"%.0f GFlop > --max-dense-gflop %.0f\", ",
+           "\"n\": %zu, \"nvec\": %zu, \"skipped\": \"%.3g GFlop > --max-dense-gflop %.3g\", ",
            n, nvec, gflop, limit);
     bench_print_machine_fields();
     printf("}\n");

@@ -423,21 +423,54 @@ static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p,
 }
 
 /* While a split is exact, the rank-one row factor of a group on every part
- * is its first row (the strongest: seeds go by decreasing norm) up to a
- * scale per part, which no score sees: W keeps pointing into the input. */
-static void represent(working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order)
+ * is any of its rows up to a scale per part, which no score sees, so W can
+ * keep pointing into the input.  The row must be strong on every part,
+ * though: a segment far below the group's best on that part carries mostly
+ * rounding (rows of a product cancel), which the next splits would read as
+ * structure.  Each group takes the row whose weakest part, relative to the
+ * group's best there, is largest; when that is below 1e-3 for some group,
+ * 0 is returned and the split is compressed instead. */
+static int represent(working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order, size_t part)
 {
     size_t *rows = wk->spare_map[0], *cols = wk->spare_map[1];
-    for (size_t g = 0; g < ngroups; g++) rows[g] = wk->rowmap[groups[g * p]];
-    for (size_t j = 0; j < wk->cols; j++) cols[j] = wk->colmap[order[j]];
+    const size_t n = wk->cols;
+    int ok = 1;
+#pragma omp parallel reduction(&& : ok)
+    {
+        double *energy = malloc(p * sizeof *energy), *weakest = malloc(p * sizeof *weakest);
+#pragma omp for schedule(static)
+        for (size_t g = 0; g < ngroups; g++) {
+            const size_t *members = groups + g * p;
+            for (size_t t = 0; t < p; t++) weakest[t] = 1.0;
+            for (size_t first = 0; first < n; first += part) {
+                double best = 0.0;
+                for (size_t t = 0; t < p; t++) {
+                    const double complex *r = row_of(wk, members[t]);
+                    double e = 0.0;
+                    for (size_t j = first; j < first + part; j++) e += abs2(r[wk->colmap[order[j]]]);
+                    energy[t] = e;
+                    if (e > best) best = e;
+                }
+                for (size_t t = 0; t < p && best > 0.0; t++)
+                    if (energy[t] / best < weakest[t]) weakest[t] = energy[t] / best;
+            }
+            size_t chosen = 0;
+            for (size_t t = 1; t < p; t++)
+                if (weakest[t] > weakest[chosen]) chosen = t;
+            rows[g] = wk->rowmap[members[chosen]];
+            if (weakest[chosen] < 1e-6) ok = 0; /* energies: 1e-3 in norm */
+        }
+        free(weakest);
+        free(energy);
+    }
+    if (!ok) return 0;
+    for (size_t j = 0; j < n; j++) cols[j] = wk->colmap[order[j]];
     wk->spare_map[0] = wk->rowmap, wk->spare_map[1] = wk->colmap;
     wk->rowmap = rows, wk->colmap = cols;
     wk->units = ngroups;
+    return 1;
 }
 
-/* W starts as the input itself (c128) or a double complex copy; the
- * compressed rows of the splits alternate between two buffers of half and a
- * quarter of its size (radix 2; 1/m_0 and 1/(m_0 m_1) in general). */
 static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, working *wk)
 {
     const size_t count = a->rows * a->cols;
@@ -553,8 +586,9 @@ static int identify_split(working *wk, search_space *sp, size_t p, size_t q, siz
     /* Exact split: W can stay a choice of the input's rows; otherwise the
      * projections average the noise of a group's rows. */
     const double exact_split = 1.0 - 1e-9;
-    if (level->group_score >= exact_split && level->column_score >= exact_split) represent(wk, groups, ngroups, p, order);
-    else DMF_TRY(compress(wk, groups, ngroups, p, order, part));
+    if (!(level->group_score >= exact_split && level->column_score >= exact_split &&
+          represent(wk, groups, ngroups, p, order, part)))
+        DMF_TRY(compress(wk, groups, ngroups, p, order, part));
     wk->classes *= q;
     wk->class_size = part;
     return DMF_OK;

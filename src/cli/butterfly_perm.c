@@ -1,4 +1,5 @@
 /* --perm-rows / --perm-cols of dmf butterfly factor (docs/permutations.md). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +218,7 @@ void cli_perm_json(json_line *j, const cli_perm_result *result, double rel_error
      * vectors) and the error is what is left; otherwise no chain structure
      * on these radices was found. */
     const double exact = dmf_dtype_eps(dtype) > 1e-10 ? 1e-4 : 1e-10;
+    if (isnan(rel_error)) return; /* --no-error: no verdict without the error */
     json_str(j, "perm_verdict", rel_error <= exact ? "exact"
                                 : s->min_score >= 0.5 ? "approximate"
                                                       : "not_a_permuted_chain");

@@ -16,7 +16,8 @@ static const char help_factor[] =
     "           [--radix-m 3,2,4 --radix-n 2,5,3] [--tree l2r|r2l|balanced|TREE.json]\n"
     "           [--rank R] [--orthonormalize] [--dtype f32|f64|c64|c128]\n"
     "           [--noise LEVEL] [--seed S] [--backend auto|cpu|cuda]\n"
-    "           [--perm-rows P] [--perm-cols P] (--out DIR | --no-out) [--mpi]\n"
+    "           [--perm-rows P] [--perm-cols P] [--no-error]\n"
+    "           (--out DIR | --no-out) [--mpi]\n"
     "\n"
     "Factors A ~ F_0 F_1 ... F_{L-1} with Kronecker-sparse supports\n"
     "F_k = I_a (x) 1_{b x c} (x) I_d, a = n_0..n_{k-1}, b = m_k, c = n_k,\n"
@@ -54,6 +55,9 @@ static const char help_factor[] =
     "             checked before the factorization starts.  DIR appears whole\n"
     "             or not at all; an earlier chain in DIR is replaced, a folder\n"
     "             holding other files is refused\n"
+    "--no-error   leave out the error pass (one more read of A and the two halves\n"
+    "             of the root): rel_error is null and rel_error_how \"skipped\";\n"
+    "             by default the error is exact (rel_error_how \"exact\")\n"
     "--no-out     factor and report without writing the factors (one of --out\n"
     "             and --no-out is required)\n"
     "--refine ITER  then ITER iterations of PALM (docs/palm.md) with every factor\n"
@@ -159,13 +163,14 @@ static int factor(int argc, char **argv)
         {"out", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
         {"mpi", no_argument, 0, 'P'},         {"no-out", no_argument, 0, 'X'},
         {"perm-rows", required_argument, 0, 'R'}, {"perm-cols", required_argument, 0, 'C'},
-        {"refine", required_argument, 0, 'F'},
+        {"refine", required_argument, 0, 'F'}, {"no-error", no_argument, 0, 'E'},
         {0, 0, 0, 0}};
     const char *cmd = "butterfly factor", *tree_spec = "balanced", *backend = "auto", *out = NULL;
     const char *perm_rows = NULL, *perm_cols = NULL;
     cli_matrix_source src = {0};
     int c, use_mpi = 0, mpi_rank = 0, mpi_size = 1, no_out = 0;
     size_t refine_iters = 0;
+    int no_error = 0;
     dmf_butterfly_options options;
     dmf_butterfly_options_default(&options);
     optind = 0;
@@ -191,6 +196,7 @@ static int factor(int argc, char **argv)
             if (cli_parse_size(optarg, &refine_iters) || refine_iters == 0)
                 return cli_usage_error(cmd, "--refine needs a number of iterations >= 1, not '%s'", optarg);
             break;
+        case 'E': no_error = 1; break;
         case 'h': fputs(help_factor, stdout); return EXIT_OK;
         default: return EXIT_USAGE; /* cli_getopt has said why */
         }
@@ -200,6 +206,9 @@ static int factor(int argc, char **argv)
         return cli_usage_error(cmd, "--out DIR is required (where the factors go); give --no-out to factor "
                                     "without writing them");
     if (out && no_out) return cli_usage_error(cmd, "--out and --no-out exclude each other");
+    if (no_error && refine_iters)
+        return cli_usage_error(cmd, "--refine reports the error before and after: it needs the error pass that "
+                                    "--no-error leaves out");
     dmf_backend_kind kind;
     if (dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
     if (use_mpi && options.orthonormalize)
@@ -259,8 +268,11 @@ static int factor(int argc, char **argv)
         double rel_error = 0, t0 = rep.time_s, e0 = cli_now();
         dmf_build_info build;
         dmf_get_build_info(&build);
-        /* The error pass is timed apart from the factorization. */
-        int err_status = dmf_chain_rel_error(chain, a, &rel_error);
+        /* The error pass is timed apart from the factorization; --no-error
+         * leaves it out (rel_error null, rel_error_how "skipped"). */
+        int err_status = DMF_OK;
+        if (no_error) rel_error = NAN;
+        else err_status = dmf_chain_rel_error(chain, a, &rel_error);
         double error_time = cli_now() - e0, error_before = rel_error, refine_time = 0;
         cli_refine_result refined = {0};
         if (err_status == DMF_OK && refine_iters && !numeric_failure) {
@@ -300,6 +312,9 @@ static int factor(int argc, char **argv)
                 json_num(&j, "refine_time_s", refine_time);
             }
             json_num(&j, "rel_error", rel_error);
+            /* Exact: ||A - F_0...F_{L-1}||_F from the root's two halves,
+             * block by block, against A itself (docs/butterfly.md). */
+            json_str(&j, "rel_error_how", no_error ? "skipped" : "exact");
             cli_perm_json(&j, &perm, rel_error, dmf_matrix_dtype(a));
             if (src.noise > 0) {
                 json_num(&j, "noise", src.noise);

@@ -42,7 +42,7 @@ static const char *const tree_names[] = {"l2r", "r2l", "balanced", NULL};
 static const job_option butterfly_factor[] = {
     MATRIX_SOURCE, VALUE("tree", V_TREE), VALUE("rank", V_COUNT), FLAG("orthonormalize"),
     CHOICE("backend", backends), VALUE("out", V_OUTPUT), FLAG("no-out"), VALUE("perm-rows", V_PERM),
-    VALUE("perm-cols", V_PERM), VALUE("refine", V_COUNT), END};
+    VALUE("perm-cols", V_PERM), VALUE("refine", V_COUNT), FLAG("no-error"), END};
 static const job_option fsmf[] = {MATRIX_SOURCE, NEEDED("support-x", V_TEXT), NEEDED("support-y", V_TEXT),
                                   CHOICE("backend", backends), VALUE("out", V_OUTPUT), VALUE("refine", V_COUNT),
                                   END};

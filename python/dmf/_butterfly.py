@@ -123,6 +123,7 @@ def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Option
     report["tree_nested"] = json.loads(report["tree_nested"])  # a nested list, as in the JSON line
     if not compute_error:
         report["rel_error"] = None
+    report["rel_error_how"] = "exact" if compute_error else "skipped"  # as the command line says
     chain = Chain(handle, report)
     if failure:
         raise ConvergenceError(failure, chain)

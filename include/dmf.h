@@ -183,6 +183,9 @@ DMF_API int dmf_npy_read(const char *path, dmf_matrix **out);
 DMF_API int dmf_npy_write(const char *path, const dmf_matrix *mat);
 /* A 1-D int64 .npy of `count` indices. */
 DMF_API int dmf_npy_write_indices(const char *path, size_t count, const size_t *indices);
+/* Reads `count` indices, each an integer in [0, count), from a 1-D (or
+ * count x 1) real or integer .npy; *out is allocated (release with free). */
+DMF_API int dmf_npy_read_indices(const char *path, size_t count, size_t **out);
 /* Writes an N-d array (shape of `ndim` dims) of raw row-major data. */
 DMF_API int dmf_npy_write_array(const char *path, dmf_dtype dtype, const size_t *shape,
                         int ndim, const void *data);

@@ -225,31 +225,24 @@ static PyObject *permute(PyObject *module, PyObject *args)
     PyArrayObject *a = dmfpy_c_array(ao, 2, "A", &dtype);
     if (!a) return NULL;
     const size_t rows = (size_t)PyArray_DIM(a, 0), cols = (size_t)PyArray_DIM(a, 1);
-    PyArrayObject *r = NULL, *c = NULL;
-    if (ro != Py_None && !(r = (PyArrayObject *)PyArray_FROMANY(ro, NPY_INTP, 1, 1, NPY_ARRAY_CARRAY_RO))) return NULL;
-    if (co != Py_None && !(c = (PyArrayObject *)PyArray_FROMANY(co, NPY_INTP, 1, 1, NPY_ARRAY_CARRAY_RO))) {
-        Py_XDECREF(r);
+    size_t *r = NULL, *c = NULL;
+    if (dmfpy_indices(ro, rows, "perm_rows", &r) < 0) return NULL;
+    if (dmfpy_indices(co, cols, "perm_cols", &c) < 0) {
+        PyMem_Free(r);
         return NULL;
     }
-    PyObject *result = NULL;
-    if ((r && (size_t)PyArray_DIM(r, 0) != rows) || (c && (size_t)PyArray_DIM(c, 0) != cols)) {
-        PyErr_Format(dmfpy_input_error, "permutations of %zd and %zd entries for a %zu x %zu matrix",
-                     r ? (Py_ssize_t)PyArray_DIM(r, 0) : -1, c ? (Py_ssize_t)PyArray_DIM(c, 0) : -1, rows, cols);
-    } else {
-        dmf_matrix *wrapped = NULL, *b = NULL;
-        int status = dmf_matrix_wrap(&wrapped, dtype, rows, cols, PyArray_DATA(a));
-        if (status == DMF_OK) {
-            Py_BEGIN_ALLOW_THREADS
-            status = dmf_matrix_permute(wrapped, r ? PyArray_DATA(r) : NULL, c ? PyArray_DATA(c) : NULL, &b);
-            Py_END_ALLOW_THREADS
-        }
-        dmf_matrix_free(wrapped);
-        if (status == DMF_OK) result = dmfpy_array_from_matrix(b);
-        else dmfpy_raise(status);
-        dmf_matrix_free(b);
+    dmf_matrix *wrapped = NULL, *b = NULL;
+    int status = dmf_matrix_wrap(&wrapped, dtype, rows, cols, PyArray_DATA(a));
+    if (status == DMF_OK) {
+        Py_BEGIN_ALLOW_THREADS
+        status = dmf_matrix_permute(wrapped, r, c, &b);
+        Py_END_ALLOW_THREADS
     }
-    Py_XDECREF(r);
-    Py_XDECREF(c);
+    dmf_matrix_free(wrapped);
+    PyMem_Free(r);
+    PyMem_Free(c);
+    PyObject *result = status == DMF_OK ? dmfpy_array_from_matrix(b) : dmfpy_raise(status);
+    dmf_matrix_free(b);
     return result;
 }
 

@@ -194,47 +194,14 @@ static PyObject *chain_permutations(dmfpy_chain *self, PyObject *unused)
     return Py_BuildValue("NN", rows, cols);
 }
 
-/* A size_t copy of an integer sequence of `count` entries (None: NULL). */
-static int permutation_from(PyObject *obj, size_t count, const char *what, size_t **out)
-{
-    *out = NULL;
-    if (obj == Py_None) return 0;
-    PyArrayObject *arr = (PyArrayObject *)PyArray_FROMANY(obj, NPY_INT64, 1, 1, NPY_ARRAY_CARRAY_RO);
-    if (!arr) return -1;
-    if ((size_t)PyArray_DIM(arr, 0) != count) {
-        PyErr_Format(dmfpy_input_error, "%s: %zd entries, the chain needs %zu", what, (Py_ssize_t)PyArray_DIM(arr, 0), count);
-        Py_DECREF(arr);
-        return -1;
-    }
-    const int64_t *v = PyArray_DATA(arr);
-    size_t *perm = PyMem_Malloc((count ? count : 1) * sizeof *perm);
-    if (!perm) {
-        Py_DECREF(arr);
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (size_t i = 0; i < count; i++) {
-        if (v[i] < 0 || (uint64_t)v[i] >= count) {
-            PyErr_Format(dmfpy_input_error, "%s: entry %zu (%lld) is not an index below %zu", what, i, (long long)v[i], count);
-            PyMem_Free(perm);
-            Py_DECREF(arr);
-            return -1;
-        }
-        perm[i] = (size_t)v[i];
-    }
-    Py_DECREF(arr);
-    *out = perm;
-    return 0;
-}
-
 /* set_permutations(rows, cols): None or index sequences. */
 static PyObject *chain_set_permutations(dmfpy_chain *self, PyObject *args)
 {
     PyObject *ro, *co;
     if (!PyArg_ParseTuple(args, "OO", &ro, &co)) return NULL;
     size_t *rows = NULL, *cols = NULL;
-    if (permutation_from(ro, dmf_chain_rows(self->chain), "perm_rows", &rows) < 0) return NULL;
-    if (permutation_from(co, dmf_chain_cols(self->chain), "perm_cols", &cols) < 0) {
+    if (dmfpy_indices(ro, dmf_chain_rows(self->chain), "perm_rows", &rows) < 0) return NULL;
+    if (dmfpy_indices(co, dmf_chain_cols(self->chain), "perm_cols", &cols) < 0) {
         PyMem_Free(rows);
         return NULL;
     }

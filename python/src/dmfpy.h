@@ -34,6 +34,9 @@ dmf_context *dmfpy_context(const char *backend);
 
 /* A sequence of non-negative integers into sizes[capacity]. */
 int dmfpy_sizes(PyObject *seq, size_t *sizes, size_t capacity, size_t *count, const char *what);
+/* `count` indices in [0, count) from an integer sequence into *out
+ * (PyMem_Malloc; NULL for None); -1 with the error set. */
+int dmfpy_indices(PyObject *obj, size_t count, const char *what, size_t **out);
 PyObject *dmfpy_size_list(const size_t *sizes, size_t count);
 /* A new NumPy array holding a copy of a library-owned matrix. */
 PyObject *dmfpy_array_from_matrix(const dmf_matrix *mat);

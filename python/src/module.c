@@ -73,6 +73,39 @@ PyArrayObject *dmfpy_c_array(PyObject *obj, int ndim, const char *what, dmf_dtyp
     return array;
 }
 
+/* A size_t copy of an integer sequence of `count` entries (None: NULL). */
+int dmfpy_indices(PyObject *obj, size_t count, const char *what, size_t **out)
+{
+    *out = NULL;
+    if (obj == Py_None) return 0;
+    PyArrayObject *arr = (PyArrayObject *)PyArray_FROMANY(obj, NPY_INT64, 1, 1, NPY_ARRAY_CARRAY_RO);
+    if (!arr) return -1;
+    if ((size_t)PyArray_DIM(arr, 0) != count) {
+        PyErr_Format(dmfpy_input_error, "%s: %zd entries, the chain needs %zu", what, (Py_ssize_t)PyArray_DIM(arr, 0), count);
+        Py_DECREF(arr);
+        return -1;
+    }
+    const int64_t *v = PyArray_DATA(arr);
+    size_t *perm = PyMem_Malloc((count ? count : 1) * sizeof *perm);
+    if (!perm) {
+        Py_DECREF(arr);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (v[i] < 0 || (uint64_t)v[i] >= count) {
+            PyErr_Format(dmfpy_input_error, "%s: entry %zu (%lld) is not an index below %zu", what, i, (long long)v[i], count);
+            PyMem_Free(perm);
+            Py_DECREF(arr);
+            return -1;
+        }
+        perm[i] = (size_t)v[i];
+    }
+    Py_DECREF(arr);
+    *out = perm;
+    return 0;
+}
+
 /* Contexts per backend name: "auto" probes CUDA once per process. */
 static dmf_context *contexts[3];
 

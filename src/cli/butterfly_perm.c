@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "butterfly_perm.h"
-#include "error.h"
+#include "internal.h" /* dmf_fail, dmf_permutation_check */
 
 #define MAX_CANDIDATES 16
 
@@ -63,35 +63,21 @@ static int candidate(const char *item, size_t count, const size_t *radix, size_t
 {
     *out = NULL;
     if (!strcmp(item, "none")) return DMF_OK;
+    if (strcmp(item, "bitrev")) {
+        /* Checked here, not only by the chain, so the message names the file. */
+        char what[300];
+        snprintf(what, sizeof what, "'%s'", item);
+        DMF_TRY(dmf_npy_read_indices(item, count, out));
+        int status = dmf_permutation_check(*out, count, what);
+        if (status != DMF_OK) {
+            free(*out);
+            *out = NULL;
+        }
+        return status;
+    }
     size_t *perm = malloc((count ? count : 1) * sizeof *perm);
     if (!perm) return dmf_fail(DMF_ERR_NOMEM, "out of memory for a permutation of %zu", count);
-    int status = DMF_OK;
-    if (!strcmp(item, "bitrev")) {
-        status = dmf_digit_reversal(num_factors, radix, perm);
-    } else {
-        dmf_matrix *v = NULL;
-        status = dmf_npy_read(item, &v);
-        if (status == DMF_OK && (dmf_matrix_cols(v) != 1 || dmf_matrix_rows(v) != count ||
-                                 dmf_matrix_dtype(v) == DMF_C64 || dmf_matrix_dtype(v) == DMF_C128))
-            status = dmf_fail(DMF_ERR_SHAPE, "'%s': expected a vector of %zu integer indices, found %zu x %zu", item,
-                              count, dmf_matrix_rows(v), dmf_matrix_cols(v));
-        for (size_t i = 0; status == DMF_OK && i < count; i++) {
-            double x = dmf_matrix_dtype(v) == DMF_F32 ? ((const float *)dmf_matrix_const_data(v))[i]
-                                                       : ((const double *)dmf_matrix_const_data(v))[i];
-            if (!(x >= 0 && x < (double)count && x == (double)(size_t)x))
-                status = dmf_fail(DMF_ERR_ARG, "'%s': entry %zu (%g) is not an index below %zu", item, i, x, count);
-            else perm[i] = (size_t)x;
-        }
-        dmf_matrix_free(v);
-        /* Each index once, checked here so the message names the file. */
-        unsigned char *seen = status == DMF_OK ? calloc(count ? count : 1, 1) : NULL;
-        if (status == DMF_OK && !seen) status = dmf_fail(DMF_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; status == DMF_OK && i < count; i++) {
-            if (seen[perm[i]]) status = dmf_fail(DMF_ERR_ARG, "'%s': index %zu appears twice (again at entry %zu)", item, perm[i], i);
-            seen[perm[i]] = 1;
-        }
-        free(seen);
-    }
+    int status = dmf_digit_reversal(num_factors, radix, perm);
     if (status != DMF_OK) {
         free(perm);
         return status;

@@ -1,7 +1,9 @@
 /* libFuzzer harness: reading a chain folder (dmf_chain_read).  The input is
  * the folder in one piece: chain.json, then each factor's blocks file, each
  * starting at the .npy magic "\x93NUMPY" -- so the input is split at every
- * magic into chain.json, factor_00_blocks.npy, factor_01_blocks.npy, ... */
+ * magic into chain.json, factor_00_blocks.npy, factor_01_blocks.npy, ...
+ * The last two parts are also written as perm_rows.npy and perm_cols.npy,
+ * which a chain.json naming them makes the reader check. */
 #include "fuzz_input.h"
 
 static const char magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
@@ -32,6 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unlink(fuzz_path(name, buf, sizeof buf));
     }
     written = k;
+    static const char *const perms[2] = {"perm_rows.npy", "perm_cols.npy"};
+    for (size_t side = 0; side < 2; side++) {
+        const char *path = fuzz_path(perms[side], buf, sizeof buf);
+        if (k < 2) {
+            unlink(path);
+            continue;
+        }
+        /* Parts k-2 and k-1 again, found by walking the magics once more. */
+        const uint8_t *p = find_magic(data, end);
+        for (size_t skip = 0; skip < k - 2 + side; skip++) p = find_magic(p + sizeof magic, end);
+        const uint8_t *q = find_magic(p + sizeof magic, end);
+        fuzz_write_file(perms[side], p, (size_t)(q - p), buf, sizeof buf);
+    }
 
     dmf_chain *chain = NULL;
     if (dmf_chain_read(fuzz_tmp_dir(), &chain) == DMF_OK) {

@@ -16,23 +16,14 @@ static void copy_strided(size_t elem, size_t rows, size_t nvec, void *packed, vo
                          size_t row_stride, size_t vec_stride, int to_packed, const size_t *perm)
 {
     char *p = packed, *s = strided;
-    if (perm) {
-        for (size_t i = 0; i < rows; i++)
-            for (size_t t = 0; t < nvec; t++) {
-                char *at = s + (perm[i] * row_stride + t * vec_stride) * elem, *pk = p + (i * nvec + t) * elem;
-                if (to_packed) memcpy(pk, at, elem);
-                else memcpy(at, pk, elem);
-            }
-        return;
-    }
-    if (vec_stride == 1 && row_stride == nvec) {
+    if (!perm && vec_stride == 1 && row_stride == nvec) {
         if (to_packed) memcpy(p, s, rows * nvec * elem);
         else memcpy(s, p, rows * nvec * elem);
         return;
     }
     for (size_t i = 0; i < rows; i++)
         for (size_t t = 0; t < nvec; t++) {
-            char *at = s + (i * row_stride + t * vec_stride) * elem, *pk = p + (i * nvec + t) * elem;
+            char *at = s + ((perm ? perm[i] : i) * row_stride + t * vec_stride) * elem, *pk = p + (i * nvec + t) * elem;
             if (to_packed) memcpy(pk, at, elem);
             else memcpy(at, pk, elem);
         }

@@ -23,8 +23,6 @@ struct dmf_chain {
     size_t *perm_rows, *perm_cols;
 };
 
-/* DMF_ERR_ARG naming `what` unless perm holds each of 0..count-1 once. */
-int dmf_permutation_check(const size_t *perm, size_t count, const char *what);
 
 /* Validates radices (each >= 1, at most DMF_MAX_FACTORS) and ranks. */
 int dmf_chain_shape_init(dmf_chain_shape *shape, size_t num_factors, const size_t *radix_m,

@@ -559,21 +559,8 @@ static int read_permutations(const char *dir, const chain_meta *meta, dmf_chain 
         if (!meta->has_perm[side]) continue;
         char path[DMF_PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/%s", dir, names[side]);
-        const size_t count = side ? dmf_chain_cols(chain) : dmf_chain_rows(chain);
-        dmf_matrix *v = NULL;
-        status = dmf_npy_read(path, &v);
-        if (status == DMF_OK && (v->cols != 1 || v->rows != count || dmf_dtype_is_complex(v->dtype)))
-            status = dmf_fail(DMF_ERR_FORMAT, "'%s': expected %zu integer indices", path, count);
-        if (status == DMF_OK && !(perm[side] = malloc((count ? count : 1) * sizeof(size_t))))
-            status = dmf_fail(DMF_ERR_NOMEM, "'%s': out of memory", path);
-        for (size_t i = 0; i < count && status == DMF_OK; i++) {
-            double x = creal(dmf_get(v->dtype, v->data, i));
-            if (!(x >= 0 && x < (double)count && x == floor(x)))
-                status = dmf_fail(DMF_ERR_FORMAT, "'%s': entry %zu (%g) is not an index below %zu", path, i, x, count);
-            else perm[side][i] = (size_t)x;
-        }
+        status = dmf_npy_read_indices(path, side ? dmf_chain_cols(chain) : dmf_chain_rows(chain), &perm[side]);
         if (status != DMF_OK) dmf_fail_context(status, "reading the permutations of '%s'", dir);
-        dmf_matrix_free(v);
     }
     if (status == DMF_OK) status = dmf_chain_set_permutations(chain, perm[0], perm[1]);
     free(perm[0]);

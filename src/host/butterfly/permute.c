@@ -5,7 +5,7 @@
 #include "internal.h"
 #include "memory.h"
 
-static int check_permutation(const size_t *perm, size_t count, const char *what)
+int dmf_permutation_check(const size_t *perm, size_t count, const char *what)
 {
     unsigned char *seen = calloc(count ? count : 1, 1);
     if (!seen) return dmf_fail(DMF_ERR_NOMEM, "out of memory checking a permutation");
@@ -25,17 +25,12 @@ static int check_permutation(const size_t *perm, size_t count, const char *what)
     return DMF_OK;
 }
 
-int dmf_permutation_check(const size_t *perm, size_t count, const char *what)
-{
-    return check_permutation(perm, count, what);
-}
-
 int dmf_matrix_permute(const dmf_matrix *a, const size_t *rows, const size_t *cols, dmf_matrix **out)
 {
     if (!a || !out) return dmf_fail(DMF_ERR_ARG, "dmf_matrix_permute: NULL argument");
     *out = NULL;
-    if (rows) DMF_TRY(check_permutation(rows, a->rows, "row"));
-    if (cols) DMF_TRY(check_permutation(cols, a->cols, "column"));
+    if (rows) DMF_TRY(dmf_permutation_check(rows, a->rows, "row"));
+    if (cols) DMF_TRY(dmf_permutation_check(cols, a->cols, "column"));
     DMF_TRY(dmf_memory_check((double)a->rows * a->cols * dmf_dtype_size(a->dtype),
                              "a permuted copy of a %zu x %zu matrix", a->rows, a->cols));
     dmf_matrix *b;

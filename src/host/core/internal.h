@@ -39,6 +39,10 @@ void dmf_set(dmf_dtype dtype, void *data, size_t index, double complex value);
 
 double dmf_now_seconds(void);
 
+/* DMF_ERR_ARG naming `what` (e.g. "row", or a file name) unless perm holds
+ * each of 0..count-1 once. */
+int dmf_permutation_check(const size_t *perm, size_t count, const char *what);
+
 /* Thin SVD a = u diag(s) vt of a row-major m x n matrix (u: m x k, vt:
  * k x n, row-major, k = min(m, n)); real arithmetic unless is_complex. */
 int dmf_svd(int is_complex, size_t m, size_t n, const double complex *a, double *s,

@@ -552,6 +552,34 @@ int dmf_npy_write_indices(const char *path, size_t count, const size_t *indices)
     return status;
 }
 
+int dmf_npy_read_indices(const char *path, size_t count, size_t **out)
+{
+    if (!path || !out) return dmf_fail(DMF_ERR_ARG, "dmf_npy_read_indices: NULL argument");
+    *out = NULL;
+    dmf_matrix *v = NULL;
+    DMF_TRY(dmf_npy_read(path, &v));
+    size_t *idx = NULL;
+    int status = DMF_OK;
+    if (v->cols != 1 || v->rows != count || dmf_dtype_is_complex(v->dtype))
+        status = dmf_fail(DMF_ERR_FORMAT, "'%s': expected a vector of %zu integer indices, found %zu x %zu %s", path,
+                          count, v->rows, v->cols, dmf_dtype_name(v->dtype));
+    else if (!(idx = malloc((count ? count : 1) * sizeof *idx)))
+        status = dmf_fail(DMF_ERR_NOMEM, "'%s': cannot allocate %zu indices", path, count);
+    for (size_t i = 0; status == DMF_OK && i < count; i++) {
+        double x = creal(dmf_get(v->dtype, v->data, i));
+        if (!(x >= 0 && x < (double)count && x == floor(x)))
+            status = dmf_fail(DMF_ERR_FORMAT, "'%s': entry %zu (%g) is not an index below %zu", path, i, x, count);
+        else idx[i] = (size_t)x;
+    }
+    dmf_matrix_free(v);
+    if (status != DMF_OK) {
+        free(idx);
+        return status;
+    }
+    *out = idx;
+    return DMF_OK;
+}
+
 int dmf_npy_write(const char *path, const dmf_matrix *mat)
 {
     if (!mat) return dmf_fail(DMF_ERR_ARG, "dmf_npy_write: matrix is NULL");

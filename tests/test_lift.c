@@ -13,28 +13,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "lift/network.h"
+#include "network_specs.h"
 
 static dmf_context *ctx;
-
-static dmf_network *parse(const char *json)
-{
-    dmf_network *net = NULL;
-    CHECK_OK(dmf_network_parse(json, "test", &net));
-    return net;
-}
-
-/* A single path r <- x1 <- ... <- xK with the given supports (JSON texts). */
-static dmf_network *path_network(size_t n, size_t K, const char *const *supports)
-{
-    char json[4096];
-    int len = snprintf(json, sizeof json, "{\"type\": \"conv\", \"N\": %zu, \"root\": \"n0\", \"edges\": [", n);
-    for (size_t k = 0; k < K; k++)
-        len += snprintf(json + len, sizeof json - (size_t)len, "%s{\"from\": \"n%zu\", \"to\": \"n%zu\", \"support\": %s}",
-                        k ? ", " : "", k + 1, k, supports[k]);
-    snprintf(json + len, sizeof json - (size_t)len, "]}");
-    return parse(json);
-}
 
 static size_t rank_of(const dmf_network *net, dmf_liftrank_report *rep)
 {

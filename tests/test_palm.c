@@ -18,45 +18,9 @@
 #include <string.h>
 
 #include "check.h"
+#define TEST_RNG_SEED 0x2545F4914F6CDD1Dull
+#include "dense_access.h"
 
-static double complex get(const dmf_matrix *m, size_t i, size_t j)
-{
-    size_t e = i * dmf_matrix_cols(m) + j;
-    const void *d = dmf_matrix_const_data(m);
-    switch (dmf_matrix_dtype(m)) {
-    case DMF_F32: return ((const float *)d)[e];
-    case DMF_F64: return ((const double *)d)[e];
-    case DMF_C64: return ((const float complex *)d)[e];
-    default: return ((const double complex *)d)[e];
-    }
-}
-
-static void set(dmf_matrix *m, size_t i, size_t j, double complex v)
-{
-    size_t e = i * dmf_matrix_cols(m) + j;
-    void *d = dmf_matrix_data(m);
-    switch (dmf_matrix_dtype(m)) {
-    case DMF_F32: ((float *)d)[e] = (float)creal(v); break;
-    case DMF_F64: ((double *)d)[e] = creal(v); break;
-    case DMF_C64: ((float complex *)d)[e] = (float complex)v; break;
-    default: ((double complex *)d)[e] = v; break;
-    }
-}
-
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-static double uniform(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return ((rng_state * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
-}
-static double gauss(void)
-{
-    double u = uniform(), v = uniform();
-    if (u < 1e-300) u = 1e-300;
-    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 static dmf_matrix *from_values(dmf_dtype dtype, size_t rows, size_t cols, const double complex *v)
 {

@@ -14,25 +14,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "lift/network.h"
+#include "network_specs.h"
 
-static dmf_network *parse(const char *json)
-{
-    dmf_network *net = NULL;
-    CHECK_OK(dmf_network_parse(json, "test", &net));
-    return net;
-}
-
-static dmf_network *path_network(size_t n, size_t K, const char *const *supports)
-{
-    char json[4096];
-    int len = snprintf(json, sizeof json, "{\"type\": \"conv\", \"N\": %zu, \"root\": \"n0\", \"edges\": [", n);
-    for (size_t k = 0; k < K; k++)
-        len += snprintf(json + len, sizeof json - (size_t)len, "%s{\"from\": \"n%zu\", \"to\": \"n%zu\", \"support\": %s}",
-                        k ? ", " : "", k + 1, k, supports[k]);
-    snprintf(json + len, sizeof json - (size_t)len, "]}");
-    return parse(json);
-}
 
 static double dist(const dmf_network *net, const double *h, const double *g, double p, int paths)
 {

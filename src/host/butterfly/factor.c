@@ -80,16 +80,15 @@ static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain, v
     return DMF_OK;
 }
 
-/* Depth-first from `root`: at most one pending node per level, so the peak
- * memory is the root's target plus the two halves of its split and their
- * pending descendants.  Node targets are the backend's memory; root.values
- * is freed unless it is `input` (host memory, only with a host-memory
- * backend).  leaves[k] receives factor k's buffer: adopted by the chain on
- * a host-memory backend, otherwise for collect_leaves. */
-static int factor_from(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
-                       const dmf_butterfly_options *opts, pending_node root, const void *input,
-                       void **leaves, dmf_butterfly_report *report, size_t *failed)
+/* Depth-first (see tree_internal.h): at most one pending node per level,
+ * so the peak memory is the root's target plus the two halves of its split
+ * and their pending descendants. */
+int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                       const dmf_butterfly_options *opts, size_t p, size_t q, void *values,
+                       const void *input, void **leaves, dmf_butterfly_report *report,
+                       dmf_split_stats *node_stats, size_t *failed)
 {
+    pending_node root = {p, q, values};
     const dmf_chain_shape *shape = &chain->shape;
     size_t elem = dmf_dtype_size(chain->dtype);
     pending_node stack[DMF_MAX_FACTORS + 1];
@@ -128,6 +127,7 @@ static int factor_from(const dmf_backend *backend, dmf_chain *chain, const dmf_t
             backend->mem_free(h);
             break;
         }
+        if (node_stats) node_stats[report->num_nodes] = stats;
         dmf_node_report *rec = &report->nodes[report->num_nodes++];
         *rec = (dmf_node_report){
             .p = node.p, .q = node.q, .split = l,
@@ -226,7 +226,7 @@ int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
     if (root != values) free(values); /* taken over: uploaded, or not needed after a failed upload */
     tree_clock clock;
     if (status == DMF_OK && (status = tree_clock_start(backend, &clock)) == DMF_OK) {
-        status = factor_from(backend, chain, tree, &opts, (pending_node){p, q, root}, NULL, leaves, report, failed);
+        status = dmf_butterfly_walk(backend, chain, tree, &opts, p, q, root, NULL, leaves, report, NULL, failed);
         status = tree_clock_stop(backend, &clock, status, report);
     }
     status = collect_leaves(backend, chain, leaves, p, q, status, report);
@@ -367,8 +367,7 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     status = to_backend(backend, input, a->rows * a->cols * dmf_dtype_size(a->dtype), &root, report);
     tree_clock clock;
     if (status == DMF_OK && (status = tree_clock_start(backend, &clock)) == DMF_OK) {
-        status = factor_from(backend, chain, tree, &opts, (pending_node){0, num_factors - 1, root},
-                             input, leaves, report, &failed);
+        status = dmf_butterfly_stream_top(backend, chain, tree, &opts, root, input, leaves, report, &failed);
         status = tree_clock_stop(backend, &clock, status, report);
     }
     status = collect_leaves(backend, chain, leaves, 0, num_factors - 1, status, report);

@@ -21,6 +21,35 @@ int dmf_butterfly_check_shape(const dmf_matrix *a, const dmf_chain_shape *shape,
 int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape,
                               const dmf_tree *tree);
 
+/* Walks the subtree [p, q] of `tree` depth-first from its compact target
+ * `values` (the backend's memory; freed unless it is `input`, which only a
+ * host-memory backend passes), splitting every node with the backend's
+ * split_rank_r.  leaves[k] receives factor k's buffer: adopted by the chain
+ * on a host-memory backend, otherwise for the caller to download.  Appends
+ * one record per node to `report` and, when node_stats is not NULL, the
+ * node's sums at the same index of node_stats. */
+int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                       const dmf_butterfly_options *opts, size_t p, size_t q, void *values,
+                       const void *input, void **leaves, dmf_butterfly_report *report,
+                       dmf_split_stats *node_stats, size_t *failed);
+
+/* The whole tree from the root target `root` (stream.c): as
+ * dmf_butterfly_walk, except that on a host-memory backend a root whose
+ * larger half would be big is factored without that half ever being whole
+ * in memory.  The factors and the records are those of the walk. */
+int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                             const dmf_butterfly_options *opts, void *root, const void *input,
+                             void **leaves, dmf_butterfly_report *report, size_t *failed);
+
+/* When the root is streamed, for tests: streaming starts when the root's
+ * larger half holds at least min_half_bytes, and takes the input
+ * group_bytes at a time (about).  NULL restores the defaults.  Not
+ * thread-safe: set it before factoring. */
+typedef struct {
+    size_t min_half_bytes, group_bytes;
+} dmf_stream_limits;
+void dmf_butterfly_set_stream_limits(const dmf_stream_limits *limits);
+
 /* Factors the subtree [p, q] of `tree` from its compact target `values`
  * (laid out as dmf_range_support(p, q) says; taken over and freed) into the
  * leaves chain->blocks[p..q], as dmf_butterfly_factor does from the root.

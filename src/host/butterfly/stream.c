@@ -1,0 +1,388 @@
+/* Streaming the top of a tree whose root has a big half.  The l2r tree's
+ * root splits the input into factor 0 and the range 1..L-1, half the
+ * input's size, and that range into a quarter, and so on; r2l is the mirror
+ * image.  Written whole, those halves took the peak memory to 1.75x the
+ * input, and every fresh page of them was a page fault (on a virtual
+ * machine whose freed pages go back to the host, a fault there too: about
+ * 2 s per GiB), most of l2r's and r2l's time at N = 8192.
+ *
+ * They need not be whole.  Follow the big half down the tree (the right
+ * child while it is on the right) to the first node [K, L-1] that is small,
+ * the lower node.  Every split above it, and every split of a subtree
+ * hanging off that path (inside [0, K-1]), takes its sub-blocks from rows
+ * with one value u of the row digits of factors K..L-1 (the low digits of
+ * b2, or of d): the input's rows t*M + u (M = m_K...m_{L-1}) for the u of a
+ * group [u0, u0 + G) are a problem of their own, a chain of factors
+ * 0..K-1 and one factor with m = G and the columns of [K, L-1].  Factored
+ * with the same tree it gives the group's rows of factors 0..K-1 and of the
+ * lower node's target, from the same sub-blocks in the same order: the
+ * same values bit for bit (the split kernels' results depend on a
+ * sub-block's entries alone).  The lower node is then factored as usual.
+ * A big half on the left is the mirror image: the column digits of factors
+ * 0..K-1 (the high ones), contiguous column ranges of the input.
+ *
+ * The records of the nodes are summed over the groups and come out in the
+ * order of the walk (depth-first, left first), as without streaming. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree_internal.h"
+
+/* A half of 8 MiB is not worth streaming.  A group of 4 MiB: the two
+ * threads' groups and their halves stay in the cache (DFT-bitrev 8192 c128,
+ * l2r: 1 to 4 MiB took the same time, 8 MiB and more up to 1.7x that). */
+static const dmf_stream_limits default_limits = {(size_t)8 << 20, (size_t)4 << 20};
+static dmf_stream_limits limits = {(size_t)8 << 20, (size_t)4 << 20};
+
+void dmf_butterfly_set_stream_limits(const dmf_stream_limits *l) { limits = l ? *l : default_limits; }
+
+/* The lower node is at most this fraction of the input: with the input and
+ * a group's work it keeps the peak near 1.05x the input. */
+enum { LOWER_FRACTION = 32 };
+
+typedef struct {
+    int by_rows;        /* the big half is on the right: groups of row classes */
+    size_t cut;         /* K: the lower node is [K, L-1] by rows, [0, K-1] by columns */
+    size_t classes;     /* M (by rows) or n_0...n_{K-1} (by columns) */
+    size_t class_elems; /* input elements of one class */
+    size_t group;       /* classes per group, G */
+} stream_plan;
+
+static int plan_stream(const dmf_chain_shape *s, const dmf_tree *tree, size_t elem, stream_plan *plan)
+{
+    size_t L = s->num_factors, total = dmf_range_size(s, 0, L - 1);
+    if (L < 3) return 0;
+    size_t l = dmf_tree_split(tree, 0, L - 1);
+    size_t left = dmf_range_size(s, 0, l), right = dmf_range_size(s, l + 1, L - 1);
+    size_t big = left > right ? left : right;
+    /* A half under 1/16 of the input (balanced trees) costs little memory. */
+    if ((double)big * (double)elem < (double)limits.min_half_bytes ||
+        (limits.min_half_bytes > 0 && big < total / (LOWER_FRACTION / 2)))
+        return 0;
+    size_t p = left > right ? 0 : l + 1, q = left > right ? l : L - 1;
+    while (p < q && dmf_range_size(s, p, q) > total / LOWER_FRACTION) {
+        size_t split = dmf_tree_split(tree, p, q);
+        if (left > right) q = split;
+        else p = split + 1;
+    }
+    plan->by_rows = left <= right;
+    plan->cut = plan->by_rows ? p : q + 1;
+    size_t classes = 1;
+    if (plan->by_rows)
+        for (size_t k = plan->cut; k < L; k++) classes *= s->m[k];
+    else
+        for (size_t k = 0; k < plan->cut; k++) classes *= s->n[k];
+    plan->classes = classes;
+    plan->class_elems = total / classes;
+    size_t want = limits.group_bytes / elem / (plan->class_elems ? plan->class_elems : 1);
+    plan->group = want < 1 ? 1 : want > classes ? classes : want;
+    size_t groups = (classes + plan->group - 1) / plan->group;
+    plan->group = (classes + groups - 1) / groups; /* groups of nearly one size */
+    return 1;
+}
+
+/* The problem of classes [c0, c0 + g): its chain and tree. */
+static int group_chain(const dmf_chain *chain, const stream_plan *plan, size_t g, dmf_chain **out)
+{
+    const dmf_chain_shape *s = &chain->shape;
+    size_t L = s->num_factors, K = plan->cut, m[DMF_MAX_FACTORS], n[DMF_MAX_FACTORS],
+           ranks[DMF_MAX_FACTORS], count;
+    if (plan->by_rows) { /* factors 0..K-1, then one of g rows and [K, L-1]'s columns */
+        count = K + 1;
+        size_t cols = 1;
+        for (size_t k = K; k < L; k++) cols *= s->n[k];
+        for (size_t k = 0; k < K; k++) m[k] = s->m[k], n[k] = s->n[k], ranks[k] = s->rank[k + 1];
+        m[K] = g;
+        n[K] = cols;
+    } else { /* one of [0, K-1]'s rows and g columns, then factors K..L-1 */
+        count = L - K + 1;
+        size_t rows = 1;
+        for (size_t k = 0; k < K; k++) rows *= s->m[k];
+        m[0] = rows;
+        n[0] = g;
+        for (size_t k = K; k < L; k++) m[k - K + 1] = s->m[k], n[k - K + 1] = s->n[k];
+        for (size_t k = 0; k + 1 < count; k++) ranks[k] = s->rank[K + k];
+    }
+    return dmf_chain_create(out, chain->dtype, count, m, n, ranks);
+}
+
+/* The full tree's node for the group problem's [p, q]. */
+static void full_node(const stream_plan *plan, size_t L, size_t p, size_t q, size_t *fp, size_t *fq)
+{
+    size_t K = plan->cut;
+    if (plan->by_rows) {
+        *fp = p;
+        *fq = q == K ? L - 1 : q;
+    } else {
+        *fp = p == 0 ? 0 : p + K - 1;
+        *fq = q + K - 1;
+    }
+}
+
+static dmf_tree *group_tree(const dmf_tree *tree, const stream_plan *plan, size_t count)
+{
+    dmf_tree *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    size_t L = tree->num_factors, shift = plan->by_rows ? 0 : plan->cut - 1;
+    t->num_factors = count;
+    for (size_t p = 0; p < count; p++)
+        for (size_t q = p + 1; q < count; q++) {
+            size_t fp, fq;
+            full_node(plan, L, p, q, &fp, &fq);
+            size_t l = dmf_tree_split(tree, fp, fq);
+            /* Only the nodes above the lower node are walked; the others
+             * get any valid split. */
+            t->split[p * count + q] = l >= shift && l - shift >= p && l - shift < q ? l - shift : p;
+        }
+    snprintf(t->name, sizeof t->name, "group");
+    return t;
+}
+
+/* Copies `count` of the `extent` middle slices at `begin`, for every outer
+ * index, between a full array (outer x extent x inner) and a packed one. */
+static void copy_slices(size_t outer, size_t extent, size_t inner, size_t begin, size_t count,
+                        size_t elem, const char *from, char *to, int into_full)
+{
+    size_t run = count * inner * elem, stride = extent * inner * elem;
+    for (size_t o = 0; o < outer; o++) {
+        if (into_full) memcpy(to + o * stride + begin * inner * elem, from + o * run, run);
+        else memcpy(to + o * run, from + o * stride + begin * inner * elem, run);
+    }
+}
+
+static size_t product(const size_t *x, size_t from, size_t to) /* x[from..to) */
+{
+    size_t v = 1;
+    for (size_t k = from; k < to; k++) v *= x[k];
+    return v;
+}
+
+/* The group's rows (or columns) of the input into its packed target: rows
+ * t*M + u by rows, for every row the columns j*Q + v by columns. */
+static void gather_group(const dmf_chain_shape *s, const stream_plan *plan, size_t c0, size_t g,
+                         size_t elem, const void *input, void *target)
+{
+    size_t L = s->num_factors, K = plan->cut;
+    if (plan->by_rows)
+        copy_slices(product(s->m, 0, K), plan->classes, product(s->n, 0, L), c0, g, elem, input, target, 0);
+    else
+        copy_slices(product(s->m, 0, L), plan->classes, product(s->n, K, L), c0, g, elem, input, target, 0);
+}
+
+/* The group's leaves into the chain's factors and the lower node's target. */
+static void scatter_group(const dmf_chain *chain, const dmf_chain *part, const stream_plan *plan,
+                          size_t c0, size_t g, void *lower)
+{
+    const dmf_chain_shape *s = &chain->shape;
+    size_t L = s->num_factors, K = plan->cut, elem = dmf_dtype_size(chain->dtype);
+    size_t a, b, c, d;
+    if (plan->by_rows) {
+        /* Factor k < K: the class is the low part of d (blocks [a][d][b][c]). */
+        for (size_t k = 0; k < K; k++) {
+            dmf_range_support(s, k, k, &a, &b, &c, &d);
+            copy_slices(a * (d / plan->classes), plan->classes, b * c, c0, g, elem, part->blocks[k],
+                        chain->blocks[k], 1);
+        }
+        /* [K, L-1]: rows (rho, u) of each of its a blocks. */
+        dmf_range_support(s, K, L - 1, &a, &b, &c, &d);
+        copy_slices(a * s->rank[K], plan->classes, c, c0, g, elem, part->blocks[K], lower, 1);
+    } else {
+        /* Factor k >= K: the class is the high part of a. */
+        for (size_t k = K; k < L; k++) {
+            dmf_range_support(s, k, k, &a, &b, &c, &d);
+            copy_slices(1, plan->classes, a / plan->classes * d * b * c, c0, g, elem,
+                        part->blocks[k - K + 1], chain->blocks[k], 1);
+        }
+        /* [0, K-1]: columns (j, rho) of each row of its d blocks. */
+        dmf_range_support(s, 0, K - 1, &a, &b, &c, &d);
+        copy_slices(a * d * b, plan->classes, s->rank[K], c0, g, elem, part->blocks[0], lower, 1);
+    }
+}
+
+/* One group's records of the nodes above the lower node. */
+typedef struct {
+    size_t count;
+    dmf_node_report nodes[DMF_MAX_FACTORS];
+    dmf_split_stats stats[DMF_MAX_FACTORS];
+    size_t failed;
+} group_records;
+
+/* Adds a group's records to `sums` (the first group's order, in full-tree
+ * indices). */
+static void add_records(group_records *sums, const stream_plan *plan, size_t L, const group_records *part)
+{
+    for (size_t r = 0; r < part->count; r++) {
+        const dmf_node_report *in = &part->nodes[r];
+        size_t p, q, idx = 0;
+        full_node(plan, L, in->p, in->q, &p, &q);
+        while (idx < sums->count && (sums->nodes[idx].p != p || sums->nodes[idx].q != q)) idx++;
+        dmf_node_report *out = &sums->nodes[idx];
+        dmf_split_stats *st = &sums->stats[idx];
+        if (idx == sums->count) {
+            sums->count++;
+            *out = *in;
+            out->p = p;
+            out->q = q;
+            out->split = in->split + (plan->by_rows ? 0 : plan->cut - 1);
+            *st = part->stats[r];
+            continue;
+        }
+        out->num_blocks += in->num_blocks;
+        out->blocks_iterative += in->blocks_iterative;
+        out->blocks_dense_svd += in->blocks_dense_svd;
+        out->blocks_failed += in->blocks_failed;
+        out->time_s += in->time_s;
+        st->residual_sq += part->stats[r].residual_sq;
+        st->target_sq += part->stats[r].target_sq;
+    }
+}
+
+/* The position of node [p, q] in the walk's order (depth-first, left
+ * first) of the subtree [lo, hi]; *seen counts the nodes before it. */
+static int walk_position(const dmf_tree *tree, size_t lo, size_t hi, size_t p, size_t q, size_t *seen)
+{
+    if (lo == hi) return 0;
+    if (lo == p && hi == q) return 1;
+    (*seen)++;
+    size_t l = dmf_tree_split(tree, lo, hi);
+    return walk_position(tree, lo, l, p, q, seen) || walk_position(tree, l + 1, hi, p, q, seen);
+}
+
+static void sort_records(const dmf_tree *tree, dmf_butterfly_report *report)
+{
+    size_t L = tree->num_factors, keys[64];
+    for (size_t r = 0; r < report->num_nodes; r++) {
+        keys[r] = 0;
+        walk_position(tree, 0, L - 1, report->nodes[r].p, report->nodes[r].q, &keys[r]);
+    }
+    for (size_t r = 1; r < report->num_nodes; r++) /* insertion sort: at most 63 */
+        for (size_t k = r; k > 0 && keys[k - 1] > keys[k]; k--) {
+            size_t key = keys[k];
+            keys[k] = keys[k - 1];
+            keys[k - 1] = key;
+            dmf_node_report rec = report->nodes[k];
+            report->nodes[k] = report->nodes[k - 1];
+            report->nodes[k - 1] = rec;
+        }
+}
+
+/* Factors the group of classes [c0, c0 + g) into the chain and `lower`,
+ * with `target` as its packed input. */
+static int factor_group(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                        const dmf_butterfly_options *opts, const stream_plan *plan, size_t c0,
+                        size_t g, const void *input, void *target, void *lower, group_records *out)
+{
+    const dmf_chain_shape *s = &chain->shape;
+    dmf_chain *sub = NULL;
+    dmf_tree *sub_tree = NULL;
+    dmf_butterfly_report *part = calloc(1, sizeof *part);
+    int status = part ? group_chain(chain, plan, g, &sub) : dmf_fail(DMF_ERR_NOMEM, "cannot allocate a report");
+    if (status == DMF_OK && !(sub_tree = group_tree(tree, plan, sub->shape.num_factors)))
+        status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate a tree");
+    if (status == DMF_OK) {
+        void *leaves[DMF_MAX_FACTORS] = {0};
+        gather_group(s, plan, c0, g, dmf_dtype_size(chain->dtype), input, target);
+        status = dmf_butterfly_walk(backend, sub, sub_tree, opts, 0, sub->shape.num_factors - 1, target,
+                                    target, leaves, part, out->stats, &out->failed);
+    }
+    if (status == DMF_OK) {
+        scatter_group(chain, sub, plan, c0, g, lower);
+        out->count = part->num_nodes;
+        memcpy(out->nodes, part->nodes, part->num_nodes * sizeof *part->nodes);
+    }
+    dmf_chain_free(sub);
+    free(sub_tree);
+    free(part);
+    return status;
+}
+
+/* The groups, one per thread at a time: each is small, so its splits run
+ * on one thread, and the threads meet once at the end instead of at every
+ * split of every group (on a loaded machine, waiting at those barriers
+ * cost more than the splits).  The records are summed in group order, so
+ * the report does not depend on the threads either. */
+static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                         const dmf_butterfly_options *opts, const stream_plan *plan, const void *input,
+                         void *lower, group_records *sums, size_t *failed)
+{
+    size_t L = chain->shape.num_factors, elem = dmf_dtype_size(chain->dtype);
+    size_t groups = (plan->classes + plan->group - 1) / plan->group;
+    group_records *records = calloc(groups, sizeof *records);
+    if (!records) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the records of %zu groups", groups);
+    int status = DMF_OK;
+    char message[512] = "";
+#pragma omp parallel
+    {
+        void *target = dmf_alloc(plan->group * plan->class_elems, elem);
+        int mine = target ? DMF_OK
+                          : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu classes of the input's %s",
+                                     plan->group, plan->by_rows ? "rows" : "columns");
+#pragma omp for schedule(dynamic, 1)
+        for (size_t k = 0; k < groups; k++) {
+            int stop;
+#pragma omp atomic read
+            stop = status;
+            if (stop != DMF_OK || mine != DMF_OK) continue;
+            size_t c0 = k * plan->group;
+            size_t g = plan->classes - c0 < plan->group ? plan->classes - c0 : plan->group;
+            mine = factor_group(backend, chain, tree, opts, plan, c0, g, input, target, lower, &records[k]);
+        }
+        if (mine != DMF_OK) {
+#pragma omp critical
+            if (status == DMF_OK) { /* the message is this thread's: pass it on */
+                snprintf(message, sizeof message, "%s", dmf_last_error());
+#pragma omp atomic write
+                status = mine;
+            }
+        }
+        free(target);
+    }
+    for (size_t k = 0; status == DMF_OK && k < groups; k++) {
+        add_records(sums, plan, L, &records[k]);
+        *failed += records[k].failed;
+    }
+    free(records);
+    return status == DMF_OK ? DMF_OK : dmf_fail(status, "%s", message);
+}
+
+int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                             const dmf_butterfly_options *opts, void *root, const void *input,
+                             void **leaves, dmf_butterfly_report *report, size_t *failed)
+{
+    const dmf_chain_shape *s = &chain->shape;
+    size_t L = s->num_factors, elem = dmf_dtype_size(chain->dtype);
+    stream_plan plan;
+    /* Orthonormalization couples the whole tree; a device backend keeps
+     * the tree in its own memory. */
+    if (opts->orthonormalize || !backend->host_memory || root != input ||
+        !plan_stream(s, tree, elem, &plan))
+        return dmf_butterfly_walk(backend, chain, tree, opts, 0, L - 1, root, input, leaves, report,
+                                  NULL, failed);
+    size_t lo = plan.by_rows ? plan.cut : 0, hi = plan.by_rows ? L - 1 : plan.cut - 1;
+    void *lower = NULL;
+    int status = backend->mem_alloc(&lower, dmf_range_size(s, lo, hi) * elem);
+    if (status != DMF_OK) return dmf_fail_context(status, "the target of node [%zu, %zu]", lo, hi);
+    group_records *sums = calloc(1, sizeof *sums);
+    if (!sums) status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the nodes' records");
+    if (status == DMF_OK)
+        status = factor_groups(backend, chain, tree, opts, &plan, input, lower, sums, failed);
+    if (status != DMF_OK) {
+        backend->mem_free(lower);
+        free(sums);
+        return status;
+    }
+    for (size_t k = 0; k < L; k++)
+        if (k < lo || k > hi) leaves[k] = chain->blocks[k];
+    for (size_t r = 0; r < sums->count; r++) {
+        dmf_node_report *rec = &sums->nodes[r];
+        const dmf_split_stats *st = &sums->stats[r];
+        rec->rel_error = st->target_sq > 0 ? sqrt(st->residual_sq / st->target_sq) : 0;
+        report->nodes[report->num_nodes++] = *rec;
+    }
+    free(sums);
+    status = dmf_butterfly_walk(backend, chain, tree, opts, lo, hi, lower, NULL, leaves, report, NULL,
+                                failed);
+    sort_records(tree, report);
+    return status;
+}

@@ -212,37 +212,85 @@ typedef struct {
     FN(acc_t) k0, k1, xw;
 } FN(proj2);
 
+/* The rows are taken in TWO_COL_LANES interleaved runs (row a in run
+ * a mod TWO_COL_LANES), each with its own compensated sums, and the runs'
+ * sums are added compensated at the end: the same few ulps, but the runs
+ * are independent, so they fill the vector lanes and the pipelines instead
+ * of waiting on one chain of additions (r2l's splits are mostly this
+ * loop). */
+#ifndef TWO_COL_LANES
+#define TWO_COL_LANES 4
+#define TWO_SUM_ADD(sum, carry, x)                                  \
+    do {                                                            \
+        double x_ = (x), t_ = (sum) + x_, z_ = t_ - (sum);          \
+        (carry) += ((sum) - (t_ - z_)) + (x_ - z_);                 \
+        (sum) = t_;                                                 \
+    } while (0)
+#endif
+
+/* The compensated total of the runs' sums and carries. */
+static double FN(lanes_total)(const double *sum, const double *carry)
+{
+    FN(ksum) k = {0, 0};
+    double carries = 0;
+    for (int l = 0; l < TWO_COL_LANES; l++) {
+        FN(ksum_add)(&k, sum[l]);
+        carries += carry[l];
+    }
+    return k.sum + (k.carry + carries);
+}
+
 static FN(proj2) FN(project_two_cols)(const SCALAR *S, size_t m, const SCALAR *v, const SCALAR *vp,
                                       SCALAR *xt)
 {
-    FN(ksum) xx = {0, 0}, k0r = {0, 0}, k1r = {0, 0};
-    double ww = 0;
-    FN(acc_t) xw = 0;
+    enum { NL = TWO_COL_LANES };
+    double xx[NL] = {0}, xxc[NL] = {0}, ww[NL] = {0};
+    double k0r[NL] = {0}, k0rc[NL] = {0}, k1r[NL] = {0}, k1rc[NL] = {0};
+    FN(acc_t) xw[NL] = {0};
 #if IS_COMPLEX
-    FN(ksum) k0i = {0, 0}, k1i = {0, 0};
+    double k0i[NL] = {0}, k0ic[NL] = {0}, k1i[NL] = {0}, k1ic[NL] = {0};
 #endif
-    for (size_t a = 0; a < m; a++) {
-        SCALAR s0 = S[2 * a], s1 = S[2 * a + 1];
-        SCALAR x = s0 * v[0] + s1 * v[1], w = s0 * vp[0] + s1 * vp[1];
-        FN(acc_t) cx = (FN(acc_t))CONJ(x), p0 = cx * (FN(acc_t))s0, p1 = cx * (FN(acc_t))s1;
-        xt[a] = x;
-        FN(ksum_add)(&xx, ABS2(x));
-        ww += ABS2(w);
-        xw += cx * (FN(acc_t))w;
+    const SCALAR v0 = v[0], v1 = v[1], vp0 = vp[0], vp1 = vp[1];
+    size_t a = 0;
+#define TWO_COL_ROW(l, row)                                                                      \
+    do {                                                                                         \
+        SCALAR s0 = S[2 * (row)], s1 = S[2 * (row) + 1];                                         \
+        SCALAR x = s0 * v0 + s1 * v1, w = s0 * vp0 + s1 * vp1;                                   \
+        FN(acc_t) cx = (FN(acc_t))CONJ(x), p0 = cx * (FN(acc_t))s0, p1 = cx * (FN(acc_t))s1;     \
+        xt[row] = x;                                                                             \
+        TWO_SUM_ADD(xx[l], xxc[l], ABS2(x));                                                     \
+        ww[l] += ABS2(w);                                                                        \
+        xw[l] += cx * (FN(acc_t))w;                                                              \
+        TWO_COL_PARTS(l, p0, p1);                                                                \
+    } while (0)
 #if IS_COMPLEX
-        FN(ksum_add)(&k0r, creal(p0));
-        FN(ksum_add)(&k0i, cimag(p0));
-        FN(ksum_add)(&k1r, creal(p1));
-        FN(ksum_add)(&k1i, cimag(p1));
+#define TWO_COL_PARTS(l, p0, p1)                        \
+    do {                                                \
+        TWO_SUM_ADD(k0r[l], k0rc[l], creal(p0));        \
+        TWO_SUM_ADD(k0i[l], k0ic[l], cimag(p0));        \
+        TWO_SUM_ADD(k1r[l], k1rc[l], creal(p1));        \
+        TWO_SUM_ADD(k1i[l], k1ic[l], cimag(p1));        \
+    } while (0)
 #else
-        FN(ksum_add)(&k0r, p0);
-        FN(ksum_add)(&k1r, p1);
+#define TWO_COL_PARTS(l, p0, p1)                        \
+    do {                                                \
+        TWO_SUM_ADD(k0r[l], k0rc[l], p0);               \
+        TWO_SUM_ADD(k1r[l], k1rc[l], p1);               \
+    } while (0)
 #endif
+    for (; a + NL <= m; a += NL)
+        for (int l = 0; l < NL; l++) TWO_COL_ROW(l, a + l);
+    for (int l = 0; a < m; a++, l++) TWO_COL_ROW(l, a);
+#undef TWO_COL_ROW
+#undef TWO_COL_PARTS
+    FN(proj2) p = {FN(lanes_total)(xx, xxc), 0, FN(lanes_total)(k0r, k0rc), FN(lanes_total)(k1r, k1rc), 0};
+    for (int l = 0; l < NL; l++) {
+        p.ww += ww[l];
+        p.xw += xw[l];
     }
-    FN(proj2) p = {xx.sum + xx.carry, ww, k0r.sum + k0r.carry, k1r.sum + k1r.carry, xw};
 #if IS_COMPLEX
-    p.k0 += I * (k0i.sum + k0i.carry);
-    p.k1 += I * (k1i.sum + k1i.carry);
+    p.k0 += I * FN(lanes_total)(k0i, k0ic);
+    p.k1 += I * FN(lanes_total)(k1i, k1ic);
 #endif
     return p;
 }

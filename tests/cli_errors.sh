@@ -113,7 +113,7 @@ expect "bad --dtype" 2 --stderr f16 -- "$DMF" butterfly factor --no-out --matrix
 expect "negative --noise" 2 --stderr noise -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --noise -1
 expect "--rank 0" 2 --stderr rank -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --rank 0
 expect "--rank abc" 2 --stderr rank -- "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --rank abc
-expect "unknown built-in matrix" 1 --stderr nosuchmatrix -- "$DMF" matrix --matrix nosuchmatrix --size 8 --out m.npy
+expect "unknown built-in matrix" 2 --stderr nosuchmatrix --stderr "hadamard, dft" -- "$DMF" matrix --matrix nosuchmatrix --size 8 --out m.npy
 expect "fsmf without supports" 2 --stderr support -- "$DMF" fsmf --matrix hadamard --size 4
 expect "densify without --factors" 2 -- "$DMF" butterfly densify --out d.npy
 
@@ -171,17 +171,17 @@ expect "radix-m without radix-n" 2 -- \
     "$DMF" butterfly factor --no-out --matrix gaussian --size 12 --radix-m 3,4 --backend cpu
 expect "radix 0" 2 --stderr radix -- \
     "$DMF" butterfly factor --no-out --matrix gaussian --size 12 --radix-m 12,0 --radix-n 12,0 --backend cpu
-expect "malformed tree JSON" 1 --stderr tree -- \
+expect "malformed tree JSON" 2 --stderr "is not a tree: malformed JSON" -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree '[[0,1],' --backend cpu
-expect "tree with wrong leaf count" 1 --stderr leaves -- \
+expect "tree with wrong leaf count" 2 --stderr "has 4 leaves but the chain has 3 factors" -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree '[[0,1],[2,3]]' --backend cpu
-expect "tree with a repeated leaf" 1 -- \
+expect "tree with a repeated leaf" 2 --stderr "out of order" -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree '[[0,0],2]' --backend cpu
 expect "tree file missing" 1 --stderr missing_tree.json -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree missing_tree.json --backend cpu
-expect "empty tree lists the valid ones" 1 --stderr "the tree is empty" --stderr "l2r, r2l, balanced" -- \
+expect "empty tree lists the valid ones" 2 --stderr "--tree: '' is not" --stderr "l2r, r2l, balanced" -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree '' --backend cpu
-expect "misspelt tree lists the valid ones" 1 --stderr "unknown tree 'balnced'" --stderr "l2r, r2l, balanced" -- \
+expect "misspelt tree lists the valid ones" 2 --stderr "'balnced' is not" --stderr "l2r, r2l, balanced" --stderr "did you mean 'balanced'" -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --tree balnced --backend cpu
 # A balanced nested list over the leaves 0..4095 (more leaves than factors
 # once wrote past the split table: a crash, or an ASan report).
@@ -193,7 +193,7 @@ nested() {
 TREE=""
 nested 0 4095
 printf '%s\n' "$TREE" >big_tree.json
-expect "tree of 4096 leaves over 2 factors, inline" 1 --stderr "tree leaf 2 is out of range: the chain has 2 factors" -- \
+expect "tree of 4096 leaves over 2 factors, inline" 2 --stderr "it has 4096 leaves and a chain at most 64 factors" -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 4 --tree "$TREE" --backend cpu
 expect "tree of 4096 leaves over 2 factors, from a file" 1 --stderr big_tree.json --stderr "tree leaf 2 is out of range" -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 4 --tree big_tree.json --backend cpu
@@ -209,7 +209,7 @@ else
     fail "tree of 4096 leaves in a job file: $(head -c 400 tree_run/results.0-of-1.jsonl 2>/dev/null)"
 fi
 R65=2$(printf ',2%.0s' $(seq 64))
-expect "65 radices: at most 64 factors" 2 --stderr "--radix-m gives 65 radices: a chain has at most 64 factors" -- \
+expect "65 radices: at most 64 factors" 2 --stderr "--radix-m: gives 65 radices: a chain has at most 64 factors" -- \
     "$DMF" butterfly factor --no-out --matrix hadamard --size 8 --radix-m "$R65" --radix-n "$R65" --backend cpu
 expect "dft as f64" 1 --stderr complex -- "$DMF" matrix --matrix dft --size 8 --dtype f64 --out d.npy
 

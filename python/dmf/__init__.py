@@ -20,6 +20,7 @@ from ._dmf import DeviceError, DmfError, FileError, InputError, NumericalError, 
 from ._fsmf import fsmf
 from ._palm import hierarchical, palm4msa
 from ._lift import liftrank, recover, scatter, synth_network
+from ._options import command_options
 from . import demod
 
 __version__ = _dmf.__version__
@@ -32,6 +33,6 @@ def info():
 
 __all__ = [
     "Chain", "ConvergenceError", "DeviceError", "DmfError", "FileError", "InputError", "NumericalError",
-    "OutOfMemoryError", "butterfly_factor", "digit_reversal", "identify_permutations", "info", "load", "matrix", "matrix_names", "__version__",
+    "OutOfMemoryError", "butterfly_factor", "command_options", "digit_reversal", "identify_permutations", "info", "load", "matrix", "matrix_names", "__version__",
     "demod", "fsmf", "hierarchical", "palm4msa", "liftrank", "recover", "scatter", "synth_network",
 ]

@@ -7,6 +7,7 @@ import numpy as np
 from . import _dmf
 from ._arrays import NAMES, as_matrix, dtype_of
 from ._chain import Chain, ConvergenceError
+from ._options import check
 
 
 def _tree_spec(tree):
@@ -113,6 +114,8 @@ def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Option
         dmf.NumericalError; ``dmf.ConvergenceError`` (a NumericalError)
         when some block's SVD failed, with the chain in ``.chain``.
     """
+    check("butterfly factor", radix_m=radix_m, radix_n=radix_n, tree=tree, rank=rank, backend=backend,
+          perm_rows=perm_rows, perm_cols=perm_cols)
     A = as_matrix(A, dtype)
     if perm_rows is not None or perm_cols is not None:
         return _factor_permuted(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error,
@@ -176,6 +179,7 @@ def matrix(name: str, size: Union[int, Tuple[int, int]], dtype="f64", noise: flo
     radix_m, radix_n : radices of 'random-chain' (default all 2).
     """
     rows, cols = (size, size) if np.isscalar(size) else tuple(size)
+    check("matrix", matrix=name, noise=noise, seed=seed, radix_m=radix_m, radix_n=radix_n)
     dt = dtype_of(dtype)
     return _dmf.matrix_builtin(str(name), int(rows), int(cols), NAMES[dt], float(noise), int(seed),
                                None if radix_m is None else list(radix_m),

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _dmf
+from ._options import check
 from ._arrays import dtype_of
 from ._dmf import InputError, NumericalError
 from ._fsmf import _backend
@@ -337,6 +338,7 @@ def synth(g1: GeneratorLike, g2: GeneratorLike, seed: int = 0, trials: int = 1,
     ------
     dmf.InputError (ValueError), dmf.FileError (OSError), TypeError
     """
+    check("demod synth", seed=seed, trials=trials, backend=backend)
     seed = _seed(seed)
     T = _count(trials, "trials")
     dt = _gen_dtype(dtype)
@@ -468,6 +470,8 @@ def solve(g1: GeneratorLike, g2: GeneratorLike, y0, h0=None, m0=None, start_seed
         non-finite y0, h0 or m0.
     dmf.FileError (OSError), TypeError
     """
+    check("demod solve", start_seed=start_seed, iterations=iterations, step=step, step_rule=step_rule,
+          momentum=momentum, tol=tol, success_tol=success_tol, backend=backend)
     start_seed = _seed(start_seed, "start_seed")
     dt = _gen_dtype(dtype)
     backend = _backend(backend)
@@ -566,6 +570,9 @@ def sweep(latent, outputs, hidden=250, trials: int = 100, seed: int = 0, iterati
     ------
     dmf.InputError (ValueError), TypeError
     """
+    check("demod sweep", latent=latent, outputs=outputs, hidden=hidden, trials=trials, seed=seed,
+          iterations=iterations, step=step, step_rule=step_rule, momentum=momentum, tol=tol,
+          success_tol=success_tol, backend=backend)
     latent = _axis(latent, "latent")
     outputs = _axis(outputs, "outputs")
     hidden = _axis(hidden, "hidden")

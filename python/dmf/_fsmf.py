@@ -4,6 +4,7 @@ from typing import Any, Dict, Tuple
 import numpy as np
 
 from . import _dmf
+from ._options import check
 from ._arrays import as_matrix
 from ._dmf import InputError
 
@@ -78,6 +79,7 @@ def fsmf(A, support_x, support_y, backend: str = "auto") -> Tuple[np.ndarray, np
     TypeError
         a dtype dmf cannot compute in (e.g. strings), a backend that is not a str.
     """
+    check("fsmf", backend=backend)
     A = _matrix(A, "A")
     sx = _matrix(support_x, "support_x")
     sy = _matrix(support_y, "support_y")

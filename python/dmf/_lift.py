@@ -8,6 +8,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 import numpy as np
 
 from . import _dmf
+from ._options import check
 from ._dmf import InputError
 from ._fsmf import _backend
 
@@ -185,6 +186,7 @@ def liftrank(network: Network, seed: int = 0, initial_samples: int = 16, backend
     TypeError
         arguments of the wrong type.
     """
+    check("liftrank", {"samples": "initial_samples"}, seed=seed, samples=initial_samples, backend=backend)
     spec, is_path, path = _network(network)
     seed = _seed(seed)
     initial_samples = _count(initial_samples, "initial_samples")
@@ -234,6 +236,7 @@ def synth_network(network: Network, noise: float = 0.0, seed: int = 0) -> Dict[s
         ``x`` (the matrix X), ``h``, ``noise``, ``noise_norm`` (||e||_F),
         ``x_norm``, ``K``, ``S``, ``seed``.
     """
+    check("synth-network", noise=noise, seed=seed)
     spec, is_path, _ = _network(network)
     seed = _seed(seed)
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)):
@@ -267,6 +270,7 @@ def recover(network: Network, x, truth=None, restarts: int = 10, seed: int = 0, 
         ``data_error`` (||X - M(truth)||_F) and ``bounds`` (Thm 8.4 / Thm
         7.2 with their conditions, as the command line's JSON).
     """
+    check("recover", restarts=restarts, seed=seed, max_iterations=max_iterations, tol=tol, p=p)
     spec, is_path, path = _network(network)
     x = _params(x, "x")
     if truth is not None:

@@ -58,6 +58,7 @@ extern PyMethodDef dmfpy_chain_functions[];
 extern PyMethodDef dmfpy_butterfly_functions[];
 extern PyMethodDef dmfpy_misc_functions[];
 extern PyMethodDef dmfpy_fsmf_functions[];
+extern PyMethodDef dmfpy_options_functions[];
 extern PyMethodDef dmfpy_palm_functions[];
 extern PyMethodDef dmfpy_lift_functions[];
 extern PyMethodDef dmfpy_demod_functions[];

@@ -251,6 +251,7 @@ PyMODINIT_FUNC PyInit__dmf(void)
     if (add_functions(module, dmfpy_chain_functions) < 0 || add_functions(module, dmfpy_butterfly_functions) < 0 ||
         add_functions(module, dmfpy_misc_functions) < 0 ||
         add_functions(module, dmfpy_fsmf_functions) < 0 ||
+        add_functions(module, dmfpy_options_functions) < 0 ||
         add_functions(module, dmfpy_palm_functions) < 0 ||
         add_functions(module, dmfpy_lift_functions) < 0 ||
         add_functions(module, dmfpy_demod_functions) < 0)

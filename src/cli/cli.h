@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "dmf.h"
+#include "options/options.h"
 
 /* Exit codes (documented in `dmf --help` and the README). */
 enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_NUMERIC = 3, EXIT_BACKEND = 4 };
@@ -20,15 +21,6 @@ int cli_fail(const char *cmd, int status);
 int cli_exit_code(int status);
 /* Prints a usage error with a hint to --help and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Parsers that reject trailing junk, negatives and overflow. */
-int cli_parse_size(const char *text, size_t *out);
-int cli_parse_u64(const char *text, unsigned long long *out);
-int cli_parse_double(const char *text, double *out);
-/* "3,2,4" -> {3, 2, 4}; returns count or -1. */
-int cli_parse_size_list(const char *text, size_t *out, int capacity);
-/* "N" or "NxM" (rows x cols). */
-int cli_parse_dims(const char *text, size_t *rows, size_t *cols);
 
 /* One JSON object per line on stdout. */
 typedef struct { FILE *out; int items; } json_line;
@@ -63,17 +55,9 @@ typedef struct {
     int num_m, num_n;
 } cli_matrix_source;
 
-/* The getopt_long entries of those options (codes i m s t n S M N). */
-#define CLI_MATRIX_OPTIONS                                                        \
-    {"input", required_argument, 0, 'i'}, {"matrix", required_argument, 0, 'm'},  \
-    {"size", required_argument, 0, 's'}, {"dtype", required_argument, 0, 't'},    \
-    {"noise", required_argument, 0, 'n'}, {"seed", required_argument, 0, 'S'},     \
-    {"radix-m", required_argument, 0, 'M'}, {"radix-n", required_argument, 0, 'N'}
-
-/* Handles option `code` if it is one of CLI_MATRIX_OPTIONS: returns 1 when
- * taken, 0 when not a matrix option, EXIT_USAGE (message printed) when its
- * value is bad. */
-int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_source *src);
+/* The matrix source of a command's parsed options (MATRIX_SOURCE_OPTIONS
+ * of the table, whose checks it relies on). */
+void cli_matrix_source_from(const cli_args *a, cli_matrix_source *src);
 /* dmf_matrix_convert, warning on stderr when entries of a double matrix
  * fall below single precision's smallest normal number going to f32/c64
  * (they become subnormal, losing digits, or zero); `what` names the matrix. */
@@ -88,12 +72,6 @@ int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **
  * optind to 0 before the first call, as for getopt_long. */
 struct option;
 int cli_getopt(const char *cmd, int argc, char **argv, const struct option *opts);
-/* " (did you mean 'NAME'?)" into buf (or "" when no candidate is a prefix of
- * word's extension or within edit distance 2 of it); names[] ends with NULL;
- * each suggestion is written with `lead` before it (e.g. "--"). */
-const char *cli_did_you_mean(char *buf, size_t cap, const char *word, size_t word_len,
-                             const char *const *names, const char *lead);
-
 /* Monotonic wall time in seconds. */
 double cli_now(void);
 /* Creates a directory (fine if it exists); a dmf status. */

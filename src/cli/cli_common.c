@@ -38,74 +38,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-int cli_parse_u64(const char *text, unsigned long long *out)
-{
-    if (!text || !*text || *text == '-' || *text == '+') return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
-}
-
-int cli_parse_size(const char *text, size_t *out)
-{
-    unsigned long long v;
-    if (cli_parse_u64(text, &v) || v > SIZE_MAX) return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
-int cli_parse_double(const char *text, double *out)
-{
-    if (!text || !*text) return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || *end || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
-}
-
-int cli_parse_size_list(const char *text, size_t *out, int capacity)
-{
-    int count = 0;
-    const char *p = text;
-    if (!p || !*p) return -1;
-    while (*p) {
-        char item[32];
-        size_t len = strcspn(p, ",");
-        if (len == 0 || len >= sizeof item || count >= capacity) return -1;
-        memcpy(item, p, len);
-        item[len] = '\0';
-        if (cli_parse_size(item, &out[count]) || out[count] == 0) return -1;
-        count++;
-        p += len;
-        if (*p == ',') {
-            p++;
-            if (!*p) return -1;
-        }
-    }
-    return count;
-}
-
-int cli_parse_dims(const char *text, size_t *rows, size_t *cols)
-{
-    char buf[64];
-    if (!text || strlen(text) >= sizeof buf) return -1;
-    strcpy(buf, text);
-    char *x = strchr(buf, 'x');
-    if (!x) {
-        if (cli_parse_size(buf, rows) || *rows == 0) return -1;
-        *cols = *rows;
-        return 0;
-    }
-    *x = '\0';
-    if (cli_parse_size(buf, rows) || cli_parse_size(x + 1, cols) || !*rows || !*cols) return -1;
-    return 0;
-}
-
 void json_write_string(FILE *out, const char *s)
 {
     fputc('"', out);
@@ -187,41 +119,25 @@ void json_end(json_line *j)
     fflush(j->out);
 }
 
-/* A radix list that did not parse: too many factors, or a bad item. */
-static int radix_error(const char *cmd, const char *option, const char *arg)
+/* The option's value, NULL when the command has none of that name. */
+static const char *value_if(const cli_args *a, const char *name)
 {
-    int given = 1;
-    for (const char *p = arg; *p; p++) given += *p == ',';
-    if (given > 64)
-        return cli_usage_error(cmd, "%s gives %d radices: a chain has at most 64 factors", option,
-                               given);
-    return cli_usage_error(cmd, "bad %s '%s' (comma-separated integers >= 1)", option, arg);
+    return cli_option_index(a->command, name) >= 0 ? cli_get(a, name) : NULL;
 }
 
-int cli_matrix_option(const char *cmd, int code, const char *arg, cli_matrix_source *src)
+void cli_matrix_source_from(const cli_args *a, cli_matrix_source *src)
 {
-    switch (code) {
-    case 'i': src->input = arg; return 1;
-    case 'm': src->matrix = arg; return 1;
-    case 's': src->dims = arg; return 1;
-    case 't': src->dtype = arg; return 1;
-    case 'n':
-        if (cli_parse_double(arg, &src->noise) || src->noise < 0)
-            return cli_usage_error(cmd, "bad --noise '%s' (a number >= 0)", arg);
-        return 1;
-    case 'S':
-        if (cli_parse_u64(arg, &src->seed)) return cli_usage_error(cmd, "bad --seed '%s'", arg);
-        return 1;
-    case 'M':
-        if ((src->num_m = cli_parse_size_list(arg, src->radix_m, 64)) < 0)
-            return radix_error(cmd, "--radix-m", arg);
-        return 1;
-    case 'N':
-        if ((src->num_n = cli_parse_size_list(arg, src->radix_n, 64)) < 0)
-            return radix_error(cmd, "--radix-n", arg);
-        return 1;
-    default: return 0;
-    }
+    memset(src, 0, sizeof *src);
+    src->input = value_if(a, "input");
+    src->matrix = cli_get(a, "matrix");
+    src->dims = cli_get(a, "size");
+    src->dtype = cli_get(a, "dtype");
+    src->noise = cli_get_double(a, "noise", 0);
+    src->seed = cli_get_u64(a, "seed", 0);
+    /* Checked by the table: lists of 1..64 integers >= 1. */
+    const char *rm = cli_get(a, "radix-m"), *rn = cli_get(a, "radix-n");
+    src->num_m = rm ? cli_parse_size_list(rm, src->radix_m, 64) : 0;
+    src->num_n = rn ? cli_parse_size_list(rn, src->radix_n, 64) : 0;
 }
 
 int cli_convert_matrix(const char *cmd, const char *what, const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out)
@@ -302,50 +218,6 @@ int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **
         return EXIT_BAD_INPUT;
     }
     return EXIT_OK;
-}
-
-/* Levenshtein distance of a[0..na) and b, or 99 when either is long. */
-static int edit_distance(const char *a, size_t na, const char *b)
-{
-    size_t nb = strlen(b);
-    int row[64];
-    if (na >= 64 || nb >= 64) return 99;
-    for (size_t j = 0; j <= nb; j++) row[j] = (int)j;
-    for (size_t i = 1; i <= na; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= nb; j++) {
-            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[nb];
-}
-
-const char *cli_did_you_mean(char *buf, size_t cap, const char *word, size_t word_len,
-                             const char *const *names, const char *lead)
-{
-    /* Score 0: the word begins the name; 1..2: that many edits away (only for
-     * words longer than the edits, so "-x" does not suggest every short name). */
-    int best = 3, count = 0;
-    const char *pick[3];
-    for (size_t k = 0; names[k]; k++) {
-        int score = word_len > 0 && !strncmp(names[k], word, word_len) ? 0 : edit_distance(word, word_len, names[k]);
-        if (score > 2 || (score > 0 && (size_t)score >= word_len)) continue;
-        if (score < best) best = score, count = 0;
-        if (score == best && count < 3) pick[count++] = names[k];
-    }
-    if (cap) buf[0] = '\0';
-    if (!count || cap < 2) return buf;
-    size_t used = (size_t)snprintf(buf, cap, " (did you mean ");
-    for (int k = 0; k < count && used < cap; k++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s'%s%s'", k == 0 ? "" : k + 1 == count ? " or " : ", ",
-                                 lead, pick[k]);
-    if (used < cap) snprintf(buf + used, cap - used, "?)");
-    return buf;
 }
 
 int cli_getopt(const char *cmd, int argc, char **argv, const struct option *opts)

@@ -1,5 +1,4 @@
 /* dmf butterfly factor|apply|densify. */
-#include <getopt.h>
 #include <math.h>
 #include <string.h>
 
@@ -8,98 +7,9 @@
 #include "butterfly_perm.h"
 #include "butterfly_refine.h"
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_out.h"
 #include "mpi_factor.h"
-
-static const char help_factor[] =
-    "usage: dmf butterfly factor (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
-    "           [--radix-m 3,2,4 --radix-n 2,5,3] [--tree l2r|r2l|balanced|TREE.json]\n"
-    "           [--rank R] [--orthonormalize] [--dtype f32|f64|c64|c128]\n"
-    "           [--noise LEVEL] [--seed S] [--backend auto|cpu|cuda]\n"
-    "           [--perm-rows P] [--perm-cols P] [--no-error]\n"
-    "           (--out DIR | --no-out) [--mpi]\n"
-    "\n"
-    "Factors A ~ F_0 F_1 ... F_{L-1} with Kronecker-sparse supports\n"
-    "F_k = I_a (x) 1_{b x c} (x) I_d, a = n_0..n_{k-1}, b = m_k, c = n_k,\n"
-    "d = m_{k+1}..m_{L-1} (rank R multiplies b by R for k > 0 and c by R for\n"
-    "k < L-1).  Power-of-two square sizes default to radix 2; other sizes need\n"
-    "--radix-m and --radix-n (same count, products = rows and cols).\n"
-    "\n"
-    "--input FILE A from .npy or .mtx; or --matrix NAME --size N[xM], a built-in\n"
-    "             (see 'dmf matrix --help'), with --noise LEVEL (||E||_F =\n"
-    "             LEVEL ||A||_F) and --seed S (default 0) for built-ins only\n"
-    "--dtype D    f32, f64, c64 or c128 (default: the file's; c128 for dft and\n"
-    "             dft-bitrev, f64 for the other built-ins)\n"
-    "--radix-m, --radix-n  comma-separated radices, same count, each >= 1\n"
-    "--tree       l2r, r2l, balanced (default), a JSON nested list such as\n"
-    "             '[[0,1],[2,3]]', or a file holding one\n"
-    "--rank R     keep the best rank-R approximation of every block (default 1)\n"
-    "--orthonormalize  before each split, orthonormalize the factors left of the\n"
-    "             node (columns) and the ranges right of it (rows), moving the\n"
-    "             scale into the node (Le et al.)\n"
-    "--perm-rows P, --perm-cols P  factor A[p][:, q] instead of A, for a matrix\n"
-    "             that is a chain only up to permutations (the natural-order DFT\n"
-    "             is one with --perm-cols bitrev).  P is none (default), bitrev\n"
-    "             (the digit reversal in the radices), FILE.npy (indices: row i\n"
-    "             of the chain is row p[i] of A), a comma list of these (each pair\n"
-    "             is factored, the least error kept), or auto: both permutations\n"
-    "             are found from the rank-one blocks every split of a chain has\n"
-    "             (rank 1; docs/permutations.md).  The chain keeps them, so apply,\n"
-    "             densify and the error are of A itself; the JSON line says which\n"
-    "             were kept, with auto the search's scores and a perm_verdict:\n"
-    "             exact, approximate (structure found, error left by noise) or\n"
-    "             not_a_permuted_chain\n"
-    "--out DIR    writes DIR/factor_00.mtx ... (coordinate, support entries),\n"
-    "             DIR/factor_00_blocks.npy ... (shape a x d x b x c) and\n"
-    "             DIR/chain.json (sizes, checksums, tree, error and source);\n"
-    "             checked before the factorization starts.  DIR appears whole\n"
-    "             or not at all; an earlier chain in DIR is replaced, a folder\n"
-    "             holding other files is refused\n"
-    "--no-error   leave out the error pass (one more read of A and the two halves\n"
-    "             of the root): rel_error is null and rel_error_how \"skipped\";\n"
-    "             by default the error is exact (rel_error_how \"exact\")\n"
-    "--no-out     factor and report without writing the factors (one of --out\n"
-    "             and --no-out is required)\n"
-    "--refine ITER  then ITER iterations of PALM (docs/palm.md) with every factor\n"
-    "             held to its support, from the hierarchical result; PALM's\n"
-    "             factors (the scale in F_0) replace the chain only when they\n"
-    "             lower the error.  The JSON adds rel_error_before_refine,\n"
-    "             refine_iterations, refine_rel_error (PALM's), refine_kept,\n"
-    "             refine_time_s.  PALM works on\n"
-    "             dense factors: meant for sizes up to a few hundred.  Not with\n"
-    "             --mpi\n"
-    "--mpi        share the work among the ranks of an MPI job (mpirun -n P or\n"
-    "             srun -n P): the nodes near the root are split by all ranks\n"
-    "             together, the subtrees below by groups of ranks; the factors\n"
-    "             are those of one process, bit for bit.  Rank 0 writes --out\n"
-    "             and prints the JSON line (plus mpi_ranks and rank_time_s);\n"
-    "             every rank loads the input itself.  Not with --orthonormalize\n"
-    "             (it couples the whole tree): that combination is refused.\n"
-    "             Exit 4 when dmf was built without MPI.\n"
-    "--backend B  auto (default: DMF_BACKEND when set, else CUDA when a device\n"
-    "             answers, else the CPU), cpu or cuda\n"
-    "\n"
-    "Prints one JSON line: rel_error = ||A - F_0...F_{L-1}||_F / ||A||_F, time_s\n"
-    "(the whole factorization), transfer_s (of which host-device copies),\n"
-    "device_s (of which the tree's splits: CUDA events on the device; the host's\n"
-    "clock on the CPU, input checks excluded), error_time_s,\n"
-    "tree, dtype, backend, radices, and per node\n"
-    "the block sizes, error and solver counts.  With --noise, error_to_noise is\n"
-    "||A_noisy - F||_F / ||E||_F.  Exit 3 when a block's SVD did not converge\n"
-    "(the JSON line is printed first).\n";
-
-static const char help_apply[] =
-    "usage: dmf butterfly apply --factors DIR --input X.npy|X.mtx --out Y.npy\n"
-    "           [--backend auto|cpu|cuda]\n"
-    "\n"
-    "Y = F_0 F_1 ... F_{L-1} X for the factors written by 'butterfly factor',\n"
-    "X of (cols) x (number of vectors), in O(nnz) per vector, on the chosen\n"
-    "backend (auto: CUDA when a device answers, else the CPU).\n";
-
-static const char help_densify[] =
-    "usage: dmf butterfly densify --factors DIR --out A.npy|A.mtx\n"
-    "\n"
-    "Writes the dense product F_0 F_1 ... F_{L-1} of written factors.\n";
 
 static const char help_group[] =
     "usage: dmf butterfly factor|apply|densify [options]   (--help on each)\n";
@@ -156,70 +66,24 @@ static char *chain_meta_json(const cli_matrix_source *src, const dmf_matrix *a, 
 
 static int factor(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_MATRIX_OPTIONS,
-        {"tree", required_argument, 0, 'T'},  {"rank", required_argument, 0, 'r'},
-        {"orthonormalize", no_argument, 0, 'O'}, {"backend", required_argument, 0, 'b'},
-        {"out", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
-        {"mpi", no_argument, 0, 'P'},         {"no-out", no_argument, 0, 'X'},
-        {"perm-rows", required_argument, 0, 'R'}, {"perm-cols", required_argument, 0, 'C'},
-        {"refine", required_argument, 0, 'F'}, {"no-error", no_argument, 0, 'E'},
-        {0, 0, 0, 0}};
-    const char *cmd = "butterfly factor", *tree_spec = "balanced", *backend = "auto", *out = NULL;
-    const char *perm_rows = NULL, *perm_cols = NULL;
-    cli_matrix_source src = {0};
-    int c, use_mpi = 0, mpi_rank = 0, mpi_size = 1, no_out = 0;
-    size_t refine_iters = 0;
-    int no_error = 0;
+    const char *cmd = "butterfly factor";
+    cli_args args;
+    int parsed = cli_parse_args(cmd, argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
+    const char *tree_spec = cli_get(&args, "tree"), *backend = cli_get(&args, "backend"), *out = cli_get(&args, "out");
+    const char *perm_rows = cli_get(&args, "perm-rows"), *perm_cols = cli_get(&args, "perm-cols");
+    cli_matrix_source src;
+    cli_matrix_source_from(&args, &src);
+    int use_mpi = cli_given(&args, "mpi"), mpi_rank = 0, mpi_size = 1, no_error = cli_given(&args, "no-error");
+    size_t refine_iters = cli_get_size(&args, "refine", 0);
     dmf_butterfly_options options;
     dmf_butterfly_options_default(&options);
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        int taken = cli_matrix_option(cmd, c, optarg, &src);
-        if (taken == EXIT_USAGE) return EXIT_USAGE;
-        if (taken) continue;
-        switch (c) {
-        case 'T': tree_spec = optarg; break;
-        case 'r':
-            if (cli_parse_size(optarg, &options.rank) || options.rank < 1)
-                return cli_usage_error(cmd, "bad --rank '%s' (an integer >= 1)", optarg);
-            break;
-        case 'O': options.orthonormalize = 1; break;
-        case 'b': backend = optarg; break;
-        case 'o': out = optarg; break;
-        case 'P': use_mpi = 1; break;
-        case 'X': no_out = 1; break;
-        case 'R': perm_rows = optarg; break;
-        case 'C': perm_cols = optarg; break;
-        case 'F':
-            if (cli_parse_size(optarg, &refine_iters) || refine_iters == 0)
-                return cli_usage_error(cmd, "--refine needs a number of iterations >= 1, not '%s'", optarg);
-            break;
-        case 'E': no_error = 1; break;
-        case 'h': fputs(help_factor, stdout); return EXIT_OK;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!out && !no_out)
-        return cli_usage_error(cmd, "--out DIR is required (where the factors go); give --no-out to factor "
-                                    "without writing them");
-    if (out && no_out) return cli_usage_error(cmd, "--out and --no-out exclude each other");
-    if (no_error && refine_iters)
-        return cli_usage_error(cmd, "--refine reports the error before and after: it needs the error pass that "
-                                    "--no-error leaves out");
-    dmf_backend_kind kind;
-    if (dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
-    if (use_mpi && options.orthonormalize)
-        return cli_usage_error(cmd, "--orthonormalize couples the whole tree and cannot be "
-                                    "combined with --mpi; factor in one process");
-    if (use_mpi && refine_iters)
-        return cli_usage_error(cmd, "--refine runs in one process; it is not combined with --mpi");
+    options.rank = cli_get_size(&args, "rank", 1);
+    options.orthonormalize = cli_given(&args, "orthonormalize");
+    /* "none" is what no option says. */
+    if (!cli_given(&args, "perm-rows")) perm_rows = NULL;
+    if (!cli_given(&args, "perm-cols")) perm_cols = NULL;
     if (cli_perm_check(cmd, perm_rows, perm_cols) != EXIT_OK) return EXIT_USAGE;
-    if (use_mpi && (perm_rows || perm_cols))
-        return cli_usage_error(cmd, "--perm-rows and --perm-cols are not combined with --mpi; factor in one "
-                                    "process");
     if (use_mpi) {
         int mpi_status = dmf_mpi_init(&mpi_rank, &mpi_size);
         if (mpi_status != DMF_OK) {
@@ -360,47 +224,15 @@ static int factor(int argc, char **argv)
     return code;
 }
 
-/* Options shared by apply and densify. */
-static int parse_io(const char *cmd, const char *help, int argc, char **argv, const char **factors,
-                    const char **input, const char **out, const char **backend)
-{
-    static const struct option opts[] = {{"factors", required_argument, 0, 'f'},
-                                         {"input", required_argument, 0, 'i'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"backend", required_argument, 0, 'b'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        switch (c) {
-        case 'f': *factors = optarg; break;
-        case 'i': *input = optarg; break;
-        case 'o': *out = optarg; break;
-        case 'b': *backend = optarg; break;
-        case 'h': fputs(help, stdout); return -1;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!*factors || !*out) return cli_usage_error(cmd, "--factors and --out are required");
-    return EXIT_OK;
-}
-
 static int apply_or_densify(int argc, char **argv, int apply)
 {
     const char *cmd = apply ? "butterfly apply" : "butterfly densify";
-    const char *factors = NULL, *input = NULL, *out = NULL, *backend = NULL;
-    int code = parse_io(cmd, apply ? help_apply : help_densify, argc, argv, &factors, &input, &out, &backend);
-    if (code == -1) return EXIT_OK;
-    if (code != EXIT_OK) return code;
-    if (apply && !input) return cli_usage_error(cmd, "--input is required");
-    if (!apply && input) return cli_usage_error(cmd, "densify takes no --input");
-    if (!apply && backend) return cli_usage_error(cmd, "densify takes no --backend");
+    cli_args args;
+    int code = cli_parse_args(cmd, argc, argv, &args);
+    if (code != EXIT_OK) return code == CLI_HELP_SHOWN ? EXIT_OK : code;
+    const char *factors = cli_get(&args, "factors"), *out = cli_get(&args, "out");
+    const char *input = apply ? cli_get(&args, "input") : NULL, *backend = apply ? cli_get(&args, "backend") : NULL;
     if ((code = cli_check_out_matrix(cmd, out)) != EXIT_OK) return code;
-    dmf_backend_kind kind;
-    if (backend && dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
     dmf_chain *chain = NULL;
     dmf_matrix *x = NULL, *x_typed = NULL, *y = NULL;
     dmf_context *ctx = NULL;

@@ -16,38 +16,6 @@
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
-static const char help_image[] =
-    "usage: dmf demod image --g1 SIGNAL.json --g2 FIELD.json --grid G --out DIR\n"
-    "                       [--image IMAGES.npy | --trials T]\n"
-    "                       [--field generator|gaussian] [--seed S] [--start-seed S]\n"
-    "                       [solver options]\n"
-    "\n"
-    "Both generators have G^2 outputs (a G x G image, row-major).  The truth:\n"
-    "  image  rows of IMAGES.npy (T x G^2), or G1(h0), h0 ~ N(0, I) (T from --trials,\n"
-    "         default 1)\n"
-    "  field  generator (default): G2(m0), m0 ~ N(0, I); gaussian: the paper's\n"
-    "         exp(-((x - c)^2 + (y - c)^2) / sigma) on [-5, 5]^2 with c ~ U[-3, 3],\n"
-    "         sigma ~ U[20, 35] ('dmf demod fields' writes such fields as training\n"
-    "         data for G2)\n"
-    "drawn from --seed (default 0).  Algorithm 1 recovers h, m from y0 = image .\n"
-    "field, starting from --start-seed (default 1).\n"
-    "\n"
-    "It applies only when the image is in the range of G1 and the field in the\n"
-    "range of G2: that takes trained generators (\"weights\" specs of .npy layers),\n"
-    "which dmf does not ship.  With random (\"sizes\"/\"seed\") generators the\n"
-    "defaults draw both image and field from the generators, a demonstration of\n"
-    "the algorithm on untrained networks, not of real images: the output says\n"
-    "so.  --field gaussian with a random G2 shows what goes wrong when the field\n"
-    "is not in G2's range.\n"
-    "\n" SOLVER_HELP
-    "\n"
-    "Writes DIR/image.npy, field.npy, y0.npy, image_rec.npy (G1(h)), field_rec.npy\n"
-    "(G2(m)), all T x G^2 float64, and DIR/field_params.npy (T x 2: c, sigma) for\n"
-    "gaussian fields.  Prints one JSON line per trial (image_rel_error and\n"
-    "field_rel_error, each up to the positive scale that G1(h) . G2(m) cannot\n"
-    "see; success and rel_error of (h, m) when both latents are known) and a\n"
-    "summary with \"generators\": \"random\", \"files\" or \"mixed\" and a \"note\".\n"
-    "scripts/plot_demod_image.py DIR draws the panels.\n";
 
 /* ||a x - b|| / ||b|| for the best a >= 0: the error up to the scale that
  * moves between the two factors. */
@@ -71,57 +39,22 @@ typedef struct {
 
 static int parse(int argc, char **argv, const char *cmd, image_args *a)
 {
-    static const struct option opts[] = {GENERATOR_OPTIONS,
-                                         {"grid", required_argument, 0, OPT_GRID},
-                                         {"out", required_argument, 0, OPT_OUT},
-                                         {"image", required_argument, 0, OPT_IMAGE},
-                                         {"trials", required_argument, 0, OPT_TRIALS},
-                                         {"field", required_argument, 0, OPT_FIELD},
-                                         {"seed", required_argument, 0, OPT_SEED},
-                                         {"start-seed", required_argument, 0, OPT_START_SEED},
-                                         SOLVER_OPTIONS,
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        int taken = demod_solver_option(cmd, c, optarg, &a->o, &a->run);
-        if (taken == EXIT_USAGE) return EXIT_USAGE;
-        if (taken) continue;
-        switch (c) {
-        case OPT_G1: a->p1 = optarg; break;
-        case OPT_G2: a->p2 = optarg; break;
-        case OPT_OUT: a->dir = optarg; break;
-        case OPT_IMAGE: a->image_path = optarg; break;
-        case OPT_GRID:
-            if (cli_parse_size(optarg, &a->grid) || a->grid < 2 || a->grid > 4096)
-                return cli_usage_error(cmd, "bad --grid '%s' (an integer in [2, 4096])", optarg);
-            break;
-        case OPT_TRIALS:
-            if (cli_parse_size(optarg, &a->trials) || a->trials < 1)
-                return cli_usage_error(cmd, "bad --trials '%s' (an integer >= 1)", optarg);
-            break;
-        case OPT_FIELD:
-            if (!strcmp(optarg, "gaussian")) a->gaussian = 1;
-            else if (!strcmp(optarg, "generator")) a->gaussian = 0;
-            else return cli_usage_error(cmd, "bad --field '%s' (generator or gaussian)", optarg);
-            break;
-        case OPT_SEED:
-            if (cli_parse_u64(optarg, &a->seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
-            break;
-        case OPT_START_SEED:
-            if (cli_parse_u64(optarg, &a->start_seed)) return cli_usage_error(cmd, "bad --start-seed '%s'", optarg);
-            break;
-        case 'h': fputs(help_image, stdout); return -1;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a->grid || !a->dir) return cli_usage_error(cmd, "--grid and --out are required");
-    if (a->image_path && a->trials) return cli_usage_error(cmd, "give --image or --trials, not both");
-    int code = demod_check_solver_options(cmd, &a->o, &a->run);
-    return code == EXIT_OK ? cli_check_out_dir(cmd, a->dir) : code;
+    cli_args args;
+    int parsed = cli_parse_args(cmd, argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed;
+    a->p1 = cli_get(&args, "g1");
+    a->p2 = cli_get(&args, "g2");
+    a->dir = cli_get(&args, "out");
+    a->image_path = cli_get(&args, "image");
+    a->grid = cli_get_size(&args, "grid", 0);
+    a->trials = cli_get_size(&args, "trials", 0);
+    a->gaussian = !strcmp(cli_get(&args, "field"), "gaussian");
+    a->seed = cli_get_u64(&args, "seed", 0);
+    a->start_seed = cli_get_u64(&args, "start-seed", 1);
+    demod_solver_from(&args, &a->o, &a->run);
+    if (a->grid < 2 || a->grid > 4096)
+        return cli_usage_error(cmd, "bad --grid '%zu' (an integer in [2, 4096])", a->grid);
+    return cli_check_out_dir(cmd, a->dir);
 }
 
 /* What the summary says about the generators and the truth. */

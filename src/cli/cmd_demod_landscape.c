@@ -8,30 +8,6 @@
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
-static const char help_landscape[] =
-    "usage: dmf demod landscape --g1 G1.json --g2 G2.json --h0 X --m0 Y\n"
-    "                           [--range A,B] [--points P] [--out GRID.npy]\n"
-    "                           [--backend B] [--dtype f32|f64]\n"
-    "\n"
-    "For one-dimensional latents (n = p = 1, the paper's Figure 1) evaluates\n"
-    "f(h, m) = 1/2 ||G1(h) . G2(m) - y0||^2, y0 = G1(X) . G2(Y), on a P x P grid\n"
-    "over [A, B]^2 (default [-2, 2], P = 101).  GRID.npy has rows = h values and\n"
-    "columns = m values, both A + (B - A) i / (P - 1).\n"
-    "\n"
-    "Prints one JSON line: f_min and its grid point (argmin_h, argmin_m), f_max,\n"
-    "f at the mirror (-X, -Y) of the truth, f at the origin (1/2 ||y0||^2),\n"
-    "and the smallest value in each sign quadrant of the grid (\"minima\", best\n"
-    "first).  Within a sign quadrant f depends on h m only (the generators are\n"
-    "positively homogeneous), so the global minima are the branch h m = X Y\n"
-    "through (X, Y).  scripts/plot_demod.py landscape draws the grid.\n"
-    "\n"
-    "--h0 X, --m0 Y   the truth (numbers, required)\n"
-    "--range A,B      the grid's interval, A < B (default -2,2)\n"
-    "--points P       grid points per axis, 2 to 100000 (default 101)\n"
-    "--out GRID.npy   writes the P x P grid of f (float64)\n"
-    "--dtype D        f64 (default) or f32: the precision of the weights and the\n"
-    "                 network passes (f is summed in double, files stay float64)\n"
-    "--backend B      auto (default), cpu or cuda\n";
 
 /* "A,B" with A < B into *lo, *hi; -1 when it is not. */
 static int parse_range(const char *text, double *lo, double *hi)
@@ -50,51 +26,18 @@ static int parse_range(const char *text, double *lo, double *hi)
 int cmd_demod_landscape(int argc, char **argv)
 {
     static const char cmd[] = "demod landscape";
-    static const struct option opts[] = {GENERATOR_OPTIONS,
-                                         {"h0", required_argument, 0, OPT_HX},
-                                         {"m0", required_argument, 0, OPT_MY},
-                                         {"range", required_argument, 0, OPT_RANGE},
-                                         {"points", required_argument, 0, OPT_POINTS},
-                                         {"out", required_argument, 0, OPT_OUT},
-                                         {"backend", required_argument, 0, OPT_BACKEND},
-                                         DTYPE_OPTION,
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *p1 = NULL, *p2 = NULL, *out = NULL;
-    demod_run_options run = DEMOD_RUN_DEFAULTS;
-    double h0 = NAN, m0 = NAN, lo = -2, hi = 2;
-    size_t P = 101;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        int taken = demod_run_option(cmd, c, optarg, &run);
-        if (taken == EXIT_USAGE) return EXIT_USAGE;
-        if (taken) continue;
-        switch (c) {
-        case OPT_G1: p1 = optarg; break;
-        case OPT_G2: p2 = optarg; break;
-        case OPT_OUT: out = optarg; break;
-        case OPT_HX:
-            if (cli_parse_double(optarg, &h0)) return cli_usage_error(cmd, "bad --h0 '%s' (a number)", optarg);
-            break;
-        case OPT_MY:
-            if (cli_parse_double(optarg, &m0)) return cli_usage_error(cmd, "bad --m0 '%s' (a number)", optarg);
-            break;
-        case OPT_RANGE:
-            if (parse_range(optarg, &lo, &hi))
-                return cli_usage_error(cmd, "bad --range '%s' (A,B with A < B, e.g. -2,2)", optarg);
-            break;
-        case OPT_POINTS:
-            if (cli_parse_size(optarg, &P) || P < 2 || P > 100000)
-                return cli_usage_error(cmd, "bad --points '%s' (an integer from 2 to 100000)", optarg);
-            break;
-        case 'h': fputs(help_landscape, stdout); return EXIT_OK;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (isnan(h0) || isnan(m0)) return cli_usage_error(cmd, "--h0 X and --m0 Y (the truth, numbers) are required");
+    cli_args args;
+    int parsed = cli_parse_args(cmd, argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
+    const char *p1 = cli_get(&args, "g1"), *p2 = cli_get(&args, "g2"), *out = cli_get(&args, "out");
+    demod_run_options run;
+    demod_run_from(&args, &run);
+    double h0 = cli_get_double(&args, "h0", 0), m0 = cli_get_double(&args, "m0", 0), lo, hi;
+    size_t P = cli_get_size(&args, "points", 101);
+    if (parse_range(cli_get(&args, "range"), &lo, &hi))
+        return cli_usage_error(cmd, "bad --range '%s' (A,B with A < B, e.g. -2,2)", cli_get(&args, "range"));
+    if (P < 2 || P > 100000)
+        return cli_usage_error(cmd, "bad --points '%zu' (an integer from 2 to 100000)", P);
     if (out && cli_check_out_file(cmd, out) != EXIT_OK) return EXIT_BAD_INPUT;
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;

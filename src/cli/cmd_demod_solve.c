@@ -9,77 +9,20 @@
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
-static const char help_solve[] =
-    "usage: dmf demod solve --g1 G1.json --g2 G2.json --y0 Y0.npy\n"
-    "                       [--h0 H0.npy --m0 M0.npy] [--start-seed S]\n"
-    "                       [--iterations N] [--step ETA]\n"
-    "                       [--step-rule fixed|scaled|backtracking] [--momentum MU]\n"
-    "                       [--tol T] [--success-tol E] [--no-sign-check]\n"
-    "                       [--trace TRACE.npy] [--out DIR] [--backend B]\n"
-    "                       [--dtype f32|f64] [--independent-networks]\n"
-    "\n"
-    "Runs Algorithm 1 on every row of Y0 (T x l, or one 1-D vector of l values)\n"
-    "in one batched call, from starts h, m ~ N(0, I) drawn from --start-seed\n"
-    "(default 1).  With --h0 and --m0 (T x n1, T x n2: the truth, e.g. from\n"
-    "'demod synth') each trial also reports success and the relative error.\n"
-    "\n" SOLVER_HELP
-    "--trace FILE     writes f(h, m) after every iteration (T x N; a trial that\n"
-    "                 stopped repeats its value, NaN once all have stopped)\n"
-    "--out DIR        writes the estimates DIR/h.npy (T x n1), DIR/m.npy (T x n2)\n"
-    "                 and their outputs DIR/g1.npy = G1(h), DIR/g2.npy = G2(m) (T x l)\n"
-    INDEPENDENT_HELP
-    "                 (as given to 'demod synth')\n"
-    "\n"
-    "Prints one JSON line per trial (trial, success, converged, iterations,\n"
-    "rel_error, rel_residual, objective; success and rel_error only with the\n"
-    "truth) and a summary line (trials, successes, success_rate, converged,\n"
-    "median_iterations, time_s, options).  A non-finite y0 is bad input (exit 1).\n";
 
 int cmd_demod_solve(int argc, char **argv)
 {
     static const char cmd[] = "demod solve";
-    static const struct option opts[] = {GENERATOR_OPTIONS,
-                                         {"y0", required_argument, 0, OPT_Y0},
-                                         {"h0", required_argument, 0, OPT_H0},
-                                         {"m0", required_argument, 0, OPT_M0},
-                                         {"start-seed", required_argument, 0, OPT_START_SEED},
-                                         {"trace", required_argument, 0, OPT_TRACE},
-                                         {"out", required_argument, 0, OPT_OUT},
-                                         SOLVER_OPTIONS,
-                                         INDEPENDENT_OPTION,
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *p1 = NULL, *p2 = NULL, *py = NULL, *ph = NULL, *pm = NULL, *trace_path = NULL, *dir = NULL;
-    demod_run_options run = DEMOD_RUN_DEFAULTS;
-    unsigned long long start_seed = 1;
+    cli_args args;
+    int parsed = cli_parse_args(cmd, argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
+    const char *p1 = cli_get(&args, "g1"), *p2 = cli_get(&args, "g2"), *py = cli_get(&args, "y0");
+    const char *ph = cli_get(&args, "h0"), *pm = cli_get(&args, "m0"), *trace_path = cli_get(&args, "trace");
+    const char *dir = cli_get(&args, "out");
+    demod_run_options run;
     dmf_demod_options o;
-    dmf_demod_options_default(&o);
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        int taken = demod_solver_option(cmd, c, optarg, &o, &run);
-        if (taken == EXIT_USAGE) return EXIT_USAGE;
-        if (taken) continue;
-        switch (c) {
-        case OPT_G1: p1 = optarg; break;
-        case OPT_G2: p2 = optarg; break;
-        case OPT_Y0: py = optarg; break;
-        case OPT_H0: ph = optarg; break;
-        case OPT_M0: pm = optarg; break;
-        case OPT_TRACE: trace_path = optarg; break;
-        case OPT_OUT: dir = optarg; break;
-        case OPT_START_SEED:
-            if (cli_parse_u64(optarg, &start_seed)) return cli_usage_error(cmd, "bad --start-seed '%s'", optarg);
-            break;
-        case 'h': fputs(help_solve, stdout); return EXIT_OK;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!py) return cli_usage_error(cmd, "--y0 Y0.npy is required");
-    if (!ph != !pm) return cli_usage_error(cmd, "give both --h0 and --m0 (the truth), or neither");
-    if (demod_check_solver_options(cmd, &o, &run) != EXIT_OK) return EXIT_USAGE;
+    demod_solver_from(&args, &o, &run);
+    unsigned long long start_seed = cli_get_u64(&args, "start-seed", 1);
     if ((dir && cli_check_out_dir(cmd, dir) != EXIT_OK) || (trace_path && cli_check_out_file(cmd, trace_path) != EXIT_OK))
         return EXIT_BAD_INPUT;
 

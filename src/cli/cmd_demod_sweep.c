@@ -6,25 +6,6 @@
 #include "internal.h" /* dmf_alloc, dmf_fail */
 #include "memory.h"
 
-static const char help_sweep[] =
-    "usage: dmf demod sweep --latent 5,10,20 --outputs 100,250,500,1000\n"
-    "                       [--hidden 250] [--trials 100] [--seed S]\n"
-    "                       [--iterations N] [--step ETA] [--step-rule R]\n"
-    "                       [--momentum MU] [--tol T] [--success-tol E]\n"
-    "                       [--no-sign-check] [--backend B] [--dtype f32|f64]\n"
-    "                       [--independent-networks]\n"
-    "\n"
-    "For every cell (latent n = p, output l, hidden width; --hidden may be a\n"
-    "list too) builds two Gaussian generators n -> hidden -> l as in the paper,\n"
-    "draws `trials` problems h0, m0 ~ N(0, I) and starts, and solves them in\n"
-    "one batched call.  A cell's generators and problems depend only on --seed\n"
-    "(default 0) and the cell's sizes, so adding cells does not change the\n"
-    "others.\n"
-    "\n" SOLVER_HELP INDEPENDENT_HELP
-    "\n"
-    "Prints one JSON line per cell: latent, output, hidden, trials, successes,\n"
-    "success_rate, converged, median_iterations, time_s (the solve).  Progress\n"
-    "goes to stderr.  scripts/plot_demod.py sweep draws the phase transition.\n";
 
 #define MAX_CELLS_PER_AXIS 64
 
@@ -83,59 +64,18 @@ static int run_cell(dmf_context *ctx, uint64_t seed, size_t latent, size_t hidde
 int cmd_demod_sweep(int argc, char **argv)
 {
     static const char cmd[] = "demod sweep";
-    static const struct option opts[] = {{"latent", required_argument, 0, OPT_LATENT},
-                                         {"outputs", required_argument, 0, OPT_OUTPUTS},
-                                         {"hidden", required_argument, 0, OPT_HIDDEN},
-                                         {"trials", required_argument, 0, OPT_TRIALS},
-                                         {"seed", required_argument, 0, OPT_SEED},
-                                         SOLVER_OPTIONS,
-                                         INDEPENDENT_OPTION,
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    size_t latent[MAX_CELLS_PER_AXIS], outputs[MAX_CELLS_PER_AXIS], hidden[MAX_CELLS_PER_AXIS] = {250};
-    int num_latent = 0, num_outputs = 0, num_hidden = 1;
-    size_t trials = 100;
-    unsigned long long seed = 0;
-    demod_run_options run = DEMOD_RUN_DEFAULTS;
+    cli_args args;
+    int parsed = cli_parse_args(cmd, argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
+    size_t latent[MAX_CELLS_PER_AXIS], outputs[MAX_CELLS_PER_AXIS], hidden[MAX_CELLS_PER_AXIS];
+    int num_latent = cli_parse_size_list(cli_get(&args, "latent"), latent, MAX_CELLS_PER_AXIS);
+    int num_outputs = cli_parse_size_list(cli_get(&args, "outputs"), outputs, MAX_CELLS_PER_AXIS);
+    int num_hidden = cli_parse_size_list(cli_get(&args, "hidden"), hidden, MAX_CELLS_PER_AXIS);
+    size_t trials = cli_get_size(&args, "trials", 100);
+    unsigned long long seed = cli_get_u64(&args, "seed", 0);
+    demod_run_options run;
     dmf_demod_options o;
-    dmf_demod_options_default(&o);
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        int taken = demod_solver_option(cmd, c, optarg, &o, &run);
-        if (taken == EXIT_USAGE) return EXIT_USAGE;
-        if (taken) continue;
-        switch (c) {
-        case OPT_LATENT:
-            if ((num_latent = cli_parse_size_list(optarg, latent, MAX_CELLS_PER_AXIS)) < 0)
-                return cli_usage_error(cmd, "bad --latent '%s' (up to %d comma-separated integers >= 1)", optarg,
-                                       MAX_CELLS_PER_AXIS);
-            break;
-        case OPT_OUTPUTS:
-            if ((num_outputs = cli_parse_size_list(optarg, outputs, MAX_CELLS_PER_AXIS)) < 0)
-                return cli_usage_error(cmd, "bad --outputs '%s' (up to %d comma-separated integers >= 1)", optarg,
-                                       MAX_CELLS_PER_AXIS);
-            break;
-        case OPT_HIDDEN:
-            if ((num_hidden = cli_parse_size_list(optarg, hidden, MAX_CELLS_PER_AXIS)) < 0)
-                return cli_usage_error(cmd, "bad --hidden '%s' (up to %d comma-separated integers >= 1)", optarg,
-                                       MAX_CELLS_PER_AXIS);
-            break;
-        case OPT_TRIALS:
-            if (cli_parse_size(optarg, &trials) || trials < 1)
-                return cli_usage_error(cmd, "bad --trials '%s' (an integer >= 1)", optarg);
-            break;
-        case OPT_SEED:
-            if (cli_parse_u64(optarg, &seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
-            break;
-        case 'h': fputs(help_sweep, stdout); return EXIT_OK;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!num_latent || !num_outputs) return cli_usage_error(cmd, "--latent and --outputs are required");
-    if (demod_check_solver_options(cmd, &o, &run) != EXIT_OK) return EXIT_USAGE;
+    demod_solver_from(&args, &o, &run);
     dmf_context *ctx = NULL;
     int code = demod_open_context(cmd, run.backend, &ctx);
     if (code != EXIT_OK) return code;

@@ -6,59 +6,18 @@
 #include "demod_common.h"
 #include "internal.h" /* dmf_alloc, dmf_fail */
 
-static const char help_synth[] =
-    "usage: dmf demod synth --g1 G1.json --g2 G2.json --out DIR [--seed S]\n"
-    "                       [--trials T] [--independent-networks] [--dtype f32|f64]\n"
-    "                       [--backend auto|cpu|cuda]\n"
-    "\n"
-    "Draws T problems h0 ~ N(0, I_n1), m0 ~ N(0, I_n2) from --seed (default 0)\n"
-    "and writes DIR/y0.npy (T x l, y0 = G1(h0) . G2(m0)), DIR/h0.npy (T x n1)\n"
-    "and DIR/m0.npy (T x n2), float64.  T defaults to 1.  Prints one JSON line.\n"
-    "\n" INDEPENDENT_HELP
-    "                 (solve the problems with the same flag and specs)\n"
-    DTYPE_HELP
-    "--backend B      auto (default), cpu or cuda\n";
 
 int cmd_demod_synth(int argc, char **argv)
 {
     static const char cmd[] = "demod synth";
-    static const struct option opts[] = {GENERATOR_OPTIONS,
-                                         {"out", required_argument, 0, OPT_OUT},
-                                         {"seed", required_argument, 0, OPT_SEED},
-                                         {"trials", required_argument, 0, OPT_TRIALS},
-                                         {"backend", required_argument, 0, OPT_BACKEND},
-                                         DTYPE_OPTION,
-                                         INDEPENDENT_OPTION,
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *p1 = NULL, *p2 = NULL, *dir = NULL;
-    demod_run_options run = DEMOD_RUN_DEFAULTS;
-    unsigned long long seed = 0;
-    size_t trials = 1;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        int taken = demod_run_option(cmd, c, optarg, &run);
-        if (taken == EXIT_USAGE) return EXIT_USAGE;
-        if (taken) continue;
-        switch (c) {
-        case OPT_G1: p1 = optarg; break;
-        case OPT_G2: p2 = optarg; break;
-        case OPT_OUT: dir = optarg; break;
-        case OPT_SEED:
-            if (cli_parse_u64(optarg, &seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
-            break;
-        case OPT_TRIALS:
-            if (cli_parse_size(optarg, &trials) || trials < 1)
-                return cli_usage_error(cmd, "bad --trials '%s' (an integer >= 1)", optarg);
-            break;
-        case 'h': fputs(help_synth, stdout); return EXIT_OK;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!dir) return cli_usage_error(cmd, "--out DIR is required");
+    cli_args args;
+    int parsed = cli_parse_args(cmd, argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
+    const char *p1 = cli_get(&args, "g1"), *p2 = cli_get(&args, "g2"), *dir = cli_get(&args, "out");
+    demod_run_options run;
+    demod_run_from(&args, &run);
+    unsigned long long seed = cli_get_u64(&args, "seed", 0);
+    size_t trials = cli_get_size(&args, "trials", 1);
     if (cli_check_out_dir(cmd, dir) != EXIT_OK) return EXIT_BAD_INPUT;
     dmf_generator *g1, *g2;
     dmf_context *ctx = NULL;

@@ -1,6 +1,5 @@
 /* dmf fsmf: two-factor fixed-support factorization with its optimality
  * analysis. */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,44 +7,8 @@
 #include "error.h"
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_out.h"
-
-static const char help[] =
-    "usage: dmf fsmf (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
-    "                --support-x SX.npy|SX.mtx --support-y SY.npy|SY.mtx\n"
-    "                [--dtype f32|f64|c64|c128] [--noise LEVEL] [--seed S]\n"
-    "                [--radix-m 2,2 --radix-n 2,2] [--backend auto|cpu|cuda]\n"
-    "                [--refine ITER] [--out DIR]\n"
-    "\n"
-    "A ~ X Y with supp(X) in SX (rows x K) and supp(Y) in SY (K x cols); the\n"
-    "patterns are 0/1 matrices (nonzero = allowed).  Inner indices are grouped\n"
-    "by their rank-one support supp(X[:,k]) x supp(Y[k,:]).  When the groups are\n"
-    "pairwise disjoint or identical, the truncated SVD per group is optimal\n"
-    "(\"optimal\": true); otherwise the greedy masked rank-one algorithm runs on\n"
-    "the residual and the JSON names two overlapping inner indices.\n"
-    "The JSON also says whether the supports are identifiable (every exact\n"
-    "factorization on them has the same rank-one pieces X[:,k] Y[k,:]) by the\n"
-    "rank-one completion of Zheng, Riccietti and Gribonval, naming the pieces\n"
-    "it could not complete; on identifiable overlapping supports the completion\n"
-    "of A is the answer when its error is below the greedy one (docs/fsmf.md).\n"
-    "\n"
-    "--input FILE      A from .npy or .mtx; or --matrix NAME --size N[xM], a\n"
-    "                  built-in (see 'dmf matrix --help')\n"
-    "--noise, --seed   noise level and seed of a built-in (default 0 and 0)\n"
-    "--radix-m/--radix-n  the chain of '--matrix random-chain'\n"
-    "--dtype D         f32, f64, c64 or c128 (default: the file's; c128 for dft\n"
-    "                  and dft-bitrev, f64 for the other built-ins)\n"
-    "--backend B       accepted for uniformity: the class SVDs run on the CPU\n"
-    "--refine ITER     then ITER iterations of PALM on the same supports from the\n"
-    "                  greedy/SVD result (docs/palm.md); the JSON gives the error\n"
-    "                  before and after, and says when the error keeps falling\n"
-    "                  while the factors' norms grow (an infimum not attained)\n"
-    "--out DIR         writes DIR/X.npy and DIR/Y.npy (refined: lambda in X)\n"
-    "\n"
-    "Prints one JSON line: the classes, disjoint_or_identical, optimal,\n"
-    "overlapping_k (when not), the solver, identifiable (true, false or\n"
-    "\"unknown\"), identifiability (why), incomplete_k and ambiguous_k (the\n"
-    "pieces concerned), rel_error = ||A - X Y||_F / ||A||_F.\n";
 
 /* ||X||_F ||Y||_F |lambda| / ||A||_F: at least about 1 for a good fit, and
  * growing without bound when the error tends to an infimum that no pair
@@ -186,37 +149,15 @@ static void json_identifiability(json_line *j, const dmf_ident_report *r, const 
 
 int cmd_fsmf(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_MATRIX_OPTIONS,
-        {"support-x", required_argument, 0, 'x'}, {"support-y", required_argument, 0, 'y'},
-        {"backend", required_argument, 0, 'b'},   {"out", required_argument, 0, 'o'},
-        {"refine", required_argument, 0, 'r'},    {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *cmd = "fsmf", *sx_path = NULL, *sy_path = NULL, *backend = "auto", *out = NULL;
-    cli_matrix_source src = {0};
-    size_t refine_iters = 0;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        int taken = cli_matrix_option(cmd, c, optarg, &src);
-        if (taken == EXIT_USAGE) return EXIT_USAGE;
-        if (taken) continue;
-        switch (c) {
-        case 'x': sx_path = optarg; break;
-        case 'y': sy_path = optarg; break;
-        case 'b': backend = optarg; break;
-        case 'o': out = optarg; break;
-        case 'r':
-            if (cli_parse_size(optarg, &refine_iters) || refine_iters == 0)
-                return cli_usage_error(cmd, "--refine needs a number of iterations >= 1, not '%s'", optarg);
-            break;
-        case 'h': fputs(help, stdout); return EXIT_OK;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!sx_path || !sy_path) return cli_usage_error(cmd, "--support-x and --support-y are required");
+    const char *cmd = "fsmf";
+    cli_args args;
+    int parsed = cli_parse_args(cmd, argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
+    const char *sx_path = cli_get(&args, "support-x"), *sy_path = cli_get(&args, "support-y");
+    const char *backend = cli_get(&args, "backend"), *out = cli_get(&args, "out");
+    cli_matrix_source src;
+    cli_matrix_source_from(&args, &src);
+    size_t refine_iters = cli_get_size(&args, "refine", 0);
     dmf_matrix *a = NULL, *sx = NULL, *sy = NULL, *x = NULL, *y = NULL;
     int code = out ? cli_check_out_dir(cmd, out) : EXIT_OK;
     if (code != EXIT_OK) return code;

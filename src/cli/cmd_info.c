@@ -2,23 +2,15 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "mpi_factor.h"
 
-static const char help[] =
-    "usage: dmf info\n"
-    "\n"
-    "Prints one JSON line: version, build type, compiler, BLAS configuration,\n"
-    "CPU threads, the backends compiled in, the backend 'auto' picks and why,\n"
-    "the CUDA runtime/driver versions and GPUs found (or why none), and whether\n"
-    "MPI (butterfly factor --mpi) is compiled in, with its library version.\n";
 
 int cmd_info(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(help, stdout);
-        return EXIT_OK;
-    }
-    if (argc > 1) return cli_usage_error("info", "unexpected argument '%s'", argv[1]);
+    cli_args args;
+    int parsed = cli_parse_args("info", argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
     dmf_build_info build;
     dmf_get_build_info(&build);
     dmf_cuda_info cuda;

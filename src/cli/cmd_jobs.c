@@ -1,13 +1,14 @@
 /* dmf jobs check|sweep: job files without running them.  check reads a job
  * file and checks every job as dmf run does before its first job; sweep
  * writes the job file of one command over the cartesian product of option
- * values, checked the same way.  Both read the table of jobs_commands.c. */
+ * values, checked the same way.  Both read the command table (options/). */
 #include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "jobs_commands.h"
 
 static const char help_group[] =
@@ -21,19 +22,6 @@ static const char help_group[] =
     "\n"
     "'dmf jobs check --help' and 'dmf jobs sweep --help' describe each.\n";
 
-static const char help_check[] =
-    "usage: dmf jobs check JOBS.json\n"
-    "\n"
-    "Checks JOBS.json as 'dmf run' does before it starts: its JSON shape, ids,\n"
-    "commands, option names (with a \"did you mean\"), true/false against\n"
-    "flags, every value (dtypes, trees, matrix names, numbers in their range,\n"
-    "size lists), required options and options that exclude each other.  The\n"
-    "first problems are printed on stderr, naming the job's index, id and the\n"
-    "option, with the values it takes.  Files the jobs read are not opened (an\n"
-    "earlier job may write them).  On success prints one JSON line:\n"
-    "  {\"command\": \"jobs check\", \"file\", \"jobs\", \"commands\": {NAME: COUNT}}\n"
-    "Exit 0 when every job is valid, 1 when one is not (or the file is bad),\n"
-    "2 for bad usage.\n";
 
 static const char help_sweep[] =
     "usage: dmf jobs sweep COMMAND [--OPTION V,V,...]... [--id-prefix P] > JOBS.json\n"
@@ -70,26 +58,18 @@ enum { MAX_SWEEP_JOBS = 100000 };
 
 static int check(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    optind = 0;
-    while ((c = cli_getopt("jobs check", argc, argv, opts)) != -1) {
-        if (c == 'h') {
-            fputs(help_check, stdout);
-            return EXIT_OK;
-        }
-        return EXIT_USAGE; /* cli_getopt has said why */
-    }
-    if (optind != argc - 1) return cli_usage_error("jobs check", "give exactly one JOBS.json");
+    cli_args args;
+    int parsed = cli_parse_args("jobs check", argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
     dmf_job_list *list = NULL;
-    if (dmf_jobs_read(argv[optind], &list) != DMF_OK) {
+    if (dmf_jobs_read(cli_get(&args, "jobs"), &list) != DMF_OK) {
         fprintf(stderr, "dmf jobs check: %s\n", dmf_last_error());
         return EXIT_BAD_INPUT;
     }
     int code = jobs_check_all(list, "jobs check");
     if (code == EXIT_OK) {
         size_t num_commands;
-        const job_command *commands = jobs_commands(&num_commands);
+        const cli_command *const *commands = jobs_commands(&num_commands);
         json_line j;
         json_begin(&j);
         json_str(&j, "command", "jobs check");
@@ -100,10 +80,10 @@ static int check(int argc, char **argv)
         int first = 1;
         for (size_t k = 0; k < num_commands; k++) {
             size_t n = 0;
-            for (size_t i = 0; i < list->count; i++) n += !strcmp(list->jobs[i].command, commands[k].name);
+            for (size_t i = 0; i < list->count; i++) n += !strcmp(list->jobs[i].command, commands[k]->name);
             if (!n) continue;
             fputs(first ? "" : ", ", j.out);
-            json_write_string(j.out, commands[k].name);
+            json_write_string(j.out, commands[k]->name);
             fprintf(j.out, ": %zu", n);
             first = 0;
         }
@@ -117,7 +97,7 @@ static int check(int argc, char **argv)
 /* ---- sweep ------------------------------------------------------------------ */
 
 typedef struct {
-    const job_option *option;
+    const cli_option *option;
     char **values; /* "true"/"false" for a flag */
     size_t count;
 } axis;
@@ -163,13 +143,13 @@ static int add_value(axis *ax, const char *text, size_t len)
  * unless the option takes them, each alternative checked. */
 static int take_values(axis *ax, const char *arg)
 {
-    const job_option *o = ax->option;
+    const cli_option *o = ax->option;
     char why[1024];
     if (!arg) arg = "true"; /* a flag alone */
     for (const unsigned char *p = (const unsigned char *)arg; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return cli_usage_error("jobs sweep", "--%s: a value holds a control character (0x%02x)", o->name, *p);
-    int whole = o->kind != ARG_FLAG && jobs_value_has_commas(o, arg);
+    int whole = o->kind != ARG_FLAG && cli_value_has_commas(o, arg);
     for (const char *p = arg;;) {
         size_t len = whole ? strlen(p) : strcspn(p, ",");
         size_t first = ax->count;
@@ -179,7 +159,7 @@ static int take_values(axis *ax, const char *arg)
             return cli_usage_error("jobs sweep", "--%s is a flag: give it alone, or --%s=false,true", o->name,
                                    o->name);
         /* A value with a {NAME} is checked once NAME is put in. */
-        if (o->kind != ARG_FLAG && !strchr(v, '{') && jobs_check_value(o, v, ".", why, sizeof why))
+        if (o->kind != ARG_FLAG && !strchr(v, '{') && cli_check_value(o, v, ".", why, sizeof why))
             return cli_usage_error("jobs sweep", "--%s: %s", o->name, why);
         for (size_t k = 0; k < first; k++)
             if (!strcmp(ax->values[k], v))
@@ -237,7 +217,7 @@ static char *fill_in(const sweep_state *s, const size_t *pick, const char *value
 }
 
 /* A canonical integer below 2^53 becomes a JSON number; anything else a string. */
-static void add_value_json(cJSON *args, const job_option *o, const char *v)
+static void add_value_json(cJSON *args, const cli_option *o, const char *v)
 {
     size_t n = strlen(v);
     int integer = (o->type == V_COUNT || o->type == V_SEED || o->type == V_DIMS) && n > 0 && n <= 15 &&
@@ -275,7 +255,7 @@ static int compare_text(const void *a, const void *b) { return strcmp(*(char *co
 
 /* The job of grid point `pick`: its id, args and command into `job` (for
  * jobs_check) and its JSON line into *line. */
-static int make_job(const sweep_state *s, const job_command *c, const size_t *pick, const char *prefix,
+static int make_job(const sweep_state *s, const cli_command *c, const size_t *pick, const char *prefix,
                     size_t index, char **outputs, char **line)
 {
     char why[2048];
@@ -288,7 +268,7 @@ static int make_job(const sweep_state *s, const job_command *c, const size_t *pi
     if (!id) return out_of_memory();
     size_t used = (size_t)sprintf(id, "%s", prefix);
     for (size_t a = 0; a < s->num_axes; a++) {
-        const job_option *o = s->axes[a].option;
+        const cli_option *o = s->axes[a].option;
         const char *v = s->axes[a].values[pick[a]];
         /* An output follows from the other values, unless it is swept itself. */
         if ((o->type == V_OUTPUT && s->axes[a].count == 1) || (o->kind == ARG_FLAG && !strcmp(v, "false")))
@@ -310,7 +290,7 @@ static int make_job(const sweep_state *s, const job_command *c, const size_t *pi
     }
     size_t num_outputs = 0;
     for (size_t a = 0; code == EXIT_OK && a < s->num_axes; a++) {
-        const job_option *o = s->axes[a].option;
+        const cli_option *o = s->axes[a].option;
         const char *v = s->axes[a].values[pick[a]];
         dmf_job_arg *arg = &job.args[job.num_args];
         arg->name = (char *)o->name;
@@ -328,7 +308,7 @@ static int make_job(const sweep_state *s, const job_command *c, const size_t *pi
             break;
         }
         job.num_args++;
-        if (strchr(v, '{') && jobs_check_value(o, arg->value, ".", why, sizeof why)) {
+        if (strchr(v, '{') && cli_check_value(o, arg->value, ".", why, sizeof why)) {
             code = cli_usage_error("jobs sweep", "--%s '%s' gives %s", o->name, v, why);
             break;
         }
@@ -374,7 +354,8 @@ static int check_outputs(char **outputs, size_t count)
 static int sweep(int argc, char **argv)
 {
     size_t num_commands;
-    const job_command *commands = jobs_commands(&num_commands), *c = NULL;
+    const cli_command *const *commands = jobs_commands(&num_commands);
+    const cli_command *c = NULL;
     size_t words = 0;
     if (argc >= 3) {
         char two[128];
@@ -390,7 +371,7 @@ static int sweep(int argc, char **argv)
         }
         const char *names[32];
         size_t n = 0;
-        for (; n < num_commands && n + 1 < sizeof names / sizeof *names; n++) names[n] = commands[n].name;
+        for (; n < num_commands && n + 1 < sizeof names / sizeof *names; n++) names[n] = commands[n]->name;
         names[n] = NULL;
         char want[128], hint[256];
         snprintf(want, sizeof want, "%s%s%s", argv[1], argc >= 3 && argv[2][0] != '-' ? " " : "",
@@ -410,13 +391,15 @@ static int sweep(int argc, char **argv)
     char **outputs = NULL;
     size_t *pick = calloc(num_options + 1, sizeof *pick);
     int code = opts && s.axes && pick ? EXIT_OK : out_of_memory();
+    size_t num_opts = 0; /* the options a job may give: not --mpi and the like */
     for (size_t k = 0; code == EXIT_OK && k < num_options; k++)
-        opts[k] = (struct option){c->options[k].name,
-                                  c->options[k].kind == ARG_FLAG ? optional_argument : required_argument, 0,
-                                  256 + (int)k};
+        if (!(c->options[k].flags & OPT_NO_JOBS))
+            opts[num_opts++] = (struct option){c->options[k].name,
+                                               c->options[k].kind == ARG_FLAG ? optional_argument : required_argument,
+                                               0, 256 + (int)k};
     if (code == EXIT_OK) {
-        opts[num_options] = (struct option){"id-prefix", required_argument, 0, 'i'};
-        opts[num_options + 1] = (struct option){"help", no_argument, 0, 'h'};
+        opts[num_opts] = (struct option){"id-prefix", required_argument, 0, 'i'};
+        opts[num_opts + 1] = (struct option){"help", no_argument, 0, 'h'};
     }
     /* getopt's argv[0] is the command's last word. */
     int sub_argc = argc - (int)words;
@@ -438,7 +421,7 @@ static int sweep(int argc, char **argv)
                 if (*p < 0x20 || *p == 0x7f)
                     code = cli_usage_error("jobs sweep", "--id-prefix holds a control character (0x%02x)", *p);
         } else if (opt >= 256 && opt < 256 + (int)num_options) {
-            const job_option *o = &c->options[opt - 256];
+            const cli_option *o = &c->options[opt - 256];
             size_t a = 0;
             while (a < s.num_axes && s.axes[a].option != o) a++;
             if (a == s.num_axes) s.axes[s.num_axes++].option = o;

@@ -1,49 +1,10 @@
 /* dmf liftrank and dmf scatter: identifiability of deep structured linear
  * networks (Malgouyres & Landsberg). */
-#include <getopt.h>
 #include <math.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char help_liftrank[] =
-    "usage: dmf liftrank NETWORK.json [--seed S] [--samples R0] [--spectrum OUT.npy]\n"
-    "                    [--sigma-min] [--backend auto|cpu|cuda]\n"
-    "\n"
-    "Monte Carlo rank of the lifted operator A of X = M_1(h_1)...M_K(h_K)\n"
-    "(Prop. 5.3): samples vec(A P(h)) for Gaussian h, in float64, R doubled from\n"
-    "R0 (default 16) until the rank stops below R.  The rank is read from the\n"
-    "singular values of the D x R sample matrix by three rules (machine\n"
-    "precision, largest gap, sqrt(eps)); a warning goes to stderr when they\n"
-    "disagree.  Prints one JSON line with the ranks, the gap, the thresholds\n"
-    "dim Sigma_2 (Thm 6.4: 4(S-1) for K = 2, 2K(S-1)+2 for K > 2) and 2S\n"
-    "(Thm 6.5), the verdicts with their theorems, notions and conditions, and\n"
-    "for convolutional networks the scattering verdict (Thm 8.4).  --spectrum writes the singular\n"
-    "values; --sigma-min also forms A on the S^K tensor basis (when that has at\n"
-    "most 5e7 entries) and reports its smallest nonzero singular value.\n"
-    "\n"
-    "--seed S         seed of the Gaussian parameters h (default 0)\n"
-    "--samples R0     first number of samples, >= 1 (default 16)\n"
-    "--spectrum FILE  writes the singular values (1-D float64 .npy)\n"
-    "--sigma-min      sigma_min of the explicit operator (see above)\n"
-    "--backend B      where the samples are computed: auto (default), cpu or\n"
-    "                 cuda; the SVD runs on the CPU in float64\n"
-    "\n"
-    "Network formats (\"type\"): conv (see 'dmf scatter --help'), triplets,\n"
-    "butterfly, masked; docs/liftrank.md in the source tree describes them.\n";
-
-static const char help_scatter[] =
-    "usage: dmf scatter NETWORK.json\n"
-    "\n"
-    "Algorithm 8.1: applies the convolutional network with all kernels set to 1\n"
-    "to a Dirac at each leaf, in exact integer arithmetic, and says whether every\n"
-    "entry is 0 or 1 (sufficiently scattered, Definition 8.1).  When it is not,\n"
-    "the JSON lists the first offending (leaf, position, value) entries and the\n"
-    "network is not identifiable (Thm 8.4).\n"
-    "\n"
-    "A convolutional network is JSON: {\"type\": \"conv\", \"N\": 64, \"root\": \"r\",\n"
-    "\"edges\": [{\"from\": \"a\", \"to\": \"r\", \"support\": [0, 1, 2]}, ...]} with\n"
-    "supports as lists or {\"contiguous\": S} = {0..S-1} or {\"dilated\": k} = {0, 2^k}.\n";
+#include "cli_args.h"
 
 static void print_scatter(json_line *j, const dmf_network *net, const dmf_scatter_report *sc)
 {
@@ -100,53 +61,12 @@ static void print_verdicts(json_line *j, const dmf_lift_verdict *v, const dmf_sc
     fputc(']', stdout);
 }
 
-static int parse(const char *cmd, const char *help, int argc, char **argv, const char **path,
-                 unsigned long long *seed, size_t *samples, const char **spectrum, int *sigma_min,
-                 const char **backend)
-{
-    static const struct option opts[] = {{"seed", required_argument, 0, 'S'},
-                                         {"samples", required_argument, 0, 'R'},
-                                         {"spectrum", required_argument, 0, 'p'},
-                                         {"sigma-min", no_argument, 0, 'm'},
-                                         {"backend", required_argument, 0, 'b'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c, lift = !strcmp(cmd, "liftrank");
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            return -1;
-        }
-        if (!lift && c != '?') return cli_usage_error(cmd, "option '%s' is for liftrank", argv[optind - 1]);
-        switch (c) {
-        case 'S':
-            if (cli_parse_u64(optarg, seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
-            break;
-        case 'R':
-            if (cli_parse_size(optarg, samples) || *samples < 1)
-                return cli_usage_error(cmd, "bad --samples '%s' (an integer >= 1)", optarg);
-            break;
-        case 'p': *spectrum = optarg; break;
-        case 'm': *sigma_min = 1; break;
-        case 'b': *backend = optarg; break;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind != argc - 1) return cli_usage_error(cmd, "give exactly one NETWORK.json");
-    *path = argv[optind];
-    return EXIT_OK;
-}
-
 int cmd_scatter(int argc, char **argv)
 {
-    const char *path = NULL, *spectrum = NULL, *backend = "auto";
-    unsigned long long seed = 0;
-    size_t samples = 0;
-    int sigma = 0;
-    int code = parse("scatter", help_scatter, argc, argv, &path, &seed, &samples, &spectrum, &sigma, &backend);
-    if (code) return code < 0 ? EXIT_OK : code;
+    cli_args args;
+    int code = cli_parse_args("scatter", argc, argv, &args);
+    if (code != EXIT_OK) return code == CLI_HELP_SHOWN ? EXIT_OK : code;
+    const char *path = cli_get(&args, "network");
     dmf_network *net = NULL;
     dmf_scatter_report sc;
     int status = dmf_network_read(path, &net);
@@ -167,13 +87,14 @@ int cmd_scatter(int argc, char **argv)
 
 int cmd_liftrank(int argc, char **argv)
 {
-    const char *path = NULL, *spectrum = NULL, *backend = "auto";
-    unsigned long long seed = 0;
-    size_t samples = 16;
-    int want_sigma = 0;
-    int code = parse("liftrank", help_liftrank, argc, argv, &path, &seed, &samples, &spectrum, &want_sigma,
-                     &backend);
-    if (code) return code < 0 ? EXIT_OK : code;
+    cli_args args;
+    int code = cli_parse_args("liftrank", argc, argv, &args);
+    if (code != EXIT_OK) return code == CLI_HELP_SHOWN ? EXIT_OK : code;
+    const char *path = cli_get(&args, "network"), *spectrum = cli_get(&args, "spectrum");
+    const char *backend = cli_get(&args, "backend");
+    unsigned long long seed = cli_get_u64(&args, "seed", 0);
+    size_t samples = cli_get_size(&args, "samples", 16);
+    int want_sigma = cli_given(&args, "sigma-min");
     dmf_network *net = NULL;
     dmf_context *ctx = NULL;
     dmf_liftrank_report rep = {0};

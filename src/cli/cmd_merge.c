@@ -2,38 +2,16 @@
  * and the jobs that have none. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "jobs_commands.h"
 #include "jobs/jobs.h"
 
-static const char help[] =
-    "usage: dmf merge JOBS.json DIR [--out FILE]\n"
-    "\n"
-    "Reads every DIR/results.I-of-N.jsonl written by 'dmf run' (of any N: a\n"
-    "rerun split another way adds its own files and skips what these hold)\n"
-    "and writes the records in job order, one line per job, to FILE (replaced\n"
-    "at once when complete) or to stdout.  A job recorded ok and failed keeps\n"
-    "the ok record (a failed job redone by 'dmf run --retry-failed' or by a run\n"
-    "with another N); a job recorded failed twice in one file keeps the later\n"
-    "record (--retry-failed again); a job recorded twice otherwise keeps its\n"
-    "first record (fewest shards, then lowest shard) with a warning.  A torn last line is ignored (the next\n"
-    "'dmf run' of that shard removes it); records of ids not in JOBS.json, and\n"
-    "of jobs since edited, are left out with a warning.  Jobs without a record\n"
-    "are listed on stderr, with the results files that should hold them (job\n"
-    "id in shard FNV-1a-64(id) mod N, as 'dmf run' assigns them).\n"
-    "\n"
-    "A summary line {\"command\": \"merge\", \"jobs\", \"records\", \"ok\", \"failed\",\n"
-    "\"missing\", \"missing_ids\", \"duplicates\", \"files\", \"shards\",\n"
-    "\"shard_counts\"} goes to stdout with --out, and to stderr when the records\n"
-    "go to stdout (\"shards\" is the N of the files, null when they have several;\n"
-    "\"shard_counts\" lists them).  Exit 0 when every job has a record, 1 when\n"
-    "some are missing, 2 for bad usage.\n";
 
 typedef struct {
     char *name;
@@ -189,22 +167,10 @@ static int record_is_current(const dmf_job_list *list, size_t j, const char *tex
 
 int cmd_merge(int argc, char **argv)
 {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *out_path = NULL;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt("merge", argc, argv, opts)) != -1) {
-        switch (c) {
-        case 'o': out_path = optarg; break;
-        case 'h': fputs(help, stdout); return EXIT_OK;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind != argc - 2) return cli_usage_error("merge", "give JOBS.json and the results DIR");
-    const char *jobs_path = argv[optind], *dir = argv[optind + 1];
+    cli_args args;
+    int parsed = cli_parse_args("merge", argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
+    const char *out_path = cli_get(&args, "out"), *jobs_path = cli_get(&args, "jobs"), *dir = cli_get(&args, "dir");
     dmf_job_list *list = NULL;
     if (dmf_jobs_read(jobs_path, &list) != DMF_OK) {
         fprintf(stderr, "dmf merge: %s\n", dmf_last_error());

@@ -2,65 +2,14 @@
  * parameters of pyfaust's ParamsPalm4MSA / ParamsHierarchical as JSON.
  * One driver for both: they differ only in the schema of the parameters
  * and the library call. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_out.h"
 #include "error.h"
 #include "palm/palm_spec.h"
-
-static const char palm_help[] =
-    "usage: dmf palm (--input A.npy|A.mtx | --matrix NAME --size N[xM]) --params P.json\n"
-    "                [--dtype f32|f64|c64|c128] [--noise LEVEL] [--seed S]\n"
-    "                [--backend auto|cpu|cuda] [--out DIR]\n"
-    "\n"
-    "PALM4MSA (Le Magoarou & Gribonval): A ~ lambda S_0 S_1 ... S_{J-1} with each\n"
-    "S_j in a constraint set, by projected gradient steps.  P.json maps onto\n"
-    "pyfaust's ParamsPalm4MSA:\n"
-    "  {\"constraints\": [{\"name\": \"splincol\", \"nrows\": 32, \"ncols\": 32, \"value\": 2},\n"
-    "                   ...],\n"
-    "   \"stop_crit\": {\"num_its\": 200}  (or {\"tol\": 1e-6, \"relerr\": true,\n"
-    "                                    \"maxiter\": 10000, \"erreps\": 0}),\n"
-    "   \"init_facts\": [\"S0.npy\", null, ...], \"init_lambda\": 1,\n"
-    "   \"is_update_way_R2L\": false, \"constant_step_size\": false, \"step_size\": 0,\n"
-    "   \"norm2_max_iter\": 100, \"norm2_threshold\": 1e-6}\n"
-    "Constraint names: sp, splin, spcol, splincol (value: k), normcol, normlin\n"
-    "(value: the norm), supp, const (value: a .npy/.mtx file or a nested list),\n"
-    "blockdiag (value: [[rows, cols], ...]); \"normalized\": false keeps a sparsity\n"
-    "projection's scale (default true, as pyfaust).  Files are relative to P.json.\n"
-    "\n"
-    "--out DIR   writes DIR/factor_00.npy ... (lambda multiplied into factor 0,\n"
-    "            so their product approximates A)\n"
-    "--backend   accepted for uniformity: PALM runs on the CPU (BLAS)\n"
-    "\n"
-    "Prints one JSON line: rel_error = ||A - lambda S_0...S_{J-1}||_F / ||A||_F,\n"
-    "lambda, iterations, stopped_by, nnz per factor, time_s.\n";
-
-static const char hier_help[] =
-    "usage: dmf hierarchical (--input A.npy|A.mtx | --matrix NAME --size N[xM])\n"
-    "                (--params P.json | --preset hadamard)\n"
-    "                [--dtype f32|f64|c64|c128] [--noise LEVEL] [--seed S]\n"
-    "                [--backend auto|cpu|cuda] [--out DIR]\n"
-    "\n"
-    "Hierarchical PALM (pyfaust.fact.hierarchical): step i splits the residual\n"
-    "factor in two by PALM (fact_constraints[i], res_constraints[i]), then\n"
-    "refines all factors against A by PALM.  P.json maps onto ParamsHierarchical:\n"
-    "  {\"fact_constraints\": [{\"name\": \"splincol\", \"nrows\": 32, \"ncols\": 32,\n"
-    "                         \"value\": 2}, ...],\n"
-    "   \"res_constraints\": [...],            (as many as fact_constraints)\n"
-    "   \"stop_crit1\": {\"num_its\": 30},       (the two-factor splits)\n"
-    "   \"stop_crit2\": {\"num_its\": 30},       (the refinements)\n"
-    "   \"is_fact_side_left\": false, \"is_update_way_R2L\": false, \"init_lambda\": 1,\n"
-    "   \"constant_step_size\": false, \"step_size\": 0}\n"
-    "Constraints as for 'dmf palm' (see 'dmf palm --help').\n"
-    "--preset hadamard  pyfaust's hierarchical(H, 'hadamard'): N = 2^n into n\n"
-    "                   factors, splincol 2 and residuals splincol N/2^(i+1), 30\n"
-    "                   iterations each, sweeps right to left\n"
-    "--out DIR          writes DIR/factor_00.npy ... (lambda in factor 0)\n"
-    "\n"
-    "Prints one JSON line as 'dmf palm' does (iterations: all PALM sweeps).\n";
 
 static const char *stop_name(dmf_stop_reason r)
 {
@@ -113,38 +62,13 @@ static size_t nonzeros(const dmf_matrix *m)
 
 static int palm_main(const char *cmd, int hierarchical, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_MATRIX_OPTIONS,
-        {"params", required_argument, 0, 'p'}, {"preset", required_argument, 0, 'P'},
-        {"backend", required_argument, 0, 'b'}, {"out", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    const char *params = NULL, *preset = NULL, *backend = "auto", *out = NULL;
-    cli_matrix_source src = {0};
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        int taken = cli_matrix_option(cmd, c, optarg, &src);
-        if (taken == EXIT_USAGE) return EXIT_USAGE;
-        if (taken) continue;
-        switch (c) {
-        case 'p': params = optarg; break;
-        case 'P': preset = optarg; break;
-        case 'b': backend = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': fputs(hierarchical ? hier_help : palm_help, stdout); return EXIT_OK;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (preset && !hierarchical) return cli_usage_error(cmd, "--preset applies to dmf hierarchical only");
-    if (preset && strcmp(preset, "hadamard"))
-        return cli_usage_error(cmd, "unknown --preset '%s' (dmf knows hadamard)", preset);
-    if (!!params == !!preset)
-        return cli_usage_error(cmd, hierarchical ? "give exactly one of --params FILE or --preset hadamard"
-                                                 : "--params FILE is required");
-    dmf_backend_kind kind;
-    if (dmf_backend_parse(backend, &kind) != DMF_OK) return cli_usage_error(cmd, "%s", dmf_last_error());
+    cli_args args;
+    int parsed = cli_parse_args(cmd, argc, argv, &args);
+    if (parsed != EXIT_OK) return parsed == CLI_HELP_SHOWN ? EXIT_OK : parsed;
+    const char *params = cli_get(&args, "params"), *backend = cli_get(&args, "backend"), *out = cli_get(&args, "out");
+    const char *preset = hierarchical ? cli_get(&args, "preset") : NULL;
+    cli_matrix_source src;
+    cli_matrix_source_from(&args, &src);
     int code = out ? cli_check_out_dir(cmd, out) : EXIT_OK;
     if (code != EXIT_OK) return code;
     dmf_matrix *a = NULL;

@@ -1,51 +1,13 @@
 /* dmf synth-network and dmf recover: draw X = M_1(h_1)...M_K(h_K) + e for a
  * network, and estimate h back from X (Malgouyres & Landsberg), judged by
  * the distance between parameter classes the theorems use. */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_out.h"
-
-static const char help_synth[] =
-    "usage: dmf synth-network NETWORK.json --out DIR [--noise LEVEL] [--seed S]\n"
-    "\n"
-    "Draws parameters h with i.i.d. N(0, 1) entries and writes X = M_1(h_1) ...\n"
-    "M_K(h_K) + e to DIR/X.npy and h to DIR/H.npy (K x S float64, row k the\n"
-    "parameters of layer k+1, unused entries 0).  e is Gaussian, scaled to\n"
-    "||e||_F = LEVEL ||M(h)||_F; the JSON line gives noise_norm = ||e||_F.\n"
-    "\n"
-    "--noise LEVEL    relative noise, >= 0 (default 0)\n"
-    "--seed S         seed of h and e (default 0)\n"
-    "--out DIR        folder for X.npy and H.npy (created if missing)\n";
-
-static const char help_recover[] =
-    "usage: dmf recover NETWORK.json --input X.npy [--truth H.npy] [--restarts R]\n"
-    "                   [--seed S] [--max-iterations I] [--tol T] [--p P] [--out DIR]\n"
-    "\n"
-    "Estimates h from X ~ M_1(h_1)...M_K(h_K) by alternating least squares on\n"
-    "the parameters (each h_k enters X linearly: solve for it with the others\n"
-    "fixed, layer after layer) from R Gaussian starts, keeping the smallest\n"
-    "residual ||X - M(h)||_F.  Any network type dmf reads.  The JSON line gives\n"
-    "the residual, sweeps and time, and how many distinct parameter classes the\n"
-    "optimal starts reached (more than one: X does not identify h).  With\n"
-    "--truth, d_p between the classes of the estimate and the truth (up to\n"
-    "per-layer scaling, Definition 4.1) and, for convolutional networks, delta_p\n"
-    "between path classes (Thm 8.4), for the best and for every start, and the\n"
-    "stability bounds of Thm 8.4 (scattered convolutional networks) and Thm 7.2\n"
-    "(when Ker A = {0}, A explicit with <= 2e6 entries) with their conditions.\n"
-    "\n"
-    "--input FILE       X (.npy or .mtx, real), rows(X) x cols(X) of the network\n"
-    "--truth FILE       the true h (K x S .npy, as synth-network writes it)\n"
-    "--restarts R       random starts, >= 1 (default 10)\n"
-    "--seed S           seed of the starts (default 0)\n"
-    "--max-iterations I sweeps per start, >= 1 (default 500)\n"
-    "--tol T            stop a start when a sweep lowers the residual by at most\n"
-    "                   T ||X||_F (default 1e-15)\n"
-    "--p P              the p of d_p: a number >= 1 or inf (default 2)\n"
-    "--out DIR          writes the estimate to DIR/H.npy\n";
 
 typedef struct {
     const char *path, *input, *truth, *out;
@@ -54,65 +16,26 @@ typedef struct {
     size_t restarts, max_iterations;
 } options;
 
-static int parse(const char *cmd, const char *help, int argc, char **argv, options *o)
+/* The options of `cmd` (synth-network or recover) from the table. */
+static int parse(const char *cmd, int argc, char **argv, options *o)
 {
-    static const struct option opts[] = {{"noise", required_argument, 0, 'n'},
-                                         {"seed", required_argument, 0, 'S'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"input", required_argument, 0, 'i'},
-                                         {"truth", required_argument, 0, 't'},
-                                         {"restarts", required_argument, 0, 'r'},
-                                         {"max-iterations", required_argument, 0, 'I'},
-                                         {"tol", required_argument, 0, 'T'},
-                                         {"p", required_argument, 0, 'p'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c, synth = !strcmp(cmd, "synth-network");
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt(cmd, argc, argv, opts)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            return -1;
-        }
-        if (c != '?' && c != ':' && strchr(synth ? "itrITp" : "n", c))
-            return cli_usage_error(cmd, "option '%s' is for %s", argv[optind - 1],
-                                   synth ? "recover" : "synth-network");
-        switch (c) {
-        case 'n':
-            if (cli_parse_double(optarg, &o->noise) || !(o->noise >= 0) || !isfinite(o->noise))
-                return cli_usage_error(cmd, "bad --noise '%s' (a number >= 0)", optarg);
-            break;
-        case 'S':
-            if (cli_parse_u64(optarg, &o->seed)) return cli_usage_error(cmd, "bad --seed '%s'", optarg);
-            break;
-        case 'o': o->out = optarg; break;
-        case 'i': o->input = optarg; break;
-        case 't': o->truth = optarg; break;
-        case 'r':
-            if (cli_parse_size(optarg, &o->restarts) || o->restarts < 1)
-                return cli_usage_error(cmd, "bad --restarts '%s' (an integer >= 1)", optarg);
-            break;
-        case 'I':
-            if (cli_parse_size(optarg, &o->max_iterations) || o->max_iterations < 1)
-                return cli_usage_error(cmd, "bad --max-iterations '%s' (an integer >= 1)", optarg);
-            break;
-        case 'T':
-            if (cli_parse_double(optarg, &o->tol) || !(o->tol > 0) || !isfinite(o->tol))
-                return cli_usage_error(cmd, "bad --tol '%s' (a number > 0)", optarg);
-            break;
-        case 'p':
-            if (!strcmp(optarg, "inf")) o->p = INFINITY;
-            else if (cli_parse_double(optarg, &o->p) || !(o->p >= 1) || !isfinite(o->p))
-                return cli_usage_error(cmd, "bad --p '%s' (a number >= 1 or inf)", optarg);
-            break;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
+    cli_args args;
+    int code = cli_parse_args(cmd, argc, argv, &args);
+    if (code != EXIT_OK) return code;
+    int recover = !strcmp(cmd, "recover");
+    o->path = cli_get(&args, "network");
+    o->out = cli_get(&args, "out");
+    o->seed = cli_get_u64(&args, "seed", 0);
+    if (!recover) {
+        o->noise = cli_get_double(&args, "noise", 0);
+        return EXIT_OK;
     }
-    if (optind != argc - 1) return cli_usage_error(cmd, "give exactly one NETWORK.json");
-    o->path = argv[optind];
-    if (synth && !o->out) return cli_usage_error(cmd, "--out DIR is required");
-    if (!synth && !o->input) return cli_usage_error(cmd, "--input X.npy is required");
+    o->input = cli_get(&args, "input");
+    o->truth = cli_get(&args, "truth");
+    o->restarts = cli_get_size(&args, "restarts", 10);
+    o->max_iterations = cli_get_size(&args, "max-iterations", 500);
+    o->tol = cli_get_double(&args, "tol", 1e-15);
+    o->p = strcmp(cli_get(&args, "p"), "inf") ? cli_get_double(&args, "p", 2) : INFINITY;
     return EXIT_OK;
 }
 
@@ -128,8 +51,8 @@ int cmd_synth_network(int argc, char **argv)
 {
     const char *cmd = "synth-network";
     options o = {0};
-    int code = parse(cmd, help_synth, argc, argv, &o);
-    if (code) return code < 0 ? EXIT_OK : code;
+    int code = parse(cmd, argc, argv, &o);
+    if (code) return code == CLI_HELP_SHOWN ? EXIT_OK : code;
     if (cli_check_out_dir(cmd, o.out) != EXIT_OK) return EXIT_BAD_INPUT;
     dmf_network *net = NULL;
     dmf_matrix *x = NULL;
@@ -265,9 +188,9 @@ static void count_classes(const dmf_network *net, const dmf_recover_report *rep,
 int cmd_recover(int argc, char **argv)
 {
     const char *cmd = "recover";
-    options o = {.restarts = 10, .max_iterations = 500, .tol = 1e-15, .p = 2};
-    int code = parse(cmd, help_recover, argc, argv, &o);
-    if (code) return code < 0 ? EXIT_OK : code;
+    options o = {0};
+    int code = parse(cmd, argc, argv, &o);
+    if (code) return code == CLI_HELP_SHOWN ? EXIT_OK : code;
     if (o.out && cli_check_out_dir(cmd, o.out) != EXIT_OK) return EXIT_BAD_INPUT;
     dmf_network *net = NULL;
     int status = dmf_network_read(o.path, &net);

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -16,80 +15,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "jobs_commands.h"
 #include "run_child.h"
-
-static const char help_head[] =
-    "usage: dmf run JOBS.json --out DIR [--shard I/N] [--backend auto|cpu|cuda]\n"
-    "               [--on-term finish|abandon] [--retry-failed] [--verbose]\n"
-    "               [--progress | --no-progress] [--quiet]\n"
-    "\n"
-    "Runs the jobs of JOBS.json that belong to shard I of N, one after the\n"
-    "other, each as a child dmf process, and appends one JSON line per\n"
-    "finished job to DIR/results.I-of-N.jsonl:\n"
-    "  {\"id\", \"index\", \"command\", \"exit_code\", \"status\": \"ok\"|\"failed\",\n"
-    "   \"time_s\", \"result\", \"error\", \"argv\"}\n"
-    "result is the job's JSON line (a list when it printed several, null when\n"
-    "none), error the end of its stderr when it failed (else null).  A failed\n"
-    "job is finished: it is recorded and not retried (see --retry-failed).\n"
-    "\n"
-    "Shards: a job belongs to shard FNV-1a-64(id) mod N, the 64-bit FNV-1a\n"
-    "hash of the bytes of its id, so it keeps its shard when jobs are added,\n"
-    "removed or reordered in JOBS.json.\n"
-    "\n"
-    "JOBS.json: {\"defaults\": {...}, \"jobs\": [{\"id\": \"dft-1024\",\n"
-    "  \"command\": \"butterfly factor\", \"args\": {\"matrix\": \"dft-bitrev\",\n"
-    "  \"size\": 1024, \"orthonormalize\": true}}, ...]}\n"
-    "Ids are unique non-empty strings.  args maps option names (no --) to a\n"
-    "string or number (--name=value), a list (joined with commas), true (the\n"
-    "flag --name) or false (left out); \"defaults\" is merged into every job's\n"
-    "args.  Jobs run in the directory of JOBS.json, so relative paths in args\n"
-    "start there.  A \"description\" string may sit at the top and in any job.\n"
-    "The whole file is checked before any job runs: commands, option names,\n"
-    "every value (a dtype, a tree, a matrix name, a number in its range...),\n"
-    "required options and the options that exclude each other; 'dmf jobs\n"
-    "check JOBS.json' does only that, 'dmf jobs sweep' writes job files.\n"
-    "Commands and their options (\"network\" is the NETWORK.json argument):\n";
-
-static const char help_tail[] =
-    "\n"
-    "--out DIR      where the results file goes (created if missing)\n"
-    "--shard I/N    0 <= I < N; default from the Slurm array variables:\n"
-    "               I = (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) /\n"
-    "               SLURM_ARRAY_TASK_STEP, N = SLURM_ARRAY_TASK_COUNT; else 0/1\n"
-    "--backend B    passed to every job that takes --backend and sets none\n"
-    "--on-term finish   (default) on SIGTERM or SIGINT, start no new job and let\n"
-    "               the running one finish and be recorded; a second signal\n"
-    "               (a second or more after the first) abandons it\n"
-    "--on-term abandon  kill the running job at once; it has no record and the\n"
-    "               next run redoes it\n"
-    "--retry-failed run again the jobs of the shard recorded failed; the new\n"
-    "               record is appended and supersedes the failed one\n"
-    "--verbose      copy the jobs' stderr (their progress) to stderr\n"
-    "--progress     a progress line on stderr (jobs done of the shard, ok,\n"
-    "               failed, elapsed time, ETA): kept up to date in place on a\n"
-    "               terminal, where it is on by default; elsewhere (a log) one\n"
-    "               line after each job\n"
-    "--no-progress  no progress line, also on a terminal\n"
-    "--quiet        only warnings and errors on stderr (no line per job)\n"
-    "--max-memory SIZE  refuse work that needs more memory (e.g. 8G); every\n"
-    "               job gets it as DMF_MAX_MEMORY (see 'dmf --help')\n"
-    "\n"
-    "Restart: a rerun skips every job of the shard that any results file in\n"
-    "DIR records ok (results.*-of-*.jsonl, of any shard count) or that its own\n"
-    "file records failed; a job recorded failed only by a run with another\n"
-    "shard count runs again.  A record of a job of the shard made with other\n"
-    "arguments than JOBS.json now gives stops the run (exit 1).  Each\n"
-    "record is one write() followed by fsync, so a killed run leaves at most a\n"
-    "torn last line, which the next run removes (and redoes that job).\n"
-    "\n"
-    "Messages go to stderr: a line per finished job, the progress line;\n"
-    "stdout gets one summary line: {\"command\": \"run\",\n"
-    "\"shard\": [I, N], \"jobs\", \"skipped\", \"ok\", \"failed\" (ok and failed count\n"
-    "the jobs run now), \"previously_failed\", \"remaining\", \"interrupted\",\n"
-    "\"results\"}.  Exit 0 when every job of the shard is recorded ok, 3 when\n"
-    "any is recorded failed, 5 when a signal stopped the run early, 1 for a bad\n"
-    "job file or results file, 2 for bad usage.  'dmf merge' joins the shards.\n";
 
 static volatile sig_atomic_t signals_seen, last_signal;
 static struct timespec first_signal_at;
@@ -219,49 +147,25 @@ static void progress_before_echo(void *data)
 
 static int parse(int argc, char **argv, run_options *o)
 {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"shard", required_argument, 0, 's'},
-                                         {"backend", required_argument, 0, 'b'},
-                                         {"on-term", required_argument, 0, 't'},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"retry-failed", no_argument, 0, 'r'},
-                                         {"progress", no_argument, 0, 'p'},
-                                         {"no-progress", no_argument, 0, 'P'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = cli_getopt("run", argc, argv, opts)) != -1) {
-        switch (c) {
-        case 'o': o->out_dir = optarg; break;
-        case 's': o->shard = optarg; break;
-        case 'b': o->backend = optarg; break;
-        case 'v': o->verbose = 1; break;
-        case 'r': o->retry_failed = 1; break;
-        case 'p': o->progress = 1; break;
-        case 'P': o->progress = 0; break;
-        case 'q': o->quiet = 1; break;
-        case 't':
-            if (!strcmp(optarg, "abandon")) o->abandon = 1;
-            else if (!strcmp(optarg, "finish")) o->abandon = 0;
-            else return cli_usage_error("run", "bad --on-term '%s' (finish or abandon)", optarg);
-            break;
-        case 'h':
-            fputs(help_head, stdout);
-            jobs_print_commands(stdout);
-            fputs(help_tail, stdout);
-            return -1;
-        default: return EXIT_USAGE; /* cli_getopt has said why */
-        }
+    cli_args args;
+    int code = cli_parse_args("run", argc, argv, &args);
+    if (code == CLI_HELP_SHOWN) {
+        fputs("\nCommands and their options (\"network\" is the NETWORK.json argument):\n", stdout);
+        jobs_print_commands(stdout);
+        fputc('\n', stdout);
+        return -1;
     }
-    if (optind != argc - 1) return cli_usage_error("run", "give exactly one JOBS.json");
-    o->jobs_path = argv[optind];
-    if (!o->out_dir) return cli_usage_error("run", "--out DIR is required");
-    dmf_backend_kind kind;
-    if (o->backend && dmf_backend_parse(o->backend, &kind) != DMF_OK)
-        return cli_usage_error("run", "%s", dmf_last_error());
+    if (code != EXIT_OK) return code;
+    o->jobs_path = cli_get(&args, "jobs");
+    o->out_dir = cli_get(&args, "out");
+    o->shard = cli_get(&args, "shard");
+    o->backend = cli_get(&args, "backend");
+    o->abandon = !strcmp(cli_get(&args, "on-term"), "abandon");
+    o->verbose = cli_verbose; /* --verbose is every command's (main.c) */
+    o->retry_failed = cli_given(&args, "retry-failed");
+    if (cli_given(&args, "progress")) o->progress = 1;
+    if (cli_given(&args, "no-progress")) o->progress = 0;
+    o->quiet = cli_given(&args, "quiet");
     return EXIT_OK;
 }
 

@@ -13,18 +13,15 @@ static const char *rule_name(dmf_step_rule rule)
     return rule == DMF_STEP_FIXED ? "fixed" : rule == DMF_STEP_SCALED ? "scaled" : "backtracking";
 }
 
-int demod_run_option(const char *cmd, int code, const char *arg, demod_run_options *r)
+/* The option's value, NULL when the command has none of that name. */
+static int has(const cli_args *a, const char *name) { return cli_option_index(a->command, name) >= 0; }
+
+void demod_run_from(const cli_args *a, demod_run_options *r)
 {
-    switch (code) {
-    case OPT_BACKEND: r->backend = arg; return 1;
-    case OPT_INDEPENDENT: r->independent = 1; return 1;
-    case OPT_DTYPE:
-        if (strcmp(arg, "f32") && strcmp(arg, "f64"))
-            return cli_usage_error(cmd, "bad --dtype '%s' (f32 or f64)", arg);
-        r->dtype = strcmp(arg, "f32") ? DMF_F64 : DMF_F32;
-        return 1;
-    default: return 0;
-    }
+    *r = (demod_run_options)DEMOD_RUN_DEFAULTS;
+    r->backend = cli_get(a, "backend");
+    r->dtype = strcmp(cli_get(a, "dtype"), "f32") ? DMF_F64 : DMF_F32;
+    r->independent = has(a, "independent-networks") && cli_given(a, "independent-networks");
 }
 
 void demod_print_run(json_line *j, const demod_run_options *r)
@@ -33,49 +30,21 @@ void demod_print_run(json_line *j, const demod_run_options *r)
     json_str(j, "networks", r->independent ? "per_trial" : "shared");
 }
 
-int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_options *o, demod_run_options *r)
+void demod_solver_from(const cli_args *a, dmf_demod_options *o, demod_run_options *r)
 {
-    int taken = demod_run_option(cmd, code, arg, r);
-    if (taken) return taken;
-    if (code == OPT_TOL) r->tol_given = 1;
-    switch (code) {
-    case OPT_ITERATIONS:
-        if (cli_parse_size(arg, &o->iterations) || o->iterations < 1)
-            return cli_usage_error(cmd, "bad --iterations '%s' (an integer >= 1)", arg);
-        return 1;
-    case OPT_STEP:
-        if (cli_parse_double(arg, &o->step) || !(o->step > 0))
-            return cli_usage_error(cmd, "bad --step '%s' (a number > 0)", arg);
-        return 1;
-    case OPT_RULE:
-        if (!strcmp(arg, "fixed")) o->step_rule = DMF_STEP_FIXED;
-        else if (!strcmp(arg, "scaled")) o->step_rule = DMF_STEP_SCALED;
-        else if (!strcmp(arg, "backtracking")) o->step_rule = DMF_STEP_BACKTRACKING;
-        else return cli_usage_error(cmd, "bad --step-rule '%s' (fixed, scaled or backtracking)", arg);
-        return 1;
-    case OPT_MOMENTUM:
-        if (cli_parse_double(arg, &o->momentum) || !(o->momentum >= 0 && o->momentum < 1))
-            return cli_usage_error(cmd, "bad --momentum '%s' (a number in [0, 1))", arg);
-        return 1;
-    case OPT_TOL:
-        if (cli_parse_double(arg, &o->tol) || o->tol < 0)
-            return cli_usage_error(cmd, "bad --tol '%s' (a number >= 0)", arg);
-        return 1;
-    case OPT_SUCCESS_TOL:
-        if (cli_parse_double(arg, &o->success_tol) || !(o->success_tol > 0))
-            return cli_usage_error(cmd, "bad --success-tol '%s' (a number > 0)", arg);
-        return 1;
-    case OPT_NO_SIGN: o->sign_check = 0; return 1;
-    default: return 0;
-    }
-}
-
-int demod_check_solver_options(const char *cmd, dmf_demod_options *o, const demod_run_options *r)
-{
-    if (r->dtype == DMF_F32 && !r->tol_given) o->tol = 1e-5;
-    if (o->momentum > 0 && o->step_rule == DMF_STEP_BACKTRACKING)
-        return cli_usage_error(cmd, "--momentum goes with --step-rule fixed or scaled, not backtracking");
-    return EXIT_OK;
+    demod_run_from(a, r);
+    dmf_demod_options_default(o);
+    const char *rule = cli_get(a, "step-rule");
+    o->iterations = cli_get_size(a, "iterations", o->iterations);
+    o->step = cli_get_double(a, "step", o->step);
+    o->step_rule = !strcmp(rule, "fixed") ? DMF_STEP_FIXED : !strcmp(rule, "scaled") ? DMF_STEP_SCALED
+                                                                                      : DMF_STEP_BACKTRACKING;
+    o->momentum = cli_get_double(a, "momentum", o->momentum);
+    o->success_tol = cli_get_double(a, "success-tol", o->success_tol);
+    o->sign_check = !cli_given(a, "no-sign-check");
+    r->tol_given = cli_given(a, "tol");
+    /* 1e-7 is below float rounding of y0: f32 stops at 1e-5 unless told. */
+    o->tol = r->tol_given ? cli_get_double(a, "tol", o->tol) : r->dtype == DMF_F32 ? 1e-5 : o->tol;
 }
 
 void demod_print_options(json_line *j, const dmf_demod_options *o)

@@ -4,9 +4,8 @@
 #ifndef DMF_DEMOD_COMMON_H
 #define DMF_DEMOD_COMMON_H
 
-#include <getopt.h>
-
 #include "cli.h"
+#include "cli_args.h"
 
 /* The subcommands, called by cmd_demod with argv[0] = the subcommand. */
 int cmd_demod_synth(int argc, char **argv);
@@ -15,47 +14,6 @@ int cmd_demod_sweep(int argc, char **argv);
 int cmd_demod_landscape(int argc, char **argv);
 int cmd_demod_fields(int argc, char **argv);
 int cmd_demod_image(int argc, char **argv);
-
-/* The --help lines of the solver's options (solve and sweep). */
-#define SOLVER_HELP                                                                        \
-    "--iterations N   at most N iterations per trial (default 500)\n"                     \
-    "--step ETA       fixed: the step (it must grow with l: ETA = 1 is far too small\n" \
-    "                 for the paper's weights); scaled: the step is ETA * l;\n"          \
-    "                 backtracking: the first trial is ETA times the inverse\n"          \
-    "                 curvature estimate (default 1)\n"                                  \
-    "--step-rule R    fixed, scaled or backtracking (Armijo, per trial; default)\n"     \
-    "--momentum MU    heavy ball in [0, 1), fixed and scaled rules only (default 0)\n"  \
-    "--tol T          stop a trial when ||G1(h).G2(m) - y0|| <= T ||y0|| (1e-7;\n"     \
-    "                 1e-5 with --dtype f32)\n"                                            \
-    "--success-tol E  success: balanced ||(h,m) - (h0,m0)|| / ||(h0,m0)|| <= E\n"       \
-    "                 (default 1e-3)\n"                                                   \
-    "--no-sign-check  skip step 1 (the best of (+-h, +-m))\n"                            \
-    DTYPE_HELP                                                                           \
-    "--backend B      auto (default), cpu or cuda\n"
-
-/* The --help lines of --dtype (all the demod subcommands). */
-#define DTYPE_HELP                                                                         \
-    "--dtype D        f64 (default) or f32: the precision of the weights, the network\n"  \
-    "                 passes and Algorithm 1 (files stay float64).  In f32 the\n"         \
-    "                 residual stalls near 1e-6 ||y0||, so --tol defaults to 1e-5;\n"    \
-    "                 success (1e-3) is reached: errors ~1e-5\n"
-/* The --help lines of --independent-networks (synth, solve, sweep). */
-#define INDEPENDENT_HELP                                                                   \
-    "--independent-networks\n"                                                            \
-    "                 one pair of networks per trial, as in the paper's success-rate\n"  \
-    "                 experiments: trial t uses network t drawn from the specs'\n"       \
-    "                 seeds (network 0 is the spec's shared network); specs of\n"        \
-    "                 weight files give one network and are refused\n"
-
-/* Long-option codes of all the subcommands, one numbering so that the
- * shared tables below mean the same in each. */
-enum {
-    OPT_G1 = 256, OPT_G2, OPT_OUT, OPT_SEED, OPT_TRIALS, OPT_Y0, OPT_H0, OPT_M0, OPT_START_SEED, OPT_TRACE,
-    OPT_LATENT, OPT_OUTPUTS, OPT_HIDDEN, OPT_RANGE, OPT_POINTS, OPT_BACKEND, OPT_HX, OPT_MY,
-    /* the solver's options */
-    OPT_ITERATIONS, OPT_STEP, OPT_RULE, OPT_MOMENTUM, OPT_TOL, OPT_SUCCESS_TOL, OPT_NO_SIGN,
-    OPT_DTYPE, OPT_INDEPENDENT, OPT_GRID, OPT_COUNT, OPT_FIELD, OPT_IMAGE, OPT_PARAMS
-};
 
 /* What the subcommands share beyond the solver's options. */
 typedef struct {
@@ -66,29 +24,12 @@ typedef struct {
 } demod_run_options;
 #define DEMOD_RUN_DEFAULTS {"auto", DMF_F64, 0, 0}
 
-#define DTYPE_OPTION {"dtype", required_argument, 0, OPT_DTYPE}
-#define INDEPENDENT_OPTION {"independent-networks", no_argument, 0, OPT_INDEPENDENT}
-
-/* The getopt_long entries of --g1 and --g2 (synth, solve, landscape). */
-#define GENERATOR_OPTIONS {"g1", required_argument, 0, OPT_G1}, {"g2", required_argument, 0, OPT_G2}
-
-/* The getopt_long entries of the solver's options, for demod_solver_option. */
-#define SOLVER_OPTIONS                                                                                  \
-    {"iterations", required_argument, 0, OPT_ITERATIONS}, {"step", required_argument, 0, OPT_STEP},    \
-    {"step-rule", required_argument, 0, OPT_RULE}, {"momentum", required_argument, 0, OPT_MOMENTUM},   \
-    {"tol", required_argument, 0, OPT_TOL}, {"success-tol", required_argument, 0, OPT_SUCCESS_TOL},    \
-    {"no-sign-check", no_argument, 0, OPT_NO_SIGN}, {"backend", required_argument, 0, OPT_BACKEND},    \
-    DTYPE_OPTION
-
-/* Handles a SOLVER_OPTIONS code (and --dtype, --backend,
- * --independent-networks for any subcommand): 1 when taken, 0 when not one
- * of them, EXIT_USAGE (message printed) for a bad value. */
-int demod_solver_option(const char *cmd, int code, const char *arg, dmf_demod_options *o, demod_run_options *r);
-/* Handles only --dtype, --backend and --independent-networks (same returns). */
-int demod_run_option(const char *cmd, int code, const char *arg, demod_run_options *r);
-/* Options that only make sense together, checked once all are parsed; sets
- * the f32 default of --tol (1e-5: 1e-7 is below float rounding of y0). */
-int demod_check_solver_options(const char *cmd, dmf_demod_options *o, const demod_run_options *r);
+/* --dtype, --backend and --independent-networks (where the command has
+ * it) of parsed options. */
+void demod_run_from(const cli_args *a, demod_run_options *r);
+/* Algorithm 1's options and demod_run_from's, with --tol's default of the
+ * dtype (1e-7; 1e-5 in f32, below whose rounding of y0 1e-7 lies). */
+void demod_solver_from(const cli_args *a, dmf_demod_options *o, demod_run_options *r);
 /* Writes the solver's options as the JSON object "options". */
 void demod_print_options(json_line *j, const dmf_demod_options *o);
 /* Writes "dtype" and "networks" ("shared" or "per_trial"). */

@@ -1,0 +1,99 @@
+/* The table of dmf liftrank, scatter, synth-network and recover. */
+#include <stdio.h>
+
+#include "tables.h"
+
+#define NETWORK_ARGUMENT                                                                      \
+    {"network", ARG_POSITIONAL, V_TEXT, NULL, OPT_REQUIRED, "NETWORK.json", NULL,              \
+     "the network: conv, triplets, butterfly or masked (docs/liftrank.md)"}
+
+static const cli_option liftrank_options[] = {
+    NETWORK_ARGUMENT,
+    VALUE("seed", V_SEED, "S", "0", "seed of the Gaussian parameters h"),
+    VALUE("samples", V_COUNT, "R0", "16", "first number of samples"),
+    VALUE("spectrum", V_OUTPUT, "FILE", NULL, "writes the singular values (1-D float64 .npy)"),
+    FLAG("sigma-min",
+         "also forms A on the S^K tensor basis (when that has at most 5e7 entries) and reports its smallest "
+         "nonzero singular value"),
+    BACKEND_OPTION("where the samples are computed; the SVD runs on the CPU in float64"),
+    END_OPTIONS};
+
+const cli_command cli_liftrank = {
+    "liftrank",
+    "Monte Carlo rank of the lifted operator A of X = M_1(h_1)...M_K(h_K)\n"
+    "(Prop. 5.3): samples vec(A P(h)) for Gaussian h, in float64, R doubled from\n"
+    "R0 until the rank stops below R.  The rank is read from the singular values\n"
+    "of the D x R sample matrix by three rules (machine precision, largest gap,\n"
+    "sqrt(eps)); a warning goes to stderr when they disagree.\n",
+    liftrank_options,
+    "Prints one JSON line with the ranks, the gap, the thresholds dim Sigma_2\n"
+    "(Thm 6.4: 4(S-1) for K = 2, 2K(S-1)+2 for K > 2) and 2S (Thm 6.5), the\n"
+    "verdicts with their theorems, notions and conditions, and for\n"
+    "convolutional networks the scattering verdict (Thm 8.4).\n",
+    1,
+    NULL};
+
+static const cli_option scatter_options[] = {NETWORK_ARGUMENT, END_OPTIONS};
+
+const cli_command cli_scatter = {
+    "scatter",
+    "Algorithm 8.1: applies the convolutional network with all kernels set to 1\n"
+    "to a Dirac at each leaf, in exact integer arithmetic, and says whether every\n"
+    "entry is 0 or 1 (sufficiently scattered, Definition 8.1).  When it is not,\n"
+    "the JSON lists the first offending (leaf, position, value) entries and the\n"
+    "network is not identifiable (Thm 8.4).\n",
+    scatter_options,
+    "A convolutional network is JSON: {\"type\": \"conv\", \"N\": 64, \"root\": \"r\",\n"
+    "\"edges\": [{\"from\": \"a\", \"to\": \"r\", \"support\": [0, 1, 2]}, ...]} with\n"
+    "supports as lists or {\"contiguous\": S} = {0..S-1} or {\"dilated\": k} = {0, 2^k}.\n",
+    1,
+    NULL};
+
+static const cli_option synth_network_options[] = {
+    NETWORK_ARGUMENT,
+    {"out", ARG_VALUE, V_OUTPUT, NULL, OPT_REQUIRED, "DIR", NULL, "folder for X.npy and H.npy (created if missing)"},
+    VALUE("noise", V_GE0, "LEVEL", "0", "relative noise: ||e||_F = LEVEL ||M(h)||_F"),
+    VALUE("seed", V_SEED, "S", "0", "seed of h and e"),
+    END_OPTIONS};
+
+const cli_command cli_synth_network = {
+    "synth-network",
+    "Draws parameters h with i.i.d. N(0, 1) entries and writes X = M_1(h_1) ...\n"
+    "M_K(h_K) + e to DIR/X.npy and h to DIR/H.npy (K x S float64, row k the\n"
+    "parameters of layer k+1, unused entries 0).  e is Gaussian, scaled to\n"
+    "||e||_F = LEVEL ||M(h)||_F.\n",
+    synth_network_options,
+    "Prints one JSON line; noise_norm is ||e||_F.\n",
+    0,
+    NULL};
+
+static const cli_option recover_options[] = {
+    NETWORK_ARGUMENT,
+    {"input", ARG_VALUE, V_TEXT, NULL, OPT_REQUIRED, "FILE", NULL,
+     "X (.npy or .mtx, real), rows(X) x cols(X) of the network"},
+    VALUE("truth", V_TEXT, "FILE", NULL, "the true h (K x S .npy, as synth-network writes it)"),
+    VALUE("restarts", V_COUNT, "R", "10", "random starts"),
+    VALUE("seed", V_SEED, "S", "0", "seed of the starts"),
+    VALUE("max-iterations", V_COUNT, "I", "500", "sweeps per start"),
+    VALUE("tol", V_GT0, "T", "1e-15", "stop a start when a sweep lowers the residual by at most T ||X||_F"),
+    VALUE("p", V_PNORM, "P", "2", "the p of d_p"),
+    VALUE("out", V_OUTPUT, "DIR", NULL, "writes the estimate to DIR/H.npy"),
+    END_OPTIONS};
+
+const cli_command cli_recover = {
+    "recover",
+    "Estimates h from X ~ M_1(h_1)...M_K(h_K) by alternating least squares on\n"
+    "the parameters (each h_k enters X linearly: solve for it with the others\n"
+    "fixed, layer after layer) from R Gaussian starts, keeping the smallest\n"
+    "residual ||X - M(h)||_F.  Any network type dmf reads.\n",
+    recover_options,
+    "The JSON line gives the residual, sweeps and time, and how many distinct\n"
+    "parameter classes the optimal starts reached (more than one: X does not\n"
+    "identify h).  With --truth, d_p between the classes of the estimate and\n"
+    "the truth (up to per-layer scaling, Definition 4.1) and, for convolutional\n"
+    "networks, delta_p between path classes (Thm 8.4), for the best and for\n"
+    "every start, and the stability bounds of Thm 8.4 (scattered convolutional\n"
+    "networks) and Thm 7.2 (when Ker A = {0}, A explicit with <= 2e6 entries)\n"
+    "with their conditions.\n",
+    0,
+    NULL};

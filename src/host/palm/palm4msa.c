@@ -8,6 +8,7 @@
  * in the backend table that no other algorithm uses yet. */
 #include <cblas.h>
 #include <limits.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,6 +11,26 @@ double dmf_palm_kth_largest(double *v, size_t n, size_t k);
  * the constraint), in place. */
 int dmf_palm_project(dmf_dtype dtype, const dmf_constraint *c, void *x);
 
+/* The buffers of the projections, kept from one to the next by a PALM run
+ * (zero-initialize; the projection grows them). */
+typedef struct {
+    double *mag, *scratch;
+    unsigned char *keep;
+    size_t mag_bytes, scratch_bytes, keep_bytes;
+} dmf_palm_proj_ws;
+int dmf_palm_project_ws(dmf_dtype dtype, const dmf_constraint *c, void *x, dmf_palm_proj_ws *ws);
+void dmf_palm_proj_ws_free(dmf_palm_proj_ws *ws);
+
+/* The sparsity projections (sp, splin, spcol, splincol) in two halves, for
+ * callers that compute the squared magnitudes |x|^2 themselves (PALM, in
+ * the pass of its gradient step): begin sizes ws for c and clears
+ * ws->keep, the caller fills ws->mag (rows x cols), end sets ws->keep to
+ * the support dmf_palm_project keeps. */
+int dmf_palm_support_begin(const dmf_constraint *c, dmf_palm_proj_ws *ws);
+void dmf_palm_support_end(const dmf_constraint *c, dmf_dtype dtype, dmf_palm_proj_ws *ws);
+/* Relative width of the ties among squared magnitudes (projections.c). */
+double dmf_palm_tie(dmf_dtype dtype);
+
 /* Shapes and contents of one constraint: DMF_ERR_ARG / DMF_ERR_SHAPE with
  * `what` (e.g. "constraint 2") in the message. */
 int dmf_palm_check_constraint(const dmf_constraint *c, dmf_dtype dtype, const char *what);

@@ -60,33 +60,161 @@ double dmf_palm_kth_largest(double *v, size_t n, size_t k)
     }
 }
 
-/* keep[t * stride] = 1 for the k largest of mag[t * stride], t < n.
- * Magnitudes within a relative `tie` of the k-th largest count as tied and
+double dmf_palm_tie(dmf_dtype dtype)
+{
+    return 32 * dmf_dtype_eps(dtype); /* squared magnitudes: a few roundings of the dtype, doubled */
+}
+
+/* Magnitudes within a relative `tie` of the k-th largest count as tied and
  * are taken in index order: values that are equal in exact arithmetic
  * (Hadamard's +-1 and their products) differ by rounding, and that noise
  * would otherwise choose the support (in f32 it wrecks the hierarchical
- * Hadamard factorization). */
-static void select_k(const double *mag, size_t n, size_t stride, size_t k, unsigned char *keep, double *scratch,
-                     double tie)
+ * Hadamard factorization).  A line (row or column) keeps first what is
+ * above kth (1 + tie), counting what was kept already (a row's choice, for
+ * splincol's columns), then, in index order, what is at least
+ * kth (1 - tie) and not kept yet, until it holds k. */
+
+/* Up to this k, the k largest are found by insertion into a sorted list
+ * in one pass (one comparison per entry mostly); above, by quickselect. */
+#define SMALL_K 8
+
+/* top[0..k) (descending) takes v if v is among the k largest so far. */
+static void top_insert(double *top, size_t *count, size_t k, double v)
 {
-    if (k >= n) {
-        for (size_t t = 0; t < n; t++) keep[t * stride] = 1;
+    size_t t = *count;
+    if (t == k) {
+        if (!(v > top[k - 1])) return;
+        t = k - 1;
+    } else {
+        ++*count;
+    }
+    for (; t > 0 && v > top[t - 1]; t--) top[t] = top[t - 1];
+    top[t] = v;
+}
+
+/* The k-th largest of a contiguous v[0..n) (1 <= k < n); scratch: n values. */
+static double kth_of(const double *v, size_t n, size_t k, double *scratch)
+{
+    if (k <= SMALL_K) {
+        size_t count = 0;
+        for (size_t t = 0; t < n; t++) top_insert(scratch, &count, k, v[t]);
+        return scratch[k - 1];
+    }
+    memcpy(scratch, v, n * sizeof *v);
+    return dmf_palm_kth_largest(scratch, n, k);
+}
+
+/* Row i's choice: the k largest of m[0..cols) (k < cols) marked in kp. */
+static void select_row(const double *m, size_t cols, size_t k, unsigned char *kp, double *scratch, double tie)
+{
+    double kth = kth_of(m, cols, k, scratch), hi = kth * (1 + tie), lo = kth * (1 - tie);
+    size_t taken = 0; /* fewer than k are above hi >= kth */
+    for (size_t t = 0; t < cols; t++)
+        if (m[t] > hi) kp[t] = 1, taken++;
+    for (size_t t = 0; t < cols && taken < k; t++)
+        if (!kp[t] && m[t] >= lo) kp[t] = 1, taken++;
+}
+
+/* The support of sp, splin, spcol and splincol.  The rows come first (in
+ * cache, one at a time); the columns' k-th largest are gathered in the same
+ * walk over the rows for small k (a sorted list per column), from a
+ * transposed copy otherwise, and the columns are then marked in one more
+ * walk in row-major order, with per-column counts: what is above
+ * kth (1 + tie) is counted beforehand (it is all in the sorted list, or
+ * counted in the transposed column), so one pass does both of
+ * select_row's passes for every column. */
+static void support(const dmf_constraint *c, double tie, const double *mag, unsigned char *keep, double *scratch)
+{
+    const size_t rows = c->rows, cols = c->cols, k = c->k;
+    if (k == 0) return;
+    if (c->kind == DMF_CONS_SP) {
+        if (k >= rows * cols) memset(keep, 1, rows * cols);
+        else select_row(mag, rows * cols, k, keep, scratch, tie);
         return;
     }
-    if (k == 0) return;
-    for (size_t t = 0; t < n; t++) scratch[t] = mag[t * stride];
-    double kth = dmf_palm_kth_largest(scratch, n, k), hi = kth * (1 + tie), lo = kth * (1 - tie);
-    size_t taken = 0; /* fewer than k are above hi >= kth */
-    for (size_t t = 0; t < n; t++)
-        if (mag[t * stride] > hi) keep[t * stride] = 1, taken++;
-    for (size_t t = 0; t < n && taken < k; t++)
-        if (!keep[t * stride] && mag[t * stride] >= lo) keep[t * stride] = 1, taken++;
+    const int by_row = c->kind != DMF_CONS_SPCOL, by_col = c->kind != DMF_CONS_SPLIN;
+    const int col_lists = by_col && k < rows && k <= SMALL_K;
+    double *kth = scratch, *work = kth + cols, *line = work + rows * cols;
+    size_t *taken = (size_t *)(line + (rows > cols ? rows : cols));
+    if (col_lists) memset(taken, 0, cols * sizeof *taken);
+    for (size_t i = 0; i < rows; i++) {
+        const double *m = mag + i * cols;
+        if (by_row && k >= cols) memset(keep + i * cols, 1, cols);
+        else if (by_row) select_row(m, cols, k, keep + i * cols, line, tie);
+        if (col_lists)
+            for (size_t j = 0; j < cols; j++) top_insert(work + j * k, &taken[j], k, m[j]);
+    }
+    if (!by_col) return;
+    if (k >= rows) {
+        memset(keep, 1, rows * cols);
+        return;
+    }
+    if (col_lists) {
+        for (size_t j = 0; j < cols; j++) {
+            const double *top = work + j * k;
+            kth[j] = top[k - 1];
+            taken[j] = 0;
+            for (size_t t = 0; t < k; t++) taken[j] += top[t] > kth[j] * (1 + tie);
+        }
+    } else {
+        const size_t B = 32; /* tiles of the transposition */
+        for (size_t i0 = 0; i0 < rows; i0 += B)
+            for (size_t j0 = 0; j0 < cols; j0 += B)
+                for (size_t i = i0; i < i0 + B && i < rows; i++)
+                    for (size_t j = j0; j < j0 + B && j < cols; j++) work[j * rows + i] = mag[i * cols + j];
+        for (size_t j = 0; j < cols; j++) {
+            double *col = work + j * rows;
+            kth[j] = dmf_palm_kth_largest(col, rows, k);
+            taken[j] = 0;
+            for (size_t t = 0; t < rows; t++) taken[j] += col[t] > kth[j] * (1 + tie);
+        }
+    }
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) {
+            size_t e = i * cols + j;
+            double hi = kth[j] * (1 + tie), lo = kth[j] * (1 - tie);
+            if (mag[e] > hi) keep[e] = 1;
+            else if (taken[j] < k && !keep[e] && mag[e] >= lo) keep[e] = 1, taken[j]++;
+        }
+}
+
+static int reserve(void **p, size_t *cap, size_t bytes)
+{
+    if (bytes <= *cap) return 1;
+    free(*p);
+    *p = malloc(bytes);
+    *cap = *p ? bytes : 0;
+    return *p != NULL;
+}
+
+/* The work space for a rows x cols projection. */
+static int projection_ws_reserve(dmf_palm_proj_ws *ws, size_t rows, size_t cols)
+{
+    size_t n = rows * cols, longest = rows > cols ? rows : cols;
+    /* support(): kth (cols), the transposed copy or the sorted lists
+     * (rows * cols >= cols * k), a row (longest), the counts (cols size_t);
+     * sp: a copy of all n */
+    size_t scratch = (cols + n + longest) * sizeof(double) + cols * sizeof(size_t);
+    if (reserve((void **)&ws->mag, &ws->mag_bytes, n * sizeof(double)) &&
+        reserve((void **)&ws->scratch, &ws->scratch_bytes, scratch) &&
+        reserve((void **)&ws->keep, &ws->keep_bytes, n ? n : 1))
+        return DMF_OK;
+    return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a %zu x %zu projection", rows, cols);
+}
+
+void dmf_palm_proj_ws_free(dmf_palm_proj_ws *ws)
+{
+    free(ws->mag);
+    free(ws->scratch);
+    free(ws->keep);
+    memset(ws, 0, sizeof *ws);
 }
 
 /* The support a projection keeps, from the magnitudes. */
-static int build_mask(const dmf_constraint *c, dmf_dtype dtype, const void *x, unsigned char *keep)
+static int build_mask(const dmf_constraint *c, dmf_dtype dtype, const void *x, dmf_palm_proj_ws *ws)
 {
     const size_t rows = c->rows, cols = c->cols, n = rows * cols;
+    unsigned char *keep = ws->keep;
     if (c->kind == DMF_CONS_SUPP) {
         const dmf_matrix *s = c->matrix;
         for (size_t e = 0; e < n; e++) keep[e] = dmf_get(s->dtype, s->data, e) != 0;
@@ -98,27 +226,25 @@ static int build_mask(const dmf_constraint *c, dmf_dtype dtype, const void *x, u
                 memset(keep + i * cols + c0, 1, c->block_cols[b]);
         return DMF_OK;
     }
-    size_t longest = rows > cols ? rows : cols;
-    double *mag = malloc(n * sizeof *mag), *scratch = malloc((c->kind == DMF_CONS_SP ? n : longest) * sizeof *scratch);
-    if (!mag || !scratch) {
-        free(mag);
-        free(scratch);
-        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a %zu x %zu projection", rows, cols);
-    }
+    double *mag = ws->mag;
     DISPATCH(dtype, proj_magnitudes, x, n, mag);
-    /* squared magnitudes: a few roundings of the dtype, doubled */
-    double tie = 32 * dmf_dtype_eps(dtype);
-    if (c->kind == DMF_CONS_SP) select_k(mag, n, 1, c->k, keep, scratch, tie);
-    if (c->kind == DMF_CONS_SPLIN || c->kind == DMF_CONS_SPLINCOL)
-        for (size_t i = 0; i < rows; i++) select_k(mag + i * cols, cols, 1, c->k, keep + i * cols, scratch, tie);
-    if (c->kind == DMF_CONS_SPCOL || c->kind == DMF_CONS_SPLINCOL)
-        for (size_t j = 0; j < cols; j++) select_k(mag + j, rows, cols, c->k, keep + j, scratch, tie);
-    free(mag);
-    free(scratch);
+    support(c, dmf_palm_tie(dtype), mag, keep, ws->scratch);
     return DMF_OK;
 }
 
-int dmf_palm_project(dmf_dtype dtype, const dmf_constraint *c, void *x)
+int dmf_palm_support_begin(const dmf_constraint *c, dmf_palm_proj_ws *ws)
+{
+    DMF_TRY(projection_ws_reserve(ws, c->rows, c->cols));
+    memset(ws->keep, 0, c->rows * c->cols);
+    return DMF_OK;
+}
+
+void dmf_palm_support_end(const dmf_constraint *c, dmf_dtype dtype, dmf_palm_proj_ws *ws)
+{
+    support(c, dmf_palm_tie(dtype), ws->mag, ws->keep, ws->scratch);
+}
+
+int dmf_palm_project_ws(dmf_dtype dtype, const dmf_constraint *c, void *x, dmf_palm_proj_ws *ws)
 {
     const size_t n = c->rows * c->cols;
     switch (c->kind) {
@@ -131,14 +257,19 @@ int dmf_palm_project(dmf_dtype dtype, const dmf_constraint *c, void *x)
         return DMF_OK;
     default: break;
     }
-    unsigned char *keep = calloc(n ? n : 1, 1);
-    if (!keep) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a %zu x %zu projection", c->rows, c->cols);
-    int status = build_mask(c, dtype, x, keep);
-    if (status == DMF_OK) {
-        DISPATCH(dtype, proj_mask, x, n, keep);
-        if (c->normalized) DISPATCH(dtype, proj_normalize, x, n);
-    }
-    free(keep);
+    DMF_TRY(projection_ws_reserve(ws, c->rows, c->cols));
+    memset(ws->keep, 0, n);
+    DMF_TRY(build_mask(c, dtype, x, ws));
+    DISPATCH(dtype, proj_mask, x, n, ws->keep);
+    if (c->normalized) DISPATCH(dtype, proj_normalize, x, n);
+    return DMF_OK;
+}
+
+int dmf_palm_project(dmf_dtype dtype, const dmf_constraint *c, void *x)
+{
+    dmf_palm_proj_ws ws = {0};
+    int status = dmf_palm_project_ws(dtype, c, x, &ws);
+    dmf_palm_proj_ws_free(&ws);
     return status;
 }
 

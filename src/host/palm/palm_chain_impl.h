@@ -1,0 +1,344 @@
+/* The work space of one PALM run, the chains of factor products and the
+ * spectral norms of L and R (for one dtype; included by palm_impl.h). */
+
+typedef struct {
+    FN(palm_factor) *f;
+    SCALAR *pool[2];     /* chain ping-pong buffers (maxd^2, maxd the largest of M, N and the inner sizes) */
+    SCALAR *e;           /* lambda X - A, or its cached counterpart (maxd^2) */
+    SCALAR *w, *q, *t;   /* the sweep's caches (palm_impl.h) and a buffer to update them; J >= 3 only */
+    SCALAR *s[2];        /* the transposes of right products (maxd^2) */
+    SCALAR *blk;         /* per thread, two maxd x block buffers of the blocked chains */
+    size_t maxd, block;
+    SCALAR *u0, *u1;     /* vectors of maxd for the power iterations */
+    SCALAR **vl, **vr;   /* per factor: the power iterations' vectors for L and R */
+    dmf_palm_proj_ws proj;
+} FN(palm_work);
+
+static void FN(palm_work_free)(FN(palm_work) *wk, size_t J)
+{
+    for (size_t j = 0; wk->f && j < J; j++) FN(factor_free)(&wk->f[j]);
+    for (size_t j = 0; wk->vl && j < J; j++) free(wk->vl[j]);
+    for (size_t j = 0; wk->vr && j < J; j++) free(wk->vr[j]);
+    free(wk->f);
+    free(wk->vl);
+    free(wk->vr);
+    free(wk->pool[0]);
+    free(wk->pool[1]);
+    free(wk->e);
+    free(wk->w);
+    free(wk->q);
+    free(wk->t);
+    free(wk->s[0]);
+    free(wk->s[1]);
+    free(wk->blk);
+    free(wk->u0);
+    free(wk->u1);
+    dmf_palm_proj_ws_free(&wk->proj);
+}
+
+static int FN(palm_work_alloc)(FN(palm_work) *wk, size_t J, const size_t *dims, SCALAR *const *S)
+{
+    const size_t M = dims[0], N = dims[J];
+    size_t maxd = 0;
+    for (size_t j = 0; j <= J; j++)
+        if (dims[j] > maxd) maxd = dims[j];
+    memset(wk, 0, sizeof *wk);
+    wk->f = calloc(J, sizeof *wk->f);
+    wk->vl = calloc(J, sizeof *wk->vl);
+    wk->vr = calloc(J, sizeof *wk->vr);
+    int ok = wk->f && wk->vl && wk->vr;
+    for (size_t j = 0; ok && j < J; j++) {
+        wk->f[j].rows = dims[j];
+        wk->f[j].cols = dims[j + 1];
+        wk->f[j].dense = S[j];
+        wk->vl[j] = dmf_alloc(dims[j], sizeof(SCALAR));
+        wk->vr[j] = dmf_alloc(dims[j + 1], sizeof(SCALAR));
+        ok = wk->vl[j] && wk->vr[j];
+    }
+    const size_t big = maxd * maxd;
+    wk->pool[0] = malloc(big * sizeof(SCALAR));
+    wk->pool[1] = malloc(big * sizeof(SCALAR));
+    wk->e = malloc(big * sizeof(SCALAR));
+    wk->s[0] = malloc(big * sizeof(SCALAR));
+    wk->s[1] = malloc(big * sizeof(SCALAR));
+    /* a block of two maxd x block buffers in about 512 KiB (L2) */
+    wk->maxd = maxd;
+    wk->block = ((size_t)1 << 18) / (maxd * sizeof(SCALAR)) / 8 * 8;
+    if (wk->block < 8) wk->block = 8;
+    if (wk->block > 256) wk->block = 256;
+    wk->blk = malloc((size_t)omp_get_max_threads() * 2 * maxd * wk->block * sizeof(SCALAR));
+    ok = ok && wk->s[0] && wk->s[1] && wk->blk;
+    if (J >= 3) {
+        wk->w = malloc(big * sizeof(SCALAR));
+        wk->q = malloc(big * sizeof(SCALAR));
+        wk->t = malloc(big * sizeof(SCALAR));
+        ok = ok && wk->w && wk->q && wk->t;
+    }
+    wk->u0 = dmf_alloc(maxd, sizeof(SCALAR));
+    wk->u1 = dmf_alloc(maxd, sizeof(SCALAR));
+    int status = ok && wk->pool[0] && wk->pool[1] && wk->e && wk->u0 && wk->u1
+                     ? DMF_OK
+                     : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the PALM work space (%zu factors, %zu x %zu)", J, M, N);
+    for (size_t j = 0; status == DMF_OK && j < J; j++) status = FN(factor_sync)(&wk->f[j]);
+    if (status != DMF_OK) FN(palm_work_free)(wk, J);
+    return status;
+}
+
+/* The pool buffer that is not `cur`: a chain writes each product there. */
+static SCALAR *FN(other)(FN(palm_work) *wk, const SCALAR *cur)
+{
+    return wk->pool[0] == cur ? wk->pool[1] : wk->pool[0];
+}
+
+static int FN(all_sparse)(const FN(palm_work) *wk, size_t lo, size_t hi)
+{
+    for (size_t k = lo; k < hi; k++)
+        if (!wk->f[k].sparse) return 0;
+    return 1;
+}
+
+/* Y = S_lo ... S_{hi-1} X (herm: (S_lo ... S_{hi-1})^H X), X and Y with n
+ * columns, all factors CSR.  Each block of columns goes through the whole
+ * chain while it stays in cache, instead of every factor streaming the
+ * whole array through memory. */
+static void FN(chain_left_blocked)(FN(palm_work) *wk, size_t lo, size_t hi, int herm, const SCALAR *X, SCALAR *Y,
+                                   size_t n)
+{
+    const size_t B = wk->block, blocks = (n + B - 1) / B, steps = hi - lo;
+#pragma omp parallel for schedule(dynamic) if (blocks > 1 && n * steps * wk->maxd > ((size_t)1 << 18))
+    for (size_t q = 0; q < blocks; q++) {
+        SCALAR *buf[2];
+        buf[0] = wk->blk + (size_t)omp_get_thread_num() * 2 * wk->maxd * B;
+        buf[1] = buf[0] + wk->maxd * B;
+        const size_t t0 = q * B, w = n - t0 < B ? n - t0 : B;
+        const SCALAR *cur = X + t0;
+        size_t ld = n;
+        for (size_t s = 0; s < steps; s++) {
+            const FN(palm_factor) *F = &wk->f[herm ? lo + s : hi - 1 - s];
+            int last = s + 1 == steps;
+            SCALAR *dst = last ? Y + t0 : buf[s % 2];
+            size_t ldd = last ? n : B;
+            if (herm) FN(csr_left_h)(F, cur, ld, dst, ldd, 0, w);
+            else FN(csr_left)(F, cur, ld, dst, ldd, 0, w);
+            cur = dst;
+            ld = ldd;
+        }
+    }
+}
+
+/* G = L^H (lambda L S_j Q - W) (rows x cols of S_j) from the right caches
+ * Q and W (palm_impl.h), S_0 ... S_j all CSR: each block of columns of Q
+ * goes through S_j, ..., S_0, the difference with W and S_0^H, ...,
+ * S_{j-1}^H while it stays in cache. */
+static void FN(gradient_right_blocked)(FN(palm_work) *wk, size_t j, REAL lambda, SCALAR *G)
+{
+    const size_t B = wk->block, n = wk->f[j].cols, M = wk->f[0].rows, blocks = (n + B - 1) / B;
+#pragma omp parallel for schedule(dynamic) if (blocks > 1 && n * (j + 1) * wk->maxd > ((size_t)1 << 18))
+    for (size_t q = 0; q < blocks; q++) {
+        SCALAR *buf[2];
+        buf[0] = wk->blk + (size_t)omp_get_thread_num() * 2 * wk->maxd * B;
+        buf[1] = buf[0] + wk->maxd * B;
+        const size_t t0 = q * B, w = n - t0 < B ? n - t0 : B;
+        const SCALAR *cur = wk->q + t0;
+        size_t ld = n, at = 0;
+        for (size_t k = j + 1; k-- > 0;) { /* L S_j Q */
+            FN(csr_left)(&wk->f[k], cur, ld, buf[at], B, 0, w);
+            cur = buf[at];
+            ld = B;
+            at ^= 1;
+        }
+        SCALAR *z = buf[at ^ 1]; /* lambda L S_j Q - W, in place */
+        const SCALAR *wc = wk->w + t0;
+        for (size_t i = 0; i < M; i++)
+            for (size_t t = 0; t < w; t++) z[i * B + t] = lambda * z[i * B + t] - wc[i * n + t];
+        if (j == 0) {
+            for (size_t i = 0; i < M; i++) memcpy(G + i * n + t0, z + i * B, w * sizeof *z);
+            continue;
+        }
+        for (size_t k = 0; k < j; k++) { /* L^H (...) */
+            int last = k + 1 == j;
+            SCALAR *dst = last ? G + t0 : buf[at];
+            FN(csr_left_h)(&wk->f[k], cur, B, dst, last ? n : B, 0, w);
+            cur = dst;
+            at ^= 1;
+        }
+    }
+}
+
+/* S_lo ... S_{hi-1} X, X cols(S_{hi-1}) x n (X itself when lo == hi). */
+static const SCALAR *FN(chain_left)(FN(palm_work) *wk, size_t lo, size_t hi, const SCALAR *X, size_t n)
+{
+    if (hi > lo + 1 && FN(all_sparse)(wk, lo, hi)) {
+        SCALAR *dst = FN(other)(wk, X);
+        FN(chain_left_blocked)(wk, lo, hi, 0, X, dst, n);
+        return dst;
+    }
+    for (size_t k = hi; k-- > lo;) {
+        SCALAR *dst = FN(other)(wk, X);
+        FN(mul_left)(&wk->f[k], n, X, dst);
+        X = dst;
+    }
+    return X;
+}
+
+/* (S_lo ... S_{hi-1})^H X, X rows(S_lo) x n. */
+static const SCALAR *FN(chain_left_h)(FN(palm_work) *wk, size_t lo, size_t hi, const SCALAR *X, size_t n)
+{
+    if (hi > lo + 1 && FN(all_sparse)(wk, lo, hi)) {
+        SCALAR *dst = FN(other)(wk, X);
+        FN(chain_left_blocked)(wk, lo, hi, 1, X, dst, n);
+        return dst;
+    }
+    for (size_t k = lo; k < hi; k++) {
+        SCALAR *dst = FN(other)(wk, X);
+        FN(mul_left_h)(&wk->f[k], n, X, dst);
+        X = dst;
+    }
+    return X;
+}
+
+/* Right chains of CSR factors as left chains of the transposes:
+ * X S_lo ... S_{hi-1} = ((S_lo ... S_{hi-1})^H X^H)^H, and
+ * X (S_lo ... S_{hi-1})^H = (S_lo ... S_{hi-1} X^H)^H, when there are
+ * several factors or one with enough nonzeros per row. */
+static int FN(right_by_left)(const FN(palm_work) *wk, size_t lo, size_t hi)
+{
+    return hi > lo && FN(all_sparse)(wk, lo, hi) && (hi > lo + 1 || FN(right_via_transpose)(&wk->f[lo], wk->s));
+}
+
+/* X S_lo ... S_{hi-1}, X m x rows(S_lo). */
+static const SCALAR *FN(chain_right)(FN(palm_work) *wk, size_t lo, size_t hi, const SCALAR *X, size_t m)
+{
+    if (FN(right_by_left)(wk, lo, hi)) {
+        SCALAR *dst = FN(other)(wk, X);
+        FN(transpose_h)(m, wk->f[lo].rows, X, wk->s[0]);
+        FN(chain_left_blocked)(wk, lo, hi, 1, wk->s[0], wk->s[1], m);
+        FN(transpose_h)(wk->f[hi - 1].cols, m, wk->s[1], dst);
+        return dst;
+    }
+    for (size_t k = lo; k < hi; k++) {
+        SCALAR *dst = FN(other)(wk, X);
+        FN(mul_right)(&wk->f[k], m, X, dst, wk->s);
+        X = dst;
+    }
+    return X;
+}
+
+/* X (S_lo ... S_{hi-1})^H, X m x cols(S_{hi-1}). */
+static const SCALAR *FN(chain_right_h)(FN(palm_work) *wk, size_t lo, size_t hi, const SCALAR *X, size_t m)
+{
+    if (FN(right_by_left)(wk, lo, hi)) {
+        SCALAR *dst = FN(other)(wk, X);
+        FN(transpose_h)(m, wk->f[hi - 1].cols, X, wk->s[0]);
+        FN(chain_left_blocked)(wk, lo, hi, 0, wk->s[0], wk->s[1], m);
+        FN(transpose_h)(wk->f[lo].rows, m, wk->s[1], dst);
+        return dst;
+    }
+    for (size_t k = hi; k-- > lo;) {
+        SCALAR *dst = FN(other)(wk, X);
+        FN(mul_right_h)(&wk->f[k], m, X, dst, wk->s);
+        X = dst;
+    }
+    return X;
+}
+
+/* What applying S_k to one dense vector costs, in multiply-adds. */
+static size_t FN(factor_cost)(const FN(palm_factor) *f)
+{
+    return f->sparse ? f->nnz : f->rows * f->cols;
+}
+
+static size_t FN(densest)(const FN(palm_work) *wk, size_t J)
+{
+    size_t m = 0;
+    for (size_t k = 1; k < J; k++)
+        if (FN(factor_cost)(&wk->f[k]) > FN(factor_cost)(&wk->f[m])) m = k;
+    return m;
+}
+
+/* The dense product S_0 ... S_{J-1} (M x N), in a pool buffer or S_0
+ * itself for one factor.  It starts from the densest factor's own array
+ * and multiplies the others onto it, so that factor (the residual of a
+ * hierarchical step, up to half dense) is never applied to a dense matrix. */
+static const SCALAR *FN(chain_product)(FN(palm_work) *wk, size_t J, size_t N)
+{
+    size_t m = FN(densest)(wk, J);
+    const SCALAR *cur = FN(chain_right)(wk, m + 1, J, wk->f[m].dense, wk->f[m].rows);
+    return FN(chain_left)(wk, 0, m, cur, N);
+}
+
+/* ||L||_2^2 for L = S_lo ... S_{hi-1} (lo < hi) by power iteration on
+ * L^H L (v: the start, cols(S_{hi-1}) values, and the last iterate; a zero
+ * v gets a fixed pseudo-random start).  The factors change little from one
+ * sweep to the next, so the previous vector needs a few steps only. */
+static double FN(chain_norm2_sq)(FN(palm_work) *wk, size_t lo, size_t hi, SCALAR *v, const dmf_palm_options *o)
+{
+    size_t n = wk->f[hi - 1].cols;
+    double nv = sqrt(FN(sum_sq)(v, n)), est = 0;
+    if (!(nv > 0)) {
+        dmf_rng rng;
+        dmf_rng_seed(&rng, 0x9a1b4);
+        for (size_t t = 0; t < n; t++) v[t] = (REAL)dmf_rng_normal(&rng);
+        nv = sqrt(FN(sum_sq)(v, n));
+    }
+    for (size_t it = 0; it < o->norm2_max_iter && nv > 0; it++) {
+        for (size_t t = 0; t < n; t++) v[t] *= (REAL)(1 / nv);
+        const SCALAR *cur = v;
+        SCALAR *bufs[2] = {wk->u0, wk->u1};
+        int b = 0;
+        for (size_t k = hi; k-- > lo;) { /* L v */
+            FN(mul_left)(&wk->f[k], 1, cur, bufs[b]);
+            cur = bufs[b];
+            b ^= 1;
+        }
+        for (size_t k = lo; k < hi; k++) { /* L^H (L v) */
+            SCALAR *dst = k + 1 == hi ? v : bufs[b];
+            FN(mul_left_h)(&wk->f[k], 1, cur, dst);
+            cur = dst;
+            b ^= 1;
+        }
+        nv = sqrt(FN(sum_sq)(v, n)); /* ||L^H L v|| for a unit v: at most sigma_1^2 */
+        int settled = fabs(nv - est) <= o->norm2_threshold * nv;
+        est = nv;
+        if (settled) break;
+    }
+    if (!(nv > 0)) memset(v, 0, n * sizeof *v); /* L = 0: start afresh next time */
+    return est;
+}
+
+/* ||R||_2^2 for R = S_lo ... S_{hi-1} by power iteration on R R^H (v:
+ * rows(S_lo) values). */
+static double FN(chain_norm2_sq_rows)(FN(palm_work) *wk, size_t lo, size_t hi, SCALAR *v, const dmf_palm_options *o)
+{
+    size_t n = wk->f[lo].rows;
+    double nv = sqrt(FN(sum_sq)(v, n)), est = 0;
+    if (!(nv > 0)) {
+        dmf_rng rng;
+        dmf_rng_seed(&rng, 0x51d3);
+        for (size_t t = 0; t < n; t++) v[t] = (REAL)dmf_rng_normal(&rng);
+        nv = sqrt(FN(sum_sq)(v, n));
+    }
+    for (size_t it = 0; it < o->norm2_max_iter && nv > 0; it++) {
+        for (size_t t = 0; t < n; t++) v[t] *= (REAL)(1 / nv);
+        const SCALAR *cur = v;
+        SCALAR *bufs[2] = {wk->u0, wk->u1};
+        int b = 0;
+        for (size_t k = lo; k < hi; k++) { /* R^H v */
+            FN(mul_left_h)(&wk->f[k], 1, cur, bufs[b]);
+            cur = bufs[b];
+            b ^= 1;
+        }
+        for (size_t k = hi; k-- > lo;) { /* R (R^H v) */
+            SCALAR *dst = k == lo ? v : bufs[b];
+            FN(mul_left)(&wk->f[k], 1, cur, dst);
+            cur = dst;
+            b ^= 1;
+        }
+        nv = sqrt(FN(sum_sq)(v, n));
+        int settled = fabs(nv - est) <= o->norm2_threshold * nv;
+        est = nv;
+        if (settled) break;
+    }
+    if (!(nv > 0)) memset(v, 0, n * sizeof *v);
+    return est;
+}

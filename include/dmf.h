@@ -473,13 +473,22 @@ DMF_API int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, doubl
 
 typedef struct {
     int scattered;           /* Definition 8.1: every entry of M_1(1)...M_K(1) in {0, 1} */
+    int convolutional;       /* 1: offending entries name a leaf and a kernel position; 0: a column
+                              * j of X (leaf) and a row i (position) with value paths from j to i */
     size_t num_offending;
     struct { size_t leaf, position; long long value; } offending[16]; /* the first ones */
 } dmf_scatter_report;
 
-/* Algorithm 8.1 in exact integer arithmetic (DMF_ERR_NUMERIC on overflow);
- * convolutional networks only. */
+/* Algorithm 8.1 in exact integer arithmetic (DMF_ERR_NUMERIC on overflow):
+ * for a convolutional network as the paper states it (integer
+ * coefficients), and extended to any network whose coefficients are 0 or 1
+ * (masked, butterfly, 0/1 triplets), where it counts the paths between
+ * every input and output position (DMF_ERR_ARG for other coefficients). */
 DMF_API int dmf_scatter(const dmf_network *net, dmf_scatter_report *report);
+/* What a scattering report says (static text): for a convolutional network
+ * Thm 8.4's topological verdict; for another network only what the path
+ * counts show, since Thm 8.4 is not claimed there. */
+DMF_API const char *dmf_scatter_verdict(const dmf_scatter_report *report);
 DMF_API const char *dmf_network_leaf_name(const dmf_network *net, size_t leaf);
 
 /* ---- verdicts and parameter recovery (Malgouyres & Landsberg) --------- */

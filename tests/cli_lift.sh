@@ -101,7 +101,26 @@ printf '{"type": "conv",\n "N": 8,\n "edges": [}\n' >"$TMP/bad.json"
 [ $? -eq 1 ] && grep -qi "line" "$TMP/err.txt"; check "malformed JSON: exit 1 with a line number" $?
 echo '{"type": "triplets", "layers": [{"rows": 2, "cols": 2, "entries": [[0, 0, 0, 1.5]]}]}' >"$TMP/t.json"
 "$DMF" scatter "$TMP/t.json" >/dev/null 2>"$TMP/err.txt"
-[ $? -eq 1 ] && grep -q "convolutional" "$TMP/err.txt"; check "scatter on a triplet network: exit 1" $?
+[ $? -eq 1 ] && grep -q "coefficients are 0 or 1" "$TMP/err.txt"
+check "scatter on a triplet network with coefficient 1.5: exit 1" $?
+# Definition 8.1 extended to 0/1 networks: the LU masks have min(i, j) + 1
+# paths from input j to output i (4 offending entries for n = 3); a
+# butterfly chain has one path per entry.
+echo '{"type": "masked", "sizes": [3, 3, 3], "masks": [[[1,0,0],[1,1,0],[1,1,1]], [[1,1,1],[0,1,1],[0,0,1]]]}' \
+    >"$TMP/lu.json"
+"$DMF" scatter "$TMP/lu.json" >"$TMP/lu_out.json"
+python3 - "$TMP/lu_out.json" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+assert d["scattered"] is False and d["num_offending"] == 4, d
+assert all(o["value"] == min(o["row"], o["column"]) + 1 for o in d["offending"]), d["offending"]
+assert "not claimed" not in d["verdict_scatter"] and "Thm 6.4" in d["verdict_scatter"] and "verdict_thm_8_4" not in d
+PY
+check "masked LU 3: not scattered, min(i, j) + 1 paths, no Thm 8.4 claim" $?
+echo '{"type": "butterfly", "radix_m": [2, 2, 2, 2], "radix_n": [2, 2, 2, 2]}' >"$TMP/bf.json"
+"$DMF" scatter "$TMP/bf.json" >"$TMP/bf_out.json"
+[ "$(field "$TMP/bf_out.json" scattered)" = True ] && [ "$(field "$TMP/bf_out.json" num_offending)" = 0 ]
+check "butterfly chain 16: scattered (one path per entry)" $?
 "$DMF" liftrank --help | grep -q usage; check "liftrank --help" $?
 "$DMF" scatter --help | grep -q usage; check "scatter --help" $?
 "$DMF" liftrank >/dev/null 2>&1; [ $? -eq 2 ]; check "liftrank without a network: exit 2" $?

@@ -358,6 +358,57 @@ static void test_path_bounds(void)
     }
 }
 
+/* Definition 8.1 extended to 0/1 networks: entry (i, j) of M(1) counts the
+ * paths from input j to output i.  A butterfly chain has one path per
+ * entry; the LU masks (lower then upper triangular) have min(i, j) + 1,
+ * so the n = 4 network has (n - 1)^2 = 9 offending entries, the first at
+ * column 1, row 1 (2 paths), the largest 4 at (3, 3); two dense layers
+ * through 3 inner nodes give 3 paths everywhere; other coefficients are
+ * refused. */
+static void test_scatter_beyond_convolutions(void)
+{
+    dmf_scatter_report sc;
+    dmf_network *bf = parse("{\"type\": \"butterfly\", \"radix_m\": [2, 2, 2], \"radix_n\": [2, 2, 2]}");
+    if (bf) {
+        CHECK_OK(dmf_scatter(bf, &sc));
+        CHECK(sc.scattered && sc.num_offending == 0 && !sc.convolutional, "butterfly 8: %d %zu", sc.scattered,
+              sc.num_offending);
+        CHECK(strstr(dmf_scatter_verdict(&sc), "not claimed") != NULL, "%s", dmf_scatter_verdict(&sc));
+    }
+    dmf_network *lu = parse("{\"type\": \"masked\", \"sizes\": [4, 4, 4], \"masks\": ["
+                            "[[1,0,0,0],[1,1,0,0],[1,1,1,0],[1,1,1,1]], [[1,1,1,1],[0,1,1,1],[0,0,1,1],[0,0,0,1]]]}");
+    if (lu) {
+        CHECK_OK(dmf_scatter(lu, &sc));
+        CHECK(!sc.scattered && sc.num_offending == 9, "LU 4: %zu offending", sc.num_offending);
+        CHECK(sc.offending[0].leaf == 1 && sc.offending[0].position == 1 && sc.offending[0].value == 2,
+              "first offending (%zu, %zu) = %lld", sc.offending[0].position, sc.offending[0].leaf,
+              sc.offending[0].value);
+        long long largest = 0, total = 0;
+        for (size_t k = 0; k < sc.num_offending; k++) {
+            size_t i = sc.offending[k].position, j = sc.offending[k].leaf;
+            CHECK(sc.offending[k].value == (long long)((i < j ? i : j) + 1), "(%zu, %zu) = %lld", i, j,
+                  sc.offending[k].value);
+            if (sc.offending[k].value > largest) largest = sc.offending[k].value;
+            total += sc.offending[k].value;
+        }
+        CHECK(largest == 4 && total == 2 * 5 + 3 * 3 + 4, "largest %lld, total %lld", largest, total);
+        CHECK(strstr(dmf_scatter_verdict(&sc), "Thm 6.4") != NULL, "%s", dmf_scatter_verdict(&sc));
+    }
+    dmf_network *dense = parse("{\"type\": \"masked\", \"sizes\": [2, 3, 2], \"masks\": [\"dense\", \"dense\"]}");
+    if (dense) {
+        CHECK_OK(dmf_scatter(dense, &sc));
+        CHECK(!sc.scattered && sc.num_offending == 4, "dense 2x3x2: %zu offending", sc.num_offending);
+        for (size_t k = 0; k < sc.num_offending; k++) CHECK(sc.offending[k].value == 3, "%lld", sc.offending[k].value);
+    }
+    dmf_network *weighted = parse("{\"type\": \"triplets\", \"layers\": [{\"rows\": 2, \"cols\": 2, "
+                                  "\"entries\": [[0, 0, 0, 2], [1, 1, 1, 1]]}]}");
+    if (weighted) CHECK_STATUS(dmf_scatter(weighted, &sc), DMF_ERR_ARG);
+    dmf_network_free(bf);
+    dmf_network_free(lu);
+    dmf_network_free(dense);
+    dmf_network_free(weighted);
+}
+
 int main(void)
 {
     CHECK_OK(dmf_context_create(&ctx, "cpu"));
@@ -370,6 +421,7 @@ int main(void)
     test_k2_threshold();
     test_dim_sigma2();
     test_path_bounds();
+    test_scatter_beyond_convolutions();
     dmf_context_free(ctx);
     return check_report("test_lift");
 }

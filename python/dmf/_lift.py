@@ -18,8 +18,6 @@ Network = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 _VERDICT_IDENTIFIABLE = "identifiable for almost every A (Thm 6.4)"
 _VERDICT_NOT_IDENTIFIABLE = "not identifiable (Thm 6.5)"
 _VERDICT_INCONCLUSIVE = "inconclusive (2S <= rk A < dim Sigma_2)"
-_SCATTERED = "sufficiently scattered: stable recovery holds under the conditions of Thm 8.4"
-_NOT_SCATTERED = "not sufficiently scattered: not identifiable (Thm 8.4)"
 
 
 def _jsonable(value):
@@ -73,20 +71,22 @@ def _count(value, name, minimum=1):
     return value
 
 
+_SCATTER_KEYS = ("scattered", "num_offending", "offending", "verdict_thm_8_4", "notion_thm_8_4",
+                 "conditions_thm_8_4", "verdict_scatter")
+
+
 def _scatter_fields(out, raw):
-    out["scattered"] = raw["scattered"]
-    out["num_offending"] = raw["num_offending"]
-    out["offending"] = raw["offending"]
-    out["verdict_thm_8_4"] = _SCATTERED if raw["scattered"] else _NOT_SCATTERED
-    out["notion_thm_8_4"] = raw["notion_thm_8_4"]
-    out["conditions_thm_8_4"] = raw["conditions_thm_8_4"]
+    out.update((key, raw[key]) for key in _SCATTER_KEYS if key in raw)
 
 
 def scatter(network: Network) -> Dict[str, Any]:
-    """Algorithm 8.1: is a convolutional network sufficiently scattered?
+    """Algorithm 8.1: is a network sufficiently scattered?
 
-    Applies the network with all kernels set to 1 to a Dirac at each leaf, in
-    exact integer arithmetic (``dmf scatter``).
+    Applies the network with all parameters set to 1 to a Dirac at each leaf
+    (convolutional networks, as the paper states it) or at each input
+    position (any network whose coefficients are 0 or 1: masked, butterfly,
+    0/1 triplets, where it counts the paths joining input and output
+    positions), in exact integer arithmetic (``dmf scatter``).
 
     Parameters
     ----------
@@ -97,8 +97,8 @@ def scatter(network: Network) -> Dict[str, Any]:
             {"type": "conv", "N": 64, "root": "r", "edges": [
                 {"from": "a", "to": "r", "support": {"dilated": 0}}, ...]}
 
-        Only ``"type": "conv"`` networks can be scattered.  NumPy arrays in a
-        dict (e.g. masks) are written as nested lists.
+        Networks other than ``"type": "conv"`` need coefficients 0 or 1.
+        NumPy arrays in a dict (e.g. masks) are written as nested lists.
 
     Returns
     -------
@@ -106,13 +106,16 @@ def scatter(network: Network) -> Dict[str, Any]:
         the fields of the command line's JSON line: ``dmf_version``,
         ``command`` ('scatter'), ``network`` (the path, None for a dict),
         ``scattered``, ``num_offending``, ``offending`` (the first 16 entries
-        ``{'leaf', 'position', 'value'}``) and ``verdict_thm_8_4``.
+        ``{'leaf', 'position', 'value'}``, or ``{'row', 'column', 'value'}``
+        for a network that is not convolutional) and ``verdict_thm_8_4`` with
+        ``notion_thm_8_4`` and ``conditions_thm_8_4`` (convolutional) or
+        ``verdict_scatter`` (the others: Thm 8.4 is not claimed).
 
     Raises
     ------
     dmf.InputError (ValueError)
-        malformed spec (the message names the node, edge or entry), a network
-        that is not convolutional.
+        malformed spec (the message names the node, edge or entry), a
+        coefficient other than 0 or 1 outside convolutional networks.
     dmf.FileError (OSError)
         a path that cannot be read.
     dmf.NumericalError

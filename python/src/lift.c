@@ -19,16 +19,19 @@ static dmf_network *network_of(const char *spec, int is_path)
     return net;
 }
 
-/* scattered, num_offending, offending: the fields of `dmf scatter`. */
+/* scattered, num_offending, offending and the verdict: the fields of `dmf
+ * scatter` (src/cli/cmd_lift.c). */
 static int scatter_fields(PyObject *d, const dmf_network *net, const dmf_scatter_report *sc)
 {
     size_t shown = sc->num_offending < 16 ? sc->num_offending : 16;
     PyObject *list = PyList_New((Py_ssize_t)shown);
     if (!list) return -1;
     for (size_t i = 0; i < shown; i++) {
-        PyObject *o = Py_BuildValue("{s:s,s:n,s:L}", "leaf", dmf_network_leaf_name(net, sc->offending[i].leaf),
-                                    "position", (Py_ssize_t)sc->offending[i].position, "value",
-                                    (long long)sc->offending[i].value);
+        Py_ssize_t position = (Py_ssize_t)sc->offending[i].position, leaf = (Py_ssize_t)sc->offending[i].leaf;
+        long long value = sc->offending[i].value;
+        PyObject *o = sc->convolutional ? Py_BuildValue("{s:s,s:n,s:L}", "leaf", dmf_network_leaf_name(net, (size_t)leaf),
+                                                        "position", position, "value", value)
+                                        : Py_BuildValue("{s:n,s:n,s:L}", "row", position, "column", leaf, "value", value);
         if (!o) {
             Py_DECREF(list);
             return -1;
@@ -38,6 +41,13 @@ static int scatter_fields(PyObject *d, const dmf_network *net, const dmf_scatter
     if (dmfpy_set(d, "scattered", PyBool_FromLong(sc->scattered)) < 0 ||
         dmfpy_set(d, "num_offending", PyLong_FromSize_t(sc->num_offending)) < 0 ||
         dmfpy_set(d, "offending", list) < 0)
+        return -1;
+    if (!sc->convolutional) return dmfpy_set(d, "verdict_scatter", PyUnicode_FromString(dmf_scatter_verdict(sc)));
+    dmf_lift_verdict v;
+    if (dmfpy_set(d, "verdict_thm_8_4", PyUnicode_FromString(dmf_scatter_verdict(sc))) < 0 ||
+        dmf_lift_verdict_get(net, 0, &v) != DMF_OK ||
+        dmfpy_set(d, "notion_thm_8_4", PyUnicode_FromString(v.notion_thm_8_4)) < 0 ||
+        dmfpy_set(d, "conditions_thm_8_4", PyUnicode_FromString(v.conditions_thm_8_4)) < 0)
         return -1;
     return 0;
 }
@@ -110,11 +120,7 @@ static PyObject *scatter(PyObject *module, PyObject *args)
     status = dmf_scatter(net, &sc);
     Py_END_ALLOW_THREADS
     PyObject *d = status == DMF_OK ? PyDict_New() : dmfpy_raise(status);
-    dmf_lift_verdict v;
-    if (d && (scatter_fields(d, net, &sc) < 0 || dmf_lift_verdict_get(net, 0, &v) != DMF_OK ||
-              dmfpy_set(d, "notion_thm_8_4", PyUnicode_FromString(v.notion_thm_8_4)) < 0 ||
-              dmfpy_set(d, "conditions_thm_8_4", PyUnicode_FromString(v.conditions_thm_8_4)) < 0))
-        Py_CLEAR(d);
+    if (d && scatter_fields(d, net, &sc) < 0) Py_CLEAR(d);
     dmf_network_free(net);
     return d;
 }

@@ -58,7 +58,8 @@ def test_verdicts():
     assert rep["verdict_thm_8_4"] == "not sufficiently scattered: not identifiable (Thm 8.4)"
     rep = dmf.liftrank(BUTTERFLY)
     assert rep["rank"] == 16 and rep["verdict"] == "inconclusive (2S <= rk A < dim Sigma_2)"
-    assert "scattered" not in rep  # not a convolutional network
+    # Not convolutional: the path counts are reported, Thm 8.4 is not claimed.
+    assert rep["scattered"] is True and "verdict_scatter" in rep and "verdict_thm_8_4" not in rep
 
 
 def test_masks_as_numpy_arrays():
@@ -135,9 +136,29 @@ def test_malformed_specs_are_input_errors(tmp_path):
         dmf.liftrank(path)
 
 
-def test_scatter_needs_a_convolutional_network():
-    with pytest.raises(dmf.InputError, match="convolutional"):
-        dmf.scatter(BUTTERFLY)
+LU3 = {"type": "masked", "sizes": [3, 3, 3],
+       "masks": [[[1, 0, 0], [1, 1, 0], [1, 1, 1]], [[1, 1, 1], [0, 1, 1], [0, 0, 1]]]}
+
+
+def test_scatter_counts_paths_beyond_convolutions(tmp_path):
+    # A butterfly chain: one path per entry.  The LU masks: min(i, j) + 1
+    # paths from input j to output i; Thm 8.4 is not claimed for either.
+    rep = dmf.scatter(BUTTERFLY)
+    assert rep["scattered"] is True and rep["num_offending"] == 0 and "verdict_thm_8_4" not in rep
+    rep = dmf.scatter(LU3)
+    assert rep["scattered"] is False and rep["num_offending"] == 4
+    assert [(o["row"], o["column"], o["value"]) for o in rep["offending"]] == [(1, 1, 2), (2, 1, 2), (1, 2, 2),
+                                                                                (2, 2, 3)]
+    path = tmp_path / "lu.json"
+    path.write_text(json.dumps(LU3))
+    (line,) = run_cli("scatter", path)
+    same_fields(line, dmf.scatter(str(path)))
+
+
+def test_scatter_needs_0_1_coefficients_outside_convolutions():
+    weighted = {"type": "triplets", "layers": [{"rows": 2, "cols": 2, "entries": [[0, 0, 0, 2.0]]}]}
+    with pytest.raises(dmf.InputError, match="0 or 1"):
+        dmf.scatter(weighted)
 
 
 def test_missing_files_are_file_errors(tmp_path):

@@ -14,14 +14,23 @@ static void print_scatter(json_line *j, const dmf_network *net, const dmf_scatte
     fputc('[', stdout);
     size_t shown = sc->num_offending < 16 ? sc->num_offending : 16;
     for (size_t i = 0; i < shown; i++) {
-        printf("%s{\"leaf\": ", i ? ", " : "");
-        json_write_string(stdout, dmf_network_leaf_name(net, sc->offending[i].leaf));
-        printf(", \"position\": %zu, \"value\": %lld}", sc->offending[i].position, sc->offending[i].value);
+        /* A leaf's kernel position, or the row and column of X. */
+        if (sc->convolutional) {
+            printf("%s{\"leaf\": ", i ? ", " : "");
+            json_write_string(stdout, dmf_network_leaf_name(net, sc->offending[i].leaf));
+            printf(", \"position\": %zu", sc->offending[i].position);
+        } else {
+            printf("%s{\"row\": %zu, \"column\": %zu", i ? ", " : "", sc->offending[i].position,
+                   sc->offending[i].leaf);
+        }
+        printf(", \"value\": %lld}", sc->offending[i].value);
     }
     fputc(']', stdout);
-    json_str(j, "verdict_thm_8_4", sc->scattered ? "sufficiently scattered: stable recovery holds under the "
-                                                   "conditions of Thm 8.4"
-                                                 : "not sufficiently scattered: not identifiable (Thm 8.4)");
+    if (!sc->convolutional) {
+        json_str(j, "verdict_scatter", dmf_scatter_verdict(sc));
+        return;
+    }
+    json_str(j, "verdict_thm_8_4", dmf_scatter_verdict(sc));
     dmf_lift_verdict v;
     if (dmf_lift_verdict_get(net, 0, &v) == DMF_OK && v.has_thm_8_4) {
         json_str(j, "notion_thm_8_4", v.notion_thm_8_4);

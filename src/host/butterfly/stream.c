@@ -75,7 +75,11 @@ static int plan_stream(const dmf_chain_shape *s, const dmf_tree *tree, size_t el
         for (size_t k = 0; k < plan->cut; k++) classes *= s->n[k];
     plan->classes = classes;
     plan->class_elems = total / classes;
-    size_t want = limits.group_bytes / elem / (plan->class_elems ? plan->class_elems : 1);
+    /* Groups of at most 1/128 of the input: with two threads' groups and
+     * their halves they stay a few percent of it. */
+    size_t group_elems = limits.group_bytes / elem;
+    if (limits.min_half_bytes > 0 && group_elems > total / 128) group_elems = total / 128;
+    size_t want = group_elems / (plan->class_elems ? plan->class_elems : 1);
     plan->group = want < 1 ? 1 : want > classes ? classes : want;
     size_t groups = (classes + plan->group - 1) / plan->group;
     plan->group = (classes + groups - 1) / groups; /* groups of nearly one size */

@@ -762,6 +762,20 @@ DMF_API int dmf_palm4msa(dmf_context *ctx, const dmf_matrix *a, const dmf_constr
                          dmf_palm_report *report);
 
 typedef struct {
+    size_t iterations;
+    double palm_error; /* PALM's own relative error at its end, kept or not */
+    int kept;          /* 1: PALM's factors replaced the chain's (a lower error) */
+} dmf_refine_report;
+
+/* Refines a chain by `iters` iterations of PALM4MSA with every factor held
+ * to its support, started from the chain's factors, against A (permuted as
+ * the chain says); PALM's factors (the scale in F_0) replace the chain's
+ * only when PALM's error is below `before` (the chain's error against A).
+ * Dense factors inside: meant for sizes up to a few hundred. */
+DMF_API int dmf_chain_refine(dmf_context *ctx, const dmf_matrix *a, dmf_chain *chain, size_t iters, double before,
+                             dmf_refine_report *report);
+
+typedef struct {
     dmf_palm_options local;  /* the two-factor splits (pyfaust's stop_crit1) */
     dmf_palm_options global; /* the refinements of all factors (stop_crit2) */
     int fact_side_left;      /* peel factors off the right end (is_fact_side_left) */

@@ -1,5 +1,6 @@
 """Hierarchical butterfly factorization and the built-in matrices."""
 import json
+import time
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -7,6 +8,7 @@ import numpy as np
 from . import _dmf
 from ._arrays import NAMES, as_matrix, dtype_of
 from ._chain import Chain, ConvergenceError
+from ._dmf import InputError
 from ._options import check
 
 
@@ -70,7 +72,7 @@ def _permutation(spec, count, radix, side):
 def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Optional[Sequence[int]] = None,
                      tree: TreeSpec = "balanced", rank: int = 1, orthonormalize: bool = False,
                      dtype=None, backend: str = "auto", compute_error: bool = True,
-                     perm_rows=None, perm_cols=None) -> Chain:
+                     perm_rows=None, perm_cols=None, refine: Optional[int] = None) -> Chain:
     """Factors A (M x N) into a butterfly chain F_0 … F_{L-1}.
 
     Parameters
@@ -101,6 +103,14 @@ def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Option
         with ``perm_cols='bitrev'``); 'auto' (on either side) finds both
         with :func:`identify_permutations`.  The chain keeps them:
         ``toarray()``, ``@`` and ``rel_error`` are of A itself.
+    refine : int, optional
+        Then this many iterations of PALM (as :func:`palm4msa`) with every
+        factor held to its support, from the hierarchical result; PALM's
+        factors replace the chain's only when they lower the error.  The
+        report adds ``rel_error_before_refine``, ``refine_iterations``,
+        ``refine_rel_error`` (PALM's own), ``refine_kept`` and
+        ``refine_time_s``, as ``--refine`` does.  Needs ``compute_error``;
+        PALM works on dense factors, so meant for sizes up to a few hundred.
 
     Returns
     -------
@@ -115,11 +125,36 @@ def butterfly_factor(A, radix_m: Optional[Sequence[int]] = None, radix_n: Option
         when some block's SVD failed, with the chain in ``.chain``.
     """
     check("butterfly factor", radix_m=radix_m, radix_n=radix_n, tree=tree, rank=rank, backend=backend,
-          perm_rows=perm_rows, perm_cols=perm_cols)
+          perm_rows=perm_rows, perm_cols=perm_cols, refine=refine)
+    if refine is not None:
+        if isinstance(refine, bool) or not isinstance(refine, (int, np.integer)):
+            raise TypeError(f"refine must be an integer, not {type(refine).__name__}")
+        if not compute_error:
+            raise InputError("refine reports the error before and after: it needs compute_error=True")
     A = as_matrix(A, dtype)
     if perm_rows is not None or perm_cols is not None:
-        return _factor_permuted(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error,
-                                perm_rows, perm_cols)
+        chain = _factor_permuted(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error,
+                                 perm_rows, perm_cols)
+    else:
+        chain = _factor(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error)
+    if refine is not None:
+        _refine(chain, A, int(refine), backend)
+    return chain
+
+
+def _refine(chain, A, iterations, backend):
+    """PALM on the chain's supports, with the fields --refine adds."""
+    start = time.perf_counter()
+    before = chain.report["rel_error"]
+    done = chain._handle.refine(A, iterations, before, backend)
+    if done["kept"]:
+        chain.report["rel_error"] = chain.rel_error(A)
+    chain.report.update(rel_error_before_refine=before, refine_iterations=done["iterations"],
+                        refine_rel_error=done["palm_error"], refine_kept=done["kept"],
+                        refine_time_s=time.perf_counter() - start)
+
+
+def _factor(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error):
     handle, report, failure = _dmf.butterfly_factor(
         A, None if radix_m is None else list(radix_m), None if radix_n is None else list(radix_n),
         _tree_spec(tree), int(rank), bool(orthonormalize), str(backend), bool(compute_error))
@@ -148,8 +183,7 @@ def _factor_permuted(A, radix_m, radix_n, tree, rank, orthonormalize, backend, c
         rows = _permutation(perm_rows, A.shape[0], radix_m, "perm_rows")
         cols = _permutation(perm_cols, A.shape[1], radix_n, "perm_cols")
     B = _dmf.permute(A, rows, cols) if rows is not None or cols is not None else A
-    chain = butterfly_factor(B, radix_m, radix_n, tree, rank, orthonormalize, backend=backend,
-                             compute_error=compute_error)
+    chain = _factor(B, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error)
     # The error of B against the chain is that of A against the permuted chain.
     chain._handle.set_permutations(rows, cols)
     chain.report["perm_rows"] = "auto" if search else ("none" if rows is None else perm_rows if isinstance(perm_rows, str) else "array")

@@ -153,6 +153,35 @@ static PyObject *chain_rel_error(dmfpy_chain *self, PyObject *arg)
     return PyFloat_FromDouble(err);
 }
 
+/* refine(A, iterations, before, backend) -> {iterations, palm_error, kept}:
+ * dmf_chain_refine, the chain's blocks replaced when PALM did better. */
+static PyObject *chain_refine(dmfpy_chain *self, PyObject *args)
+{
+    PyObject *ao;
+    Py_ssize_t iters;
+    double before;
+    const char *backend;
+    if (!PyArg_ParseTuple(args, "Ondz", &ao, &iters, &before, &backend)) return NULL;
+    if (iters < 1) return PyErr_Format(dmfpy_input_error, "refine must be >= 1 (got %zd)", iters);
+    dmf_dtype dtype;
+    PyArrayObject *a = dmfpy_c_array(ao, 2, "A", &dtype);
+    if (!a) return NULL;
+    dmf_context *ctx = dmfpy_context(backend ? backend : "auto");
+    if (!ctx) return NULL;
+    dmf_matrix *wrapped;
+    int status = dmf_matrix_wrap(&wrapped, dtype, (size_t)PyArray_DIM(a, 0), (size_t)PyArray_DIM(a, 1),
+                                 PyArray_DATA(a));
+    if (status != DMF_OK) return dmfpy_raise(status);
+    dmf_refine_report rep = {0};
+    Py_BEGIN_ALLOW_THREADS
+    status = dmf_chain_refine(ctx, wrapped, self->chain, (size_t)iters, before, &rep);
+    Py_END_ALLOW_THREADS
+    dmf_matrix_free(wrapped);
+    if (status != DMF_OK) return dmfpy_raise(status);
+    return Py_BuildValue("{s:n,s:d,s:O}", "iterations", (Py_ssize_t)rep.iterations, "palm_error", rep.palm_error,
+                         "kept", rep.kept ? Py_True : Py_False);
+}
+
 /* write(dir[, extra_json]): the factor folder, chain.json with the members
  * of extra_json added (dmf_chain_write_meta). */
 static PyObject *chain_write(dmfpy_chain *self, PyObject *args)
@@ -221,6 +250,8 @@ static PyMethodDef chain_methods[] = {
     {"densify", (PyCFunction)chain_densify, METH_NOARGS, "The dense product."},
     {"rel_error", (PyCFunction)chain_rel_error, METH_O, "||A - chain||_F / ||A||_F."},
     {"write", (PyCFunction)chain_write, METH_VARARGS, "write(dir[, extra_json]): the factor folder."},
+    {"refine", (PyCFunction)chain_refine, METH_VARARGS,
+     "refine(A, iterations, before, backend): PALM on the chain's supports (dmf_chain_refine)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import dmf
+from cli_runner import run_cli
 
 
 def hadamard(n):
@@ -88,3 +89,25 @@ def test_errors():
     A[0, 0] = np.nan
     with pytest.raises(dmf.NumericalError):
         dmf.palm4msa(A, {"constraints": [{"name": "sp", "nrows": 4, "ncols": 6, "value": 2}]})
+
+
+def test_butterfly_refine_as_the_command_line():
+    # A noisy chain: the hierarchical result is not the least-squares optimum
+    # on the supports, so PALM lowers the error, and the package reports the
+    # same refinement as `dmf butterfly factor --refine`.
+    A = dmf.matrix("random-chain", 16, noise=0.3, seed=3)
+    chain = dmf.butterfly_factor(A, refine=200)
+    r = chain.report
+    assert r["refine_kept"] and r["refine_iterations"] == 200
+    assert r["rel_error"] < r["rel_error_before_refine"]
+    assert abs(chain.rel_error(A) - r["rel_error"]) < 1e-15
+    (line,) = run_cli("butterfly", "factor", "--matrix", "random-chain", "--size", 16, "--noise", 0.3, "--seed", 3,
+                      "--refine", 200, "--no-out")
+    for key in ("rel_error_before_refine", "refine_rel_error", "rel_error"):
+        assert abs(line[key] - r[key]) < 1e-12, key
+    with pytest.raises(dmf.InputError, match="compute_error"):
+        dmf.butterfly_factor(A, refine=3, compute_error=False)
+    with pytest.raises(dmf.InputError, match="refine"):
+        dmf.butterfly_factor(A, refine=0)
+    with pytest.raises(TypeError):
+        dmf.butterfly_factor(A, refine=2.5)

@@ -5,7 +5,6 @@
 #include <cjson/cJSON.h>
 
 #include "butterfly_perm.h"
-#include "butterfly_refine.h"
 #include "cli.h"
 #include "cli_args.h"
 #include "cli_out.h"
@@ -138,10 +137,10 @@ static int factor(int argc, char **argv)
         if (no_error) rel_error = NAN;
         else err_status = dmf_chain_rel_error(chain, a, &rel_error);
         double error_time = cli_now() - e0, error_before = rel_error, refine_time = 0;
-        cli_refine_result refined = {0};
+        dmf_refine_report refined = {0};
         if (err_status == DMF_OK && refine_iters && !numeric_failure) {
             double r0 = cli_now();
-            err_status = cli_butterfly_refine(ctx, a, chain, refine_iters, rel_error, &refined);
+            err_status = dmf_chain_refine(ctx, a, chain, refine_iters, rel_error, &refined);
             if (err_status == DMF_OK && refined.kept) err_status = dmf_chain_rel_error(chain, a, &rel_error);
             refine_time = cli_now() - r0;
         }

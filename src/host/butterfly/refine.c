@@ -1,12 +1,11 @@
-/* dmf butterfly factor --refine: PALM (docs/palm.md) with each factor held
- * to its Kronecker-sparse support, from the hierarchical result.  PALM
+/* Refinement of a chain by PALM (docs/palm.md) with each factor held to
+ * its Kronecker-sparse support, from the hierarchical result (dmf
+ * butterfly factor --refine, butterfly_factor(refine=) in Python).  PALM
  * works on dense factors, so this is meant for moderate sizes. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
-
-#include "butterfly_refine.h"
 
 /* Dense factor k and its 0/1 support from the compact blocks:
  * F[i b d + beta d + v, i c d + gamma d + v] = blocks[((i d + v) b + beta) c + gamma]. */
@@ -65,10 +64,11 @@ static void store_factor(dmf_chain *chain, size_t k, const dmf_matrix *f)
                 }
 }
 
-int cli_butterfly_refine(dmf_context *ctx, const dmf_matrix *a, dmf_chain *chain, size_t iters, double before,
-                         cli_refine_result *r)
+int dmf_chain_refine(dmf_context *ctx, const dmf_matrix *a, dmf_chain *chain, size_t iters, double before,
+                     dmf_refine_report *r)
 {
     memset(r, 0, sizeof *r);
+    if (iters == 0) return dmf_fail(DMF_ERR_ARG, "a refinement needs at least one iteration");
     size_t L = dmf_chain_num_factors(chain);
     dmf_matrix **f = calloc(2 * L + 1, sizeof *f), **s = f ? f + L : NULL, **out = calloc(L + 1, sizeof *out);
     dmf_constraint *cons = calloc(L + 1, sizeof *cons);

@@ -8,6 +8,11 @@
  * - A = lambda S_0 S_1 S_2 of random sparse factors, started near the
  *   truth with the true constraints (sp, splin/spcol, supp): rel_error
  *   <= 1e-10 (f64, c128), with the factors inside their constraint sets;
+ * - the sparse sweeps (CSR factors, blocked chains, the right and left
+ *   caches, right products through transposes, factors dense by BLAS) give
+ *   the iterates of a textbook dense PALM (constant step, dense products,
+ *   dmf_constraint_project) to 1e-12 on 96..110-sized problems, f64 and
+ *   c128, with two factors and four in each layout;
  * - hierarchical PALM on Hadamard N = 32, 64 (and 128 with 60 local
  *   iterations) with splincol 2 factors (FAuST's demonstration), and N = 32
  *   peeled from the right end (is_fact_side_left): exact to <= 1e-10
@@ -15,6 +20,7 @@
  * - argument and shape errors. */
 #include <complex.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -303,6 +309,199 @@ static void test_near_truth(dmf_dtype dt, int use_supp)
     dmf_matrix_free(a);
 }
 
+/* A dense reference for the sparse sweeps: row-major double complex. */
+typedef struct {
+    size_t rows, cols;
+    double complex *v;
+} ref_mat;
+
+static ref_mat ref_new(size_t rows, size_t cols)
+{
+    ref_mat m = {rows, cols, calloc(rows * cols ? rows * cols : 1, sizeof(double complex))};
+    return m;
+}
+
+static ref_mat ref_eye(size_t n)
+{
+    ref_mat m = ref_new(n, n);
+    for (size_t i = 0; i < n; i++) m.v[i * n + i] = 1;
+    return m;
+}
+
+/* op(a) op(b), op the conjugate transpose where ha / hb. */
+static ref_mat ref_mul(ref_mat a, int ha, ref_mat b, int hb)
+{
+    size_t m = ha ? a.cols : a.rows, k = ha ? a.rows : a.cols, n = hb ? b.rows : b.cols;
+    ref_mat c = ref_new(m, n);
+    for (size_t i = 0; i < m; i++)
+        for (size_t p = 0; p < k; p++) {
+            double complex x = ha ? conj(a.v[p * a.cols + i]) : a.v[i * a.cols + p];
+            if (x == 0) continue;
+            for (size_t j = 0; j < n; j++) c.v[i * n + j] += x * (hb ? conj(b.v[j * b.cols + p]) : b.v[p * b.cols + j]);
+        }
+    return c;
+}
+
+/* a <- a * b, freeing the old a. */
+static void ref_times(ref_mat *a, ref_mat b)
+{
+    ref_mat c = ref_mul(*a, 0, b, 0);
+    free(a->v);
+    *a = c;
+}
+
+/* ||a||_2^2 by 200 power iterations on a^H a (an estimate from below). */
+static double ref_norm2_sq(ref_mat a)
+{
+    ref_mat v = ref_new(a.cols, 1);
+    for (size_t i = 0; i < a.cols; i++) v.v[i] = 1 + 0.1 * (double)i;
+    double est = 0;
+    for (int it = 0; it < 200; it++) {
+        double nv = 0;
+        for (size_t i = 0; i < a.cols; i++) nv += creal(conj(v.v[i]) * v.v[i]);
+        for (size_t i = 0; i < a.cols; i++) v.v[i] /= sqrt(nv);
+        ref_mat av = ref_mul(a, 0, v, 0), w = ref_mul(a, 1, av, 0);
+        est = 0;
+        for (size_t i = 0; i < a.cols; i++) est += creal(conj(w.v[i]) * v.v[i]);
+        free(v.v), free(av.v);
+        v = w;
+    }
+    free(v.v);
+    return est;
+}
+
+/* PALM4MSA with a constant step, dense products and dmf_constraint_project
+ * for the projections: the textbook iteration the sparse sweeps must
+ * reproduce. */
+static void ref_palm(dmf_dtype dt, ref_mat A, ref_mat *S, size_t J, const dmf_constraint *c, size_t its,
+                     double step_size, int r2l, double *lambda)
+{
+    for (size_t it = 0; it < its; it++) {
+        for (size_t s = 0; s < J; s++) {
+            size_t j = r2l ? J - 1 - s : s;
+            ref_mat L = ref_eye(A.rows), R = ref_eye(S[j].cols);
+            for (size_t k = 0; k < j; k++) ref_times(&L, S[k]);
+            for (size_t k = j + 1; k < J; k++) ref_times(&R, S[k]);
+            ref_mat LS = ref_mul(L, 0, S[j], 0), X = ref_mul(LS, 0, R, 0);
+            for (size_t e = 0; e < X.rows * X.cols; e++) X.v[e] = *lambda * X.v[e] - A.v[e];
+            ref_mat LE = ref_mul(L, 1, X, 0), G = ref_mul(LE, 0, R, 1);
+            dmf_matrix *m = NULL;
+            CHECK_OK(dmf_matrix_create(&m, dt, S[j].rows, S[j].cols));
+            for (size_t e = 0; m && e < G.rows * G.cols; e++) {
+                S[j].v[e] -= step_size * *lambda * G.v[e];
+                set(m, e / S[j].cols, e % S[j].cols, S[j].v[e]);
+            }
+            CHECK_OK(dmf_constraint_project(&c[j], m));
+            for (size_t e = 0; m && e < G.rows * G.cols; e++) S[j].v[e] = get(m, e / S[j].cols, e % S[j].cols);
+            dmf_matrix_free(m);
+            free(L.v), free(R.v), free(LS.v), free(X.v), free(LE.v), free(G.v);
+        }
+        ref_mat X = ref_eye(A.rows);
+        for (size_t k = 0; k < J; k++) ref_times(&X, S[k]);
+        double num = 0, den = 0;
+        for (size_t e = 0; e < X.rows * X.cols; e++) {
+            num += creal(conj(X.v[e]) * A.v[e]);
+            den += creal(conj(X.v[e]) * X.v[e]);
+        }
+        if (den > 0) *lambda = num / den;
+        free(X.v);
+    }
+}
+
+/* The sparse sweeps against ref_palm from a random start, a constant step
+ * and a random A, on factors whose shapes and constraints take each path:
+ * `layout` 0: two factors; 1: four, the last one the densest (dense by
+ * BLAS when `dense_end`, else CSR through transposes), swept right to left
+ * (the right caches); 2: its mirror, swept left to right (the left caches);
+ * 3: four factors with the densest in the middle (the direct gradient). */
+static void test_sparse_sweeps(dmf_dtype dt, int layout, int dense_end)
+{
+    const size_t J = layout == 0 ? 2 : 4, its = 8;
+    const size_t dims[5] = {96, 100, 90, 110, 100};
+    const int r2l = layout == 1 || layout == 3;
+    size_t d[5];
+    for (size_t j = 0; j <= J; j++) d[j] = layout == 2 ? dims[J - j] : dims[j];
+    dmf_constraint c[4];
+    size_t dense_at = layout == 0 ? 1 : layout == 1 ? 3 : layout == 2 ? 0 : 2;
+    for (size_t j = 0; j < J; j++) {
+        size_t n = d[j] * d[j + 1];
+        c[j] = cons(DMF_CONS_SPLINCOL, d[j], d[j + 1], 3);
+        if (j == dense_at) c[j] = cons(DMF_CONS_SP, d[j], d[j + 1], dense_end ? n / 4 : n / 9);
+    }
+    dmf_matrix *a = NULL, *start[4] = {NULL}, *out[4] = {NULL};
+    ref_mat A = ref_eye(d[0]), S[4];
+    CHECK_OK(dmf_matrix_create(&a, dt, d[0], d[J]));
+    int cplx = dmf_dtype_is_complex(dt);
+    /* A = a product of random factors T_j in the constraint sets (unit
+     * Frobenius norms); the start: T_j plus dense noise of norm 0.3 */
+    double norms[4];
+    for (size_t j = 0; j < J; j++) {
+        size_t n = d[j] * d[j + 1];
+        S[j] = ref_new(d[j], d[j + 1]);
+        CHECK_OK(dmf_matrix_create(&start[j], dt, d[j], d[j + 1]));
+        dmf_matrix *t = NULL;
+        CHECK_OK(dmf_matrix_create(&t, dt, d[j], d[j + 1]));
+        for (size_t e = 0; t && e < n; e++) set(t, e / d[j + 1], e % d[j + 1], gauss() + (cplx ? I * gauss() : 0));
+        CHECK_OK(dmf_constraint_project(&c[j], t));
+        ref_mat T = ref_new(d[j], d[j + 1]);
+        for (size_t e = 0; t && start[j] && e < n; e++) {
+            T.v[e] = get(t, e / d[j + 1], e % d[j + 1]);
+            S[j].v[e] = T.v[e] + 0.3 * (gauss() + (cplx ? I * gauss() : 0)) / sqrt((double)n * (cplx ? 2 : 1));
+            set(start[j], e / d[j + 1], e % d[j + 1], S[j].v[e]);
+        }
+        ref_times(&A, T);
+        norms[j] = ref_norm2_sq(T);
+        free(T.v);
+        dmf_matrix_free(t);
+    }
+    /* the step: about 1 / the largest Lipschitz constant lambda^2 ||L||^2
+     * ||R||^2 at the truth (lambda = 1) */
+    double lip = 0;
+    for (size_t j = 0; j < J; j++) {
+        double l = 1;
+        for (size_t k = 0; k < J; k++) l *= k == j ? 1 : norms[k];
+        if (l > lip) lip = l;
+    }
+    for (size_t e = 0; a && e < d[0] * d[J]; e++) set(a, e / d[J], e % d[J], A.v[e]);
+    dmf_palm_options o;
+    dmf_palm_options_default(&o);
+    o.stop.num_its = its;
+    o.constant_step_size = 1;
+    o.step_size = 0.7 / lip;
+    o.update_right_to_left = r2l;
+    dmf_palm_report rep = {0};
+    CHECK_OK(dmf_palm4msa(NULL, a, c, J, (const dmf_matrix *const *)start, &o, out, &rep));
+    double lambda = 1;
+    ref_palm(dt, A, S, J, c, its, o.step_size, r2l, &lambda);
+    double worst = 0;
+    for (size_t j = 0; j < J && out[j]; j++)
+        for (size_t e = 0; e < d[j] * d[j + 1]; e++) {
+            double diff = cabs(get(out[j], e / d[j + 1], e % d[j + 1]) - S[j].v[e]);
+            if (diff > worst) worst = diff;
+        }
+    double dl = fabs(rep.lambda - lambda) / fabs(lambda);
+    printf("sparse sweeps %s, layout %d%s: factors within %.2g of the dense reference, lambda within %.2g (%.6g), "
+           "rel_error %.4f\n", dmf_dtype_name(dt), layout, dense_end ? " (dense end)" : "", worst, dl, lambda,
+           rep.rel_error);
+    CHECK(worst <= 1e-12 && dl <= 1e-12, "sparse sweeps %s layout %d: factors differ by %g, lambda by %g",
+          dmf_dtype_name(dt), layout, worst, dl);
+    /* the steps move the factors well above rounding: the error falls */
+    dmf_palm_report first = {0};
+    dmf_matrix *once[4] = {NULL};
+    o.stop.num_its = 1;
+    CHECK_OK(dmf_palm4msa(NULL, a, c, J, (const dmf_matrix *const *)start, &o, once, &first));
+    CHECK(rep.rel_error < 0.999 * first.rel_error, "sparse sweeps %s layout %d: rel_error %g after 1 iteration, %g after %zu",
+          dmf_dtype_name(dt), layout, first.rel_error, rep.rel_error, its);
+    for (size_t j = 0; j < J; j++) dmf_matrix_free(once[j]);
+    for (size_t j = 0; j < J; j++) {
+        free(S[j].v);
+        dmf_matrix_free(start[j]);
+        dmf_matrix_free(out[j]);
+    }
+    free(A.v);
+    dmf_matrix_free(a);
+}
+
 /* FAuST's demonstration: Hadamard N = 2^n into n factors, splincol 2 for
  * each factor and splincol N / 2^(i+1) for the residual of step i, 30
  * iterations for each PALM. */
@@ -411,6 +610,12 @@ int main(void)
     test_near_truth(DMF_C128, 1);
     test_near_truth(DMF_C128, 0);
     test_errors();
+    for (int layout = 0; layout < 4; layout++) {
+        test_sparse_sweeps(DMF_F64, layout, 0);
+        test_sparse_sweeps(DMF_C128, layout, 0);
+    }
+    test_sparse_sweeps(DMF_F64, 1, 1);
+    test_sparse_sweeps(DMF_F64, 2, 1);
     test_hadamard(32, DMF_F64, 30, 0);
     test_hadamard(64, DMF_F64, 30, 0);
     test_hadamard(32, DMF_C128, 30, 0);

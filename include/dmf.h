@@ -417,6 +417,26 @@ DMF_API const char *dmf_ident_reason_string(int reason);
 DMF_API int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx, const dmf_matrix *sy,
              dmf_matrix **x, dmf_matrix **y, dmf_fsmf_report *report);
 
+/* The supports of a two-factor class found from A (docs/fsmf.md): the
+ * class is the two-factor chain on radix_m = (m0, m1), radix_n = (n0, n1)
+ * (X: n0 nonzeros per row and m0 per column, Y: n1 per row and m1 per
+ * column; m0 m1 = rows, n0 n1 = cols, K = n0 m1) with the rows of X and
+ * the columns of Y in an order the butterfly permutation search reads off
+ * A.  With radix_m and radix_n NULL both classes of factors with 2 and half
+ * the size nonzeros per row and column are tried ((2, rows/2) x (2, cols/2),
+ * the DFT's; (rows/2, 2) x (cols/2, 2), the DCT-II's and DST-II's) and the
+ * one whose FSMF error is least kept.  *sx (rows x K) and *sy (K x cols)
+ * are new 0/1 float64 patterns for dmf_fsmf. */
+typedef struct {
+    size_t radix_m[2], radix_n[2]; /* the class kept */
+    size_t classes_tried;
+    double min_score;              /* the permutation search's (1: every block was exactly rank one) */
+    double time_s;
+} dmf_support_report;
+DMF_API int dmf_fsmf_find_supports(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
+                                   const size_t *radix_n, dmf_matrix **sx, dmf_matrix **sy,
+                                   dmf_support_report *report);
+
 /* ---- lifting rank and identifiability (Malgouyres & Landsberg) -------- */
 
 typedef struct dmf_network dmf_network;

@@ -780,6 +780,101 @@ static void run_group(const char *name, void (*fn)(void))
     }
 }
 
+/* Nonzeros of row r (by_row) or column r of a 0/1 f64 pattern. */
+static size_t pattern_count(const dmf_matrix *s, size_t r, int by_row)
+{
+    const double *d = dmf_matrix_const_data(s);
+    size_t rows = dmf_matrix_rows(s), cols = dmf_matrix_cols(s), n = 0;
+    for (size_t t = 0; t < (by_row ? cols : rows); t++) n += (by_row ? d[r * cols + t] : d[t * cols + r]) != 0;
+    return n;
+}
+
+/* Supports found from A for a two-factor class: the natural-order DFT
+ * (X 2-sparse, Y half-sparse: class (2, N/2)), the DCT-II and DST-II (the
+ * reverse: class (N/2, 2)) and a random two-factor chain on mixed radices
+ * with its rows and columns shuffled are exact on what is found, with every
+ * row and column of the supports holding the class's counts, and optimal
+ * (the pieces of a chain split are disjoint); a Gaussian matrix is not. */
+static void test_found_supports(void)
+{
+    dmf_context *ctx = NULL;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    struct {
+        const char *name;
+        size_t n, m0, n0;
+        dmf_dtype dt;
+        double tol;
+    } cases[] = {{"dft", 8, 2, 2, DMF_C128, 1e-12},   {"dft", 256, 2, 2, DMF_C128, 1e-12},
+                 {"dft", 1024, 2, 2, DMF_C128, 1e-12}, {"dct2", 16, 8, 8, DMF_F64, 1e-12},
+                 {"dct2", 256, 128, 128, DMF_F64, 1e-12}, {"dst2", 64, 32, 32, DMF_F64, 1e-12},
+                 {"dft", 64, 2, 2, DMF_C64, 1e-5},     {"gaussian", 64, 2, 2, DMF_F64, -1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t n = cases[c].n, rm[2] = {cases[c].m0, n / cases[c].m0}, rn[2] = {cases[c].n0, n / cases[c].n0};
+        dmf_matrix_spec spec = {cases[c].name, n, n, cases[c].dt, 0, 5, NULL, NULL, 0};
+        dmf_matrix *a = NULL, *sx = NULL, *sy = NULL, *x = NULL, *y = NULL;
+        dmf_support_report perm;
+        dmf_fsmf_report rep;
+        CHECK_OK(dmf_matrix_builtin(&spec, &a));
+        CHECK_OK(dmf_fsmf_find_supports(ctx, a, rm, rn, &sx, &sy, &perm));
+        if (!sx || !sy) {
+            dmf_matrix_free(a);
+            continue;
+        }
+        CHECK(dmf_matrix_rows(sx) == n && dmf_matrix_cols(sx) == rn[0] * rm[1] && dmf_matrix_cols(sy) == n,
+              "%s %zu: shapes", cases[c].name, n);
+        int counts = 1;
+        for (size_t r = 0; r < n; r++)
+            counts &= pattern_count(sx, r, 1) == rn[0] && pattern_count(sy, r, 0) == rm[1];
+        for (size_t k = 0; k < dmf_matrix_cols(sx); k++)
+            counts &= pattern_count(sx, k, 0) == rm[0] && pattern_count(sy, k, 1) == rn[1];
+        CHECK(counts, "%s %zu: the supports do not have the class's counts", cases[c].name, n);
+        CHECK_OK(dmf_fsmf(ctx, a, sx, sy, &x, &y, &rep));
+        if (cases[c].tol > 0)
+            CHECK(rep.rel_error <= cases[c].tol && rep.optimal && perm.min_score > 0.99,
+                  "%s %zu %s: error %.3g, optimal %d, score %.3g", cases[c].name, n, dmf_dtype_name(cases[c].dt),
+                  rep.rel_error, rep.optimal, perm.min_score);
+        else
+            CHECK(rep.rel_error > 0.3 && perm.min_score < 0.5, "gaussian: error %.3g, score %.3g", rep.rel_error,
+                  perm.min_score);
+        dmf_matrix_free(a), dmf_matrix_free(sx), dmf_matrix_free(sy), dmf_matrix_free(x), dmf_matrix_free(y);
+    }
+    /* Without a class, both 2-sparse classes are tried: the DFT keeps
+     * (2, N/2), the DCT-II (N/2, 2). */
+    const char *names[2] = {"dft", "dct2"};
+    for (int t = 0; t < 2; t++) {
+        dmf_matrix_spec which = {names[t], 32, 32, t ? DMF_F64 : DMF_C128, 0, 0, NULL, NULL, 0};
+        dmf_matrix *m = NULL, *px = NULL, *py = NULL;
+        dmf_support_report found;
+        CHECK_OK(dmf_matrix_builtin(&which, &m));
+        CHECK_OK(dmf_fsmf_find_supports(ctx, m, NULL, NULL, &px, &py, &found));
+        CHECK(found.classes_tried == 2 && found.radix_m[0] == (t ? 16u : 2u) && found.min_score > 0.99,
+              "%s 32: class %zu,%zu of %zu tried", names[t], found.radix_m[0], found.radix_m[1], found.classes_tried);
+        dmf_matrix_free(m), dmf_matrix_free(px), dmf_matrix_free(py);
+    }
+    /* A random chain on (3, 4) x (2, 5), rows and columns shuffled. */
+    size_t rm[2] = {3, 4}, rn[2] = {2, 5};
+    dmf_matrix_spec spec = {"random-chain", 12, 10, DMF_F64, 0, 11, rm, rn, 2};
+    dmf_matrix *chain = NULL, *a = NULL, *sx = NULL, *sy = NULL, *x = NULL, *y = NULL;
+    CHECK_OK(dmf_matrix_builtin(&spec, &chain));
+    size_t rows[12], cols[10];
+    for (size_t i = 0; i < 12; i++) rows[i] = (i * 5 + 7) % 12;
+    for (size_t j = 0; j < 10; j++) cols[j] = (j * 3 + 4) % 10;
+    CHECK_OK(dmf_matrix_permute(chain, rows, cols, &a));
+    dmf_support_report perm;
+    dmf_fsmf_report rep;
+    CHECK_OK(dmf_fsmf_find_supports(ctx, a, rm, rn, &sx, &sy, &perm));
+    if (sx && sy) {
+        CHECK_OK(dmf_fsmf(ctx, a, sx, sy, &x, &y, &rep));
+        CHECK(rep.rel_error <= 1e-12 && rep.optimal, "shuffled chain 12 x 10: error %.3g", rep.rel_error);
+    }
+    dmf_matrix_free(sx), dmf_matrix_free(sy), dmf_matrix_free(x), dmf_matrix_free(y);
+    size_t bad_m[2] = {4, 4};
+    CHECK_STATUS(dmf_fsmf_find_supports(ctx, a, bad_m, rn, &sx, &sy, &perm), DMF_ERR_SHAPE);
+    CHECK(sx == NULL && sy == NULL, "a refused class left supports behind");
+    dmf_matrix_free(chain), dmf_matrix_free(a);
+    dmf_context_free(ctx);
+}
+
 int main(void)
 {
     run_group("disjoint supports", test_disjoint);
@@ -790,5 +885,6 @@ int main(void)
     run_group("errors and empty classes", test_errors);
     run_group("slides 4x4 example", test_slides_example);
     run_group("not identifiable", test_not_identifiable);
+    run_group("supports found for a class", test_found_supports);
     return check_report("test_fsmf");
 }

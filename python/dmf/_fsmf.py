@@ -25,7 +25,8 @@ def _backend(backend):
     return backend
 
 
-def fsmf(A, support_x, support_y, backend: str = "auto") -> Tuple[np.ndarray, np.ndarray, Dict[str, Any]]:
+def fsmf(A, support_x, support_y, backend: str = "auto", radix_m=None,
+         radix_n=None) -> Tuple[np.ndarray, np.ndarray, Dict[str, Any]]:
     """Factors A ≈ X Y with the supports of X and Y fixed (``dmf fsmf``).
 
     Inner indices k are grouped by their rank-one support
@@ -49,7 +50,19 @@ def fsmf(A, support_x, support_y, backend: str = "auto") -> Tuple[np.ndarray, np
     support_x : array_like, shape (M, K)
         0/1 pattern of X (nonzero = allowed), any numeric or boolean dtype.
     support_y : array_like, shape (K, N)
-        0/1 pattern of Y.
+        0/1 pattern of Y.  ``support_x="auto", support_y="auto"``: both
+        found from A for a two-factor class, a two-factor chain with the
+        rows of X and the columns of Y in an unknown order (docs/fsmf.md):
+        ``radix_m=(m0, m1), radix_n=(n0, n1)`` (X has n0 nonzeros per row and
+        m0 per column, Y n1 and m1), by default both classes whose factors
+        have 2 and half the size nonzeros per row and column (the DFT's, the
+        DCT-II's and DST-II's).  The report adds ``supports`` ('auto'),
+        ``support_radix_m``, ``support_radix_n``, ``support_classes_tried``,
+        ``support_score``, ``support_time_s`` and ``support_verdict``
+        ('exact', 'approximate' or 'not_of_the_class'), and the patterns
+        found as ``support_x``, ``support_y`` (arrays).
+    radix_m, radix_n : two ints each, optional
+        the class, with automatic supports only.
     backend : 'auto', 'cpu' or 'cuda'
         The class SVDs are few and irregular and run on the host whatever the
         backend (``report['backend']`` is 'cpu', as in the command line's line).
@@ -79,8 +92,22 @@ def fsmf(A, support_x, support_y, backend: str = "auto") -> Tuple[np.ndarray, np
     TypeError
         a dtype dmf cannot compute in (e.g. strings), a backend that is not a str.
     """
-    check("fsmf", backend=backend)
+    check("fsmf", backend=backend, radix_m=radix_m, radix_n=radix_n)
+    auto_x, auto_y = (isinstance(s, str) and s == "auto" for s in (support_x, support_y))
+    if auto_x != auto_y:
+        raise InputError("support_x='auto' and support_y='auto' go together (the supports are found as a pair)")
+    if not auto_x and (radix_m is not None or radix_n is not None):
+        raise InputError("radix_m and radix_n give the class of automatic supports: use them with 'auto'")
     A = _matrix(A, "A")
-    sx = _matrix(support_x, "support_x")
-    sy = _matrix(support_y, "support_y")
-    return _dmf.fsmf(A, sx, sy, _backend(backend))
+    if not auto_x:
+        return _dmf.fsmf(A, _matrix(support_x, "support_x"), _matrix(support_y, "support_y"), _backend(backend))
+    sx, sy, found = _dmf.find_supports(A, None if radix_m is None else list(radix_m),
+                                       None if radix_n is None else list(radix_n), _backend(backend))
+    X, Y, report = _dmf.fsmf(A, sx, sy, _backend(backend))
+    # As the command line's support_verdict: exact to rounding, the class's
+    # structure found under noise, or no such structure.
+    exact = 1e-4 if A.dtype in (np.float32, np.complex64) else 1e-10
+    verdict = ("exact" if report["rel_error"] <= exact else
+               "approximate" if found["support_score"] >= 0.5 else "not_of_the_class")
+    report.update(supports="auto", **found, support_verdict=verdict, support_x=sx, support_y=sy)
+    return X, Y, report

@@ -122,7 +122,55 @@ static PyObject *fsmf(PyObject *module, PyObject *args)
     return result;
 }
 
+/* find_supports(A, radix_m, radix_n, backend) -> (SX, SY, report):
+ * dmf_fsmf_find_supports (radix_m, radix_n None: the two 2-sparse classes). */
+static PyObject *find_supports(PyObject *module, PyObject *args)
+{
+    PyObject *ao, *mo, *no;
+    const char *backend;
+    if (!PyArg_ParseTuple(args, "OOOs", &ao, &mo, &no, &backend)) return NULL;
+    size_t rm[64], rn[64], count_m = 0, count_n = 0;
+    if (mo != Py_None && dmfpy_sizes(mo, rm, 64, &count_m, "radix_m") < 0) return NULL;
+    if (no != Py_None && dmfpy_sizes(no, rn, 64, &count_n, "radix_n") < 0) return NULL;
+    if ((mo != Py_None && count_m != 2) || (no != Py_None && count_n != 2) || (mo == Py_None) != (no == Py_None))
+        return PyErr_Format(dmfpy_input_error, "radix_m and radix_n give the two-factor class: two radices each");
+    dmf_dtype ta;
+    PyArrayObject *a = dmfpy_c_array(ao, 2, "A", &ta);
+    if (!a) return NULL;
+    dmf_context *ctx = dmfpy_context(backend);
+    if (!ctx) return NULL;
+    dmf_matrix *wa = NULL, *sx = NULL, *sy = NULL;
+    dmf_support_report rep;
+    int status = dmf_matrix_wrap(&wa, ta, (size_t)PyArray_DIM(a, 0), (size_t)PyArray_DIM(a, 1), PyArray_DATA(a));
+    if (status == DMF_OK) {
+        Py_BEGIN_ALLOW_THREADS
+        status = dmf_fsmf_find_supports(ctx, wa, mo == Py_None ? NULL : rm, no == Py_None ? NULL : rn, &sx, &sy, &rep);
+        Py_END_ALLOW_THREADS
+    }
+    PyObject *result = NULL;
+    if (status != DMF_OK) {
+        dmfpy_raise(status);
+    } else {
+        PyObject *xa = dmfpy_array_from_matrix(sx), *ya = xa ? dmfpy_array_from_matrix(sy) : NULL;
+        PyObject *report = ya ? Py_BuildValue("{s:N,s:N,s:n,s:d,s:d}", "support_radix_m", dmfpy_size_list(rep.radix_m, 2),
+                                              "support_radix_n", dmfpy_size_list(rep.radix_n, 2),
+                                              "support_classes_tried", (Py_ssize_t)rep.classes_tried,
+                                              "support_score", rep.min_score, "support_time_s", rep.time_s)
+                              : NULL;
+        if (report) result = PyTuple_Pack(3, xa, ya, report);
+        Py_XDECREF(xa);
+        Py_XDECREF(ya);
+        Py_XDECREF(report);
+    }
+    dmf_matrix_free(wa);
+    dmf_matrix_free(sx);
+    dmf_matrix_free(sy);
+    return result;
+}
+
 PyMethodDef dmfpy_fsmf_functions[] = {
     {"fsmf", fsmf, METH_VARARGS, "fsmf(A, support_x, support_y, backend) -> (X, Y, report)"},
+    {"find_supports", find_supports, METH_VARARGS,
+     "find_supports(A, radix_m, radix_n, backend) -> (SX, SY, report): the supports of a two-factor class"},
     {NULL, NULL, 0, NULL},
 };

@@ -189,3 +189,25 @@ def test_bad_types_and_backends():
         dmf.fsmf(np.ones((5, 5)), sx, sy, backend=1)
     with pytest.raises(dmf.InputError, match="gpu"):
         dmf.fsmf(np.ones((5, 5)), sx, sy, backend="gpu")
+
+
+def test_supports_found_for_a_class():
+    # The natural-order DFT is exact on the class (2, N/2): X 2-sparse, Y
+    # N/2-sparse; the DCT-II on (N/2, 2); both as the command line says.
+    A = dmf.matrix("dft", 64, dtype="c128")
+    X, Y, rep = dmf.fsmf(A, "auto", "auto")
+    assert rep["support_verdict"] == "exact" and rep["rel_error"] < 1e-12 and rep["optimal"]
+    assert rep["support_radix_m"] == [2, 32] and rep["support_classes_tried"] == 2
+    sx, sy = rep["support_x"], rep["support_y"]
+    assert (sx.sum(axis=1) == 2).all() and (sy.sum(axis=0) == 32).all()
+    assert np.linalg.norm(X @ Y - A) < 1e-12 * np.linalg.norm(A)
+    (line,) = run_cli("fsmf", "--matrix", "dft", "--size", 64, "--support-x", "auto", "--support-y", "auto")
+    same_fields(line, rep, skip=("time_s", "support_time_s"))
+    _, _, rep = dmf.fsmf(dmf.matrix("dct2", 32), "auto", "auto")
+    assert rep["support_radix_m"] == [16, 2] and rep["support_verdict"] == "exact"
+    _, _, rep = dmf.fsmf(dmf.matrix("dft", 48, dtype="c128"), "auto", "auto", radix_m=(12, 4), radix_n=(12, 4))
+    assert rep["support_classes_tried"] == 1 and rep["rel_error"] < 1e-12
+    with pytest.raises(dmf.InputError, match="go together"):
+        dmf.fsmf(A, "auto", np.ones((64, 64)))
+    with pytest.raises(dmf.InputError, match="two radices each"):
+        dmf.fsmf(A, "auto", "auto", radix_m=(2, 2, 16), radix_n=(2, 2, 16))

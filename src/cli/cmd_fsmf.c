@@ -165,9 +165,14 @@ int cmd_fsmf(int argc, char **argv)
     if (code != EXIT_OK) return code;
     dmf_context *ctx = NULL;
     dmf_fsmf_report rep;
-    int status = dmf_matrix_read(sx_path, &sx);
-    if (status == DMF_OK) status = dmf_matrix_read(sy_path, &sy);
-    if (status == DMF_OK) status = dmf_context_create(&ctx, backend);
+    dmf_support_report found = {0};
+    const int auto_supports = !strcmp(sx_path, "auto");
+    int status = dmf_context_create(&ctx, backend);
+    if (status == DMF_OK && auto_supports)
+        status = dmf_fsmf_find_supports(ctx, a, src.num_m == 2 ? src.radix_m : NULL,
+                                        src.num_m == 2 ? src.radix_n : NULL, &sx, &sy, &found);
+    if (status == DMF_OK && !auto_supports) status = dmf_matrix_read(sx_path, &sx);
+    if (status == DMF_OK && !auto_supports) status = dmf_matrix_read(sy_path, &sy);
     double start = cli_now();
     if (status == DMF_OK) status = dmf_fsmf(ctx, a, sx, sy, &x, &y, &rep);
     refine_result ref = {0};
@@ -194,6 +199,10 @@ int cmd_fsmf(int argc, char **argv)
         if (status == DMF_OK) status = dmf_npy_write(path, x);
         snprintf(path, sizeof path, "%s/Y.npy", out);
         if (status == DMF_OK) status = dmf_npy_write(path, y);
+        snprintf(path, sizeof path, "%s/support_x.npy", out);
+        if (status == DMF_OK && auto_supports) status = dmf_npy_write(path, sx);
+        snprintf(path, sizeof path, "%s/support_y.npy", out);
+        if (status == DMF_OK && auto_supports) status = dmf_npy_write(path, sy);
     }
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);
@@ -233,6 +242,21 @@ int cmd_fsmf(int argc, char **argv)
             json_num(&j, "rel_error", rep.rel_error);
         }
         json_num(&j, "time_s", elapsed);
+        if (auto_supports) {
+            json_str(&j, "supports", "auto");
+            json_sizes(&j, "support_radix_m", found.radix_m, 2);
+            json_sizes(&j, "support_radix_n", found.radix_n, 2);
+            json_int(&j, "support_classes_tried", (long long)found.classes_tried);
+            json_num(&j, "support_score", found.min_score);
+            json_num(&j, "support_time_s", found.time_s);
+            /* As butterfly factor's perm_verdict: exact to rounding, the
+             * class's structure found under noise, or no such structure. */
+            double final_error = refine_iters ? ref.rel_error : rep.rel_error;
+            const double exact = dmf_dtype_eps(dmf_matrix_dtype(a)) > 1e-10 ? 1e-4 : 1e-10;
+            json_str(&j, "support_verdict", final_error <= exact     ? "exact"
+                                            : found.min_score >= 0.5 ? "approximate"
+                                                                     : "not_of_the_class");
+        }
         if (out) json_str(&j, "out", out);
         json_end(&j);
     }

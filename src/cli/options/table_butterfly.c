@@ -190,11 +190,34 @@ const cli_command cli_butterfly_densify = {
     0,
     NULL};
 
+static int fsmf_rules(const cli_args *a, char *why, size_t cap)
+{
+    if (cli_matrix_source_rules(a, why, cap)) return 1;
+    int auto_x = !strcmp(cli_get(a, "support-x"), "auto"), auto_y = !strcmp(cli_get(a, "support-y"), "auto");
+    char lx[64], ly[64], lm[64];
+    if (auto_x != auto_y) {
+        snprintf(why, cap, "%s auto and %s auto go together (the two supports are found as a pair)",
+                 cli_option_label(a, "support-x", lx, sizeof lx), cli_option_label(a, "support-y", ly, sizeof ly));
+        return 1;
+    }
+    if (auto_x && cli_get(a, "radix-m") && items(cli_get(a, "radix-m")) != 2) {
+        snprintf(why, cap, "with auto supports, %s m0,m1 and --radix-n n0,n1 give the two-factor class: two "
+                           "radices each", cli_option_label(a, "radix-m", lm, sizeof lm));
+        return 1;
+    }
+    return 0;
+}
+
 static const cli_option fsmf_options[] = {
     MATRIX_SOURCE_OPTIONS,
     {"support-x", ARG_VALUE, V_TEXT, NULL, OPT_REQUIRED, "SX", NULL,
-     "the pattern of X (rows x K), a 0/1 .npy or .mtx matrix (nonzero = allowed)"},
-    {"support-y", ARG_VALUE, V_TEXT, NULL, OPT_REQUIRED, "SY", NULL, "the pattern of Y (K x cols)"},
+     "the pattern of X (rows x K), a 0/1 .npy or .mtx matrix (nonzero = allowed); or auto, with --support-y "
+     "auto: both found from A for a two-factor class, a two-factor chain with its rows and columns in an unknown "
+     "order: --radix-m m0,m1 --radix-n n0,n1 (X has n0 nonzeros per row and m0 per column, Y n1 and m1), by "
+     "default both classes with factors of 2 and half the size nonzeros per row and column (the DFT's, the DCT's "
+     "and the DST's); the JSON adds supports, support_radix_m/_n, support_score, support_time_s and --out "
+     "writes support_x.npy, support_y.npy (docs/fsmf.md)"},
+    {"support-y", ARG_VALUE, V_TEXT, NULL, OPT_REQUIRED, "SY", NULL, "the pattern of Y (K x cols), or auto"},
     VALUE("refine", V_COUNT, "ITER", NULL,
           "then ITER iterations of PALM on the same supports from the greedy/SVD result (docs/palm.md); the JSON "
           "gives the error before and after, and says when the error keeps falling while the factors' norms grow "
@@ -222,7 +245,7 @@ const cli_command cli_fsmf = {
     "\"unknown\"), identifiability (why), incomplete_k and ambiguous_k (the\n"
     "pieces concerned), rel_error = ||A - X Y||_F / ||A||_F.\n",
     1,
-    cli_matrix_source_rules};
+    fsmf_rules};
 
 #define PALM_OUT_BACKEND                                                                                     \
     VALUE("out", V_OUTPUT, "DIR", NULL,                                                                      \

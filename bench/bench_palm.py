@@ -1,14 +1,30 @@
 #!/usr/bin/env python3
-"""Hierarchical PALM on Hadamard matrices: dmf against pyfaust, same run.
+"""Hierarchical PALM: dmf against pyfaust, same inputs, same run.
 
-For each N, `dmf hierarchical --matrix hadamard --size N --preset hadamard`
-(the command line, its own time_s) and pyfaust's
-`fact.hierarchical(H, 'hadamard')` (timed around the call), interleaved so
-both see the same machine load: the same constraints (splincol 2, residuals
-splincol N/2^(i+1)) and iteration counts (30 per PALM).  One JSON line per
-measurement after an environment header; rel_error = ||F - H||_F / ||H||_F.
+Two problems, each with the same constraints and iteration counts for both
+tools (30 iterations per PALM, sweeps right to left, factors peeled off the
+left end of the residual):
 
-    bench/bench_palm.py --dmf build/dmf --sizes 32,64,128,256 [--repeats 3]
+  hadamard  FAuST's classic demonstration: the N x N Sylvester Hadamard
+            matrix into log2(N) factors, splincol 2, residual of step i
+            splincol N/2^(i+1) (`dmf hierarchical --preset hadamard`,
+            pyfaust's `hierarchical(H, 'hadamard')`).
+  random    a dense N x N Gaussian matrix (seed 0, unit Frobenius norm)
+            into 4 factors: splincol 8 for the three peeled factors,
+            residuals splincol N/4, N/16, N/64 (a params file for dmf,
+            ParamsHierarchical for pyfaust).
+
+Per size the tools alternate (dmf, pyfaust, dmf, ...) so both see the same
+machine load.  One JSON line per measurement after an environment header:
+time_s (median of the repeats), times_s, rel_error = ||F - A||_F / ||A||_F,
+and on every line the CPU model and the load average (/proc/loadavg, 1 min)
+before and after.  dmf's time is its own time_s (the factorization, not the
+process start); pyfaust's is timed around the call in a child process,
+which is killed after --timeout seconds (then the line has "timeout": T).
+
+    bench/bench_palm.py --dmf build/dmf --problems hadamard --sizes 256,512,1024 \\
+        --repeats 3 --out bench/results/palm-20261206.jsonl
+    bench/bench_palm.py --markdown bench/results/palm-20261206.jsonl > table.md
 
 pyfaust is optional (bench/comparators/setup_venv.sh installs it): without
 it only dmf's lines are printed.
@@ -19,65 +35,206 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "comparators"))
-from common import emit, env_header, hadamard, rel_error  # noqa: E402
+from common import cpu_model, env_header, hadamard, rel_error  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ITS = 30
 
 
-def run_dmf(dmf, n, dtype):
-    out = subprocess.run([dmf, "hierarchical", "--matrix", "hadamard", "--size", str(n), "--preset", "hadamard",
-                          "--dtype", dtype], check=True, capture_output=True, text=True).stdout
-    rec = json.loads(out)
-    return rec["time_s"], rec["rel_error"], rec["iterations"]
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
 
 
-def run_pyfaust(n, dtype):
-    import numpy as np
-    from pyfaust.fact import hierarchical
-    H = hadamard(n).astype(np.float32 if dtype == "f32" else np.float64)
-    # pyfaust's C++ core prints its progress on file descriptor 1: keep it
-    # out of the JSON lines.
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 1)
+def random_matrix(n):
+    A = np.random.default_rng(0).standard_normal((n, n))
+    return A / np.linalg.norm(A)
+
+
+def random_constraints(n):
+    """The random problem's (fact, res) constraints as (name, k) pairs."""
+    fact = [("splincol", 8)] * 3
+    res = [("splincol", n // 4), ("splincol", n // 16), ("splincol", n // 64)]
+    return fact, res
+
+
+def dmf_params(n, fact, res):
+    def cons(name, k):
+        return {"name": name, "nrows": n, "ncols": n, "value": k}
+    return {"fact_constraints": [cons(*c) for c in fact], "res_constraints": [cons(*c) for c in res],
+            "stop_crit1": {"num_its": ITS}, "stop_crit2": {"num_its": ITS}, "is_update_way_R2L": True}
+
+
+def run_dmf(dmf, problem, n, dtype, workdir):
+    cmd = [dmf, "hierarchical", "--dtype", dtype]
+    if problem == "hadamard":
+        cmd += ["--matrix", "hadamard", "--size", str(n), "--preset", "hadamard"]
+    else:
+        a_path, p_path = os.path.join(workdir, f"random{n}.npy"), os.path.join(workdir, f"random{n}.json")
+        if not os.path.exists(a_path):
+            np.save(a_path, random_matrix(n))
+            with open(p_path, "w") as f:
+                json.dump(dmf_params(n, *random_constraints(n)), f)
+        cmd += ["--input", a_path, "--params", p_path]
+    rec = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    return rec["time_s"], rec["rel_error"]
+
+
+PYFAUST_CHILD = r"""
+import json, os, sys, time
+import numpy as np
+sys.path.insert(0, sys.argv[4])
+from bench_palm import hadamard, random_matrix, random_constraints, ITS
+from common import rel_error
+from pyfaust.fact import hierarchical
+from pyfaust.factparams import ParamsHierarchical, ConstraintList, StoppingCriterion
+problem, n, dtype = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+A = hadamard(n) if problem == "hadamard" else random_matrix(n)
+A = A.astype(np.float32 if dtype == "f32" else np.float64)
+if problem == "hadamard":
+    p = "hadamard"
+else:
+    fact, res = random_constraints(n)
+    flat = lambda cs: [x for name, k in cs for x in (name, k, n, n)]
+    p = ParamsHierarchical(ConstraintList(*flat(fact)), ConstraintList(*flat(res)), StoppingCriterion(num_its=ITS),
+                           StoppingCriterion(num_its=ITS), is_update_way_R2L=True, packing_RL=False)
+# pyfaust's C++ core prints its progress on file descriptor 1: keep it off the result
+sys.stdout.flush()
+saved = os.dup(1)
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+start = time.perf_counter()
+F = hierarchical(A, p)
+elapsed = time.perf_counter() - start
+os.dup2(saved, 1)
+print(json.dumps({"time_s": elapsed, "rel_error": rel_error(A, F.toarray())}), flush=True)
+"""
+
+
+def run_pyfaust(problem, n, dtype, timeout):
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.pathsep.join([here, os.path.join(here, "comparators")])
     try:
-        start = time.perf_counter()
-        F = hierarchical(H, "hadamard")
-        elapsed = time.perf_counter() - start
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return elapsed, rel_error(H, F.toarray()), None
+        out = subprocess.run([sys.executable, "-c", PYFAUST_CHILD, problem, str(n), dtype, path], check=True,
+                             capture_output=True, text=True, timeout=timeout,
+                             env=dict(os.environ, PYTHONPATH=path)).stdout
+    except subprocess.TimeoutExpired:
+        return None, None
+    rec = json.loads(out.strip().splitlines()[-1])
+    return rec["time_s"], rec["rel_error"]
+
+
+def markdown(path):
+    """A table of the JSON lines in `path`: per problem and size, each tool's time and error, the ratio."""
+    rows = {}
+    for line in open(path):
+        rec = json.loads(line)
+        if "tool" not in rec or "problem" not in rec:
+            continue
+        rows.setdefault((rec["problem"], rec["n"]), {})[rec["tool"]] = rec
+    print("| problem | N | dmf time (s) | dmf rel. error | pyfaust time (s) | pyfaust rel. error | pyfaust / dmf | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for (problem, n), tools in sorted(rows.items()):
+        d, p = tools.get("dmf"), tools.get("pyfaust")
+        def t(r):
+            if not r:
+                return "-"
+            return f"> {r['timeout']:.0f}" if r.get("timeout") else f"{r['time_s']:.3g}"
+        def e(r):
+            return f"{r['rel_error']:.2e}" if r and r.get("rel_error") is not None else "-"
+        ratio = "-"
+        if d and p and p.get("time_s"):
+            ratio = f"{p['time_s'] / d['time_s']:.0f}x"
+        elif d and p and p.get("timeout"):
+            ratio = f"> {p['timeout'] / d['time_s']:.0f}x"
+        load = " / ".join(f"{r['load_before']:.1f}-{r['load_after']:.1f}" for r in (d, p) if r)
+        print(f"| {problem} | {n} | {t(d)} | {e(d)} | {t(p)} | {e(p)} | {ratio} | {load} |")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dmf", default="build/dmf", help="the dmf command line")
-    p.add_argument("--sizes", default="32,64,128,256")
+    p.add_argument("--problems", default="hadamard,random")
+    p.add_argument("--sizes", default="256,512,1024", help="sizes of the hadamard problem")
+    p.add_argument("--random-sizes", default="1024", help="sizes of the random problem")
     p.add_argument("--dtype", default="f64", choices=["f32", "f64"])
     p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--pyfaust-repeats", type=int, default=None, help="repeats of pyfaust (default: --repeats)")
+    p.add_argument("--timeout", type=float, default=3600, help="seconds before a pyfaust run is given up")
+    p.add_argument("--no-pyfaust", action="store_true")
+    p.add_argument("--out", help="also append the JSON lines to this file")
+    p.add_argument("--markdown", metavar="JSONL", help="print a markdown table of JSONL and exit")
     args = p.parse_args()
-    try:
-        import pyfaust
-        have_pyfaust = pyfaust.version()
-    except ImportError:
-        have_pyfaust = None
+    if args.markdown:
+        markdown(args.markdown)
+        return
+    have_pyfaust = None
+    if not args.no_pyfaust:
+        try:
+            import pyfaust
+            have_pyfaust = pyfaust.version()
+        except ImportError:
+            pass
+    out = open(args.out, "a") if args.out else None
+
+    def emit(obj):
+        line = json.dumps(obj)
+        print(line, flush=True)
+        if out:
+            out.write(line + "\n")
+            out.flush()
+
     version = subprocess.run([args.dmf, "--version"], capture_output=True, text=True).stdout.split()[-1]
-    env_header("dmf hierarchical vs pyfaust", version, pyfaust=have_pyfaust)  # prints the header line
-    tools = [("dmf", lambda n: run_dmf(args.dmf, n, args.dtype))]
-    if have_pyfaust:
-        tools.append(("pyfaust", lambda n: run_pyfaust(n, args.dtype)))
-    for n in [int(s) for s in args.sizes.split(",")]:
-        for tool, fn in tools:
-            times, err, its = [], None, None
-            for _ in range(args.repeats):
-                t, err, its = fn(n)
-                times.append(t)
-            emit({"tool": tool, "problem": "hierarchical hadamard", "n": n, "dtype": args.dtype,
-                  "iterations_per_palm": 30, "time_s": statistics.median(times), "times_s": times,
-                  "rel_error": err, "sweeps": its})
+    import io
+    import contextlib
+    header = io.StringIO()
+    with contextlib.redirect_stdout(header):
+        env_header("dmf hierarchical vs pyfaust", version, pyfaust=have_pyfaust,
+                   omp_num_threads=os.environ.get("OMP_NUM_THREADS"))
+    emit(json.loads(header.getvalue()))
+    cpu = cpu_model()
+    cases = []
+    for problem in args.problems.split(","):
+        sizes = args.sizes if problem == "hadamard" else args.random_sizes
+        cases += [(problem, int(s)) for s in sizes.split(",") if s]
+    with tempfile.TemporaryDirectory() as workdir:
+        for problem, n in cases:
+            tools = [("dmf", args.repeats, lambda: run_dmf(args.dmf, problem, n, args.dtype, workdir))]
+            if have_pyfaust:
+                tools.append(("pyfaust", args.pyfaust_repeats or args.repeats,
+                              lambda: run_pyfaust(problem, n, args.dtype, args.timeout)))
+            results = {tool: {"times": [], "err": None, "load": [], "timeout": None} for tool, _, _ in tools}
+            # alternate the tools, repeat by repeat
+            for r in range(max(reps for _, reps, _ in tools)):
+                for tool, reps, fn in tools:
+                    res = results[tool]
+                    if r >= reps or res["timeout"]:
+                        continue
+                    before = loadavg()
+                    t, err = fn()
+                    res["load"].append((before, loadavg()))
+                    if t is None:
+                        res["timeout"] = args.timeout
+                    else:
+                        res["times"].append(t)
+                        res["err"] = err
+            for tool, _, _ in tools:
+                res = results[tool]
+                rec = {"tool": tool, "problem": f"hierarchical {problem}", "n": n, "dtype": args.dtype,
+                       "iterations_per_palm": ITS,
+                       "time_s": statistics.median(res["times"]) if res["times"] else None,
+                       "times_s": res["times"], "rel_error": res["err"], "cpu": cpu,
+                       "load_before": res["load"][0][0], "load_after": res["load"][-1][1],
+                       "loads": res["load"]}
+                if res["timeout"]:
+                    rec["timeout"] = res["timeout"]
+                emit(rec)
+    if out:
+        out.close()
 
 
 if __name__ == "__main__":

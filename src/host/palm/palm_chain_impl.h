@@ -61,11 +61,11 @@ static int FN(palm_work_alloc)(FN(palm_work) *wk, size_t J, const size_t *dims, 
     wk->e = malloc(big * sizeof(SCALAR));
     wk->s[0] = malloc(big * sizeof(SCALAR));
     wk->s[1] = malloc(big * sizeof(SCALAR));
-    /* a block of two maxd x block buffers in about 512 KiB (L2) */
+    /* two maxd x block buffers in about 512 KiB (L2), blocks of 8 to 64 columns */
     wk->maxd = maxd;
     wk->block = ((size_t)1 << 18) / (maxd * sizeof(SCALAR)) / 8 * 8;
     if (wk->block < 8) wk->block = 8;
-    if (wk->block > 256) wk->block = 256;
+    if (wk->block > 64) wk->block = 64;
     wk->blk = malloc((size_t)omp_get_max_threads() * 2 * maxd * wk->block * sizeof(SCALAR));
     ok = ok && wk->s[0] && wk->s[1] && wk->blk;
     if (J >= 3) {

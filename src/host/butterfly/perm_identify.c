@@ -24,11 +24,19 @@
 #define LEADS 8
 /* Columns per row that enter the first group's quantile. */
 #define MINOR_SAMPLE 512
+/* Every row is ranked first on 1/COARSE_FACTOR of that sample (when it
+ * keeps COARSE_MIN minors), the best FINE_CANDIDATES (at least 4 per group
+ * member) again on all of it. */
+#define COARSE_FACTOR 4
+#define COARSE_MIN 96
+#define FINE_CANDIDATES 64
 /* Complex multiply-adds the row grouping of one split may spend. */
 #define GROUPING_BUDGET 3e7
 #define ROUNDS 2
 /* Groups whose rows enter the column-part score. */
 #define GROUPS_FOR_COLUMNS 32
+/* Columns per part that choose a group's representative row. */
+#define REPRESENT_SAMPLE 16
 
 typedef struct {
     /* Row u of W, logical column j, is w[rowmap[u] * stride + colmap[j]]:
@@ -38,6 +46,8 @@ typedef struct {
     size_t stride, *rowmap, *colmap, *spare_map[2];
     double complex *converted; /* the input in double complex, unless it was c128 */
     double complex *spare[2];  /* ping-pong buffers of the compressed rows */
+    double *energy;            /* squared norm of every row of the buffer w points into */
+    size_t *column_sample;           /* scratch: a column sample of every part */
     int next_spare;
     size_t units, cols;
     size_t classes, class_size; /* column classes are contiguous runs */
@@ -77,16 +87,13 @@ static void top_first(scored *x, size_t n, size_t k)
 }
 
 /* The rows of largest norm, the strongest first: their minors and inner
- * products are the least disturbed by noise. */
+ * products are the least disturbed by noise.  A row of W is a whole row of
+ * its buffer in another column order, so its norm is the buffer row's,
+ * computed once per buffer. */
 static size_t leading_rows(const working *wk, size_t *lead, size_t count)
 {
     scored *rank = malloc(wk->units * sizeof *rank);
-    for (size_t u = 0; u < wk->units; u++) {
-        double s = 0.0;
-        const double complex *r = row_of(wk, u);
-        for (size_t j = 0; j < wk->cols; j++) s += abs2(r[j]); /* every column, in any order */
-        rank[u].score = s, rank[u].index = u;
-    }
+    for (size_t u = 0; u < wk->units; u++) rank[u].score = wk->energy[wk->rowmap[u]], rank[u].index = u;
     qsort(rank, wk->units, sizeof *rank, by_score_desc);
     if (count > wk->units) count = wk->units;
     for (size_t t = 0; t < count; t++) lead[t] = rank[t].index;
@@ -125,64 +132,122 @@ static double select_kth(double *x, size_t n, size_t k)
     return x[k];
 }
 
+/* The minors of the first group read a row of W at a sample of columns,
+ * each with the pivot column of its class: physical positions (sorted, so
+ * the reads of a row go forward through it) and the leading row's values
+ * there. */
+typedef struct {
+    size_t count, *j, *c;
+    double complex *lead_j, *lead_c;
+    double *lead_norm;
+} minor_sample;
+
+/* The columns j with mix(j) % every == 0 (an irregular sample: a stride
+ * would alias with the periodic zero patterns of matrices like the DFT),
+ * but not the pivots themselves. */
+static void sample_minors(const working *wk, const double complex *w0, const size_t *pivot, size_t every,
+                          minor_sample *s)
+{
+    const size_t n = wk->cols, m = wk->class_size;
+    scored *pos = malloc(n * sizeof *pos);
+    size_t count = 0;
+    for (size_t lj = 0; lj < n; lj++)
+        if (mix(lj) % every == 0 && lj != pivot[lj / m])
+            pos[count].index = lj, pos[count].score = -(double)wk->colmap[lj], count++;
+    qsort(pos, count, sizeof *pos, by_score_desc);
+    s->count = count;
+    for (size_t t = 0; t < count; t++) {
+        const size_t j = wk->colmap[pos[t].index], c = wk->colmap[pivot[pos[t].index / m]];
+        s->j[t] = j, s->c[t] = c;
+        s->lead_j[t] = w0[j], s->lead_c[t] = w0[c];
+        s->lead_norm[t] = abs2(w0[j]) + abs2(w0[c]);
+    }
+    free(pos);
+}
+
+/* The quantile of row u's minors with the leading row on the sample (as
+ * squared sines of the angle between the rows of the minor), at four
+ * fifths of the fraction of zeros a member of the leader's group has
+ * (part - 1)/(class - 1): a few noisy minors do not lift a member. */
+static double minor_quantile(const double complex *wu, const minor_sample *s, size_t m, size_t q, double *sines,
+                             double complex *values)
+{
+    /* The reads first, in a loop of their own: many cache misses in
+     * flight at once instead of a few behind the arithmetic. */
+    for (size_t t = 0; t < s->count; t++) values[t] = wu[s->j[t]];
+    for (size_t t = 0; t < s->count; t++) {
+        const double complex a = values[t], b = wu[s->c[t]];
+        const double den = (abs2(a) + abs2(b)) * s->lead_norm[t];
+        sines[t] = den > 0.0 ? abs2(a * s->lead_c[t] - b * s->lead_j[t]) / den : 1.0;
+    }
+    size_t k = m > 1 ? (size_t)((double)s->count * (double)(m / q - 1) / (double)(m - 1)) : 1;
+    k -= k / 5;
+    k = k < 1 ? 1 : k > s->count ? s->count : k;
+    return s->count ? select_kth(sines, s->count, k - 1) : 1.0;
+}
+
+/* Scores the rows of `rank` (their index set) against the leading row:
+ * the quantile, negated so that the sort puts the smallest first. */
+static void score_minors(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n)
+{
+#pragma omp parallel
+    {
+        double *sines = malloc((s->count ? s->count : 1) * sizeof *sines);
+        double complex *values = malloc((s->count ? s->count : 1) * sizeof *values);
+#pragma omp for schedule(static)
+        for (size_t t = 0; t < n; t++) {
+            const size_t u = rank[t].index;
+            rank[t].score = u == lead ? -2.0 : -minor_quantile(row_of(wk, u), s, wk->class_size, q, sines, values);
+        }
+        free(values);
+        free(sines);
+    }
+    qsort(rank, n, sizeof *rank, by_score_desc);
+}
+
 /* The first group: the rows whose 2 x 2 minors with the leading row (on a
  * pivot column per class) vanish on the most columns.  A row of its group
  * has a zero minor on every column of the pivot's part, 1/q of each class;
  * a row that meets it only at a later split on 1/q of that, and unrelated
- * rows nowhere.  So rows are ranked by a low quantile of their minors (as
- * sines of the angle between the rows of the minor) on a sample of the
- * columns: zero for the group and clearly not for the others, whatever the
- * matrix's conditioning, without a threshold that would have to know the
- * noise. */
+ * rows nowhere.  So rows are ranked by a low quantile of their minors on a
+ * sample of the columns: zero for the group and clearly not for the
+ * others, whatever the matrix's conditioning, without a threshold that
+ * would have to know the noise.  Each minor reads two entries of a row at
+ * random places (a cache miss each), so every row is first ranked on a
+ * quarter of the sample and only the best FINE_CANDIDATES are ranked again
+ * on all of it. */
 static void first_group(const working *wk, size_t lead, size_t p, size_t q, size_t *group)
 {
-    const size_t n = wk->cols, m = wk->class_size;
+    const size_t n = wk->cols, m = wk->class_size, units = wk->units;
     const size_t step = n > MINOR_SAMPLE ? n / MINOR_SAMPLE : 1;
     const double complex *w0 = row_of(wk, lead);
-    const size_t *col = wk->colmap;
     size_t *pivot = malloc(wk->classes * sizeof *pivot);
-    scored *rank = malloc(wk->units * sizeof *rank);
+    scored *rank = malloc(units * sizeof *rank);
+    minor_sample s;
+    s.j = malloc(n * sizeof *s.j), s.c = malloc(n * sizeof *s.c);
+    s.lead_j = malloc(n * sizeof *s.lead_j), s.lead_c = malloc(n * sizeof *s.lead_c);
+    s.lead_norm = malloc(n * sizeof *s.lead_norm);
     for (size_t c = 0; c < wk->classes; c++) {
         size_t best = c * m;
         for (size_t j = c * m; j < (c + 1) * m; j++)
-            if (abs2(w0[col[j]]) > abs2(w0[col[best]])) best = j;
+            if (abs2(w0[wk->colmap[j]]) > abs2(w0[wk->colmap[best]])) best = j;
         pivot[c] = best;
     }
-    /* An irregular sample of the columns: a stride would alias with the
-     * periodic zero patterns of matrices like the DFT. */
-    size_t *sample = malloc(n * sizeof *sample), nsample = 0;
-    for (size_t j = 0; j < n; j++)
-        if (step == 1 || mix(j) % step == 0) sample[nsample++] = j;
-#pragma omp parallel
-    {
-        double *sines = malloc(n * sizeof *sines);
-#pragma omp for schedule(static)
-        for (size_t u = 0; u < wk->units; u++) {
-            const double complex *wu = row_of(wk, u);
-            size_t count = 0;
-            for (size_t t = 0; t < nsample; t++) {
-                const size_t lj = sample[t], lc = pivot[lj / m];
-                if (lj == lc) continue;
-                const size_t j = col[lj], jc = col[lc];
-                double den = (abs2(wu[j]) + abs2(wu[jc])) * (abs2(w0[j]) + abs2(w0[jc]));
-                double num = abs2(wu[j] * w0[jc] - wu[jc] * w0[j]);
-                sines[count++] = den > 0.0 ? num / den : 1.0;
-            }
-            /* Four fifths of the zeros a member has: a few noisy minors do
-             * not lift it. */
-            size_t k = m > 1 ? (size_t)((double)count * (double)(m / q - 1) / (double)(m - 1)) : 1;
-            k -= k / 5;
-            k = k < 1 ? 1 : k > count ? count : k;
-            /* Negated so that the sort below puts the smallest first. */
-            rank[u].score = u == lead ? -2.0 : count ? -select_kth(sines, count, k - 1) : -1.0;
-            rank[u].index = u;
+    for (size_t u = 0; u < units; u++) rank[u].index = u;
+    size_t candidates = units;
+    const size_t fine = FINE_CANDIDATES > 4 * p ? FINE_CANDIDATES : 4 * p;
+    if (units > 2 * fine) {
+        sample_minors(wk, w0, pivot, COARSE_FACTOR * step, &s);
+        if (s.count >= COARSE_MIN) {
+            score_minors(wk, lead, &s, q, rank, units);
+            candidates = fine;
         }
-        free(sines);
     }
-    qsort(rank, wk->units, sizeof *rank, by_score_desc);
+    sample_minors(wk, w0, pivot, step, &s);
+    score_minors(wk, lead, &s, q, rank, candidates);
     group[0] = lead;
     for (size_t t = 1; t < p; t++) group[t] = rank[t - 1].index;
-    free(sample);
+    free(s.j), free(s.c), free(s.lead_j), free(s.lead_c), free(s.lead_norm);
     free(rank);
     free(pivot);
 }
@@ -414,6 +479,14 @@ static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p,
             }
         }
     }
+    /* After the reads: the energies of the old buffer's rows are not
+     * needed any more. */
+#pragma omp parallel for schedule(static)
+    for (size_t g = 0; g < ngroups; g++) {
+        double e = 0.0;
+        for (size_t j = 0; j < n; j++) e += abs2(next[g * n + j]);
+        wk->energy[g] = e;
+    }
     wk->w = next;
     wk->stride = n;
     for (size_t g = 0; g < ngroups; g++) wk->rowmap[g] = g;
@@ -429,30 +502,40 @@ static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p,
  * rounding (rows of a product cancel), which the next splits would read as
  * structure.  Each group takes the row whose weakest part, relative to the
  * group's best there, is largest; when that is below 1e-3 for some group,
- * 0 is returned and the split is compressed instead. */
+ * 0 is returned and the split is compressed instead.  On a rank-one block
+ * x yᵀ those ratios are |x_t|² / max |x|² on any columns where y is not
+ * small, so REPRESENT_SAMPLE columns spread over each part give them: the
+ * part's seed (its strongest column on the first groups) among them. */
 static int represent(working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order, size_t part)
 {
     size_t *rows = wk->spare_map[0], *cols = wk->spare_map[1];
-    const size_t n = wk->cols;
+    const size_t n = wk->cols, parts = n / part, per = part < REPRESENT_SAMPLE ? part : REPRESENT_SAMPLE;
+    /* The sample's columns in the buffer, part after part. */
+    size_t *sample = wk->column_sample;
+    for (size_t k = 0; k < parts; k++)
+        for (size_t t = 0; t < per; t++) sample[k * per + t] = wk->colmap[order[k * part + t * part / per]];
     int ok = 1;
 #pragma omp parallel reduction(&& : ok)
     {
-        double *energy = malloc(p * sizeof *energy), *weakest = malloc(p * sizeof *weakest);
+        double *energy = malloc(p * parts * sizeof *energy), *weakest = malloc(p * sizeof *weakest);
 #pragma omp for schedule(static)
         for (size_t g = 0; g < ngroups; g++) {
             const size_t *members = groups + g * p;
-            for (size_t t = 0; t < p; t++) weakest[t] = 1.0;
-            for (size_t first = 0; first < n; first += part) {
-                double best = 0.0;
-                for (size_t t = 0; t < p; t++) {
-                    const double complex *r = row_of(wk, members[t]);
+            for (size_t t = 0; t < p; t++) {
+                const double complex *r = row_of(wk, members[t]);
+                for (size_t k = 0; k < parts; k++) {
                     double e = 0.0;
-                    for (size_t j = first; j < first + part; j++) e += abs2(r[wk->colmap[order[j]]]);
-                    energy[t] = e;
-                    if (e > best) best = e;
+                    for (size_t i = 0; i < per; i++) e += abs2(r[sample[k * per + i]]);
+                    energy[t * parts + k] = e;
                 }
+                weakest[t] = 1.0;
+            }
+            for (size_t k = 0; k < parts; k++) {
+                double best = 0.0;
+                for (size_t t = 0; t < p; t++)
+                    if (energy[t * parts + k] > best) best = energy[t * parts + k];
                 for (size_t t = 0; t < p && best > 0.0; t++)
-                    if (energy[t] / best < weakest[t]) weakest[t] = energy[t] / best;
+                    if (energy[t * parts + k] / best < weakest[t]) weakest[t] = energy[t * parts + k] / best;
             }
             size_t chosen = 0;
             for (size_t t = 1; t < p; t++)
@@ -492,6 +575,20 @@ static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, 
     } else {
         wk->w = a->data;
     }
+    wk->energy = malloc((a->rows ? a->rows : 1) * sizeof *wk->energy);
+    wk->column_sample = malloc((a->cols ? a->cols : 1) * sizeof *wk->column_sample);
+    if (!wk->energy || !wk->column_sample) return dmf_fail(DMF_ERR_NOMEM, "permutation search: out of memory");
+    /* The row norms, which also find a non-finite entry: the one pass over
+     * the input before the search. */
+    int finite = 1;
+#pragma omp parallel for schedule(static) reduction(&& : finite)
+    for (size_t i = 0; i < a->rows; i++) {
+        double e = 0.0;
+        for (size_t j = 0; j < a->cols; j++) e += abs2(wk->w[i * a->cols + j]);
+        wk->energy[i] = e;
+        finite = finite && isfinite(e);
+    }
+    if (!finite) DMF_TRY(dmf_matrix_check_finite(a)); /* else finite entries whose squares overflow */
     wk->rowmap = malloc((a->rows ? a->rows : 1) * sizeof(size_t));
     wk->colmap = malloc((a->cols ? a->cols : 1) * sizeof(size_t));
     wk->spare_map[0] = malloc((a->rows ? a->rows : 1) * sizeof(size_t));
@@ -511,6 +608,8 @@ static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, 
 static void unload(working *wk)
 {
     free(wk->converted);
+    free(wk->energy);
+    free(wk->column_sample);
     free(wk->spare[0]);
     free(wk->spare[1]);
     free(wk->rowmap);
@@ -607,7 +706,6 @@ int dmf_butterfly_identify_permutations(const dmf_matrix *a, size_t num_factors,
     if (rows != a->rows || cols != a->cols)
         return dmf_fail(DMF_ERR_SHAPE, "permutation search: the radices give %zu x %zu, the matrix is %zu x %zu",
                         rows, cols, a->rows, a->cols);
-    DMF_TRY(dmf_matrix_check_finite(a));
     const double start = dmf_now_seconds();
     dmf_perm_report local;
     if (!report) report = &local;

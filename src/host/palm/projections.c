@@ -8,6 +8,7 @@
  * splincol keeps the union of the splin and spcol supports, as FAuST does:
  * that set is not convex and this is a heuristic, not an exact projection
  * onto "k per row and k per column". */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,9 +124,17 @@ static void select_row(const double *m, size_t cols, size_t k, unsigned char *kp
  * kth (1 + tie) is counted beforehand (it is all in the sorted list, or
  * counted in the transposed column), so one pass does both of
  * select_row's passes for every column. */
+/* Columns [j0, j1) of a row-major rows x cols array: per-thread ranges
+ * of about the same width. */
+#define COL_RANGE(j0, j1, cols)                                                                  \
+    const size_t nth_ = (size_t)omp_get_num_threads(), th_ = (size_t)omp_get_thread_num();        \
+    const size_t j0 = (cols) * th_ / nth_, j1 = (cols) * (th_ + 1) / nth_
+
+#define PROJ_PAR(work) if ((work) > ((size_t)1 << 16))
+
 static void support(const dmf_constraint *c, double tie, const double *mag, unsigned char *keep, double *scratch)
 {
-    const size_t rows = c->rows, cols = c->cols, k = c->k;
+    const size_t rows = c->rows, cols = c->cols, k = c->k, longest = rows > cols ? rows : cols;
     if (k == 0) return;
     if (c->kind == DMF_CONS_SP) {
         if (k >= rows * cols) memset(keep, 1, rows * cols);
@@ -134,15 +143,15 @@ static void support(const dmf_constraint *c, double tie, const double *mag, unsi
     }
     const int by_row = c->kind != DMF_CONS_SPCOL, by_col = c->kind != DMF_CONS_SPLIN;
     const int col_lists = by_col && k < rows && k <= SMALL_K;
-    double *kth = scratch, *work = kth + cols, *line = work + rows * cols;
-    size_t *taken = (size_t *)(line + (rows > cols ? rows : cols));
-    if (col_lists) memset(taken, 0, cols * sizeof *taken);
-    for (size_t i = 0; i < rows; i++) {
-        const double *m = mag + i * cols;
-        if (by_row && k >= cols) memset(keep + i * cols, 1, cols);
-        else if (by_row) select_row(m, cols, k, keep + i * cols, line, tie);
-        if (col_lists)
-            for (size_t j = 0; j < cols; j++) top_insert(work + j * k, &taken[j], k, m[j]);
+    double *kth = scratch, *work = kth + cols;
+    size_t *taken = (size_t *)(work + rows * cols);
+    double *lines = (double *)(taken + cols); /* a row per thread */
+    if (by_row) {
+#pragma omp parallel for schedule(static) PROJ_PAR(rows * cols)
+        for (size_t i = 0; i < rows; i++) {
+            if (k >= cols) memset(keep + i * cols, 1, cols);
+            else select_row(mag + i * cols, cols, k, keep + i * cols, lines + omp_get_thread_num() * longest, tie);
+        }
     }
     if (!by_col) return;
     if (k >= rows) {
@@ -150,18 +159,36 @@ static void support(const dmf_constraint *c, double tie, const double *mag, unsi
         return;
     }
     if (col_lists) {
-        for (size_t j = 0; j < cols; j++) {
-            const double *top = work + j * k;
-            kth[j] = top[k - 1];
-            taken[j] = 0;
-            for (size_t t = 0; t < k; t++) taken[j] += top[t] > kth[j] * (1 + tie);
+#pragma omp parallel PROJ_PAR(rows * cols)
+        {
+            COL_RANGE(j0, j1, cols);
+            for (size_t j = j0; j < j1; j++) taken[j] = 0;
+            for (size_t i = 0; i < rows; i++)
+                for (size_t j = j0; j < j1; j++) top_insert(work + j * k, &taken[j], k, mag[i * cols + j]);
+            for (size_t j = j0; j < j1; j++) {
+                const double *top = work + j * k;
+                kth[j] = top[k - 1];
+                taken[j] = 0;
+                for (size_t t = 0; t < k; t++) taken[j] += top[t] > kth[j] * (1 + tie);
+            }
         }
     } else {
-        const size_t B = 32; /* tiles of the transposition */
-        for (size_t i0 = 0; i0 < rows; i0 += B)
-            for (size_t j0 = 0; j0 < cols; j0 += B)
-                for (size_t i = i0; i < i0 + B && i < rows; i++)
-                    for (size_t j = j0; j < j0 + B && j < cols; j++) work[j * rows + i] = mag[i * cols + j];
+        enum { T = 16 }; /* tiles of the transposition, full ones with constant bounds */
+        const size_t tiles = (rows + T - 1) / T;
+#pragma omp parallel for schedule(static) PROJ_PAR(rows * cols)
+        for (size_t ti = 0; ti < tiles; ti++) {
+            const size_t i0 = ti * T;
+            for (size_t c0 = 0; c0 < cols; c0 += T) {
+                if (i0 + T <= rows && c0 + T <= cols) {
+                    for (size_t j = 0; j < T; j++)
+                        for (size_t i = 0; i < T; i++) work[(c0 + j) * rows + i0 + i] = mag[(i0 + i) * cols + c0 + j];
+                    continue;
+                }
+                for (size_t i = i0; i < i0 + T && i < rows; i++)
+                    for (size_t j = c0; j < c0 + T && j < cols; j++) work[j * rows + i] = mag[i * cols + j];
+            }
+        }
+#pragma omp parallel for schedule(dynamic, 8) PROJ_PAR(rows * cols)
         for (size_t j = 0; j < cols; j++) {
             double *col = work + j * rows;
             kth[j] = dmf_palm_kth_largest(col, rows, k);
@@ -169,13 +196,17 @@ static void support(const dmf_constraint *c, double tie, const double *mag, unsi
             for (size_t t = 0; t < rows; t++) taken[j] += col[t] > kth[j] * (1 + tie);
         }
     }
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < cols; j++) {
-            size_t e = i * cols + j;
-            double hi = kth[j] * (1 + tie), lo = kth[j] * (1 - tie);
-            if (mag[e] > hi) keep[e] = 1;
-            else if (taken[j] < k && !keep[e] && mag[e] >= lo) keep[e] = 1, taken[j]++;
-        }
+#pragma omp parallel PROJ_PAR(rows * cols)
+    {
+        COL_RANGE(j0, j1, cols);
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = j0; j < j1; j++) {
+                size_t e = i * cols + j;
+                double hi = kth[j] * (1 + tie), lo = kth[j] * (1 - tie);
+                if (mag[e] > hi) keep[e] = 1;
+                else if (taken[j] < k && !keep[e] && mag[e] >= lo) keep[e] = 1, taken[j]++;
+            }
+    }
 }
 
 static int reserve(void **p, size_t *cap, size_t bytes)
@@ -192,9 +223,9 @@ static int projection_ws_reserve(dmf_palm_proj_ws *ws, size_t rows, size_t cols)
 {
     size_t n = rows * cols, longest = rows > cols ? rows : cols;
     /* support(): kth (cols), the transposed copy or the sorted lists
-     * (rows * cols >= cols * k), a row (longest), the counts (cols size_t);
-     * sp: a copy of all n */
-    size_t scratch = (cols + n + longest) * sizeof(double) + cols * sizeof(size_t);
+     * (rows * cols >= cols * k), the counts (cols size_t), a row per
+     * thread (longest); sp: a copy of all n */
+    size_t scratch = (cols + n + longest * (size_t)omp_get_max_threads()) * sizeof(double) + cols * sizeof(size_t);
     if (reserve((void **)&ws->mag, &ws->mag_bytes, n * sizeof(double)) &&
         reserve((void **)&ws->scratch, &ws->scratch_bytes, scratch) &&
         reserve((void **)&ws->keep, &ws->keep_bytes, n ? n : 1))

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "butterfly/chain_internal.h"
+#include "butterfly/factor_permuted.h"
 #include "check.h"
 
 /* Under AddressSanitizer (about ten times slower) the statistics run at a
@@ -371,6 +373,80 @@ static void test_hadamard_and_gaussian(void)
     free(rows), free(cols);
 }
 
+
+/* dmf_butterfly_factor_permuted gives the factors of the permuted copy bit
+ * for bit, with the permutations on the chain: through the permutations
+ * (CPU, no root half big enough to stream) and through a copy (a streamed
+ * root half, orthonormalization). */
+static void test_factor_permuted(void)
+{
+    static const struct {
+        const char *what, *tree;
+        dmf_dtype dtype;
+        size_t L, m[5], n[5], rank;
+        int orthonormalize, rows_only, cols_only, huge;
+    } cases[] = {
+        {"radix 2, 1024, c128, balanced", "balanced", DMF_C128, 10, {2, 2, 2, 2, 2}, {2, 2, 2, 2, 2}, 1, 0, 0, 0, 0},
+        {"mixed (3,4,2,4), f64, balanced", "balanced", DMF_F64, 4, {3, 4, 2, 4}, {3, 4, 2, 4}, 1, 0, 0, 0, 0},
+        {"rectangular 24 x 60, c64, balanced", "balanced", DMF_C64, 3, {2, 3, 4}, {5, 3, 4}, 1, 0, 0, 0, 0},
+        {"radix 2, 256, f32, rows only", "balanced", DMF_F32, 8, {2, 2, 2, 2, 2}, {2, 2, 2, 2, 2}, 1, 0, 1, 0, 0},
+        {"radix 2, 256, f64, columns only, rank 2", "balanced", DMF_F64, 8, {2, 2, 2, 2, 2}, {2, 2, 2, 2, 2}, 2, 0, 0, 1, 0},
+        {"radix 2, 256, c128, entries near 1e300", "balanced", DMF_C128, 8, {2, 2, 2, 2, 2}, {2, 2, 2, 2, 2}, 1, 0, 0, 0, 1},
+        {"radix 2, 256, c128, l2r", "l2r", DMF_C128, 8, {2, 2, 2, 2, 2}, {2, 2, 2, 2, 2}, 1, 0, 0, 0, 0},
+        {"radix 2, 1024, c128, l2r (copied: streamed half)", "l2r", DMF_C128, 10, {2, 2, 2, 2, 2}, {2, 2, 2, 2, 2}, 1, 0, 0, 0, 0},
+        {"radix 2, 256, f64, orthonormalized (copied)", "balanced", DMF_F64, 8, {2, 2, 2, 2, 2}, {2, 2, 2, 2, 2}, 1, 1, 0, 0, 0},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        size_t m[16], n[16], L = cases[t].L;
+        for (size_t k = 0; k < L; k++) m[k] = k < 5 ? cases[t].m[k] : 2, n[k] = k < 5 ? cases[t].n[k] : 2;
+        dmf_matrix_spec spec = {.name = "gaussian", .rows = product(m, 0, L), .cols = product(n, 0, L),
+                                .dtype = cases[t].dtype, .seed = 7 + t};
+        dmf_matrix *a = NULL, *b = NULL;
+        CHECK_OK(dmf_matrix_builtin(&spec, &a));
+        if (!a) continue;
+        if (cases[t].huge) { /* factored as a scaled copy */
+            double complex *x = dmf_matrix_data(a);
+            for (size_t k = 0; k < spec.rows * spec.cols; k++) x[k] *= 1e300;
+        }
+        size_t *rows = malloc(spec.rows * sizeof *rows), *cols = malloc(spec.cols * sizeof *cols);
+        shuffle(rows, spec.rows);
+        shuffle(cols, spec.cols);
+        const size_t *r = cases[t].cols_only ? NULL : rows, *c = cases[t].rows_only ? NULL : cols;
+        CHECK_OK(dmf_matrix_permute(a, r, c, &b));
+        dmf_tree *tree = NULL;
+        CHECK_OK(dmf_tree_create(&tree, cases[t].tree, L));
+        dmf_butterfly_options opts = {.rank = cases[t].rank, .orthonormalize = cases[t].orthonormalize};
+        dmf_chain *copied = NULL, *direct = NULL;
+        dmf_butterfly_report rc, rd;
+        CHECK_OK(dmf_butterfly_factor(ctx, b, m, n, L, tree, &opts, &copied, &rc));
+        CHECK_OK(dmf_butterfly_factor_permuted(ctx, a, r, c, m, n, L, tree, &opts, &direct, &rd));
+        if (copied && direct) {
+            int same = rc.num_nodes == rd.num_nodes;
+            for (size_t k = 0; k < L && same; k++)
+                same = !memcmp(copied->blocks[k], direct->blocks[k],
+                               dmf_range_size(&copied->shape, k, k) * dmf_dtype_size(spec.dtype));
+            for (size_t k = 0; k < rc.num_nodes && same; k++)
+                same = rc.nodes[k].p == rd.nodes[k].p && rc.nodes[k].q == rd.nodes[k].q &&
+                       fabs(rc.nodes[k].rel_error - rd.nodes[k].rel_error) <= 1e-12;
+            CHECK(same, "%s: the factors and records of the permuted copy", cases[t].what);
+            const size_t *pr = dmf_chain_perm_rows(direct), *pc = dmf_chain_perm_cols(direct);
+            CHECK((r ? pr && !memcmp(pr, r, spec.rows * sizeof *r) : !pr) &&
+                      (c ? pc && !memcmp(pc, c, spec.cols * sizeof *c) : !pc),
+                  "%s: the chain carries the permutations", cases[t].what);
+            double e1 = 0, e2 = 0;
+            CHECK_OK(dmf_chain_rel_error(copied, b, &e1));
+            CHECK_OK(dmf_chain_rel_error(direct, a, &e2));
+            CHECK(fabs(e1 - e2) <= 1e-12, "%s: the error against A is the copy's (%g, %g)", cases[t].what, e1, e2);
+        }
+        dmf_chain_free(copied);
+        dmf_chain_free(direct);
+        dmf_tree_free(tree);
+        dmf_matrix_free(b);
+        dmf_matrix_free(a);
+        free(rows), free(cols);
+    }
+}
+
 int main(void)
 {
     CHECK_OK(dmf_context_create(&ctx, "cpu"));
@@ -381,6 +457,7 @@ int main(void)
     test_random_chains();
     test_noise();
     test_hadamard_and_gaussian();
+    test_factor_permuted();
     dmf_context_free(ctx);
     return check_report("test_permutations");
 }

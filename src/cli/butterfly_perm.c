@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "butterfly/factor_permuted.h"
 #include "butterfly_perm.h"
 #include "internal.h" /* dmf_fail, dmf_permutation_check */
 
@@ -87,22 +88,19 @@ static int candidate(const char *item, size_t count, const size_t *radix, size_t
 }
 
 /* One factorization of a[rows][:, cols] whose chain carries the
- * permutations; its error against `a`. */
+ * permutations (so it stands for `a`), without a permuted copy of `a`
+ * where the tree allows; its error against `a` when rel_error is not NULL. */
 static int factor_pair(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m, const size_t *radix_n,
                        size_t num_factors, const dmf_tree *tree, const dmf_butterfly_options *options,
                        const size_t *rows, const size_t *cols, dmf_chain **chain, dmf_butterfly_report *report,
                        double *rel_error)
 {
-    dmf_matrix *b = NULL;
-    *chain = NULL;
-    DMF_TRY(dmf_matrix_permute(a, rows, cols, &b));
-    int status = dmf_butterfly_factor(ctx, b, radix_m, radix_n, num_factors, tree, options, chain, report);
-    if (*chain && (status == DMF_OK || status == DMF_ERR_NUMERIC)) {
-        int s2 = dmf_chain_rel_error(*chain, b, rel_error);
-        if (s2 == DMF_OK) s2 = dmf_chain_set_permutations(*chain, rows, cols);
+    int status = dmf_butterfly_factor_permuted(ctx, a, rows, cols, radix_m, radix_n, num_factors, tree, options,
+                                               chain, report);
+    if (rel_error && *chain && (status == DMF_OK || status == DMF_ERR_NUMERIC)) {
+        int s2 = dmf_chain_rel_error(*chain, a, rel_error);
         if (s2 != DMF_OK) status = s2;
     }
-    dmf_matrix_free(b);
     return status;
 }
 
@@ -133,7 +131,8 @@ int cli_perm_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m
         result->tried = 1;
         const double factored = cli_now();
         if (status == DMF_OK)
-            status = factor_pair(ctx, a, radix_m, radix_n, num_factors, tree, options, rows, cols, chain, report, &error);
+            /* No error here: the command computes it once, after. */
+            status = factor_pair(ctx, a, radix_m, radix_n, num_factors, tree, options, rows, cols, chain, report, NULL);
         result->time_s = factored - start;
         free(rows);
         free(cols);

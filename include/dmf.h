@@ -546,12 +546,30 @@ DMF_API int dmf_network_apply_params(const dmf_network *net, const double *h, dm
 DMF_API int dmf_network_synth(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **x,
                               double *noise_norm);
 
+enum { DMF_RECOVER_ALS = 0, DMF_RECOVER_LIFTING = 1 };
+
 typedef struct {
-    size_t restarts;        /* random starts (0: 10) */
+    size_t restarts;        /* starts (0: 10 with ALS, 1 with the lifting) */
     size_t max_iterations;  /* sweeps per start (0: 500) */
     double tol;             /* stop when a sweep lowers ||X - M(h)|| by <= tol ||X|| (0: 1e-15) */
-    uint64_t seed;          /* of the starts */
+    uint64_t seed;          /* of the random starts */
+    int method;             /* DMF_RECOVER_ALS: random starts; DMF_RECOVER_LIFTING: the first start
+                             * from the lifting (least squares on the explicit lifted operator,
+                             * rank-one projection, projected gradient), the others random */
+    size_t max_lifting_entries; /* of the explicit operator (0: 2e7) */
 } dmf_recover_options;
+
+/* What the lifting's start did (dmf_recover with DMF_RECOVER_LIFTING). */
+typedef struct {
+    int used;
+    size_t sample_length, columns; /* the explicit operator A: D x S_1...S_K */
+    size_t rank;                   /* of A (columns: injective, one tensor per sample) */
+    double sigma_max;
+    double ls_rel_residual;        /* ||A T_0 - y|| / ||y||, T_0 the least-squares tensor */
+    size_t iterations;             /* projected gradient steps on the rank-one tensors */
+    double rel_residual;           /* of the rank-one tensor, before the ALS sweeps */
+    double time_s;
+} dmf_lifting_report;
 
 typedef struct {
     double *h;               /* K x S: the best start's estimate (owned) */
@@ -564,13 +582,15 @@ typedef struct {
     double *start_residual;  /* restarts */
     size_t *start_iterations;
     size_t total_iterations;
+    dmf_lifting_report lifting;
     double time_s;
 } dmf_recover_report;
 
 /* Estimates h from X (float64, rows(X) x cols(X)) by alternating least
  * squares on the parameters (each h_k enters X linearly), from
- * options->restarts Gaussian starts, keeping the smallest residual
- * (docs/liftrank.md).  Every network type.  options may be NULL. */
+ * options->restarts starts (Gaussian; with DMF_RECOVER_LIFTING the first
+ * from the lifting), keeping the smallest residual (docs/liftrank.md).
+ * Every network type.  options may be NULL. */
 DMF_API int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_options *options,
                         dmf_recover_report *report);
 DMF_API void dmf_recover_report_free(dmf_recover_report *report);

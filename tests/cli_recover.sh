@@ -65,6 +65,13 @@ check "Haar, noise 1e-4: d_p below the bounds of Thm 8.4 and Thm 7.2 (sigma_min 
 json_ok "$TMP/brec.json" "not d['bounds'][0]['holds'] and 'eps^K' in d['bounds'][0]['why_not'] and 'bound' not in d['bounds'][0]"
 check "noise 2: Thm 8.4's condition delta + eta <= sqrt(N) eps^K / 2 fails, no bound" $?
 
+# The lifting's start: the Haar path's lifted operator is injective, so one
+# start recovers the class.
+"$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --truth "$TMP/s/H.npy" --method lifting >"$TMP/lift.json"
+json_ok "$TMP/lift.json" "d['method'] == 'lifting' and d['restarts'] == 1 and d['lifting']['injective'] and d['d_p'] <= 1e-10"
+check "--method lifting: one start, injective lifted operator, d_p <= 1e-10" $?
+"$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --method lifitng >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 2 ] && grep -q "did you mean 'lifting'" "$TMP/err.txt"; check "--method lifitng: exit 2 with a suggestion" $?
 "$DMF" recover "$TMP/haar.json" >/dev/null 2>&1; [ $? -eq 2 ]; check "recover without --input: exit 2" $?
 "$DMF" synth-network "$TMP/haar.json" >/dev/null 2>&1; [ $? -eq 2 ]; check "synth-network without --out: exit 2" $?
 "$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --noise 1 >/dev/null 2>&1; [ $? -eq 2 ]

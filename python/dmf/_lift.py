@@ -251,13 +251,18 @@ def synth_network(network: Network, noise: float = 0.0, seed: int = 0) -> Dict[s
             "noise_norm": noise_norm, "x_norm": float(np.linalg.norm(x))}
 
 
-def recover(network: Network, x, truth=None, restarts: int = 10, seed: int = 0, max_iterations: int = 500,
-            tol: float = 1e-15, p: float = 2.0) -> Dict[str, Any]:
+def recover(network: Network, x, truth=None, restarts: Optional[int] = None, seed: int = 0,
+            max_iterations: int = 500, tol: float = 1e-15, p: float = 2.0, method: str = "als") -> Dict[str, Any]:
     """Estimate h from X ~ M_1(h_1) ... M_K(h_K) (``dmf recover``).
 
     Alternating least squares on the parameters (each h_k enters X
-    linearly) from ``restarts`` Gaussian starts; the smallest residual wins.
-    Every network type dmf reads (docs/liftrank.md).
+    linearly) from ``restarts`` starts (default 10); the smallest residual
+    wins.  ``method='lifting'``: the first start from the lifting X =
+    A (h_1 ⊗ … ⊗ h_K) — least squares on the explicit lifted operator,
+    projected on the rank-one tensors, projected gradient steps on them —
+    and by default no other where A is injective (else 10 in all); the
+    report adds ``lifting``.  Every network type dmf reads
+    (docs/liftrank.md).
 
     Returns
     -------
@@ -273,19 +278,22 @@ def recover(network: Network, x, truth=None, restarts: int = 10, seed: int = 0, 
         ``data_error`` (||X - M(truth)||_F) and ``bounds`` (Thm 8.4 / Thm
         7.2 with their conditions, as the command line's JSON).
     """
-    check("recover", restarts=restarts, seed=seed, max_iterations=max_iterations, tol=tol, p=p)
+    check("recover", restarts=restarts, seed=seed, max_iterations=max_iterations, tol=tol, p=p, method=method)
+    if method not in ("als", "lifting"):
+        raise TypeError(f"method must be 'als' or 'lifting', not {method!r}")
     spec, is_path, path = _network(network)
     x = _params(x, "x")
     if truth is not None:
         truth = _params(truth, "truth")
-    restarts = _count(restarts, "restarts")
+    restarts = 0 if restarts is None else _count(restarts, "restarts")  # 0: the method's default
     max_iterations = _count(max_iterations, "max_iterations")
     seed = _seed(seed)
     if not (tol > 0 and np.isfinite(tol)):
         raise InputError(f"tol must be > 0 (got {tol})")
     if not p >= 1:
         raise InputError(f"p must be >= 1 or inf (got {p})")
-    raw = _dmf.recover(spec, is_path, x, truth, restarts, seed, max_iterations, float(tol), float(p))
+    raw = _dmf.recover(spec, is_path, x, truth, restarts, seed, max_iterations, float(tol), float(p),
+                       1 if method == "lifting" else 0)
     # The classes among the optimal starts, as src/cli/cmd_recover.c counts them.
     norm_x = float(np.linalg.norm(x))
     best, h = raw["residual"], raw["h"]
@@ -311,6 +319,7 @@ def recover(network: Network, x, truth=None, restarts: int = 10, seed: int = 0, 
             reps.append(s)
     out = dict(raw)
     out["network"] = path
+    out["method"] = method
     out["optimal_starts"] = optimal
     out["classes_found"] = len(reps)
     if conv is None:

@@ -292,6 +292,16 @@ static PyObject *bound_dict(const dmf_stability_bound *b, const char *metric, do
  * tol, p) -> dict: the report of dmf_recover, the estimate (K, S) and every
  * start's (R, K, S), and with the truth d_p, delta_p, data_error and the
  * bounds of Thm 8.4 / Thm 7.2 (as `dmf recover`). */
+/* The command line's "lifting" object. */
+static PyObject *lifting_dict(const dmf_lifting_report *l)
+{
+    return Py_BuildValue("{s:[n,n],s:n,s:O,s:d,s:d,s:n,s:d,s:d}", "operator", (Py_ssize_t)l->sample_length,
+                         (Py_ssize_t)l->columns, "rank", (Py_ssize_t)l->rank, "injective",
+                         l->rank == l->columns ? Py_True : Py_False, "sigma_max", l->sigma_max, "ls_rel_residual",
+                         l->ls_rel_residual, "projected_gradient_steps", (Py_ssize_t)l->iterations, "rel_residual",
+                         l->rel_residual, "time_s", l->time_s);
+}
+
 static PyObject *recover(PyObject *module, PyObject *args)
 {
     const char *spec;
@@ -300,7 +310,9 @@ static PyObject *recover(PyObject *module, PyObject *args)
     Py_ssize_t restarts, max_iterations;
     unsigned long long seed;
     double tol, p;
-    if (!PyArg_ParseTuple(args, "spOOnKndd", &spec, &is_path, &xo, &to, &restarts, &seed, &max_iterations, &tol, &p))
+    int method;
+    if (!PyArg_ParseTuple(args, "spOOnKnddi", &spec, &is_path, &xo, &to, &restarts, &seed, &max_iterations, &tol, &p,
+                          &method))
         return NULL;
     dmf_dtype tx, tt = DMF_F64;
     PyArrayObject *xa = dmfpy_c_array(xo, 2, "X", &tx), *ta = NULL;
@@ -327,7 +339,8 @@ static PyObject *recover(PyObject *module, PyObject *args)
     int status = dmf_matrix_wrap(&x, DMF_F64, (size_t)PyArray_DIM(xa, 0), (size_t)PyArray_DIM(xa, 1), PyArray_DATA(xa));
     int have_rep = 0;
     Py_BEGIN_ALLOW_THREADS
-    dmf_recover_options opt = {(size_t)restarts, (size_t)max_iterations, tol, (uint64_t)seed};
+    dmf_recover_options opt = {.restarts = (size_t)restarts, .max_iterations = (size_t)max_iterations, .tol = tol,
+                               .seed = (uint64_t)seed, .method = method};
     if (status == DMF_OK) status = dmf_recover(net, x, &opt, &rep);
     have_rep = status == DMF_OK;
     if (status == DMF_OK && th && dmf_param_distance(net, rep.h, th, p, &d_p, &delta_p) != DMF_OK) d_p = delta_p = NAN;
@@ -367,7 +380,8 @@ static PyObject *recover(PyObject *module, PyObject *args)
         dmfpy_set(d, "restarts", PyLong_FromSize_t(rep.restarts)) < 0 ||
         dmfpy_set(d, "residual", PyFloat_FromDouble(rep.residual)) < 0 ||
         dmfpy_set(d, "rel_residual", PyFloat_FromDouble(rep.rel_residual)) < 0 ||
-        dmfpy_set(d, "time_s", PyFloat_FromDouble(rep.time_s)) < 0) {
+        dmfpy_set(d, "time_s", PyFloat_FromDouble(rep.time_s)) < 0 ||
+        (rep.lifting.used && dmfpy_set(d, "lifting", lifting_dict(&rep.lifting)) < 0)) {
         if (!d) Py_XDECREF(h), Py_XDECREF(hs), Py_XDECREF(res), Py_XDECREF(its);
         Py_CLEAR(d);
         goto done;

@@ -55,6 +55,28 @@ def test_recover_equals_the_command_line(tmp_path):
     assert [s["residual"] for s in line["starts"]] == list(rep["start_residual"])
 
 
+def test_lifting_start(tmp_path):
+    # Injective lifted operator (an undecimated Haar path: rank 2^K): one
+    # start from the lifting recovers the class, as the command line does.
+    prob = dmf.synth_network(haar(64, 4), seed=4)
+    rep = dmf.recover(haar(64, 4), prob["x"], truth=prob["h"], method="lifting")
+    assert rep["method"] == "lifting" and rep["restarts"] == 1 and rep["d_p"] <= 1e-10
+    assert rep["lifting"]["injective"] and rep["lifting"]["operator"] == [64, 16] and rep["lifting"]["rank"] == 16
+    net = tmp_path / "net.json"
+    net.write_text(json.dumps(haar(64, 4)))
+    np.save(tmp_path / "x.npy", prob["x"])
+    np.save(tmp_path / "h.npy", prob["h"])
+    (line,) = run_cli("recover", net, "--input", tmp_path / "x.npy", "--truth", tmp_path / "h.npy", "--method",
+                      "lifting")
+    rep = dmf.recover(str(net), prob["x"], truth=prob["h"], method="lifting")
+    for key in ("method", "residual", "restarts", "d_p", "best_start"):
+        assert rep[key] == line[key], key
+    for key in ("operator", "rank", "injective", "projected_gradient_steps", "rel_residual"):
+        assert rep["lifting"][key] == line["lifting"][key], key
+    with pytest.raises(dmf.InputError, match="did you mean 'lifting'"):
+        dmf.recover(haar(64, 4), prob["x"], method="lifitng")
+
+
 def test_errors():
     with pytest.raises(dmf.InputError):
         dmf.synth_network(haar(16, 2), noise=-1)

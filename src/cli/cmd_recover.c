@@ -14,6 +14,7 @@ typedef struct {
     double noise, tol, p;
     unsigned long long seed;
     size_t restarts, max_iterations;
+    int method; /* DMF_RECOVER_* */
 } options;
 
 /* The options of `cmd` (synth-network or recover) from the table. */
@@ -32,11 +33,23 @@ static int parse(const char *cmd, int argc, char **argv, options *o)
     }
     o->input = cli_get(&args, "input");
     o->truth = cli_get(&args, "truth");
-    o->restarts = cli_get_size(&args, "restarts", 10);
+    o->restarts = cli_get_size(&args, "restarts", 0); /* 0: the method's default */
+    o->method = strcmp(cli_get(&args, "method"), "lifting") ? DMF_RECOVER_ALS : DMF_RECOVER_LIFTING;
     o->max_iterations = cli_get_size(&args, "max-iterations", 500);
     o->tol = cli_get_double(&args, "tol", 1e-15);
     o->p = strcmp(cli_get(&args, "p"), "inf") ? cli_get_double(&args, "p", 2) : INFINITY;
     return EXIT_OK;
+}
+
+/* What the lifting's start did, as the object "lifting". */
+static void print_lifting(json_line *j, const dmf_lifting_report *l)
+{
+    json_key(j, "lifting");
+    printf("{\"operator\": [%zu, %zu], \"rank\": %zu, \"injective\": %s, \"sigma_max\": " JSON_NUM
+           ", \"ls_rel_residual\": " JSON_NUM ", \"projected_gradient_steps\": %zu, \"rel_residual\": " JSON_NUM
+           ", \"time_s\": " JSON_NUM "}",
+           l->sample_length, l->columns, l->rank, l->rank == l->columns ? "true" : "false", l->sigma_max,
+           l->ls_rel_residual, l->iterations, l->rel_residual, l->time_s);
 }
 
 static int write_params(const char *dir, const dmf_network *net, const double *h, char *path, size_t cap)
@@ -210,7 +223,8 @@ int cmd_recover(int argc, char **argv)
         dmf_network_free(net);
         return code;
     }
-    dmf_recover_options opt = {o.restarts, o.max_iterations, o.tol, o.seed};
+    dmf_recover_options opt = {.restarts = o.restarts, .max_iterations = o.max_iterations, .tol = o.tol,
+                               .seed = o.seed, .method = o.method};
     dmf_recover_report rep;
     char path_h[4096] = "";
     status = dmf_recover(net, x, &opt, &rep);
@@ -247,7 +261,8 @@ int cmd_recover(int argc, char **argv)
         json_str(&j, "input", o.input);
         json_int(&j, "K", (long long)K);
         json_int(&j, "S", (long long)S);
-        json_str(&j, "method", "alternating least squares on the parameters");
+        json_str(&j, "method", o.method == DMF_RECOVER_LIFTING ? "lifting" : "als");
+        if (rep.lifting.used) print_lifting(&j, &rep.lifting);
         json_int(&j, "restarts", (long long)rep.restarts);
         json_int(&j, "seed", (long long)o.seed);
         json_int(&j, "best_start", (long long)rep.best);

@@ -3,6 +3,8 @@
 
 #include "tables.h"
 
+static const char *const recover_methods[] = {"als", "lifting", NULL};
+
 #define NETWORK_ARGUMENT                                                                      \
     {"network", ARG_POSITIONAL, V_TEXT, NULL, OPT_REQUIRED, "NETWORK.json", NULL,              \
      "the network: conv, triplets, butterfly or masked (docs/liftrank.md)"}
@@ -72,7 +74,12 @@ static const cli_option recover_options[] = {
     {"input", ARG_VALUE, V_TEXT, NULL, OPT_REQUIRED, "FILE", NULL,
      "X (.npy or .mtx, real), rows(X) x cols(X) of the network"},
     VALUE("truth", V_TEXT, "FILE", NULL, "the true h (K x S .npy, as synth-network writes it)"),
-    VALUE("restarts", V_COUNT, "R", "10", "random starts"),
+    CHOICE("method", recover_methods, "als",
+           "als: alternating least squares on the parameters from random starts; lifting: the first start from the "
+           "lifting (least squares on the explicit lifted operator, at most 2e7 entries, projected on the rank-one "
+           "tensors, then projected gradient steps on them), polished by the same sweeps: no random start is needed "
+           "where the lifted operator is injective"),
+    VALUE("restarts", V_COUNT, "R", NULL, "starts (default 10; 1 with --method lifting, more add random ones)"),
     VALUE("seed", V_SEED, "S", "0", "seed of the starts"),
     VALUE("max-iterations", V_COUNT, "I", "500", "sweeps per start"),
     VALUE("tol", V_GT0, "T", "1e-15", "stop a start when a sweep lowers the residual by at most T ||X||_F"),
@@ -84,7 +91,8 @@ const cli_command cli_recover = {
     "recover",
     "Estimates h from X ~ M_1(h_1)...M_K(h_K) by alternating least squares on\n"
     "the parameters (each h_k enters X linearly: solve for it with the others\n"
-    "fixed, layer after layer) from R Gaussian starts, keeping the smallest\n"
+    "fixed, layer after layer) from R starts, Gaussian or (--method lifting)\n"
+    "the first from the lifting X = A (h_1 x ... x h_K), keeping the smallest\n"
     "residual ||X - M(h)||_F.  Any network type dmf reads.\n",
     recover_options,
     "The JSON line gives the residual, sweeps and time, and how many distinct\n"

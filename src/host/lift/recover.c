@@ -30,6 +30,7 @@
 #include "distance.h"
 #include "memory.h"
 #include "params.h"
+#include "recover_lifted.h"
 
 typedef struct {
     const dmf_network *net;
@@ -290,21 +291,38 @@ int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_o
     memset(rep, 0, sizeof *rep);
     double start = dmf_now_seconds();
     dmf_recover_options opt = options ? *options : (dmf_recover_options){0};
-    if (!opt.restarts) opt.restarts = 10;
+    if (!opt.max_lifting_entries) opt.max_lifting_entries = 20000000;
+    if (opt.method != DMF_RECOVER_ALS && opt.method != DMF_RECOVER_LIFTING)
+        return dmf_fail(DMF_ERR_ARG, "unknown recovery method %d", opt.method);
     if (!opt.max_iterations) opt.max_iterations = 500;
     if (!(opt.tol > 0)) opt.tol = 1e-15;
     const size_t K = net->num_layers, S = net->num_params, P = net->num_probes, rows = dmf_network_rows(net);
-    DMF_TRY(dmf_memory_check(8.0 * ((double)rows * (double)P + (double)opt.restarts * (double)(K * S + 2)),
-                             "%zu starts", opt.restarts));
+    DMF_TRY(dmf_memory_check(8.0 * (double)rows * (double)P, "the sample of X (%zu x %zu)", rows, P));
     double *y = malloc((rows * P + 1) * sizeof *y), weight, outside;
-    rep->h = calloc(K * S + 1, sizeof *rep->h);
-    rep->start_h = calloc(opt.restarts * K * S + 1, sizeof *rep->start_h);
-    rep->start_residual = calloc(opt.restarts + 1, sizeof *rep->start_residual);
-    rep->start_iterations = calloc(opt.restarts + 1, sizeof *rep->start_iterations);
-    int status = y && rep->h && rep->start_h && rep->start_residual && rep->start_iterations
+    double *lifted = opt.method == DMF_RECOVER_LIFTING ? calloc(K * S + 1, sizeof *lifted) : NULL;
+    int status = y && (lifted || opt.method != DMF_RECOVER_LIFTING)
                      ? DMF_OK
-                     : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu starts", opt.restarts);
+                     : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the sample of X (%zu x %zu)", rows, P);
     if (status == DMF_OK) status = dmf_network_reduce(net, x, y, &weight, &outside);
+    /* The lifting's start first: where the lifted operator is injective it
+     * is the answer to rounding and one start suffices; elsewhere random
+     * starts join it. */
+    if (status == DMF_OK && lifted) {
+        status = dmf_recover_lifted_start(net, y, opt.max_lifting_entries, lifted, &rep->lifting);
+        rep->lifting.used = status == DMF_OK;
+    }
+    int injective = rep->lifting.used && rep->lifting.rank == rep->lifting.columns;
+    if (!opt.restarts) opt.restarts = injective ? 1 : 10;
+    if (status == DMF_OK)
+        status = dmf_memory_check(8.0 * (double)opt.restarts * (double)(K * S + 2), "%zu starts", opt.restarts);
+    if (status == DMF_OK) {
+        rep->h = calloc(K * S + 1, sizeof *rep->h);
+        rep->start_h = calloc(opt.restarts * K * S + 1, sizeof *rep->start_h);
+        rep->start_residual = calloc(opt.restarts + 1, sizeof *rep->start_residual);
+        rep->start_iterations = calloc(opt.restarts + 1, sizeof *rep->start_iterations);
+        if (!rep->h || !rep->start_h || !rep->start_residual || !rep->start_iterations)
+            status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu starts", opt.restarts);
+    }
     double norm_x = status == DMF_OK ? dmf_matrix_norm_fro(x) : 0;
     als a;
     int have_als = 0;
@@ -315,8 +333,21 @@ int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_o
     rep->residual = INFINITY;
     for (size_t s = 0; status == DMF_OK && s < opt.restarts; s++) {
         double *h = rep->start_h + s * K * S;
-        for (size_t k = 0; k < K; k++)
-            for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] = dmf_rng_normal(&rng);
+        if (s == 0 && lifted) {
+            memcpy(h, lifted, K * S * sizeof *h);
+            /* Off the exact zeros a rank-one projection can leave: ALS keeps
+             * a parameter at zero where its design column vanishes. */
+            if (!injective)
+                for (size_t k = 0; k < K; k++) {
+                    double sq = 0;
+                    for (size_t j = 0; j < net->layers[k].params; j++) sq += h[k * S + j] * h[k * S + j];
+                    double size = 1e-3 * sqrt(sq / (double)(net->layers[k].params ? net->layers[k].params : 1));
+                    for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] += size * dmf_rng_normal(&rng);
+                }
+        } else {
+            for (size_t k = 0; k < K; k++)
+                for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] = dmf_rng_normal(&rng);
+        }
         status = als_run(&a, h, &opt, &rep->start_residual[s], &rep->start_iterations[s]);
         if (status != DMF_OK) break;
         rep->total_iterations += rep->start_iterations[s];
@@ -333,6 +364,7 @@ int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_o
     }
     if (have_als) als_free(&a);
     free(y);
+    free(lifted);
     if (status != DMF_OK) dmf_recover_report_free(rep);
     rep->time_s = dmf_now_seconds() - start;
     return status;

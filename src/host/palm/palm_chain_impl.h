@@ -105,7 +105,7 @@ static void FN(chain_left_blocked)(FN(palm_work) *wk, size_t lo, size_t hi, int 
                                    size_t n)
 {
     const size_t B = wk->block, blocks = (n + B - 1) / B, steps = hi - lo;
-#pragma omp parallel for schedule(dynamic) if (blocks > 1 && n * steps * wk->maxd > ((size_t)1 << 18))
+#pragma omp parallel for schedule(dynamic) if (blocks > 1 && n * steps * wk->maxd >= ((size_t)1 << 22))
     for (size_t q = 0; q < blocks; q++) {
         SCALAR *buf[2];
         buf[0] = wk->blk + (size_t)omp_get_thread_num() * 2 * wk->maxd * B;
@@ -133,7 +133,7 @@ static void FN(chain_left_blocked)(FN(palm_work) *wk, size_t lo, size_t hi, int 
 static void FN(gradient_right_blocked)(FN(palm_work) *wk, size_t j, REAL lambda, SCALAR *G)
 {
     const size_t B = wk->block, n = wk->f[j].cols, M = wk->f[0].rows, blocks = (n + B - 1) / B;
-#pragma omp parallel for schedule(dynamic) if (blocks > 1 && n * (j + 1) * wk->maxd > ((size_t)1 << 18))
+#pragma omp parallel for schedule(dynamic) if (blocks > 1 && n * (j + 1) * wk->maxd >= ((size_t)1 << 22))
     for (size_t q = 0; q < blocks; q++) {
         SCALAR *buf[2];
         buf[0] = wk->blk + (size_t)omp_get_thread_num() * 2 * wk->maxd * B;

@@ -135,7 +135,11 @@ static int FN(factor_mask_sync)(FN(palm_factor) *f, const unsigned char *keep, i
     return DMF_OK;
 }
 
-#define PALM_PAR(work) if ((work) > ((size_t)1 << 18))
+/* Threads only for products of a few milliseconds or more: on a shared
+ * machine every parallel region waits at its end for a thread that may
+ * have been descheduled, which costs more than small products gain (N = 256
+ * Hadamard ran 3x slower on 2 threads than on 1 with other work running). */
+#define PALM_PAR(work) if ((work) >= ((size_t)1 << 22))
 
 /* The CSR kernels on the columns t0..t1-1 of row-major arrays (leading
  * dimensions ldx, ldy): every nonzero of F moves a contiguous row piece,

@@ -130,7 +130,7 @@ static int FN(palm_step)(FN(palm_work) *wk, size_t J, size_t j, const SCALAR *A,
     double *mag = wk->proj.mag;
     SCALAR *x = F->dense;
     if (g) {
-#pragma omp parallel for schedule(static) if (n > ((size_t)1 << 18))
+#pragma omp parallel for schedule(static) if (n >= ((size_t)1 << 22))
         for (size_t t = 0; t < n; t++) {
             x[t] -= step * g[t];
             mag[t] = ABS2(x[t]);

@@ -130,7 +130,9 @@ static void select_row(const double *m, size_t cols, size_t k, unsigned char *kp
     const size_t nth_ = (size_t)omp_get_num_threads(), th_ = (size_t)omp_get_thread_num();        \
     const size_t j0 = (cols) * th_ / nth_, j1 = (cols) * (th_ + 1) / nth_
 
-#define PROJ_PAR(work) if ((work) > ((size_t)1 << 16))
+/* Threads from 2^22 entries (N = 2048) on: below, the waits at the end of
+ * each parallel region on a shared machine cost more than they gain. */
+#define PROJ_PAR(work) if ((work) >= ((size_t)1 << 22))
 
 static void support(const dmf_constraint *c, double tie, const double *mag, unsigned char *keep, double *scratch)
 {

@@ -35,6 +35,10 @@
 #define ROUNDS 2
 /* Groups whose rows enter the column-part score. */
 #define GROUPS_FOR_COLUMNS 32
+/* Entries a loop must read to run on several threads: the threads meet at
+ * the end of every loop, and on a loaded machine a meeting can cost more
+ * than a small loop (the later splits' are all small). */
+#define PARALLEL_WORK ((size_t)1 << 18)
 /* Columns per part that choose a group's representative row. */
 #define REPRESENT_SAMPLE 16
 
@@ -190,7 +194,7 @@ static double minor_quantile(const double complex *wu, const minor_sample *s, si
  * the quantile, negated so that the sort puts the smallest first. */
 static void score_minors(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n)
 {
-#pragma omp parallel
+#pragma omp parallel if (n * s->count >= PARALLEL_WORK)
     {
         double *sines = malloc((s->count ? s->count : 1) * sizeof *sines);
         double complex *values = malloc((s->count ? s->count : 1) * sizeof *values);
@@ -283,7 +287,9 @@ static double cut_classes(const working *wk, const size_t *groups, size_t ngroup
 {
     const size_t m = wk->class_size, part = m / q;
     double worst = 1.0, sum = 0.0;
-#pragma omp parallel reduction(min : worst) reduction(+ : sum)
+    /* The classes are shared: one class is one thread's. */
+    const int threads = wk->classes > 1 && wk->classes * q * m * ngroups * p >= PARALLEL_WORK;
+#pragma omp parallel reduction(min : worst) reduction(+ : sum) if (threads)
     {
         unsigned char *taken = malloc(m);
         scored *cand = malloc(m * sizeof *cand);
@@ -455,7 +461,7 @@ static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p,
     const size_t n = wk->cols;
     double complex *next = wk->spare[wk->next_spare];
     wk->next_spare ^= 1;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (ngroups * p * n >= PARALLEL_WORK)
     for (size_t g = 0; g < ngroups; g++) {
         const size_t *rows = groups + g * p;
         for (size_t first = 0; first < n; first += part) {
@@ -481,7 +487,7 @@ static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p,
     }
     /* After the reads: the energies of the old buffer's rows are not
      * needed any more. */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (ngroups * n >= PARALLEL_WORK)
     for (size_t g = 0; g < ngroups; g++) {
         double e = 0.0;
         for (size_t j = 0; j < n; j++) e += abs2(next[g * n + j]);
@@ -515,7 +521,7 @@ static int represent(working *wk, const size_t *groups, size_t ngroups, size_t p
     for (size_t k = 0; k < parts; k++)
         for (size_t t = 0; t < per; t++) sample[k * per + t] = wk->colmap[order[k * part + t * part / per]];
     int ok = 1;
-#pragma omp parallel reduction(&& : ok)
+#pragma omp parallel reduction(&& : ok) if (ngroups * p * parts * per >= PARALLEL_WORK)
     {
         double *energy = malloc(p * parts * sizeof *energy), *weakest = malloc(p * sizeof *weakest);
 #pragma omp for schedule(static)
@@ -581,7 +587,7 @@ static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, 
     /* The row norms, which also find a non-finite entry: the one pass over
      * the input before the search. */
     int finite = 1;
-#pragma omp parallel for schedule(static) reduction(&& : finite)
+#pragma omp parallel for schedule(static) reduction(&& : finite) if (a->rows * a->cols >= PARALLEL_WORK)
     for (size_t i = 0; i < a->rows; i++) {
         double e = 0.0;
         for (size_t j = 0; j < a->cols; j++) e += abs2(wk->w[i * a->cols + j]);

@@ -18,6 +18,9 @@ static void check_declarations(void)
         const cli_command *c = commands[k];
         CHECK(cli_find_command(c->name) == c, "'%s' is not found by its name", c->name);
         CHECK(c->about && c->about[0] && c->about[strlen(c->about) - 1] == '\n', "'%s': about", c->name);
+        /* One line of 'dmf --help': 21 columns of name, then the summary. */
+        CHECK(c->summary && c->summary[0] && !strchr(c->summary, '\n') && strlen(c->summary) <= 58,
+              "'%s': summary '%s'", c->name, c->summary ? c->summary : "");
         int n = 0, positional_many = 0;
         for (const cli_option *o = c->options; o->name; o++, n++) {
             CHECK(cli_option_index(c, o->name) == n, "'%s': option '%s' declared twice", c->name, o->name);

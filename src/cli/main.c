@@ -4,35 +4,15 @@
 
 #include "cli.h"
 
-static const char usage[] =
+static const char usage_head[] =
     "usage: dmf COMMAND [SUBCOMMAND] [options]\n"
     "       dmf --help | --version\n"
     "\n"
     "Deep structured matrix factorization on CPUs and NVIDIA GPUs.\n"
     "\n"
-    "commands:\n"
-    "  butterfly factor   hierarchical butterfly / Kronecker-sparse factorization\n"
-    "  butterfly apply    multiply written factors with a block of vectors\n"
-    "  butterfly densify  dense product of written factors\n"
-    "  fsmf               two-factor fixed-support factorization A ~ X Y\n"
-    "  palm               PALM4MSA: A ~ lambda S_0...S_{J-1} under sparsity constraints\n"
-    "  hierarchical       hierarchical PALM (pyfaust.fact.hierarchical)\n"
-    "  matrix             write a built-in test matrix to .npy or .mtx\n"
-    "  liftrank           Monte Carlo rank of the lifted operator, identifiability\n"
-    "  scatter            scattering test of a convolutional network (Alg. 8.1)\n"
-    "  synth-network      random parameters h and X = M_1(h_1)...M_K(h_K) + e\n"
-    "  recover            estimate h from X (alternating least squares), d_p to the truth\n"
-    "  demod synth        random blind demodulation problems y0 = G1(h0) . G2(m0)\n"
-    "  demod solve        Algorithm 1 of Hand & Joshi on every row of y0, batched\n"
-    "  demod sweep        success rate over a grid of latent and output sizes\n"
-    "  demod landscape    the objective on a 2-D grid for one-dimensional latents\n"
-    "  demod fields       the image experiment's Gaussian distortion fields (.npy)\n"
-    "  demod image        image . field on a grid, recovered with given generators\n"
-    "  run                run a JSON file of jobs (or one shard of it), restartable\n"
-    "  merge              join the results files of the shards of a run\n"
-    "  jobs sweep         a job file of one command over a grid of option values\n"
-    "  jobs check         check a job file's options and values without running it\n"
-    "  info               version, build options, BLAS, backends, GPUs\n"
+    "commands:\n";
+
+static const char usage_tail[] =
     "\n"
     "Results are JSON lines on stdout, messages on stderr.  'dmf COMMAND --help'\n"
     "(and 'dmf COMMAND SUBCOMMAND --help') describes each command; docs/cli.md\n"
@@ -46,6 +26,20 @@ static const char usage[] =
     "             DMF_MAX_MEMORY, else 3/4 of physical memory); dmf run passes it on.\n"
     "environment: DMF_BACKEND=auto|cpu|cuda picks the backend when --backend is auto;\n"
     "             OMP_NUM_THREADS sets the CPU threads; DMF_VERBOSE=1 as --verbose.\n";
+
+/* The usage: the commands with their summaries from the command table. */
+static void print_usage(FILE *out)
+{
+    fputs(usage_head, out);
+    size_t count;
+    const cli_command *const *commands = cli_commands(&count);
+    for (size_t k = 0; k < count; k++) {
+        fprintf(out, "  %-18s %s\n", commands[k]->name, commands[k]->summary);
+        if (!strcmp(commands[k]->name, "jobs check")) /* its options are the target command's */
+            fprintf(out, "  %-18s %s\n", "jobs sweep", "a job file of one command over a grid of option values");
+    }
+    fputs(usage_tail, out);
+}
 
 /* Takes the options every command has out of argv, wherever they stand
  * before a "--": --verbose, and --max-memory SIZE (or =SIZE), which sets
@@ -86,12 +80,12 @@ int main(int argc, char **argv)
 {
     if (take_global_options(&argc, argv) != 0) return EXIT_USAGE;
     if (argc < 2) {
-        fputs(usage, stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage, stdout);
+        print_usage(stdout);
         return EXIT_OK;
     }
     if (!strcmp(cmd, "--version")) {
@@ -116,7 +110,8 @@ int main(int argc, char **argv)
                                            "synth-network", "recover",
                                            "scatter", "demod", "run", "merge", "jobs", NULL};
     char hint[256];
-    fprintf(stderr, "dmf: unknown command '%s'%s\n\n%s", cmd,
-            cli_did_you_mean(hint, sizeof hint, cmd, strlen(cmd), commands, ""), usage);
+    fprintf(stderr, "dmf: unknown command '%s'%s\n\n", cmd,
+            cli_did_you_mean(hint, sizeof hint, cmd, strlen(cmd), commands, ""));
+    print_usage(stderr);
     return EXIT_USAGE;
 }

@@ -52,6 +52,7 @@ typedef struct cli_args cli_args;
 
 typedef struct {
     const char *name;            /* as typed and as in job files: "butterfly factor" */
+    const char *summary;         /* one line for the lists of commands */
     const char *about;           /* what --help says before the options */
     const cli_option *options;   /* ended by an entry whose name is NULL */
     const char *epilog;          /* what --help says after them: output, exit codes */

@@ -142,6 +142,7 @@ static const cli_option factor_options[] = {
 
 const cli_command cli_butterfly_factor = {
     "butterfly factor",
+    "hierarchical butterfly / Kronecker-sparse factorization",
     "Factors A ~ F_0 F_1 ... F_{L-1} with Kronecker-sparse supports\n"
     "F_k = I_a (x) 1_{b x c} (x) I_d, a = n_0..n_{k-1}, b = m_k, c = n_k,\n"
     "d = m_{k+1}..m_{L-1} (rank R multiplies b by R for k > 0 and c by R for\n"
@@ -168,6 +169,7 @@ static const cli_option apply_options[] = {
 
 const cli_command cli_butterfly_apply = {
     "butterfly apply",
+    "multiply written factors with a block of vectors",
     "Y = F_0 F_1 ... F_{L-1} X for the factors written by 'butterfly factor',\n"
     "in O(nnz) per vector, on the chosen backend; with the chain's permutations\n"
     "Y = A X for the A that was factored.\n",
@@ -183,6 +185,7 @@ static const cli_option densify_options[] = {
 
 const cli_command cli_butterfly_densify = {
     "butterfly densify",
+    "dense product of written factors",
     "Writes the dense product F_0 F_1 ... F_{L-1} of written factors (with the\n"
     "chain's permutations: A itself).\n",
     densify_options,
@@ -228,6 +231,7 @@ static const cli_option fsmf_options[] = {
 
 const cli_command cli_fsmf = {
     "fsmf",
+    "two-factor fixed-support factorization A ~ X Y",
     "A ~ X Y with supp(X) in SX (rows x K) and supp(Y) in SY (K x cols).  Inner\n"
     "indices are grouped by their rank-one support supp(X[:,k]) x supp(Y[k,:]).\n"
     "When the groups are pairwise disjoint or identical, the truncated SVD per\n"
@@ -261,6 +265,7 @@ static const cli_option palm_options[] = {
 
 const cli_command cli_palm = {
     "palm",
+    "PALM4MSA: A ~ lambda S_0...S_{J-1}, sparsity constraints",
     "PALM4MSA (Le Magoarou & Gribonval): A ~ lambda S_0 S_1 ... S_{J-1} with each\n"
     "S_j in a constraint set, by projected gradient steps.  P.json maps onto\n"
     "pyfaust's ParamsPalm4MSA:\n"
@@ -303,6 +308,7 @@ static const cli_option hierarchical_options[] = {
 
 const cli_command cli_hierarchical = {
     "hierarchical",
+    "hierarchical PALM (pyfaust.fact.hierarchical)",
     "Hierarchical PALM (pyfaust.fact.hierarchical): step i splits the residual\n"
     "factor in two by PALM (fact_constraints[i], res_constraints[i]), then\n"
     "refines all factors against A by PALM.  P.json maps onto ParamsHierarchical:\n"
@@ -332,5 +338,5 @@ static const cli_option matrix_options[] = {
     VALUE("radix-n", V_LIST, "2,5,3", NULL, "column radices of random-chain"),
     END_OPTIONS};
 
-const cli_command cli_matrix = {"matrix", "Writes a built-in test matrix to .npy or .mtx.\n", matrix_options,
+const cli_command cli_matrix = {"matrix", "write a built-in test matrix to .npy or .mtx", "Writes a built-in test matrix to .npy or .mtx.\n", matrix_options,
                                 "Prints one JSON line: matrix, size, dtype, noise, seed, out.\n", 0, cli_matrix_source_rules};

@@ -66,6 +66,7 @@ static const cli_option synth_options[] = {
 
 const cli_command cli_demod_synth = {
     "demod synth",
+    "random blind demodulation problems y0 = G1(h0) . G2(m0)",
     "Draws T problems h0 ~ N(0, I_n1), m0 ~ N(0, I_n2) from --seed and writes\n"
     "DIR/y0.npy (T x l, y0 = G1(h0) . G2(m0)), DIR/h0.npy (T x n1) and\n"
     "DIR/m0.npy (T x n2), float64.\n",
@@ -103,6 +104,7 @@ static const cli_option solve_options[] = {
 
 const cli_command cli_demod_solve = {
     "demod solve",
+    "Algorithm 1 of Hand & Joshi on every row of y0, batched",
     "Runs Algorithm 1 (Hand & Joshi: sign check, alternating gradient steps,\n"
     "balancing) on every row of Y0 in one batched call, from Gaussian starts.\n"
     "With --h0 and --m0 (the truth) each trial also reports success and the\n"
@@ -127,6 +129,7 @@ static const cli_option sweep_options[] = {
 
 const cli_command cli_demod_sweep = {
     "demod sweep",
+    "success rate over a grid of latent and output sizes",
     "For every cell (latent n = p, output l, hidden width) builds two Gaussian\n"
     "generators n -> hidden -> l as in the paper, draws `trials` problems h0, m0\n"
     "~ N(0, I) and starts, and solves them in one batched call.  A cell's\n"
@@ -153,6 +156,7 @@ static const cli_option landscape_options[] = {
 
 const cli_command cli_demod_landscape = {
     "demod landscape",
+    "the objective on a 2-D grid for one-dimensional latents",
     "For one-dimensional latents (n = p = 1, the paper's Figure 1) evaluates\n"
     "f(h, m) = 1/2 ||G1(h) . G2(m) - y0||^2, y0 = G1(X) . G2(Y), on a P x P grid\n"
     "over [A, B]^2.  GRID.npy has rows = h values and columns = m values, both\n"
@@ -187,6 +191,7 @@ static const cli_option fields_options[] = {
 
 const cli_command cli_demod_fields = {
     "demod fields",
+    "the image experiment's Gaussian distortion fields (.npy)",
     "Writes N distortion fields exp(-((x - c)^2 + (y - c)^2) / sigma) on a G x G\n"
     "grid over x, y in [-5, 5] (rows y, columns x), c ~ U[-3, 3] and sigma ~\n"
     "U[20, 35], as in Hand & Joshi's image experiment.  Training data for a\n"
@@ -222,6 +227,7 @@ static const cli_option image_options[] = {
 
 const cli_command cli_demod_image = {
     "demod image",
+    "image . field on a grid, recovered with given generators",
     "Both generators have G^2 outputs (a G x G image, row-major).  Algorithm 1\n"
     "recovers h, m from y0 = image . field.  It applies only when the image is\n"
     "in the range of G1 and the field in the range of G2: that takes trained\n"

@@ -22,6 +22,7 @@ static const cli_option liftrank_options[] = {
 
 const cli_command cli_liftrank = {
     "liftrank",
+    "Monte Carlo rank of the lifted operator, identifiability",
     "Monte Carlo rank of the lifted operator A of X = M_1(h_1)...M_K(h_K)\n"
     "(Prop. 5.3): samples vec(A P(h)) for Gaussian h, in float64, R doubled from\n"
     "R0 until the rank stops below R.  The rank is read from the singular values\n"
@@ -39,6 +40,7 @@ static const cli_option scatter_options[] = {NETWORK_ARGUMENT, END_OPTIONS};
 
 const cli_command cli_scatter = {
     "scatter",
+    "scattering test (Alg. 8.1), path counts of 0/1 networks",
     "Algorithm 8.1: applies the convolutional network with all kernels set to 1\n"
     "to a Dirac at each leaf, in exact integer arithmetic, and says whether every\n"
     "entry is 0 or 1 (sufficiently scattered, Definition 8.1).  When it is not,\n"
@@ -60,6 +62,7 @@ static const cli_option synth_network_options[] = {
 
 const cli_command cli_synth_network = {
     "synth-network",
+    "random parameters h and X = M_1(h_1)...M_K(h_K) + e",
     "Draws parameters h with i.i.d. N(0, 1) entries and writes X = M_1(h_1) ...\n"
     "M_K(h_K) + e to DIR/X.npy and h to DIR/H.npy (K x S float64, row k the\n"
     "parameters of layer k+1, unused entries 0).  e is Gaussian, scaled to\n"
@@ -89,6 +92,7 @@ static const cli_option recover_options[] = {
 
 const cli_command cli_recover = {
     "recover",
+    "estimate h from X (ALS or the lifting), d_p to the truth",
     "Estimates h from X ~ M_1(h_1)...M_K(h_K) by alternating least squares on\n"
     "the parameters (each h_k enters X linearly: solve for it with the others\n"
     "fixed, layer after layer) from R starts, Gaussian or (--method lifting)\n"

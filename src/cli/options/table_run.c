@@ -37,6 +37,7 @@ static const cli_option run_options[] = {
 
 const cli_command cli_run = {
     "run",
+    "run a JSON file of jobs (or one shard of it), restartable",
     "Runs the jobs of JOBS.json that belong to shard I of N, one after the\n"
     "other, each as a child dmf process, and appends one JSON line per\n"
     "finished job to DIR/results.I-of-N.jsonl:\n"
@@ -90,6 +91,7 @@ static const cli_option merge_options[] = {
 
 const cli_command cli_merge = {
     "merge",
+    "join the results files of the shards of a run",
     "Reads every DIR/results.I-of-N.jsonl written by 'dmf run' (of any N: a\n"
     "rerun split another way adds its own files and skips what these hold)\n"
     "and writes the records in job order, one line per job.  A job recorded ok\n"
@@ -117,6 +119,7 @@ static const cli_option jobs_check_options[] = {
 
 const cli_command cli_jobs_check = {
     "jobs check",
+    "check a job file's options and values without running it",
     "Checks JOBS.json as 'dmf run' does before it starts: its JSON shape, ids,\n"
     "commands, option names (with a \"did you mean\"), true/false against\n"
     "flags, every value (dtypes, trees, matrix names, numbers in their range,\n"
@@ -136,6 +139,7 @@ static const cli_option info_options[] = {END_OPTIONS};
 
 const cli_command cli_info = {
     "info",
+    "version, build options, BLAS, backends, GPUs",
     "What this build is and what it can run on.\n",
     info_options,
     "Prints one JSON line: version, build type, compiler, BLAS configuration,\n"

@@ -43,37 +43,11 @@ typedef struct {
     const dmf_chain_shape *shape;
 } root_plan;
 
-/* out[r][j] = a[src[r]][cols[j]] for the `count` rows src; the element
- * size fixed per branch so the copies are plain loads and stores.  A row
- * is read in order first: the gather's reads at random places of it then
- * hit the cache instead of each waiting for memory (3x faster for a
- * random order of 4096 columns). */
-#define GATHER(TYPE)                                                                                        \
-    for (size_t r = 0; r < count; r++) {                                                                   \
-        const TYPE *from = (const TYPE *)p->a + src[r] * p->n;                                             \
-        TYPE *to = (TYPE *)out + r * p->n;                                                                 \
-        if (!p->cols) {                                                                                    \
-            memcpy(to, from, p->n * sizeof(TYPE));                                                         \
-            continue;                                                                                      \
-        }                                                                                                  \
-        const unsigned char *bytes = (const unsigned char *)from;                                          \
-        for (size_t k = 0; k < p->n * sizeof(TYPE); k += 64) touched += bytes[k];                          \
-        for (size_t j = 0; j < p->n; j++) to[j] = from[p->cols[j]];                                        \
-    }
-typedef struct {
-    double v[2];
-} pair64;
+/* out[r][j] = a[src[r]][cols[j]] for the `count` rows src. */
 static void gather_rows(const root_plan *p, const size_t *src, size_t count, void *out)
 {
-    unsigned touched = 0;
-    switch (p->elem) {
-    case 4: GATHER(float) break;
-    case 8: GATHER(double) break;
-    default: GATHER(pair64) break;
-    }
-    /* Keeps the reads in order from being optimized away. */
-    volatile unsigned sink = touched;
-    (void)sink;
+    for (size_t r = 0; r < count; r++)
+        dmf_gather_row(p->a + src[r] * p->n * p->elem, p->cols, p->n, p->elem, (char *)out + r * p->n * p->elem);
 }
 
 /* The group of classes [c0, c0 + g): gathered, split, its slices of W and

@@ -17,4 +17,8 @@ int dmf_butterfly_factor_permuted(dmf_context *ctx, const dmf_matrix *a, const s
                                   size_t num_factors, const dmf_tree *tree, const dmf_butterfly_options *opts,
                                   dmf_chain **out, dmf_butterfly_report *report);
 
+/* out[j] = row[cols[j]] for j < n (cols NULL: a copy), elements of `elem`
+ * bytes (permute.c). */
+void dmf_gather_row(const void *row, const size_t *cols, size_t n, size_t elem, void *out);
+
 #endif

@@ -90,6 +90,32 @@ static void top_first(scored *x, size_t n, size_t k)
     }
 }
 
+/* Moves the k best of x[0..n) to the front, sorted best first; the rest
+ * follow in no order (a quickselect, then a sort of the k). */
+static void best_first(scored *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    while (k < n && hi - lo > 1) {
+        const scored pivot = x[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi - 1;
+        while (i <= j) {
+            while (by_score_desc(&x[i], &pivot) < 0) i++;
+            while (by_score_desc(&x[j], &pivot) > 0) j--;
+            if (i <= j) {
+                scored t = x[i];
+                x[i] = x[j], x[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j + 1;
+        else if (k >= i) lo = i;
+        else break;
+    }
+    qsort(x, k < n ? k : n, sizeof *x, by_score_desc);
+}
+
 /* The rows of largest norm, the strongest first: their minors and inner
  * products are the least disturbed by noise.  A row of W is a whole row of
  * its buffer in another column order, so its norm is the buffer row's,
@@ -191,8 +217,10 @@ static double minor_quantile(const double complex *wu, const minor_sample *s, si
 }
 
 /* Scores the rows of `rank` (their index set) against the leading row:
- * the quantile, negated so that the sort puts the smallest first. */
-static void score_minors(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n)
+ * the quantile, negated so that the sort puts the smallest first; the
+ * `keep` best come first, in order. */
+static void score_minors(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n,
+                         size_t keep)
 {
 #pragma omp parallel if (n * s->count >= PARALLEL_WORK)
     {
@@ -206,7 +234,7 @@ static void score_minors(const working *wk, size_t lead, const minor_sample *s, 
         free(values);
         free(sines);
     }
-    qsort(rank, n, sizeof *rank, by_score_desc);
+    best_first(rank, n, keep);
 }
 
 /* The first group: the rows whose 2 x 2 minors with the leading row (on a
@@ -243,12 +271,12 @@ static void first_group(const working *wk, size_t lead, size_t p, size_t q, size
     if (units > 2 * fine) {
         sample_minors(wk, w0, pivot, COARSE_FACTOR * step, &s);
         if (s.count >= COARSE_MIN) {
-            score_minors(wk, lead, &s, q, rank, units);
+            score_minors(wk, lead, &s, q, rank, units, fine);
             candidates = fine;
         }
     }
     sample_minors(wk, w0, pivot, step, &s);
-    score_minors(wk, lead, &s, q, rank, candidates);
+    score_minors(wk, lead, &s, q, rank, candidates, p - 1);
     group[0] = lead;
     for (size_t t = 1; t < p; t++) group[t] = rank[t - 1].index;
     free(s.j), free(s.c), free(s.lead_j), free(s.lead_c), free(s.lead_norm);
@@ -354,16 +382,23 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
     double complex *z = malloc(units * width * sizeof *z);
     double *norm = malloc(units * chosen * sizeof *norm);
     double *total = malloc(units * sizeof *total);
+    /* The sample's columns in the buffer and the key's weights, once. */
+    size_t *at = malloc(width * sizeof *at);
+    double complex *weight = malloc(width * sizeof *weight);
+    for (size_t k = 0; k < chosen; k++)
+        for (size_t t = 0; t < per; t++) {
+            at[k * per + t] = wk->colmap[order[(k * parts / chosen) * part + t]];
+            uint64_t h = mix(k * per + t);
+            weight[k * per + t] = (double)(h & 0xffff) - 32767.5 + I * ((double)(h >> 48) - 32767.5);
+        }
     for (size_t u = 0; u < units; u++) {
+        const double complex *row = row_of(wk, u);
+        double complex *zu = z + u * width;
+        for (size_t i = 0; i < width; i++) zu[i] = row[at[i]];
         total[u] = 0.0;
         for (size_t k = 0; k < chosen; k++) {
-            const size_t first = (k * parts / chosen) * part;
             double s = 0.0;
-            for (size_t t = 0; t < per; t++) {
-                double complex v = row_of(wk, u)[wk->colmap[order[first + t]]];
-                z[u * width + k * per + t] = v;
-                s += abs2(v);
-            }
+            for (size_t t = 0; t < per; t++) s += abs2(zu[k * per + t]);
             norm[u * chosen + k] = s;
             total[u] += s;
         }
@@ -377,14 +412,13 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
         double key = 0.0;
         for (size_t k = 0; k < chosen; k++) {
             double complex dot = 0.0;
-            for (size_t t = 0; t < per; t++) {
-                uint64_t h = mix(k * per + t);
-                dot += z[u * width + k * per + t] * ((double)(h & 0xffff) - 32767.5 + I * ((double)(h >> 48) - 32767.5));
-            }
+            for (size_t t = 0; t < per; t++) dot += z[u * width + k * per + t] * weight[k * per + t];
             key += norm[u * chosen + k] > 0.0 ? abs2(dot) / norm[u * chosen + k] : 0.0;
         }
         bykey[u].score = key, bykey[u].index = u;
     }
+    free(weight);
+    free(at);
     qsort(bykey, units, sizeof *bykey, by_score_desc);
     for (size_t i = 0; i < units; i++) where[bykey[i].index] = i;
     scored *rank = malloc(units * sizeof *rank);

@@ -27,9 +27,13 @@
 /* Every row is ranked first on 1/COARSE_FACTOR of that sample (when it
  * keeps COARSE_MIN minors), the best FINE_CANDIDATES (at least 4 per group
  * member) again on all of it. */
-#define COARSE_FACTOR 4
-#define COARSE_MIN 96
+#define COARSE_FACTOR 8
+#define COARSE_MIN 48
 #define FINE_CANDIDATES 64
+/* Squared sines of minors at rounding level (double precision), and of
+ * minors clearly not: the first sample alone settles an exact group. */
+#define EXACT_SINE2 1e-20
+#define CLEAR_SINE2 1e-10
 /* Complex multiply-adds the row grouping of one split may spend. */
 #define GROUPING_BUDGET 3e7
 #define ROUNDS 2
@@ -268,15 +272,21 @@ static void first_group(const working *wk, size_t lead, size_t p, size_t q, size
     for (size_t u = 0; u < units; u++) rank[u].index = u;
     size_t candidates = units;
     const size_t fine = FINE_CANDIDATES > 4 * p ? FINE_CANDIDATES : 4 * p;
-    if (units > 2 * fine) {
-        sample_minors(wk, w0, pivot, COARSE_FACTOR * step, &s);
-        if (s.count >= COARSE_MIN) {
-            score_minors(wk, lead, &s, q, rank, units, fine);
-            candidates = fine;
-        }
+    int settled = 0;
+    sample_minors(wk, w0, pivot, COARSE_FACTOR * step, &s);
+    if (s.count >= COARSE_MIN) {
+        score_minors(wk, lead, &s, q, rank, units, fine < units ? fine : units);
+        if (units > 2 * fine) candidates = fine;
+        /* Exactly p - 1 rows with minors at rounding level and every other
+         * row clearly not: an exact chain's group, which more columns
+         * would only confirm.  (Noise, or rows that tie, as in a Hadamard
+         * matrix, go on to the whole sample.) */
+        settled = units >= p && -rank[p - 2].score <= EXACT_SINE2 && (units == p || -rank[p - 1].score > CLEAR_SINE2);
     }
-    sample_minors(wk, w0, pivot, step, &s);
-    score_minors(wk, lead, &s, q, rank, candidates, p - 1);
+    if (!settled) {
+        sample_minors(wk, w0, pivot, step, &s);
+        score_minors(wk, lead, &s, q, rank, candidates, p - 1);
+    }
     group[0] = lead;
     for (size_t t = 1; t < p; t++) group[t] = rank[t - 1].index;
     free(s.j), free(s.c), free(s.lead_j), free(s.lead_c), free(s.lead_norm);

@@ -44,7 +44,7 @@
  * than a small loop (the later splits' are all small). */
 #define PARALLEL_WORK ((size_t)1 << 18)
 /* Columns per part that choose a group's representative row. */
-#define REPRESENT_SAMPLE 16
+#define REPRESENT_SAMPLE 8
 
 typedef struct {
     /* Row u of W, logical column j, is w[rowmap[u] * stride + colmap[j]]:
@@ -693,16 +693,20 @@ static int identify_split(working *wk, search_space *sp, size_t p, size_t q, siz
          * A weak partner of the leading row makes a poor first group: a
          * few leading rows are tried and the cleanest first cut is kept. */
         size_t lead[LEADS], *best_group = sp->best_group;
-        double best = -1.0;
+        double best = -1.0, worst = 0.0;
         const size_t leads = leading_rows(wk, lead, LEADS);
-        for (size_t t = 0; t < leads; t++) {
-            double mean;
+        size_t t = 0, kept = 0;
+        for (; t < leads; t++) {
+            double mean, w;
             first_group(wk, lead[t], p, q, groups);
-            cut_classes(wk, groups, 1, p, q, order, &mean);
-            if (mean > best) best = mean, memcpy(best_group, groups, p * sizeof *groups);
+            w = cut_classes(wk, groups, 1, p, q, order, &mean);
+            if (mean > best) best = mean, worst = w, kept = t, memcpy(best_group, groups, p * sizeof *groups);
             if (best > 1.0 - 1e-9) break; /* exactly parallel parts: no better lead */
         }
-        level->column_score = cut_classes(wk, best_group, 1, p, q, order, NULL);
+        /* order holds the last lead's cut: the kept one's unless a later
+         * lead was tried after it. */
+        level->column_score = kept == (t < leads ? t : leads - 1) ? worst
+                                                                  : cut_classes(wk, best_group, 1, p, q, order, NULL);
         level->group_score = group_rows(wk, order, part, p, groups);
         /* Parts and groups exact from the first group: more evidence cannot
          * change them.  Otherwise cut again with many groups, and regroup. */

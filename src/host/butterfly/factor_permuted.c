@@ -91,7 +91,10 @@ static int split_root(const dmf_backend *backend, dmf_dtype dtype, const root_pl
     if (!each) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the records of %zu groups", groups);
     int status = DMF_OK;
     char message[512] = "";
-#pragma omp parallel
+    /* The backend's rule: waking threads costs more than a node of a few
+     * thousand entries. */
+    const int parallel = groups > 1 && p->classes * p->class_rows * p->n > 65536;
+#pragma omp parallel if (parallel)
     {
         const size_t rows = p->group * p->class_rows;
         size_t *src = malloc(rows * sizeof *src);

@@ -24,10 +24,10 @@
 #define LEADS 8
 /* Columns per row that enter the first group's quantile. */
 #define MINOR_SAMPLE 512
-/* Every row is ranked first on 1/COARSE_FACTOR of that sample (when it
+/* Every row is ranked first on about COARSE_SAMPLE columns (when that
  * keeps COARSE_MIN minors), the best FINE_CANDIDATES (at least 4 per group
- * member) again on all of it. */
-#define COARSE_FACTOR 8
+ * member) again on all of MINOR_SAMPLE. */
+#define COARSE_SAMPLE 64
 #define COARSE_MIN 48
 #define FINE_CANDIDATES 64
 /* Squared sines of minors at rounding level (double precision), and of
@@ -273,7 +273,7 @@ static void first_group(const working *wk, size_t lead, size_t p, size_t q, size
     size_t candidates = units;
     const size_t fine = FINE_CANDIDATES > 4 * p ? FINE_CANDIDATES : 4 * p;
     int settled = 0;
-    sample_minors(wk, w0, pivot, COARSE_FACTOR * step, &s);
+    sample_minors(wk, w0, pivot, n > COARSE_SAMPLE ? n / COARSE_SAMPLE : 1, &s);
     if (s.count >= COARSE_MIN) {
         score_minors(wk, lead, &s, q, rank, units, fine < units ? fine : units);
         if (units > 2 * fine) candidates = fine;

@@ -203,28 +203,34 @@ static void sample_minors(const working *wk, const double complex *w0, const siz
  * squared sines of the angle between the rows of the minor), at four
  * fifths of the fraction of zeros a member of the leader's group has
  * (part - 1)/(class - 1): a few noisy minors do not lift a member. */
-static double minor_quantile(const double complex *wu, const minor_sample *s, size_t m, size_t q, double *sines,
-                             double complex *values)
+/* A quantile at or above `bound` is not looked for: the next double above
+ * bound is returned, so the row ranks after those at bound (the
+ * selection's branches cost more than the minors; counting does not). */
+static double minor_quantile(const double complex *wu, const minor_sample *s, size_t m, size_t q, double bound,
+                             double *sines, double complex *values)
 {
     /* The reads first, in a loop of their own: many cache misses in
      * flight at once instead of a few behind the arithmetic. */
     for (size_t t = 0; t < s->count; t++) values[t] = wu[s->j[t]];
+    size_t below = 0;
     for (size_t t = 0; t < s->count; t++) {
         const double complex a = values[t], b = wu[s->c[t]];
         const double den = (abs2(a) + abs2(b)) * s->lead_norm[t];
         sines[t] = den > 0.0 ? abs2(a * s->lead_c[t] - b * s->lead_j[t]) / den : 1.0;
+        below += sines[t] < bound;
     }
     size_t k = m > 1 ? (size_t)((double)s->count * (double)(m / q - 1) / (double)(m - 1)) : 1;
     k -= k / 5;
     k = k < 1 ? 1 : k > s->count ? s->count : k;
-    return s->count ? select_kth(sines, s->count, k - 1) : 1.0;
+    if (!s->count) return 1.0;
+    return below < k ? nextafter(bound, INFINITY) : select_kth(sines, s->count, k - 1);
 }
 
 /* Scores the rows of `rank` (their index set) against the leading row:
  * the quantile, negated so that the sort puts the smallest first; the
  * `keep` best come first, in order. */
-static void score_minors(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n,
-                         size_t keep)
+static void score_rows(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n,
+                       double bound)
 {
 #pragma omp parallel if (n * s->count >= PARALLEL_WORK)
     {
@@ -233,10 +239,24 @@ static void score_minors(const working *wk, size_t lead, const minor_sample *s, 
 #pragma omp for schedule(static)
         for (size_t t = 0; t < n; t++) {
             const size_t u = rank[t].index;
-            rank[t].score = u == lead ? -2.0 : -minor_quantile(row_of(wk, u), s, wk->class_size, q, sines, values);
+            rank[t].score = u == lead ? -2.0 : -minor_quantile(row_of(wk, u), s, wk->class_size, q, bound, sines, values);
         }
         free(values);
         free(sines);
+    }
+}
+
+/* Only the `keep` best need their quantile: the first 2 keep rows are
+ * scored in full, and a later row whose quantile is not below their
+ * keep-th best cannot enter (it ranks after it). */
+static void score_minors(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n,
+                         size_t keep)
+{
+    size_t first = 2 * keep < n ? 2 * keep : n;
+    score_rows(wk, lead, s, q, rank, first, INFINITY);
+    if (first < n) {
+        best_first(rank, first, keep);
+        score_rows(wk, lead, s, q, rank + first, n - first, keep ? -rank[keep - 1].score : INFINITY);
     }
     best_first(rank, n, keep);
 }

@@ -128,7 +128,7 @@ static size_t leading_rows(const working *wk, size_t *lead, size_t count)
 {
     scored *rank = malloc(wk->units * sizeof *rank);
     for (size_t u = 0; u < wk->units; u++) rank[u].score = wk->energy[wk->rowmap[u]], rank[u].index = u;
-    qsort(rank, wk->units, sizeof *rank, by_score_desc);
+    best_first(rank, wk->units, count < wk->units ? count : wk->units);
     if (count > wk->units) count = wk->units;
     for (size_t t = 0; t < count; t++) lead[t] = rank[t].index;
     free(rank);

@@ -98,6 +98,14 @@ out=$("$DMF" butterfly factor --matrix dft --size 64 --perm-cols bitrev --no-out
 err=$(field "$out" rel_error)
 lt "$err" 1e-13 && [ "$(field "$out" perm_cols)" = bitrev ] && pass "DFT 64 --perm-cols bitrev: $err" ||
   fail "DFT 64 --perm-cols bitrev: $out"
+# Every tree factors through the permutations (or a copy where the root
+# half streams): the same exact error.
+for tree in l2r r2l balanced; do
+  out=$("$DMF" butterfly factor --matrix dft --size 1024 --tree $tree --perm-cols bitrev --no-out)
+  err=$(field "$out" rel_error)
+  lt "$err" 1e-13 && pass "DFT 1024 --tree $tree --perm-cols bitrev: $err" ||
+    fail "DFT 1024 --tree $tree --perm-cols bitrev: $out"
+done
 
 python3 check.py perm bitrev.npy 64 bitrev
 out=$("$DMF" butterfly factor --matrix dft --size 64 --perm-cols none,bitrev.npy --no-out)

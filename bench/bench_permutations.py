@@ -17,6 +17,12 @@ dmf-auto        dmf.butterfly_factor(A, perm_rows='auto', perm_cols='auto')
 dmf-ordered     dmf.butterfly_factor of the already-ordered matrix (the chain
                 before shuffling, or the bit-reversed DFT): what auto costs
                 on top of a factorization
+cli-auto        dmf butterfly factor --input A.npy --perm-rows auto
+                --perm-cols auto (with --cli): the library's own path, which
+                factors through the permutations without a permuted copy;
+                time_s = perm_time_s + the factorization's time_s (the .npy
+                load and the error pass are not in it)
+cli-ordered     dmf butterfly factor --input B.npy: its time_s
 pyfaust-bitrev  pyfaust.fact.butterfly(A, type='bbtree', perm='bitrev')
 pyfaust-default8  the same with perm='default_8' (pyfaust tries 8
                 candidate permutations and keeps the best)
@@ -27,7 +33,7 @@ lines are left out when pyfaust is not importable (bench/comparators/
 setup_venv.sh installs it); the permutation-butterfly code of Zheng et al.
 is not run here (it needs PyTorch and has no command for these inputs).
 
-    bench/.venv/bin/python bench/bench_permutations.py --out bench/results/perm-DATE.jsonl
+    bench/.venv/bin/python bench/bench_permutations.py --cli build/dmf --out bench/results/perm-DATE.jsonl
     bench/.venv/bin/python bench/bench_permutations.py --summarize FILE.jsonl > FILE.md
 """
 import argparse
@@ -35,7 +41,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -52,10 +60,24 @@ except ImportError:  # comparators are optional
     pyfaust = None
 
 
+def commit():
+    """The dmf sources' commit, when they are a git checkout."""
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        return subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+COMMIT = commit()
+
+
 def env():
     return {"cpu": cpu_model(), "threads": os.cpu_count(), "loadavg": list(os.getloadavg()),
-            "dmf": dmf.__version__, "numpy": np.__version__,
-            "pyfaust": pyfaust.version() if pyfaust else None, "python": platform.python_version()}
+            "dmf": dmf.__version__, "dmf_module": os.path.dirname(dmf.__file__), "commit": COMMIT,
+            "numpy": np.__version__, "pyfaust": pyfaust.version() if pyfaust else None,
+            "python": platform.python_version()}
 
 
 def rel_error(A, D):
@@ -90,6 +112,18 @@ def run_dmf_ordered(B):
     return {"time_s": t1 - t0, "rel_error": chain.rel_error(B)}
 
 
+def run_cli(cli, path, auto):
+    cmd = [cli, "butterfly", "factor", "--input", path, "--backend", "cpu", "--no-out"]
+    if auto:
+        cmd += ["--perm-rows", "auto", "--perm-cols", "auto"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    d = json.loads(out.strip().splitlines()[-1])
+    r = {"time_s": d["time_s"] + d.get("perm_time_s", 0.0), "rel_error": d["rel_error"]}
+    if auto:
+        r.update(search_s=d["perm_search"]["time_s"], factor_s=d["time_s"], min_score=d["perm_search"]["min_score"])
+    return r
+
+
 def run_pyfaust(A, perm):
     X = np.asfortranarray(A)
     t0 = time.perf_counter()
@@ -101,9 +135,17 @@ def run_pyfaust(A, perm):
 def measure(args):
     out = open(args.out, "a") if args.out else sys.stdout
     print(json.dumps({"env": env(), "args": vars(args)}), file=out, flush=True)
-    tools = ["dmf-auto", "dmf-ordered"] + (["pyfaust-bitrev", "pyfaust-default8"] if pyfaust and not args.no_pyfaust else [])
+    tools = ["dmf-auto", "dmf-ordered"] + (["cli-auto", "cli-ordered"] if args.cli else []) + \
+        (["pyfaust-bitrev", "pyfaust-default8"] if pyfaust and not args.no_pyfaust else [])
+    tmp = tempfile.mkdtemp(prefix="bench-perm-")
     for n in args.sizes:
         data = inputs(n, args.seed)
+        files = {}
+        if args.cli:
+            for matrix, (A, B) in data.items():
+                files[matrix] = (os.path.join(tmp, f"{matrix}-A.npy"), os.path.join(tmp, f"{matrix}-B.npy"))
+                np.save(files[matrix][0], A)
+                np.save(files[matrix][1], B)
         for rep in range(args.repeats):
             order = tools[rep % len(tools):] + tools[:rep % len(tools)]
             for matrix, (A, B) in data.items():
@@ -116,11 +158,17 @@ def measure(args):
                         r = run_dmf_auto(A)
                     elif tool == "dmf-ordered":
                         r = run_dmf_ordered(B)
+                    elif tool in ("cli-auto", "cli-ordered"):
+                        r = run_cli(args.cli, files[matrix][0 if tool == "cli-auto" else 1], tool == "cli-auto")
                     else:
                         r = run_pyfaust(A, "bitrev" if tool == "pyfaust-bitrev" else "default_8")
                     line = {"matrix": matrix, "n": n, "tool": tool, "repeat": rep, **r, "env": env()}
                     print(json.dumps(line), file=out, flush=True)
                     print(f"{matrix} {n} {tool}: {r['time_s']:.3f} s, error {r['rel_error']:.2e}", file=sys.stderr)
+        for paths in files.values():
+            for path in paths:
+                os.remove(path)
+    os.rmdir(tmp)
 
 
 def summarize(path):
@@ -132,17 +180,29 @@ def summarize(path):
             header = d["env"]
             continue
         rows.setdefault((d["matrix"], d["n"], d["tool"]), []).append(d)
+
+    def med(rs, key):
+        return statistics.median([r[key] for r in rs])
+
     print(f"Recorded by bench/bench_permutations.py ({path}); CPU {header['cpu'] if header else '?'}, "
-          f"{header['threads'] if header else '?'} threads; times are medians [min, max] over repeats.\n")
-    print("| matrix | N | tool | time s | search s | rel_error | vs dmf-auto |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+          f"{header['threads'] if header else '?'} threads, dmf commit {header.get('commit') if header else '?'}; "
+          "times are medians [min, max] over repeats.\n")
+    print("auto / ordered: the median time over the ordered factorization's through the same interface "
+          "(dmf-auto over dmf-ordered, cli-auto over cli-ordered); pyfaust-bitrev / this: how many times "
+          "faster than pyfaust's butterfly(perm='bitrev').\n")
+    print("| matrix | N | tool | time s | search s | factor s | rel_error | auto / ordered | pyfaust-bitrev / this |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for (matrix, n, tool), rs in sorted(rows.items()):
         t = [r["time_s"] for r in rs]
-        auto = rows.get((matrix, n, "dmf-auto"))
-        ratio = statistics.median(t) / statistics.median([r["time_s"] for r in auto]) if auto else float("nan")
-        search = statistics.median([r["search_s"] for r in rs]) if "search_s" in rs[0] else None
+        ordered = {"dmf-auto": "dmf-ordered", "cli-auto": "cli-ordered"}.get(tool)
+        ratio = f"{med(rs, 'time_s') / med(rows[(matrix, n, ordered)], 'time_s'):.1f}x" \
+            if ordered and (matrix, n, ordered) in rows else ""
+        pf = rows.get((matrix, n, "pyfaust-bitrev"))
+        faster = f"{med(pf, 'time_s') / med(rs, 'time_s'):.1f}x" if pf and not tool.startswith("pyfaust") else ""
+        search = f"{med(rs, 'search_s'):.3f}" if "search_s" in rs[0] else ""
+        factor = f"{med(rs, 'factor_s'):.3f}" if "factor_s" in rs[0] else ""
         print(f"| {matrix} | {n} | {tool} | {statistics.median(t):.3f} [{min(t):.3f}, {max(t):.3f}] | "
-              f"{'' if search is None else f'{search:.3f}'} | {max(r['rel_error'] for r in rs):.2e} | {ratio:.2g}x |")
+              f"{search} | {factor} | {max(r['rel_error'] for r in rs):.2e} | {ratio} | {faster} |")
     loads = [r["env"]["loadavg"][0] for rs in rows.values() for r in rs]
     print(f"\n1-minute load average during the run: {min(loads):.2f} to {max(loads):.2f}.")
 
@@ -156,6 +216,7 @@ def main():
     ap.add_argument("--default8-max", type=int, default=2048,
                     help="largest N given to pyfaust's default_8 (about 22 s per call at 2048)")
     ap.add_argument("--no-pyfaust", action="store_true")
+    ap.add_argument("--cli", help="the dmf command line, for the cli-auto and cli-ordered lines")
     ap.add_argument("--out")
     ap.add_argument("--summarize", metavar="FILE")
     args = ap.parse_args()

@@ -424,8 +424,9 @@ DMF_API int dmf_fsmf(dmf_context *ctx, const dmf_matrix *a, const dmf_matrix *sx
  * the columns of Y in an order the butterfly permutation search reads off
  * A.  With radix_m and radix_n NULL both classes of factors with 2 and half
  * the size nonzeros per row and column are tried ((2, rows/2) x (2, cols/2),
- * the DFT's; (rows/2, 2) x (cols/2, 2), the DCT-II's and DST-II's) and the
- * one whose FSMF error is least kept.  *sx (rows x K) and *sy (K x cols)
+ * the DFT's; (rows/2, 2) x (cols/2, 2), the DCT-II's and DST-II's) in that
+ * order: the first exact to rounding, else the one whose FSMF error is least
+ * is kept.  *sx (rows x K) and *sy (K x cols)
  * are new 0/1 float64 patterns for dmf_fsmf. */
 typedef struct {
     size_t radix_m[2], radix_n[2]; /* the class kept */

@@ -69,7 +69,7 @@ int dmf_fsmf_find_supports(dmf_context *ctx, const dmf_matrix *a, const size_t *
                                        "column; give the class's radices", rows, cols);
     }
     /* The class whose supports fit A best, by the FSMF error on them; the
-     * first when both fit to rounding (the DFT is exact on both). */
+     * first that fits to rounding ends the trials (the DFT is exact on both). */
     const double rounding = 1e3 * dmf_dtype_eps(dmf_matrix_dtype(a));
     double start = dmf_now_seconds(), best = 0;
     int status = DMF_OK;
@@ -94,6 +94,8 @@ int dmf_fsmf_find_supports(dmf_context *ctx, const dmf_matrix *a, const size_t *
         dmf_matrix_free(tx);
         dmf_matrix_free(ty);
         report->classes_tried++;
+        /* An exact class is the answer: the next search would cost more. */
+        if (status == DMF_OK && count > 1 && best <= rounding) break;
     }
     report->time_s = dmf_now_seconds() - start;
     if (status != DMF_OK) {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <stdio.h>
 
-#include "butterfly/chain_internal.h"
+#include "butterfly/perm_search.h"
 #include "memory.h"
 
 /* Columns of each part that enter the row-group score, and the total. */
@@ -22,91 +22,51 @@
 #define SAMPLE_MAX 512
 /* Leading rows tried for the first group, and refinement rounds. */
 #define LEADS 8
-/* Columns per row that enter the first group's quantile. */
-#define MINOR_SAMPLE 512
-/* Every row is ranked first on about COARSE_SAMPLE columns (when that
- * keeps COARSE_MIN minors), the best FINE_CANDIDATES (at least 4 per group
- * member) again on all of MINOR_SAMPLE. */
-#define COARSE_SAMPLE 64
-#define COARSE_MIN 48
-#define FINE_CANDIDATES 64
-/* Squared sines of minors at rounding level (double precision), and of
- * minors clearly not: the first sample alone settles an exact group. */
-#define EXACT_SINE2 1e-20
-#define CLEAR_SINE2 1e-10
 /* Complex multiply-adds the row grouping of one split may spend. */
 #define GROUPING_BUDGET 3e7
 #define ROUNDS 2
 /* Groups whose rows enter the column-part score. */
 #define GROUPS_FOR_COLUMNS 32
-/* Entries a loop must read to run on several threads: the threads meet at
- * the end of every loop, and on a loaded machine a meeting can cost more
- * than a small loop (the later splits' are all small). */
-#define PARALLEL_WORK ((size_t)1 << 18)
 /* Columns per part that choose a group's representative row. */
 #define REPRESENT_SAMPLE 8
 
-typedef struct {
-    /* Row u of W, logical column j, is w[rowmap[u] * stride + colmap[j]]:
-     * while the splits are exact W is a choice of rows of the input in a
-     * new column order (no copy); after a compression, a buffer of its own. */
-    const double complex *w;
-    size_t stride, *rowmap, *colmap, *spare_map[2];
-    double complex *converted; /* the input in double complex, unless it was c128 */
-    double complex *spare[2];  /* ping-pong buffers of the compressed rows */
-    double *energy;            /* squared norm of every row of the buffer w points into */
-    size_t *column_sample;           /* scratch: a column sample of every part */
-    int next_spare;
-    size_t units, cols;
-    size_t classes, class_size; /* column classes are contiguous runs */
-} working;
-
-static double abs2(double complex z) { return creal(z) * creal(z) + cimag(z) * cimag(z); }
-
-static const double complex *row_of(const working *wk, size_t u) { return wk->w + wk->rowmap[u] * wk->stride; }
-
-typedef struct {
-    double score;
-    size_t index;
-} scored;
-
-static int by_score_desc(const void *x, const void *y)
+int dmf_perm_by_score_desc(const void *x, const void *y)
 {
-    const scored *a = x, *b = y;
+    const perm_scored *a = x, *b = y;
     if (a->score != b->score) return a->score < b->score ? 1 : -1;
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
 /* Moves the k best-scored entries to the front, best first: a partial
  * selection for small k, a sort otherwise. */
-static void top_first(scored *x, size_t n, size_t k)
+static void top_first(perm_scored *x, size_t n, size_t k)
 {
     if (k > 8) {
-        qsort(x, n, sizeof *x, by_score_desc);
+        qsort(x, n, sizeof *x, dmf_perm_by_score_desc);
         return;
     }
     for (size_t t = 0; t < k; t++) {
         size_t best = t;
         for (size_t i = t + 1; i < n; i++)
-            if (by_score_desc(&x[i], &x[best]) < 0) best = i;
-        scored tmp = x[t];
+            if (dmf_perm_by_score_desc(&x[i], &x[best]) < 0) best = i;
+        perm_scored tmp = x[t];
         x[t] = x[best], x[best] = tmp;
     }
 }
 
 /* Moves the k best of x[0..n) to the front, sorted best first; the rest
  * follow in no order (a quickselect, then a sort of the k). */
-static void best_first(scored *x, size_t n, size_t k)
+void dmf_perm_best_first(perm_scored *x, size_t n, size_t k)
 {
     size_t lo = 0, hi = n;
     while (k < n && hi - lo > 1) {
-        const scored pivot = x[lo + (hi - lo) / 2];
+        const perm_scored pivot = x[lo + (hi - lo) / 2];
         size_t i = lo, j = hi - 1;
         while (i <= j) {
-            while (by_score_desc(&x[i], &pivot) < 0) i++;
-            while (by_score_desc(&x[j], &pivot) > 0) j--;
+            while (dmf_perm_by_score_desc(&x[i], &pivot) < 0) i++;
+            while (dmf_perm_by_score_desc(&x[j], &pivot) > 0) j--;
             if (i <= j) {
-                scored t = x[i];
+                perm_scored t = x[i];
                 x[i] = x[j], x[j] = t;
                 i++;
                 if (j == 0) break;
@@ -117,206 +77,27 @@ static void best_first(scored *x, size_t n, size_t k)
         else if (k >= i) lo = i;
         else break;
     }
-    qsort(x, k < n ? k : n, sizeof *x, by_score_desc);
+    qsort(x, k < n ? k : n, sizeof *x, dmf_perm_by_score_desc);
 }
 
 /* The rows of largest norm, the strongest first: their minors and inner
  * products are the least disturbed by noise.  A row of W is a whole row of
  * its buffer in another column order, so its norm is the buffer row's,
  * computed once per buffer. */
-static size_t leading_rows(const working *wk, size_t *lead, size_t count)
+static size_t leading_rows(const perm_working *wk, size_t *lead, size_t count)
 {
-    scored *rank = malloc(wk->units * sizeof *rank);
+    perm_scored *rank = malloc(wk->units * sizeof *rank);
     for (size_t u = 0; u < wk->units; u++) rank[u].score = wk->energy[wk->rowmap[u]], rank[u].index = u;
-    best_first(rank, wk->units, count < wk->units ? count : wk->units);
+    dmf_perm_best_first(rank, wk->units, count < wk->units ? count : wk->units);
     if (count > wk->units) count = wk->units;
     for (size_t t = 0; t < count; t++) lead[t] = rank[t].index;
     free(rank);
     return count;
 }
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 33, x *= 0xff51afd7ed558ccdULL, x ^= x >> 33, x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
-}
-
-/* The k-th smallest (k from 0) of x[0..n), reordering x (Hoare's select). */
-static double select_kth(double *x, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        const double pivot = x[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (x[i] < pivot) i++;
-            while (x[j] > pivot) j--;
-            if (i <= j) {
-                double t = x[i];
-                x[i] = x[j], x[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else return x[k];
-    }
-    return x[k];
-}
-
-/* The minors of the first group read a row of W at a sample of columns,
- * each with the pivot column of its class: physical positions (sorted, so
- * the reads of a row go forward through it) and the leading row's values
- * there. */
-typedef struct {
-    size_t count, *j, *c;
-    double complex *lead_j, *lead_c;
-    double *lead_norm;
-} minor_sample;
-
-/* The columns j with mix(j) % every == 0 (an irregular sample: a stride
- * would alias with the periodic zero patterns of matrices like the DFT),
- * but not the pivots themselves. */
-static void sample_minors(const working *wk, const double complex *w0, const size_t *pivot, size_t every,
-                          minor_sample *s)
-{
-    const size_t n = wk->cols, m = wk->class_size;
-    scored *pos = malloc(n * sizeof *pos);
-    size_t count = 0;
-    for (size_t lj = 0; lj < n; lj++)
-        if (mix(lj) % every == 0 && lj != pivot[lj / m])
-            pos[count].index = lj, pos[count].score = -(double)wk->colmap[lj], count++;
-    qsort(pos, count, sizeof *pos, by_score_desc);
-    s->count = count;
-    for (size_t t = 0; t < count; t++) {
-        const size_t j = wk->colmap[pos[t].index], c = wk->colmap[pivot[pos[t].index / m]];
-        s->j[t] = j, s->c[t] = c;
-        s->lead_j[t] = w0[j], s->lead_c[t] = w0[c];
-        s->lead_norm[t] = abs2(w0[j]) + abs2(w0[c]);
-    }
-    free(pos);
-}
-
-/* The quantile of row u's minors with the leading row on the sample (as
- * squared sines of the angle between the rows of the minor), at four
- * fifths of the fraction of zeros a member of the leader's group has
- * (part - 1)/(class - 1): a few noisy minors do not lift a member. */
-/* A quantile at or above `bound` is not looked for: the next double above
- * bound is returned, so the row ranks after those at bound (the
- * selection's branches cost more than the minors; counting does not). */
-static double minor_quantile(const double complex *wu, const minor_sample *s, size_t m, size_t q, double bound,
-                             double *sines, double complex *values)
-{
-    /* The reads first, in a loop of their own: many cache misses in
-     * flight at once instead of a few behind the arithmetic. */
-    for (size_t t = 0; t < s->count; t++) values[t] = wu[s->j[t]];
-    size_t below = 0;
-    for (size_t t = 0; t < s->count; t++) {
-        const double complex a = values[t], b = wu[s->c[t]];
-        const double den = (abs2(a) + abs2(b)) * s->lead_norm[t];
-        sines[t] = den > 0.0 ? abs2(a * s->lead_c[t] - b * s->lead_j[t]) / den : 1.0;
-        below += sines[t] < bound;
-    }
-    size_t k = m > 1 ? (size_t)((double)s->count * (double)(m / q - 1) / (double)(m - 1)) : 1;
-    k -= k / 5;
-    k = k < 1 ? 1 : k > s->count ? s->count : k;
-    if (!s->count) return 1.0;
-    return below < k ? nextafter(bound, INFINITY) : select_kth(sines, s->count, k - 1);
-}
-
-/* Scores the rows of `rank` (their index set) against the leading row:
- * the quantile, negated so that the sort puts the smallest first; the
- * `keep` best come first, in order. */
-static void score_rows(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n,
-                       double bound)
-{
-#pragma omp parallel if (n * s->count >= PARALLEL_WORK)
-    {
-        double *sines = malloc((s->count ? s->count : 1) * sizeof *sines);
-        double complex *values = malloc((s->count ? s->count : 1) * sizeof *values);
-#pragma omp for schedule(static)
-        for (size_t t = 0; t < n; t++) {
-            const size_t u = rank[t].index;
-            rank[t].score = u == lead ? -2.0 : -minor_quantile(row_of(wk, u), s, wk->class_size, q, bound, sines, values);
-        }
-        free(values);
-        free(sines);
-    }
-}
-
-/* Only the `keep` best need their quantile: the first 2 keep rows are
- * scored in full, and a later row whose quantile is not below their
- * keep-th best cannot enter (it ranks after it). */
-static void score_minors(const working *wk, size_t lead, const minor_sample *s, size_t q, scored *rank, size_t n,
-                         size_t keep)
-{
-    size_t first = 2 * keep < n ? 2 * keep : n;
-    score_rows(wk, lead, s, q, rank, first, INFINITY);
-    if (first < n) {
-        best_first(rank, first, keep);
-        score_rows(wk, lead, s, q, rank + first, n - first, keep ? -rank[keep - 1].score : INFINITY);
-    }
-    best_first(rank, n, keep);
-}
-
-/* The first group: the rows whose 2 x 2 minors with the leading row (on a
- * pivot column per class) vanish on the most columns.  A row of its group
- * has a zero minor on every column of the pivot's part, 1/q of each class;
- * a row that meets it only at a later split on 1/q of that, and unrelated
- * rows nowhere.  So rows are ranked by a low quantile of their minors on a
- * sample of the columns: zero for the group and clearly not for the
- * others, whatever the matrix's conditioning, without a threshold that
- * would have to know the noise.  Each minor reads two entries of a row at
- * random places (a cache miss each), so every row is first ranked on a
- * quarter of the sample and only the best FINE_CANDIDATES are ranked again
- * on all of it. */
-static void first_group(const working *wk, size_t lead, size_t p, size_t q, size_t *group)
-{
-    const size_t n = wk->cols, m = wk->class_size, units = wk->units;
-    const size_t step = n > MINOR_SAMPLE ? n / MINOR_SAMPLE : 1;
-    const double complex *w0 = row_of(wk, lead);
-    size_t *pivot = malloc(wk->classes * sizeof *pivot);
-    scored *rank = malloc(units * sizeof *rank);
-    minor_sample s;
-    s.j = malloc(n * sizeof *s.j), s.c = malloc(n * sizeof *s.c);
-    s.lead_j = malloc(n * sizeof *s.lead_j), s.lead_c = malloc(n * sizeof *s.lead_c);
-    s.lead_norm = malloc(n * sizeof *s.lead_norm);
-    for (size_t c = 0; c < wk->classes; c++) {
-        size_t best = c * m;
-        for (size_t j = c * m; j < (c + 1) * m; j++)
-            if (abs2(w0[wk->colmap[j]]) > abs2(w0[wk->colmap[best]])) best = j;
-        pivot[c] = best;
-    }
-    for (size_t u = 0; u < units; u++) rank[u].index = u;
-    size_t candidates = units;
-    const size_t fine = FINE_CANDIDATES > 4 * p ? FINE_CANDIDATES : 4 * p;
-    int settled = 0;
-    sample_minors(wk, w0, pivot, n > COARSE_SAMPLE ? n / COARSE_SAMPLE : 1, &s);
-    if (s.count >= COARSE_MIN) {
-        score_minors(wk, lead, &s, q, rank, units, fine < units ? fine : units);
-        if (units > 2 * fine) candidates = fine;
-        /* Exactly p - 1 rows with minors at rounding level and every other
-         * row clearly not: an exact chain's group, which more columns
-         * would only confirm.  (Noise, or rows that tie, as in a Hadamard
-         * matrix, go on to the whole sample.) */
-        settled = units >= p && -rank[p - 2].score <= EXACT_SINE2 && (units == p || -rank[p - 1].score > CLEAR_SINE2);
-    }
-    if (!settled) {
-        sample_minors(wk, w0, pivot, step, &s);
-        score_minors(wk, lead, &s, q, rank, candidates, p - 1);
-    }
-    group[0] = lead;
-    for (size_t t = 1; t < p; t++) group[t] = rank[t - 1].index;
-    free(s.j), free(s.c), free(s.lead_j), free(s.lead_c), free(s.lead_norm);
-    free(rank);
-    free(pivot);
-}
-
 /* Score of two columns over a set of row groups: 1 when they are parallel
  * on every group, about 1/p for unrelated ones. */
-static double column_affinity(const working *wk, const size_t *groups, size_t ngroups, size_t p, size_t j,
+static double column_affinity(const perm_working *wk, const size_t *groups, size_t ngroups, size_t p, size_t j,
                               size_t k)
 {
     double top = 0.0, bottom = 0.0;
@@ -340,7 +121,7 @@ static double column_affinity(const working *wk, const size_t *groups, size_t ng
  * parallel on the given groups; order[] receives the new column order (new
  * position -> current position).  Returns the smallest affinity of a column
  * to the seed of its part. */
-static double cut_classes(const working *wk, const size_t *groups, size_t ngroups, size_t p, size_t q,
+static double cut_classes(const perm_working *wk, const size_t *groups, size_t ngroups, size_t p, size_t q,
                           size_t *order, double *mean)
 {
     const size_t m = wk->class_size, part = m / q;
@@ -350,7 +131,7 @@ static double cut_classes(const working *wk, const size_t *groups, size_t ngroup
 #pragma omp parallel reduction(min : worst) reduction(+ : sum) if (threads)
     {
         unsigned char *taken = malloc(m);
-        scored *cand = malloc(m * sizeof *cand);
+        perm_scored *cand = malloc(m * sizeof *cand);
         double *energy = malloc(m * sizeof *energy);
 #pragma omp for schedule(dynamic, 1)
         for (size_t c = 0; c < wk->classes; c++) {
@@ -398,7 +179,7 @@ static double cut_classes(const working *wk, const size_t *groups, size_t ngroup
  * every column part (parts of `part` contiguous columns, in the order
  * `order`), judged on a sample of the parts.  Returns the smallest score of
  * a row to the seed of its group (1 = parallel). */
-static double group_rows(const working *wk, const size_t *order, size_t part, size_t p, size_t *groups)
+static double group_rows(const perm_working *wk, const size_t *order, size_t part, size_t p, size_t *groups)
 {
     const size_t units = wk->units, parts = wk->cols / part;
     const size_t per = part < SAMPLE_PER_PART ? part : SAMPLE_PER_PART;
@@ -436,7 +217,7 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
     /* A key that rows parallel on every sampled part share (scale and
      * phase of each part drop out): rows sorted by it sit next to their
      * group when the data is exact, so most seeds need not look further. */
-    scored *bykey = malloc(units * sizeof *bykey);
+    perm_scored *bykey = malloc(units * sizeof *bykey);
     size_t *where = malloc(units * sizeof *where);
     for (size_t u = 0; u < units; u++) {
         double key = 0.0;
@@ -449,13 +230,13 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
     }
     free(weight);
     free(at);
-    qsort(bykey, units, sizeof *bykey, by_score_desc);
+    qsort(bykey, units, sizeof *bykey, dmf_perm_by_score_desc);
     for (size_t i = 0; i < units; i++) where[bykey[i].index] = i;
-    scored *rank = malloc(units * sizeof *rank);
+    perm_scored *rank = malloc(units * sizeof *rank);
     for (size_t u = 0; u < units; u++) rank[u].score = total[u], rank[u].index = u;
-    qsort(rank, units, sizeof *rank, by_score_desc);
+    qsort(rank, units, sizeof *rank, dmf_perm_by_score_desc);
     unsigned char *taken = calloc(units, 1);
-    scored *cand = malloc(units * sizeof *cand);
+    perm_scored *cand = malloc(units * sizeof *cand);
     double worst = 1.0;
     size_t ngroups = 0;
     for (size_t r = 0; r < units; r++) {
@@ -519,7 +300,7 @@ static double group_rows(const working *wk, const size_t *order, size_t part, si
 /* One row per group: on every new column part, the group's block projected
  * on its strongest column (a rank-one estimate that keeps the scale of the
  * block), with the columns put in the new order. */
-static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order,
+static int compress(perm_working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order,
                     size_t part)
 {
     const size_t n = wk->cols;
@@ -576,7 +357,7 @@ static int compress(working *wk, const size_t *groups, size_t ngroups, size_t p,
  * x yᵀ those ratios are |x_t|² / max |x|² on any columns where y is not
  * small, so REPRESENT_SAMPLE columns spread over each part give them: the
  * part's seed (its strongest column on the first groups) among them. */
-static int represent(working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order, size_t part)
+static int represent(perm_working *wk, const size_t *groups, size_t ngroups, size_t p, const size_t *order, size_t part)
 {
     size_t *rows = wk->spare_map[0], *cols = wk->spare_map[1];
     const size_t n = wk->cols, parts = n / part, per = part < REPRESENT_SAMPLE ? part : REPRESENT_SAMPLE;
@@ -624,7 +405,7 @@ static int represent(working *wk, const size_t *groups, size_t ngroups, size_t p
     return 1;
 }
 
-static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, working *wk)
+static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, perm_working *wk)
 {
     const size_t count = a->rows * a->cols;
     size_t first = num_factors > 1 ? a->rows / radix_m[0] : 1, second = num_factors > 2 ? first / radix_m[1] : 1;
@@ -675,7 +456,7 @@ static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, 
     return DMF_OK;
 }
 
-static void unload(working *wk)
+static void unload(perm_working *wk)
 {
     free(wk->converted);
     free(wk->energy);
@@ -700,7 +481,7 @@ static void space_free(search_space *sp)
 }
 
 /* One split: groups of p rows of W, classes cut into q parts. */
-static int identify_split(working *wk, search_space *sp, size_t p, size_t q, size_t stride, size_t unit_size,
+static int identify_split(perm_working *wk, search_space *sp, size_t p, size_t q, size_t stride, size_t unit_size,
                           dmf_perm_level *level)
 {
     const size_t n = wk->cols, part = wk->class_size / q, ngroups = wk->units / p;
@@ -718,7 +499,7 @@ static int identify_split(working *wk, search_space *sp, size_t p, size_t q, siz
         size_t t = 0, kept = 0;
         for (; t < leads; t++) {
             double mean, w;
-            first_group(wk, lead[t], p, q, groups);
+            dmf_perm_first_group(wk, lead[t], p, q, groups);
             w = cut_classes(wk, groups, 1, p, q, order, &mean);
             if (mean > best) best = mean, worst = w, kept = t, memcpy(best_group, groups, p * sizeof *groups);
             if (best > 1.0 - 1e-9) break; /* exactly parallel parts: no better lead */
@@ -785,7 +566,7 @@ int dmf_butterfly_identify_permutations(const dmf_matrix *a, size_t num_factors,
     if (!report) report = &local;
     memset(report, 0, sizeof *report);
 
-    working wk;
+    perm_working wk;
     int loaded = load(a, radix_m, num_factors, &wk);
     if (loaded != DMF_OK) {
         unload(&wk);

@@ -92,6 +92,19 @@ def cmd_compare(p, q, tol):
     print('max abs diff %.3g' % d)
     return 0 if d < float(tol) else 1
 
+def write_c16(path, shape, vals):
+    hdr = "{'descr': '<c16', 'fortran_order': False, 'shape': %s, }" % (tuple(shape),)
+    hdr += " " * (118 - len(hdr)) + "\n"
+    body = b"".join(struct.pack('<dd', v.real, v.imag) for v in vals)
+    with open(path, 'wb') as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode('latin1') + body)
+
+def cmd_scaled_complex(src, dst, re, im):
+    """dst = (re + im i) src, complex128."""
+    shape, a = read_npy(src)
+    write_c16(dst, shape, [complex(float(re), float(im)) * v for v in a])
+    return 0
+
 def cmd_scaled_identity(p, scale, tol):
     """P = scale * I."""
     (r, c), a = read_npy(p)
@@ -232,6 +245,18 @@ print("max abs diff %.3g" % diff); assert (r, c) == (64, 64) and diff < 1e-12'
     fi
     if run "apply" y.json "$DMF" butterfly apply --factors F --input H.npy --out Y.npy; then
         check "apply H to H gives 64 I" py scaled_identity Y.npy 64 1e-9
+    fi
+    # A real chain on complex vectors: (1 + 2i) H through the chain of H is
+    # (1 + 2i) H H = 64 (1 + 2i) I, complex.
+    py scaled_complex H.npy Hc.npy 1 2
+    if run "apply a real chain to complex vectors" yz.json "$DMF" butterfly apply --factors F --input Hc.npy --out Yz.npy; then
+        python3 -c "
+import sys; sys.path.insert(0, '.'); import dmfcheck
+(r, c), y = dmfcheck.read_npy('Yz.npy')
+want = [complex(64, 128) if i == j else 0 for i in range(r) for j in range(c)]
+sys.exit(not (r == c == 64 and dmfcheck.max_abs_diff(y, want) < 1e-9))"
+        check "real chain, complex X: Y = 64 (1 + 2i) I" test $? -eq 0
+        check "real chain, complex X: the output is c128" grep -q '"dtype": "c128"' yz.json
     fi
     if run "apply on the CPU backend" yc.json "$DMF" butterfly apply --factors F --input H.npy --out Yc.npy --backend cpu; then
         check "apply --backend cpu gives 64 I" py scaled_identity Yc.npy 64 1e-9

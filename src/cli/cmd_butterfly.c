@@ -223,6 +223,26 @@ static int factor(int argc, char **argv)
     return code;
 }
 
+/* Y = chain X for a real chain and complex X: the chain applied to the
+ * real parts and to the imaginary parts, read and written in place through
+ * strides (a complex entry is two reals). */
+static int apply_real_to_complex(dmf_context *ctx, const dmf_chain *chain, const dmf_matrix *x, dmf_matrix **y)
+{
+    const size_t nvec = dmf_matrix_cols(x);
+    int status = dmf_matrix_create(y, dmf_matrix_dtype(x), dmf_chain_rows(chain), nvec);
+    const size_t real = dmf_dtype_size(dmf_chain_dtype(chain));
+    const char *in = dmf_matrix_const_data(x);
+    char *out = status == DMF_OK ? dmf_matrix_data(*y) : NULL;
+    for (size_t part = 0; part < 2 && status == DMF_OK; part++)
+        status = dmf_chain_apply_op(ctx, chain, DMF_OP_N, nvec, in + part * real, 2 * nvec, 2, out + part * real,
+                                    2 * nvec, 2);
+    if (status != DMF_OK) {
+        dmf_matrix_free(*y);
+        *y = NULL;
+    }
+    return status;
+}
+
 static int apply_or_densify(int argc, char **argv, int apply)
 {
     const char *cmd = apply ? "butterfly apply" : "butterfly densify";
@@ -239,8 +259,17 @@ static int apply_or_densify(int argc, char **argv, int apply)
     if (status == DMF_OK) cli_note_fallback(cmd, ctx);
     if (status == DMF_OK) status = dmf_chain_read(factors, &chain);
     if (status == DMF_OK && apply) status = dmf_matrix_read(input, &x);
-    if (status == DMF_OK && apply) status = cli_convert_matrix(cmd, input, x, dmf_chain_dtype(chain), &x_typed);
-    if (status == DMF_OK) status = apply ? dmf_chain_apply_ctx(ctx, chain, x_typed, &y) : dmf_chain_densify(chain, &y);
+    /* A real chain on complex vectors works on their real and imaginary
+     * parts, and the result is complex. */
+    const dmf_dtype chain_dt = status == DMF_OK ? dmf_chain_dtype(chain) : DMF_F64;
+    const int split = status == DMF_OK && apply && !dmf_dtype_is_complex(chain_dt) &&
+                      dmf_dtype_is_complex(dmf_matrix_dtype(x));
+    if (status == DMF_OK && apply)
+        status = cli_convert_matrix(cmd, input, x, split ? (chain_dt == DMF_F32 ? DMF_C64 : DMF_C128) : chain_dt,
+                                    &x_typed);
+    if (status == DMF_OK && split) status = apply_real_to_complex(ctx, chain, x_typed, &y);
+    else if (status == DMF_OK)
+        status = apply ? dmf_chain_apply_ctx(ctx, chain, x_typed, &y) : dmf_chain_densify(chain, &y);
     if (status == DMF_OK) status = cli_write_matrix(out, y);
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);
@@ -251,7 +280,7 @@ static int apply_or_densify(int argc, char **argv, int apply)
         json_str(&j, "factors", factors);
         size_t dims[2] = {dmf_matrix_rows(y), dmf_matrix_cols(y)};
         json_sizes(&j, "size", dims, 2);
-        json_str(&j, "dtype", dmf_dtype_name(dmf_chain_dtype(chain)));
+        json_str(&j, "dtype", dmf_dtype_name(dmf_matrix_dtype(y))); /* complex for complex X on a real chain */
         if (ctx) json_str(&j, "backend", dmf_context_backend_name(ctx));
         json_str(&j, "out", out);
         json_end(&j);

@@ -172,7 +172,9 @@ const cli_command cli_butterfly_apply = {
     "multiply written factors with a block of vectors",
     "Y = F_0 F_1 ... F_{L-1} X for the factors written by 'butterfly factor',\n"
     "in O(nnz) per vector, on the chosen backend; with the chain's permutations\n"
-    "Y = A X for the A that was factored.\n",
+    "Y = A X for the A that was factored.  X is converted to the chain's dtype;\n"
+    "a real chain on complex X works on its real and imaginary parts and Y is\n"
+    "complex.\n",
     apply_options,
     "Prints one JSON line: factors, size, dtype, backend, out.\n",
     0,

@@ -1,9 +1,14 @@
 /* The factors of a PALM chain and their products with dense arrays (for one
  * dtype; included by palm_impl.h).  A factor keeps its dense array, which
  * the gradient steps update and the caller gets back, and a CSR copy when
- * at most 1/8 of it is nonzero: a CSR product costs O(nnz) per dense
+ * at most 1/CSR_DENSITY of it is nonzero: a CSR product costs O(nnz) per dense
  * column, against O(rows cols) for BLAS, and BLAS's higher speed per flop
- * wins above about that density. */
+ * wins above about that density (1/16 made the random 1024 benchmark
+ * 25% slower). */
+#ifndef DMF_PALM_CSR_DENSITY
+#define DMF_PALM_CSR_DENSITY
+enum { CSR_DENSITY = 8 };
+#endif
 
 /* C = alpha op(A) op(B) + beta C, row-major, op = identity or (with h)
  * the conjugate transpose; A is m x k after op, B k x n. */
@@ -32,7 +37,7 @@ static double FN(sum_sq)(const SCALAR *x, size_t n)
 }
 
 /* One factor: its dense array (what the steps update and the caller gets
- * back) and, when at most 1/8 of it is nonzero, a CSR copy the products
+ * back) and, when at most 1/CSR_DENSITY of it is nonzero, a CSR copy the products
  * use instead. */
 typedef struct {
     size_t rows, cols;
@@ -73,7 +78,7 @@ static int FN(factor_sync)(FN(palm_factor) *f)
 {
     size_t n = f->rows * f->cols, nnz = 0;
     for (size_t e = 0; e < n; e++) nnz += f->dense[e] != 0;
-    f->sparse = nnz * 8 <= n;
+    f->sparse = nnz * CSR_DENSITY <= n;
     if (!f->sparse) return DMF_OK;
     DMF_TRY(FN(factor_reserve)(f, nnz));
     size_t p = 0;
@@ -90,13 +95,13 @@ static int FN(factor_sync)(FN(palm_factor) *f)
 }
 
 /* Keeps the entries of the dense array that keep[] marks, zeroes the
- * others, builds the CSR copy in the same pass when at most 1/8 of the
+ * others, builds the CSR copy in the same pass when at most 1/CSR_DENSITY of the
  * entries are nonzero (as factor_sync), then scales to unit Frobenius norm
  * if `normalized`: the result of dmf_palm_project's mask and normalization
  * followed by factor_sync, in one pass over the array instead of four. */
 static int FN(factor_mask_sync)(FN(palm_factor) *f, const unsigned char *keep, int normalized)
 {
-    const size_t rows = f->rows, cols = f->cols, cap = rows * cols / 8;
+    const size_t rows = f->rows, cols = f->cols, cap = rows * cols / CSR_DENSITY;
     DMF_TRY(FN(factor_reserve)(f, cap));
     SCALAR *x = f->dense;
     double sum = 0;

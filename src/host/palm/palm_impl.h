@@ -11,9 +11,12 @@
  *
  * L and R are never formed: the constraint sets make the factors sparse
  * (a few nonzeros per row) while their products are dense, so every
- * product above is a chain of factor products, each factor applied as CSR
- * when it is sparse enough and by BLAS otherwise.  An update then costs
- * O((M + N + d_j) sum_k nnz(S_k)) instead of dense products of M x N
+ * product above is a chain of factor products (palm_chain_impl.h), each
+ * factor applied as CSR when it is sparse enough and by BLAS otherwise
+ * (palm_factor_impl.h).  The densest factor (a hierarchical step's
+ * residual) is kept away from dense products by starting the full product
+ * from it and by the sweep's caches below; an update then costs
+ * O(d_j^2 J + d sum_k nnz(S_k)) instead of dense products of M x N
  * matrices with d x d ones. */
 
 #include "palm_factor_impl.h"

@@ -154,10 +154,10 @@ def _refine(chain, A, iterations, backend):
                         refine_time_s=time.perf_counter() - start)
 
 
-def _factor(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error):
+def _factor(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error, rows=None, cols=None):
     handle, report, failure = _dmf.butterfly_factor(
         A, None if radix_m is None else list(radix_m), None if radix_n is None else list(radix_n),
-        _tree_spec(tree), int(rank), bool(orthonormalize), str(backend), bool(compute_error))
+        _tree_spec(tree), int(rank), bool(orthonormalize), str(backend), bool(compute_error), rows, cols)
     report["tree_nested"] = json.loads(report["tree_nested"])  # a nested list, as in the JSON line
     if not compute_error:
         report["rel_error"] = None
@@ -182,10 +182,9 @@ def _factor_permuted(A, radix_m, radix_n, tree, rank, orthonormalize, backend, c
     else:
         rows = _permutation(perm_rows, A.shape[0], radix_m, "perm_rows")
         cols = _permutation(perm_cols, A.shape[1], radix_n, "perm_cols")
-    B = _dmf.permute(A, rows, cols) if rows is not None or cols is not None else A
-    chain = _factor(B, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error)
-    # The error of B against the chain is that of A against the permuted chain.
-    chain._handle.set_permutations(rows, cols)
+    # A is factored through the permutations (no permuted copy of it); the
+    # chain carries them, so it stands for A and its error is A's.
+    chain = _factor(A, radix_m, radix_n, tree, rank, orthonormalize, backend, compute_error, rows, cols)
     chain.report["perm_rows"] = "auto" if search else ("none" if rows is None else perm_rows if isinstance(perm_rows, str) else "array")
     chain.report["perm_cols"] = "auto" if search else ("none" if cols is None else perm_cols if isinstance(perm_cols, str) else "array")
     if search is not None:

@@ -1,5 +1,6 @@
 /* dmf._dmf.butterfly_factor and the built-in matrices. */
 #include "dmfpy.h"
+#include "../../src/host/butterfly/factor_permuted.h"
 
 #include <math.h>
 
@@ -74,7 +75,10 @@ fail:
 }
 
 /* butterfly_factor(A, radix_m, radix_n, tree, rank, orthonormalize,
- * backend, compute_error) -> (handle, report).  A: C-contiguous 2-D. */
+ * backend, compute_error[, perm_rows, perm_cols]) -> (handle, report,
+ * failure).  A: C-contiguous 2-D.  With permutations (index arrays or
+ * None) the chain is of B[i][j] = A[perm_rows[i]][perm_cols[j]], factored
+ * without a copy of B, and carries them: it stands for A. */
 /* radix_m and radix_n (both or neither; neither: radix 2 for square powers
  * of two); -1 with the Python error set. */
 static int parse_radices(PyObject *mo, PyObject *no, size_t rows, size_t cols, size_t *m, size_t *n, size_t *count)
@@ -99,11 +103,12 @@ static int parse_radices(PyObject *mo, PyObject *no, size_t rows, size_t cols, s
 
 static PyObject *butterfly_factor(PyObject *module, PyObject *args)
 {
-    PyObject *ao, *mo, *no;
+    PyObject *ao, *mo, *no, *po = Py_None, *qo = Py_None;
     const char *tree_spec, *backend;
     Py_ssize_t rank;
     int ortho, compute_error;
-    if (!PyArg_ParseTuple(args, "OOOsnpsp", &ao, &mo, &no, &tree_spec, &rank, &ortho, &backend, &compute_error))
+    if (!PyArg_ParseTuple(args, "OOOsnpsp|OO", &ao, &mo, &no, &tree_spec, &rank, &ortho, &backend, &compute_error,
+                          &po, &qo))
         return NULL;
     dmf_dtype dtype;
     PyArrayObject *a = dmfpy_c_array(ao, 2, "A", &dtype);
@@ -115,15 +120,25 @@ static PyObject *butterfly_factor(PyObject *module, PyObject *args)
     size_t rows = (size_t)PyArray_DIM(a, 0), cols = (size_t)PyArray_DIM(a, 1);
     size_t m[64], n[64], lm = 0;
     if (parse_radices(mo, no, rows, cols, m, n, &lm) < 0) return NULL;
+    /* Permutations: A is factored through them, never copied permuted. */
+    size_t *perm_rows = NULL, *perm_cols = NULL;
+    if (dmfpy_indices(po, rows, "perm_rows", &perm_rows) < 0) return NULL;
+    if (dmfpy_indices(qo, cols, "perm_cols", &perm_cols) < 0) {
+        PyMem_Free(perm_rows);
+        return NULL;
+    }
+    const int permuted = perm_rows || perm_cols;
     int status = DMF_OK;
     dmf_context *ctx = dmfpy_context(backend);
-    if (!ctx) return NULL;
-    dmf_tree *tree;
-    if ((status = dmf_tree_create(&tree, tree_spec, lm)) != DMF_OK) return dmfpy_raise(status);
-    dmf_matrix *wrapped;
-    if ((status = dmf_matrix_wrap(&wrapped, dtype, rows, cols, PyArray_DATA(a))) != DMF_OK) {
+    dmf_tree *tree = NULL;
+    dmf_matrix *wrapped = NULL;
+    if (ctx && (status = dmf_tree_create(&tree, tree_spec, lm)) == DMF_OK)
+        status = dmf_matrix_wrap(&wrapped, dtype, rows, cols, PyArray_DATA(a));
+    if (!ctx || status != DMF_OK) {
         dmf_tree_free(tree);
-        return dmfpy_raise(status);
+        PyMem_Free(perm_rows);
+        PyMem_Free(perm_cols);
+        return ctx ? dmfpy_raise(status) : NULL;
     }
     dmf_butterfly_options opts;
     dmf_butterfly_options_default(&opts);
@@ -135,7 +150,9 @@ static PyObject *butterfly_factor(PyObject *module, PyObject *args)
     int error_status = DMF_OK;
     char failure[1024] = "";
     Py_BEGIN_ALLOW_THREADS
-    status = dmf_butterfly_factor(ctx, wrapped, m, n, lm, tree, &opts, &chain, &rep);
+    status = permuted ? dmf_butterfly_factor_permuted(ctx, wrapped, perm_rows, perm_cols, m, n, lm, tree, &opts,
+                                                      &chain, &rep)
+                      : dmf_butterfly_factor(ctx, wrapped, m, n, lm, tree, &opts, &chain, &rep);
     if (status == DMF_ERR_NUMERIC && chain) snprintf(failure, sizeof failure, "%s", dmf_last_error());
     if (chain && compute_error) {
         double start = dmfpy_now();
@@ -144,6 +161,8 @@ static PyObject *butterfly_factor(PyObject *module, PyObject *args)
     }
     Py_END_ALLOW_THREADS
     dmf_matrix_free(wrapped);
+    PyMem_Free(perm_rows);
+    PyMem_Free(perm_cols);
     if (!chain) {
         dmf_tree_free(tree);
         return dmfpy_raise(status);

@@ -52,13 +52,7 @@ static void test_haar(void)
 {
     for (size_t K = 1; K <= 5; K++) {
         size_t N = (size_t)1 << (K + 1);
-        char support[8][32];
-        const char *supports[32];
-        for (size_t k = 0; k < K; k++) {
-            snprintf(support[k], sizeof support[k], "{\"dilated\": %zu}", k);
-            supports[k] = support[k];
-        }
-        dmf_network *net = path_network(N, K, supports);
+        dmf_network *net = haar_path(N, K);
         if (!net) continue;
         dmf_liftrank_report rep;
         size_t rank = rank_of(net, &rep);
@@ -253,22 +247,7 @@ static void test_precision_matters(void)
  * Thm 6.4 applies (2K(S-1)+2 = 10 would have left it inconclusive). */
 static void test_k2_threshold(void)
 {
-    char json[8192];
-    int len = snprintf(json, sizeof json, "{\"type\": \"triplets\", \"layers\": [");
-    const size_t rows[2] = {2, 2}, cols[2] = {2, 4};
-    for (size_t k = 0; k < 2; k++) {
-        len += snprintf(json + len, sizeof json - (size_t)len, "%s{\"rows\": %zu, \"cols\": %zu, \"entries\": [",
-                        k ? ", " : "", rows[k], cols[k]);
-        size_t t = 0;
-        for (size_t r = 0; r < rows[k]; r++)
-            for (size_t c = 0; c < cols[k]; c++)
-                for (size_t p = 0; p < 3; p++, t++)
-                    len += snprintf(json + len, sizeof json - (size_t)len, "%s[%zu, %zu, %zu, %.6f]", t ? ", " : "",
-                                    r, c, p, (double)((t * 37 + k * 61 + 5) % 23) / 11.0 - 1.0);
-        len += snprintf(json + len, sizeof json - (size_t)len, "]}");
-    }
-    snprintf(json + len, sizeof json - (size_t)len, "]}");
-    dmf_network *net = parse(json);
+    dmf_network *net = k2_threshold_network();
     if (!net) return;
     dmf_liftrank_report rep;
     CHECK(rank_of(net, &rep) == 8 && rep.rules_agree, "K=2 S=3 triplets: rank %zu (rules agree %d), expected 8",

@@ -80,13 +80,7 @@ static size_t recovered_starts(const dmf_network *net, uint64_t seed, int paths,
 static void test_haar_paths(void)
 {
     for (size_t K = 3; K <= 6; K++) {
-        char support[8][32];
-        const char *supports[8];
-        for (size_t k = 0; k < K; k++) {
-            snprintf(support[k], sizeof support[k], "{\"dilated\": %zu}", k);
-            supports[k] = support[k];
-        }
-        dmf_network *net = path_network(64, K, supports);
+        dmf_network *net = haar_path(64, K);
         if (!net) continue;
         double worst;
         size_t good = recovered_starts(net, 100 + K, 0, 1e-10, &worst);
@@ -304,13 +298,7 @@ static void check_lifted(const dmf_network *net, uint64_t seed, size_t restarts,
 static void test_lifting(void)
 {
     for (size_t K = 3; K <= 6; K++) {
-        char support[8][32];
-        const char *supports[8];
-        for (size_t k = 0; k < K; k++) {
-            snprintf(support[k], sizeof support[k], "{\"dilated\": %zu}", k);
-            supports[k] = support[k];
-        }
-        dmf_network *net = path_network(64, K, supports);
+        dmf_network *net = haar_path(64, K);
         if (net) check_lifted(net, 200 + K, 0, 1, "Haar path");
         dmf_network_free(net);
     }
@@ -318,24 +306,7 @@ static void test_lifting(void)
     dmf_network *net = path_network(16, 2, apart);
     if (net) check_lifted(net, 9, 0, 1, "{1,2,3} x {1,10}");
     dmf_network_free(net);
-    /* Two layers of three parameters (every entry a combination of all
-     * three), 2 x 2 and 2 x 4: rk A = 8 (tests/test_lift.c). */
-    char json[8192];
-    int len = snprintf(json, sizeof json, "{\"type\": \"triplets\", \"layers\": [");
-    const size_t rows[2] = {2, 2}, cols[2] = {2, 4};
-    for (size_t k = 0; k < 2; k++) {
-        len += snprintf(json + len, sizeof json - (size_t)len, "%s{\"rows\": %zu, \"cols\": %zu, \"entries\": [",
-                        k ? ", " : "", rows[k], cols[k]);
-        size_t t = 0;
-        for (size_t r = 0; r < rows[k]; r++)
-            for (size_t c = 0; c < cols[k]; c++)
-                for (size_t p = 0; p < 3; p++, t++)
-                    len += snprintf(json + len, sizeof json - (size_t)len, "%s[%zu, %zu, %zu, %.6f]", t ? ", " : "",
-                                    r, c, p, (double)((t * 37 + k * 61 + 5) % 23) / 11.0 - 1.0);
-        len += snprintf(json + len, sizeof json - (size_t)len, "]}");
-    }
-    snprintf(json + len, sizeof json - (size_t)len, "]}");
-    net = parse(json);
+    net = k2_threshold_network();
     for (uint64_t seed = 1; net && seed <= 8; seed++) check_lifted(net, seed, 1, 0, "K=2 S=3, rank 8 of 9");
     /* Past the size of the explicit operator: refused, naming the way out. */
     if (net) {

@@ -140,6 +140,87 @@ static void score_minors(const perm_working *wk, size_t lead, const minor_sample
     dmf_perm_best_first(rank, n, keep);
 }
 
+/* More than p - 1 rows at rounding level: rows at other distances from the
+ * leader than its group's can have minors that vanish on whole residue
+ * classes of column pairs (the DFT: rows d apart vanish where d (j - c) is
+ * a multiple of N), as often as the group's or more.  Among the rows whose
+ * minors vanish on at least the quantile's count, every member's vanishing
+ * columns contain the pivot's part, and the member with the fewest has just
+ * that part; a row whose vanishing columns contain it is a member.  So
+ * each tied row (fewest vanishing columns first, one per distinct set)
+ * seeds a candidate group with the tied rows whose vanishing columns
+ * contain its own; the caller keeps the candidate that cuts the columns
+ * exactly (the rank-one test of the whole group on its parts).  The
+ * candidates follow group[0..p), the ranking's own choice; returns how many
+ * groups group[] holds. */
+static size_t tied_groups(const perm_working *wk, size_t lead, const minor_sample *s, size_t p, size_t q,
+                          const perm_scored *rank, size_t candidates, size_t *group, size_t max_groups)
+{
+    const size_t m = wk->class_size, count = s->count;
+    if (!count) return 1;
+    size_t k = m > 1 ? (size_t)((double)count * (double)(m / q - 1) / (double)(m - 1)) : 1;
+    k -= k / 5;
+    k = k < 1 ? 1 : k > count ? count : k;
+    size_t ntied = 0;
+    for (size_t t = 0; t < candidates && -rank[t].score <= EXACT_SINE2; t++) ntied++;
+    /* Beyond the scored best, rows ranked by counting sit at the bound:
+     * every row ranked at rounding level is checked by its own count. */
+    for (size_t t = ntied; t < candidates; t++)
+        if (-rank[t].score <= EXACT_SINE2) ntied = t + 1;
+    unsigned char *zero = malloc(ntied * count);
+    perm_scored *tied = malloc(ntied * sizeof *tied);
+    size_t n = 0;
+    for (size_t t = 0; t < ntied; t++) {
+        const size_t u = rank[t].index;
+        if (u == lead || -rank[t].score > EXACT_SINE2) continue;
+        const double complex *wu = row_of(wk, u);
+        unsigned char *z = zero + n * count;
+        size_t below = 0;
+        for (size_t i = 0; i < count; i++) {
+            const double complex a = wu[s->j[i]], b = wu[s->c[i]];
+            const double den = (abs2(a) + abs2(b)) * s->lead_norm[i];
+            z[i] = den > 0.0 && abs2(a * s->lead_c[i] - b * s->lead_j[i]) <= EXACT_SINE2 * den;
+            below += z[i];
+        }
+        if (below < k) continue;
+        tied[n].index = u, tied[n].score = -(double)below; /* its mask: slot n of zero[] */
+        n++;
+    }
+    size_t made = 1;
+    if (n >= p) {
+        /* Fewest vanishing columns first; slot[] remembers each row's mask. */
+        size_t *slot = malloc(n * sizeof *slot), *order = malloc(n * sizeof *order);
+        perm_scored *byc = malloc(n * sizeof *byc);
+        for (size_t i = 0; i < n; i++) byc[i].score = tied[i].score, byc[i].index = i;
+        qsort(byc, n, sizeof *byc, dmf_perm_by_score_desc);
+        for (size_t i = 0; i < n; i++) slot[i] = byc[i].index;
+        for (size_t a = 0; a < n && made < max_groups; a++) {
+            const unsigned char *za = zero + slot[a] * count;
+            int seen = 0;
+            for (size_t b = 0; b < a && !seen; b++)
+                seen = !memcmp(za, zero + slot[b] * count, count);
+            if (seen) continue;
+            size_t found = 0;
+            for (size_t b = 0; b < n && found < p - 2; b++) {
+                if (b == a) continue;
+                const unsigned char *zb = zero + slot[b] * count;
+                size_t i = 0;
+                while (i < count && (!za[i] || zb[i])) i++;
+                if (i == count) order[found++] = tied[slot[b]].index;
+            }
+            if (found < p - 2) continue;
+            size_t *g = group + made * p;
+            g[0] = lead, g[1] = tied[slot[a]].index;
+            memcpy(g + 2, order, (p - 2) * sizeof *g);
+            made++;
+        }
+        free(byc), free(order), free(slot);
+    }
+    free(tied);
+    free(zero);
+    return made;
+}
+
 /* The first group: the rows whose 2 x 2 minors with the leading row (on a
  * pivot column per class) vanish on the most columns.  A row of its group
  * has a zero minor on every column of the pivot's part, 1/q of each class;
@@ -152,7 +233,7 @@ static void score_minors(const perm_working *wk, size_t lead, const minor_sample
  * about COARSE_SAMPLE columns and only the best FINE_CANDIDATES are ranked
  * again on MINOR_SAMPLE, unless the first ranking already settles an exact
  * group. */
-void dmf_perm_first_group(const perm_working *wk, size_t lead, size_t p, size_t q, size_t *group)
+size_t dmf_perm_first_group(const perm_working *wk, size_t lead, size_t p, size_t q, size_t *group, size_t max_groups)
 {
     const size_t n = wk->cols, m = wk->class_size, units = wk->units;
     const size_t step = n > MINOR_SAMPLE ? n / MINOR_SAMPLE : 1;
@@ -189,8 +270,12 @@ void dmf_perm_first_group(const perm_working *wk, size_t lead, size_t p, size_t 
     }
     group[0] = lead;
     for (size_t t = 1; t < p; t++) group[t] = rank[t - 1].index;
+    size_t made = 1;
+    if (!settled && max_groups > 1 && candidates >= p && -rank[p - 1].score <= EXACT_SINE2)
+        made = tied_groups(wk, lead, &s, p, q, rank, candidates, group, max_groups);
     free(s.j), free(s.c), free(s.lead_j), free(s.lead_c), free(s.lead_norm);
     free(rank);
     free(pivot);
+    return made;
 }
 

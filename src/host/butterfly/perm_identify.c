@@ -20,8 +20,10 @@
 /* Columns of each part that enter the row-group score, and the total. */
 #define SAMPLE_PER_PART 64
 #define SAMPLE_MAX 512
-/* Leading rows tried for the first group, and refinement rounds. */
+/* Leading rows tried for the first group, candidate first groups of a
+ * leading row (when rows tie, dmf_perm_first_group), and refinement rounds. */
 #define LEADS 8
+#define FIRST_GROUPS 8
 /* Complex multiply-adds the row grouping of one split may spend. */
 #define GROUPING_BUDGET 3e7
 #define ROUNDS 2
@@ -496,18 +498,23 @@ static int identify_split(perm_working *wk, search_space *sp, size_t p, size_t q
         size_t lead[LEADS], *best_group = sp->best_group;
         double best = -1.0, worst = 0.0;
         const size_t leads = leading_rows(wk, lead, LEADS);
-        size_t t = 0, kept = 0;
-        for (; t < leads; t++) {
-            double mean, w;
-            dmf_perm_first_group(wk, lead[t], p, q, groups);
-            w = cut_classes(wk, groups, 1, p, q, order, &mean);
-            if (mean > best) best = mean, worst = w, kept = t, memcpy(best_group, groups, p * sizeof *groups);
-            if (best > 1.0 - 1e-9) break; /* exactly parallel parts: no better lead */
+        size_t *cand = malloc(FIRST_GROUPS * p * sizeof *cand);
+        if (!cand) return dmf_fail(DMF_ERR_NOMEM, "permutation search: out of memory");
+        size_t tried = 0, kept = 0;
+        for (size_t t = 0; t < leads && best <= 1.0 - 1e-9; t++) {
+            const size_t made = dmf_perm_first_group(wk, lead[t], p, q, cand, FIRST_GROUPS);
+            for (size_t c = 0; c < made; c++) {
+                double mean, w;
+                w = cut_classes(wk, cand + c * p, 1, p, q, order, &mean);
+                tried++;
+                if (mean > best) best = mean, worst = w, kept = tried, memcpy(best_group, cand + c * p, p * sizeof *cand);
+                if (best > 1.0 - 1e-9) break; /* exactly parallel parts: no better group */
+            }
         }
-        /* order holds the last lead's cut: the kept one's unless a later
-         * lead was tried after it. */
-        level->column_score = kept == (t < leads ? t : leads - 1) ? worst
-                                                                  : cut_classes(wk, best_group, 1, p, q, order, NULL);
+        free(cand);
+        /* order holds the last group's cut: the kept one's unless a later
+         * group was tried after it. */
+        level->column_score = kept == tried ? worst : cut_classes(wk, best_group, 1, p, q, order, NULL);
         level->group_score = group_rows(wk, order, part, p, groups);
         /* Parts and groups exact from the first group: more evidence cannot
          * change them.  Otherwise cut again with many groups, and regroup. */

@@ -58,7 +58,10 @@ int dmf_perm_by_score_desc(const void *x, const void *y);
 void dmf_perm_best_first(perm_scored *x, size_t n, size_t k);
 
 /* The first group of a split: the leading row `lead` and the p - 1 rows
- * whose minors with it vanish on the most columns (group[0] = lead). */
-void dmf_perm_first_group(const perm_working *wk, size_t lead, size_t p, size_t q, size_t *group);
+ * whose minors with it vanish on the most columns (group[0] = lead).  When
+ * more rows than that vanish at rounding level, further candidate groups
+ * (at most max_groups in all, p rows each) follow in group[]; the caller
+ * keeps the one that cuts the columns exactly.  Returns how many. */
+size_t dmf_perm_first_group(const perm_working *wk, size_t lead, size_t p, size_t q, size_t *group, size_t max_groups);
 
 #endif

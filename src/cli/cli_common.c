@@ -119,16 +119,10 @@ void json_end(json_line *j)
     fflush(j->out);
 }
 
-/* The option's value, NULL when the command has none of that name. */
-static const char *value_if(const cli_args *a, const char *name)
-{
-    return cli_option_index(a->command, name) >= 0 ? cli_get(a, name) : NULL;
-}
-
 void cli_matrix_source_from(const cli_args *a, cli_matrix_source *src)
 {
     memset(src, 0, sizeof *src);
-    src->input = value_if(a, "input");
+    src->input = cli_get_if(a, "input"); /* not in dmf matrix */
     src->matrix = cli_get(a, "matrix");
     src->dims = cli_get(a, "size");
     src->dtype = cli_get(a, "dtype");

@@ -13,15 +13,12 @@ static const char *rule_name(dmf_step_rule rule)
     return rule == DMF_STEP_FIXED ? "fixed" : rule == DMF_STEP_SCALED ? "scaled" : "backtracking";
 }
 
-/* The option's value, NULL when the command has none of that name. */
-static int has(const cli_args *a, const char *name) { return cli_option_index(a->command, name) >= 0; }
-
 void demod_run_from(const cli_args *a, demod_run_options *r)
 {
     *r = (demod_run_options)DEMOD_RUN_DEFAULTS;
     r->backend = cli_get(a, "backend");
     r->dtype = strcmp(cli_get(a, "dtype"), "f32") ? DMF_F64 : DMF_F32;
-    r->independent = has(a, "independent-networks") && cli_given(a, "independent-networks");
+    r->independent = cli_has_option(a, "independent-networks") && cli_given(a, "independent-networks");
 }
 
 void demod_print_run(json_line *j, const demod_run_options *r)

@@ -68,6 +68,13 @@ const char *cli_get(const cli_args *a, const char *name)
 
 int cli_given(const cli_args *a, const char *name) { return a->set[index_of(a, name)]; }
 
+int cli_has_option(const cli_args *a, const char *name) { return cli_option_index(a->command, name) >= 0; }
+
+const char *cli_get_if(const cli_args *a, const char *name)
+{
+    return cli_has_option(a, name) ? cli_get(a, name) : NULL;
+}
+
 size_t cli_get_size(const cli_args *a, const char *name, size_t none)
 {
     const char *v = cli_get(a, name);

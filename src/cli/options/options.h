@@ -98,6 +98,10 @@ void cli_args_init(cli_args *a, const cli_command *c);
 /* The option's value as given, its default when not given, or NULL. */
 const char *cli_get(const cli_args *a, const char *name);
 int cli_given(const cli_args *a, const char *name);
+/* Options a command may lack (shared pieces such as the matrix source):
+ * whether its table has `name`, and cli_get's answer or NULL when not. */
+int cli_has_option(const cli_args *a, const char *name);
+const char *cli_get_if(const cli_args *a, const char *name);
 /* The typed value of a checked option (given or its default); `none` when
  * neither. */
 size_t cli_get_size(const cli_args *a, const char *name, size_t none);

@@ -26,16 +26,10 @@ static int excluded(const cli_args *a, const char *one, const char *other, char 
     return 1;
 }
 
-/* The option's value, NULL when the command has no such option. */
-static const char *value_if(const cli_args *a, const char *name)
-{
-    return cli_option_index(a->command, name) >= 0 ? cli_get(a, name) : NULL;
-}
-
 int cli_matrix_source_rules(const cli_args *a, char *why, size_t cap)
 {
     char li[64], lm[64], ls[64], lr[64], ln[64], lz[64];
-    const char *input = value_if(a, "input"), *matrix = cli_get(a, "matrix");
+    const char *input = cli_get_if(a, "input"), *matrix = cli_get(a, "matrix");
     const char *rm = cli_get(a, "radix-m"), *rn = cli_get(a, "radix-n");
     cli_option_label(a, "input", li, sizeof li);
     cli_option_label(a, "matrix", lm, sizeof lm);

@@ -36,6 +36,18 @@ int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape,
     return dmf_matrix_check_finite(a);
 }
 
+int dmf_butterfly_prepare(const dmf_matrix *a, const size_t *radix_m, const size_t *radix_n, size_t num_factors,
+                          const dmf_tree *tree, const dmf_butterfly_options *opts_in, dmf_butterfly_options *opts,
+                          size_t ranks[DMF_MAX_FACTORS], dmf_chain_shape *shape)
+{
+    if (opts_in) *opts = *opts_in;
+    else dmf_butterfly_options_default(opts);
+    if (opts->rank < 1) return dmf_fail(DMF_ERR_ARG, "rank must be >= 1 (got %zu)", opts->rank);
+    for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts->rank;
+    DMF_TRY(dmf_chain_shape_init(shape, num_factors, radix_m, radix_n, ranks));
+    return dmf_butterfly_check_shape(a, shape, tree);
+}
+
 typedef struct {
     size_t p, q;
     void *values; /* compact target; owned unless it is the input matrix */
@@ -325,15 +337,9 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     double start = dmf_now_seconds();
     *out = NULL;
     dmf_butterfly_options opts;
-    if (opts_in) opts = *opts_in;
-    else dmf_butterfly_options_default(&opts);
-    if (opts.rank < 1) return dmf_fail(DMF_ERR_ARG, "rank must be >= 1 (got %zu)", opts.rank);
-
     size_t ranks[DMF_MAX_FACTORS];
-    for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts.rank;
     dmf_chain_shape shape;
-    DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
-    DMF_TRY(dmf_butterfly_check_shape(a, &shape, tree));
+    DMF_TRY(dmf_butterfly_prepare(a, radix_m, radix_n, num_factors, tree, opts_in, &opts, ranks, &shape));
     /* The input and the largest half a split makes (a range of all factors
      * but the first or the last): refused with the figure up front. */
     size_t half = num_factors < 2 ? 0 : dmf_range_size(&shape, 0, num_factors - 2);

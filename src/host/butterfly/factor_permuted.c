@@ -224,14 +224,9 @@ int dmf_butterfly_factor_permuted(dmf_context *ctx, const dmf_matrix *a, const s
     if (perm_rows) DMF_TRY(dmf_permutation_check(perm_rows, a->rows, "row"));
     if (perm_cols) DMF_TRY(dmf_permutation_check(perm_cols, a->cols, "column"));
     dmf_butterfly_options opts;
-    if (opts_in) opts = *opts_in;
-    else dmf_butterfly_options_default(&opts);
-    if (opts.rank < 1) return dmf_fail(DMF_ERR_ARG, "rank must be >= 1 (got %zu)", opts.rank);
     size_t ranks[DMF_MAX_FACTORS];
-    for (size_t k = 0; k < DMF_MAX_FACTORS; k++) ranks[k] = opts.rank;
     dmf_chain_shape shape;
-    DMF_TRY(dmf_chain_shape_init(&shape, num_factors, radix_m, radix_n, ranks));
-    DMF_TRY(dmf_butterfly_check_shape(a, &shape, tree));
+    DMF_TRY(dmf_butterfly_prepare(a, radix_m, radix_n, num_factors, tree, opts_in, &opts, ranks, &shape));
     const dmf_backend *backend = dmf_context_backend(ctx);
     const size_t L = num_factors, total = a->rows * a->cols, elem = dmf_dtype_size(a->dtype);
     int direct = backend->host_memory && !opts.orthonormalize && L >= 2 && (perm_rows || perm_cols);

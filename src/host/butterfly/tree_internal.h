@@ -20,6 +20,12 @@ int dmf_butterfly_check_shape(const dmf_matrix *a, const dmf_chain_shape *shape,
                               const dmf_tree *tree);
 int dmf_butterfly_check_input(const dmf_matrix *a, const dmf_chain_shape *shape,
                               const dmf_tree *tree);
+/* What every factorization driver starts from: the options (opts_in, or
+ * the defaults when NULL, rank >= 1), the rank of every split and the
+ * chain's shape, checked against `a` and `tree` (check_shape). */
+int dmf_butterfly_prepare(const dmf_matrix *a, const size_t *radix_m, const size_t *radix_n, size_t num_factors,
+                          const dmf_tree *tree, const dmf_butterfly_options *opts_in, dmf_butterfly_options *opts,
+                          size_t ranks[DMF_MAX_FACTORS], dmf_chain_shape *shape);
 
 /* Walks the subtree [p, q] of `tree` depth-first from its compact target
  * `values` (the backend's memory; freed unless it is `input`, which only a

@@ -542,6 +542,9 @@ DMF_API int dmf_lift_verdict_get(const dmf_network *net, size_t rank, dmf_lift_v
 DMF_API const char *dmf_network_type(const dmf_network *net);
 /* X = M_1(h_1) ... M_K(h_K), a float64 rows(X) x cols(X) matrix. */
 DMF_API int dmf_network_apply_params(const dmf_network *net, const double *h, dmf_matrix **x);
+/* ||X - M(h)||_F for X (float64, rows(X) x cols(X)): e.g. the error of the
+ * data against the truth that the stability bounds take as delta. */
+DMF_API int dmf_network_residual(const dmf_network *net, const dmf_matrix *x, const double *h, double *residual);
 /* A random problem: h with i.i.d. N(0, 1) entries, X = M(h) + e with
  * Gaussian e scaled to ||e||_F = noise ||M(h)||_F (*noise_norm = ||e||_F). */
 DMF_API int dmf_network_synth(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **x,

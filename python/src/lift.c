@@ -331,7 +331,7 @@ static PyObject *recover(PyObject *module, PyObject *args)
         dmf_network_free(net);
         return NULL;
     }
-    dmf_matrix *x = NULL, *truth_x = NULL;
+    dmf_matrix *x = NULL;
     dmf_recover_report rep;
     dmf_stability_bound b84, b72;
     double d_p = NAN, delta_p = NAN, delta = NAN;
@@ -344,13 +344,7 @@ static PyObject *recover(PyObject *module, PyObject *args)
     if (status == DMF_OK) status = dmf_recover(net, x, &opt, &rep);
     have_rep = status == DMF_OK;
     if (status == DMF_OK && th && dmf_param_distance(net, rep.h, th, p, &d_p, &delta_p) != DMF_OK) d_p = delta_p = NAN;
-    if (status == DMF_OK && th) status = dmf_network_apply_params(net, th, &truth_x);
-    if (status == DMF_OK && th) {
-        const double *a = dmf_matrix_const_data(x), *b = dmf_matrix_const_data(truth_x);
-        double sq = 0;
-        for (size_t i = 0; i < dmf_matrix_rows(x) * dmf_matrix_cols(x); i++) sq += (a[i] - b[i]) * (a[i] - b[i]);
-        delta = sqrt(sq);
-    }
+    if (status == DMF_OK && th) status = dmf_network_residual(net, x, th, &delta);
     if (status == DMF_OK && th) status = dmf_stability_thm_8_4(net, th, delta, rep.residual, p, &b84);
     if (status == DMF_OK && th) status = dmf_stability_thm_7_2(net, th, rep.h, delta, rep.residual, p, 2000000, &b72);
     Py_END_ALLOW_THREADS
@@ -409,7 +403,6 @@ static PyObject *recover(PyObject *module, PyObject *args)
     }
 done:
     if (have_rep) dmf_recover_report_free(&rep);
-    dmf_matrix_free(truth_x);
     dmf_matrix_free(x);
     dmf_network_free(net);
     return d;

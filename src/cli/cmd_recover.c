@@ -209,7 +209,7 @@ int cmd_recover(int argc, char **argv)
     int status = dmf_network_read(o.path, &net);
     if (status != DMF_OK) return cli_fail(cmd, status);
     const size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net);
-    dmf_matrix *x = NULL, *truth = NULL, *truth_x = NULL;
+    dmf_matrix *x = NULL, *truth = NULL;
     code = read_f64(cmd, "X", o.input, &x);
     if (code == EXIT_OK && o.truth) code = read_f64(cmd, "the truth", o.truth, &truth);
     if (code == EXIT_OK && truth && (dmf_matrix_rows(truth) != K || dmf_matrix_cols(truth) != S)) {
@@ -233,14 +233,7 @@ int cmd_recover(int argc, char **argv)
     const double *th = truth ? dmf_matrix_const_data(truth) : NULL;
     if (status == DMF_OK && truth && dmf_param_distance(net, rep.h, th, o.p, &d_p, &delta_p) != DMF_OK)
         fprintf(stderr, "dmf %s: no distance to the truth: %s\n", cmd, dmf_last_error());
-    if (status == DMF_OK && truth) status = dmf_network_apply_params(net, th, &truth_x);
-    if (status == DMF_OK && truth) {
-        /* delta = ||X - M(h_truth)||, the error of the data */
-        const double *a = dmf_matrix_const_data(x), *b = dmf_matrix_const_data(truth_x);
-        double sq = 0;
-        for (size_t i = 0; i < dmf_matrix_rows(x) * dmf_matrix_cols(x); i++) sq += (a[i] - b[i]) * (a[i] - b[i]);
-        delta = sqrt(sq);
-    }
+    if (status == DMF_OK && truth) status = dmf_network_residual(net, x, th, &delta); /* the data's error */
     /* The explicit A of Thm 7.2's sigma_min: at most 2e6 entries, so
      * that the bound never costs more than the recovery of a small network. */
     dmf_stability_bound b84, b72;
@@ -306,7 +299,6 @@ int cmd_recover(int argc, char **argv)
         json_end(&j);
     }
     if (have_rep) dmf_recover_report_free(&rep);
-    dmf_matrix_free(truth_x);
     dmf_matrix_free(x);
     dmf_matrix_free(truth);
     dmf_network_free(net);

@@ -3,6 +3,7 @@
  * X to the sample that determines M(h) (all columns for a general network,
  * one column per leaf for a convolutional one).  h is K x S row-major, row
  * k holding h_{k+1} in its first S_{k+1} entries. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,24 @@ int dmf_network_apply_params(const dmf_network *net, const double *h, dmf_matrix
     if (status == DMF_OK) expand(net, y, dmf_matrix_data(*x));
     free(y);
     return status;
+}
+
+int dmf_network_residual(const dmf_network *net, const dmf_matrix *x, const double *h, double *residual)
+{
+    *residual = NAN;
+    if (dmf_matrix_dtype(x) != DMF_F64 || dmf_matrix_rows(x) != dmf_network_rows(net) ||
+        dmf_matrix_cols(x) != dmf_network_cols(net))
+        return dmf_fail(DMF_ERR_SHAPE, "X is a %zu x %zu %s matrix; the network's is %zu x %zu float64",
+                        dmf_matrix_rows(x), dmf_matrix_cols(x), dmf_dtype_name(dmf_matrix_dtype(x)),
+                        dmf_network_rows(net), dmf_network_cols(net));
+    dmf_matrix *mh;
+    DMF_TRY(dmf_network_apply_params(net, h, &mh));
+    const double *a = dmf_matrix_const_data(x), *b = dmf_matrix_const_data(mh);
+    double sq = 0;
+    for (size_t i = 0; i < dmf_matrix_rows(x) * dmf_matrix_cols(x); i++) sq += (a[i] - b[i]) * (a[i] - b[i]);
+    *residual = sqrt(sq);
+    dmf_matrix_free(mh);
+    return DMF_OK;
 }
 
 int dmf_network_synth(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **x,

@@ -202,9 +202,12 @@ void cli_perm_json(json_line *j, const cli_perm_result *result, double rel_error
      * groups were clear (every score well above the 1/size of unrelated
      * vectors) and the error is what is left; otherwise no chain structure
      * on these radices was found. */
-    const double exact = dmf_dtype_eps(dtype) > 1e-10 ? 1e-4 : 1e-10;
     if (isnan(rel_error)) return; /* --no-error: no verdict without the error */
-    json_str(j, "perm_verdict", rel_error <= exact ? "exact"
-                                : s->min_score >= 0.5 ? "approximate"
-                                                      : "not_a_permuted_chain");
+    json_str(j, "perm_verdict", cli_search_verdict(dtype, rel_error, s->min_score, "not_a_permuted_chain"));
+}
+
+const char *cli_search_verdict(dmf_dtype dtype, double rel_error, double min_score, const char *not_found)
+{
+    const double exact = dmf_dtype_eps(dtype) > 1e-10 ? 1e-4 : 1e-10;
+    return rel_error <= exact ? "exact" : min_score >= 0.5 ? "approximate" : not_found;
 }

@@ -33,5 +33,10 @@ int cli_perm_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m
  * auto, perm_search {time_s, min_score, levels}; perm_verdict from the
  * error of the factorization. */
 void cli_perm_json(json_line *j, const cli_perm_result *result, double rel_error, dmf_dtype dtype);
+/* What a permutation search found, from the error it led to and its
+ * smallest score: "exact" (the error is rounding: 1e-10 in double, 1e-4 in
+ * single precision), "approximate" (every score at least 0.5: the
+ * structure was found, the error is what noise leaves) or `not_found`. */
+const char *cli_search_verdict(dmf_dtype dtype, double rel_error, double min_score, const char *not_found);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "butterfly_perm.h"
 #include "cli_out.h"
 
 /* ||X||_F ||Y||_F |lambda| / ||A||_F: at least about 1 for a good fit, and
@@ -249,13 +250,10 @@ int cmd_fsmf(int argc, char **argv)
             json_int(&j, "support_classes_tried", (long long)found.classes_tried);
             json_num(&j, "support_score", found.min_score);
             json_num(&j, "support_time_s", found.time_s);
-            /* As butterfly factor's perm_verdict: exact to rounding, the
-             * class's structure found under noise, or no such structure. */
-            double final_error = refine_iters ? ref.rel_error : rep.rel_error;
-            const double exact = dmf_dtype_eps(dmf_matrix_dtype(a)) > 1e-10 ? 1e-4 : 1e-10;
-            json_str(&j, "support_verdict", final_error <= exact     ? "exact"
-                                            : found.min_score >= 0.5 ? "approximate"
-                                                                     : "not_of_the_class");
+            /* As butterfly factor's perm_verdict, on the error reached. */
+            double reached = refine_iters ? ref.rel_error : rep.rel_error;
+            json_str(&j, "support_verdict",
+                     cli_search_verdict(dmf_matrix_dtype(a), reached, found.min_score, "not_of_the_class"));
         }
         if (out) json_str(&j, "out", out);
         json_end(&j);

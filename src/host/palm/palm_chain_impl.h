@@ -267,78 +267,50 @@ static const SCALAR *FN(chain_product)(FN(palm_work) *wk, size_t J, size_t N)
     return FN(chain_left)(wk, 0, m, cur, N);
 }
 
-/* ||L||_2^2 for L = S_lo ... S_{hi-1} (lo < hi) by power iteration on
- * L^H L (v: the start, cols(S_{hi-1}) values, and the last iterate; a zero
- * v gets a fixed pseudo-random start).  The factors change little from one
- * sweep to the next, so the previous vector needs a few steps only. */
-static double FN(chain_norm2_sq)(FN(palm_work) *wk, size_t lo, size_t hi, SCALAR *v, const dmf_palm_options *o)
+/* cur through C = S_lo ... S_{hi-1} (adjoint: through C^H), alternating
+ * between wk->u0 and wk->u1 from *b; the last product goes to `out` when it
+ * is not NULL.  Returns where the result is. */
+static const SCALAR *FN(chain_pass)(FN(palm_work) *wk, size_t lo, size_t hi, int adjoint, const SCALAR *cur, int *b,
+                                    SCALAR *out)
 {
-    size_t n = wk->f[hi - 1].cols;
-    double nv = sqrt(FN(sum_sq)(v, n)), est = 0;
-    if (!(nv > 0)) {
-        dmf_rng rng;
-        dmf_rng_seed(&rng, 0x9a1b4);
-        for (size_t t = 0; t < n; t++) v[t] = (REAL)dmf_rng_normal(&rng);
-        nv = sqrt(FN(sum_sq)(v, n));
+    SCALAR *bufs[2] = {wk->u0, wk->u1};
+    for (size_t t = 0; t < hi - lo; t++) {
+        size_t k = adjoint ? lo + t : hi - 1 - t;
+        SCALAR *dst = out && t + 1 == hi - lo ? out : bufs[*b];
+        if (adjoint) FN(mul_left_h)(&wk->f[k], 1, cur, dst);
+        else FN(mul_left)(&wk->f[k], 1, cur, dst);
+        cur = dst;
+        *b ^= 1;
     }
-    for (size_t it = 0; it < o->norm2_max_iter && nv > 0; it++) {
-        for (size_t t = 0; t < n; t++) v[t] *= (REAL)(1 / nv);
-        const SCALAR *cur = v;
-        SCALAR *bufs[2] = {wk->u0, wk->u1};
-        int b = 0;
-        for (size_t k = hi; k-- > lo;) { /* L v */
-            FN(mul_left)(&wk->f[k], 1, cur, bufs[b]);
-            cur = bufs[b];
-            b ^= 1;
-        }
-        for (size_t k = lo; k < hi; k++) { /* L^H (L v) */
-            SCALAR *dst = k + 1 == hi ? v : bufs[b];
-            FN(mul_left_h)(&wk->f[k], 1, cur, dst);
-            cur = dst;
-            b ^= 1;
-        }
-        nv = sqrt(FN(sum_sq)(v, n)); /* ||L^H L v|| for a unit v: at most sigma_1^2 */
-        int settled = fabs(nv - est) <= o->norm2_threshold * nv;
-        est = nv;
-        if (settled) break;
-    }
-    if (!(nv > 0)) memset(v, 0, n * sizeof *v); /* L = 0: start afresh next time */
-    return est;
+    return cur;
 }
 
-/* ||R||_2^2 for R = S_lo ... S_{hi-1} by power iteration on R R^H (v:
- * rows(S_lo) values). */
-static double FN(chain_norm2_sq_rows)(FN(palm_work) *wk, size_t lo, size_t hi, SCALAR *v, const dmf_palm_options *o)
+/* ||C||_2^2 for C = S_lo ... S_{hi-1} (lo < hi) by power iteration on
+ * C^H C (v: cols(S_{hi-1}) values), or on C C^H when by_rows (v:
+ * rows(S_lo) values); v is the start and the last iterate, a zero v gets a
+ * fixed pseudo-random start.  The factors change little from one sweep to
+ * the next, so the previous vector needs a few steps only. */
+static double FN(chain_norm2_sq)(FN(palm_work) *wk, size_t lo, size_t hi, int by_rows, SCALAR *v,
+                                 const dmf_palm_options *o)
 {
-    size_t n = wk->f[lo].rows;
+    size_t n = by_rows ? wk->f[lo].rows : wk->f[hi - 1].cols;
     double nv = sqrt(FN(sum_sq)(v, n)), est = 0;
     if (!(nv > 0)) {
         dmf_rng rng;
-        dmf_rng_seed(&rng, 0x51d3);
+        dmf_rng_seed(&rng, by_rows ? 0x51d3 : 0x9a1b4);
         for (size_t t = 0; t < n; t++) v[t] = (REAL)dmf_rng_normal(&rng);
         nv = sqrt(FN(sum_sq)(v, n));
     }
     for (size_t it = 0; it < o->norm2_max_iter && nv > 0; it++) {
         for (size_t t = 0; t < n; t++) v[t] *= (REAL)(1 / nv);
-        const SCALAR *cur = v;
-        SCALAR *bufs[2] = {wk->u0, wk->u1};
         int b = 0;
-        for (size_t k = lo; k < hi; k++) { /* R^H v */
-            FN(mul_left_h)(&wk->f[k], 1, cur, bufs[b]);
-            cur = bufs[b];
-            b ^= 1;
-        }
-        for (size_t k = hi; k-- > lo;) { /* R (R^H v) */
-            SCALAR *dst = k == lo ? v : bufs[b];
-            FN(mul_left)(&wk->f[k], 1, cur, dst);
-            cur = dst;
-            b ^= 1;
-        }
-        nv = sqrt(FN(sum_sq)(v, n));
+        const SCALAR *half = FN(chain_pass)(wk, lo, hi, by_rows, v, &b, NULL); /* C v, or C^H v */
+        FN(chain_pass)(wk, lo, hi, !by_rows, half, &b, v);                      /* then the other */
+        nv = sqrt(FN(sum_sq)(v, n)); /* ||C^H C v|| for a unit v: at most sigma_1^2 */
         int settled = fabs(nv - est) <= o->norm2_threshold * nv;
         est = nv;
         if (settled) break;
     }
-    if (!(nv > 0)) memset(v, 0, n * sizeof *v);
+    if (!(nv > 0)) memset(v, 0, n * sizeof *v); /* C = 0: start afresh next time */
     return est;
 }

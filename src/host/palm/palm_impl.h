@@ -111,8 +111,8 @@ static int FN(palm_step)(FN(palm_work) *wk, size_t J, size_t j, const SCALAR *A,
     if (o->constant_step_size) {
         lip = 1 / o->step_size;
     } else {
-        double nl = j > 0 ? FN(chain_norm2_sq)(wk, 0, j, wk->vl[j], o) : 1;
-        double nr = j + 1 < J ? FN(chain_norm2_sq_rows)(wk, j + 1, J, wk->vr[j], o) : 1;
+        double nl = j > 0 ? FN(chain_norm2_sq)(wk, 0, j, 0, wk->vl[j], o) : 1;
+        double nr = j + 1 < J ? FN(chain_norm2_sq)(wk, j + 1, J, 1, wk->vr[j], o) : 1;
         lip = lambda * lambda * nl * nr * 1.001;
     }
     const SCALAR *g = NULL;

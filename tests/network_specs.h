@@ -41,6 +41,19 @@ static dmf_network *haar_path(size_t n, size_t K)
     return path_network(n, K, supports);
 }
 
+/* The Haar tree of depth 2 on R^8: two edges {0, 1} into the root, two
+ * edges {0, 2} into each of them (4 paths). */
+static dmf_network *haar_tree_8(void)
+{
+    return parse("{\"type\": \"conv\", \"N\": 8, \"root\": \"r\", \"edges\": ["
+                 "{\"from\": \"a\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
+                 "{\"from\": \"b\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
+                 "{\"from\": \"c\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
+                 "{\"from\": \"d\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
+                 "{\"from\": \"e\", \"to\": \"b\", \"support\": {\"dilated\": 1}},"
+                 "{\"from\": \"f\", \"to\": \"b\", \"support\": {\"dilated\": 1}}]}");
+}
+
 /* Two triplet layers of three parameters each, 2 x 2 and 2 x 4, every
  * entry a fixed combination of all three: rk A = 8 = 4(S - 1), below the
  * S^2 = 9 columns of the lifted operator (identifiable by Thm 6.4, A not

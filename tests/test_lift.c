@@ -306,13 +306,7 @@ static void test_path_bounds(void)
                              "{\"from\": \"b\", \"to\": \"r\", \"support\": [4, 5]},"
                              "{\"from\": \"x\", \"to\": \"a\", \"support\": [0, 2]},"
                              "{\"from\": \"x\", \"to\": \"b\", \"support\": [0, 2]}]}");
-    dmf_network *tree = parse("{\"type\": \"conv\", \"N\": 8, \"root\": \"r\", \"edges\": ["
-                              "{\"from\": \"a\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
-                              "{\"from\": \"b\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
-                              "{\"from\": \"c\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
-                              "{\"from\": \"d\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
-                              "{\"from\": \"e\", \"to\": \"b\", \"support\": {\"dilated\": 1}},"
-                              "{\"from\": \"f\", \"to\": \"b\", \"support\": {\"dilated\": 1}}]}");
+    dmf_network *tree = haar_tree_8();
     dmf_network *masked = parse("{\"type\": \"masked\", \"sizes\": [2, 3, 2], "
                                 "\"masks\": [[[1, 1, 0], [0, 1, 1]], \"dense\"]}");
     const struct { dmf_network *net; const char *name; size_t valid, rank; } cases[] = {

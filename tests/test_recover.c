@@ -231,15 +231,8 @@ static void check_bounds(const dmf_network *net, const char *name, uint64_t seed
 
 static void test_noise_bounds(void)
 {
-    const char *haar[4] = {"{\"dilated\": 0}", "{\"dilated\": 1}", "{\"dilated\": 2}", "{\"dilated\": 3}"};
-    dmf_network *path = path_network(64, 4, haar);
-    dmf_network *tree = parse("{\"type\": \"conv\", \"N\": 8, \"root\": \"r\", \"edges\": ["
-                              "{\"from\": \"a\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
-                              "{\"from\": \"b\", \"to\": \"r\", \"support\": {\"dilated\": 0}},"
-                              "{\"from\": \"c\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
-                              "{\"from\": \"d\", \"to\": \"a\", \"support\": {\"dilated\": 1}},"
-                              "{\"from\": \"e\", \"to\": \"b\", \"support\": {\"dilated\": 1}},"
-                              "{\"from\": \"f\", \"to\": \"b\", \"support\": {\"dilated\": 1}}]}");
+    dmf_network *path = haar_path(64, 4);
+    dmf_network *tree = haar_tree_8();
     const double levels[] = {1e-6, 1e-4, 1e-3, 1e-2, 1};
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
         if (path) check_bounds(path, "Haar path K=4", 21, levels[i], 1);

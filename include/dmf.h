@@ -550,7 +550,29 @@ DMF_API int dmf_network_residual(const dmf_network *net, const dmf_matrix *x, co
 DMF_API int dmf_network_synth(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **x,
                               double *noise_norm);
 
+/* A convolutional network's X = [circ(y_1) | ... | circ(y_L)] is its
+ * leaves' kernels y_f = X's column idx(f) N: an L x N float64 array, row f
+ * the leaf f (leaves in order of first appearance in the spec,
+ * dmf_network_leaf_name), N times smaller than X (docs/liftrank.md).
+ * DMF_ERR_ARG for other networks. */
+DMF_API int dmf_network_kernels(const dmf_network *net, const double *h, dmf_matrix **kernels);
+/* dmf_network_synth's h for the same seed and the kernels of X = M(h) + e,
+ * e = [circ(e_1) | ...] with Gaussian e_f scaled to ||e||_F = noise
+ * ||M(h)||_F (*noise_norm = ||e||_F): noise on the kernels, where dense
+ * noise would only count through its circulant part. */
+DMF_API int dmf_network_synth_kernels(const dmf_network *net, uint64_t seed, double noise, double *h,
+                                      dmf_matrix **kernels, double *noise_norm);
+/* ||X - M(h)||_F for X given by its kernels: sqrt(N) ||y - kernels(h)||_F. */
+DMF_API int dmf_network_residual_kernels(const dmf_network *net, const dmf_matrix *kernels, const double *h,
+                                         double *residual);
+
 enum { DMF_RECOVER_ALS = 0, DMF_RECOVER_LIFTING = 1 };
+/* How each sweep solves for the parameters (docs/liftrank.md):
+ * LAYERS: h_k at once, a least-squares system of rows(X) |probes| rows;
+ * EDGES: convolutional trees only, each edge's kernel on its own from the
+ * paths through it, in the Fourier domain (O(|E| N) a sweep, the same
+ * iterates to rounding); AUTO: EDGES where it applies, else LAYERS. */
+enum { DMF_RECOVER_SOLVER_AUTO = 0, DMF_RECOVER_SOLVER_LAYERS = 1, DMF_RECOVER_SOLVER_EDGES = 2 };
 
 typedef struct {
     size_t restarts;        /* starts (0: 10 with ALS, 1 with the lifting) */
@@ -561,6 +583,7 @@ typedef struct {
                              * from the lifting (least squares on the explicit lifted operator,
                              * rank-one projection, projected gradient), the others random */
     size_t max_lifting_entries; /* of the explicit operator (0: 2e7) */
+    int solver;             /* DMF_RECOVER_SOLVER_* (0: AUTO); EDGES on another network: DMF_ERR_ARG */
 } dmf_recover_options;
 
 /* What the lifting's start did (dmf_recover with DMF_RECOVER_LIFTING). */
@@ -588,6 +611,7 @@ typedef struct {
     size_t total_iterations;
     dmf_lifting_report lifting;
     double time_s;
+    int solver;              /* the DMF_RECOVER_SOLVER_ that ran (LAYERS or EDGES) */
 } dmf_recover_report;
 
 /* Estimates h from X (float64, rows(X) x cols(X)) by alternating least
@@ -597,6 +621,13 @@ typedef struct {
  * Every network type.  options may be NULL. */
 DMF_API int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_options *options,
                         dmf_recover_report *report);
+/* The same from a convolutional network's leaf kernels (L x N float64, as
+ * dmf_network_kernels gives them) instead of X: never forms X, whose
+ * ||X||_F and residuals follow exactly (sqrt(N) times the kernels').
+ * DMF_ERR_ARG for another network, DMF_ERR_SHAPE for another shape,
+ * DMF_ERR_NUMERIC for an entry that is not finite. */
+DMF_API int dmf_recover_kernels(const dmf_network *net, const dmf_matrix *kernels, const dmf_recover_options *options,
+                                dmf_recover_report *report);
 DMF_API void dmf_recover_report_free(dmf_recover_report *report);
 
 /* d_p (Definition 4.1 of paper 001) between the classes of h and g up to

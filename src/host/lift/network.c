@@ -25,6 +25,8 @@ void dmf_network_free(dmf_network *net)
     for (size_t k = 0; k < DMF_MAX_LAYERS; k++) free(net->layers[k].entries);
     free(net->probes);
     free(net->leaf_names);
+    if (net->edges) dmf_conv_edges_free(net->edges);
+    free(net->edges);
     free(net);
 }
 
@@ -84,6 +86,16 @@ int dmf_network_finish(dmf_network *net)
         if (!net->probes) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu probes", cols);
         for (size_t c = 0; c < cols; c++) net->probes[c] = c;
         net->num_probes = cols;
+    }
+    if (net->conv && !net->edges) { /* read back once: recovery and distances ask for them often */
+        dmf_conv_edges *g = malloc(sizeof *g);
+        if (!g) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the edges");
+        int status = dmf_conv_edges_get(net, g);
+        if (status != DMF_OK) {
+            free(g);
+            return status;
+        }
+        net->edges = g;
     }
     return DMF_OK;
 }

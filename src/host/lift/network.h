@@ -35,6 +35,7 @@ struct dmf_network {
     size_t num_leaves, num_paths;
     char (*leaf_names)[DMF_MAX_NAME];     /* num_leaves names, in probe order */
     char kind[16];                        /* "conv", "triplets", "butterfly", "masked" */
+    struct dmf_conv_edges_s *edges;       /* conv: the edges, read back by dmf_network_finish */
 };
 
 /* Starts an empty network of K layers (sizes set per layer later). */
@@ -55,12 +56,32 @@ size_t dmf_network_cols(const dmf_network *net);
  * edge from node `child` (numbered within depth layer + 1) to node `parent`
  * (within depth layer; the root is node 0 of depth 0). */
 typedef struct { size_t layer, parent, child, first, count; } dmf_conv_edge;
-typedef struct {
+typedef struct dmf_conv_edges_s {
     size_t num_edges;
     dmf_conv_edge *edges;                  /* layer by layer */
     size_t first_edge[DMF_MAX_LAYERS + 1]; /* edges of layer k: [first_edge[k], first_edge[k + 1]) */
+    /* Parameter j of layer k adds coef[param_at[k] + j] times the shift by
+     * shift[param_at[k] + j] (the kernel tap it is). */
+    size_t *shift;
+    double *coef;
+    size_t param_at[DMF_MAX_LAYERS + 1];
+    size_t num_nodes[DMF_MAX_LAYERS + 1];  /* |V_k|, k = 0 (the root) ... K (the leaves) */
 } dmf_conv_edges;
 int dmf_conv_edges_get(const dmf_network *net, dmf_conv_edges *g);
+/* Whether every node but the root has exactly one edge towards the root (a
+ * tree: one leaf-root path per leaf); else 0 with the first node that has
+ * several in *node, *depth. */
+int dmf_conv_edges_tree(const dmf_conv_edges *g, size_t K, size_t *depth, size_t *node);
+/* The leaves' kernels y (num_probes x N, row-major, in probe order) of
+ * M(h): y_f = sum over the leaf-root paths of f of the convolution of their
+ * edges' kernels, built from the root down (a node's kernel is the sum over
+ * its edges of the edge's kernel convolved with the parent's), in
+ * O(sum_e |S_e| N) operations, never the N x N|F| product. */
+int dmf_conv_kernels(const dmf_network *net, const dmf_conv_edges *g, const double *h, double *y);
+/* The same with work space of 2 dmf_conv_widest(g, K) N doubles. */
+void dmf_conv_kernels_with(const dmf_network *net, const dmf_conv_edges *g, const double *h, double *y, double *work);
+/* The most nodes of one depth. */
+size_t dmf_conv_widest(const dmf_conv_edges *g, size_t K);
 void dmf_conv_edges_free(dmf_conv_edges *g);
 /* Calls visit(path) for every leaf-root path, path[k] the edge of layer k
  * (root side first); stops at the first status visit returns other than

@@ -194,3 +194,78 @@ int dmf_network_reduce(const dmf_network *net, const dmf_matrix *x, double *y, d
     *outside = off;
     return DMF_OK;
 }
+
+/* ---- a convolutional X as its leaves' kernels ------------------------- */
+
+static int kernels_of(const dmf_network *net, const double *h, dmf_matrix **y)
+{
+    *y = NULL;
+    if (!net->conv)
+        return dmf_fail(DMF_ERR_ARG, "leaf kernels describe the X of a convolutional network; this network is '%s'",
+                        net->kind);
+    const size_t P = net->num_probes, N = net->signal_length;
+    dmf_conv_edges g;
+    DMF_TRY(dmf_conv_edges_get(net, &g));
+    int status = dmf_matrix_create(y, DMF_F64, P, N);
+    if (status == DMF_OK) status = dmf_conv_kernels(net, &g, h, dmf_matrix_data(*y));
+    dmf_conv_edges_free(&g);
+    if (status != DMF_OK) {
+        dmf_matrix_free(*y);
+        *y = NULL;
+    }
+    return status;
+}
+
+int dmf_network_kernels(const dmf_network *net, const double *h, dmf_matrix **y) { return kernels_of(net, h, y); }
+
+int dmf_network_residual_kernels(const dmf_network *net, const dmf_matrix *y, const double *h, double *residual)
+{
+    *residual = NAN;
+    DMF_TRY(dmf_network_check_kernels(net, y));
+    dmf_matrix *model;
+    DMF_TRY(kernels_of(net, h, &model));
+    const double *a = dmf_matrix_const_data(y), *b = dmf_matrix_const_data(model);
+    double sq = 0;
+    for (size_t i = 0; i < dmf_matrix_rows(y) * dmf_matrix_cols(y); i++) sq += (a[i] - b[i]) * (a[i] - b[i]);
+    *residual = sqrt((double)net->signal_length * sq); /* each kernel entry stands for N entries of X */
+    dmf_matrix_free(model);
+    return DMF_OK;
+}
+
+int dmf_network_synth_kernels(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **y,
+                              double *noise_norm)
+{
+    *y = NULL;
+    *noise_norm = 0;
+    if (!(noise >= 0) || !isfinite(noise))
+        return dmf_fail(DMF_ERR_ARG, "the noise level must be finite and >= 0, not %g", noise);
+    const size_t K = net->num_layers, S = net->num_params;
+    dmf_rng rng;
+    dmf_rng_seed(&rng, seed);
+    memset(h, 0, K * S * sizeof *h); /* the h of dmf_network_synth for the same seed */
+    for (size_t k = 0; k < K; k++)
+        for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] = dmf_rng_normal(&rng);
+    DMF_TRY(kernels_of(net, h, y));
+    if (noise == 0) return DMF_OK;
+    /* Gaussian E on the kernels, ||circ(E)||_F = sqrt(N) ||E||_F =
+     * noise ||circ(Y)||_F exactly; drawn after h, one per entry. */
+    double *data = dmf_matrix_data(*y);
+    size_t n = dmf_matrix_rows(*y) * dmf_matrix_cols(*y);
+    double *e = malloc((n + 1) * sizeof *e);
+    if (!e) {
+        dmf_matrix_free(*y);
+        *y = NULL;
+        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the noise");
+    }
+    double signal = 0, norm = 0;
+    for (size_t i = 0; i < n; i++) {
+        e[i] = dmf_rng_normal(&rng);
+        norm += e[i] * e[i];
+        signal += data[i] * data[i];
+    }
+    double scale = norm > 0 ? noise * sqrt(signal / norm) : 0;
+    for (size_t i = 0; i < n; i++) data[i] += scale * e[i];
+    *noise_norm = sqrt((double)net->signal_length) * scale * sqrt(norm);
+    free(e);
+    return DMF_OK;
+}

@@ -19,4 +19,8 @@ int dmf_network_sample(const dmf_network *net, const double *h, double *y);
  * outside 0), the circulant averages for a convolutional one (weight N). */
 int dmf_network_reduce(const dmf_network *net, const dmf_matrix *x, double *y, double *weight, double *outside);
 
+/* DMF_OK when y is the leaves' kernels of the convolutional network's X:
+ * float64, num_probes x N, finite; else the error names what is wrong. */
+int dmf_network_check_kernels(const dmf_network *net, const dmf_matrix *y);
+
 #endif

@@ -24,12 +24,14 @@
  * Haar path on R^4096 never forms a 4096 x 4096 L). */
 #include <float.h>
 #include <lapacke.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "distance.h"
 #include "memory.h"
 #include "params.h"
+#include "recover_edges.h"
 #include "recover_lifted.h"
 
 typedef struct {
@@ -285,25 +287,100 @@ void dmf_recover_report_free(dmf_recover_report *rep)
     memset(rep, 0, sizeof *rep);
 }
 
-int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_options *options,
-                dmf_recover_report *rep)
+/* One start of the per-edge solver from h (overwritten by the estimate):
+ * the sweeps, rescaling and stopping rule of als_run; the residual that
+ * stops it comes from the Fourier domain, the one reported from the
+ * kernels of h.  Thread-safe (no error messages: a status only). */
+static int edges_run(const edges_problem *p, edges_work *w, const dmf_network *net, double *h,
+                     const dmf_recover_options *opt, double norm_x, double *residual, size_t *iterations)
 {
-    memset(rep, 0, sizeof *rep);
-    double start = dmf_now_seconds();
-    dmf_recover_options opt = options ? *options : (dmf_recover_options){0};
-    if (!opt.max_lifting_entries) opt.max_lifting_entries = 20000000;
-    if (opt.method != DMF_RECOVER_ALS && opt.method != DMF_RECOVER_LIFTING)
-        return dmf_fail(DMF_ERR_ARG, "unknown recovery method %d", opt.method);
-    if (!opt.max_iterations) opt.max_iterations = 500;
-    if (!(opt.tol > 0)) opt.tol = 1e-15;
+    double prev = INFINITY;
+    *iterations = 0;
+    for (size_t it = 0; it < opt->max_iterations; it++) {
+        double r = dmf_edges_sweep(p, w, h);
+        rebalance(net, h);
+        *iterations = it + 1;
+        *residual = r;
+        if (!isfinite(r)) return DMF_ERR_NUMERIC;
+        if (r <= 1e-15 * norm_x || prev - r <= opt->tol * norm_x) break;
+        prev = r;
+    }
+    *residual = dmf_edges_residual(p, w, h);
+    return isfinite(*residual) ? DMF_OK : DMF_ERR_NUMERIC;
+}
+
+/* The starts of the per-edge solver, on up to two threads where a start
+ * is worth it: starts are independent and their initial h drawn before,
+ * so the estimates do not depend on the threads. */
+static int edges_starts(const dmf_network *net, const double *kernels, double weight, double outside, double norm_x,
+                        const dmf_recover_options *opt, dmf_recover_report *rep)
+{
+    const size_t K = net->num_layers, S = net->num_params, P = net->num_probes, N = net->signal_length;
+    double per_sweep = (double)N * (double)net->num_params * (double)K;
+    size_t threads = (size_t)omp_get_max_threads();
+    if (threads > opt->restarts) threads = opt->restarts;
+    if (per_sweep < 1e6 || threads < 1) threads = 1;
+    DMF_TRY(dmf_memory_check(dmf_edges_bytes(net, threads), "the per-edge solver on %zu thread(s) (%zu kernels of "
+                             "length %zu)", threads, P, N));
+    edges_problem *prob = NULL;
+    edges_work *work[64] = {0};
+    if (threads > 64) threads = 64;
+    int status = dmf_edges_problem_new(net, kernels, weight, outside, &prob);
+    for (size_t t = 0; status == DMF_OK && t < threads; t++) status = dmf_edges_work_new(prob, &work[t]);
+    int *failed = status == DMF_OK ? calloc(opt->restarts + 1, sizeof *failed) : NULL;
+    if (status == DMF_OK && !failed) status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu starts", opt->restarts);
+    if (status == DMF_OK) {
+        const long starts = (long)opt->restarts;
+#pragma omp parallel for num_threads((int)threads) schedule(dynamic, 1)
+        for (long s = 0; s < starts; s++)
+            failed[s] = edges_run(prob, work[omp_get_thread_num()], net, rep->start_h + (size_t)s * K * S, opt, norm_x,
+                                  &rep->start_residual[s], &rep->start_iterations[s]);
+        for (size_t s = 0; s < opt->restarts && status == DMF_OK; s++)
+            if (failed[s])
+                status = dmf_fail(DMF_ERR_NUMERIC, "start %zu: the residual is not finite after sweep %zu", s,
+                                  rep->start_iterations[s]);
+    }
+    free(failed);
+    for (size_t t = 0; t < threads; t++) dmf_edges_work_free(work[t]);
+    dmf_edges_problem_free(prob);
+    return status;
+}
+
+/* The sample y (rows x P) and, for a convolutional network, the kernels
+ * (P x N) are the same numbers in two layouts: one from the other. */
+static int transposed(const double *a, size_t rows, size_t cols, double **out)
+{
+    DMF_TRY(dmf_memory_check(8.0 * (double)rows * (double)cols, "a copy of the %zu x %zu sample", rows, cols));
+    double *t = *out = malloc((rows * cols + 1) * sizeof *t);
+    if (!t) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a copy of the %zu x %zu sample", rows, cols);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+    return DMF_OK;
+}
+
+/* Recovery from the sample y of X (rows x num_probes, row-major) or, for a
+ * convolutional network, from the kernels (num_probes x N), whichever is
+ * not NULL, with ||X - M(h)||_F^2 = weight ||y - sample(h)||^2 + outside
+ * and ||X||_F = norm_x. */
+static int recover_sample(const dmf_network *net, const double *y, const double *kernels, double weight,
+                          double outside, double norm_x, dmf_recover_options opt, dmf_recover_report *rep)
+{
     const size_t K = net->num_layers, S = net->num_params, P = net->num_probes, rows = dmf_network_rows(net);
-    DMF_TRY(dmf_memory_check(8.0 * (double)rows * (double)P, "the sample of X (%zu x %zu)", rows, P));
-    double *y = malloc((rows * P + 1) * sizeof *y), weight, outside;
+    char why[512] = "";
+    int tree = net->conv && opt.solver != DMF_RECOVER_SOLVER_LAYERS && dmf_recover_edges_applies(net, why, sizeof why);
+    if (opt.solver == DMF_RECOVER_SOLVER_EDGES && !tree) return dmf_fail(DMF_ERR_ARG, "%s", why);
+    rep->solver = tree ? DMF_RECOVER_SOLVER_EDGES : DMF_RECOVER_SOLVER_LAYERS;
+    double *own = NULL; /* the layout the caller did not give, where needed */
+    if (!y && (!tree || opt.method == DMF_RECOVER_LIFTING)) {
+        DMF_TRY(transposed(kernels, P, rows, &own));
+        y = own;
+    } else if (!kernels && tree) {
+        DMF_TRY(transposed(y, rows, P, &own));
+        kernels = own;
+    }
     double *lifted = opt.method == DMF_RECOVER_LIFTING ? calloc(K * S + 1, sizeof *lifted) : NULL;
-    int status = y && (lifted || opt.method != DMF_RECOVER_LIFTING)
-                     ? DMF_OK
-                     : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the sample of X (%zu x %zu)", rows, P);
-    if (status == DMF_OK) status = dmf_network_reduce(net, x, y, &weight, &outside);
+    int status = lifted || opt.method != DMF_RECOVER_LIFTING ? DMF_OK
+                                                             : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifting's start");
     /* The lifting's start first: where the lifted operator is injective it
      * is the answer to rounding and one start suffices; elsewhere random
      * starts join it. */
@@ -323,14 +400,9 @@ int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_o
         if (!rep->h || !rep->start_h || !rep->start_residual || !rep->start_iterations)
             status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu starts", opt.restarts);
     }
-    double norm_x = status == DMF_OK ? dmf_matrix_norm_fro(x) : 0;
-    als a;
-    int have_als = 0;
-    if (status == DMF_OK) status = als_init(&a, net, y, weight, outside, norm_x);
-    have_als = status == DMF_OK;
+    /* Every start's h, drawn in order before any runs. */
     dmf_rng rng;
     dmf_rng_seed(&rng, opt.seed);
-    rep->residual = INFINITY;
     for (size_t s = 0; status == DMF_OK && s < opt.restarts; s++) {
         double *h = rep->start_h + s * K * S;
         if (s == 0 && lifted) {
@@ -348,8 +420,20 @@ int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_o
             for (size_t k = 0; k < K; k++)
                 for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] = dmf_rng_normal(&rng);
         }
-        status = als_run(&a, h, &opt, &rep->start_residual[s], &rep->start_iterations[s]);
-        if (status != DMF_OK) break;
+    }
+    if (status == DMF_OK && tree) {
+        status = edges_starts(net, kernels, weight, outside, norm_x, &opt, rep);
+    } else if (status == DMF_OK) {
+        als a;
+        status = als_init(&a, net, y, weight, outside, norm_x); /* frees what it allocated when it fails */
+        if (status == DMF_OK) {
+            for (size_t s = 0; status == DMF_OK && s < opt.restarts; s++)
+                status = als_run(&a, rep->start_h + s * K * S, &opt, &rep->start_residual[s], &rep->start_iterations[s]);
+            als_free(&a);
+        }
+    }
+    rep->residual = INFINITY;
+    for (size_t s = 0; status == DMF_OK && s < opt.restarts; s++) {
         rep->total_iterations += rep->start_iterations[s];
         if (rep->start_residual[s] < rep->residual) {
             rep->residual = rep->start_residual[s];
@@ -362,9 +446,75 @@ int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_o
         rep->restarts = opt.restarts;
         rep->rel_residual = norm_x > 0 ? rep->residual / norm_x : rep->residual;
     }
-    if (have_als) als_free(&a);
-    free(y);
     free(lifted);
+    free(own);
+    return status;
+}
+
+static int check_options(const dmf_recover_options *options, dmf_recover_options *opt)
+{
+    *opt = options ? *options : (dmf_recover_options){0};
+    if (!opt->max_lifting_entries) opt->max_lifting_entries = 20000000;
+    if (opt->method != DMF_RECOVER_ALS && opt->method != DMF_RECOVER_LIFTING)
+        return dmf_fail(DMF_ERR_ARG, "unknown recovery method %d", opt->method);
+    if (opt->solver != DMF_RECOVER_SOLVER_AUTO && opt->solver != DMF_RECOVER_SOLVER_LAYERS &&
+        opt->solver != DMF_RECOVER_SOLVER_EDGES)
+        return dmf_fail(DMF_ERR_ARG, "unknown solver %d", opt->solver);
+    if (!opt->max_iterations) opt->max_iterations = 500;
+    if (!(opt->tol > 0)) opt->tol = 1e-15;
+    return DMF_OK;
+}
+
+int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_options *options,
+                dmf_recover_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    double start = dmf_now_seconds();
+    dmf_recover_options opt;
+    DMF_TRY(check_options(options, &opt));
+    const size_t P = net->num_probes, rows = dmf_network_rows(net);
+    DMF_TRY(dmf_memory_check(8.0 * (double)rows * (double)P, "the sample of X (%zu x %zu)", rows, P));
+    double *y = malloc((rows * P + 1) * sizeof *y), weight, outside;
+    int status = y ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the sample of X (%zu x %zu)", rows, P);
+    if (status == DMF_OK) status = dmf_network_reduce(net, x, y, &weight, &outside);
+    if (status == DMF_OK) status = recover_sample(net, y, NULL, weight, outside, dmf_matrix_norm_fro(x), opt, rep);
+    free(y);
+    if (status != DMF_OK) dmf_recover_report_free(rep);
+    rep->time_s = dmf_now_seconds() - start;
+    return status;
+}
+
+int dmf_network_check_kernels(const dmf_network *net, const dmf_matrix *y)
+{
+    if (!net->conv)
+        return dmf_fail(DMF_ERR_ARG, "leaf kernels describe the X of a convolutional network; this network is '%s': "
+                                     "give X itself", net->kind);
+    const size_t P = net->num_probes, N = net->signal_length;
+    if (dmf_matrix_dtype(y) != DMF_F64 || dmf_matrix_rows(y) != P || dmf_matrix_cols(y) != N)
+        return dmf_fail(DMF_ERR_SHAPE, "the kernels are a %zu x %zu %s array; this network's are leaves x N = %zu x %zu "
+                                       "float64 (one row per leaf)", dmf_matrix_rows(y), dmf_matrix_cols(y),
+                        dmf_dtype_name(dmf_matrix_dtype(y)), P, N);
+    const double *data = dmf_matrix_const_data(y);
+    for (size_t i = 0; i < P * N; i++)
+        if (!isfinite(data[i]))
+            return dmf_fail(DMF_ERR_NUMERIC, "the kernel of leaf '%s' (row %zu) is not finite at shift %zu",
+                            dmf_network_leaf_name(net, i / N), i / N, i % N);
+    return DMF_OK;
+}
+
+int dmf_recover_kernels(const dmf_network *net, const dmf_matrix *kernels, const dmf_recover_options *options,
+                        dmf_recover_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    double start = dmf_now_seconds();
+    dmf_recover_options opt;
+    DMF_TRY(check_options(options, &opt));
+    DMF_TRY(dmf_network_check_kernels(net, kernels));
+    const size_t N = net->signal_length;
+    /* X = [circ(y_1) | ... ]: its sample is the kernels, transposed, with
+     * ||X - M(h)||_F^2 = N ||y - sample(h)||^2 exactly. */
+    double norm_x = sqrt((double)N) * dmf_matrix_norm_fro(kernels);
+    int status = recover_sample(net, NULL, dmf_matrix_const_data(kernels), (double)N, 0, norm_x, opt, rep);
     if (status != DMF_OK) dmf_recover_report_free(rep);
     rep->time_s = dmf_now_seconds() - start;
     return status;

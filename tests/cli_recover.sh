@@ -80,5 +80,75 @@ check "--noise is for synth-network: exit 2" $?
 "$DMF" recover --help | grep -q usage; check "recover --help" $?
 "$DMF" synth-network --help | grep -q usage; check "synth-network --help" $?
 
+# X as its leaves' kernels (--kernels) and the per-edge solver of trees:
+# a Haar tree of depth 4 on R^32 (16 leaves).
+python3 - "$TMP/tree.json" <<'PY'
+import json, sys
+edges, level = [], ["r"]
+for k in range(4):
+    nxt = []
+    for p in level:
+        for b in "01":
+            nxt.append(p + b)
+            edges.append({"from": p + b, "to": p, "support": {"dilated": k}})
+    level = nxt
+json.dump({"type": "conv", "N": 32, "root": "r", "edges": edges}, open(sys.argv[1], "w"))
+PY
+"$DMF" synth-network "$TMP/tree.json" --seed 6 --kernels --out "$TMP/k" >"$TMP/ksynth.json"
+check "synth-network --kernels exits 0" $?
+json_ok "$TMP/ksynth.json" "d['kernels_shape'] == [16, 32] and d['rows'] == 32 and d['cols'] == 512
+  and d['kernels'].endswith('Y.npy') and 'x' not in d"
+check "synth-network --kernels: Y.npy of leaves x N, X's sizes" $?
+[ -s "$TMP/k/Y.npy" ] && [ ! -e "$TMP/k/X.npy" ]; check "Y.npy written, X.npy not" $?
+"$DMF" recover "$TMP/tree.json" --kernels "$TMP/k/Y.npy" --truth "$TMP/k/H.npy" --restarts 20 >"$TMP/krec.json"
+check "recover --kernels exits 0" $?
+json_ok "$TMP/krec.json" "d['solver'] == 'edges' and d['kernels'].endswith('Y.npy') and 'input' not in d
+  and d['delta_p'] <= 1e-10 and d['rel_residual'] <= 1e-13 and d['data_error'] == 0
+  and sum(s['delta_p'] <= 1e-10 for s in d['starts']) >= 19"
+check "Haar tree K=4 from kernels: delta_2 <= 1e-10 in >= 19 of 20 starts, per-edge solver" $?
+"$DMF" synth-network "$TMP/tree.json" --seed 6 --out "$TMP/kd" >/dev/null
+"$DMF" recover "$TMP/tree.json" --input "$TMP/kd/X.npy" --truth "$TMP/kd/H.npy" --restarts 20 --solver layers >"$TMP/kdl.json"
+"$DMF" recover "$TMP/tree.json" --input "$TMP/kd/X.npy" --truth "$TMP/kd/H.npy" --restarts 20 >"$TMP/kde.json"
+python3 - "$TMP/krec.json" "$TMP/kde.json" "$TMP/kdl.json" <<'PY'
+import json, sys
+k, e, l = (json.loads(open(p).readline()) for p in sys.argv[1:])
+assert e["solver"] == "edges" and l["solver"] == "layers", (e["solver"], l["solver"])
+for d in (k, e, l):
+    assert d["delta_p"] <= 1e-10 and d["rel_residual"] <= 1e-13, d
+assert abs(k["residual"] - e["residual"]) <= 1e-12 * e["residual"] / e["rel_residual"], (k["residual"], e["residual"])
+PY
+check "the same tree as X: per-edge and per-layer solvers reach the class of the kernels' estimate" $?
+"$DMF" recover "$TMP/tree.json" --kernels "$TMP/k/H.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "leaves x N = 16 x 32" "$TMP/err.txt"; check "kernels of the wrong shape: exit 1 naming leaves x N" $?
+python3 - "$TMP/k/Y.npy" "$TMP/nan.npy" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+start = 10 + struct.unpack("<H", data[8:10])[0]  # .npy version 1: header length at bytes 8-9
+data[start + 8 * 37:start + 8 * 38] = struct.pack("<d", float("nan"))
+open(sys.argv[2], "wb").write(data)
+PY
+"$DMF" recover "$TMP/tree.json" --kernels "$TMP/nan.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -ne 0 ] && grep -q "not finite" "$TMP/err.txt" && grep -q "row 1" "$TMP/err.txt"
+check "NaN in the kernels: non-zero exit naming the leaf and shift" $?
+"$DMF" recover "$TMP/tree.json" --kernels "$TMP/k/Y.npy" --input "$TMP/kd/X.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 2 ] && grep -q "exclude each other" "$TMP/err.txt"; check "--input with --kernels: exit 2" $?
+cat >"$TMP/masked.json" <<'JSON'
+{"type": "masked", "sizes": [3, 3, 3], "masks": ["dense", "dense"]}
+JSON
+"$DMF" synth-network "$TMP/masked.json" --kernels --out "$TMP/m" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "convolutional" "$TMP/err.txt"; check "synth-network --kernels on a masked network: exit 1" $?
+"$DMF" recover "$TMP/masked.json" --kernels "$TMP/k/Y.npy" >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "convolutional" "$TMP/err.txt"; check "recover --kernels on a masked network: exit 1" $?
+cat >"$TMP/dag.json" <<'JSON'
+{"type": "conv", "N": 8, "root": "r", "edges": [
+ {"from": "a", "to": "r", "support": [0, 1]}, {"from": "b", "to": "r", "support": [0, 2]},
+ {"from": "x", "to": "a", "support": [0, 3]}, {"from": "x", "to": "b", "support": [1, 2]}]}
+JSON
+"$DMF" synth-network "$TMP/dag.json" --kernels --out "$TMP/g" >/dev/null
+"$DMF" recover "$TMP/dag.json" --kernels "$TMP/g/Y.npy" --solver edges >/dev/null 2>"$TMP/err.txt"
+[ $? -eq 1 ] && grep -q "tree" "$TMP/err.txt"; check "--solver edges on a DAG: exit 1 saying it needs a tree" $?
+"$DMF" recover "$TMP/dag.json" --kernels "$TMP/g/Y.npy" --restarts 3 >"$TMP/dag_rec.json"
+json_ok "$TMP/dag_rec.json" "d['solver'] == 'layers'"; check "a DAG's kernels: the per-layer solver" $?
+
 echo "cli_recover: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -10,12 +10,19 @@
 #include "cli_out.h"
 
 typedef struct {
-    const char *path, *input, *truth, *out;
+    const char *path, *input, *kernels, *truth, *out;
     double noise, tol, p;
     unsigned long long seed;
     size_t restarts, max_iterations;
     int method; /* DMF_RECOVER_* */
+    int solver; /* DMF_RECOVER_SOLVER_* */
+    int write_kernels; /* synth-network --kernels */
 } options;
+
+static const char *solver_name(int solver)
+{
+    return solver == DMF_RECOVER_SOLVER_EDGES ? "edges" : solver == DMF_RECOVER_SOLVER_LAYERS ? "layers" : "auto";
+}
 
 /* The options of `cmd` (synth-network or recover) from the table. */
 static int parse(const char *cmd, int argc, char **argv, options *o)
@@ -29,9 +36,15 @@ static int parse(const char *cmd, int argc, char **argv, options *o)
     o->seed = cli_get_u64(&args, "seed", 0);
     if (!recover) {
         o->noise = cli_get_double(&args, "noise", 0);
+        o->write_kernels = cli_given(&args, "kernels");
         return EXIT_OK;
     }
     o->input = cli_get(&args, "input");
+    o->kernels = cli_get(&args, "kernels");
+    const char *solver = cli_get(&args, "solver");
+    o->solver = !strcmp(solver, "edges")    ? DMF_RECOVER_SOLVER_EDGES
+                : !strcmp(solver, "layers") ? DMF_RECOVER_SOLVER_LAYERS
+                                            : DMF_RECOVER_SOLVER_AUTO;
     o->truth = cli_get(&args, "truth");
     o->restarts = cli_get_size(&args, "restarts", 0); /* 0: the method's default */
     o->method = strcmp(cli_get(&args, "method"), "lifting") ? DMF_RECOVER_ALS : DMF_RECOVER_LIFTING;
@@ -76,10 +89,19 @@ int cmd_synth_network(int argc, char **argv)
         h = calloc(dmf_network_num_layers(net) * dmf_network_num_params(net), sizeof *h);
         if (!h) status = DMF_ERR_NOMEM;
     }
-    if (status == DMF_OK) status = dmf_network_synth(net, o.seed, o.noise, h, &x, &noise_norm);
+    if (status == DMF_OK && o.write_kernels && strcmp(dmf_network_type(net), "conv")) {
+        fprintf(stderr, "dmf %s: --kernels needs a convolutional network ('%s' is %s): its X is then its leaves' "
+                        "kernels\n", cmd, o.path, dmf_network_type(net));
+        free(h);
+        dmf_network_free(net);
+        return EXIT_BAD_INPUT;
+    }
+    if (status == DMF_OK)
+        status = o.write_kernels ? dmf_network_synth_kernels(net, o.seed, o.noise, h, &x, &noise_norm)
+                                 : dmf_network_synth(net, o.seed, o.noise, h, &x, &noise_norm);
     if (status == DMF_OK) status = write_params(o.out, net, h, path_h, sizeof path_h);
     if (status == DMF_OK) {
-        snprintf(path_x, sizeof path_x, "%s/X.npy", o.out);
+        snprintf(path_x, sizeof path_x, "%s/%s", o.out, o.write_kernels ? "Y.npy" : "X.npy");
         status = dmf_npy_write(path_x, x);
     }
     if (status != DMF_OK) {
@@ -91,13 +113,25 @@ int cmd_synth_network(int argc, char **argv)
         json_str(&j, "network", o.path);
         json_int(&j, "K", (long long)dmf_network_num_layers(net));
         json_int(&j, "S", (long long)dmf_network_num_params(net));
-        json_int(&j, "rows", (long long)dmf_matrix_rows(x));
-        json_int(&j, "cols", (long long)dmf_matrix_cols(x));
+        /* rows and cols of X in both forms; with --kernels also the array's */
+        size_t rows = dmf_matrix_rows(x), cols = dmf_matrix_cols(x), n = cols;
+        if (o.write_kernels) {
+            rows = n;
+            cols = n * dmf_matrix_rows(x);
+        }
+        json_int(&j, "rows", (long long)rows);
+        json_int(&j, "cols", (long long)cols);
         json_int(&j, "seed", (long long)o.seed);
         json_num(&j, "noise", o.noise);
         json_num(&j, "noise_norm", noise_norm);
-        json_num(&j, "x_norm", dmf_matrix_norm_fro(x));
-        json_str(&j, "x", path_x);
+        json_num(&j, "x_norm", o.write_kernels ? sqrt((double)n) * dmf_matrix_norm_fro(x) : dmf_matrix_norm_fro(x));
+        if (o.write_kernels) {
+            size_t shape[2] = {dmf_matrix_rows(x), dmf_matrix_cols(x)};
+            json_sizes(&j, "kernels_shape", shape, 2);
+            json_str(&j, "kernels", path_x);
+        } else {
+            json_str(&j, "x", path_x);
+        }
         json_str(&j, "h", path_h);
         json_end(&j);
     }
@@ -210,7 +244,8 @@ int cmd_recover(int argc, char **argv)
     if (status != DMF_OK) return cli_fail(cmd, status);
     const size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net);
     dmf_matrix *x = NULL, *truth = NULL;
-    code = read_f64(cmd, "X", o.input, &x);
+    /* x: X itself, or with --kernels the leaves' kernels that stand for it */
+    code = o.kernels ? read_f64(cmd, "the kernels", o.kernels, &x) : read_f64(cmd, "X", o.input, &x);
     if (code == EXIT_OK && o.truth) code = read_f64(cmd, "the truth", o.truth, &truth);
     if (code == EXIT_OK && truth && (dmf_matrix_rows(truth) != K || dmf_matrix_cols(truth) != S)) {
         fprintf(stderr, "dmf %s: the truth '%s' is %zu x %zu; this network's parameters are K x S = %zu x %zu\n",
@@ -224,16 +259,17 @@ int cmd_recover(int argc, char **argv)
         return code;
     }
     dmf_recover_options opt = {.restarts = o.restarts, .max_iterations = o.max_iterations, .tol = o.tol,
-                               .seed = o.seed, .method = o.method};
+                               .seed = o.seed, .method = o.method, .solver = o.solver};
     dmf_recover_report rep;
     char path_h[4096] = "";
-    status = dmf_recover(net, x, &opt, &rep);
+    status = o.kernels ? dmf_recover_kernels(net, x, &opt, &rep) : dmf_recover(net, x, &opt, &rep);
     int have_rep = status == DMF_OK;
     double d_p = NAN, delta_p = NAN, delta = NAN;
     const double *th = truth ? dmf_matrix_const_data(truth) : NULL;
     if (status == DMF_OK && truth && dmf_param_distance(net, rep.h, th, o.p, &d_p, &delta_p) != DMF_OK)
         fprintf(stderr, "dmf %s: no distance to the truth: %s\n", cmd, dmf_last_error());
-    if (status == DMF_OK && truth) status = dmf_network_residual(net, x, th, &delta); /* the data's error */
+    if (status == DMF_OK && truth) /* the data's error */
+        status = o.kernels ? dmf_network_residual_kernels(net, x, th, &delta) : dmf_network_residual(net, x, th, &delta);
     /* The explicit A of Thm 7.2's sigma_min: at most 2e6 entries, so
      * that the bound never costs more than the recovery of a small network. */
     dmf_stability_bound b84, b72;
@@ -244,17 +280,19 @@ int cmd_recover(int argc, char **argv)
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);
     } else {
-        double norm_x = dmf_matrix_norm_fro(x);
+        double norm_x = dmf_matrix_norm_fro(x) * (o.kernels ? sqrt((double)dmf_matrix_cols(x)) : 1);
         size_t optimal, classes;
         count_classes(net, &rep, norm_x, &optimal, &classes);
         json_line j;
         json_begin(&j);
         json_str(&j, "command", cmd);
         json_str(&j, "network", o.path);
-        json_str(&j, "input", o.input);
+        if (o.kernels) json_str(&j, "kernels", o.kernels);
+        else json_str(&j, "input", o.input);
         json_int(&j, "K", (long long)K);
         json_int(&j, "S", (long long)S);
         json_str(&j, "method", o.method == DMF_RECOVER_LIFTING ? "lifting" : "als");
+        json_str(&j, "solver", solver_name(rep.solver));
         if (rep.lifting.used) print_lifting(&j, &rep.lifting);
         json_int(&j, "restarts", (long long)rep.restarts);
         json_int(&j, "seed", (long long)o.seed);

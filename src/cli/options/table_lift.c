@@ -4,6 +4,7 @@
 #include "tables.h"
 
 static const char *const recover_methods[] = {"als", "lifting", NULL};
+static const char *const recover_solvers[] = {"auto", "layers", "edges", NULL};
 
 #define NETWORK_ARGUMENT                                                                      \
     {"network", ARG_POSITIONAL, V_TEXT, NULL, OPT_REQUIRED, "NETWORK.json", NULL,              \
@@ -58,6 +59,9 @@ static const cli_option synth_network_options[] = {
     {"out", ARG_VALUE, V_OUTPUT, NULL, OPT_REQUIRED, "DIR", NULL, "folder for X.npy and H.npy (created if missing)"},
     VALUE("noise", V_GE0, "LEVEL", "0", "relative noise: ||e||_F = LEVEL ||M(h)||_F"),
     VALUE("seed", V_SEED, "S", "0", "seed of h and e"),
+    FLAG("kernels",
+         "writes X as its leaves' kernels, DIR/Y.npy (leaves x N, row f the column of shift 0 of leaf f), instead of "
+         "X.npy: convolutional networks, whose X is N times larger; the noise is then on the kernels"),
     END_OPTIONS};
 
 const cli_command cli_synth_network = {
@@ -66,22 +70,30 @@ const cli_command cli_synth_network = {
     "Draws parameters h with i.i.d. N(0, 1) entries and writes X = M_1(h_1) ...\n"
     "M_K(h_K) + e to DIR/X.npy and h to DIR/H.npy (K x S float64, row k the\n"
     "parameters of layer k+1, unused entries 0).  e is Gaussian, scaled to\n"
-    "||e||_F = LEVEL ||M(h)||_F.\n",
+    "||e||_F = LEVEL ||M(h)||_F.  With --kernels, a convolutional network's X =\n"
+    "[circ(y_1) | ... | circ(y_L)] goes to DIR/Y.npy as its L leaf kernels y_f,\n"
+    "and X itself is never formed.\n",
     synth_network_options,
-    "Prints one JSON line; noise_norm is ||e||_F.\n",
+    "Prints one JSON line; noise_norm is ||e||_F; x (or kernels) is the path written.\n",
     0,
     NULL};
 
 static const cli_option recover_options[] = {
     NETWORK_ARGUMENT,
-    {"input", ARG_VALUE, V_TEXT, NULL, OPT_REQUIRED, "FILE", NULL,
-     "X (.npy or .mtx, real), rows(X) x cols(X) of the network"},
+    VALUE("input", V_TEXT, "FILE", NULL, "X (.npy or .mtx, real), rows(X) x cols(X) of the network"),
+    VALUE("kernels", V_TEXT, "FILE", NULL,
+          "X of a convolutional network given by its leaves' kernels instead (.npy, leaves x N, as synth-network "
+          "--kernels writes them): X = [circ(y_1) | ... | circ(y_L)] is never formed"),
     VALUE("truth", V_TEXT, "FILE", NULL, "the true h (K x S .npy, as synth-network writes it)"),
     CHOICE("method", recover_methods, "als",
            "als: alternating least squares on the parameters from random starts; lifting: the first start from the "
            "lifting (least squares on the explicit lifted operator, at most 2e7 entries, projected on the rank-one "
            "tensors, then projected gradient steps on them), polished by the same sweeps: no random start is needed "
            "where the lifted operator is injective"),
+    CHOICE("solver", recover_solvers, "auto",
+           "how a sweep solves for the parameters: layers: each layer at once (one least-squares system of "
+           "rows(X) x probes rows); edges: convolutional trees only, each edge's kernel on its own from the paths "
+           "through it, in the Fourier domain; auto: edges where it applies, else layers"),
     VALUE("restarts", V_COUNT, "R", NULL, "starts (default 10; 1 with --method lifting, more add random ones)"),
     VALUE("seed", V_SEED, "S", "0", "seed of the starts"),
     VALUE("max-iterations", V_COUNT, "I", "500", "sweeps per start"),
@@ -90,6 +102,19 @@ static const cli_option recover_options[] = {
     VALUE("out", V_OUTPUT, "DIR", NULL, "writes the estimate to DIR/H.npy"),
     END_OPTIONS};
 
+static int recover_rules(const cli_args *a, char *why, size_t cap)
+{
+    char li[64], lk[64];
+    const char *input = cli_get(a, "input"), *kernels = cli_get(a, "kernels");
+    if (!input == !kernels) {
+        cli_option_label(a, "input", li, sizeof li);
+        cli_option_label(a, "kernels", lk, sizeof lk);
+        snprintf(why, cap, input ? "%s and %s exclude each other" : "give %s (X) or %s (its leaf kernels)", li, lk);
+        return 1;
+    }
+    return 0;
+}
+
 const cli_command cli_recover = {
     "recover",
     "estimate h from X (ALS or the lifting), d_p to the truth",
@@ -97,7 +122,9 @@ const cli_command cli_recover = {
     "the parameters (each h_k enters X linearly: solve for it with the others\n"
     "fixed, layer after layer) from R starts, Gaussian or (--method lifting)\n"
     "the first from the lifting X = A (h_1 x ... x h_K), keeping the smallest\n"
-    "residual ||X - M(h)||_F.  Any network type dmf reads.\n",
+    "residual ||X - M(h)||_F.  Any network type dmf reads.  A convolutional\n"
+    "network's X may be given by its leaf kernels (--kernels: L x N, never the\n"
+    "N x NL matrix), and a convolutional tree is solved edge by edge (--solver).\n",
     recover_options,
     "The JSON line gives the residual, sweeps and time, and how many distinct\n"
     "parameter classes the optimal starts reached (more than one: X does not\n"
@@ -108,4 +135,4 @@ const cli_command cli_recover = {
     "networks) and Thm 7.2 (when Ker A = {0}, A explicit with <= 2e6 entries)\n"
     "with their conditions.\n",
     0,
-    NULL};
+    recover_rules};

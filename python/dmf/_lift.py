@@ -226,33 +226,59 @@ def _params(value, name):
     return np.ascontiguousarray(value, dtype=np.float64)
 
 
-def synth_network(network: Network, noise: float = 0.0, seed: int = 0) -> Dict[str, Any]:
+def synth_network(network: Network, noise: float = 0.0, seed: int = 0, kernels: bool = False) -> Dict[str, Any]:
     """A random problem X = M_1(h_1) ... M_K(h_K) + e (``dmf synth-network``).
 
     h has i.i.d. N(0, 1) entries (row k of the (K, S) array ``h`` holds the
     parameters of layer k + 1, zero beyond its S_k); e is Gaussian, scaled
     to ||e||_F = noise ||M(h)||_F.
 
+    With ``kernels=True`` (``--kernels``; convolutional networks), X =
+    [circ(y_1) | ... | circ(y_L)] comes as its leaves' kernels, an (L, N)
+    array (row f the column of shift 0 of leaf f, leaves in order of first
+    appearance in the spec), N times smaller than X, which is never formed;
+    e is then Gaussian on the kernels.  The same seed gives the same h.
+
     Returns
     -------
     dict
-        ``x`` (the matrix X), ``h``, ``noise``, ``noise_norm`` (||e||_F),
-        ``x_norm``, ``K``, ``S``, ``seed``.
+        ``x`` (the matrix X) or, with ``kernels``, ``kernels`` (the (L, N)
+        array) and ``kernels_shape``; ``h``, ``noise``, ``noise_norm``
+        (||e||_F), ``x_norm`` (||X||_F), ``rows`` and ``cols`` (of X),
+        ``K``, ``S``, ``seed``; as the command line's JSON line.
     """
     check("synth-network", noise=noise, seed=seed)
-    spec, is_path, _ = _network(network)
+    spec, is_path, path = _network(network)
     seed = _seed(seed)
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)):
         raise TypeError(f"noise must be a number, not {type(noise).__name__}")
     if not (noise >= 0 and np.isfinite(noise)):
         raise InputError(f"noise must be finite and >= 0 (got {noise})")
-    x, h, noise_norm = _dmf.synth_network(spec, is_path, seed, float(noise))
-    return {"x": x, "h": h, "K": h.shape[0], "S": h.shape[1], "seed": seed, "noise": float(noise),
-            "noise_norm": noise_norm, "x_norm": float(np.linalg.norm(x))}
+    if not isinstance(kernels, (bool, np.bool_)):
+        raise TypeError(f"kernels must be a bool, not {type(kernels).__name__}")
+    x, h, noise_norm = _dmf.synth_network(spec, is_path, seed, float(noise), bool(kernels))
+    out = {"dmf_version": _dmf.__version__, "command": "synth-network", "network": path,
+           "K": h.shape[0], "S": h.shape[1]}
+    if kernels:
+        n = x.shape[1]
+        out.update(rows=n, cols=n * x.shape[0])
+    else:
+        out.update(rows=x.shape[0], cols=x.shape[1])
+    out.update(seed=seed, noise=float(noise), noise_norm=noise_norm)
+    if kernels:
+        out.update(x_norm=float(np.sqrt(x.shape[1]) * np.linalg.norm(x)), kernels_shape=list(x.shape), kernels=x)
+    else:
+        out.update(x_norm=float(np.linalg.norm(x)), x=x)
+    out["h"] = h
+    return out
 
 
-def recover(network: Network, x, truth=None, restarts: Optional[int] = None, seed: int = 0,
-            max_iterations: int = 500, tol: float = 1e-15, p: float = 2.0, method: str = "als") -> Dict[str, Any]:
+_SOLVERS = {"auto": 0, "layers": 1, "edges": 2}
+
+
+def recover(network: Network, x=None, truth=None, restarts: Optional[int] = None, seed: int = 0,
+            max_iterations: int = 500, tol: float = 1e-15, p: float = 2.0, method: str = "als",
+            kernels=None, solver: str = "auto") -> Dict[str, Any]:
     """Estimate h from X ~ M_1(h_1) ... M_K(h_K) (``dmf recover``).
 
     Alternating least squares on the parameters (each h_k enters X
@@ -264,9 +290,22 @@ def recover(network: Network, x, truth=None, restarts: Optional[int] = None, see
     report adds ``lifting``.  Every network type dmf reads
     (docs/liftrank.md).
 
+    Give X as ``x`` (the matrix) or, for a convolutional network, as
+    ``kernels``: its leaves' kernels, the (L, N) array ``synth_network(...,
+    kernels=True)`` returns (``--kernels``), for networks whose X is too
+    large to form.  ``solver`` (``--solver``): 'layers' solves each layer at
+    once, 'edges' (convolutional trees) each edge's kernel on its own from
+    the paths through it, 'auto' the latter where it applies; the report
+    says which ran (``solver``).
+
     Returns
     -------
     dict
+        the fields of the command line's JSON line but the paths of files
+        (``dmf_version``, ``command``, ``network``, ``K``, ``S``, ``seed``,
+        ``method``, ``solver``, ``starts``: per start ``residual``,
+        ``iterations`` and with ``truth`` its ``d_p`` and ``delta_p``, ...)
+        and the arrays:
         ``h`` (the estimate, (K, S)), ``residual`` (||X - M(h)||_F),
         ``rel_residual``, ``best_start``, ``iterations``,
         ``total_iterations``, ``restarts``, ``start_h`` ((R, K, S)),
@@ -278,11 +317,18 @@ def recover(network: Network, x, truth=None, restarts: Optional[int] = None, see
         ``data_error`` (||X - M(truth)||_F) and ``bounds`` (Thm 8.4 / Thm
         7.2 with their conditions, as the command line's JSON).
     """
-    check("recover", restarts=restarts, seed=seed, max_iterations=max_iterations, tol=tol, p=p, method=method)
+    check("recover", restarts=restarts, seed=seed, max_iterations=max_iterations, tol=tol, p=p, method=method,
+          solver=solver)
     if method not in ("als", "lifting"):
         raise TypeError(f"method must be 'als' or 'lifting', not {method!r}")
+    if solver not in _SOLVERS:
+        raise TypeError(f"solver must be 'auto', 'layers' or 'edges', not {solver!r}")
+    if (x is None) == (kernels is None):
+        raise InputError("give x (X) or kernels (its leaf kernels), not both" if x is not None
+                         else "give x (X) or kernels (its leaf kernels)")
     spec, is_path, path = _network(network)
-    x = _params(x, "x")
+    given_kernels = kernels is not None
+    x = _params(kernels, "kernels") if given_kernels else _params(x, "x")
     if truth is not None:
         truth = _params(truth, "truth")
     restarts = 0 if restarts is None else _count(restarts, "restarts")  # 0: the method's default
@@ -293,9 +339,9 @@ def recover(network: Network, x, truth=None, restarts: Optional[int] = None, see
     if not p >= 1:
         raise InputError(f"p must be >= 1 or inf (got {p})")
     raw = _dmf.recover(spec, is_path, x, truth, restarts, seed, max_iterations, float(tol), float(p),
-                       1 if method == "lifting" else 0)
+                       1 if method == "lifting" else 0, _SOLVERS[solver], given_kernels)
     # The classes among the optimal starts, as src/cli/cmd_recover.c counts them.
-    norm_x = float(np.linalg.norm(x))
+    norm_x = float(np.linalg.norm(x)) * (float(np.sqrt(x.shape[1])) if given_kernels else 1.0)
     best, h = raw["residual"], raw["h"]
     size = float(np.exp(np.mean(np.log(np.abs(h).max(axis=1))))) * np.sqrt(h.size)
     reps, optimal = [], 0
@@ -317,8 +363,9 @@ def recover(network: Network, x, truth=None, restarts: Optional[int] = None, see
                 break
         if not known and len(reps) < 64:
             reps.append(s)
-    out = dict(raw)
-    out["network"] = path
+    out = {"dmf_version": _dmf.__version__, "command": "recover", "network": path, "K": h.shape[0], "S": h.shape[1],
+           "seed": seed}
+    out.update(raw)
     out["method"] = method
     out["optimal_starts"] = optimal
     out["classes_found"] = len(reps)
@@ -327,4 +374,17 @@ def recover(network: Network, x, truth=None, restarts: Optional[int] = None, see
     out["class_metric"] = "delta_2 (per-path scaling)" if conv else "d_2 (per-layer scaling)"
     if truth is not None:
         out["p"] = "inf" if np.isinf(p) else float(p)  # as the command line writes it
+    starts = []
+    for s in range(raw["restarts"]):
+        start = {"residual": float(raw["start_residual"][s]), "iterations": raw["start_iterations"][s]}
+        if truth is not None:
+            try:
+                d, delta = _dmf.param_distance(spec, is_path, raw["start_h"][s], truth, float(p))
+                start["d_p"] = d
+                if delta is not None:
+                    start["delta_p"] = delta
+            except InputError:  # a zero layer: no distance, as the command line leaves it out
+                pass
+        starts.append(start)
+    out["starts"] = starts
     return out

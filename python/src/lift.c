@@ -208,14 +208,15 @@ done:
     return d;
 }
 
-/* synth_network(spec, is_path, seed, noise) -> (X, H, noise_norm). */
+/* synth_network(spec, is_path, seed, noise, kernels) -> (X or its leaf
+ * kernels, H, noise_norm). */
 static PyObject *synth_network(PyObject *module, PyObject *args)
 {
     const char *spec;
-    int is_path;
+    int is_path, kernels = 0;
     unsigned long long seed;
     double noise;
-    if (!PyArg_ParseTuple(args, "spKd", &spec, &is_path, &seed, &noise)) return NULL;
+    if (!PyArg_ParseTuple(args, "spKd|p", &spec, &is_path, &seed, &noise, &kernels)) return NULL;
     dmf_network *net = network_of(spec, is_path);
     if (!net) return NULL;
     npy_intp dims[2] = {(npy_intp)dmf_network_num_layers(net), (npy_intp)dmf_network_num_params(net)};
@@ -226,7 +227,8 @@ static PyObject *synth_network(PyObject *module, PyObject *args)
     if (h) {
         double *hd = PyArray_DATA((PyArrayObject *)h);
         Py_BEGIN_ALLOW_THREADS
-        status = dmf_network_synth(net, (uint64_t)seed, noise, hd, &x, &noise_norm);
+        status = kernels ? dmf_network_synth_kernels(net, (uint64_t)seed, noise, hd, &x, &noise_norm)
+                         : dmf_network_synth(net, (uint64_t)seed, noise, hd, &x, &noise_norm);
         Py_END_ALLOW_THREADS
         if (status != DMF_OK) {
             dmfpy_raise(status);
@@ -289,9 +291,11 @@ static PyObject *bound_dict(const dmf_stability_bound *b, const char *metric, do
 }
 
 /* recover(spec, is_path, X, truth or None, restarts, seed, max_iterations,
- * tol, p) -> dict: the report of dmf_recover, the estimate (K, S) and every
- * start's (R, K, S), and with the truth d_p, delta_p, data_error and the
- * bounds of Thm 8.4 / Thm 7.2 (as `dmf recover`). */
+ * tol, p, method, solver, kernels) -> dict: the report of dmf_recover (of
+ * dmf_recover_kernels when `kernels`: X is then the leaves' kernels), the
+ * estimate (K, S) and every start's (R, K, S), and with the truth d_p,
+ * delta_p, data_error and the bounds of Thm 8.4 / Thm 7.2 (as `dmf
+ * recover`). */
 /* The command line's "lifting" object. */
 static PyObject *lifting_dict(const dmf_lifting_report *l)
 {
@@ -310,9 +314,9 @@ static PyObject *recover(PyObject *module, PyObject *args)
     Py_ssize_t restarts, max_iterations;
     unsigned long long seed;
     double tol, p;
-    int method;
-    if (!PyArg_ParseTuple(args, "spOOnKnddi", &spec, &is_path, &xo, &to, &restarts, &seed, &max_iterations, &tol, &p,
-                          &method))
+    int method, solver = DMF_RECOVER_SOLVER_AUTO, kernels = 0;
+    if (!PyArg_ParseTuple(args, "spOOnKnddi|ip", &spec, &is_path, &xo, &to, &restarts, &seed, &max_iterations, &tol,
+                          &p, &method, &solver, &kernels))
         return NULL;
     dmf_dtype tx, tt = DMF_F64;
     PyArrayObject *xa = dmfpy_c_array(xo, 2, "X", &tx), *ta = NULL;
@@ -340,11 +344,12 @@ static PyObject *recover(PyObject *module, PyObject *args)
     int have_rep = 0;
     Py_BEGIN_ALLOW_THREADS
     dmf_recover_options opt = {.restarts = (size_t)restarts, .max_iterations = (size_t)max_iterations, .tol = tol,
-                               .seed = (uint64_t)seed, .method = method};
-    if (status == DMF_OK) status = dmf_recover(net, x, &opt, &rep);
+                               .seed = (uint64_t)seed, .method = method, .solver = solver};
+    if (status == DMF_OK) status = kernels ? dmf_recover_kernels(net, x, &opt, &rep) : dmf_recover(net, x, &opt, &rep);
     have_rep = status == DMF_OK;
     if (status == DMF_OK && th && dmf_param_distance(net, rep.h, th, p, &d_p, &delta_p) != DMF_OK) d_p = delta_p = NAN;
-    if (status == DMF_OK && th) status = dmf_network_residual(net, x, th, &delta);
+    if (status == DMF_OK && th)
+        status = kernels ? dmf_network_residual_kernels(net, x, th, &delta) : dmf_network_residual(net, x, th, &delta);
     if (status == DMF_OK && th) status = dmf_stability_thm_8_4(net, th, delta, rep.residual, p, &b84);
     if (status == DMF_OK && th) status = dmf_stability_thm_7_2(net, th, rep.h, delta, rep.residual, p, 2000000, &b72);
     Py_END_ALLOW_THREADS
@@ -375,6 +380,7 @@ static PyObject *recover(PyObject *module, PyObject *args)
         dmfpy_set(d, "residual", PyFloat_FromDouble(rep.residual)) < 0 ||
         dmfpy_set(d, "rel_residual", PyFloat_FromDouble(rep.rel_residual)) < 0 ||
         dmfpy_set(d, "time_s", PyFloat_FromDouble(rep.time_s)) < 0 ||
+        dmfpy_set(d, "solver", PyUnicode_FromString(rep.solver == DMF_RECOVER_SOLVER_EDGES ? "edges" : "layers")) < 0 ||
         (rep.lifting.used && dmfpy_set(d, "lifting", lifting_dict(&rep.lifting)) < 0)) {
         if (!d) Py_XDECREF(h), Py_XDECREF(hs), Py_XDECREF(res), Py_XDECREF(its);
         Py_CLEAR(d);
@@ -409,9 +415,10 @@ done:
 }
 
 PyMethodDef dmfpy_lift_functions[] = {
-    {"synth_network", synth_network, METH_VARARGS, "synth_network(spec, is_path, seed, noise) -> (X, H, noise_norm)"},
+    {"synth_network", synth_network, METH_VARARGS,
+     "synth_network(spec, is_path, seed, noise, kernels=False) -> (X or kernels, H, noise_norm)"},
     {"recover", recover, METH_VARARGS,
-     "recover(spec, is_path, X, truth, restarts, seed, max_iterations, tol, p) -> dict"},
+     "recover(spec, is_path, X, truth, restarts, seed, max_iterations, tol, p, method, solver=0, kernels=False) -> dict"},
     {"param_distance", param_distance, METH_VARARGS, "param_distance(spec, is_path, h, g, p) -> (d_p, delta_p)"},
     {"liftrank", liftrank, METH_VARARGS, "liftrank(spec, is_path, seed, initial_samples, backend, sigma_min) -> dict"},
     {"scatter", scatter, METH_VARARGS, "scatter(spec, is_path) -> dict"},

@@ -86,3 +86,84 @@ def test_errors():
         dmf.recover(haar(16, 2), np.zeros((16, 16)), truth=np.zeros((3, 2)))
     with pytest.raises(TypeError):
         dmf.recover(haar(16, 2), [[1.0]])
+
+
+def haar_tree(N, K):
+    edges, level = [], ["r"]
+    for k in range(K):
+        nxt = []
+        for p in level:
+            for b in "01":
+                nxt.append(p + b)
+                edges.append({"from": p + b, "to": p, "support": {"dilated": k}})
+        level = nxt
+    return {"type": "conv", "N": N, "root": "r", "edges": edges}
+
+
+@pytest.mark.parametrize("N,K", [(64, 4), (256, 6)])
+def test_tree_from_kernels(N, K):
+    # X as its 2^K leaf kernels, never formed; the per-edge solver.
+    prob = dmf.synth_network(haar_tree(N, K), seed=K, kernels=True)
+    assert "x" not in prob and prob["kernels"].shape == (2 ** K, N) and prob["kernels_shape"] == [2 ** K, N]
+    assert prob["rows"] == N and prob["cols"] == N * 2 ** K
+    same = dmf.synth_network(haar_tree(N, K), seed=K)
+    np.testing.assert_array_equal(prob["h"], same["h"])
+    np.testing.assert_allclose(prob["kernels"], same["x"][:, ::N].T, rtol=0, atol=1e-13 * np.abs(same["x"]).max())
+    rep = dmf.recover(haar_tree(N, K), kernels=prob["kernels"], truth=prob["h"], restarts=20, seed=1)
+    assert rep["solver"] == "edges" and rep["delta_p"] <= 1e-10 and rep["rel_residual"] <= 1e-13
+    assert sum(s["delta_p"] <= 1e-10 for s in rep["starts"]) >= 19 and rep["data_error"] == 0
+
+
+def test_kernels_and_x_agree():
+    net = haar_tree(32, 4)
+    prob = dmf.synth_network(net, seed=3, kernels=True)
+    x = dmf.synth_network(net, seed=3)["x"]
+    a = dmf.recover(net, kernels=prob["kernels"], restarts=4, seed=2)
+    b = dmf.recover(net, x, restarts=4, seed=2)
+    c = dmf.recover(net, x, restarts=4, seed=2, solver="layers")
+    assert b["solver"] == "edges" and c["solver"] == "layers"
+    for rep in (a, b, c):
+        assert rep["rel_residual"] <= 1e-13
+    d, delta = dmf._dmf.param_distance(json.dumps(net), False, a["h"], c["h"], 2.0)
+    assert delta <= 1e-10
+
+
+def test_kernels_equal_the_command_line(tmp_path):
+    net = tmp_path / "tree.json"
+    net.write_text(json.dumps(haar_tree(32, 3)))
+    (synth,) = run_cli("synth-network", net, "--seed", 3, "--noise", 1e-3, "--kernels", "--out", tmp_path / "s")
+    prob = dmf.synth_network(str(net), seed=3, noise=1e-3, kernels=True)
+    np.testing.assert_array_equal(np.load(synth["kernels"]), prob["kernels"])
+    for key in ("K", "S", "rows", "cols", "noise", "noise_norm", "x_norm", "kernels_shape", "command", "network"):
+        assert synth[key] == prob[key], key
+    (line,) = run_cli("recover", net, "--kernels", synth["kernels"], "--truth", synth["h"], "--restarts", 4)
+    rep = dmf.recover(str(net), kernels=prob["kernels"], truth=prob["h"], restarts=4)
+    for key in ("solver", "residual", "rel_residual", "best_start", "iterations", "total_iterations", "optimal_starts",
+                "classes_found", "class_metric", "d_p", "delta_p", "data_error", "bounds", "starts", "K", "S",
+                "command", "method", "restarts", "seed"):
+        assert rep[key] == line[key], key
+
+
+def test_kernels_errors():
+    net, dag = haar_tree(16, 2), {"type": "conv", "N": 8, "root": "r", "edges": [
+        {"from": "a", "to": "r", "support": [0, 1]}, {"from": "b", "to": "r", "support": [0, 2]},
+        {"from": "x", "to": "a", "support": [0, 3]}, {"from": "x", "to": "b", "support": [1, 2]}]}
+    y = dmf.synth_network(net, kernels=True)["kernels"]
+    with pytest.raises(dmf.InputError, match="not both"):
+        dmf.recover(net, np.zeros((16, 64)), kernels=y)
+    with pytest.raises(dmf.InputError, match="give x"):
+        dmf.recover(net)
+    with pytest.raises(dmf.InputError, match="leaves x N = 4 x 16"):
+        dmf.recover(net, kernels=y[:3])
+    bad = y.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(dmf.NumericalError, match="row 1"):
+        dmf.recover(net, kernels=bad)
+    with pytest.raises(dmf.InputError, match="convolutional"):
+        dmf.synth_network({"type": "masked", "sizes": [2, 2, 2], "masks": ["dense", "dense"]}, kernels=True)
+    yd = dmf.synth_network(dag, kernels=True)["kernels"]
+    with pytest.raises(dmf.InputError, match="tree"):
+        dmf.recover(dag, kernels=yd, solver="edges")
+    assert dmf.recover(dag, kernels=yd, restarts=2)["solver"] == "layers"
+    with pytest.raises(dmf.InputError, match="did you mean 'edges'"):
+        dmf.recover(net, kernels=y, solver="edgs")

@@ -53,6 +53,14 @@ struct edges_problem {
     const double *y;          /* P x N: the leaves' kernels (probe order) */
     double *yr, *yi;          /* P x H: their half spectra */
     double *tc, *ts;          /* N: cos and sin of 2 pi m / N */
+    /* cos and sin of 2 pi w v / N, w = 0 ... N/2, one row per shift v an
+     * edge has or per difference of two shifts of one edge: the sums over
+     * w run on contiguous rows (vectorized) instead of gathering. */
+    size_t rows;
+    double *cosr, *sinr;      /* rows x H */
+    size_t *tap_row;          /* per parameter (param_at numbering): the row of its shift */
+    size_t *pair_row;         /* per edge, its pairs i < j in order: the row of s_i - s_j mod N */
+    size_t *pair_at;          /* per edge: its first pair */
     double *nu;               /* H: the weights of the half spectrum */
     size_t *leaf_probe;       /* leaf node -> its row of y */
     size_t node_at[DMF_MAX_LAYERS + 1]; /* first row of depth k in A and B (depths 1 ... K-1) */
@@ -113,9 +121,66 @@ void dmf_edges_problem_free(edges_problem *p)
     free(p->yi);
     free(p->tc);
     free(p->ts);
+    free(p->cosr);
+    free(p->sinr);
+    free(p->tap_row);
+    free(p->pair_row);
+    free(p->pair_at);
     free(p->nu);
     free(p->leaf_probe);
     free(p);
+}
+
+/* The rows of cos and sin that the edges' sums need (struct edges_problem). */
+static int trig_rows(edges_problem *p)
+{
+    const size_t N = p->N, H = p->H, params = p->g.param_at[p->K], E = p->g.num_edges;
+    size_t pairs = 0;
+    for (size_t e = 0; e < E; e++) pairs += p->g.edges[e].count * (p->g.edges[e].count - 1) / 2;
+    size_t *row_of = malloc(N * sizeof *row_of);
+    p->tap_row = malloc((params + 1) * sizeof *p->tap_row);
+    p->pair_row = malloc((pairs + 1) * sizeof *p->pair_row);
+    p->pair_at = malloc((E + 1) * sizeof *p->pair_at);
+    if (!row_of || !p->tap_row || !p->pair_row || !p->pair_at) {
+        free(row_of);
+        return dmf_fail(DMF_ERR_NOMEM, "cannot index the shifts of %zu edges", E);
+    }
+    for (size_t v = 0; v < N; v++) row_of[v] = SIZE_MAX;
+    p->rows = 0;
+    for (size_t q = 0; q < params; q++) {
+        size_t v = p->g.shift[q] % N;
+        if (row_of[v] == SIZE_MAX) row_of[v] = p->rows++;
+        p->tap_row[q] = row_of[v];
+    }
+    for (size_t e = 0, at = 0; e < E; e++) {
+        const dmf_conv_edge *edge = &p->g.edges[e];
+        const size_t *shift = p->g.shift + p->g.param_at[edge->layer] + edge->first;
+        p->pair_at[e] = at;
+        for (size_t i = 0; i < edge->count; i++)
+            for (size_t j = i + 1; j < edge->count; j++) {
+                size_t v = (shift[i] + N - shift[j]) % N;
+                if (row_of[v] == SIZE_MAX) row_of[v] = p->rows++;
+                p->pair_row[at++] = row_of[v];
+            }
+    }
+    int status = dmf_memory_check(16.0 * (double)p->rows * (double)H, "%zu rows of cosines of length %zu", p->rows, H);
+    if (status == DMF_OK) {
+        p->cosr = malloc((p->rows * H + 1) * sizeof *p->cosr);
+        p->sinr = malloc((p->rows * H + 1) * sizeof *p->sinr);
+        if (!p->cosr || !p->sinr) status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu rows of cosines", p->rows);
+    }
+    for (size_t v = 0; status == DMF_OK && v < N; v++) {
+        if (row_of[v] == SIZE_MAX) continue;
+        double *c = p->cosr + row_of[v] * H, *sn = p->sinr + row_of[v] * H;
+        for (size_t w = 0, m = 0; w < H; w++) { /* m = w v mod N */
+            c[w] = p->tc[m];
+            sn[w] = p->ts[m];
+            m += v;
+            if (m >= N) m -= N;
+        }
+    }
+    free(row_of);
+    return status;
 }
 
 int dmf_edges_problem_new(const dmf_network *net, const double *y, double weight, double outside, edges_problem **out)
@@ -162,6 +227,11 @@ int dmf_edges_problem_new(const dmf_network *net, const double *y, double weight
         p->ts[m] = sin(t);
     }
     for (size_t w = 0; w < H; w++) p->nu[w] = w == 0 || 2 * w == N ? 1 : 2;
+    status = trig_rows(p);
+    if (status != DMF_OK) {
+        dmf_edges_problem_free(p);
+        return status;
+    }
     for (size_t f = 0; f < P; f++) p->leaf_probe[net->probes[f] / N] = f;
     status = dmf_fft_real_half(N, P, y, p->yr, p->yi);
     if (status != DMF_OK) {
@@ -225,21 +295,20 @@ int dmf_edges_work_new(const edges_problem *p, edges_work **out)
 }
 
 /* H_e(w), w = 0 ... N/2, for the kernel of edge e of layer k in h. */
-static void edge_spectrum(const edges_problem *p, size_t k, const dmf_conv_edge *e, const double *h, double *hr,
-                          double *hi)
+static void edge_spectrum(const edges_problem *p, size_t k, const dmf_conv_edge *e, const double *h,
+                          double *restrict hr, double *restrict hi)
 {
-    const size_t N = p->N, H = p->H;
+    const size_t H = p->H;
     memset(hr, 0, H * sizeof *hr);
     memset(hi, 0, H * sizeof *hi);
-    for (size_t j = 0; j < e->count; j++) {
-        size_t q = p->g.param_at[k] + e->first + j, s = p->g.shift[q];
+    for (size_t j = 0; j < e->count; j++) { /* hr, hi and the rows never overlap */
+        size_t q = p->g.param_at[k] + e->first + j;
         double a = p->g.coef[q] * h[k * p->S + e->first + j];
         if (a == 0) continue;
-        for (size_t w = 0, m = 0; w < H; w++) { /* m = w s mod N */
-            hr[w] += a * p->tc[m];
-            hi[w] -= a * p->ts[m];
-            m += s;
-            if (m >= N) m -= N;
+        const double *c = p->cosr + p->tap_row[q] * H, *sn = p->sinr + p->tap_row[q] * H;
+        for (size_t w = 0; w < H; w++) {
+            hr[w] += a * c[w];
+            hi[w] -= a * sn[w];
         }
     }
 }
@@ -293,11 +362,27 @@ static void solve_small(size_t n, double *G, const double *b, double *V, double 
     }
 }
 
+/* sum_q a[q] b[q] in four partial sums, which the compiler vectorizes
+ * (it may not reorder one sum). */
+static double dot(const double *restrict a, const double *restrict b, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t q = 0;
+    for (; q + 4 <= n; q += 4) {
+        s0 += a[q] * b[q];
+        s1 += a[q + 1] * b[q + 1];
+        s2 += a[q + 2] * b[q + 2];
+        s3 += a[q + 3] * b[q + 3];
+    }
+    for (; q < n; q++) s0 += a[q] * b[q];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* Solves edge e of layer k (child c, parent prefix P_p) into h. */
 static void solve_edge(const edges_problem *p, edges_work *w, size_t k, const dmf_conv_edge *e, const double *pr,
                        const double *pi, double *h)
 {
-    const size_t N = p->N, H = p->H, n = e->count;
+    const size_t H = p->H, n = e->count, *pair = p->pair_row + p->pair_at[e - p->g.edges];
     const double *ac = NULL, *bcr, *bci;
     if (k + 1 == p->K) {
         size_t f = p->leaf_probe[e->child];
@@ -309,34 +394,31 @@ static void solve_edge(const edges_problem *p, edges_work *w, size_t k, const dm
         bcr = w->br + at;
         bci = w->bi + at;
     }
-    for (size_t q = 0; q < H; q++) {
-        double a = ac ? ac[q] : 1;
-        w->u[q] = p->nu[q] * (pr[q] * pr[q] + pi[q] * pi[q]) * a;
-        w->rr[q] = p->nu[q] * (pr[q] * bcr[q] + pi[q] * bci[q]);
-        w->ri[q] = p->nu[q] * (pr[q] * bci[q] - pi[q] * bcr[q]);
+    {
+        double *restrict u = w->u, *restrict rr = w->rr, *restrict ri = w->ri;
+        const double *restrict nu = p->nu;
+        const double *restrict a = ac ? ac : p->nu; /* at a leaf A = 1: nu^2 / nu */
+        const double *restrict br = bcr, *restrict bi = bci, *restrict xr = pr, *restrict xi = pi;
+        for (size_t q = 0; q < H; q++) {
+            u[q] = (xr[q] * xr[q] + xi[q] * xi[q]) * a[q];
+            rr[q] = nu[q] * (xr[q] * br[q] + xi[q] * bi[q]);
+            ri[q] = nu[q] * (xr[q] * bi[q] - xi[q] * br[q]);
+        }
+        if (ac)
+            for (size_t q = 0; q < H; q++) u[q] *= nu[q];
     }
-    const size_t *shift = p->g.shift + p->g.param_at[k] + e->first;
+    const size_t *tap = p->tap_row + p->g.param_at[k] + e->first;
     const double *coef = p->g.coef + p->g.param_at[k] + e->first;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = i; j < n; j++) {
-            size_t lag = (shift[i] + N - shift[j]) % N;
-            double sum = 0;
-            if (lag == 0)
-                for (size_t q = 0; q < H; q++) sum += w->u[q];
-            else
-                for (size_t q = 0, m = 0; q < H; q++) {
-                    sum += w->u[q] * p->tc[m];
-                    m += lag;
-                    if (m >= N) m -= N;
-                }
+    double diag = 0;
+    for (size_t q = 0; q < H; q++) diag += w->u[q]; /* once per edge */
+    for (size_t i = 0, at = 0; i < n; i++) {
+        w->gram[i * n + i] = coef[i] * coef[i] * diag;
+        for (size_t j = i + 1; j < n; j++) { /* lag s_i - s_j: the cosines only (u is real and even) */
+            double sum = dot(w->u, p->cosr + pair[at++] * H, H);
             w->gram[i * n + j] = w->gram[j * n + i] = coef[i] * coef[j] * sum;
         }
-        double sum = 0;
-        for (size_t q = 0, m = 0; q < H; q++) { /* Re(exp(i theta) r) */
-            sum += p->tc[m] * w->rr[q] - p->ts[m] * w->ri[q];
-            m += shift[i];
-            if (m >= N) m -= N;
-        }
+        /* Re(exp(i theta) r) */
+        double sum = dot(p->cosr + tap[i] * H, w->rr, H) - dot(p->sinr + tap[i] * H, w->ri, H);
         w->rhs[i] = coef[i] * sum;
     }
     solve_small(n, w->gram, w->rhs, w->vec, w->sol);
@@ -355,7 +437,8 @@ static void aggregate(const edges_problem *p, edges_work *w, const double *h)
             const dmf_conv_edge *e = &p->g.edges[x];
             edge_spectrum(p, k, e, h, w->hr, w->hi);
             size_t to = (p->node_at[k] + e->parent) * H;
-            double *ap = w->ar + to, *bpr = w->br + to, *bpi = w->bi + to;
+            double *restrict ap = w->ar + to, *restrict bpr = w->br + to, *restrict bpi = w->bi + to;
+            const double *restrict hr_ = w->hr, *restrict hi_ = w->hi;
             const double *ac = NULL, *bcr, *bci;
             if (k + 1 == p->K) {
                 size_t f = p->leaf_probe[e->child];
@@ -367,11 +450,14 @@ static void aggregate(const edges_problem *p, edges_work *w, const double *h)
                 bcr = w->br + at;
                 bci = w->bi + at;
             }
+            const double *restrict br = bcr, *restrict bi = bci, *restrict a = ac;
+            if (a)
+                for (size_t q = 0; q < H; q++) ap[q] += (hr_[q] * hr_[q] + hi_[q] * hi_[q]) * a[q];
+            else
+                for (size_t q = 0; q < H; q++) ap[q] += hr_[q] * hr_[q] + hi_[q] * hi_[q];
             for (size_t q = 0; q < H; q++) {
-                double hr = w->hr[q], hi = w->hi[q];
-                ap[q] += (hr * hr + hi * hi) * (ac ? ac[q] : 1);
-                bpr[q] += hr * bcr[q] + hi * bci[q];
-                bpi[q] += hr * bci[q] - hi * bcr[q];
+                bpr[q] += hr_[q] * br[q] + hi_[q] * bi[q];
+                bpi[q] += hr_[q] * bi[q] - hi_[q] * br[q];
             }
         }
     }
@@ -392,11 +478,11 @@ double dmf_edges_sweep(const edges_problem *p, edges_work *w, double *h)
             const double *pr = cur + e->parent * stride, *pi = pr + H;
             solve_edge(p, w, k, e, pr, pi, h);
             edge_spectrum(p, k, e, h, w->hr, w->hi);
-            double *cr = next + e->child * stride, *ci = cr + H;
+            double *restrict cr = next + e->child * stride, *restrict ci = cr + H;
+            const double *restrict hr = w->hr, *restrict hi = w->hi;
             for (size_t q = 0; q < H; q++) {
-                double a = w->hr[q] * pr[q] - w->hi[q] * pi[q], b = w->hr[q] * pi[q] + w->hi[q] * pr[q];
-                cr[q] = a;
-                ci[q] = b;
+                cr[q] = hr[q] * pr[q] - hi[q] * pi[q];
+                ci[q] = hr[q] * pi[q] + hi[q] * pr[q];
             }
         }
         double *swap = cur;

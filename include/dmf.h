@@ -250,7 +250,7 @@ typedef enum {
  * same for y; strides count elements of the chain's dtype.  Row-major x is
  * (nvec, 1), column-major (1, rows).  x has cols(chain) rows for DMF_OP_N,
  * rows(chain) for T and H; y the other count.  ctx NULL means the CPU.
- * x and y must not overlap. */
+ * x and y must not overlap; after an error y may have been written. */
 DMF_API int dmf_chain_apply_op(dmf_context *ctx, const dmf_chain *chain, dmf_op op, size_t nvec,
                                const void *x, size_t x_row_stride, size_t x_vec_stride, void *y,
                                size_t y_row_stride, size_t y_vec_stride);
@@ -618,7 +618,8 @@ typedef struct {
  * squares on the parameters (each h_k enters X linearly), from
  * options->restarts starts (Gaussian; with DMF_RECOVER_LIFTING the first
  * from the lifting), keeping the smallest residual (docs/liftrank.md).
- * Every network type.  options may be NULL. */
+ * Every network type; convolutional trees by default edge by edge
+ * (options->solver, report->solver).  options may be NULL. */
 DMF_API int dmf_recover(const dmf_network *net, const dmf_matrix *x, const dmf_recover_options *options,
                         dmf_recover_report *report);
 /* The same from a convolutional network's leaf kernels (L x N float64, as

@@ -134,8 +134,10 @@ def test_kernels_equal_the_command_line(tmp_path):
     (synth,) = run_cli("synth-network", net, "--seed", 3, "--noise", 1e-3, "--kernels", "--out", tmp_path / "s")
     prob = dmf.synth_network(str(net), seed=3, noise=1e-3, kernels=True)
     np.testing.assert_array_equal(np.load(synth["kernels"]), prob["kernels"])
-    for key in ("K", "S", "rows", "cols", "noise", "noise_norm", "x_norm", "kernels_shape", "command", "network"):
+    for key in ("K", "S", "rows", "cols", "noise", "kernels_shape", "command", "network"):
         assert synth[key] == prob[key], key
+    for key in ("noise_norm", "x_norm"):  # NumPy's sums and dmf's may differ in the last bit
+        assert synth[key] == pytest.approx(prob[key], rel=1e-14), key
     (line,) = run_cli("recover", net, "--kernels", synth["kernels"], "--truth", synth["h"], "--restarts", 4)
     rep = dmf.recover(str(net), kernels=prob["kernels"], truth=prob["h"], restarts=4)
     for key in ("solver", "residual", "rel_residual", "best_start", "iterations", "total_iterations", "optimal_starts",

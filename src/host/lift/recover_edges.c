@@ -108,8 +108,12 @@ double dmf_edges_bytes(const dmf_network *net, size_t threads)
         if (k + 1 < net->num_layers) inner += nodes;
     }
     double leaves = (double)net->num_probes;
+    /* the leaves' spectra and the tables of cos and sin (N and at most a
+     * few rows of H per distinct shift: bounded by its own check) */
     double shared = 8.0 * (2 * leaves * H + 3 * N);
-    double work = 8.0 * (3 * inner * H + 4 * widest * (N + 2) + leaves * N + 5 * H);
+    /* A and B, two depths of prefixes (which the kernels' work reuses), the
+     * kernels of h, five frequency vectors */
+    double work = 8.0 * (3 * inner * H + 2 * widest * (N + 2) + leaves * N + 5 * H);
     return shared + (double)threads * work;
 }
 

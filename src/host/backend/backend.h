@@ -77,6 +77,39 @@ typedef struct {
 /* A fresh id for dmf_dense_layer (thread-safe, never 0). */
 uint64_t dmf_dense_layer_new_id(void);
 
+/* One factor of a chain as the apply kernels see it: support (a, b, c, d),
+ * a*d blocks of b x c. */
+typedef struct {
+    size_t a, b, c, d;
+    const void *blocks;
+} dmf_factor_ref;
+
+/* A run of consecutive factors applied in one pass over the vectors
+ * (apply_plan.c).  The run's product maps independent parts of the rows to
+ * each other, so a part of the vectors small enough to stay in cache goes
+ * through every factor of the run before the next part is read:
+ *   by_residue = 0: `parts` equal segments of consecutive rows (parts
+ *     divides every a_k): part s is blocks s*a_k/parts ... of each factor;
+ *   by_residue = 1: the rows of one residue mod `parts` (parts divides every
+ *     d_k): factors of this support never mix residues.
+ * A task takes `per_task` consecutive parts and `columns` of the nvec
+ * vector columns.  count = 1 with parts = 0: apply the factor alone. */
+typedef struct {
+    size_t first, count;
+    int by_residue;
+    size_t parts, per_task, columns;
+} dmf_apply_run;
+
+/* Splits `count` factors (in the order they are applied) into runs for
+ * nvec vectors of elem-byte entries; runs[] has room for count entries.
+ * Returns the number of runs. */
+size_t dmf_apply_plan(const dmf_factor_ref *factors, size_t count, size_t nvec, size_t elem,
+                      dmf_apply_run *runs);
+/* Whether a run may write its result over its input (apply_run with x ==
+ * y): its factors have square blocks, so every task writes back the rows
+ * it read and no others. */
+int dmf_apply_run_in_place(const dmf_apply_run *run, const dmf_factor_ref *factors);
+
 typedef struct dmf_backend {
     const char *name;
     /* Batched masked rank-r step of one tree node: W = x sqrt(sigma),
@@ -138,6 +171,12 @@ typedef struct dmf_backend {
      * backend): the benchmarks' measure of the memory's copy bandwidth.
      * Optional. */
     int (*mem_copy)(void *dst, const void *src, size_t bytes);
+    /* Optional (NULL: factor by factor through apply_factor): y = the
+     * product of run->count factors, factors[0] applied first, to nvec
+     * vectors as apply_factor takes them, one pass over them for the run;
+     * x == y where dmf_apply_run_in_place allows it. */
+    int (*apply_run)(dmf_dtype dtype, const dmf_apply_run *run, const dmf_factor_ref *factors,
+                     const void *x, void *y, size_t nvec);
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

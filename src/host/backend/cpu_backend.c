@@ -64,6 +64,20 @@ static int cpu_apply_factor(dmf_dtype dtype, size_t a, size_t b, size_t c, size_
     return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
 }
 
+static int cpu_apply_run(dmf_dtype dtype, const dmf_apply_run *run, const dmf_factor_ref *factors,
+                         const void *x, void *y, size_t nvec)
+{
+    int ok = 0;
+    switch (dtype) {
+    case DMF_F32: ok = apply_run_s(run, factors, x, y, nvec); break;
+    case DMF_F64: ok = apply_run_d(run, factors, x, y, nvec); break;
+    case DMF_C64: ok = apply_run_c(run, factors, x, y, nvec); break;
+    case DMF_C128: ok = apply_run_z(run, factors, x, y, nvec); break;
+    default: return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+    }
+    return ok ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the buffers of a run of factors");
+}
+
 static int cpu_mem_alloc(void **ptr, size_t bytes)
 {
     *ptr = dmf_alloc(bytes ? bytes : 1, 1);
@@ -96,6 +110,7 @@ static const dmf_backend cpu_backend = {
     .release_workspace = cpu_release_workspace,
     /* No timer: the driver's host clock times the CPU's work. */
     .mem_copy = cpu_mem_copy,
+    .apply_run = cpu_apply_run,
 };
 
 const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

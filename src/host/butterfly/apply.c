@@ -1,6 +1,7 @@
 /* Applying a chain (or its transpose / adjoint) to a block of vectors in
- * O(nnz) per vector, one factor at a time through the backend's
- * apply_factor.  Vectors come and go in any strided layout; inside they are
+ * O(nnz) per vector: runs of factors in one pass over the vectors where the
+ * backend has apply_run (dmf_apply_plan), else one factor at a time through
+ * its apply_factor.  Vectors come and go in any strided layout; inside they are
  * rows of nvec contiguous entries in the backend's memory. */
 #include <stdlib.h>
 #include <string.h>
@@ -88,76 +89,113 @@ static int apply_with(const dmf_backend *be, const dmf_chain *chain, dmf_op op, 
     size_t elem = dmf_dtype_size(dtype);
     /* Inner sizes differ per factor (ranks), so size the ping-pong buffers
      * for the largest one, in either direction. */
-    size_t widest = in_rows > out_rows ? in_rows : out_rows, largest_factor = 0;
-    for (size_t k = 0; k < s->num_factors; k++) {
+    size_t L = s->num_factors, widest = in_rows > out_rows ? in_rows : out_rows, largest_factor = 0, total = 0;
+    for (size_t k = 0; k < L; k++) {
         size_t a, b, c, d;
         dmf_range_support(s, k, k, &a, &b, &c, &d);
         if (a * b * d > widest) widest = a * b * d;
         if (a * c * d > widest) widest = a * c * d;
         if (a * b * c * d > largest_factor) largest_factor = a * b * c * d;
+        total += a * b * c * d;
     }
     size_t count;
     if (!dmf_mul_size(widest, nvec, &count) || !dmf_mul_size(count, elem, &count))
         return dmf_fail(DMF_ERR_SHAPE, "%zu vectors of length %zu are too many", nvec, widest);
     /* Factors go to the backend's memory one at a time unless it is ours;
      * transposed factors are made on the host first. */
-    void *cur = NULL, *next = NULL, *factor = NULL, *host_factor = NULL, *host_vectors = NULL;
-    int status = be->mem_alloc(&cur, count);
-    if (status == DMF_OK) status = be->mem_alloc(&next, count);
+    void *cur = NULL, *next = NULL, *factor = NULL, *host_vectors = NULL;
+    char *transposed = NULL;
+    dmf_factor_ref *refs = malloc((L ? L : 1) * sizeof *refs);
+    dmf_apply_run *runs = malloc((L ? L : 1) * sizeof *runs);
+    int status = refs && runs ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the plan of %zu factors", L);
+    if (status == DMF_OK) status = be->mem_alloc(&cur, count);
     if (status == DMF_OK && !be->host_memory) status = be->mem_alloc(&factor, largest_factor * elem);
-    if (status == DMF_OK && op != DMF_OP_N && !(host_factor = malloc(largest_factor * elem)))
-        status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate a transposed factor");
+    if (status == DMF_OK && op != DMF_OP_N && !(transposed = malloc(total * elem)))
+        status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the transposed factors");
     if (status == DMF_OK && !be->host_memory && !(host_vectors = malloc(count)))
         status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu vectors", nvec);
     if (status != DMF_OK) dmf_fail_context(status, "%zu vectors of length %zu", nvec, widest);
 
-    if (status == DMF_OK) {
+    /* Packed row-major vectors in host memory, without a permutation on
+     * their side, are read and written where they are (x and y do not
+     * overlap): no copy in or out. */
+    const size_t *in_perm = op == DMF_OP_N ? chain->perm_cols : chain->perm_rows;
+    const size_t *out_perm = op == DMF_OP_N ? chain->perm_rows : chain->perm_cols;
+    const int direct_in = be->host_memory && !in_perm && x_row_stride == nvec && x_vec_stride == 1;
+    const int direct_out = be->host_memory && !out_perm && y_row_stride == nvec && y_vec_stride == 1;
+    const void *src = x;
+    if (status == DMF_OK && !direct_in) {
         copy_strided(elem, in_rows, nvec, be->host_memory ? cur : host_vectors, (void *)x, x_row_stride,
-                     x_vec_stride, 1, op == DMF_OP_N ? chain->perm_cols : chain->perm_rows);
+                     x_vec_stride, 1, in_perm);
         if (!be->host_memory) status = be->mem_upload(cur, host_vectors, in_rows * nvec * elem);
+        src = cur;
     }
-    size_t L = s->num_factors;
-    for (size_t step = 0; step < L && status == DMF_OK; step++) {
-        /* F_0 ... F_{L-1} x applies F_{L-1} first; its transpose F_0^T first. */
+    /* F_0 ... F_{L-1} x applies F_{L-1} first; its transpose F_0^T first. */
+    for (size_t step = 0, offset = 0; step < L && status == DMF_OK; step++) {
         size_t k = op == DMF_OP_N ? L - 1 - step : step;
-        size_t a, b, c, d;
-        dmf_range_support(s, k, k, &a, &b, &c, &d);
-        const void *blocks = chain->blocks[k];
+        dmf_factor_ref *f = &refs[step];
+        dmf_range_support(s, k, k, &f->a, &f->b, &f->c, &f->d);
+        f->blocks = chain->blocks[k];
         if (op != DMF_OP_N) {
-            transpose_blocks(dtype, op == DMF_OP_H && dmf_dtype_is_complex(dtype), a * d, b, c, blocks,
-                             host_factor);
-            blocks = host_factor;
-            size_t swap = b;
-            b = c;
-            c = swap;
+            transpose_blocks(dtype, op == DMF_OP_H && dmf_dtype_is_complex(dtype), f->a * f->d, f->b, f->c,
+                             f->blocks, transposed + offset * elem);
+            f->blocks = transposed + offset * elem;
+            offset += f->a * f->b * f->c * f->d;
+            size_t swap = f->b;
+            f->b = f->c;
+            f->c = swap;
         }
-        if (factor) {
-            status = be->mem_upload(factor, blocks, a * b * c * d * elem);
-            blocks = factor;
+    }
+    size_t num_runs = L;
+    if (be->apply_run && be->host_memory)
+        num_runs = dmf_apply_plan(refs, L, nvec, elem, runs);
+    else
+        for (size_t step = 0; step < L; step++) runs[step] = (dmf_apply_run){.first = step, .count = 1};
+    for (size_t r = 0; r < num_runs && status == DMF_OK; r++) {
+        const dmf_factor_ref *f = &refs[runs[r].first];
+        void *dst;
+        if (r == num_runs - 1 && direct_out) {
+            dst = y;
+        } else if (src != x && runs[r].parts && dmf_apply_run_in_place(&runs[r], f)) {
+            dst = (void *)src; /* square runs leave the vectors where they are */
+        } else {
+            /* The second buffer only when a factor changes the row count
+             * or stands alone. */
+            if (src == cur && !next && (status = be->mem_alloc(&next, count)) != DMF_OK) break;
+            dst = src == cur ? next : cur;
         }
-        if (status == DMF_OK) status = be->apply_factor(dtype, a, b, c, d, blocks, cur, next, nvec);
-        void *swap = cur;
-        cur = next;
-        next = swap;
+        if (runs[r].parts) {
+            status = be->apply_run(dtype, &runs[r], f, src, dst, nvec);
+        } else {
+            const void *blocks = f->blocks;
+            if (factor) {
+                status = be->mem_upload(factor, blocks, f->a * f->b * f->c * f->d * elem);
+                blocks = factor;
+            }
+            if (status == DMF_OK) status = be->apply_factor(dtype, f->a, f->b, f->c, f->d, blocks, src, dst, nvec);
+        }
+        src = dst;
     }
     if (status == DMF_OK && !be->host_memory)
-        status = be->mem_download(host_vectors, cur, out_rows * nvec * elem);
+        status = be->mem_download(host_vectors, src, out_rows * nvec * elem);
     if (status == DMF_OK) {
         /* Finite factors and vectors can still have a product beyond the
          * dtype's range: an error, not infinities handed back. */
-        const void *result = be->host_memory ? cur : host_vectors;
+        const void *result = be->host_memory ? src : host_vectors;
         size_t bad = dmf_first_nonfinite(dtype, result, out_rows * nvec);
         if (bad < out_rows * nvec)
             status = dmf_fail(DMF_ERR_NUMERIC, "entry (%zu, %zu) of the product is not finite: it overflows %s",
                               bad / nvec, bad % nvec, dmf_dtype_name(dtype));
     }
-    if (status == DMF_OK)
-        copy_strided(elem, out_rows, nvec, be->host_memory ? cur : host_vectors, y, y_row_stride, y_vec_stride, 0,
-                     op == DMF_OP_N ? chain->perm_rows : chain->perm_cols);
+    if (status == DMF_OK && src != y)
+        copy_strided(elem, out_rows, nvec, be->host_memory ? (void *)src : host_vectors, y, y_row_stride,
+                     y_vec_stride, 0, out_perm);
     be->mem_free(cur);
     be->mem_free(next);
     be->mem_free(factor);
-    free(host_factor);
+    free(transposed);
+    free(refs);
+    free(runs);
     free(host_vectors);
     return status;
 }

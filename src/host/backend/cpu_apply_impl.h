@@ -155,7 +155,9 @@ static int FN(apply_run)(const dmf_apply_run *run, const dmf_factor_ref *f, cons
     }
     const size_t part_values = widest / P * per * cw_max;
     int no_memory = 0;
-#pragma omp parallel if (work * nvec > 65536) reduction(+ : no_memory)
+    /* Two threads pay above a millisecond or so of work; below it a thread
+     * that another process keeps waiting costs more than it saves. */
+#pragma omp parallel if (work * nvec > ((size_t)1 << 22)) reduction(+ : no_memory)
     {
         SCALAR *buf0 = dmf_alloc_aligned(part_values, sizeof(SCALAR));
         SCALAR *buf1 = dmf_alloc_aligned(part_values, sizeof(SCALAR));

@@ -89,14 +89,13 @@ static int apply_with(const dmf_backend *be, const dmf_chain *chain, dmf_op op, 
     size_t elem = dmf_dtype_size(dtype);
     /* Inner sizes differ per factor (ranks), so size the ping-pong buffers
      * for the largest one, in either direction. */
-    size_t L = s->num_factors, widest = in_rows > out_rows ? in_rows : out_rows, largest_factor = 0, total = 0;
+    size_t L = s->num_factors, widest = in_rows > out_rows ? in_rows : out_rows, largest_factor = 0;
     for (size_t k = 0; k < L; k++) {
         size_t a, b, c, d;
         dmf_range_support(s, k, k, &a, &b, &c, &d);
         if (a * b * d > widest) widest = a * b * d;
         if (a * c * d > widest) widest = a * c * d;
         if (a * b * c * d > largest_factor) largest_factor = a * b * c * d;
-        total += a * b * c * d;
     }
     size_t count;
     if (!dmf_mul_size(widest, nvec, &count) || !dmf_mul_size(count, elem, &count))
@@ -110,8 +109,6 @@ static int apply_with(const dmf_backend *be, const dmf_chain *chain, dmf_op op, 
     int status = refs && runs ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the plan of %zu factors", L);
     if (status == DMF_OK) status = be->mem_alloc(&cur, count);
     if (status == DMF_OK && !be->host_memory) status = be->mem_alloc(&factor, largest_factor * elem);
-    if (status == DMF_OK && op != DMF_OP_N && !(transposed = malloc(total * elem)))
-        status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the transposed factors");
     if (status == DMF_OK && !be->host_memory && !(host_vectors = malloc(count)))
         status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu vectors", nvec);
     if (status != DMF_OK) dmf_fail_context(status, "%zu vectors of length %zu", nvec, widest);
@@ -130,29 +127,44 @@ static int apply_with(const dmf_backend *be, const dmf_chain *chain, dmf_op op, 
         if (!be->host_memory) status = be->mem_upload(cur, host_vectors, in_rows * nvec * elem);
         src = cur;
     }
-    /* F_0 ... F_{L-1} x applies F_{L-1} first; its transpose F_0^T first. */
-    for (size_t step = 0, offset = 0; step < L && status == DMF_OK; step++) {
+    /* F_0 ... F_{L-1} x applies F_{L-1} first; its transpose F_0^T first,
+     * with the blocks of each factor transposed (below, a run at a time). */
+    for (size_t step = 0; step < L && status == DMF_OK; step++) {
         size_t k = op == DMF_OP_N ? L - 1 - step : step;
         dmf_factor_ref *f = &refs[step];
         dmf_range_support(s, k, k, &f->a, &f->b, &f->c, &f->d);
         f->blocks = chain->blocks[k];
         if (op != DMF_OP_N) {
-            transpose_blocks(dtype, op == DMF_OP_H && dmf_dtype_is_complex(dtype), f->a * f->d, f->b, f->c,
-                             f->blocks, transposed + offset * elem);
-            f->blocks = transposed + offset * elem;
-            offset += f->a * f->b * f->c * f->d;
             size_t swap = f->b;
             f->b = f->c;
             f->c = swap;
         }
     }
-    size_t num_runs = L;
-    if (be->apply_run && be->host_memory)
+    size_t num_runs = 0;
+    if (status == DMF_OK && be->apply_run && be->host_memory)
         num_runs = dmf_apply_plan(refs, L, nvec, elem, runs);
-    else
-        for (size_t step = 0; step < L; step++) runs[step] = (dmf_apply_run){.first = step, .count = 1};
+    else if (status == DMF_OK)
+        for (; num_runs < L; num_runs++) runs[num_runs] = (dmf_apply_run){.first = num_runs, .count = 1};
+    /* Room for the transposed blocks of the largest run (one factor when
+     * every run is a single factor: the buffer is reused). */
+    size_t run_values = 0;
+    for (size_t r = 0; r < num_runs && op != DMF_OP_N; r++) {
+        size_t values = 0;
+        for (size_t k = runs[r].first; k < runs[r].first + runs[r].count; k++)
+            values += refs[k].a * refs[k].b * refs[k].c * refs[k].d;
+        if (values > run_values) run_values = values;
+    }
+    if (status == DMF_OK && run_values && !(transposed = malloc(run_values * elem)))
+        status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the transposed factors");
     for (size_t r = 0; r < num_runs && status == DMF_OK; r++) {
-        const dmf_factor_ref *f = &refs[runs[r].first];
+        dmf_factor_ref *f = &refs[runs[r].first];
+        for (size_t k = 0, offset = 0; transposed && k < runs[r].count; k++) {
+            /* The stored blocks are c x b here (b and c were swapped above). */
+            transpose_blocks(dtype, op == DMF_OP_H && dmf_dtype_is_complex(dtype), f[k].a * f[k].d, f[k].c,
+                             f[k].b, f[k].blocks, transposed + offset * elem);
+            f[k].blocks = transposed + offset * elem;
+            offset += f[k].a * f[k].b * f[k].c * f[k].d;
+        }
         void *dst;
         if (r == num_runs - 1 && direct_out) {
             dst = y;

@@ -6,6 +6,8 @@ typedef struct {
     SCALAR *pool[2];     /* chain ping-pong buffers (maxd^2, maxd the largest of M, N and the inner sizes) */
     SCALAR *e;           /* lambda X - A, or its cached counterpart (maxd^2) */
     SCALAR *w, *q, *t;   /* the sweep's caches (palm_impl.h) and a buffer to update them; J >= 3 only */
+    SCALAR *ah;          /* A^H (N x M) for the right caches, made on first use */
+    const SCALAR *x;     /* S_0 ... S_{J-1} while it is current (palm_impl.h), or NULL */
     SCALAR *s[2];        /* the transposes of right products (maxd^2) */
     SCALAR *blk;         /* per thread, two maxd x block buffers of the blocked chains */
     size_t maxd, block;
@@ -28,6 +30,7 @@ static void FN(palm_work_free)(FN(palm_work) *wk, size_t J)
     free(wk->w);
     free(wk->q);
     free(wk->t);
+    free(wk->ah);
     free(wk->s[0]);
     free(wk->s[1]);
     free(wk->blk);
@@ -61,9 +64,9 @@ static int FN(palm_work_alloc)(FN(palm_work) *wk, size_t J, const size_t *dims, 
     wk->e = malloc(big * sizeof(SCALAR));
     wk->s[0] = malloc(big * sizeof(SCALAR));
     wk->s[1] = malloc(big * sizeof(SCALAR));
-    /* two maxd x block buffers in about 512 KiB (L2), blocks of 8 to 64 columns */
+    /* two maxd x block buffers in about 1 MiB (L2), blocks of 8 to 64 columns */
     wk->maxd = maxd;
-    wk->block = ((size_t)1 << 18) / (maxd * sizeof(SCALAR)) / 8 * 8;
+    wk->block = ((size_t)1 << 19) / (maxd * sizeof(SCALAR)) / 8 * 8;
     if (wk->block < 8) wk->block = 8;
     if (wk->block > 64) wk->block = 64;
     wk->blk = malloc((size_t)omp_get_max_threads() * 2 * maxd * wk->block * sizeof(SCALAR));
@@ -147,10 +150,11 @@ static void FN(gradient_right_blocked)(FN(palm_work) *wk, size_t j, REAL lambda,
             ld = B;
             at ^= 1;
         }
-        SCALAR *z = buf[at ^ 1]; /* lambda L S_j Q - W, in place */
-        const SCALAR *wc = wk->w + t0;
-        for (size_t i = 0; i < M; i++)
-            for (size_t t = 0; t < w; t++) z[i * B + t] = lambda * z[i * B + t] - wc[i * n + t];
+        SCALAR *z = buf[at ^ 1]; /* lambda L S_j Q - W, in place; W's columns are rows of W^H */
+        for (size_t t = 0; t < w; t++) {
+            const SCALAR *wh = wk->w + (t0 + t) * M;
+            for (size_t i = 0; i < M; i++) z[i * B + t] = lambda * z[i * B + t] - CONJ(wh[i]);
+        }
         if (j == 0) {
             for (size_t i = 0; i < M; i++) memcpy(G + i * n + t0, z + i * B, w * sizeof *z);
             continue;
@@ -277,8 +281,7 @@ static const SCALAR *FN(chain_pass)(FN(palm_work) *wk, size_t lo, size_t hi, int
     for (size_t t = 0; t < hi - lo; t++) {
         size_t k = adjoint ? lo + t : hi - 1 - t;
         SCALAR *dst = out && t + 1 == hi - lo ? out : bufs[*b];
-        if (adjoint) FN(mul_left_h)(&wk->f[k], 1, cur, dst);
-        else FN(mul_left)(&wk->f[k], 1, cur, dst);
+        FN(mul_vec)(&wk->f[k], adjoint, cur, dst);
         cur = dst;
         *b ^= 1;
     }
@@ -301,11 +304,23 @@ static double FN(chain_norm2_sq)(FN(palm_work) *wk, size_t lo, size_t hi, int by
         for (size_t t = 0; t < n; t++) v[t] = (REAL)dmf_rng_normal(&rng);
         nv = sqrt(FN(sum_sq)(v, n));
     }
+    /* One factor: C^H C v (C C^H v) in one pass over it, through a
+     * transposed copy for C C^H of a dense C. */
+    const FN(palm_factor) *F = &wk->f[lo];
+    const int one = hi == lo + 1, dense_t = one && !F->sparse && by_rows;
+    if (dense_t) FN(transpose_h)(F->rows, F->cols, F->dense, wk->s[0]);
     for (size_t it = 0; it < o->norm2_max_iter && nv > 0; it++) {
         for (size_t t = 0; t < n; t++) v[t] *= (REAL)(1 / nv);
-        int b = 0;
-        const SCALAR *half = FN(chain_pass)(wk, lo, hi, by_rows, v, &b, NULL); /* C v, or C^H v */
-        FN(chain_pass)(wk, lo, hi, !by_rows, half, &b, v);                      /* then the other */
+        if (one) {
+            if (F->sparse) FN(gram_vec_sparse)(F, by_rows, v, wk->u0);
+            else if (dense_t) FN(gram_vec_dense)(wk->s[0], F->cols, F->rows, v, wk->u0);
+            else FN(gram_vec_dense)(F->dense, F->rows, F->cols, v, wk->u0);
+            memcpy(v, wk->u0, n * sizeof *v);
+        } else {
+            int b = 0;
+            const SCALAR *half = FN(chain_pass)(wk, lo, hi, by_rows, v, &b, NULL); /* C v, or C^H v */
+            FN(chain_pass)(wk, lo, hi, !by_rows, half, &b, v);                      /* then the other */
+        }
         nv = sqrt(FN(sum_sq)(v, n)); /* ||C^H C v|| for a unit v: at most sigma_1^2 */
         int settled = fabs(nv - est) <= o->norm2_threshold * nv;
         est = nv;

@@ -24,10 +24,13 @@
 
 /* The sweep's caches.  In a right-to-left sweep the factors right of S_j
  * are final for this sweep when S_j is updated, so
- *     W = A R^H (M x cols(S_j)),  Q = R R^H (cols(S_j) square)
- * follow the sweep (W <- W S_j^H, Q <- S_j Q S_j^H once S_j is set), and
+ *     W^H = R A^H (cols(S_j) x M),  Q = R R^H (cols(S_j) square)
+ * follow the sweep (W^H <- S_j W^H, Q <- S_j (S_j Q)^H once S_j is set),
+ * and
  *     grad / lambda = L^H (lambda L S_j Q - W)
- * touches only the factors left of S_j.  Left to right, symmetrically,
+ * touches only the factors left of S_j.  W is kept transposed so that
+ * every update is a product from the left (a right product by a CSR
+ * factor goes through two transposes).  Left to right, symmetrically,
  * V = L^H A and P = L^H L give grad / lambda = (lambda P S_j R - V) R^H.
  * This is the same gradient as L^H (lambda X - A) R^H, but the densest
  * factor (the residual of a hierarchical step, at the end the sweep starts
@@ -38,29 +41,50 @@
 enum { CACHE_NONE, CACHE_RIGHT, CACHE_LEFT };
 #endif
 
+/* Y = F X^H (F rows x cols, X m x cols): a GEMM, or a transpose and a
+ * CSR product. */
+static void FN(mul_left_of_h)(FN(palm_work) *wk, const FN(palm_factor) *F, size_t m, const SCALAR *X, SCALAR *Y)
+{
+    if (!F->sparse) {
+        FN(gemm)(0, 1, F->rows, m, F->cols, 1, F->dense, X, 0, Y);
+        return;
+    }
+    FN(transpose_h)(m, F->cols, X, wk->s[0]);
+    FN(mul_left)(F, m, wk->s[0], Y);
+}
+
 /* The caches once S_j is final (kind: CACHE_RIGHT or CACHE_LEFT). */
-static void FN(cache_update)(FN(palm_work) *wk, int kind, size_t J, size_t j, const SCALAR *A, size_t M, size_t N)
+static int FN(cache_update)(FN(palm_work) *wk, int kind, size_t J, size_t j, const SCALAR *A, size_t M, size_t N)
 {
     const FN(palm_factor) *F = &wk->f[j];
     const size_t a = F->rows, b = F->cols;
     SCALAR *swap;
     if (kind == CACHE_RIGHT && j + 1 == J) {
-        FN(mul_right_h)(F, M, A, wk->w, wk->s);        /* A S^H */
-        FN(mul_right_h)(F, a, F->dense, wk->q, wk->s); /* S S^H */
+        if (F->sparse && !wk->ah) {
+            wk->ah = malloc(M * N * sizeof(SCALAR));
+            if (!wk->ah) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the PALM work space (%zu x %zu)", N, M);
+            FN(transpose_h)(M, N, A, wk->ah);
+        }
+        if (F->sparse) FN(mul_left)(F, M, wk->ah, wk->w); /* S A^H */
+        else FN(gemm)(0, 1, a, M, b, 1, F->dense, A, 0, wk->w);
+        if (FN(gram_pays)(F, 0)) FN(gram)(F, 0, wk->q); /* S S^H */
+        else FN(mul_left_of_h)(wk, F, a, F->dense, wk->q);
     } else if (kind == CACHE_RIGHT) {
-        FN(mul_right_h)(F, M, wk->w, wk->t, wk->s);
+        FN(mul_left)(F, M, wk->w, wk->t);
         swap = wk->w, wk->w = wk->t, wk->t = swap;
         FN(mul_left)(F, b, wk->q, wk->t);
-        FN(mul_right_h)(F, a, wk->t, wk->q, wk->s);
+        FN(mul_left_of_h)(wk, F, a, wk->t, wk->q); /* S (S Q)^H = S Q S^H, Q Hermitian */
     } else if (j == 0) {
         FN(mul_left_h)(F, N, A, wk->w);         /* S^H A */
-        FN(mul_left_h)(F, b, F->dense, wk->q);  /* S^H S */
+        if (FN(gram_pays)(F, 1)) FN(gram)(F, 1, wk->q); /* S^H S */
+        else FN(mul_left_h)(F, b, F->dense, wk->q);
     } else {
         FN(mul_left_h)(F, N, wk->w, wk->t);
         swap = wk->w, wk->w = wk->t, wk->t = swap;
         FN(mul_left_h)(F, a, wk->q, wk->t);
         FN(mul_right)(F, b, wk->t, wk->q, wk->s);
     }
+    return DMF_OK;
 }
 
 /* grad / lambda for S_j (rows x cols of S_j), in a pool buffer or wk->e;
@@ -77,7 +101,12 @@ static const SCALAR *FN(gradient)(FN(palm_work) *wk, size_t J, size_t j, const S
     }
     if (cached == CACHE_RIGHT) {
         const SCALAR *ly = FN(chain_left)(wk, 0, j + 1, wk->q, b); /* L S_j Q, M x b */
-        for (size_t t = 0; t < M * b; t++) wk->e[t] = lam * ly[t] - wk->w[t];
+        enum { T = 16 }; /* lambda L S_j Q - W by tiles, W^H read by rows */
+        for (size_t i0 = 0; i0 < M; i0 += T)
+            for (size_t t = 0; t < b; t++) {
+                const SCALAR *wh = wk->w + t * M;
+                for (size_t i = i0; i < i0 + T && i < M; i++) wk->e[i * b + t] = lam * ly[i * b + t] - CONJ(wh[i]);
+            }
         return FN(chain_left_h)(wk, 0, j, wk->e, b);
     }
     if (cached == CACHE_LEFT) {
@@ -87,7 +116,8 @@ static const SCALAR *FN(gradient)(FN(palm_work) *wk, size_t J, size_t j, const S
         for (size_t t = 0; t < a * N; t++) wk->e[t] = lam * yr[t] - wk->w[t];
         return FN(chain_right_h)(wk, j + 1, J, wk->e, a);
     }
-    const SCALAR *X = FN(chain_product)(wk, J, N);
+    /* the product from the last lambda, if no factor changed since */
+    const SCALAR *X = wk->x ? wk->x : FN(chain_product)(wk, J, N);
     for (size_t t = 0; t < M * N; t++) wk->e[t] = lam * X[t] - A[t];
     /* L^H E R^H in the cheaper order */
     size_t cost_l = 0, cost_r = 0;
@@ -175,11 +205,14 @@ static int FN(palm_core)(const SCALAR *A, size_t J, const size_t *dims, SCALAR *
         for (size_t s = 0; status == DMF_OK && s < J; s++) {
             size_t j = r2l ? J - 1 - s : s;
             status = FN(palm_step)(&wk, J, j, A, M, N, &cons[j], lambda, o, dtype, s > 0 ? cache : CACHE_NONE);
-            if (status == DMF_OK && cache != CACHE_NONE && s + 1 < J) FN(cache_update)(&wk, cache, J, j, A, M, N);
+            wk.x = NULL; /* S_j changed */
+            if (status == DMF_OK && cache != CACHE_NONE && s + 1 < J)
+                status = FN(cache_update)(&wk, cache, J, j, A, M, N);
         }
         if (status != DMF_OK) break;
         /* lambda = Re<A, X> / ||X||^2, then the error with it. */
         const SCALAR *X = FN(chain_product)(&wk, J, N);
+        wk.x = X; /* also the next sweep's first gradient's */
         double num = 0, den = 0, err = 0;
         for (size_t t = 0; t < M * N; t++) {
             num += RE(CONJ(X[t]) * A[t]);

@@ -106,14 +106,17 @@ static double kth_filtered(const double *v, size_t n, size_t k, double *scratch)
         memcpy(scratch, v, n * sizeof *v);
         return dmf_palm_kth_largest(scratch, n, k);
     }
-    double sample[SAMPLE];
-    for (size_t t = 0; t < SAMPLE; t++) sample[t] = v[t * n / SAMPLE];
-    for (size_t t = 1; t < SAMPLE; t++) /* descending insertion sort */
-        for (size_t u = t; u > 0 && sample[u] > sample[u - 1]; u--) {
-            double x = sample[u];
-            sample[u] = sample[u - 1];
-            sample[u - 1] = x;
-        }
+    double pick[SAMPLE], sample[SAMPLE];
+    for (size_t t = 0; t < SAMPLE; t++) pick[t] = v[t * n / SAMPLE];
+    /* Sorted descending by rank counting: entry t goes to the number of
+     * entries above it, or equal and before it.  Branch-free compares that
+     * vectorize; an insertion sort mispredicts on every other step. */
+    for (size_t t = 0; t < SAMPLE; t++) {
+        const double x = pick[t];
+        size_t rank = 0;
+        for (size_t u = 0; u < SAMPLE; u++) rank += (pick[u] > x) | ((pick[u] == x) & (u < t));
+        sample[rank] = x;
+    }
     size_t at = (k - 1) * SAMPLE / n; /* k's place in the sample */
     double hi = at >= MARGIN ? sample[at - MARGIN] : INFINITY;
     double lo = at + MARGIN < SAMPLE ? sample[at + MARGIN] : -INFINITY;
@@ -134,8 +137,33 @@ static double kth_of(const double *v, size_t n, size_t k, double *scratch)
 {
     if (k <= SMALL_K) {
         size_t count = 0;
-        for (size_t t = 0; t < n; t++) top_insert(scratch, &count, k, v[t]);
-        return scratch[k - 1];
+        enum { W = 16 };
+        const size_t blocks = n / W;
+        if (blocks < 4 * SMALL_K) {
+            for (size_t t = 0; t < n; t++) top_insert(scratch, &count, k, v[t]);
+            return scratch[k - 1];
+        }
+        /* Block b is the entries b, b + blocks, b + 2 blocks, ... (W of
+         * them), so that the maxima are W vectorized passes.  The k
+         * largest maxima are k entries, so the k-th largest entry is at
+         * least the k-th largest maximum: only the blocks that reach it (k
+         * of them, without ties) can hold an entry at or above the k-th
+         * largest, and a sorted insertion (which does not vectorize) runs
+         * on those only. */
+        double *top = scratch, *bmax = scratch + SMALL_K;
+        memcpy(bmax, v, blocks * sizeof *bmax);
+        for (size_t w = 1; w < W; w++) {
+            const double *x = v + w * blocks;
+            for (size_t b = 0; b < blocks; b++) bmax[b] = x[b] > bmax[b] ? x[b] : bmax[b];
+        }
+        for (size_t b = 0; b < blocks; b++) top_insert(top, &count, k, bmax[b]);
+        const double floor = top[k - 1];
+        count = 0;
+        for (size_t b = 0; b < blocks; b++)
+            if (bmax[b] >= floor)
+                for (size_t w = 0; w < W; w++) top_insert(top, &count, k, v[b + w * blocks]);
+        for (size_t t = blocks * W; t < n; t++) top_insert(top, &count, k, v[t]);
+        return top[k - 1];
     }
     return kth_filtered(v, n, k, scratch);
 }
@@ -145,10 +173,13 @@ static void select_row(const double *m, size_t cols, size_t k, unsigned char *kp
 {
     double kth = kth_of(m, cols, k, scratch), hi = kth * (1 + tie), lo = kth * (1 - tie);
     size_t taken = 0; /* fewer than k are above hi >= kth */
-    for (size_t t = 0; t < cols; t++)
-        if (m[t] > hi) kp[t] = 1, taken++;
+    for (size_t t = 0; t < cols; t++) { /* branch-free: about k / cols of them pass */
+        unsigned char above = m[t] > hi;
+        kp[t] |= above;
+        taken += above;
+    }
     for (size_t t = 0; t < cols && taken < k; t++)
-        if (!kp[t] && m[t] >= lo) kp[t] = 1, taken++;
+        if (m[t] <= hi && m[t] >= lo) kp[t] = 1, taken++; /* the ties, rare */
 }
 
 /* The support of sp, splin, spcol and splincol.  The rows come first (in
@@ -200,8 +231,23 @@ static void support(const dmf_constraint *c, double tie, const double *mag, unsi
         {
             COL_RANGE(j0, j1, cols);
             for (size_t j = j0; j < j1; j++) taken[j] = 0;
-            for (size_t i = 0; i < rows; i++)
+            for (size_t i = 0; i < k; i++) /* every list holds k after k rows */
                 for (size_t j = j0; j < j1; j++) top_insert(work + j * k, &taken[j], k, mag[i * cols + j]);
+            for (size_t j = j0; j < j1; j++) kth[j] = work[j * k + k - 1]; /* the k-th largest so far */
+            enum { V = 16 }; /* a vectorized test of V columns against theirs, insertions when it fails */
+            for (size_t i = k; i < rows; i++) {
+                const double *m = mag + i * cols;
+                size_t j = j0;
+                for (; j + V <= j1; j += V) {
+                    int any = 0;
+                    for (size_t u = 0; u < V; u++) any |= m[j + u] > kth[j + u];
+                    if (!any) continue;
+                    for (size_t u = j; u < j + V; u++)
+                        if (m[u] > kth[u]) top_insert(work + u * k, &taken[u], k, m[u]), kth[u] = work[u * k + k - 1];
+                }
+                for (; j < j1; j++)
+                    if (m[j] > kth[j]) top_insert(work + j * k, &taken[j], k, m[j]), kth[j] = work[j * k + k - 1];
+            }
             for (size_t j = j0; j < j1; j++) {
                 const double *top = work + j * k;
                 kth[j] = top[k - 1];
@@ -233,16 +279,23 @@ static void support(const dmf_constraint *c, double tie, const double *mag, unsi
             for (size_t t = 0; t < rows; t++) taken[j] += col[t] > kth[j] * (1 + tie);
         }
     }
+    double *bounds = work; /* the columns' tie bands, once the k-th largest are known (rows >= 2) */
 #pragma omp parallel PROJ_PAR(rows * cols)
     {
         COL_RANGE(j0, j1, cols);
-        for (size_t i = 0; i < rows; i++)
-            for (size_t j = j0; j < j1; j++) {
-                size_t e = i * cols + j;
-                double hi = kth[j] * (1 + tie), lo = kth[j] * (1 - tie);
-                if (mag[e] > hi) keep[e] = 1;
-                else if (taken[j] < k && !keep[e] && mag[e] >= lo) keep[e] = 1, taken[j]++;
+        double *hi = bounds, *lo = bounds + cols;
+        for (size_t j = j0; j < j1; j++) hi[j] = kth[j] * (1 + tie), lo[j] = kth[j] * (1 - tie);
+        for (size_t i = 0; i < rows; i++) {
+            const double *m = mag + i * cols;
+            unsigned char *kp = keep + i * cols;
+            size_t ties = 0;
+            for (size_t j = j0; j < j1; j++) { /* branch-free: about k / rows of them pass */
+                kp[j] |= m[j] > hi[j];
+                ties += (m[j] <= hi[j]) & (m[j] >= lo[j]);
             }
+            for (size_t j = j0; ties && j < j1; j++) /* the ties, rare */
+                if (m[j] <= hi[j] && m[j] >= lo[j] && taken[j] < k && !kp[j]) kp[j] = 1, taken[j]++;
+        }
     }
 }
 

@@ -653,14 +653,61 @@ typedef struct {
     double epsilon;      /* Thm 8.4: min_e ||h-bar_e||_inf */
     double sigma_min;    /* Thm 7.2: smallest nonzero singular value of A */
     double gamma;        /* Thm 7.2: the deep-NSP constant (1 when Ker A = {0}), else NAN */
+    int gamma_estimated; /* Thm 7.2: gamma is dmf_deep_nsp's estimate, a lower bound on the smallest
+                          * valid constant, so `bound` is not guaranteed (0: exact, or none) */
 } dmf_stability_bound;
 /* Thm 8.4: convolutional networks (sufficiently scattered). */
 DMF_API int dmf_stability_thm_8_4(const dmf_network *net, const double *truth, double delta, double eta, double p,
                                   dmf_stability_bound *bound);
 /* Thm 7.2 / SPARS 2017 Thm 1: any network whose explicit lifted operator
- * has at most max_entries entries; gamma is known (= 1) when Ker A = {0}. */
+ * has at most max_entries entries; gamma = 1 when Ker A = {0}, else
+ * dmf_deep_nsp's (default options, max_entries). */
 DMF_API int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const double *estimate, double delta,
                                   double eta, double p, size_t max_entries, dmf_stability_bound *bound);
+
+/* The deep-NSP constant of Ker A (Definition 7.1 of paper 001; SPARS 2017
+ * Definition 1) for the model R^{S_1} x ... x R^{S_K} (docs/liftrank.md):
+ * the smallest valid gamma is 1 / sin theta, theta the least angle between
+ * Ker A and the differences of rank-one tensors (any rho works: the set is a
+ * cone), i.e. sup over T' in Ker A of ||T'|| / dist(T', Sigma_1 - Sigma_1).
+ * Exact when Ker A = {0} (gamma = 1) or when a rank-one tensor, or a
+ * difference of two basis tensors, lies in Ker A (a zero or two parallel
+ * columns of A: the property fails); otherwise estimated by local searches
+ * from random points of the unit sphere of Ker A (alternating projections,
+ * then BFGS for K = 2; the distance to rank <= 2 exact by Eckart-Young for
+ * K = 2, from above by ALS on two rank-one terms for K > 2): every search
+ * ends at a feasible point, so the estimate is a lower bound on the
+ * smallest valid gamma, never a proven one. */
+typedef struct {
+    size_t starts;         /* local searches (0: 24) */
+    size_t max_iterations; /* per search (0: 500) */
+    uint64_t seed;
+    size_t max_entries;    /* of the explicit A (0: 2e6) */
+    size_t max_columns;    /* S_1...S_K for the search (0: 1024; A's right singular vectors are n x n) */
+    size_t max_kernel_dim; /* dim Ker A for the search (0: 128) */
+} dmf_deep_nsp_options;
+
+typedef struct {
+    int computed;          /* 0: not computable, why_not says why (gamma NAN) */
+    int holds;             /* computed and gamma finite (for the estimate: no search met Sigma_1 - Sigma_1) */
+    const char *why_not;   /* static: why not computed, or why the property fails */
+    const char *method;    /* static: "exact: Ker A = {0}", "exact: ... in Ker A", "estimate: ..." */
+    int estimated;         /* 1: gamma from the searches (a lower bound on the smallest valid gamma) */
+    double gamma;          /* 1 / distance; INFINITY when it fails; NAN when not computed */
+    double distance;       /* the least dist(T', Sigma_1 - Sigma_1) found over unit T' in Ker A */
+    double gamma_median, gamma_worst; /* over the searches (the spread) */
+    double tolerance;      /* distances at or below it count as 0 (the property fails) */
+    size_t starts, converged, at_best; /* searches run, converged, within 1e-6 of the best */
+    size_t columns, rank, kernel_dim;  /* A: D x columns; rank and kernel only where the SVD ran */
+    double time_s;
+} dmf_deep_nsp_report;
+
+DMF_API int dmf_deep_nsp(const dmf_network *net, const dmf_deep_nsp_options *options, dmf_deep_nsp_report *report);
+/* Thm 7.2 with the deep-NSP report of the same network: gamma from it
+ * (estimated ones flagged in gamma_estimated), sigma_min from A. */
+DMF_API int dmf_stability_thm_7_2_nsp(const dmf_network *net, const double *truth, const double *estimate,
+                                      double delta, double eta, double p, size_t max_entries,
+                                      const dmf_deep_nsp_report *nsp, dmf_stability_bound *bound);
 
 /* ---- ReLU generators and blind demodulation (Hand & Joshi) ------------- */
 

@@ -191,7 +191,35 @@ static void print_bound(int first, const dmf_stability_bound *b, const char *met
     if (isfinite(b->epsilon)) printf(", \"epsilon\": " JSON_NUM, b->epsilon);
     if (isfinite(b->sigma_min)) printf(", \"sigma_min\": " JSON_NUM, b->sigma_min);
     if (isfinite(b->gamma)) printf(", \"gamma\": " JSON_NUM, b->gamma);
+    else if (isinf(b->gamma)) fputs(", \"gamma\": \"inf\"", stdout);
+    if (b->gamma_estimated) fputs(", \"gamma_estimated\": true", stdout);
     fputc('}', stdout);
+}
+
+/* The deep-NSP constant of Ker A, as the object "deep_nsp" (python/src/lift.c
+ * writes the same keys). */
+static void print_deep_nsp(json_line *j, const dmf_deep_nsp_report *r)
+{
+    json_key(j, "deep_nsp");
+    printf("{\"computed\": %s, \"holds\": %s", r->computed ? "true" : "false", r->holds ? "true" : "false");
+    if (isfinite(r->gamma)) printf(", \"gamma\": " JSON_NUM, r->gamma);
+    else if (isinf(r->gamma)) fputs(", \"gamma\": \"inf\"", stdout);
+    printf(", \"estimated\": %s", r->estimated ? "true" : "false");
+    if (r->method) {
+        fputs(", \"method\": ", stdout);
+        json_write_string(stdout, r->method);
+    }
+    if (r->why_not) {
+        fputs(", \"why_not\": ", stdout);
+        json_write_string(stdout, r->why_not);
+    }
+    printf(", \"columns\": %zu", r->columns);
+    if (r->rank || r->kernel_dim) printf(", \"rank\": %zu, \"kernel_dim\": %zu", r->rank, r->kernel_dim);
+    if (r->estimated)
+        printf(", \"distance\": " JSON_NUM ", \"tolerance\": " JSON_NUM ", \"starts\": %zu, \"converged\": %zu"
+               ", \"at_best\": %zu, \"gamma_median\": " JSON_NUM ", \"gamma_worst\": " JSON_NUM,
+               r->distance, r->tolerance, r->starts, r->converged, r->at_best, r->gamma_median, r->gamma_worst);
+    printf(", \"time_s\": " JSON_NUM "}", r->time_s);
 }
 
 /* Geometric mean of the layers' sup norms: the size of one entry of h in
@@ -270,12 +298,16 @@ int cmd_recover(int argc, char **argv)
         fprintf(stderr, "dmf %s: no distance to the truth: %s\n", cmd, dmf_last_error());
     if (status == DMF_OK && truth) /* the data's error */
         status = o.kernels ? dmf_network_residual_kernels(net, x, th, &delta) : dmf_network_residual(net, x, th, &delta);
-    /* The explicit A of Thm 7.2's sigma_min: at most 2e6 entries, so
-     * that the bound never costs more than the recovery of a small network. */
+    /* The explicit A of Thm 7.2's sigma_min and deep-NSP constant: at most
+     * 2e6 entries, so that the bound never costs more than the recovery of
+     * a small network. */
     dmf_stability_bound b84, b72;
+    dmf_deep_nsp_report nsp;
+    dmf_deep_nsp_options nsp_opt = {.max_entries = 2000000};
     if (status == DMF_OK && truth) status = dmf_stability_thm_8_4(net, th, delta, rep.residual, o.p, &b84);
+    if (status == DMF_OK && truth) status = dmf_deep_nsp(net, &nsp_opt, &nsp);
     if (status == DMF_OK && truth)
-        status = dmf_stability_thm_7_2(net, th, rep.h, delta, rep.residual, o.p, 2000000, &b72);
+        status = dmf_stability_thm_7_2_nsp(net, th, rep.h, delta, rep.residual, o.p, 2000000, &nsp, &b72);
     if (status == DMF_OK && o.out) status = write_params(o.out, net, rep.h, path_h, sizeof path_h);
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);
@@ -318,6 +350,7 @@ int cmd_recover(int argc, char **argv)
             if (conv) print_bound(1, &b84, "delta_p", delta_p);
             print_bound(!conv, &b72, "d_p", d_p);
             fputc(']', stdout);
+            print_deep_nsp(&j, &nsp);
         }
         json_key(&j, "starts");
         fputc('[', stdout);

@@ -7,16 +7,19 @@
  * kernel support, delta + eta <= sqrt(N) eps^K / 2 implies
  *     delta_p({h*}, {h-bar}) <= 7 (K S')^(1/p) eps^(1-K) (delta + eta) / sqrt(N).
  *
- * Thm 7.2 (any network; SPARS 2017 Thm 1), needs the deep-NSP constant
- * gamma.  dmf knows it in one case: Ker A = {0} (A injective on the tensor
- * basis), where T' = 0 is the only kernel element and gamma = 1 for every
- * rho.  Then, if (delta + eta) / sigma_min <= max(||P(h-bar)||_inf,
+ * Thm 7.2 (any network; SPARS 2017 Thm 1), with the deep-NSP constant
+ * gamma of Ker A (deep_nsp.c): 1 when Ker A = {0} (T' = 0 is the only
+ * kernel element); otherwise dmf_deep_nsp's estimate, a lower bound on the
+ * smallest valid gamma, flagged in gamma_estimated (the bound then rests on
+ * an estimate, not a proof); none when the property fails (gamma = inf) or
+ * is not computable.  The model being R^{S_1} x ... x R^{S_K}, the set of
+ * differences of rank-one tensors is a cone and the constant does not
+ * depend on rho (deep_nsp.c), so the condition delta + eta <= rho is void.
+ * Then, if gamma (delta + eta) / sigma_min <= max(||P(h-bar)||_inf,
  * ||P(h*)||_inf) / 2,
- *     d_p(<h*>, <h-bar>) <= 7 (K S)^(1/p) / sigma_min
+ *     d_p(<h*>, <h-bar>) <= 7 (K S)^(1/p) gamma / sigma_min
  *         min(||P(h-bar)||_inf^(1/K-1), ||P(h*)||_inf^(1/K-1)) (delta + eta),
- * with ||P(h)||_inf = prod_k ||h_k||_inf.  Otherwise the deep-NSP constant
- * is not computed (it is a condition on how Ker A meets the rank-2
- * tensors, not a spectrum) and the bound is reported as unavailable. */
+ * with ||P(h)||_inf = prod_k ||h_k||_inf. */
 #include <string.h>
 
 #include "network.h"
@@ -74,8 +77,30 @@ static double sup_product(const dmf_network *net, const double *h)
     return prod;
 }
 
-int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const double *estimate, double delta,
-                          double eta, double p, size_t max_entries, dmf_stability_bound *out)
+/* The bound of Thm 7.2 once sigma_min and gamma are known. */
+static void thm_7_2_finish(const dmf_network *net, const double *truth, const double *estimate, double delta,
+                           double eta, double p, double sigma_min, double gamma, dmf_stability_bound *out)
+{
+    out->gamma = gamma;
+    const size_t K = net->num_layers, S = net->num_params;
+    double pt = sup_product(net, truth), pe = sup_product(net, estimate);
+    double tensor = gamma * (delta + eta) / sigma_min;
+    out->error_limit = fmax(pt, pe) / 2 * sigma_min / gamma; /* on delta + eta */
+    if (!(pt > 0) || !(pe > 0)) {
+        out->why_not = "a layer of the truth or the estimate is zero";
+        return;
+    }
+    if (!(tensor <= fmax(pt, pe) / 2)) {
+        out->why_not = "gamma (delta + eta) / sigma_min > max(||P(h)||_inf, ||P(h*)||_inf) / 2";
+        return;
+    }
+    double expo = 1.0 / (double)K - 1;
+    out->bound = 7 * root((double)K * (double)S, p) * gamma / sigma_min * fmin(pow(pt, expo), pow(pe, expo)) *
+                 (delta + eta);
+    out->holds = 1;
+}
+
+static void thm_7_2_blank(dmf_stability_bound *out)
 {
     memset(out, 0, sizeof *out);
     out->theorem = "Thm 7.2";
@@ -84,6 +109,41 @@ int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const dou
     out->sigma_min = NAN;
     out->epsilon = NAN;
     out->error_limit = NAN;
+}
+
+int dmf_stability_thm_7_2_nsp(const dmf_network *net, const double *truth, const double *estimate, double delta,
+                              double eta, double p, size_t max_entries, const dmf_deep_nsp_report *nsp,
+                              dmf_stability_bound *out)
+{
+    thm_7_2_blank(out);
+    if (!(p >= 1)) return dmf_fail(DMF_ERR_ARG, "p must be in [1, inf], not %g", p);
+    if (!nsp) return dmf_fail(DMF_ERR_ARG, "no deep-NSP report");
+    size_t rank = 0;
+    double sigma_min;
+    if (dmf_lift_sigma_min(net, max_entries, &sigma_min, &rank) != DMF_OK) {
+        out->why_not = "sigma_min not computed: the explicit lifted operator is too large";
+        return DMF_OK;
+    }
+    out->sigma_min = sigma_min;
+    if (!nsp->computed) {
+        out->why_not = "Ker A is not {0} and the deep-NSP constant gamma is not computable here (the lifted "
+                       "operator or its kernel is beyond the limits of the search)";
+        return DMF_OK;
+    }
+    if (!nsp->holds) {
+        out->gamma = INFINITY;
+        out->why_not = "Ker A meets the differences of rank-one tensors: the deep-NSP fails (gamma = inf)";
+        return DMF_OK;
+    }
+    out->gamma_estimated = nsp->estimated;
+    thm_7_2_finish(net, truth, estimate, delta, eta, p, sigma_min, nsp->gamma, out);
+    return DMF_OK;
+}
+
+int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const double *estimate, double delta,
+                          double eta, double p, size_t max_entries, dmf_stability_bound *out)
+{
+    thm_7_2_blank(out);
     if (!(p >= 1)) return dmf_fail(DMF_ERR_ARG, "p must be in [1, inf], not %g", p);
     size_t columns = 1, rank = 0;
     for (size_t k = 0; k < net->num_layers; k++)
@@ -93,26 +153,13 @@ int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const dou
         out->why_not = "sigma_min not computed: the explicit lifted operator is too large";
         return DMF_OK;
     }
-    out->sigma_min = sigma_min;
     if (rank < columns) {
-        out->why_not = "Ker A is not {0}: the deep-NSP constant gamma is not computed";
-        return DMF_OK;
+        dmf_deep_nsp_options o = {.max_entries = max_entries};
+        dmf_deep_nsp_report nsp;
+        DMF_TRY(dmf_deep_nsp(net, &o, &nsp));
+        return dmf_stability_thm_7_2_nsp(net, truth, estimate, delta, eta, p, max_entries, &nsp, out);
     }
-    out->gamma = 1;
-    const size_t K = net->num_layers, S = net->num_params;
-    double pt = sup_product(net, truth), pe = sup_product(net, estimate);
-    double tensor = (delta + eta) / sigma_min;
-    out->error_limit = fmax(pt, pe) / 2 * sigma_min; /* on delta + eta */
-    if (!(pt > 0) || !(pe > 0)) {
-        out->why_not = "a layer of the truth or the estimate is zero";
-        return DMF_OK;
-    }
-    if (!(tensor <= fmax(pt, pe) / 2)) {
-        out->why_not = "(delta + eta) / sigma_min > max(||P(h)||_inf, ||P(h*)||_inf) / 2";
-        return DMF_OK;
-    }
-    double expo = 1.0 / (double)K - 1;
-    out->bound = 7 * root((double)K * (double)S, p) / sigma_min * fmin(pow(pt, expo), pow(pe, expo)) * (delta + eta);
-    out->holds = 1;
+    out->sigma_min = sigma_min;
+    thm_7_2_finish(net, truth, estimate, delta, eta, p, sigma_min, 1, out);
     return DMF_OK;
 }

@@ -314,8 +314,16 @@ def recover(network: Network, x=None, truth=None, restarts: Optional[int] = None
         residual; more than one: X does not identify h), ``class_metric``,
         ``time_s``; with ``truth``: ``d_p`` (per-layer classes, Definition
         4.1), ``delta_p`` (per-path classes, convolutional networks),
-        ``data_error`` (||X - M(truth)||_F) and ``bounds`` (Thm 8.4 / Thm
-        7.2 with their conditions, as the command line's JSON).
+        ``data_error`` (||X - M(truth)||_F), ``bounds`` (Thm 8.4 / Thm
+        7.2 with their conditions, as the command line's JSON; Thm 7.2's
+        ``gamma_estimated`` is true where its gamma is an estimate, so its
+        bound is not guaranteed) and ``deep_nsp`` (the deep-NSP constant of
+        Ker A: ``computed``, ``holds``, ``gamma`` — 1 exactly when Ker A =
+        {0}, ``'inf'`` when the property fails, else a lower bound on the
+        smallest valid gamma from ``starts`` local searches — ``estimated``,
+        ``method``, ``why_not``, ``columns``, ``rank``, ``kernel_dim``,
+        ``distance``, ``tolerance``, ``converged``, ``at_best``,
+        ``gamma_median``, ``gamma_worst``, ``time_s``; docs/liftrank.md).
     """
     check("recover", restarts=restarts, seed=seed, max_iterations=max_iterations, tol=tol, p=p, method=method,
           solver=solver)

@@ -285,7 +285,35 @@ static PyObject *bound_dict(const dmf_stability_bound *b, const char *metric, do
         (isfinite(b->error_limit) && dmfpy_set(d, "error_limit", PyFloat_FromDouble(b->error_limit)) < 0) ||
         (isfinite(b->epsilon) && dmfpy_set(d, "epsilon", PyFloat_FromDouble(b->epsilon)) < 0) ||
         (isfinite(b->sigma_min) && dmfpy_set(d, "sigma_min", PyFloat_FromDouble(b->sigma_min)) < 0) ||
-        (isfinite(b->gamma) && dmfpy_set(d, "gamma", PyFloat_FromDouble(b->gamma)) < 0))
+        (isfinite(b->gamma) && dmfpy_set(d, "gamma", PyFloat_FromDouble(b->gamma)) < 0) ||
+        (isinf(b->gamma) && dmfpy_set(d, "gamma", PyUnicode_FromString("inf")) < 0) ||
+        (b->gamma_estimated && dmfpy_set(d, "gamma_estimated", PyBool_FromLong(1)) < 0))
+        Py_CLEAR(d);
+    return d;
+}
+
+/* The deep-NSP report as a dict (the CLI's "deep_nsp" object, same keys). */
+static PyObject *deep_nsp_dict(const dmf_deep_nsp_report *r)
+{
+    PyObject *d = Py_BuildValue("{s:N,s:N}", "computed", PyBool_FromLong(r->computed), "holds",
+                                PyBool_FromLong(r->holds));
+    if (!d) return NULL;
+    if ((isfinite(r->gamma) && dmfpy_set(d, "gamma", PyFloat_FromDouble(r->gamma)) < 0) ||
+        (isinf(r->gamma) && dmfpy_set(d, "gamma", PyUnicode_FromString("inf")) < 0) ||
+        dmfpy_set(d, "estimated", PyBool_FromLong(r->estimated)) < 0 ||
+        (r->method && dmfpy_set(d, "method", PyUnicode_FromString(r->method)) < 0) ||
+        (r->why_not && dmfpy_set(d, "why_not", PyUnicode_FromString(r->why_not)) < 0) ||
+        dmfpy_set(d, "columns", PyLong_FromSize_t(r->columns)) < 0 ||
+        ((r->rank || r->kernel_dim) && (dmfpy_set(d, "rank", PyLong_FromSize_t(r->rank)) < 0 ||
+                                        dmfpy_set(d, "kernel_dim", PyLong_FromSize_t(r->kernel_dim)) < 0)) ||
+        (r->estimated && (dmfpy_set(d, "distance", PyFloat_FromDouble(r->distance)) < 0 ||
+                          dmfpy_set(d, "tolerance", PyFloat_FromDouble(r->tolerance)) < 0 ||
+                          dmfpy_set(d, "starts", PyLong_FromSize_t(r->starts)) < 0 ||
+                          dmfpy_set(d, "converged", PyLong_FromSize_t(r->converged)) < 0 ||
+                          dmfpy_set(d, "at_best", PyLong_FromSize_t(r->at_best)) < 0 ||
+                          dmfpy_set(d, "gamma_median", PyFloat_FromDouble(r->gamma_median)) < 0 ||
+                          dmfpy_set(d, "gamma_worst", PyFloat_FromDouble(r->gamma_worst)) < 0)) ||
+        dmfpy_set(d, "time_s", PyFloat_FromDouble(r->time_s)) < 0)
         Py_CLEAR(d);
     return d;
 }
@@ -338,6 +366,7 @@ static PyObject *recover(PyObject *module, PyObject *args)
     dmf_matrix *x = NULL;
     dmf_recover_report rep;
     dmf_stability_bound b84, b72;
+    dmf_deep_nsp_report nsp;
     double d_p = NAN, delta_p = NAN, delta = NAN;
     const double *th = ta ? PyArray_DATA(ta) : NULL;
     int status = dmf_matrix_wrap(&x, DMF_F64, (size_t)PyArray_DIM(xa, 0), (size_t)PyArray_DIM(xa, 1), PyArray_DATA(xa));
@@ -351,7 +380,10 @@ static PyObject *recover(PyObject *module, PyObject *args)
     if (status == DMF_OK && th)
         status = kernels ? dmf_network_residual_kernels(net, x, th, &delta) : dmf_network_residual(net, x, th, &delta);
     if (status == DMF_OK && th) status = dmf_stability_thm_8_4(net, th, delta, rep.residual, p, &b84);
-    if (status == DMF_OK && th) status = dmf_stability_thm_7_2(net, th, rep.h, delta, rep.residual, p, 2000000, &b72);
+    dmf_deep_nsp_options nsp_opt = {.max_entries = 2000000}; /* as dmf recover */
+    if (status == DMF_OK && th) status = dmf_deep_nsp(net, &nsp_opt, &nsp);
+    if (status == DMF_OK && th)
+        status = dmf_stability_thm_7_2_nsp(net, th, rep.h, delta, rep.residual, p, 2000000, &nsp, &b72);
     Py_END_ALLOW_THREADS
     PyObject *d = NULL;
     if (status != DMF_OK) {
@@ -402,7 +434,8 @@ static PyObject *recover(PyObject *module, PyObject *args)
         }
         if (bad || dmfpy_set(d, "d_p", PyFloat_FromDouble(d_p)) < 0 ||
             (!isnan(delta_p) && dmfpy_set(d, "delta_p", PyFloat_FromDouble(delta_p)) < 0) ||
-            dmfpy_set(d, "data_error", PyFloat_FromDouble(delta)) < 0 || dmfpy_set(d, "bounds", bounds) < 0) {
+            dmfpy_set(d, "data_error", PyFloat_FromDouble(delta)) < 0 || dmfpy_set(d, "bounds", bounds) < 0 ||
+            dmfpy_set(d, "deep_nsp", deep_nsp_dict(&nsp)) < 0) {
             if (bad) Py_XDECREF(bounds);
             Py_CLEAR(d);
         }

@@ -55,6 +55,49 @@ def test_recover_equals_the_command_line(tmp_path):
     assert [s["residual"] for s in line["starts"]] == list(rep["start_residual"])
 
 
+def threshold_network():
+    # tests/network_specs.h's k2_threshold_network: rk A = 8 < 9 columns,
+    # Ker A of dimension 1 (the deep-NSP constant is estimated).
+    layers = []
+    for k, (rows, cols) in enumerate(((2, 2), (2, 4))):
+        entries, t = [], 0
+        for r in range(rows):
+            for c in range(cols):
+                for p in range(3):
+                    entries.append([r, c, p, float(f"{((t * 37 + k * 61 + 5) % 23) / 11.0 - 1.0:.6f}")])
+                    t += 1
+        layers.append({"rows": rows, "cols": cols, "entries": entries})
+    return {"type": "triplets", "layers": layers}
+
+
+def test_deep_nsp(tmp_path):
+    # Injective A: gamma = 1 exactly; the paper's {1,2,3} x {1,2,3}: fails,
+    # exactly (two parallel columns); a one-dimensional kernel: an estimate
+    # that Thm 7.2 uses and flags.  The same as the command line.
+    prob = dmf.synth_network(haar(32, 3), seed=1, noise=1e-6)
+    nsp = dmf.recover(haar(32, 3), prob["x"], truth=prob["h"], restarts=2)["deep_nsp"]
+    assert nsp["holds"] and nsp["gamma"] == 1 and not nsp["estimated"] and nsp["kernel_dim"] == 0
+    prob = dmf.synth_network(TWICE, seed=1)
+    rep = dmf.recover(TWICE, prob["x"], truth=prob["h"], restarts=2)
+    assert rep["deep_nsp"]["computed"] and not rep["deep_nsp"]["holds"] and rep["deep_nsp"]["gamma"] == "inf"
+    (b72,) = [b for b in rep["bounds"] if b["theorem"] == "Thm 7.2"]
+    assert not b72["holds"] and "deep-NSP fails" in b72["why_not"] and b72["gamma"] == "inf"
+    net = tmp_path / "net.json"
+    net.write_text(json.dumps(threshold_network()))
+    (synth,) = run_cli("synth-network", net, "--seed", 3, "--noise", 1e-6, "--out", tmp_path / "s")
+    (line,) = run_cli("recover", net, "--input", synth["x"], "--truth", synth["h"], "--restarts", 5, "--seed", 3)
+    rep = dmf.recover(str(net), np.load(synth["x"]), truth=np.load(synth["h"]), restarts=5, seed=3)
+    nsp = rep["deep_nsp"]
+    assert nsp["holds"] and nsp["estimated"] and nsp["kernel_dim"] == 1 and nsp["gamma"] >= 1
+    assert nsp["at_best"] == nsp["starts"] and nsp["converged"] == nsp["starts"]
+    (b72,) = [b for b in rep["bounds"] if b["theorem"] == "Thm 7.2"]
+    assert b72["holds"] and b72["gamma_estimated"] and b72["gamma"] == nsp["gamma"] and b72["measured"] <= b72["bound"]
+    assert rep["bounds"] == line["bounds"]
+    assert {k: v for k, v in rep["deep_nsp"].items() if k != "time_s"} == \
+        {k: v for k, v in line["deep_nsp"].items() if k != "time_s"}
+    assert set(line) - set(rep) <= {"input", "truth", "out"}
+
+
 def test_lifting_start(tmp_path):
     # Injective lifted operator (an undecimated Haar path: rank 2^K): one
     # start from the lifting recovers the class, as the command line does.

@@ -413,16 +413,19 @@ static void ref_palm(dmf_dtype dt, ref_mat A, ref_mat *S, size_t J, const dmf_co
  * `layout` 0: two factors; 1: four, the last one the densest (dense by
  * BLAS when `dense_end`, else CSR through transposes), swept right to left
  * (the right caches); 2: its mirror, swept left to right (the left caches);
- * 3: four factors with the densest in the middle (the direct gradient). */
+ * 3: four factors with the densest in the middle (the direct gradient);
+ * 4: four, the first the densest, swept right to left (pyfaust's 'rectmat'
+ * order: the left caches of every factor made at the start of each sweep);
+ * 5: its mirror, swept left to right (the right caches, likewise). */
 static void test_sparse_sweeps(dmf_dtype dt, int layout, int dense_end)
 {
     const size_t J = layout == 0 ? 2 : 4, its = 8;
     const size_t dims[5] = {96, 100, 90, 110, 100};
-    const int r2l = layout == 1 || layout == 3;
+    const int r2l = layout == 1 || layout == 3 || layout == 4, mirrored = layout == 2 || layout == 4;
     size_t d[5];
-    for (size_t j = 0; j <= J; j++) d[j] = layout == 2 ? dims[J - j] : dims[j];
+    for (size_t j = 0; j <= J; j++) d[j] = mirrored ? dims[J - j] : dims[j];
     dmf_constraint c[4];
-    size_t dense_at = layout == 0 ? 1 : layout == 1 ? 3 : layout == 2 ? 0 : 2;
+    size_t dense_at = layout == 0 ? 1 : layout == 1 || layout == 5 ? 3 : mirrored ? 0 : 2;
     for (size_t j = 0; j < J; j++) {
         size_t n = d[j] * d[j + 1];
         c[j] = cons(DMF_CONS_SPLINCOL, d[j], d[j + 1], 3);
@@ -610,12 +613,12 @@ int main(void)
     test_near_truth(DMF_C128, 1);
     test_near_truth(DMF_C128, 0);
     test_errors();
-    for (int layout = 0; layout < 4; layout++) {
+    for (int layout = 0; layout < 6; layout++) {
         test_sparse_sweeps(DMF_F64, layout, 0);
         test_sparse_sweeps(DMF_C128, layout, 0);
     }
-    test_sparse_sweeps(DMF_F64, 1, 1);
-    test_sparse_sweeps(DMF_F64, 2, 1);
+    for (int layout = 1; layout < 6; layout++)
+        if (layout != 3) test_sparse_sweeps(DMF_F64, layout, 1);
     test_hadamard(32, DMF_F64, 30, 0);
     test_hadamard(64, DMF_F64, 30, 0);
     test_hadamard(32, DMF_C128, 30, 0);

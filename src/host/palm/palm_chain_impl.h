@@ -7,6 +7,7 @@ typedef struct {
     SCALAR *e;           /* lambda X - A, or its cached counterpart (maxd^2) */
     SCALAR *w, *q, *t;   /* the sweep's caches (palm_impl.h) and a buffer to update them; J >= 3 only */
     SCALAR *ah;          /* A^H (N x M) for the right caches, made on first use */
+    SCALAR **stack_w, **stack_q; /* per factor, the caches of a sweep that ends at the densest factor */
     const SCALAR *x;     /* S_0 ... S_{J-1} while it is current (palm_impl.h), or NULL */
     SCALAR *s[2];        /* the transposes of right products (maxd^2) */
     SCALAR *blk;         /* per thread, two maxd x block buffers of the blocked chains */
@@ -31,6 +32,10 @@ static void FN(palm_work_free)(FN(palm_work) *wk, size_t J)
     free(wk->q);
     free(wk->t);
     free(wk->ah);
+    for (size_t j = 0; wk->stack_w && j < J; j++) free(wk->stack_w[j]);
+    for (size_t j = 0; wk->stack_q && j < J; j++) free(wk->stack_q[j]);
+    free(wk->stack_w);
+    free(wk->stack_q);
     free(wk->s[0]);
     free(wk->s[1]);
     free(wk->blk);

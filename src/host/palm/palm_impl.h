@@ -175,16 +175,66 @@ static int FN(palm_step)(FN(palm_work) *wk, size_t J, size_t j, const SCALAR *A,
     return FN(factor_mask_sync)(F, wk->proj.keep, c->normalized);
 }
 
-/* Whether a sweep keeps the caches: with three factors or more, when no
- * factor is denser than the one the sweep starts from.  With two factors, or
- * the densest factor elsewhere, the direct gradient costs no more. */
-static int FN(sweep_cache)(const FN(palm_work) *wk, size_t J, int r2l)
+/* How a sweep caches, with three factors or more (with two the direct
+ * gradient costs no more):
+ * - the densest factor is where the sweep starts: the caches follow the
+ *   sweep (cache_update after each step);
+ * - it is where the sweep ends (a right-to-left sweep with the residual
+ *   on the left, as pyfaust's 'rectmat' parameters peel factors; or left
+ *   to right with it on the right): the factors on the far side of S_j
+ *   are those of the previous sweep until S_j is updated, so the caches
+ *   of the other kind for every j are made at the start of the sweep, in
+ *   one pass from the densest end (*stacked), and each update reads its
+ *   own; the densest factor then meets a dense matrix twice per sweep
+ *   instead of once per update.  At most STACK_MAX of them (each holds two
+ *   arrays of the largest size).
+ * Otherwise the direct gradient. */
+#ifndef DMF_PALM_STACK_MAX
+#define DMF_PALM_STACK_MAX
+enum { STACK_MAX = 8 };
+#endif
+static int FN(sweep_cache)(const FN(palm_work) *wk, size_t J, int r2l, int *stacked)
 {
+    *stacked = 0;
     if (J < 3) return CACHE_NONE;
-    size_t start = r2l ? J - 1 : 0, cost = FN(factor_cost)(&wk->f[start]);
+    size_t most = 0;
     for (size_t k = 0; k < J; k++)
-        if (FN(factor_cost)(&wk->f[k]) > cost) return CACHE_NONE;
-    return r2l ? CACHE_RIGHT : CACHE_LEFT;
+        if (FN(factor_cost)(&wk->f[k]) > most) most = FN(factor_cost)(&wk->f[k]);
+    if (FN(factor_cost)(&wk->f[r2l ? J - 1 : 0]) == most) return r2l ? CACHE_RIGHT : CACHE_LEFT;
+    if (FN(factor_cost)(&wk->f[r2l ? 0 : J - 1]) == most && J - 1 <= STACK_MAX) {
+        *stacked = 1;
+        return r2l ? CACHE_LEFT : CACHE_RIGHT;
+    }
+    return CACHE_NONE;
+}
+
+/* The caches of every j for a sweep that ends at the densest factor:
+ * kind CACHE_LEFT (a right-to-left sweep), V_j = L_j^H A and P_j = L_j^H L_j
+ * for j = 1 ... J-1; CACHE_RIGHT (left to right), W_j^H and Q_j for
+ * j = 0 ... J-2.  Made by the steps of cache_update from the densest end,
+ * each copied into its slot. */
+static int FN(stack_build)(FN(palm_work) *wk, int kind, size_t J, const SCALAR *A, size_t M, size_t N)
+{
+    const size_t big = wk->maxd * wk->maxd;
+    if (!wk->stack_w) {
+        wk->stack_w = calloc(J, sizeof *wk->stack_w);
+        wk->stack_q = calloc(J, sizeof *wk->stack_q);
+        int ok = wk->stack_w && wk->stack_q;
+        for (size_t j = 0; ok && j < J; j++) {
+            wk->stack_w[j] = malloc(big * sizeof(SCALAR));
+            wk->stack_q[j] = malloc(big * sizeof(SCALAR));
+            ok = wk->stack_w[j] && wk->stack_q[j];
+        }
+        if (!ok) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the PALM caches (%zu factors, %zu x %zu)", J, M, N);
+    }
+    for (size_t s = 0; s + 1 < J; s++) {
+        size_t j = kind == CACHE_LEFT ? s : J - 1 - s, slot = kind == CACHE_LEFT ? j + 1 : j - 1;
+        size_t d = kind == CACHE_LEFT ? wk->f[j].cols : wk->f[j].rows;
+        DMF_TRY(FN(cache_update)(wk, kind, J, j, A, M, N));
+        memcpy(wk->stack_w[slot], wk->w, d * (kind == CACHE_LEFT ? N : M) * sizeof(SCALAR));
+        memcpy(wk->stack_q[slot], wk->q, d * d * sizeof(SCALAR));
+    }
+    return DMF_OK;
 }
 
 static int FN(palm_core)(const SCALAR *A, size_t J, const size_t *dims, SCALAR *const *S,
@@ -201,12 +251,21 @@ static int FN(palm_core)(const SCALAR *A, size_t J, const size_t *dims, SCALAR *
     rep->stopped_by = tol_mode ? DMF_STOP_MAXITER : DMF_STOP_NUM_ITS;
     rep->rel_error = NAN;
     while (status == DMF_OK && it < limit) {
-        int cache = FN(sweep_cache)(&wk, J, r2l);
+        int stacked, cache = FN(sweep_cache)(&wk, J, r2l, &stacked);
+        if (stacked) status = FN(stack_build)(&wk, cache, J, A, M, N);
         for (size_t s = 0; status == DMF_OK && s < J; s++) {
             size_t j = r2l ? J - 1 - s : s;
-            status = FN(palm_step)(&wk, J, j, A, M, N, &cons[j], lambda, o, dtype, s > 0 ? cache : CACHE_NONE);
+            if (stacked) { /* S_j's own caches; none for the densest factor, at the end */
+                SCALAR *w = wk.w, *q = wk.q;
+                int has = s + 1 < J;
+                if (has) wk.w = wk.stack_w[j], wk.q = wk.stack_q[j];
+                status = FN(palm_step)(&wk, J, j, A, M, N, &cons[j], lambda, o, dtype, has ? cache : CACHE_NONE);
+                wk.w = w, wk.q = q;
+            } else {
+                status = FN(palm_step)(&wk, J, j, A, M, N, &cons[j], lambda, o, dtype, s > 0 ? cache : CACHE_NONE);
+            }
             wk.x = NULL; /* S_j changed */
-            if (status == DMF_OK && cache != CACHE_NONE && s + 1 < J)
+            if (status == DMF_OK && !stacked && cache != CACHE_NONE && s + 1 < J)
                 status = FN(cache_update)(&wk, cache, J, j, A, M, N);
         }
         if (status != DMF_OK) break;

@@ -16,11 +16,16 @@ left end of the residual):
 
 Per size the tools alternate (dmf, pyfaust, dmf, ...) so both see the same
 machine load.  One JSON line per measurement after an environment header:
-time_s (median of the repeats), times_s, rel_error = ||F - A||_F / ||A||_F,
-and on every line the CPU model and the load average (/proc/loadavg, 1 min)
-before and after.  dmf's time is its own time_s (the factorization, not the
-process start); pyfaust's is timed around the call in a child process,
-which is killed after --timeout seconds (then the line has "timeout": T).
+time_s (median of the repeats, wall clock), times_s, cpu_s (median CPU time,
+user + system, all threads) and cpu_times_s, rel_error = ||F - A||_F / ||A||_F,
+and on every line the CPU model, the threads, the load average
+(/proc/loadavg, 1 min) before and after, and other_load: per run, the cores
+that other processes kept busy meanwhile (/proc/stat).  dmf's time is its
+own time_s (the factorization, not the process start) and its CPU time the
+process's; pyfaust's are taken around the call in a child process, which is
+killed after --timeout seconds (then the line has "timeout": T).
+--threads N sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS
+for both tools (by default each uses its own default).
 
     bench/bench_palm.py --dmf build/dmf --problems hadamard --sizes 256,512,1024 \\
         --repeats 3 --out bench/results/palm-20261206.jsonl
@@ -32,6 +37,7 @@ it only dmf's lines are printed.
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,7 +45,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "comparators"))
-from common import cpu_model, env_header, hadamard, rel_error  # noqa: E402
+from common import _busy_cpu_s, cpu_model, env_header, hadamard, rel_error  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -70,7 +76,17 @@ def dmf_params(n, fact, res):
             "stop_crit1": {"num_its": ITS}, "stop_crit2": {"num_its": ITS}, "is_update_way_R2L": True}
 
 
-def run_dmf(dmf, problem, n, dtype, workdir):
+def timed(cmd, env, timeout=None):
+    """Runs cmd; returns its stdout, the CPU seconds it used (user + system,
+    all threads), and the cores other processes kept busy meanwhile."""
+    r0, busy0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), _busy_cpu_s(), time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout, env=env).stdout
+    r1, busy1, wall = resource.getrusage(resource.RUSAGE_CHILDREN), _busy_cpu_s(), time.perf_counter() - t0
+    cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+    return out, cpu, max(0.0, (busy1 - busy0) - cpu) / wall
+
+
+def run_dmf(dmf, problem, n, dtype, workdir, env):
     cmd = [dmf, "hierarchical", "--dtype", dtype]
     if problem == "hadamard":
         cmd += ["--matrix", "hadamard", "--size", str(n), "--preset", "hadamard"]
@@ -81,8 +97,9 @@ def run_dmf(dmf, problem, n, dtype, workdir):
             with open(p_path, "w") as f:
                 json.dump(dmf_params(n, *random_constraints(n)), f)
         cmd += ["--input", a_path, "--params", p_path]
-    rec = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-    return rec["time_s"], rec["rel_error"]
+    out, cpu, other = timed(cmd, env)
+    rec = json.loads(out)
+    return rec["time_s"], rec["rel_error"], cpu, other
 
 
 PYFAUST_CHILD = r"""
@@ -107,52 +124,65 @@ else:
 sys.stdout.flush()
 saved = os.dup(1)
 os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 F = hierarchical(A, p)
-elapsed = time.perf_counter() - start
+elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
 os.dup2(saved, 1)
-print(json.dumps({"time_s": elapsed, "rel_error": rel_error(A, F.toarray())}), flush=True)
+print(json.dumps({"time_s": elapsed, "cpu_s": cpu, "rel_error": rel_error(A, F.toarray())}), flush=True)
 """
 
 
-def run_pyfaust(problem, n, dtype, timeout):
+def run_pyfaust(problem, n, dtype, timeout, env):
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.pathsep.join([here, os.path.join(here, "comparators")])
     try:
-        out = subprocess.run([sys.executable, "-c", PYFAUST_CHILD, problem, str(n), dtype, path], check=True,
-                             capture_output=True, text=True, timeout=timeout,
-                             env=dict(os.environ, PYTHONPATH=path)).stdout
+        out, _, other = timed([sys.executable, "-c", PYFAUST_CHILD, problem, str(n), dtype, path],
+                              dict(env, PYTHONPATH=path), timeout)
     except subprocess.TimeoutExpired:
-        return None, None
+        return None, None, None, None
     rec = json.loads(out.strip().splitlines()[-1])
-    return rec["time_s"], rec["rel_error"]
+    return rec["time_s"], rec["rel_error"], rec["cpu_s"], other
 
 
 def markdown(path):
-    """A table of the JSON lines in `path`: per problem and size, each tool's time and error, the ratio."""
+    """A table of the JSON lines in `path`: per problem and size, each tool's time (median, min-max)
+    and error, the ratios of wall and CPU times."""
     rows = {}
     for line in open(path):
         rec = json.loads(line)
         if "tool" not in rec or "problem" not in rec:
             continue
-        rows.setdefault((rec["problem"], rec["n"]), {})[rec["tool"]] = rec
-    print("| problem | N | dmf time (s) | dmf rel. error | pyfaust time (s) | pyfaust rel. error | pyfaust / dmf | load |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
-    for (problem, n), tools in sorted(rows.items()):
+        rows.setdefault((rec["problem"], rec["n"], rec.get("threads", "default")), {})[rec["tool"]] = rec
+    print("| problem | N | threads | dmf time (s) | dmf CPU (s) | dmf rel. error | pyfaust time (s) | pyfaust CPU (s) "
+          "| pyfaust rel. error | pyfaust / dmf (time) | (CPU) | load | other load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    for (problem, n, threads), tools in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
         d, p = tools.get("dmf"), tools.get("pyfaust")
+
         def t(r):
             if not r:
                 return "-"
-            return f"> {r['timeout']:.0f}" if r.get("timeout") else f"{r['time_s']:.3g}"
+            if r.get("timeout"):
+                return f"> {r['timeout']:.0f}"
+            ts = r["times_s"]
+            return f"{r['time_s']:.3g}" + (f" ({min(ts):.3g}-{max(ts):.3g})" if len(ts) > 1 else "")
+
+        def c(r):
+            return f"{r['cpu_s']:.3g}" if r and r.get("cpu_s") is not None else "-"
+
         def e(r):
-            return f"{r['rel_error']:.2e}" if r and r.get("rel_error") is not None else "-"
-        ratio = "-"
+            return f"{r['rel_error']:.3e}" if r and r.get("rel_error") is not None else "-"
+        ratio, cratio = "-", "-"
         if d and p and p.get("time_s"):
-            ratio = f"{p['time_s'] / d['time_s']:.0f}x"
+            ratio = f"{p['time_s'] / d['time_s']:.1f}x"
+            if p.get("cpu_s") and d.get("cpu_s"):
+                cratio = f"{p['cpu_s'] / d['cpu_s']:.1f}x"
         elif d and p and p.get("timeout"):
             ratio = f"> {p['timeout'] / d['time_s']:.0f}x"
         load = " / ".join(f"{r['load_before']:.1f}-{r['load_after']:.1f}" for r in (d, p) if r)
-        print(f"| {problem} | {n} | {t(d)} | {e(d)} | {t(p)} | {e(p)} | {ratio} | {load} |")
+        other = " / ".join(f"{max(r['other_load']):.2f}" for r in (d, p) if r and r.get("other_load"))
+        print(f"| {problem} | {n} | {threads} | {t(d)} | {c(d)} | {e(d)} | {t(p)} | {c(p)} | {e(p)} | {ratio} | {cratio} "
+              f"| {load} | {other} |")
 
 
 def main():
@@ -166,6 +196,7 @@ def main():
     p.add_argument("--pyfaust-repeats", type=int, default=None, help="repeats of pyfaust (default: --repeats)")
     p.add_argument("--timeout", type=float, default=3600, help="seconds before a pyfaust run is given up")
     p.add_argument("--no-pyfaust", action="store_true")
+    p.add_argument("--threads", type=int, help="OMP/OPENBLAS/MKL_NUM_THREADS for both tools (default: unset)")
     p.add_argument("--out", help="also append the JSON lines to this file")
     p.add_argument("--markdown", metavar="JSONL", help="print a markdown table of JSONL and exit")
     args = p.parse_args()
@@ -194,20 +225,25 @@ def main():
     header = io.StringIO()
     with contextlib.redirect_stdout(header):
         env_header("dmf hierarchical vs pyfaust", version, pyfaust=have_pyfaust,
-                   omp_num_threads=os.environ.get("OMP_NUM_THREADS"))
+                   omp_num_threads=str(args.threads) if args.threads else os.environ.get("OMP_NUM_THREADS"))
     emit(json.loads(header.getvalue()))
     cpu = cpu_model()
+    env = dict(os.environ)
+    if args.threads:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(args.threads)
     cases = []
     for problem in args.problems.split(","):
         sizes = args.sizes if problem == "hadamard" else args.random_sizes
         cases += [(problem, int(s)) for s in sizes.split(",") if s]
     with tempfile.TemporaryDirectory() as workdir:
         for problem, n in cases:
-            tools = [("dmf", args.repeats, lambda: run_dmf(args.dmf, problem, n, args.dtype, workdir))]
+            tools = [("dmf", args.repeats, lambda: run_dmf(args.dmf, problem, n, args.dtype, workdir, env))]
             if have_pyfaust:
                 tools.append(("pyfaust", args.pyfaust_repeats or args.repeats,
-                              lambda: run_pyfaust(problem, n, args.dtype, args.timeout)))
-            results = {tool: {"times": [], "err": None, "load": [], "timeout": None} for tool, _, _ in tools}
+                              lambda: run_pyfaust(problem, n, args.dtype, args.timeout, env)))
+            results = {tool: {"times": [], "cpus": [], "others": [], "err": None, "load": [], "timeout": None}
+                       for tool, _, _ in tools}
             # alternate the tools, repeat by repeat
             for r in range(max(reps for _, reps, _ in tools)):
                 for tool, reps, fn in tools:
@@ -215,19 +251,23 @@ def main():
                     if r >= reps or res["timeout"]:
                         continue
                     before = loadavg()
-                    t, err = fn()
+                    t, err, cpu_s, other = fn()
                     res["load"].append((before, loadavg()))
                     if t is None:
                         res["timeout"] = args.timeout
                     else:
                         res["times"].append(t)
+                        res["cpus"].append(cpu_s)
+                        res["others"].append(round(other, 2))
                         res["err"] = err
             for tool, _, _ in tools:
                 res = results[tool]
                 rec = {"tool": tool, "problem": f"hierarchical {problem}", "n": n, "dtype": args.dtype,
                        "iterations_per_palm": ITS,
                        "time_s": statistics.median(res["times"]) if res["times"] else None,
-                       "times_s": res["times"], "rel_error": res["err"], "cpu": cpu,
+                       "times_s": res["times"], "cpu_s": statistics.median(res["cpus"]) if res["cpus"] else None,
+                       "cpu_times_s": res["cpus"], "other_load": res["others"],
+                       "threads": args.threads or "default", "rel_error": res["err"], "cpu": cpu,
                        "load_before": res["load"][0][0], "load_after": res["load"][-1][1],
                        "loads": res["load"]}
                 if res["timeout"]:

@@ -159,8 +159,8 @@ static int FN(apply_run)(const dmf_apply_run *run, const dmf_factor_ref *f, cons
      * that another process keeps waiting costs more than it saves. */
 #pragma omp parallel if (work * nvec > ((size_t)1 << 22)) reduction(+ : no_memory)
     {
-        SCALAR *buf0 = dmf_alloc_aligned(part_values, sizeof(SCALAR));
-        SCALAR *buf1 = dmf_alloc_aligned(part_values, sizeof(SCALAR));
+        SCALAR *buf0 = dmf_alloc_aligned_uninit(part_values, sizeof(SCALAR));
+        SCALAR *buf1 = dmf_alloc_aligned_uninit(part_values, sizeof(SCALAR));
         if (!buf0 || !buf1) no_memory++;
 #pragma omp for schedule(static)
         for (size_t task = 0; task < row_tasks * col_tasks; task++) {

@@ -501,7 +501,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
 #pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
     {
         FN(split_scratch) s;
-        SCALAR *tile_buf = dmf_alloc_aligned(tile * block_stride, sizeof(SCALAR));
+        SCALAR *tile_buf = dmf_alloc_aligned_uninit(tile * block_stride, sizeof(SCALAR));
         SCALAR *tile_x = dmf_alloc(tile * m * r, sizeof(SCALAR));
         double *norms = dmf_alloc(tile, sizeof(double));
         int ok = FN(scratch_alloc)(&s, m, n, r) && tile_buf && tile_x && norms;

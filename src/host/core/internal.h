@@ -23,6 +23,10 @@ void *dmf_alloc(size_t count, size_t elem_size); /* zeroed, NULL on overflow/OOM
 /* The same on a 64-byte boundary (free() releases it): kernels whose
  * vectorized sums would otherwise start at an address-dependent offset. */
 void *dmf_alloc_aligned(size_t count, size_t elem_size);
+/* Aligned and not zeroed: buffers dmf's own kernels write before they read
+ * them (never handed to BLAS/LAPACK, whose vector kernels may read a little
+ * past the end of an operand). */
+void *dmf_alloc_aligned_uninit(size_t count, size_t elem_size);
 
 /* Seeded reproducible generator (xoshiro256**, splitmix64 seeding). */
 typedef struct { uint64_t s[4]; int has_spare; double spare; } dmf_rng;

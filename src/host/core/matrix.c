@@ -17,14 +17,19 @@ int dmf_mul_size(size_t a, size_t b, size_t *out)
     return 1;
 }
 
-void *dmf_alloc_aligned(size_t count, size_t elem_size)
+void *dmf_alloc_aligned_uninit(size_t count, size_t elem_size)
 {
     size_t bytes;
     if (!dmf_mul_size(count, elem_size, &bytes) || bytes > SIZE_MAX - 64) return NULL;
     if (dmf_memory_over_limit(bytes)) return NULL; /* see dmf_alloc */
     bytes = (bytes + 64) & ~(size_t)63; /* a multiple of the alignment, never 0 */
-    void *p = aligned_alloc(64, bytes);
-    if (p) memset(p, 0, bytes);
+    return aligned_alloc(64, bytes);
+}
+
+void *dmf_alloc_aligned(size_t count, size_t elem_size)
+{
+    void *p = dmf_alloc_aligned_uninit(count, elem_size);
+    if (p) memset(p, 0, ((count * elem_size) + 64) & ~(size_t)63);
     return p;
 }
 

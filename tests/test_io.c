@@ -130,6 +130,38 @@ static void test_npy_round_trips(void)
         }
 }
 
+/* Arrays of 32 MiB and more, in dmf's own layout, are mapped from the file
+ * (private): the same values as written, writes to the matrix reach neither
+ * the file nor another reader, and a Fortran-order file is still read. */
+static void test_npy_mapped(void)
+{
+    const size_t rows = 1500, cols = 1500; /* 36 MB of c128 */
+    dmf_matrix *a = random_matrix(DMF_C128, rows, cols, 7), *b = NULL, *c = NULL;
+    const char *path = tmp_path("mapped.npy");
+    CHECK_OK(dmf_npy_write(path, a));
+    CHECK_OK(dmf_npy_read(path, &b));
+    CHECK(b && b->mapping != NULL, "a 36 MB .npy is not mapped");
+    CHECK(b && same_matrix(a, b), "the mapped matrix differs from the one written");
+    if (b) {
+        double complex *v = dmf_matrix_data(b);
+        v[0] += 1;
+        v[rows * cols - 1] = 0;
+    }
+    CHECK_OK(dmf_npy_read(path, &c));
+    CHECK(c && same_matrix(a, c), "writes to a mapped matrix reached the file");
+    dmf_matrix_free(b);
+    dmf_matrix_free(c);
+    dmf_matrix_free(a);
+    /* Small arrays are read into memory as before. */
+    a = random_matrix(DMF_F64, 40, 30, 8);
+    CHECK_OK(dmf_npy_write(path, a));
+    CHECK_OK(dmf_npy_read(path, &b));
+    CHECK(b && b->mapping == NULL && same_matrix(a, b), "a small .npy is mapped or differs");
+    dmf_matrix_free(a);
+    dmf_matrix_free(b);
+    remove(path);
+}
+
 /* The header is numpy's own, byte for byte, and the data 64-byte aligned. */
 static void test_npy_header_layout(void)
 {
@@ -818,6 +850,7 @@ int main(void)
     if (make_tmp_dir("dmf_test_io") != 0) return 2;
     test_convert_to_single();
     test_npy_round_trips();
+    test_npy_mapped();
     test_npy_header_layout();
     test_npy_write_array_shapes();
     test_npy_fortran_order();

@@ -15,6 +15,10 @@ struct dmf_matrix {
     size_t rows, cols;
     void *data;
     int borrowed; /* data belongs to the caller (dmf_matrix_wrap) */
+    /* A private mapping of a file that holds the data (dmf_npy_read):
+     * unmapped when the matrix is freed. */
+    void *mapping;
+    size_t mapping_bytes;
 };
 
 /* Overflow-checked products of sizes; return 0 on overflow. */

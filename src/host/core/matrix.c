@@ -72,7 +72,7 @@ int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t col
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a %zu x %zu %s matrix", rows, cols,
                         dmf_dtype_name(dtype));
     }
-    *mat = (dmf_matrix){dtype, rows, cols, data, 0};
+    *mat = (dmf_matrix){dtype, rows, cols, data, 0, NULL, 0};
     *out = mat;
     return DMF_OK;
 }
@@ -87,7 +87,7 @@ int dmf_matrix_wrap(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols,
     if (!data && count) return dmf_fail(DMF_ERR_ARG, "no data for a %zu x %zu matrix", rows, cols);
     dmf_matrix *mat = malloc(sizeof *mat);
     if (!mat) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a matrix handle");
-    *mat = (dmf_matrix){dtype, rows, cols, data, 1};
+    *mat = (dmf_matrix){dtype, rows, cols, data, 1, NULL, 0};
     *out = mat;
     return DMF_OK;
 }
@@ -95,7 +95,8 @@ int dmf_matrix_wrap(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols,
 void dmf_matrix_free(dmf_matrix *mat)
 {
     if (!mat) return;
-    if (!mat->borrowed) free(mat->data);
+    if (mat->mapping) munmap(mat->mapping, mat->mapping_bytes);
+    else if (!mat->borrowed) free(mat->data);
     free(mat);
 }
 

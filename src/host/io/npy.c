@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "internal.h"
@@ -350,6 +351,31 @@ static int trailing_error(const char *path, const char *shape_text, dmf_dtype dt
                     path, shape_text, dmf_dtype_name(dtype), bytes, have);
 }
 
+/* Large arrays stored as dmf keeps them are mapped instead of read: the
+ * pages come from the page cache as the factorization first reads them,
+ * with no copy and no fresh memory to clear (a private mapping: a caller
+ * that writes to the matrix writes to its own copy of those pages). */
+enum { MAP_MIN_BYTES = 32 << 20 };
+
+static int map_npy(FILE *f, dmf_dtype dtype, size_t rows, size_t cols, size_t data_offset, size_t bytes,
+                   dmf_matrix **out)
+{
+    if (bytes < MAP_MIN_BYTES || data_offset % 64 != 0 || data_offset > SIZE_MAX - bytes) return DMF_ERR_IO;
+    size_t length = data_offset + bytes;
+    void *base = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fileno(f), 0);
+    if (base == MAP_FAILED) return DMF_ERR_IO; /* read it instead */
+    madvise(base, length, MADV_WILLNEED);
+    dmf_matrix *mat;
+    if (dmf_matrix_wrap(&mat, dtype, rows, cols, (char *)base + data_offset) != DMF_OK) {
+        munmap(base, length);
+        return DMF_ERR_NOMEM;
+    }
+    mat->mapping = base;
+    mat->mapping_bytes = length;
+    *out = mat;
+    return DMF_OK;
+}
+
 static int read_npy(FILE *f, const char *path, dmf_matrix **out, size_t *nd_shape, int *nd_ndim)
 {
     /* The size lets us name truncation before allocating; pipes have none. */
@@ -407,10 +433,12 @@ static int read_npy(FILE *f, const char *path, dmf_matrix **out, size_t *nd_shap
     if (file_size >= 0 && (unsigned long long)(file_size - (long long)data_offset) > bytes)
         return trailing_error(path, shape_text, h.dtype, bytes, file_size - (long long)data_offset);
 
+    int transpose = h.fortran_order && h.ndim == 2 && rows > 1 && cols > 1;
+    if (file_size >= 0 && !transpose && !h.int_kind && !h.swap)
+        if (map_npy(f, h.dtype, rows, cols, data_offset, bytes, out) == DMF_OK) return DMF_OK;
     dmf_matrix *mat;
     int status = dmf_matrix_create(&mat, h.dtype, rows, cols);
     if (status != DMF_OK) return dmf_fail_context(status, "'%s'", path);
-    int transpose = h.fortran_order && h.ndim == 2 && rows > 1 && cols > 1;
     void *buf = transpose || h.int_kind ? malloc(bytes) : mat->data;
     if (!buf) {
         dmf_matrix_free(mat);

@@ -4,9 +4,9 @@ processes (start-up, building the built-in matrix, the factorization, the
 error pass, exit) next to the `time_s` and `error_time_s` each process
 reports, and the process's peak resident memory against the input's size.
 
-    bench/bench_process.py [--dmf build/dmf] [--sizes 4096,8192]
+    bench/bench_process.py [--dmf build/dmf[,other/dmf]] [--sizes 4096,8192]
         [--specs dft-bitrev:c128,hadamard:f64] [--trees balanced,l2r,r2l]
-        [--repeats 5] > bench/results/process-DATE.jsonl
+        [--repeats 5] [--npy DIR] > bench/results/process-DATE.jsonl
     bench/bench_process.py --summarize bench/results/process-DATE.jsonl > ....md
 
 Every repeat runs each (matrix, size, tree) once, in turn, so a change of
@@ -16,7 +16,11 @@ and error_time_s, `wall_over_time_s` (median wall / median time_s), the
 largest peak RSS of the repeats (from wait4) and the input's MiB; every
 line carries the CPU model, dmf's threads, the load average when it was
 printed (after all repeats) and the lowest and highest 1-minute load seen
-when its processes started (`load_1min_at_starts`).  Standard library only.
+when its processes started (`load_1min_at_starts`).  With --npy DIR the
+inputs are .npy files written there once (`dmf matrix`) and given with
+--input, so the wall time includes reading the file instead of building the
+matrix.  Several --dmf executables (comma-separated) take turns within
+every repeat; each line names its own.  Standard library only.
 """
 import argparse
 import json
@@ -47,9 +51,14 @@ def load_avg():
         return [-1, -1, -1]
 
 
-def run_once(dmf, matrix, n, dtype, tree):
-    cmd = [dmf, "butterfly", "factor", "--matrix", matrix, "--size", str(n), "--dtype", dtype,
-           "--tree", tree, "--backend", "cpu", "--no-out"]
+def npy_path(directory, matrix, n, dtype):
+    return os.path.join(directory, f"{matrix}-{n}-{dtype}.npy")
+
+
+def run_once(dmf, matrix, n, dtype, tree, npy_dir=None):
+    source = ["--input", npy_path(npy_dir, matrix, n, dtype)] if npy_dir else \
+        ["--matrix", matrix, "--size", str(n), "--dtype", dtype]
+    cmd = [dmf, "butterfly", "factor", *source, "--tree", tree, "--backend", "cpu", "--no-out"]
     load = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -71,20 +80,27 @@ def measure(args):
     specs = [s.split(":") for s in args.specs.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
     trees = args.trees.split(",")
-    cases = [(m, dt, n, t) for n in sizes for (m, dt) in specs for t in trees]
+    tools = args.dmf.split(",")
+    cases = [(d, m, dt, n, t) for n in sizes for (m, dt) in specs for t in trees for d in tools]
     cpu = cpu_model()
-    version = subprocess.run([args.dmf, "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([tools[0], "--version"], capture_output=True, text=True).stdout.strip()
     print(json.dumps({"env": {"tool": "dmf-cli", "dmf": args.dmf, "version": version, "cpu": cpu,
-                              "cores": os.cpu_count(), "repeats": args.repeats,
+                              "cores": os.cpu_count(), "repeats": args.repeats, "npy": args.npy,
                               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}), flush=True)
+    if args.npy:
+        os.makedirs(args.npy, exist_ok=True)
+        for (m, dt) in specs:
+            for n in sizes:
+                subprocess.run([tools[0], "matrix", "--matrix", m, "--size", str(n), "--dtype", dt, "--out",
+                                npy_path(args.npy, m, n, dt)], check=True, stdout=subprocess.DEVNULL)
     results = {c: [] for c in cases}
     for r in range(args.repeats):
         for c in cases:
-            m, dt, n, t = c
-            print(f"repeat {r + 1}/{args.repeats}: {m} {dt} {n} {t}", file=sys.stderr, flush=True)
-            results[c].append(run_once(args.dmf, m, n, dt, t))
+            d, m, dt, n, t = c
+            print(f"repeat {r + 1}/{args.repeats}: {d} {m} {dt} {n} {t}", file=sys.stderr, flush=True)
+            results[c].append(run_once(d, m, n, dt, t, args.npy))
     for c in cases:
-        m, dt, n, t = c
+        d, m, dt, n, t = c
         runs = results[c]
         wall = stats([run[0] for run in runs])
         time_s = stats([run[1]["time_s"] for run in runs])
@@ -94,7 +110,8 @@ def measure(args):
         input_mib = n * n * DTYPE_BYTES[dt] / 2**20
         peak = max(run[2] for run in runs)
         print(json.dumps({
-            "bench": "process", "tool": "dmf-cli", "matrix": m, "n": n, "dtype": dt, "tree": t,
+            "bench": "process", "tool": "dmf-cli", "dmf": d, "input": "npy" if args.npy else "built-in",
+            "matrix": m, "n": n, "dtype": dt, "tree": t,
             "wall_s": round(wall[0], 4), "min_wall_s": round(wall[1], 4), "max_wall_s": round(wall[2], 4),
             "time_s": round(time_s[0], 4), "min_time_s": round(time_s[1], 4), "max_time_s": round(time_s[2], 4),
             "error_time_s": round(err_s[0], 4),
@@ -121,11 +138,12 @@ def summarize(path):
     print(f"{env.get('cpu', '?')}, {env.get('cores', '?')} cores, {env.get('version', '?')}, "
           f"{env.get('date', '?')}, {env.get('repeats', '?')} repeats taken in turns.  Seconds: median "
           "(min-max); `time_s` and `error_time_s` as the process reports them.\n")
-    print("| matrix | N | dtype | tree | wall s | time_s | error_time_s | wall / time_s | rel_error | peak / input | load at starts |")
-    print("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| dmf | input | matrix | N | dtype | tree | wall s | time_s | error_time_s | wall / time_s | rel_error "
+          "| peak / input | load at starts |")
+    print("| --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in rows:
         load = "-".join(f"{x:.2f}" for x in r["load_1min_at_starts"])
-        print(f"| {r['matrix']} | {r['n']} | {r['dtype']} | {r['tree']} | {r['wall_s']:.3g} "
+        print(f"| {r.get('dmf', env.get('dmf', '?'))} | {r.get('input', 'built-in')} | {r['matrix']} | {r['n']} | {r['dtype']} | {r['tree']} | {r['wall_s']:.3g} "
               f"({r['min_wall_s']:.3g}-{r['max_wall_s']:.3g}) | {r['time_s']:.3g} "
               f"({r['min_time_s']:.3g}-{r['max_time_s']:.3g}) | {r['error_time_s']:.3g} | "
               f"{r['wall_over_time_s']} | {r['rel_error']:.1e} | {r['peak_over_input']} | {load} |")
@@ -138,6 +156,7 @@ def main():
     ap.add_argument("--specs", default="dft-bitrev:c128,hadamard:f64")
     ap.add_argument("--trees", default="balanced,l2r,r2l")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--npy", metavar="DIR", help="factor .npy files written to DIR instead of built-in matrices")
     ap.add_argument("--summarize", metavar="FILE")
     args = ap.parse_args()
     if args.summarize:

@@ -584,6 +584,8 @@ typedef struct {
                              * rank-one projection, projected gradient), the others random */
     size_t max_lifting_entries; /* of the explicit operator (0: 2e7) */
     int solver;             /* DMF_RECOVER_SOLVER_* (0: AUTO); EDGES on another network: DMF_ERR_ARG */
+    dmf_context *ctx;       /* where the lifting forms its operator (the backend's lifting-sample
+                             * kernels; NULL: the CPU) */
 } dmf_recover_options;
 
 /* What the lifting's start did (dmf_recover with DMF_RECOVER_LIFTING). */

@@ -245,24 +245,11 @@ int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma
                         columns, max_entries);
     DMF_TRY(dmf_memory_check(8.0 * ((double)columns * (double)K * (double)S + 2.0 * (double)entries),
                              "the explicit lifted operator (%zu x %zu)", D, columns));
-    double *h = calloc(columns * K * S + 1, sizeof *h), *a = malloc((entries + 1) * sizeof *a);
+    double *a = malloc((entries + 1) * sizeof *a);
     double *sv = malloc(((D < columns ? D : columns) + 1) * sizeof *sv);
-    int status = h && a && sv ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifted operator");
-    /* Column c of A is A P(e_{i_1}, ..., e_{i_K}) for the mixed-radix digits of c. */
-    for (size_t c = 0; status == DMF_OK && c < columns; c++) {
-        size_t rest = c;
-        for (size_t k = K; k-- > 0;) {
-            size_t p = net->layers[k].params;
-            h[(c * K + k) * S + rest % p] = 1;
-            rest /= p;
-        }
-    }
-    dmf_sparse_layer views[DMF_MAX_LAYERS];
-    dmf_triplet *scaled = NULL;
+    int status = a && sv ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifted operator");
     int log2_scale = 0;
-    if (status == DMF_OK) status = scaled_layer_views(net, views, &scaled, &log2_scale);
-    if (status == DMF_OK)
-        status = dmf_backend_cpu()->lift_samples(K, views, S, net->probes, net->num_probes, columns, h, a);
+    if (status == DMF_OK) status = dmf_lift_operator(dmf_backend_cpu(), net, columns, a, &log2_scale);
     if (status == DMF_OK) status = dmf_singular_values(a, D, columns, sv);
     if (status == DMF_OK) {
         size_t count = D < columns ? D : columns;
@@ -277,9 +264,32 @@ int dmf_lift_sigma_min(const dmf_network *net, size_t max_entries, double *sigma
             status = dmf_fail(DMF_ERR_NUMERIC, "sigma_min of the lifted operator (about 2^%d, rank %zu) "
                                                "is beyond the range of double", log2_scale, r);
     }
-    free(scaled);
-    free(h);
     free(a);
     free(sv);
+    return status;
+}
+
+int dmf_lift_operator(const dmf_backend *be, const dmf_network *net, size_t columns, double *a, int *log2_scale)
+{
+    const size_t K = net->num_layers, S = net->num_params;
+    size_t values;
+    if (!dmf_mul_size(columns, K * S, &values)) return dmf_fail(DMF_ERR_SHAPE, "%zu operator columns are too many", columns);
+    double *h = calloc(values + 1, sizeof *h);
+    if (!h) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the basis of %zu operator columns", columns);
+    for (size_t c = 0; c < columns; c++) {
+        size_t rest = c;
+        for (size_t k = K; k-- > 0;) {
+            size_t p = net->layers[k].params;
+            h[(c * K + k) * S + rest % p] = 1;
+            rest /= p;
+        }
+    }
+    dmf_sparse_layer views[DMF_MAX_LAYERS];
+    dmf_triplet *scaled = NULL;
+    int status = scaled_layer_views(net, views, &scaled, log2_scale);
+    if (status == DMF_OK)
+        status = be->lift_samples(K, views, S, net->probes, net->num_probes, columns, h, a);
+    free(scaled);
+    free(h);
     return status;
 }

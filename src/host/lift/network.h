@@ -95,6 +95,13 @@ int dmf_conv_paths_each(const dmf_network *net, const dmf_conv_edges *g,
  * the product S_1 ... S_K (rule "monomials").  Saturates at SIZE_MAX. */
 int dmf_network_valid_monomials(const dmf_network *net, size_t *count, const char **rule);
 
+/* The explicit lifted operator A (rows(X)*|probes| x `columns`,
+ * column-major): column c is the sample of (e_{i_1}, ..., e_{i_K}), i_k the
+ * mixed-radix digits of c (i_K the fastest), every column in one call of
+ * the backend's lift_samples.  A is scaled by 2^-*log2_scale where the
+ * layers' coefficients would leave double's range (liftrank.c). */
+int dmf_lift_operator(const dmf_backend *be, const dmf_network *net, size_t columns, double *a, int *log2_scale);
+
 /* Singular values of the column-major rows x cols matrix `a` (destroyed),
  * descending, by LAPACK's dgesdd. */
 int dmf_singular_values(double *a, size_t rows, size_t cols, double *sv);

@@ -385,7 +385,8 @@ static int recover_sample(const dmf_network *net, const double *y, const double 
      * is the answer to rounding and one start suffices; elsewhere random
      * starts join it. */
     if (status == DMF_OK && lifted) {
-        status = dmf_recover_lifted_start(net, y, opt.max_lifting_entries, lifted, &rep->lifting);
+        const dmf_backend *be = opt.ctx ? dmf_context_backend(opt.ctx) : dmf_backend_cpu();
+        status = dmf_recover_lifted_start(be, net, y, opt.max_lifting_entries, lifted, &rep->lifting);
         rep->lifting.used = status == DMF_OK;
     }
     int injective = rep->lifting.used && rep->lifting.rank == rep->lifting.columns;

@@ -122,8 +122,8 @@ static double residual(const double *a, size_t D, size_t C, const double *t, con
     return norm2(r, D);
 }
 
-int dmf_recover_lifted_start(const dmf_network *net, const double *y, size_t max_entries, double *h,
-                             dmf_lifting_report *rep)
+int dmf_recover_lifted_start(const dmf_backend *be, const dmf_network *net, const double *y, size_t max_entries,
+                             double *h, dmf_lifting_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     double start = dmf_now_seconds();
@@ -144,22 +144,21 @@ int dmf_recover_lifted_start(const dmf_network *net, const double *y, size_t max
     rep->sample_length = D;
     double *a = malloc(entries * sizeof *a), *work = malloc(entries * sizeof *work);
     double *t = calloc(C + D, sizeof *t), *step = malloc((C + D) * sizeof *step), *r = malloc(D * sizeof *r);
-    double *sv = malloc((C < D ? C : D) * sizeof *sv + 8), *basis = calloc(K * S + 1, sizeof *basis);
+    double *sv = malloc((C < D ? C : D) * sizeof *sv + 8);
     double *hv[DMF_MAX_LAYERS], *tv[DMF_MAX_LAYERS], *hbuf = calloc(2 * K * S + 1, sizeof *hbuf);
-    int status = a && work && t && step && r && sv && basis && hbuf
+    int status = a && work && t && step && r && sv && hbuf
                      ? DMF_OK
                      : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifted operator (%zu x %zu)", D, C);
     for (size_t k = 0; k < K && hbuf; k++) hv[k] = hbuf + k * S, tv[k] = hbuf + (K + k) * S;
-    /* Column c of A: the sample of h = (e_{i_1}, ..., e_{i_K}), c's digits. */
-    size_t idx[DMF_MAX_LAYERS] = {0};
-    for (size_t c = 0; status == DMF_OK && c < C; c++) {
-        for (size_t k = 0; k < K; k++) basis[k * S + idx[k]] = 1;
-        status = dmf_network_sample(net, basis, a + c * D);
-        for (size_t k = 0; k < K; k++) basis[k * S + idx[k]] = 0;
-        for (size_t j = K; j-- > 0;) {
-            if (++idx[j] < sh.dims[j]) break;
-            idx[j] = 0;
-        }
+    /* Column c of A: the sample of h = (e_{i_1}, ..., e_{i_K}), c's digits,
+     * all columns at once on the backend; scaled back where the layers'
+     * coefficients needed a power of two to stay in range. */
+    int log2_scale = 0;
+    if (status == DMF_OK) status = dmf_lift_operator(be, net, C, a, &log2_scale);
+    for (size_t e = 0; status == DMF_OK && log2_scale && e < entries; e++) {
+        a[e] = ldexp(a[e], log2_scale);
+        if (!isfinite(a[e]))
+            status = dmf_fail(DMF_ERR_NUMERIC, "the lifted operator has entries beyond the range of double");
     }
     /* 1. The least-squares tensor of least norm (dgelsd: column-major,
      * the right-hand side padded to max(D, C)). */
@@ -211,7 +210,7 @@ int dmf_recover_lifted_start(const dmf_network *net, const double *y, size_t max
                 h[k * S + i] = hv[k][i] * each * (k == 0 && lambda < 0 ? -1 : 1);
         rep->rel_residual = norm_y > 0 ? best / norm_y : 0;
     }
-    free(a), free(work), free(t), free(step), free(r), free(sv), free(basis), free(hbuf);
+    free(a), free(work), free(t), free(step), free(r), free(sv), free(hbuf);
     rep->time_s = dmf_now_seconds() - start;
     return status;
 }

@@ -702,6 +702,7 @@ typedef struct {
     size_t starts, converged, at_best; /* searches run, converged, within 1e-6 of the best */
     size_t columns, rank, kernel_dim;  /* A: D x columns; rank and kernel only where the SVD ran */
     double time_s;
+    double sigma_min;      /* where the SVD ran: as dmf_lift_sigma_min (full operator), else NAN */
 } dmf_deep_nsp_report;
 
 DMF_API int dmf_deep_nsp(const dmf_network *net, const dmf_deep_nsp_options *options, dmf_deep_nsp_report *report);

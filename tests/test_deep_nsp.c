@@ -40,11 +40,21 @@ static double draw(unsigned long long *s)
  * sum_p C_j[r][p] h_2[p] (a x m), so X[0][j] = <C_j, h_1 h_2^T> and
  * A T = (<C_j, T>)_j.  The C_j are m generic matrices orthogonal to the
  * `count` matrices w (a x b, row-major): Ker A = span(w) when m = ab - count. */
+static dmf_network *kernel_network3(size_t a, size_t b, size_t c3, const double *w, size_t count, size_t m);
+
 static dmf_network *kernel_network(size_t a, size_t b, const double *w, size_t count, size_t m)
 {
-    const size_t n = a * b;
+    return kernel_network3(a, b, 1, w, count, m);
+}
+
+/* Three layers when c3 > 1: M_1 = h_1^T (1 x a), M_2[r][r b + p] = h_2[p]
+ * (a x ab), M_3[r b + p][j] = sum_s C_j[r][p][s] h_3[s] (ab x m), so again
+ * X[0][j] = <C_j, h_1 (x) h_2 (x) h_3>. */
+static dmf_network *kernel_network3(size_t a, size_t b, size_t c3, const double *w, size_t count, size_t m)
+{
+    const size_t n = a * b * c3;
     double *q = malloc(count * n * sizeof *q), *c = malloc(n * sizeof *c);
-    size_t cap = 256 + (size_t)60 * (a + n * m);
+    size_t cap = 256 + (size_t)60 * (a + a * b + n * m);
     char *json = malloc(cap);
     if (!q || !c || !json) {
         free(q), free(c), free(json);
@@ -65,7 +75,14 @@ static dmf_network *kernel_network(size_t a, size_t b, const double *w, size_t c
     size_t len = (size_t)snprintf(json, cap, "{\"type\": \"triplets\", \"layers\": [{\"rows\": 1, \"cols\": %zu, "
                                              "\"entries\": [", a);
     for (size_t r = 0; r < a; r++) len += (size_t)snprintf(json + len, cap - len, "%s[0, %zu, %zu, 1]", r ? ", " : "", r, r);
-    len += (size_t)snprintf(json + len, cap - len, "]}, {\"rows\": %zu, \"cols\": %zu, \"entries\": [", a, m);
+    if (c3 > 1) {
+        len += (size_t)snprintf(json + len, cap - len, "]}, {\"rows\": %zu, \"cols\": %zu, \"entries\": [", a, a * b);
+        for (size_t r = 0; r < a; r++)
+            for (size_t p = 0; p < b; p++)
+                len += (size_t)snprintf(json + len, cap - len, "%s[%zu, %zu, %zu, 1]", r || p ? ", " : "", r, r * b + p, p);
+    }
+    len += (size_t)snprintf(json + len, cap - len, "]}, {\"rows\": %zu, \"cols\": %zu, \"entries\": [",
+                            c3 > 1 ? a * b : a, m);
     unsigned long long seed = 12345;
     for (size_t j = 0; j < m; j++) {
         for (size_t t = 0; t < n; t++) c[t] = draw(&seed);
@@ -75,8 +92,8 @@ static dmf_network *kernel_network(size_t a, size_t b, const double *w, size_t c
             for (size_t t = 0; t < n; t++) c[t] -= d * q[i * n + t];
         }
         for (size_t t = 0; t < n; t++)
-            len += (size_t)snprintf(json + len, cap - len, "%s[%zu, %zu, %zu, %.17g]", j || t ? ", " : "", t / b, j,
-                                    t % b, c[t]);
+            len += (size_t)snprintf(json + len, cap - len, "%s[%zu, %zu, %zu, %.17g]", j || t ? ", " : "",
+                                    c3 > 1 ? t / c3 : t / b, j, c3 > 1 ? t % c3 : t % b, c[t]);
     }
     snprintf(json + len, cap - len, "]}]}");
     dmf_network *net = parse(json);
@@ -125,6 +142,17 @@ static void test_injective(void)
     CHECK(r.computed && r.holds && !r.estimated && r.gamma == 1 && r.kernel_dim == 0 && r.rank == 16,
           "injective: gamma %g, kernel %zu, rank %zu", r.gamma, r.kernel_dim, r.rank);
     CHECK(r.method && strstr(r.method, "Ker A = {0}"), "method %s", r.method);
+    double sigma_min;
+    size_t rank;
+    CHECK_OK(dmf_lift_sigma_min(path, 2000000, &sigma_min, &rank));
+    CHECK(fabs(r.sigma_min - sigma_min) <= 1e-13 * sigma_min, "sigma_min %.17g, dmf_lift_sigma_min's %.17g",
+          r.sigma_min, sigma_min);
+    /* Past the columns limit of the search the singular values still
+     * decide Ker A = {0}. */
+    dmf_deep_nsp_options o = {.max_columns = 8};
+    r = run(path, "same, columns limit 8", &o);
+    CHECK(r.computed && r.holds && r.gamma == 1 && r.kernel_dim == 0, "columns limit: gamma %g (%s)", r.gamma,
+          r.why_not ? r.why_not : "");
     dmf_network_free(path);
 }
 
@@ -202,6 +230,44 @@ static void test_known_gamma(void)
     net = kernel_network(4, 4, w, 2, 14);
     r = run(net, "Ker A = U {diag a, diag b} V^T", NULL);
     check_gamma(&r, "two diagonals", 1 / sqrt(least));
+    dmf_network_free(net);
+}
+
+/* Three layers: the ALS distances.  Ker A = span of the diagonal tensor
+ * sum_i e_i (x) e_i (x) e_i of R^3 (x) R^3 (x) R^3, rotated in each mode: a
+ * tensor of rank <= 2 has a mode-1 unfolding of rank <= 2, so the distance
+ * of the unit tensor to Sigma_2 is at least the third singular value of its
+ * unfolding, 1/sqrt 3, and dropping a term attains it: gamma = sqrt 3.
+ * ALS gives distances from above, so the estimate can only fall short of
+ * it: required within 1e-8.  A generic tensor of rank 2 in Ker A: fails. */
+static void test_three_layers(void)
+{
+    const double va[3] = {1, -2, 0.5}, vb[3] = {0.3, 1, 2}, vc[3] = {-1, 0.4, 1.2};
+    double u[3][9], w[27];
+    householder(3, va, u[0]), householder(3, vb, u[1]), householder(3, vc, u[2]);
+    for (size_t i = 0; i < 27; i++) {
+        size_t x = i / 9, y = i / 3 % 3, z = i % 3;
+        w[i] = 0;
+        for (size_t l = 0; l < 3; l++) w[i] += u[0][x * 3 + l] * u[1][y * 3 + l] * u[2][z * 3 + l];
+    }
+    dmf_network *net = kernel_network3(3, 3, 3, w, 1, 26);
+    dmf_deep_nsp_report r = run(net, "K=3, Ker A = rotated diagonal", NULL);
+    CHECK(r.computed && r.holds && r.estimated && r.kernel_dim == 1 && r.columns == 27, "K=3 diagonal: %s",
+          r.why_not ? r.why_not : "");
+    CHECK(r.gamma <= sqrt(3.0) * (1 + 1e-12) && r.gamma >= sqrt(3.0) * (1 - 1e-8),
+          "K=3 diagonal: gamma %.17g, expected sqrt 3", r.gamma);
+    CHECK(r.method && strstr(r.method, "ALS"), "method %s", r.method);
+    dmf_network_free(net);
+    /* u_1 (x) v_1 (x) w_1 + u_2 (x) v_2 (x) w_2 with generic vectors */
+    const double f[2][9] = {{1, 0.5, -0.3, 0.2, 1.4, 0.7, -0.8, 0.1, 1.1}, {0.4, -1.2, 0.9, 1.3, 0.2, -0.6, 0.5, 0.9, 0.3}};
+    for (size_t i = 0; i < 27; i++) {
+        size_t x = i / 9, y = i / 3 % 3, z = i % 3;
+        w[i] = f[0][x] * f[0][3 + y] * f[0][6 + z] + f[1][x] * f[1][3 + y] * f[1][6 + z];
+    }
+    net = kernel_network3(3, 3, 3, w, 1, 26);
+    r = run(net, "K=3, Ker A = a rank-2 tensor", NULL);
+    CHECK(r.computed && !r.holds && isinf(r.gamma) && r.distance <= r.tolerance, "K=3 rank 2: holds %d distance %g",
+          r.holds, r.distance);
     dmf_network_free(net);
 }
 
@@ -296,6 +362,7 @@ int main(void)
 {
     test_injective();
     test_known_gamma();
+    test_three_layers();
     test_fails();
     test_too_large();
     test_thm_7_2();

@@ -215,10 +215,15 @@ static void print_deep_nsp(json_line *j, const dmf_deep_nsp_report *r)
     }
     printf(", \"columns\": %zu", r->columns);
     if (r->rank || r->kernel_dim) printf(", \"rank\": %zu, \"kernel_dim\": %zu", r->rank, r->kernel_dim);
-    if (r->estimated)
+    if (r->estimated) {
         printf(", \"distance\": " JSON_NUM ", \"tolerance\": " JSON_NUM ", \"starts\": %zu, \"converged\": %zu"
-               ", \"at_best\": %zu, \"gamma_median\": " JSON_NUM ", \"gamma_worst\": " JSON_NUM,
-               r->distance, r->tolerance, r->starts, r->converged, r->at_best, r->gamma_median, r->gamma_worst);
+               ", \"at_best\": %zu", r->distance, r->tolerance, r->starts, r->converged, r->at_best);
+        /* 1 / distance: "inf" where a search met Sigma_2 exactly */
+        if (isfinite(r->gamma_median)) printf(", \"gamma_median\": " JSON_NUM, r->gamma_median);
+        else fputs(", \"gamma_median\": \"inf\"", stdout);
+        if (isfinite(r->gamma_worst)) printf(", \"gamma_worst\": " JSON_NUM, r->gamma_worst);
+        else fputs(", \"gamma_worst\": \"inf\"", stdout);
+    }
     printf(", \"time_s\": " JSON_NUM "}", r->time_s);
 }
 

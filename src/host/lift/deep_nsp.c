@@ -126,36 +126,51 @@ static int exact_failure(const double *a, size_t D, size_t n, const char **metho
 
 /* The kernel of the D x n column-major A (destroyed): its rank under
  * sigma > max(D, n) eps sigma_1 (the rule of dmf_lift_sigma_min) and the
- * n - rank right singular vectors beyond it, row-major in *kernel. */
-static int kernel_basis(double *a, size_t D, size_t n, size_t *rank, double **kernel, double *cond)
+ * n - rank right singular vectors beyond it, row-major in *kernel.  A tall
+ * A is first reduced to its n x n triangle R (QR: the same singular values
+ * and right vectors), so that divide and conquer (dgesdd, all of V) never
+ * holds more than n x n left vectors. */
+static int kernel_basis(double *a, size_t D, size_t n, size_t *rank, double **kernel, double *cond,
+                        double *sv_min)
 {
     size_t m = D < n ? D : n;
     double *sv = malloc((m + 1) * sizeof *sv), *vt = malloc(n * n * sizeof *vt + 8);
-    double *superb = malloc((m + 1) * sizeof *superb);
-    if (!sv || !vt || !superb) {
-        free(sv), free(vt), free(superb);
+    double *u = malloc(m * m * sizeof *u + 8), *tau = malloc((m + 1) * sizeof *tau);
+    double *r = D > n ? calloc(n * n + 1, sizeof *r) : NULL;
+    if (!sv || !vt || !u || !tau || (D > n && !r)) {
+        free(sv), free(vt), free(u), free(tau), free(r);
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the SVD of the lifted operator (%zu x %zu)", D, n);
     }
-    lapack_int info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'A', (lapack_int)D, (lapack_int)n, a, (lapack_int)D, sv,
-                                     NULL, 1, vt, (lapack_int)n, superb);
-    free(superb);
+    lapack_int info = 0;
+    double *mat = a;
+    if (D > n) {
+        info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)D, (lapack_int)n, a, (lapack_int)D, tau);
+        for (size_t j = 0; j < n; j++)
+            for (size_t i = 0; i <= j; i++) r[i + j * n] = a[i + j * D];
+        mat = r;
+    }
+    if (info == 0)
+        info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', (lapack_int)m, (lapack_int)n, mat, (lapack_int)m, sv, u,
+                              (lapack_int)m, vt, (lapack_int)n);
+    free(u), free(tau), free(r);
     if (info != 0) {
         free(sv), free(vt);
         return dmf_fail(DMF_ERR_NUMERIC, "LAPACK's SVD of the lifted operator did not converge (info %d)", (int)info);
     }
     double tol = (double)(D > n ? D : n) * DBL_EPSILON * (m ? sv[0] : 0);
-    size_t r = 0;
-    while (r < m && sv[r] > tol) r++;
-    *rank = r;
-    *cond = r ? sv[0] / sv[r - 1] : 1;
-    size_t k = n - r;
+    size_t rk = 0;
+    while (rk < m && sv[rk] > tol) rk++;
+    *rank = rk;
+    *cond = rk ? sv[0] / sv[rk - 1] : 1;
+    *sv_min = rk ? sv[rk - 1] : 0;
+    size_t k = n - rk;
     double *q = malloc(k * n * sizeof *q + 8);
     if (!q) {
         free(sv), free(vt);
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the kernel of the lifted operator");
     }
     for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < n; j++) q[i * n + j] = vt[(r + i) + j * n];
+        for (size_t j = 0; j < n; j++) q[i * n + j] = vt[(rk + i) + j * n];
     free(sv), free(vt);
     *kernel = q;
     return DMF_OK;
@@ -301,29 +316,32 @@ static double value_grad(fitter *f, const double *q, size_t k, size_t n, const d
     return F;
 }
 
-/* BFGS on F from z (two modes), Armijo backtracking, restarted from the
- * identity when ||z|| drifts; returns F and sets *done when the gradient
- * vanishes to 1e-10 or F reaches zero^2. */
+/* BFGS on F over the unit sphere of R^k (two modes): the step is kept
+ * tangent to the sphere and the new point pulled back onto it (F is
+ * scale-free, its gradient -1-homogeneous), the secant pair taken between
+ * unit points; Armijo backtracking.  Returns F at z and sets *done when
+ * the gradient of the distance d = sqrt F falls below 1e-7 (||g|| <=
+ * 2e-7 d) or d reaches `zero`; *evals counts the evaluations. */
 static double bfgs(fitter *f, const double *q, size_t k, size_t n, double *z, size_t iterations, double zero,
-                   double *t, double *fit, double *h, double *g, double *work, int *done)
+                   double *t, double *fit, double *h, double *g, double *work, int *done, size_t *evals)
 {
     double *g2 = work, *p = work + k, *z2 = work + 2 * k, *y = work + 3 * k, *hy = work + 4 * k;
+    double nz = sqrt(dot(z, z, k));
+    for (size_t i = 0; i < k; i++) z[i] /= nz;
     double F = value_grad(f, q, k, n, z, t, fit, g);
+    ++*evals;
     *done = 0;
     for (size_t i = 0; i < k * k; i++) h[i] = (i % (k + 1)) == 0;
     for (size_t it = 0; it < iterations && !isnan(F); it++) {
-        double nz = sqrt(dot(z, z, k));
-        if (nz < 0.5 || nz > 2) { /* back to the unit sphere, a fresh start of the metric */
-            for (size_t i = 0; i < k; i++) z[i] /= nz, g[i] *= nz;
-            for (size_t i = 0; i < k * k; i++) h[i] = (i % (k + 1)) == 0;
-        }
-        if (F <= zero * zero || sqrt(dot(g, g, k)) <= 1e-10) {
+        if (F <= zero * zero || sqrt(dot(g, g, k)) <= 2e-7 * sqrt(F)) {
             *done = 1;
             break;
         }
         for (size_t i = 0; i < k; i++) p[i] = -dot(h + i * k, g, k);
-        double slope = dot(g, p, k);
-        if (!(slope < 0)) { /* not a descent direction: steepest descent */
+        double along = dot(p, z, k), slope;
+        for (size_t i = 0; i < k; i++) p[i] -= along * z[i];
+        slope = dot(g, p, k);
+        if (!(slope < 0)) { /* not a descent direction: steepest descent, the metric afresh */
             for (size_t i = 0; i < k; i++) p[i] = -g[i];
             for (size_t i = 0; i < k * k; i++) h[i] = (i % (k + 1)) == 0;
             slope = -dot(g, g, k);
@@ -332,17 +350,17 @@ static double bfgs(fitter *f, const double *q, size_t k, size_t n, double *z, si
         int accepted = 0;
         for (int back = 0; back < 50 && !accepted; back++, alpha /= 2) {
             for (size_t i = 0; i < k; i++) z2[i] = z[i] + alpha * p[i];
+            double n2 = sqrt(dot(z2, z2, k));
+            for (size_t i = 0; i < k; i++) z2[i] /= n2;
             F2 = value_grad(f, q, k, n, z2, t, fit, g2);
+            ++*evals;
             if (isnan(F2)) return NAN;
             accepted = F2 <= F + 1e-4 * alpha * slope;
         }
-        if (!accepted) { /* no decrease left at rounding level: a stationary point */
-            *done = sqrt(dot(g, g, k)) <= 1e-6;
+        if (!accepted) /* no decrease left above rounding */
             break;
-        }
-        alpha *= 2;
-        double sy = 0, yhy = 0;
-        for (size_t i = 0; i < k; i++) y[i] = g2[i] - g[i], p[i] *= alpha;
+        double sy, yhy;
+        for (size_t i = 0; i < k; i++) y[i] = g2[i] - g[i], p[i] = z2[i] - z[i];
         for (size_t i = 0; i < k; i++) hy[i] = dot(h + i * k, y, k);
         sy = dot(p, y, k), yhy = dot(y, hy, k);
         if (sy > 1e-14 * sqrt(dot(p, p, k) * dot(y, y, k))) {
@@ -355,6 +373,7 @@ static double bfgs(fitter *f, const double *q, size_t k, size_t n, double *z, si
         memcpy(g, g2, k * sizeof *g);
         F = F2;
     }
+    if (!*done) *done = F <= zero * zero || sqrt(dot(g, g, k)) <= 2e-7 * sqrt(F);
     /* t and fit at z, for the caller */
     combine(q, k, n, z, t);
     double d = fit_two(f, t, fit);
@@ -393,6 +412,7 @@ static int search(const shape *sh, const double *q, size_t k, const dmf_deep_nsp
     dmf_rng_seed(&rng, o->seed);
     *converged = 0;
     int status = DMF_OK;
+    size_t evals = 0;
     for (size_t s = 0; s < o->starts && status == DMF_OK; s++) {
         for (size_t i = 0; i < k; i++) z[i] = dmf_rng_normal(&rng);
         if (!two)
@@ -421,7 +441,8 @@ static int search(const shape *sh, const double *q, size_t k, const dmf_deep_nsp
             done = d <= zero || (!two && sqrt(tang) <= 1e-8);
         }
         if (status == DMF_OK && two && !done && dot(z, z, k) > 0) {
-            double F = bfgs(&f, q, k, n, z, o->max_iterations, zero, t, fit, bf, bf + k * k, bf + k * k + k, &done);
+            double F = bfgs(&f, q, k, n, z, o->max_iterations, zero, t, fit, bf, bf + k * k, bf + k * k + k, &done,
+                            &evals);
             if (isnan(F)) status = dmf_fail(DMF_ERR_NUMERIC, "an SVD of the deep-NSP search did not converge");
             else best = fmin(best, sqrt(F));
         }
@@ -448,7 +469,7 @@ int dmf_deep_nsp(const dmf_network *net, const dmf_deep_nsp_options *options, dm
     if (!o.max_columns) o.max_columns = DEFAULT_COLUMNS;
     if (!o.max_kernel_dim) o.max_kernel_dim = DEFAULT_KERNEL;
     memset(rep, 0, sizeof *rep);
-    rep->gamma = rep->distance = rep->gamma_median = rep->gamma_worst = rep->tolerance = NAN;
+    rep->gamma = rep->distance = rep->gamma_median = rep->gamma_worst = rep->tolerance = rep->sigma_min = NAN;
     const size_t K = net->num_layers, S = net->num_params, D = dmf_network_rows(net) * net->num_probes;
     shape sh = {.n = 1};
     for (size_t k = 0; k < K; k++) {
@@ -465,38 +486,55 @@ int dmf_deep_nsp(const dmf_network *net, const dmf_deep_nsp_options *options, dm
         rep->time_s = dmf_now_seconds() - start;
         return DMF_OK;
     }
-    DMF_TRY(dmf_memory_check(8.0 * (2.0 * (double)entries + (double)(K * S)), "the lifted operator (%zu x %zu)", D, n));
-    double *a = malloc(entries * sizeof *a + 8), *basis = calloc(K * S + 1, sizeof *basis), *q = NULL;
-    int status = a && basis ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifted operator (%zu x %zu)", D, n);
-    /* Column c of A: the sample of h = (e_{i_1}, ..., e_{i_K}), c's digits. */
-    size_t idx[DMF_MAX_LAYERS] = {0};
-    for (size_t c = 0; status == DMF_OK && c < n; c++) {
-        for (size_t k = 0; k < K; k++) basis[k * S + idx[k]] = 1;
-        status = dmf_network_sample(net, basis, a + c * D);
-        for (size_t k = 0; k < K; k++) basis[k * S + idx[k]] = 0;
-        for (size_t j = K; j-- > 0;) {
-            if (++idx[j] < net->layers[j].params) break;
-            idx[j] = 0;
-        }
+    DMF_TRY(dmf_memory_check(8.0 * (2.0 * (double)entries + (double)(n * K * S)), "the lifted operator (%zu x %zu)",
+                             D, n));
+    double *a = malloc(entries * sizeof *a + 8), *q = NULL;
+    int status = a ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifted operator (%zu x %zu)", D, n);
+    /* Column c of A: the sample of h = (e_{i_1}, ..., e_{i_K}), c's digits,
+     * scaled by 2^-log2_scale where the coefficients would leave double's
+     * range (the kernel and the column tests do not depend on the scale). */
+    int log2_scale = 0;
+    if (status == DMF_OK) status = dmf_lift_operator(dmf_backend_cpu(), net, n, a, &log2_scale);
+    int finite = 1;
+    for (size_t i = 0; status == DMF_OK && i < entries && finite; i++) finite = isfinite(a[i]);
+    if (status == DMF_OK && !finite) {
+        free(a);
+        rep->why_not = "not computable: the lifted operator has entries beyond the range of double";
+        rep->time_s = dmf_now_seconds() - start;
+        return DMF_OK;
     }
-    for (size_t i = 0; status == DMF_OK && i < entries; i++)
-        if (!isfinite(a[i])) status = dmf_fail(DMF_ERR_NUMERIC, "the lifted operator has an entry that is not finite");
     rep->computed = status == DMF_OK;
     int fails = 0;
     if (status == DMF_OK) {
         fails = exact_failure(a, D, n, &rep->method, &rep->why_not);
         if (fails < 0) status = fails;
     }
-    double cond = 1;
+    double cond = 1, sv_min = NAN;
     if (status == DMF_OK && !fails) {
         if (n > o.max_columns) {
-            rep->computed = 0;
-            rep->why_not = "not computable: Ker A not formed, S_1...S_K exceeds the columns limit "
-                           "(its n x n right singular vectors)";
+            /* The singular values alone still tell whether Ker A = {0}. */
+            size_t m = D < n ? D : n;
+            double *sv = malloc((m + 1) * sizeof *sv);
+            status = sv ? dmf_singular_values(a, D, n, sv) : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the spectrum");
+            if (status == DMF_OK) {
+                double tol = (double)(D > n ? D : n) * DBL_EPSILON * (m ? sv[0] : 0);
+                while (rep->rank < m && sv[rep->rank] > tol) rep->rank++;
+                rep->kernel_dim = n - rep->rank;
+                sv_min = rep->rank ? sv[rep->rank - 1] : 0;
+            }
+            free(sv);
+            if (status == DMF_OK && rep->kernel_dim) {
+                rep->computed = 0;
+                rep->why_not = "not computable: Ker A not formed, S_1...S_K exceeds the columns limit "
+                               "(its n x n right singular vectors)";
+            }
         } else {
-            status = kernel_basis(a, D, n, &rep->rank, &q, &cond);
+            status = kernel_basis(a, D, n, &rep->rank, &q, &cond, &sv_min);
             rep->kernel_dim = n - rep->rank;
         }
+        /* Every entry of a convolutional X repeats its kernel entry N times. */
+        if (status == DMF_OK && rep->rank)
+            rep->sigma_min = ldexp(sv_min, log2_scale) * (net->conv ? sqrt((double)net->signal_length) : 1.0);
     }
     if (status == DMF_OK && rep->computed && !fails) {
         if (rep->kernel_dim == 0) {
@@ -550,7 +588,7 @@ int dmf_deep_nsp(const dmf_network *net, const dmf_deep_nsp_options *options, dm
         rep->gamma = INFINITY;
         rep->distance = 0;
     }
-    free(a), free(basis), free(q);
+    free(a), free(q);
     rep->time_s = dmf_now_seconds() - start;
     return status;
 }

@@ -119,8 +119,8 @@ int dmf_stability_thm_7_2_nsp(const dmf_network *net, const double *truth, const
     if (!(p >= 1)) return dmf_fail(DMF_ERR_ARG, "p must be in [1, inf], not %g", p);
     if (!nsp) return dmf_fail(DMF_ERR_ARG, "no deep-NSP report");
     size_t rank = 0;
-    double sigma_min;
-    if (dmf_lift_sigma_min(net, max_entries, &sigma_min, &rank) != DMF_OK) {
+    double sigma_min = nsp->sigma_min; /* from its SVD of A, where that ran */
+    if (!isfinite(sigma_min) && dmf_lift_sigma_min(net, max_entries, &sigma_min, &rank) != DMF_OK) {
         out->why_not = "sigma_min not computed: the explicit lifted operator is too large";
         return DMF_OK;
     }
@@ -145,21 +145,8 @@ int dmf_stability_thm_7_2(const dmf_network *net, const double *truth, const dou
 {
     thm_7_2_blank(out);
     if (!(p >= 1)) return dmf_fail(DMF_ERR_ARG, "p must be in [1, inf], not %g", p);
-    size_t columns = 1, rank = 0;
-    for (size_t k = 0; k < net->num_layers; k++)
-        if (!dmf_mul_size(columns, net->layers[k].params, &columns)) columns = SIZE_MAX;
-    double sigma_min;
-    if (dmf_lift_sigma_min(net, max_entries, &sigma_min, &rank) != DMF_OK) {
-        out->why_not = "sigma_min not computed: the explicit lifted operator is too large";
-        return DMF_OK;
-    }
-    if (rank < columns) {
-        dmf_deep_nsp_options o = {.max_entries = max_entries};
-        dmf_deep_nsp_report nsp;
-        DMF_TRY(dmf_deep_nsp(net, &o, &nsp));
-        return dmf_stability_thm_7_2_nsp(net, truth, estimate, delta, eta, p, max_entries, &nsp, out);
-    }
-    out->sigma_min = sigma_min;
-    thm_7_2_finish(net, truth, estimate, delta, eta, p, sigma_min, 1, out);
-    return DMF_OK;
+    dmf_deep_nsp_options o = {.max_entries = max_entries};
+    dmf_deep_nsp_report nsp;
+    DMF_TRY(dmf_deep_nsp(net, &o, &nsp));
+    return dmf_stability_thm_7_2_nsp(net, truth, estimate, delta, eta, p, max_entries, &nsp, out);
 }

@@ -515,8 +515,14 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
             size_t width = g->c1 - j0 < tile ? g->c1 - j0 : tile;
             const SCALAR *base = T + iv * B * C + u * C + j0 * n;
             for (size_t jj = 0; jj < width; jj++) norms[jj] = 0;
+            /* Rows of a tile lie a whole row group apart: far-apart runs
+             * of a few cache lines that the hardware does not prefetch. */
+            const size_t run_bytes = width * n * sizeof(SCALAR), ahead = 8;
             for (size_t a = 0; a < m; a++) {
                 const SCALAR *src = base + a * g->b2 * C;
+                if (a + ahead < m)
+                    for (size_t off = 0; off < run_bytes; off += 64)
+                        __builtin_prefetch((const char *)(src + ahead * g->b2 * C) + off);
                 for (size_t jj = 0; jj < width; jj++) {
                     /* A local sum: through norms[] every add would wait on a store. */
                     double sum = 0;

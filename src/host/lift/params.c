@@ -121,41 +121,63 @@ int dmf_network_residual(const dmf_network *net, const dmf_matrix *x, const doub
     return DMF_OK;
 }
 
-int dmf_network_synth(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **x,
-                      double *noise_norm)
+/* h of i.i.d. N(0, 1) entries, S_k per layer and zeros beyond (the same h
+ * for the same seed whichever form X is drawn in). */
+static void draw_params(const dmf_network *net, dmf_rng *rng, double *h)
 {
-    *x = NULL;
-    *noise_norm = 0;
-    if (!(noise >= 0) || !isfinite(noise))
-        return dmf_fail(DMF_ERR_ARG, "the noise level must be finite and >= 0, not %g", noise);
     const size_t K = net->num_layers, S = net->num_params;
-    dmf_rng rng;
-    dmf_rng_seed(&rng, seed);
     memset(h, 0, K * S * sizeof *h);
     for (size_t k = 0; k < K; k++)
-        for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] = dmf_rng_normal(&rng);
-    DMF_TRY(dmf_network_apply_params(net, h, x));
-    if (noise == 0) return DMF_OK;
-    double *data = dmf_matrix_data(*x);
-    size_t n = dmf_matrix_rows(*x) * dmf_matrix_cols(*x);
+        for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] = dmf_rng_normal(rng);
+}
+
+/* Adds Gaussian e, drawn after h, rescaled to ||e|| = noise ||data||
+ * exactly; returns ||e||, or -1 (out of memory). */
+static double add_noise(dmf_rng *rng, double *data, size_t n, double noise)
+{
     double *e = malloc((n + 1) * sizeof *e);
-    if (!e) {
-        dmf_matrix_free(*x);
-        *x = NULL;
-        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the noise");
-    }
-    /* Gaussian e rescaled to ||e||_F = noise ||M(h)||_F exactly. */
+    if (!e) return -1;
     double signal = 0, norm = 0;
     for (size_t i = 0; i < n; i++) {
-        e[i] = dmf_rng_normal(&rng);
+        e[i] = dmf_rng_normal(rng);
         norm += e[i] * e[i];
         signal += data[i] * data[i];
     }
     double scale = norm > 0 ? noise * sqrt(signal / norm) : 0;
     for (size_t i = 0; i < n; i++) data[i] += scale * e[i];
-    *noise_norm = scale * sqrt(norm);
     free(e);
+    return scale * sqrt(norm);
+}
+
+/* Draws h, forms the matrix `form` makes of it (X or the kernels) and adds
+ * the noise; *noise_norm is ||e|| times `noise_weight`. */
+static int synth(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **out,
+                 double *noise_norm, int (*form)(const dmf_network *, const double *, dmf_matrix **),
+                 double noise_weight)
+{
+    *out = NULL;
+    *noise_norm = 0;
+    if (!(noise >= 0) || !isfinite(noise))
+        return dmf_fail(DMF_ERR_ARG, "the noise level must be finite and >= 0, not %g", noise);
+    dmf_rng rng;
+    dmf_rng_seed(&rng, seed);
+    draw_params(net, &rng, h);
+    DMF_TRY(form(net, h, out));
+    if (noise == 0) return DMF_OK;
+    double e = add_noise(&rng, dmf_matrix_data(*out), dmf_matrix_rows(*out) * dmf_matrix_cols(*out), noise);
+    if (e < 0) {
+        dmf_matrix_free(*out);
+        *out = NULL;
+        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the noise");
+    }
+    *noise_norm = noise_weight * e;
     return DMF_OK;
+}
+
+int dmf_network_synth(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **x,
+                      double *noise_norm)
+{
+    return synth(net, seed, noise, h, x, noise_norm, dmf_network_apply_params, 1.0);
 }
 
 int dmf_network_reduce(const dmf_network *net, const dmf_matrix *x, double *y, double *weight, double *outside)
@@ -235,37 +257,7 @@ int dmf_network_residual_kernels(const dmf_network *net, const dmf_matrix *y, co
 int dmf_network_synth_kernels(const dmf_network *net, uint64_t seed, double noise, double *h, dmf_matrix **y,
                               double *noise_norm)
 {
-    *y = NULL;
-    *noise_norm = 0;
-    if (!(noise >= 0) || !isfinite(noise))
-        return dmf_fail(DMF_ERR_ARG, "the noise level must be finite and >= 0, not %g", noise);
-    const size_t K = net->num_layers, S = net->num_params;
-    dmf_rng rng;
-    dmf_rng_seed(&rng, seed);
-    memset(h, 0, K * S * sizeof *h); /* the h of dmf_network_synth for the same seed */
-    for (size_t k = 0; k < K; k++)
-        for (size_t j = 0; j < net->layers[k].params; j++) h[k * S + j] = dmf_rng_normal(&rng);
-    DMF_TRY(kernels_of(net, h, y));
-    if (noise == 0) return DMF_OK;
-    /* Gaussian E on the kernels, ||circ(E)||_F = sqrt(N) ||E||_F =
-     * noise ||circ(Y)||_F exactly; drawn after h, one per entry. */
-    double *data = dmf_matrix_data(*y);
-    size_t n = dmf_matrix_rows(*y) * dmf_matrix_cols(*y);
-    double *e = malloc((n + 1) * sizeof *e);
-    if (!e) {
-        dmf_matrix_free(*y);
-        *y = NULL;
-        return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the noise");
-    }
-    double signal = 0, norm = 0;
-    for (size_t i = 0; i < n; i++) {
-        e[i] = dmf_rng_normal(&rng);
-        norm += e[i] * e[i];
-        signal += data[i] * data[i];
-    }
-    double scale = norm > 0 ? noise * sqrt(signal / norm) : 0;
-    for (size_t i = 0; i < n; i++) data[i] += scale * e[i];
-    *noise_norm = sqrt((double)net->signal_length) * scale * sqrt(norm);
-    free(e);
-    return DMF_OK;
+    /* Gaussian E on the kernels: ||circ(E)||_F = sqrt(N) ||E||_F =
+     * noise ||circ(Y)||_F exactly. */
+    return synth(net, seed, noise, h, y, noise_norm, kernels_of, sqrt((double)net->signal_length));
 }

@@ -382,22 +382,32 @@ static double dot(const double *restrict a, const double *restrict b, size_t n)
     return (s0 + s1) + (s2 + s3);
 }
 
+/* What edge e of layer k sees below it: at a leaf the leaf's kernel
+ * spectrum (ac NULL), else the child node's sums over its paths. */
+static void child_spectra(const edges_problem *p, const edges_work *w, size_t k, const dmf_conv_edge *e,
+                          const double **ac, const double **bcr, const double **bci)
+{
+    const size_t H = p->H;
+    if (k + 1 == p->K) {
+        size_t f = p->leaf_probe[e->child];
+        *ac = NULL;
+        *bcr = p->yr + f * H;
+        *bci = p->yi + f * H;
+    } else {
+        size_t at = (p->node_at[k + 1] + e->child) * H;
+        *ac = w->ar + at;
+        *bcr = w->br + at;
+        *bci = w->bi + at;
+    }
+}
+
 /* Solves edge e of layer k (child c, parent prefix P_p) into h. */
 static void solve_edge(const edges_problem *p, edges_work *w, size_t k, const dmf_conv_edge *e, const double *pr,
                        const double *pi, double *h)
 {
     const size_t H = p->H, n = e->count, *pair = p->pair_row + p->pair_at[e - p->g.edges];
-    const double *ac = NULL, *bcr, *bci;
-    if (k + 1 == p->K) {
-        size_t f = p->leaf_probe[e->child];
-        bcr = p->yr + f * H;
-        bci = p->yi + f * H;
-    } else {
-        size_t at = (p->node_at[k + 1] + e->child) * H;
-        ac = w->ar + at;
-        bcr = w->br + at;
-        bci = w->bi + at;
-    }
+    const double *ac, *bcr, *bci;
+    child_spectra(p, w, k, e, &ac, &bcr, &bci);
     {
         double *restrict u = w->u, *restrict rr = w->rr, *restrict ri = w->ri;
         const double *restrict nu = p->nu;
@@ -443,17 +453,8 @@ static void aggregate(const edges_problem *p, edges_work *w, const double *h)
             size_t to = (p->node_at[k] + e->parent) * H;
             double *restrict ap = w->ar + to, *restrict bpr = w->br + to, *restrict bpi = w->bi + to;
             const double *restrict hr_ = w->hr, *restrict hi_ = w->hi;
-            const double *ac = NULL, *bcr, *bci;
-            if (k + 1 == p->K) {
-                size_t f = p->leaf_probe[e->child];
-                bcr = p->yr + f * H;
-                bci = p->yi + f * H;
-            } else {
-                size_t at = (p->node_at[k + 1] + e->child) * H;
-                ac = w->ar + at;
-                bcr = w->br + at;
-                bci = w->bi + at;
-            }
+            const double *ac, *bcr, *bci;
+            child_spectra(p, w, k, e, &ac, &bcr, &bci);
             const double *restrict br = bcr, *restrict bi = bci, *restrict a = ac;
             if (a)
                 for (size_t q = 0; q < H; q++) ap[q] += (hr_[q] * hr_[q] + hi_[q] * hi_[q]) * a[q];

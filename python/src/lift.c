@@ -292,6 +292,12 @@ static PyObject *bound_dict(const dmf_stability_bound *b, const char *metric, do
     return d;
 }
 
+/* A float, or "inf" as the command line writes an infinite one. */
+static PyObject *num_or_inf(double v)
+{
+    return isinf(v) ? PyUnicode_FromString("inf") : PyFloat_FromDouble(v);
+}
+
 /* The deep-NSP report as a dict (the CLI's "deep_nsp" object, same keys). */
 static PyObject *deep_nsp_dict(const dmf_deep_nsp_report *r)
 {
@@ -311,8 +317,8 @@ static PyObject *deep_nsp_dict(const dmf_deep_nsp_report *r)
                           dmfpy_set(d, "starts", PyLong_FromSize_t(r->starts)) < 0 ||
                           dmfpy_set(d, "converged", PyLong_FromSize_t(r->converged)) < 0 ||
                           dmfpy_set(d, "at_best", PyLong_FromSize_t(r->at_best)) < 0 ||
-                          dmfpy_set(d, "gamma_median", PyFloat_FromDouble(r->gamma_median)) < 0 ||
-                          dmfpy_set(d, "gamma_worst", PyFloat_FromDouble(r->gamma_worst)) < 0)) ||
+                          dmfpy_set(d, "gamma_median", num_or_inf(r->gamma_median)) < 0 ||
+                          dmfpy_set(d, "gamma_worst", num_or_inf(r->gamma_worst)) < 0)) ||
         dmfpy_set(d, "time_s", PyFloat_FromDouble(r->time_s)) < 0)
         Py_CLEAR(d);
     return d;

@@ -486,8 +486,11 @@ int dmf_deep_nsp(const dmf_network *net, const dmf_deep_nsp_options *options, dm
         rep->time_s = dmf_now_seconds() - start;
         return DMF_OK;
     }
-    DMF_TRY(dmf_memory_check(8.0 * (2.0 * (double)entries + (double)(n * K * S)), "the lifted operator (%zu x %zu)",
-                             D, n));
+    /* A, the basis tuples dmf_lift_operator samples, and the SVD's n x n
+     * right vectors, triangle and (at most n x n) left vectors */
+    double square = n <= o.max_columns ? 3.0 * (double)n * (double)n : 0;
+    DMF_TRY(dmf_memory_check(8.0 * (2.0 * (double)entries + (double)n * (double)(K * S) + square),
+                             "the lifted operator (%zu x %zu)", D, n));
     double *a = malloc(entries * sizeof *a + 8), *q = NULL;
     int status = a ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lifted operator (%zu x %zu)", D, n);
     /* Column c of A: the sample of h = (e_{i_1}, ..., e_{i_K}), c's digits,

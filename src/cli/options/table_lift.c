@@ -132,7 +132,10 @@ const cli_command cli_recover = {
     "the truth (up to per-layer scaling, Definition 4.1) and, for convolutional\n"
     "networks, delta_p between path classes (Thm 8.4), for the best and for\n"
     "every start, and the stability bounds of Thm 8.4 (scattered convolutional\n"
-    "networks) and Thm 7.2 (when Ker A = {0}, A explicit with <= 2e6 entries)\n"
-    "with their conditions.\n",
+    "networks) and Thm 7.2 (A explicit with <= 2e6 entries) with their\n"
+    "conditions, and the deep-NSP constant gamma of Ker A (deep_nsp): 1 when\n"
+    "Ker A = {0}, inf where it fails, else estimated by local searches (a\n"
+    "lower bound on the smallest valid gamma: Thm 7.2's bound is then flagged\n"
+    "gamma_estimated, not guaranteed).\n",
     0,
     recover_rules};

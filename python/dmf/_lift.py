@@ -278,7 +278,7 @@ _SOLVERS = {"auto": 0, "layers": 1, "edges": 2}
 
 def recover(network: Network, x=None, truth=None, restarts: Optional[int] = None, seed: int = 0,
             max_iterations: int = 500, tol: float = 1e-15, p: float = 2.0, method: str = "als",
-            kernels=None, solver: str = "auto") -> Dict[str, Any]:
+            kernels=None, solver: str = "auto", backend: str = "cpu") -> Dict[str, Any]:
     """Estimate h from X ~ M_1(h_1) ... M_K(h_K) (``dmf recover``).
 
     Alternating least squares on the parameters (each h_k enters X
@@ -296,7 +296,10 @@ def recover(network: Network, x=None, truth=None, restarts: Optional[int] = None
     large to form.  ``solver`` (``--solver``): 'layers' solves each layer at
     once, 'edges' (convolutional trees) each edge's kernel on its own from
     the paths through it, 'auto' the latter where it applies; the report
-    says which ran (``solver``).
+    says which ran (``solver``).  ``backend`` ('cpu', 'cuda', 'auto';
+    ``--backend``): where ``method='lifting'`` forms its explicit operator,
+    by the lifting-sample kernels of ``liftrank``; the report's ``backend``
+    names the one used.
 
     Returns
     -------
@@ -326,7 +329,7 @@ def recover(network: Network, x=None, truth=None, restarts: Optional[int] = None
         ``gamma_median``, ``gamma_worst``, ``time_s``; docs/liftrank.md).
     """
     check("recover", restarts=restarts, seed=seed, max_iterations=max_iterations, tol=tol, p=p, method=method,
-          solver=solver)
+          solver=solver, backend=backend)
     if method not in ("als", "lifting"):
         raise TypeError(f"method must be 'als' or 'lifting', not {method!r}")
     if solver not in _SOLVERS:
@@ -347,7 +350,7 @@ def recover(network: Network, x=None, truth=None, restarts: Optional[int] = None
     if not p >= 1:
         raise InputError(f"p must be >= 1 or inf (got {p})")
     raw = _dmf.recover(spec, is_path, x, truth, restarts, seed, max_iterations, float(tol), float(p),
-                       1 if method == "lifting" else 0, _SOLVERS[solver], given_kernels)
+                       1 if method == "lifting" else 0, _SOLVERS[solver], given_kernels, backend)
     # The classes among the optimal starts, as src/cli/cmd_recover.c counts them.
     norm_x = float(np.linalg.norm(x)) * (float(np.sqrt(x.shape[1])) if given_kernels else 1.0)
     best, h = raw["residual"], raw["h"]

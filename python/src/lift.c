@@ -349,9 +349,12 @@ static PyObject *recover(PyObject *module, PyObject *args)
     unsigned long long seed;
     double tol, p;
     int method, solver = DMF_RECOVER_SOLVER_AUTO, kernels = 0;
-    if (!PyArg_ParseTuple(args, "spOOnKnddi|ip", &spec, &is_path, &xo, &to, &restarts, &seed, &max_iterations, &tol,
-                          &p, &method, &solver, &kernels))
+    const char *backend = "cpu";
+    if (!PyArg_ParseTuple(args, "spOOnKnddi|ips", &spec, &is_path, &xo, &to, &restarts, &seed, &max_iterations, &tol,
+                          &p, &method, &solver, &kernels, &backend))
         return NULL;
+    dmf_context *ctx = dmfpy_context(backend);
+    if (!ctx) return NULL;
     dmf_dtype tx, tt = DMF_F64;
     PyArrayObject *xa = dmfpy_c_array(xo, 2, "X", &tx), *ta = NULL;
     if (!xa) return NULL;
@@ -379,7 +382,7 @@ static PyObject *recover(PyObject *module, PyObject *args)
     int have_rep = 0;
     Py_BEGIN_ALLOW_THREADS
     dmf_recover_options opt = {.restarts = (size_t)restarts, .max_iterations = (size_t)max_iterations, .tol = tol,
-                               .seed = (uint64_t)seed, .method = method, .solver = solver};
+                               .seed = (uint64_t)seed, .method = method, .solver = solver, .ctx = ctx};
     if (status == DMF_OK) status = kernels ? dmf_recover_kernels(net, x, &opt, &rep) : dmf_recover(net, x, &opt, &rep);
     have_rep = status == DMF_OK;
     if (status == DMF_OK && th && dmf_param_distance(net, rep.h, th, p, &d_p, &delta_p) != DMF_OK) d_p = delta_p = NAN;
@@ -417,6 +420,7 @@ static PyObject *recover(PyObject *module, PyObject *args)
         dmfpy_set(d, "restarts", PyLong_FromSize_t(rep.restarts)) < 0 ||
         dmfpy_set(d, "residual", PyFloat_FromDouble(rep.residual)) < 0 ||
         dmfpy_set(d, "rel_residual", PyFloat_FromDouble(rep.rel_residual)) < 0 ||
+        dmfpy_set(d, "backend", PyUnicode_FromString(dmf_context_backend_name(ctx))) < 0 ||
         dmfpy_set(d, "time_s", PyFloat_FromDouble(rep.time_s)) < 0 ||
         dmfpy_set(d, "solver", PyUnicode_FromString(rep.solver == DMF_RECOVER_SOLVER_EDGES ? "edges" : "layers")) < 0 ||
         (rep.lifting.used && dmfpy_set(d, "lifting", lifting_dict(&rep.lifting)) < 0)) {

@@ -17,6 +17,7 @@ typedef struct {
     int method; /* DMF_RECOVER_* */
     int solver; /* DMF_RECOVER_SOLVER_* */
     int write_kernels; /* synth-network --kernels */
+    const char *backend; /* of the lifting's operator */
 } options;
 
 static const char *solver_name(int solver)
@@ -48,6 +49,7 @@ static int parse(const char *cmd, int argc, char **argv, options *o)
     o->truth = cli_get(&args, "truth");
     o->restarts = cli_get_size(&args, "restarts", 0); /* 0: the method's default */
     o->method = strcmp(cli_get(&args, "method"), "lifting") ? DMF_RECOVER_ALS : DMF_RECOVER_LIFTING;
+    o->backend = cli_get(&args, "backend");
     o->max_iterations = cli_get_size(&args, "max-iterations", 500);
     o->tol = cli_get_double(&args, "tol", 1e-15);
     o->p = strcmp(cli_get(&args, "p"), "inf") ? cli_get_double(&args, "p", 2) : INFINITY;
@@ -291,11 +293,15 @@ int cmd_recover(int argc, char **argv)
         dmf_network_free(net);
         return code;
     }
+    dmf_context *ctx = NULL;
+    status = dmf_context_create(&ctx, o.backend);
+    if (status == DMF_OK) cli_note_fallback(cmd, ctx);
     dmf_recover_options opt = {.restarts = o.restarts, .max_iterations = o.max_iterations, .tol = o.tol,
-                               .seed = o.seed, .method = o.method, .solver = o.solver};
+                               .seed = o.seed, .method = o.method, .solver = o.solver, .ctx = ctx};
     dmf_recover_report rep;
     char path_h[4096] = "";
-    status = o.kernels ? dmf_recover_kernels(net, x, &opt, &rep) : dmf_recover(net, x, &opt, &rep);
+    if (status == DMF_OK)
+        status = o.kernels ? dmf_recover_kernels(net, x, &opt, &rep) : dmf_recover(net, x, &opt, &rep);
     int have_rep = status == DMF_OK;
     double d_p = NAN, delta_p = NAN, delta = NAN;
     const double *th = truth ? dmf_matrix_const_data(truth) : NULL;
@@ -330,6 +336,7 @@ int cmd_recover(int argc, char **argv)
         json_int(&j, "S", (long long)S);
         json_str(&j, "method", o.method == DMF_RECOVER_LIFTING ? "lifting" : "als");
         json_str(&j, "solver", solver_name(rep.solver));
+        json_str(&j, "backend", dmf_context_backend_name(ctx));
         if (rep.lifting.used) print_lifting(&j, &rep.lifting);
         json_int(&j, "restarts", (long long)rep.restarts);
         json_int(&j, "seed", (long long)o.seed);
@@ -375,6 +382,7 @@ int cmd_recover(int argc, char **argv)
         json_end(&j);
     }
     if (have_rep) dmf_recover_report_free(&rep);
+    dmf_context_free(ctx);
     dmf_matrix_free(x);
     dmf_matrix_free(truth);
     dmf_network_free(net);

@@ -100,6 +100,9 @@ static const cli_option recover_options[] = {
     VALUE("tol", V_GT0, "T", "1e-15", "stop a start when a sweep lowers the residual by at most T ||X||_F"),
     VALUE("p", V_PNORM, "P", "2", "the p of d_p"),
     VALUE("out", V_OUTPUT, "DIR", NULL, "writes the estimate to DIR/H.npy"),
+    CHOICE("backend", cli_backends, "cpu",
+           "where --method lifting forms its explicit operator (the backend's lifting-sample kernels, those of "
+           "liftrank); the solves run on the CPU"),
     END_OPTIONS};
 
 static int recover_rules(const cli_args *a, char *why, size_t cap)

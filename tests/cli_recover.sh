@@ -70,6 +70,10 @@ check "noise 2: Thm 8.4's condition delta + eta <= sqrt(N) eps^K / 2 fails, no b
 "$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --truth "$TMP/s/H.npy" --method lifting >"$TMP/lift.json"
 json_ok "$TMP/lift.json" "d['method'] == 'lifting' and d['restarts'] == 1 and d['lifting']['injective'] and d['d_p'] <= 1e-10"
 check "--method lifting: one start, injective lifted operator, d_p <= 1e-10" $?
+json_ok "$TMP/lift.json" "d['backend'] == 'cpu'"; check "--method lifting: the operator formed on the CPU by default" $?
+"$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --method lifting --backend auto >"$TMP/lift_auto.json"
+json_ok "$TMP/lift_auto.json" "d['backend'] in ('cpu', 'cuda') and d['lifting']['injective'] and d['rel_residual'] <= 1e-12"
+check "--backend auto: the lifting on the backend found, exact" $?
 "$DMF" recover "$TMP/haar.json" --input "$TMP/s/X.npy" --method lifitng >/dev/null 2>"$TMP/err.txt"
 [ $? -eq 2 ] && grep -q "did you mean 'lifting'" "$TMP/err.txt"; check "--method lifitng: exit 2 with a suggestion" $?
 "$DMF" recover "$TMP/haar.json" >/dev/null 2>&1; [ $? -eq 2 ]; check "recover without --input: exit 2" $?

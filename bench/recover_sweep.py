@@ -8,6 +8,7 @@ environment header; --plot FILE.png draws d_p against noise with the bounds
 (matplotlib).  Standard library only, apart from the plot.
 
     bench/recover_sweep.py [--dmf build/dmf] [--quick] [--plot recover.png]
+    bench/recover_sweep.py --replot FILE.jsonl --plot recover.png
 """
 import argparse
 import json
@@ -59,6 +60,11 @@ def sweep(dmf, networks, levels, seeds, restarts, out):
 
 
 def plot(lines, png):
+    """One panel per network family: the measured distances (every seed) and,
+    per noise level, the median of the seeds' Thm 8.4 bounds where its
+    conditions held."""
+    import statistics
+
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -66,16 +72,18 @@ def plot(lines, png):
     fig, ax = plt.subplots(figsize=(8, 5))
     for i, name in enumerate(names):
         rows = [l for l in lines if l["network"] == name]
-        color = f"C{i}"
-        ax.loglog([r["noise"] for r in rows], [max(r["delta_p"] or r["d_p"], 1e-17) for r in rows], "o",
-                  color=color, label=f"{name}: measured delta_2")
-        held = [r for r in rows if r["bound_thm_8_4"] is not None]
+        color = f"C{i % 10}"
+        marker = "os^v<>Dph*"[i // 10 % 10]
+        ax.loglog([r["noise"] for r in rows], [max(r["delta_p"] or r["d_p"], 1e-17) for r in rows], marker,
+                  color=color, markersize=4, label=f"{name}: measured delta_2")
+        held = sorted({r["noise"] for r in rows if r["bound_thm_8_4"] is not None})
         if held:
-            ax.loglog([r["noise"] for r in held], [r["bound_thm_8_4"] for r in held], "--", color=color,
-                      label=f"{name}: Thm 8.4 bound")
+            bound = [statistics.median(r["bound_thm_8_4"] for r in rows
+                                       if r["noise"] == lv and r["bound_thm_8_4"] is not None) for lv in held]
+            ax.loglog(held, bound, "--", color=color, linewidth=1, label=f"{name}: Thm 8.4 bound")
     ax.set_xlabel("relative noise ||e|| / ||M(h)||")
     ax.set_ylabel("distance to the truth's class")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=6)
     fig.tight_layout()
     fig.savefig(png, dpi=120)
 
@@ -85,7 +93,12 @@ def main():
     ap.add_argument("--dmf", default=os.path.join(os.path.dirname(__file__), "..", "build", "dmf"))
     ap.add_argument("--quick", action="store_true", help="two sizes, three noise levels, one seed")
     ap.add_argument("--plot", help="write a PNG of d_p against noise with the bounds")
+    ap.add_argument("--replot", metavar="FILE", help="draw --plot from the lines of a recorded run")
     a = ap.parse_args()
+    if a.replot:
+        lines = [json.loads(ln) for ln in open(a.replot) if ln.startswith("{") and '"network"' in ln]
+        plot(lines, a.plot)
+        return
     if a.quick:
         networks = [(f"haar-N64-K{K}", haar(64, K)) for K in (3, 6)]
         levels, seeds = [1e-6, 1e-4, 1e-2], [0]

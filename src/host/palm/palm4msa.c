@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
 #include "palm_internal.h"
 
 #define DMF_IMPL "../palm/palm_impl.h"

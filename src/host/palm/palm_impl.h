@@ -187,7 +187,7 @@ static int FN(palm_step)(FN(palm_work) *wk, size_t J, size_t j, const SCALAR *A,
  *   one pass from the densest end (*stacked), and each update reads its
  *   own; the densest factor then meets a dense matrix twice per sweep
  *   instead of once per update.  At most STACK_MAX of them (each holds two
- *   arrays of the largest size).
+ *   arrays of the largest size), within the memory limit.
  * Otherwise the direct gradient. */
 #ifndef DMF_PALM_STACK_MAX
 #define DMF_PALM_STACK_MAX
@@ -201,7 +201,11 @@ static int FN(sweep_cache)(const FN(palm_work) *wk, size_t J, int r2l, int *stac
     for (size_t k = 0; k < J; k++)
         if (FN(factor_cost)(&wk->f[k]) > most) most = FN(factor_cost)(&wk->f[k]);
     if (FN(factor_cost)(&wk->f[r2l ? J - 1 : 0]) == most) return r2l ? CACHE_RIGHT : CACHE_LEFT;
-    if (FN(factor_cost)(&wk->f[r2l ? 0 : J - 1]) == most && J - 1 <= STACK_MAX) {
+    /* the stack, two largest-size arrays per factor, beside about ten of
+     * the work space: within the memory limit, or the direct gradient */
+    const size_t big = wk->maxd * wk->maxd * sizeof(SCALAR);
+    if (FN(factor_cost)(&wk->f[r2l ? 0 : J - 1]) == most && J - 1 <= STACK_MAX &&
+        (wk->stack_w || !dmf_memory_over_limit((2 * (J - 1) + 10) * big))) {
         *stacked = 1;
         return r2l ? CACHE_LEFT : CACHE_RIGHT;
     }

@@ -657,7 +657,15 @@ typedef struct {
     double gamma;        /* Thm 7.2: the deep-NSP constant (1 when Ker A = {0}), else NAN */
     int gamma_estimated; /* Thm 7.2: gamma is dmf_deep_nsp's estimate, a lower bound on the smallest
                           * valid constant, so `bound` is not guaranteed (0: exact, or none) */
+    double tensor_distance; /* Thm 4.3: ||P(h-bar) - P(h*)||_inf, P the Segre embedding, else NAN */
 } dmf_stability_bound;
+/* Thm 4.3: the classes of two parameters from their rank-one tensors,
+ * d_p <= 7 (K S)^(1/p) min(||P(h-bar)||_inf^(1/K-1), ||P(h*)||_inf^(1/K-1))
+ * ||P(h-bar) - P(h*)||_inf when that difference is at most half the larger
+ * sup norm; P(h) = h_1 x ... x h_K has prod_k S_k entries (at most
+ * max_entries, else why_not says so). */
+DMF_API int dmf_stability_thm_4_3(const dmf_network *net, const double *truth, const double *estimate, double p,
+                                  size_t max_entries, dmf_stability_bound *bound);
 /* Thm 8.4: convolutional networks (sufficiently scattered). */
 DMF_API int dmf_stability_thm_8_4(const dmf_network *net, const double *truth, double delta, double eta, double p,
                                   dmf_stability_bound *bound);

@@ -55,11 +55,12 @@ check "noise of 1 % of ||M(h)||" $?
 
 "$DMF" synth-network "$TMP/haar.json" --seed 4 --noise 1e-4 --out "$TMP/n4" >/dev/null
 "$DMF" recover "$TMP/haar.json" --input "$TMP/n4/X.npy" --truth "$TMP/n4/H.npy" >"$TMP/nrec.json"
-json_ok "$TMP/nrec.json" "[b['theorem'] for b in d['bounds']] == ['Thm 8.4', 'Thm 7.2']
+json_ok "$TMP/nrec.json" "[b['theorem'] for b in d['bounds']] == ['Thm 8.4', 'Thm 7.2', 'Thm 4.3']
   and all(b['holds'] and b['measured'] <= b['bound'] for b in d['bounds'])
   and d['bounds'][1]['gamma'] == 1 and abs(d['bounds'][1]['sigma_min'] - 32 ** 0.5) < 1e-9
+  and 0 < d['bounds'][2]['tensor_distance'] <= d['bounds'][2]['error_limit']
   and d['data_error'] > 0 and d['d_p'] < 1e-4"
-check "Haar, noise 1e-4: d_p below the bounds of Thm 8.4 and Thm 7.2 (sigma_min = sqrt(N), gamma = 1)" $?
+check "Haar, noise 1e-4: d_p below the bounds of Thm 8.4, Thm 7.2 (sigma_min = sqrt(N), gamma = 1) and Thm 4.3" $?
 "$DMF" synth-network "$TMP/haar.json" --seed 4 --noise 2 --out "$TMP/big" >/dev/null
 "$DMF" recover "$TMP/haar.json" --input "$TMP/big/X.npy" --truth "$TMP/big/H.npy" >"$TMP/brec.json"
 json_ok "$TMP/brec.json" "not d['bounds'][0]['holds'] and 'eps^K' in d['bounds'][0]['why_not'] and 'bound' not in d['bounds'][0]"

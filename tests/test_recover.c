@@ -219,6 +219,11 @@ static void check_bounds(const dmf_network *net, const char *name, uint64_t seed
            b84.holds ? "bound" : "n/a", b84.bound, d, b72.holds ? "bound" : "n/a", b72.bound);
     if (b84.holds) CHECK(delta <= b84.bound, "%s noise %g: delta_2 %g above Thm 8.4's %g", name, noise, delta, b84.bound);
     if (b72.holds) CHECK(d <= b72.bound, "%s noise %g: d_2 %g above Thm 7.2's %g", name, noise, d, b72.bound);
+    dmf_stability_bound b43;
+    CHECK_OK(dmf_stability_thm_4_3(net, truth, rep.h, 2, 20000000, &b43));
+    if (b43.holds) CHECK(d <= b43.bound, "%s noise %g: d_2 %g above Thm 4.3's %g", name, noise, d, b43.bound);
+    /* Where X fixes the tensor (A injective), a good estimate has a nearby one. */
+    if (noise <= 1e-3 && want_72) CHECK(b43.holds, "%s noise %g: Thm 4.3 should apply (%s)", name, noise, b43.why_not);
     if (noise <= 1e-3) CHECK(b84.holds, "%s noise %g: Thm 8.4 should apply (%s)", name, noise, b84.why_not);
     if (noise >= 1) CHECK(!b84.holds && b84.why_not && strstr(b84.why_not, "eps^K"), "%s noise %g: %s", name, noise,
                           b84.why_not ? b84.why_not : "holds");
@@ -315,8 +320,41 @@ static void test_lifting(void)
     dmf_network_free(net);
 }
 
+/* Thm 4.3 on hand-worked tensors: h = ([1, 2], [3, 1]) and g = ([1, 2],
+ * [3, 1.1]) have P(h) = [[3, 1], [6, 2]], P(g) = [[3, 1.1], [6, 2.2]],
+ * ||P(h) - P(g)||_inf = 0.2 <= max sup norm 6 / 2, so
+ * d_2 <= 7 (2 * 2)^(1/2) 6^(-1/2) 0.2 = 2.8 / sqrt(6); g = -h flips the
+ * tensor (difference 12 > 3): no bound; and the entries' limit. */
+static void test_thm_4_3(void)
+{
+    dmf_network *net = parse("{\"type\": \"triplets\", \"layers\": ["
+                             "{\"rows\": 2, \"cols\": 2, \"entries\": [[0, 0, 0, 1], [1, 1, 1, 1]]},"
+                             "{\"rows\": 2, \"cols\": 1, \"entries\": [[0, 0, 0, 1], [1, 0, 1, 1]]}]}");
+    if (!net) return;
+    double h[4] = {1, 2, 3, 1}, g[4] = {1, 2, 3, 1.1}, flip[4] = {1, 2, -3, -1};
+    dmf_stability_bound b;
+    CHECK_OK(dmf_stability_thm_4_3(net, h, g, 2, 1000, &b));
+    CHECK(b.holds && fabs(b.tensor_distance - 0.2) < 1e-15 && fabs(b.error_limit - 3) < 1e-15 &&
+              fabs(b.bound - 2.8 / sqrt(6.0)) < 1e-14,
+          "Thm 4.3 by hand: holds %d, distance %.17g, limit %.17g, bound %.17g", b.holds, b.tensor_distance,
+          b.error_limit, b.bound);
+    double d, delta;
+    CHECK_OK(dmf_param_distance(net, g, h, 2, &d, &delta));
+    CHECK(d <= b.bound, "d_2 %.3g above Thm 4.3's %.3g", d, b.bound);
+    CHECK_OK(dmf_stability_thm_4_3(net, h, flip, 2, 1000, &b));
+    CHECK(!b.holds && isnan(b.bound) && fabs(b.tensor_distance - 12) < 1e-15 && b.why_not &&
+              strstr(b.why_not, "/ 2"),
+          "Thm 4.3 with the tensor flipped: holds %d (%s)", b.holds, b.why_not ? b.why_not : "");
+    CHECK_OK(dmf_stability_thm_4_3(net, h, g, 2, 3, &b));
+    CHECK(!b.holds && b.why_not && strstr(b.why_not, "limit"), "Thm 4.3 past the entries' limit: %s",
+          b.why_not ? b.why_not : "holds");
+    CHECK_STATUS(dmf_stability_thm_4_3(net, h, g, 0.5, 1000, &b), DMF_ERR_ARG);
+    dmf_network_free(net);
+}
+
 int main(void)
 {
+    test_thm_4_3();
     test_distance();
     test_haar_paths();
     test_scattered_examples();

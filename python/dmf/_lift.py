@@ -318,7 +318,8 @@ def recover(network: Network, x=None, truth=None, restarts: Optional[int] = None
         ``time_s``; with ``truth``: ``d_p`` (per-layer classes, Definition
         4.1), ``delta_p`` (per-path classes, convolutional networks),
         ``data_error`` (||X - M(truth)||_F), ``bounds`` (Thm 8.4 / Thm
-        7.2 with their conditions, as the command line's JSON; Thm 7.2's
+        7.2 / Thm 4.3 with their conditions, as the command line's JSON;
+        Thm 4.3's ``tensor_distance`` is ||P(truth) - P(h)||_inf; Thm 7.2's
         ``gamma_estimated`` is true where its gamma is an estimate, so its
         bound is not guaranteed) and ``deep_nsp`` (the deep-NSP constant of
         Ker A: ``computed``, ``holds``, ``gamma`` — 1 exactly when Ker A =

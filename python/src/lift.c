@@ -287,7 +287,8 @@ static PyObject *bound_dict(const dmf_stability_bound *b, const char *metric, do
         (isfinite(b->sigma_min) && dmfpy_set(d, "sigma_min", PyFloat_FromDouble(b->sigma_min)) < 0) ||
         (isfinite(b->gamma) && dmfpy_set(d, "gamma", PyFloat_FromDouble(b->gamma)) < 0) ||
         (isinf(b->gamma) && dmfpy_set(d, "gamma", PyUnicode_FromString("inf")) < 0) ||
-        (b->gamma_estimated && dmfpy_set(d, "gamma_estimated", PyBool_FromLong(1)) < 0))
+        (b->gamma_estimated && dmfpy_set(d, "gamma_estimated", PyBool_FromLong(1)) < 0) ||
+        (isfinite(b->tensor_distance) && dmfpy_set(d, "tensor_distance", PyFloat_FromDouble(b->tensor_distance)) < 0))
         Py_CLEAR(d);
     return d;
 }
@@ -374,7 +375,7 @@ static PyObject *recover(PyObject *module, PyObject *args)
     }
     dmf_matrix *x = NULL;
     dmf_recover_report rep;
-    dmf_stability_bound b84, b72;
+    dmf_stability_bound b84, b72, b43;
     dmf_deep_nsp_report nsp;
     double d_p = NAN, delta_p = NAN, delta = NAN;
     const double *th = ta ? PyArray_DATA(ta) : NULL;
@@ -393,6 +394,7 @@ static PyObject *recover(PyObject *module, PyObject *args)
     if (status == DMF_OK && th) status = dmf_deep_nsp(net, &nsp_opt, &nsp);
     if (status == DMF_OK && th)
         status = dmf_stability_thm_7_2_nsp(net, th, rep.h, delta, rep.residual, p, 2000000, &nsp, &b72);
+    if (status == DMF_OK && th) status = dmf_stability_thm_4_3(net, th, rep.h, p, 20000000, &b43);
     Py_END_ALLOW_THREADS
     PyObject *d = NULL;
     if (status != DMF_OK) {
@@ -439,6 +441,11 @@ static PyObject *recover(PyObject *module, PyObject *args)
         }
         if (!bad) {
             item = bound_dict(&b72, "d_p", d_p);
+            bad = !item || PyList_Append(bounds, item) < 0;
+            Py_XDECREF(item);
+        }
+        if (!bad) {
+            item = bound_dict(&b43, "d_p", d_p);
             bad = !item || PyList_Append(bounds, item) < 0;
             Py_XDECREF(item);
         }

@@ -195,6 +195,7 @@ static void print_bound(int first, const dmf_stability_bound *b, const char *met
     if (isfinite(b->gamma)) printf(", \"gamma\": " JSON_NUM, b->gamma);
     else if (isinf(b->gamma)) fputs(", \"gamma\": \"inf\"", stdout);
     if (b->gamma_estimated) fputs(", \"gamma_estimated\": true", stdout);
+    if (isfinite(b->tensor_distance)) printf(", \"tensor_distance\": " JSON_NUM, b->tensor_distance);
     fputc('}', stdout);
 }
 
@@ -312,13 +313,14 @@ int cmd_recover(int argc, char **argv)
     /* The explicit A of Thm 7.2's sigma_min and deep-NSP constant: at most
      * 2e6 entries, so that the bound never costs more than the recovery of
      * a small network. */
-    dmf_stability_bound b84, b72;
+    dmf_stability_bound b84, b72, b43;
     dmf_deep_nsp_report nsp;
     dmf_deep_nsp_options nsp_opt = {.max_entries = 2000000};
     if (status == DMF_OK && truth) status = dmf_stability_thm_8_4(net, th, delta, rep.residual, o.p, &b84);
     if (status == DMF_OK && truth) status = dmf_deep_nsp(net, &nsp_opt, &nsp);
     if (status == DMF_OK && truth)
         status = dmf_stability_thm_7_2_nsp(net, th, rep.h, delta, rep.residual, o.p, 2000000, &nsp, &b72);
+    if (status == DMF_OK && truth) status = dmf_stability_thm_4_3(net, th, rep.h, o.p, 20000000, &b43);
     if (status == DMF_OK && o.out) status = write_params(o.out, net, rep.h, path_h, sizeof path_h);
     if (status != DMF_OK) {
         code = cli_fail(cmd, status);
@@ -361,6 +363,7 @@ int cmd_recover(int argc, char **argv)
             int conv = !strcmp(dmf_network_type(net), "conv");
             if (conv) print_bound(1, &b84, "delta_p", delta_p);
             print_bound(!conv, &b72, "d_p", d_p);
+            print_bound(0, &b43, "d_p", d_p);
             fputc(']', stdout);
             print_deep_nsp(&j, &nsp);
         }

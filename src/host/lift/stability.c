@@ -2,6 +2,15 @@
  * a truth h (the h-bar of the papers), an estimate h* and the errors
  * delta = ||X - M(h-bar)||, eta = ||X - M(h*)||.
  *
+ * Thm 4.3 (the inverse of the Segre embedding P(h) = h_1 x ... x h_K is
+ * locally Lipschitz on classes): if ||P(h*) - P(h-bar)||_inf <=
+ * max(||P(h-bar)||_inf, ||P(h*)||_inf) / 2 then for all p, q
+ *     d_p(<h*>, <h-bar>) <= 7 (K S)^(1/p)
+ *         min(||P(h-bar)||_inf^(1/K-1), ||P(h*)||_inf^(1/K-1)) ||P(h-bar) - P(h*)||_q;
+ * dmf takes q = inf, the smallest right-hand side.  It bounds the distance
+ * between classes by the distance between their tensors, whatever the
+ * data: the first half of every recovery guarantee.
+ *
  * Thm 8.4 (convolutional, sufficiently scattered): with
  * eps = min_e ||h-bar_e||_inf over the edge kernels and S' the largest
  * kernel support, delta + eta <= sqrt(N) eps^K / 2 implies
@@ -26,14 +35,68 @@
 
 static double root(double x, double p) { return isinf(p) ? 1.0 : pow(x, 1.0 / p); }
 
-int dmf_stability_thm_8_4(const dmf_network *net, const double *truth, double delta, double eta, double p,
-                          dmf_stability_bound *out)
+static void blank(dmf_stability_bound *out, const char *theorem)
 {
     memset(out, 0, sizeof *out);
-    out->theorem = "Thm 8.4";
+    out->theorem = theorem;
     out->bound = NAN;
     out->gamma = NAN;
     out->sigma_min = NAN;
+    out->epsilon = NAN;
+    out->error_limit = NAN;
+    out->tensor_distance = NAN;
+}
+
+static double sup_product(const dmf_network *net, const double *h);
+
+int dmf_stability_thm_4_3(const dmf_network *net, const double *truth, const double *estimate, double p,
+                          size_t max_entries, dmf_stability_bound *out)
+{
+    blank(out, "Thm 4.3");
+    if (!(p >= 1)) return dmf_fail(DMF_ERR_ARG, "p must be in [1, inf], not %g", p);
+    const size_t K = net->num_layers, S = net->num_params;
+    size_t entries = 1;
+    for (size_t k = 0; k < K; k++)
+        if (!dmf_mul_size(entries, net->layers[k].params, &entries) || entries > max_entries) {
+            out->why_not = "P(h) has more entries than the limit (the product of the layers' parameter counts)";
+            return DMF_OK;
+        }
+    /* ||P(h-bar) - P(h*)||_inf over every tuple (i_1, ..., i_K). */
+    size_t idx[DMF_MAX_LAYERS] = {0};
+    double diff = 0;
+    for (size_t e = 0; e < entries; e++) {
+        double a = 1, b = 1;
+        for (size_t k = 0; k < K; k++) {
+            a *= truth[k * S + idx[k]];
+            b *= estimate[k * S + idx[k]];
+        }
+        diff = fmax(diff, fabs(a - b));
+        for (size_t j = K; j-- > 0;) {
+            if (++idx[j] < net->layers[j].params) break;
+            idx[j] = 0;
+        }
+    }
+    double pt = sup_product(net, truth), pe = sup_product(net, estimate);
+    out->tensor_distance = diff;
+    out->error_limit = fmax(pt, pe) / 2; /* on ||P(h-bar) - P(h*)||_inf */
+    if (!(pt > 0) || !(pe > 0)) {
+        out->why_not = "a layer of the truth or the estimate is zero";
+        return DMF_OK;
+    }
+    if (!(diff <= out->error_limit)) {
+        out->why_not = "||P(h-bar) - P(h*)||_inf > max(||P(h-bar)||_inf, ||P(h*)||_inf) / 2";
+        return DMF_OK;
+    }
+    double expo = 1.0 / (double)K - 1;
+    out->bound = 7 * root((double)K * (double)S, p) * fmin(pow(pt, expo), pow(pe, expo)) * diff;
+    out->holds = 1;
+    return DMF_OK;
+}
+
+int dmf_stability_thm_8_4(const dmf_network *net, const double *truth, double delta, double eta, double p,
+                          dmf_stability_bound *out)
+{
+    blank(out, "Thm 8.4");
     if (!net->conv) {
         out->why_not = "not a convolutional network";
         return DMF_OK;
@@ -100,16 +163,7 @@ static void thm_7_2_finish(const dmf_network *net, const double *truth, const do
     out->holds = 1;
 }
 
-static void thm_7_2_blank(dmf_stability_bound *out)
-{
-    memset(out, 0, sizeof *out);
-    out->theorem = "Thm 7.2";
-    out->bound = NAN;
-    out->gamma = NAN;
-    out->sigma_min = NAN;
-    out->epsilon = NAN;
-    out->error_limit = NAN;
-}
+static void thm_7_2_blank(dmf_stability_bound *out) { blank(out, "Thm 7.2"); }
 
 int dmf_stability_thm_7_2_nsp(const dmf_network *net, const double *truth, const double *estimate, double delta,
                               double eta, double p, size_t max_entries, const dmf_deep_nsp_report *nsp,

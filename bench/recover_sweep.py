@@ -9,6 +9,8 @@ environment header; --plot FILE.png draws d_p against noise with the bounds
 
     bench/recover_sweep.py [--dmf build/dmf] [--quick] [--plot recover.png]
     bench/recover_sweep.py --replot FILE.jsonl --plot recover.png
+    dmf run bench/jobs/recover_sweep.json --out DIR
+    bench/recover_sweep.py --from-run DIR --plot recover.png > FILE.jsonl
 """
 import argparse
 import json
@@ -59,6 +61,26 @@ def sweep(dmf, networks, levels, seeds, restarts, out):
                     yield line
 
 
+def from_run(directory):
+    """The sweep's lines from the records of a `dmf run` of the job file: every
+    job is one `dmf recover --synth-seed S --noise LEVEL`."""
+    import glob
+    for path in sorted(glob.glob(os.path.join(directory, "results.*.jsonl"))):
+        for text in open(path):
+            rec = json.loads(text)
+            d = rec.get("result")
+            if rec.get("status") != "ok" or not d:
+                continue
+            bound = {b["theorem"]: b for b in d["bounds"]}
+            b84, b72 = bound.get("Thm 8.4", {}), bound.get("Thm 7.2", {})
+            yield {"network": os.path.splitext(os.path.basename(d["network"]))[0], "K": d["K"], "S": d["S"],
+                   "noise": d["synth"]["noise"], "seed": d["synth"]["seed"], "delta": d["data_error"],
+                   "eta": d["residual"], "d_p": d["d_p"], "delta_p": d.get("delta_p"),
+                   "classes_found": d["classes_found"], "time_s": d["time_s"], "job_time_s": rec["time_s"],
+                   "bound_thm_8_4": b84.get("bound"), "bound_thm_8_4_why_not": b84.get("why_not"),
+                   "bound_thm_7_2": b72.get("bound"), "bound_thm_7_2_why_not": b72.get("why_not")}
+
+
 def plot(lines, png):
     """One panel per network family: the measured distances (every seed) and,
     per noise level, the median of the seeds' Thm 8.4 bounds where its
@@ -94,7 +116,17 @@ def main():
     ap.add_argument("--quick", action="store_true", help="two sizes, three noise levels, one seed")
     ap.add_argument("--plot", help="write a PNG of d_p against noise with the bounds")
     ap.add_argument("--replot", metavar="FILE", help="draw --plot from the lines of a recorded run")
+    ap.add_argument("--from-run", metavar="DIR",
+                    help="print the lines (and draw --plot) from the results of `dmf run bench/jobs/recover_sweep.json "
+                         "--out DIR`")
     a = ap.parse_args()
+    if a.from_run:
+        lines = list(from_run(a.from_run))
+        for line in lines:
+            print(json.dumps(line))
+        if a.plot:
+            plot(lines, a.plot)
+        return
     if a.replot:
         lines = [json.loads(ln) for ln in open(a.replot) if ln.startswith("{") and '"network"' in ln]
         plot(lines, a.plot)

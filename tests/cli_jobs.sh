@@ -298,7 +298,7 @@ for cmd, opts in table.items():
         if r.returncode != 0 or "usage" not in r.stdout:
             bad.append("%s --%s" % (cmd, o))
 print("table:", {k: len(v) for k, v in table.items()}, "missing from --help:", bad)
-sys.exit(1 if bad or len(table) != 7 else 0)
+sys.exit(1 if bad or len(table) != 8 else 0)
 EOF
 check "every option of the job table is one its command takes" $?
 "$DMF" merge --help | grep -q "usage: dmf merge"

@@ -61,6 +61,22 @@ json_ok "$TMP/nrec.json" "[b['theorem'] for b in d['bounds']] == ['Thm 8.4', 'Th
   and 0 < d['bounds'][2]['tensor_distance'] <= d['bounds'][2]['error_limit']
   and d['data_error'] > 0 and d['d_p'] < 1e-4"
 check "Haar, noise 1e-4: d_p below the bounds of Thm 8.4, Thm 7.2 (sigma_min = sqrt(N), gamma = 1) and Thm 4.3" $?
+# --synth-seed: the X and truth synth-network --seed draws, in one command.
+"$DMF" recover "$TMP/haar.json" --synth-seed 4 --noise 1e-4 >"$TMP/srec.json"
+python3 -c "import json, sys
+a, b = (json.loads(open(f).readline()) for f in sys.argv[1:])
+sys.exit(not (a['synth'] == {'seed': 4, 'noise': 1e-4, 'noise_norm': a['synth']['noise_norm']} and 'truth' not in a
+              and a['d_p'] == b['d_p'] and a['residual'] == b['residual'] and a['bounds'] == b['bounds']))" \
+  "$TMP/srec.json" "$TMP/nrec.json"
+check "--synth-seed 4 --noise 1e-4: what synth-network --seed 4 then recover --truth give" $?
+"$DMF" recover "$TMP/haar.json" --synth-seed 4 --truth "$TMP/n4/H.npy" 2>"$TMP/err.txt"
+[ $? -eq 2 ] && grep -q "exclude each other" "$TMP/err.txt"; check "--synth-seed with --truth: exit 2" $?
+"$DMF" recover "$TMP/haar.json" --input "$TMP/n4/X.npy" --noise 0.1 2>"$TMP/err.txt"
+[ $? -eq 2 ] && grep -q -- "--noise needs --synth-seed" "$TMP/err.txt"; check "--noise without --synth-seed: exit 2" $?
+# The sweep's job file: every job valid, and a few of them run.
+here=$(cd "$(dirname "$0")/.." && pwd)
+"$DMF" jobs check "$here/bench/jobs/recover_sweep.json" >/dev/null 2>"$TMP/err.txt"
+check "bench/jobs/recover_sweep.json: every job passes the table's checks" $?
 "$DMF" synth-network "$TMP/haar.json" --seed 4 --noise 2 --out "$TMP/big" >/dev/null
 "$DMF" recover "$TMP/haar.json" --input "$TMP/big/X.npy" --truth "$TMP/big/H.npy" >"$TMP/brec.json"
 json_ok "$TMP/brec.json" "not d['bounds'][0]['holds'] and 'eps^K' in d['bounds'][0]['why_not'] and 'bound' not in d['bounds'][0]"

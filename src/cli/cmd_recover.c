@@ -18,6 +18,8 @@ typedef struct {
     int solver; /* DMF_RECOVER_SOLVER_* */
     int write_kernels; /* synth-network --kernels */
     const char *backend; /* of the lifting's operator */
+    int synth;           /* recover --synth-seed: draw h and X here */
+    unsigned long long synth_seed;
 } options;
 
 static const char *solver_name(int solver)
@@ -42,6 +44,9 @@ static int parse(const char *cmd, int argc, char **argv, options *o)
     }
     o->input = cli_get(&args, "input");
     o->kernels = cli_get(&args, "kernels");
+    o->synth = cli_given(&args, "synth-seed");
+    o->synth_seed = cli_get_u64(&args, "synth-seed", 0);
+    o->noise = cli_get_double(&args, "noise", 0);
     const char *solver = cli_get(&args, "solver");
     o->solver = !strcmp(solver, "edges")    ? DMF_RECOVER_SOLVER_EDGES
                 : !strcmp(solver, "layers") ? DMF_RECOVER_SOLVER_LAYERS
@@ -280,8 +285,21 @@ int cmd_recover(int argc, char **argv)
     if (status != DMF_OK) return cli_fail(cmd, status);
     const size_t K = dmf_network_num_layers(net), S = dmf_network_num_params(net);
     dmf_matrix *x = NULL, *truth = NULL;
-    /* x: X itself, or with --kernels the leaves' kernels that stand for it */
-    code = o.kernels ? read_f64(cmd, "the kernels", o.kernels, &x) : read_f64(cmd, "X", o.input, &x);
+    /* x: X itself, or with --kernels the leaves' kernels that stand for it;
+     * with --synth-seed X and the truth drawn here. */
+    double noise_norm = 0;
+    if (o.synth) {
+        status = dmf_matrix_create(&truth, DMF_F64, K, S);
+        if (status == DMF_OK)
+            status = dmf_network_synth(net, o.synth_seed, o.noise, dmf_matrix_data(truth), &x, &noise_norm);
+        if (status != DMF_OK) {
+            dmf_matrix_free(truth);
+            dmf_network_free(net);
+            return cli_fail(cmd, status);
+        }
+    } else {
+        code = o.kernels ? read_f64(cmd, "the kernels", o.kernels, &x) : read_f64(cmd, "X", o.input, &x);
+    }
     if (code == EXIT_OK && o.truth) code = read_f64(cmd, "the truth", o.truth, &truth);
     if (code == EXIT_OK && truth && (dmf_matrix_rows(truth) != K || dmf_matrix_cols(truth) != S)) {
         fprintf(stderr, "dmf %s: the truth '%s' is %zu x %zu; this network's parameters are K x S = %zu x %zu\n",
@@ -333,7 +351,12 @@ int cmd_recover(int argc, char **argv)
         json_str(&j, "command", cmd);
         json_str(&j, "network", o.path);
         if (o.kernels) json_str(&j, "kernels", o.kernels);
-        else json_str(&j, "input", o.input);
+        else if (o.input) json_str(&j, "input", o.input);
+        if (o.synth) {
+            json_key(&j, "synth");
+            printf("{\"seed\": %llu, \"noise\": " JSON_NUM ", \"noise_norm\": " JSON_NUM "}", o.synth_seed, o.noise,
+                   noise_norm);
+        }
         json_int(&j, "K", (long long)K);
         json_int(&j, "S", (long long)S);
         json_str(&j, "method", o.method == DMF_RECOVER_LIFTING ? "lifting" : "als");
@@ -352,7 +375,7 @@ int cmd_recover(int argc, char **argv)
         json_str(&j, "class_metric", !strcmp(dmf_network_type(net), "conv") ? "delta_2 (per-path scaling)"
                                                                : "d_2 (per-layer scaling)");
         if (truth) {
-            json_str(&j, "truth", o.truth);
+            if (o.truth) json_str(&j, "truth", o.truth);
             if (isinf(o.p)) json_str(&j, "p", "inf");
             else json_num(&j, "p", o.p);
             json_num(&j, "d_p", d_p);

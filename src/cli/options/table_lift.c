@@ -85,6 +85,10 @@ static const cli_option recover_options[] = {
           "X of a convolutional network given by its leaves' kernels instead (.npy, leaves x N, as synth-network "
           "--kernels writes them): X = [circ(y_1) | ... | circ(y_L)] is never formed"),
     VALUE("truth", V_TEXT, "FILE", NULL, "the true h (K x S .npy, as synth-network writes it)"),
+    VALUE("synth-seed", V_SEED, "S", NULL,
+          "instead of --input: draw h and X = M(h) + e here, as synth-network --seed S does, and recover h with "
+          "the truth known (one self-contained job per network, noise and seed in a sweep)"),
+    VALUE("noise", V_GE0, "LEVEL", "0", "with --synth-seed: ||e||_F = LEVEL ||M(h)||_F"),
     CHOICE("method", recover_methods, "als",
            "als: alternating least squares on the parameters from random starts; lifting: the first start from the "
            "lifting (least squares on the explicit lifted operator, at most 2e7 entries, projected on the rank-one "
@@ -107,12 +111,25 @@ static const cli_option recover_options[] = {
 
 static int recover_rules(const cli_args *a, char *why, size_t cap)
 {
-    char li[64], lk[64];
+    char li[64], lk[64], ls[64], lo[64];
     const char *input = cli_get(a, "input"), *kernels = cli_get(a, "kernels");
-    if (!input == !kernels) {
-        cli_option_label(a, "input", li, sizeof li);
-        cli_option_label(a, "kernels", lk, sizeof lk);
-        snprintf(why, cap, input ? "%s and %s exclude each other" : "give %s (X) or %s (its leaf kernels)", li, lk);
+    int synth = cli_given(a, "synth-seed");
+    cli_option_label(a, "input", li, sizeof li);
+    cli_option_label(a, "kernels", lk, sizeof lk);
+    cli_option_label(a, "synth-seed", ls, sizeof ls);
+    if (!!input + !!kernels + synth != 1) {
+        snprintf(why, cap, input || kernels || synth ? "%s, %s and %s exclude each other"
+                                                     : "give %s (X), %s (its leaf kernels) or %s (draw X)",
+                 li, lk, ls);
+        return 1;
+    }
+    if (synth && cli_given(a, "truth")) {
+        snprintf(why, cap, "%s and %s exclude each other (the truth is the h drawn)", ls,
+                 cli_option_label(a, "truth", lo, sizeof lo));
+        return 1;
+    }
+    if (!synth && cli_given(a, "noise")) {
+        snprintf(why, cap, "%s needs %s", cli_option_label(a, "noise", lo, sizeof lo), ls);
         return 1;
     }
     return 0;
@@ -141,5 +158,5 @@ const cli_command cli_recover = {
     "Ker A = {0}, inf where it fails, else estimated by local searches (a\n"
     "lower bound on the smallest valid gamma: Thm 7.2's bound is then flagged\n"
     "gamma_estimated, not guaranteed).\n",
-    0,
+    1,
     recover_rules};

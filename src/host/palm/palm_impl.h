@@ -110,11 +110,21 @@ static const SCALAR *FN(gradient)(FN(palm_work) *wk, size_t J, size_t j, const S
         return FN(chain_left_h)(wk, 0, j, wk->e, b);
     }
     if (cached == CACHE_LEFT) {
-        SCALAR *y = wk->pool[0];
-        FN(mul_right)(F, a, wk->q, y, wk->s);
-        const SCALAR *yr = FN(chain_right)(wk, j + 1, J, y, a); /* P S_j R, a x N */
-        for (size_t t = 0; t < a * N; t++) wk->e[t] = lam * yr[t] - wk->w[t];
-        return FN(chain_right_h)(wk, j + 1, J, wk->e, a);
+        /* In the adjoint, G^H = R (lambda R^H S_j^H P - V^H) (P Hermitian):
+         * products from the left and one transpose at the end, where
+         * (lambda P S_j R - V) R^H has three right products. */
+        FN(mul_left_h)(F, a, wk->q, wk->t);                              /* S_j^H P, b x a */
+        const SCALAR *yh = FN(chain_left_h)(wk, j + 1, J, wk->t, a);     /* R^H S_j^H P, N x a */
+        enum { T = 16 }; /* lambda (...) - V^H by tiles, V read by rows */
+        for (size_t t0 = 0; t0 < N; t0 += T)
+            for (size_t i = 0; i < a; i++) {
+                const SCALAR *v = wk->w + i * N;
+                for (size_t t = t0; t < t0 + T && t < N; t++) wk->e[t * a + i] = lam * yh[t * a + i] - CONJ(v[t]);
+            }
+        const SCALAR *gh = FN(chain_left)(wk, j + 1, J, wk->e, a);     /* b x a */
+        SCALAR *g = gh == wk->pool[0] ? wk->pool[1] : wk->pool[0];
+        FN(transpose_h)(b, a, gh, g);
+        return g;
     }
     /* the product from the last lambda, if no factor changed since */
     const SCALAR *X = wk->x ? wk->x : FN(chain_product)(wk, J, N);

@@ -143,8 +143,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_butterfly: %s\n", dmf_last_error());
         return 1;
     }
-    dmf_build_info build;
-    dmf_get_build_info(&build);
     size_t input_bytes = n * n * dmf_dtype_size(dtype), copy_bytes = 0;
     double input_mib = (double)input_bytes / (1024.0 * 1024.0), copy_gbs = 0;
     /* The unit of "passes", measured in this run on the memory the tree
@@ -200,10 +198,12 @@ int main(int argc, char **argv)
                "\"device_s\": %.6g, \"transfer_s\": %.6g, "
                "\"repeats\": %d, \"rel_error\": %.3e, \"input_mib\": %.1f, \"peak_rss_mib\": %.1f, "
                "\"pass_time_s\": %.4g, \"pass_source\": \"%s\", \"copy_gbs\": %.4g, \"copy_mib\": %.1f, "
-               "\"passes\": %.1f, \"threads\": %d}\n",
+               "\"passes\": %.1f, ",
                dmf_context_backend_name(ctx), name, n, dtype_name, tree_name, time_s, times[0], device_s,
                transfer_s, count, err, input_mib, peak_rss_mib(), one_pass, pass_source, copy_gbs,
-               (double)copy_bytes / (1024.0 * 1024.0), device_s / one_pass, build.openmp_threads);
+               (double)copy_bytes / (1024.0 * 1024.0), device_s / one_pass);
+        bench_print_machine_fields();
+        printf("}\n");
         fflush(stdout);
         dmf_tree_free(tree);
     }

@@ -6,7 +6,8 @@
  * (bit-identical samples); the bound leaves room for a device that rounds
  * differently without letting an indexing error through.  Then the rank
  * and spectrum of the liftrank estimate from each backend's samples must
- * agree.  Exits 77 where no CUDA device is usable.  --small: R up to 40
+ * agree, and the explicit lifted operator of dmf_recover's lifting (and
+ * that lifting itself) on both.  Exits 77 where no CUDA device is usable.  --small: R up to 40
  * and no multi-batch case, for compute-sanitizer. */
 #include <float.h>
 #include <math.h>
@@ -189,6 +190,57 @@ static void test_rank(void)
     dmf_network_free(net);
 }
 
+/* The explicit lifted operator (dmf_lift_operator: the lifting's start of
+ * dmf_recover and Thm 7.2's sigma_min) formed by the CUDA kernels, against
+ * the CPU's, and the lifting's start of dmf_recover on a CUDA context. */
+static void test_operator(void)
+{
+    int status = DMF_OK;
+    const dmf_backend *cuda = dmf_backend_cuda(&status);
+    CHECK(cuda != NULL, "no CUDA backend (%s)", dmf_last_error());
+    if (!cuda) return;
+    for (int c = 0; c < LIFT_NUM_CASES; c++) {
+        dmf_network *net = lift_case(c);
+        if (!net) continue;
+        size_t columns = 1, D = dmf_network_rows(net) * net->num_probes;
+        for (size_t k = 0; k < net->num_layers; k++) columns *= net->layers[k].params;
+        if (columns * D > 4000000) { /* the operator is for small networks */
+            dmf_network_free(net);
+            continue;
+        }
+        double *a_cpu = malloc(columns * D * sizeof *a_cpu), *a_gpu = malloc(columns * D * sizeof *a_gpu);
+        int s_cpu = 0, s_gpu = 0;
+        CHECK_OK(dmf_lift_operator(dmf_backend_cpu(), net, columns, a_cpu, &s_cpu));
+        CHECK_OK(dmf_lift_operator(cuda, net, columns, a_gpu, &s_gpu));
+        double r = ratio(a_gpu, a_cpu, columns * D, net->num_layers * longest_row(net));
+        CHECK(s_cpu == s_gpu && r <= ratio_bound, "%s: the operator on CUDA differs (ratio %.3g, scales %d, %d)",
+              lift_case_names[c], r, s_cpu, s_gpu);
+        free(a_cpu);
+        free(a_gpu);
+        dmf_network_free(net);
+    }
+    dmf_network *net = lift_case(0); /* the Haar path: A injective, one start */
+    if (!net) return;
+    dmf_context *ctx = NULL;
+    dmf_matrix *x = NULL;
+    double h[4 * 2], noise_norm = 0;
+    CHECK_OK(dmf_context_create(&ctx, "cuda"));
+    CHECK_OK(dmf_network_synth(net, 5, 0, h, &x, &noise_norm));
+    dmf_recover_options on_cpu = {.method = DMF_RECOVER_LIFTING, .seed = 1}, on_gpu = on_cpu;
+    on_gpu.ctx = ctx;
+    dmf_recover_report r1, r2;
+    CHECK_OK(dmf_recover(net, x, &on_cpu, &r1));
+    CHECK_OK(dmf_recover(net, x, &on_gpu, &r2));
+    CHECK(r2.lifting.used && r2.lifting.rank == r1.lifting.rank &&
+              fabs(r2.residual - r1.residual) <= 1e-12 * dmf_matrix_norm_fro(x),
+          "dmf_recover's lifting on CUDA: residual %.3g against %.3g on the CPU", r2.residual, r1.residual);
+    dmf_recover_report_free(&r1);
+    dmf_recover_report_free(&r2);
+    dmf_matrix_free(x);
+    dmf_context_free(ctx);
+    dmf_network_free(net);
+}
+
 int main(int argc, char **argv)
 {
     dmf_cuda_info info;
@@ -201,5 +253,6 @@ int main(int argc, char **argv)
     test_samples();
     if (!small) test_batches(); /* 600 MB of samples */
     test_rank();
+    test_operator();
     return check_report("test_cuda_lift");
 }

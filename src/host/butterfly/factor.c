@@ -95,6 +95,22 @@ static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain, v
 /* Depth-first (see tree_internal.h): at most one pending node per level,
  * so the peak memory is the root's target plus the two halves of its split
  * and their pending descendants. */
+dmf_node_report dmf_node_record(const dmf_chain_shape *shape, size_t p, size_t l, size_t q,
+                                const dmf_split_stats *stats, double start)
+{
+    dmf_split_geometry g = dmf_split_geometry_of(shape, p, l, q);
+    return (dmf_node_report){
+        .p = p, .q = q, .split = l,
+        .num_blocks = dmf_split_num_sub_blocks(&g),
+        .block_rows = g.b1, .block_cols = g.c2,
+        .rel_error = stats->target_sq > 0 ? sqrt(stats->residual_sq / stats->target_sq) : 0,
+        .blocks_iterative = stats->iterative,
+        .blocks_dense_svd = stats->dense_svd,
+        .blocks_failed = stats->failed,
+        .time_s = dmf_now_seconds() - start,
+    };
+}
+
 int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                        const dmf_butterfly_options *opts, size_t p, size_t q, void *values,
                        const void *input, void **leaves, dmf_butterfly_report *report,
@@ -140,17 +156,7 @@ int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_t
             break;
         }
         if (node_stats) node_stats[report->num_nodes] = stats;
-        dmf_node_report *rec = &report->nodes[report->num_nodes++];
-        *rec = (dmf_node_report){
-            .p = node.p, .q = node.q, .split = l,
-            .num_blocks = dmf_split_num_sub_blocks(&g),
-            .block_rows = g.b1, .block_cols = g.c2,
-            .rel_error = stats.target_sq > 0 ? sqrt(stats.residual_sq / stats.target_sq) : 0,
-            .blocks_iterative = stats.iterative,
-            .blocks_dense_svd = stats.dense_svd,
-            .blocks_failed = stats.failed,
-            .time_s = dmf_now_seconds() - node_start,
-        };
+        report->nodes[report->num_nodes++] = dmf_node_record(shape, node.p, l, node.q, &stats, node_start);
         *failed += stats.failed;
         stack[depth++] = (pending_node){l + 1, node.q, h};
         stack[depth++] = (pending_node){node.p, l, w};

@@ -193,17 +193,7 @@ static int factor_tree(const dmf_backend *backend, dmf_chain *chain, const dmf_t
         backend->mem_free(h);
         return status;
     }
-    dmf_split_geometry g = dmf_split_geometry_of(s, 0, l, L - 1);
-    report->nodes[report->num_nodes++] = (dmf_node_report){
-        .p = 0, .q = L - 1, .split = l,
-        .num_blocks = dmf_split_num_sub_blocks(&g),
-        .block_rows = g.b1, .block_cols = g.c2,
-        .rel_error = stats.target_sq > 0 ? sqrt(stats.residual_sq / stats.target_sq) : 0,
-        .blocks_iterative = stats.iterative,
-        .blocks_dense_svd = stats.dense_svd,
-        .blocks_failed = stats.failed,
-        .time_s = dmf_now_seconds() - start,
-    };
+    report->nodes[report->num_nodes++] = dmf_node_record(s, 0, l, L - 1, &stats, start);
     *failed += stats.failed;
     /* Depth-first, left first: the records come in the walk's order. */
     status = dmf_butterfly_walk(backend, chain, tree, opts, 0, l, w, NULL, leaves, report, NULL, failed);

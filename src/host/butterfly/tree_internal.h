@@ -27,6 +27,11 @@ int dmf_butterfly_prepare(const dmf_matrix *a, const size_t *radix_m, const size
                           const dmf_tree *tree, const dmf_butterfly_options *opts_in, dmf_butterfly_options *opts,
                           size_t ranks[DMF_MAX_FACTORS], dmf_chain_shape *shape);
 
+/* The record of node [p, q] split after l, with the split's sums; time_s
+ * from `start`. */
+dmf_node_report dmf_node_record(const dmf_chain_shape *shape, size_t p, size_t l, size_t q,
+                                const dmf_split_stats *stats, double start);
+
 /* Walks the subtree [p, q] of `tree` depth-first from its compact target
  * `values` (the backend's memory; freed unless it is `input`, which only a
  * host-memory backend passes), splitting every node with the backend's

@@ -46,15 +46,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "comparators"))
 from common import _busy_cpu_s, cpu_model, env_header, hadamard, rel_error  # noqa: E402
+from machine import load_avg  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 ITS = 30
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return float(f.read().split()[0])
 
 
 def random_matrix(n):
@@ -250,9 +246,9 @@ def main():
                     res = results[tool]
                     if r >= reps or res["timeout"]:
                         continue
-                    before = loadavg()
+                    before = load_avg()[0]
                     t, err, cpu_s, other = fn()
-                    res["load"].append((before, loadavg()))
+                    res["load"].append((before, load_avg()[0]))
                     if t is None:
                         res["timeout"] = args.timeout
                     else:

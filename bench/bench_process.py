@@ -30,25 +30,10 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "comparators"))
+from machine import cpu_model, load_avg  # noqa: E402  (standard library only)
+
 DTYPE_BYTES = {"f32": 4, "f64": 8, "c64": 8, "c128": 16}
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name") and ":" in line:
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
-
-
-def load_avg():
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return [-1, -1, -1]
 
 
 def npy_path(directory, matrix, n, dtype):

@@ -28,6 +28,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "comparators"))
+from machine import cpu_model, load_avg  # noqa: E402  (standard library only)
+
 
 def haar_tree(N, K):
     edges, level = [], ["r"]
@@ -39,21 +42,6 @@ def haar_tree(N, K):
                 edges.append({"from": p + b, "to": p, "support": {"dilated": k}})
         level = nxt
     return {"type": "conv", "N": N, "root": "r", "edges": edges}
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def loadavg():
-    return os.getloadavg()[0]
 
 
 def run(dmf, *args):
@@ -69,11 +57,11 @@ def measure(dmf, net, data_args, truth, repeats):
     walls, inside, loads = [], [], []
     rec = None
     for _ in range(repeats):
-        before = loadavg()
+        before = load_avg()[0]
         rec, wall = run(dmf, "recover", net, *data_args, "--truth", truth)
         walls.append(wall)
         inside.append(rec["time_s"])
-        loads.append([round(before, 2), round(loadavg(), 2)])
+        loads.append([round(before, 2), round(load_avg()[0], 2)])
     return rec, walls, inside, loads
 
 

@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+from machine import cpu_model  # noqa: F401  (re-exported: the scripts take it from here)
+
 TREES = ("l2r", "r2l", "balanced")
 MATRICES = ("dft-bitrev", "hadamard")
 DTYPES = {"dft-bitrev": "c128", "hadamard": "f64"}
@@ -82,18 +84,6 @@ def parser(description):
 
 def emit(obj):
     print(json.dumps(obj), flush=True)
-
-
-def cpu_model():
-    """The CPU's model name from /proc/cpuinfo ("unknown" elsewhere)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def env_header(tool, version, **extra):

@@ -19,6 +19,11 @@
 #define DMF_IMPL "../palm/palm_impl.h"
 #include "scalar_instantiate.h"
 
+void dmf_palm_transpose_real(size_t rows, size_t cols, const double *x, double *y)
+{
+    transpose_h_d(rows, cols, x, y);
+}
+
 void dmf_palm_options_default(dmf_palm_options *o)
 {
     memset(o, 0, sizeof *o);

@@ -6,6 +6,8 @@
 
 /* The value of the k-th largest of v[0..n-1] (1 <= k <= n); reorders v. */
 double dmf_palm_kth_largest(double *v, size_t n, size_t k);
+/* y (cols x rows) = x^T for a real rows x cols x, by tiles (palm4msa.c). */
+void dmf_palm_transpose_real(size_t rows, size_t cols, const double *x, double *y);
 
 /* Projection of a row-major rows x cols array of the dtype (the shape of
  * the constraint), in place. */

@@ -256,21 +256,7 @@ static void support(const dmf_constraint *c, double tie, const double *mag, unsi
             }
         }
     } else {
-        enum { T = 16 }; /* tiles of the transposition, full ones with constant bounds */
-        const size_t tiles = (rows + T - 1) / T;
-#pragma omp parallel for schedule(static) PROJ_PAR(rows * cols)
-        for (size_t ti = 0; ti < tiles; ti++) {
-            const size_t i0 = ti * T;
-            for (size_t c0 = 0; c0 < cols; c0 += T) {
-                if (i0 + T <= rows && c0 + T <= cols) {
-                    for (size_t j = 0; j < T; j++)
-                        for (size_t i = 0; i < T; i++) work[(c0 + j) * rows + i0 + i] = mag[(i0 + i) * cols + c0 + j];
-                    continue;
-                }
-                for (size_t i = i0; i < i0 + T && i < rows; i++)
-                    for (size_t j = c0; j < c0 + T && j < cols; j++) work[j * rows + i] = mag[i * cols + j];
-            }
-        }
+        dmf_palm_transpose_real(rows, cols, mag, work);
 #pragma omp parallel for schedule(dynamic, 8) PROJ_PAR(rows * cols)
         for (size_t j = 0; j < cols; j++) {
             double *col = work + j * rows;

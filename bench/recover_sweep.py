@@ -103,6 +103,7 @@ def plot(lines, png):
             bound = [statistics.median(r["bound_thm_8_4"] for r in rows
                                        if r["noise"] == lv and r["bound_thm_8_4"] is not None) for lv in held]
             ax.loglog(held, bound, "--", color=color, linewidth=1, label=f"{name}: Thm 8.4 bound")
+    ax.set_title("dmf recover: distance to the truth's class against noise, with Thm 8.4's bound", fontsize=9)
     ax.set_xlabel("relative noise ||e|| / ||M(h)||")
     ax.set_ylabel("distance to the truth's class")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=6)

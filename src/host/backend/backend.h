@@ -110,6 +110,8 @@ size_t dmf_apply_plan(const dmf_factor_ref *factors, size_t count, size_t nvec, 
  * it read and no others. */
 int dmf_apply_run_in_place(const dmf_apply_run *run, const dmf_factor_ref *factors);
 
+struct dmf_palm_kernels; /* palm_kernels.h */
+
 typedef struct dmf_backend {
     const char *name;
     /* Batched masked rank-r step of one tree node: W = x sqrt(sigma),
@@ -177,6 +179,9 @@ typedef struct dmf_backend {
      * x == y where dmf_apply_run_in_place allows it. */
     int (*apply_run)(dmf_dtype dtype, const dmf_apply_run *run, const dmf_factor_ref *factors,
                      const void *x, void *y, size_t nvec);
+    /* The kernels of PALM4MSA and hierarchical PALM (palm_kernels.h); NULL:
+     * this backend cannot run PALM. */
+    const struct dmf_palm_kernels *palm;
 } dmf_backend;
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *geom);

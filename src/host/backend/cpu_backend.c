@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "internal.h"
+#include "palm_kernels.h"
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *g)
 {
@@ -111,6 +112,7 @@ static const dmf_backend cpu_backend = {
     /* No timer: the driver's host clock times the CPU's work. */
     .mem_copy = cpu_mem_copy,
     .apply_run = cpu_apply_run,
+    .palm = &dmf_cpu_palm_kernels,
 };
 
 const dmf_backend *dmf_backend_cpu(void) { return &cpu_backend; }

@@ -47,7 +47,6 @@ static int check_steps(const dmf_matrix *a, const dmf_constraint *fact, const dm
 int dmf_hierarchical(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint *fact, const dmf_constraint *res,
                      size_t J, const dmf_hierarchical_options *opts, dmf_matrix **out, dmf_palm_report *report)
 {
-    (void)ctx; /* dense BLAS on the host, as dmf_palm4msa */
     double start = dmf_now_seconds();
     if (!a || !fact || !res || !out) return dmf_fail(DMF_ERR_ARG, "dmf_hierarchical: a, the constraints and out are required");
     for (size_t j = 0; j < J; j++) out[j] = NULL;
@@ -58,6 +57,8 @@ int dmf_hierarchical(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint
         opts = &defaults;
     }
     const int left = opts->fact_side_left != 0;
+    const dmf_backend *be = ctx ? dmf_context_backend(ctx) : dmf_backend_cpu();
+    DMF_TRY(dmf_palm_backend_check(be));
     DMF_TRY(dmf_palm_check_options(&opts->local, "the local PALM options"));
     DMF_TRY(dmf_palm_check_options(&opts->global, "the global PALM options"));
     DMF_TRY(dmf_matrix_check_finite(a));
@@ -87,7 +88,7 @@ int dmf_hierarchical(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint
         double local_lambda = opts->local.init_lambda;
         void *ps[2] = {two[0] ? two[0]->data : NULL, two[1] ? two[1]->data : NULL};
         if (status == DMF_OK)
-            status = dmf_palm_core(a->dtype, T, 2, pd, ps, pair, &opts->local, &local_lambda, &step_rep);
+            status = dmf_palm_core(be, a->dtype, T, 2, pd, ps, pair, &opts->local, &local_lambda, &step_rep);
         if (status == DMF_OK) rep.iterations += step_rep.iterations;
         else status = dmf_fail_context(status, "step %zu, the split of the residual", i);
         if (status != DMF_OK) {
@@ -118,7 +119,7 @@ int dmf_hierarchical(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint
             S[j] = F[j]->data;
             dims[j + 1] = F[j]->cols;
         }
-        status = dmf_palm_core(a->dtype, a->data, n, dims, S, C, &opts->global, &lambda, &step_rep);
+        status = dmf_palm_core(be, a->dtype, a->data, n, dims, S, C, &opts->global, &lambda, &step_rep);
         if (status == DMF_OK) rep.iterations += step_rep.iterations;
         else status = dmf_fail_context(status, "step %zu, the refinement of %zu factors", i, n);
         rep.rel_error = step_rep.rel_error;

@@ -1,28 +1,18 @@
 /* PALM4MSA (Le Magoarou & Gribonval, "Flexible multilayer sparse
  * approximations of matrices and applications", 2016): argument checks,
- * the default start and the dispatch to the sweeps of palm_impl.h.
- *
- * It runs on the host (BLAS and OpenMP, sparse factors as CSR rebuilt
- * after each projection, palm_impl.h) whatever the context: the supports
- * move at every step, and a GPU path would need sparse-times-dense entries
- * in the backend table that no other algorithm uses yet. */
-#include <cblas.h>
+ * the default start, and the sweeps of palm_impl.h on the context's
+ * backend: the host runs the algorithm, the backend's PALM kernels
+ * (palm_kernels.h) every product, projection and reduction on the data. */
 #include <limits.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/palm_kernels.h"
 #include "memory.h"
 #include "palm_internal.h"
 
-#define DMF_IMPL "../palm/palm_impl.h"
-#include "scalar_instantiate.h"
-
-void dmf_palm_transpose_real(size_t rows, size_t cols, const double *x, double *y)
-{
-    transpose_h_d(rows, cols, x, y);
-}
+#include "palm_impl.h"
 
 void dmf_palm_options_default(dmf_palm_options *o)
 {
@@ -53,16 +43,36 @@ int dmf_palm_check_options(const dmf_palm_options *o, const char *what)
     return DMF_OK;
 }
 
-int dmf_palm_core(dmf_dtype dtype, const void *a, size_t J, const size_t *dims, void *const *S,
+int dmf_palm_backend_check(const dmf_backend *be)
+{
+    if (!be->palm)
+        return dmf_fail(DMF_ERR_NOT_COMPILED, "the %s backend has no PALM kernels (dmf palm and dmf hierarchical run "
+                        "on the cpu and cuda backends)", be->name);
+    return DMF_OK;
+}
+
+int dmf_palm_core(const dmf_backend *be, dmf_dtype dtype, const void *a, size_t J, const size_t *dims, void *const *S,
                   const dmf_constraint *cons, const dmf_palm_options *o, double *lambda, dmf_palm_report *rep)
 {
-    switch (dtype) {
-    case DMF_F32: return palm_core_entry_s(a, J, dims, S, cons, o, lambda, rep, dtype);
-    case DMF_F64: return palm_core_entry_d(a, J, dims, S, cons, o, lambda, rep, dtype);
-    case DMF_C64: return palm_core_entry_c(a, J, dims, S, cons, o, lambda, rep, dtype);
-    case DMF_C128: return palm_core_entry_z(a, J, dims, S, cons, o, lambda, rep, dtype);
+    DMF_TRY(dmf_palm_backend_check(be));
+    if (be->host_memory) return palm_run(be, dtype, a, J, dims, S, cons, o, lambda, rep);
+    /* A device backend: A and the factors go there for the run, the factors
+     * come back at its end. */
+    const size_t elem = dmf_dtype_size(dtype);
+    void *da = NULL, **ds = calloc(J, sizeof *ds);
+    int status = ds ? be->mem_alloc(&da, dims[0] * dims[J] * elem) : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu factors", J);
+    if (status == DMF_OK) status = be->mem_upload(da, a, dims[0] * dims[J] * elem);
+    for (size_t j = 0; status == DMF_OK && j < J; j++) {
+        status = be->mem_alloc(&ds[j], dims[j] * dims[j + 1] * elem);
+        if (status == DMF_OK) status = be->mem_upload(ds[j], S[j], dims[j] * dims[j + 1] * elem);
     }
-    return dmf_fail(DMF_ERR_ARG, "invalid dtype %d", (int)dtype);
+    if (status == DMF_OK) status = palm_run(be, dtype, da, J, dims, ds, cons, o, lambda, rep);
+    for (size_t j = 0; status == DMF_OK && j < J; j++)
+        status = be->mem_download(S[j], ds[j], dims[j] * dims[j + 1] * elem);
+    for (size_t j = 0; ds && j < J; j++) be->mem_free(ds[j]);
+    be->mem_free(da);
+    free(ds);
+    return status;
 }
 
 int dmf_palm_check_size(size_t n, const char *what)
@@ -76,7 +86,6 @@ int dmf_palm4msa(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint *co
                  const dmf_matrix *const *init, const dmf_palm_options *opts, dmf_matrix **out,
                  dmf_palm_report *report)
 {
-    (void)ctx; /* dense BLAS on the host, see the top of this file */
     double start = dmf_now_seconds();
     if (!a || !cons || !out) return dmf_fail(DMF_ERR_ARG, "dmf_palm4msa: a, cons and out are required");
     for (size_t j = 0; j < J; j++) out[j] = NULL;
@@ -86,6 +95,8 @@ int dmf_palm4msa(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint *co
         dmf_palm_options_default(&defaults);
         opts = &defaults;
     }
+    const dmf_backend *be = ctx ? dmf_context_backend(ctx) : dmf_backend_cpu();
+    DMF_TRY(dmf_palm_backend_check(be));
     DMF_TRY(dmf_palm_check_options(opts, "PALM options"));
     DMF_TRY(dmf_matrix_check_finite(a));
     size_t *dims = malloc((J + 1) * sizeof *dims);
@@ -126,7 +137,7 @@ int dmf_palm4msa(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint *co
     }
     dmf_palm_report rep = {0};
     double lambda = opts->init_lambda;
-    if (status == DMF_OK) status = dmf_palm_core(a->dtype, a->data, J, dims, S, cons, opts, &lambda, &rep);
+    if (status == DMF_OK) status = dmf_palm_core(be, a->dtype, a->data, J, dims, S, cons, opts, &lambda, &rep);
     if (status != DMF_OK)
         for (size_t j = 0; j < J; j++) {
             dmf_matrix_free(out[j]);

@@ -1,5 +1,5 @@
 /* The dtype-dependent parts of the PALM projections (instantiated four
- * times by projections.c): magnitudes, masking and scaling.  Which entries
+ * times by cpu_palm_project.c): magnitudes, masking and scaling.  Which entries
  * a projection keeps is decided on the magnitudes, in double, by dtype-free
  * code. */
 

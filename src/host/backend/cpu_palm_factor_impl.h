@@ -1,10 +1,10 @@
-/* The factors of a PALM chain and their products with dense arrays (for one
- * dtype; included by palm_impl.h).  A factor keeps its dense array, which
- * the gradient steps update and the caller gets back, and a CSR copy when
- * at most 1/CSR_DENSITY of it is nonzero: a CSR product costs O(nnz) per dense
- * column, against O(rows cols) for BLAS, and BLAS's higher speed per flop
- * wins above about that density (1/16 made the random 1024 benchmark
- * 25% slower). */
+/* The CPU's PALM kernels on one factor (for one dtype; included by
+ * cpu_palm_impl.h): the CSR copy of a factor's dense array and the
+ * products with it.  A factor keeps a CSR copy when at most 1/CSR_DENSITY of
+ * it is nonzero: a CSR product costs O(nnz) per dense column, against
+ * O(rows cols) for BLAS, and BLAS's higher speed per flop wins above about
+ * that density (1/16 made the random 1024 benchmark 25% slower). */
+
 #ifndef DMF_PALM_CSR_DENSITY
 #define DMF_PALM_CSR_DENSITY
 enum { CSR_DENSITY = 8 };
@@ -231,20 +231,6 @@ static void FN(csr_mul)(const FN(palm_factor) *F, int adjoint, size_t n, const S
         FN(csr_rows)(ptr, idx, val, q * chunk, q * chunk + chunk < rows ? q * chunk + chunk : rows, X, n, Y, n, 0, n);
 }
 
-/* Y (rows x n) = F X, X (cols x n). */
-static void FN(mul_left)(const FN(palm_factor) *F, size_t n, const SCALAR *X, SCALAR *Y)
-{
-    if (!F->sparse) FN(gemm)(0, 0, F->rows, n, F->cols, 1, F->dense, X, 0, Y);
-    else FN(csr_mul)(F, 0, n, X, Y);
-}
-
-/* Y (cols x n) = F^H X, X (rows x n). */
-static void FN(mul_left_h)(const FN(palm_factor) *F, size_t n, const SCALAR *X, SCALAR *Y)
-{
-    if (!F->sparse) FN(gemm)(1, 0, F->cols, n, F->rows, 1, F->dense, X, 0, Y);
-    else FN(csr_mul)(F, 1, n, X, Y);
-}
-
 /* Y = F F^H (F^H F with `adjoint`), sparse F, by rows: row i of Y is the
  * sum over the nonzeros F_ic of F_ic times row c of F^H (of F), scattered
  * into the dense row: sum_c count_c^2 multiply-adds (count_c the
@@ -267,17 +253,6 @@ static void FN(gram)(const FN(palm_factor) *F, int adjoint, SCALAR *Y)
             for (size_t q = pb[c]; q < pb[c + 1]; q++) y[ib[q]] += v * vb[q];
         }
     }
-}
-
-/* Whether gram() beats the product with a dense copy (scattered
- * multiply-adds cost about four vectorized ones). */
-static int FN(gram_pays)(const FN(palm_factor) *F, int adjoint)
-{
-    if (!F->sparse) return 0;
-    const size_t *ptr = adjoint ? F->row_ptr : F->adj_ptr, lines = adjoint ? F->rows : F->cols;
-    size_t sq = 0;
-    for (size_t c = 0; c < lines; c++) sq += (ptr[c + 1] - ptr[c]) * (ptr[c + 1] - ptr[c]);
-    return 4 * sq < F->nnz * (adjoint ? F->cols : F->rows);
 }
 
 /* sum_t a_t b_t in eight interleaved partial sums (a fixed order that
@@ -375,29 +350,10 @@ static void FN(transpose_h)(size_t rows, size_t cols, const SCALAR *X, SCALAR *Y
     }
 }
 
-/* Whether a product by F on the right goes through transposes (tmp, two
- * arrays of max(rows, cols) x m): from about four nonzeros per row the
- * vectorized kernels above beat the gather or scatter per entry that a
- * right product needs, and the two transposes cost O(m (rows + cols)). */
-static int FN(right_via_transpose)(const FN(palm_factor) *F, SCALAR *const *tmp)
-{
-    return tmp && F->nnz >= 4 * (F->rows > F->cols ? F->rows : F->cols);
-}
-
-/* Y (m x cols) = X (m x rows) F */
-static void FN(mul_right)(const FN(palm_factor) *F, size_t m, const SCALAR *X, SCALAR *Y, SCALAR *const *tmp)
+/* Y (m x cols) = X (m x rows) F, sparse F: a scatter per nonzero. */
+static void FN(csr_right)(const FN(palm_factor) *F, size_t m, const SCALAR *X, SCALAR *Y)
 {
     const size_t a = F->rows, b = F->cols;
-    if (!F->sparse) {
-        FN(gemm)(0, 0, m, b, a, 1, X, F->dense, 0, Y);
-        return;
-    }
-    if (FN(right_via_transpose)(F, tmp)) { /* Y^H = F^H X^H */
-        FN(transpose_h)(m, a, X, tmp[0]);
-        FN(mul_left_h)(F, m, tmp[0], tmp[1]);
-        FN(transpose_h)(b, m, tmp[1], Y);
-        return;
-    }
 #pragma omp parallel for schedule(static) PALM_PAR(m * F->nnz)
     for (size_t i = 0; i < m; i++) {
         const SCALAR *x = X + i * a;
@@ -411,20 +367,10 @@ static void FN(mul_right)(const FN(palm_factor) *F, size_t m, const SCALAR *X, S
     }
 }
 
-/* Y (m x rows) = X (m x cols) F^H */
-static void FN(mul_right_h)(const FN(palm_factor) *F, size_t m, const SCALAR *X, SCALAR *Y, SCALAR *const *tmp)
+/* Y (m x rows) = X (m x cols) F^H, sparse F: a gather per nonzero. */
+static void FN(csr_right_h)(const FN(palm_factor) *F, size_t m, const SCALAR *X, SCALAR *Y)
 {
     const size_t a = F->rows, b = F->cols;
-    if (!F->sparse) {
-        FN(gemm)(0, 1, m, a, b, 1, X, F->dense, 0, Y);
-        return;
-    }
-    if (FN(right_via_transpose)(F, tmp)) { /* Y^H = F X^H */
-        FN(transpose_h)(m, b, X, tmp[0]);
-        FN(mul_left)(F, m, tmp[0], tmp[1]);
-        FN(transpose_h)(a, m, tmp[1], Y);
-        return;
-    }
 #pragma omp parallel for schedule(static) PALM_PAR(m * F->nnz)
     for (size_t i = 0; i < m; i++) {
         const SCALAR *x = X + i * b;

@@ -400,7 +400,7 @@ step_ctest() {
     fail "ctest (exit $rc${failed_tests:+: $failed_tests})"
   fi
   # Where a GPU is usable, a GPU test that skips is a failure.
-  if [ "$no_gpu" = 0 ] && grep -qE 'test_cuda_(split|factor|lift|relu) ' <<<" $skipped "; then
+  if [ "$no_gpu" = 0 ] && grep -qE 'test_cuda_(split|factor|lift|relu|palm) ' <<<" $skipped "; then
     fail "ctest: a GPU is present but GPU tests skipped: $(grep -m1 -h 'skipped:' "$logs/ctest-all-output.log")"
   fi
   return 0

@@ -1,4 +1,4 @@
-// The few cuBLAS entry points the ReLU generator passes use, resolved at
+// The few cuBLAS entry points the ReLU generator passes and PALM use, resolved at
 // run time (see cublas_loader.cu).  cublas_v2.h gives the types and the
 // signatures only.  Host code only.
 #ifndef DMF_CUBLAS_LOADER_H
@@ -15,6 +15,8 @@ struct dmf_cublas_api {
     decltype(&cublasDgemm) D_gemm;
     decltype(&cublasSgemmStridedBatched) S_gemm_strided;
     decltype(&cublasDgemmStridedBatched) D_gemm_strided;
+    decltype(&cublasCgemm) C_gemm; // PALM's complex factors
+    decltype(&cublasZgemm) Z_gemm;
 };
 
 // Loads the library once per process; DMF_ERR_DEVICE with the loader's

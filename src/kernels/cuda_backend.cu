@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backend/lift_plan.h"
+#include "backend/palm_kernels.h"
 #include "cuda_common.cuh"
 
 // The CUDA kernels; the backend is offered once every entry is filled.
@@ -25,6 +26,8 @@ static const dmf_backend cuda_backend = {
     dmf_cuda_timer_start,       // timer_start
     dmf_cuda_timer_stop,        // timer_stop
     dmf_cuda_mem_copy,          // mem_copy
+    nullptr,                    // apply_run
+    &dmf_cuda_palm_kernels,     // palm (cuda_palm.cu)
 };
 
 extern "C" int dmf_cuda_query(dmf_cuda_info *info)

@@ -34,7 +34,7 @@ def _finish(factors, report):
 
 
 def palm4msa(A, params: Mapping[str, Any], init_facts: Optional[Sequence[Any]] = None,
-             backend: str = "auto") -> Tuple[List[np.ndarray], Dict[str, Any]]:
+             backend: str = "cpu") -> Tuple[List[np.ndarray], Dict[str, Any]]:
     """A ≈ λ S_0 S_1 ⋯ S_{J−1} with each S_j in a constraint set (``dmf palm``).
 
     Parameters
@@ -49,8 +49,9 @@ def palm4msa(A, params: Mapping[str, Any], init_facts: Optional[Sequence[Any]] =
         ``supp`` and ``const`` may be a real NumPy array or a file name.
     init_facts : list of arrays or None, optional
         the start of each factor (None entries: the default start).
-    backend : 'auto', 'cpu' or 'cuda'
-        PALM runs on the host's BLAS whatever the backend.
+    backend : 'cpu' (default), 'cuda' or 'auto'
+        where PALM's products, projections and reductions run (``dmf palm
+        --backend``, docs/palm.md); ``report["backend"]`` names it.
 
     Returns
     -------
@@ -78,7 +79,7 @@ def palm4msa(A, params: Mapping[str, Any], init_facts: Optional[Sequence[Any]] =
 
 
 def hierarchical(A, params: Union[Mapping[str, Any], str],
-                 backend: str = "auto") -> Tuple[List[np.ndarray], Dict[str, Any]]:
+                 backend: str = "cpu") -> Tuple[List[np.ndarray], Dict[str, Any]]:
     """Hierarchical PALM (``dmf hierarchical``, pyfaust.fact.hierarchical).
 
     Step i splits the residual factor in two by PALM under
@@ -93,7 +94,8 @@ def hierarchical(A, params: Union[Mapping[str, Any], str],
         ``res_constraints``, ``stop_crit1``, ``stop_crit2``,
         ``is_fact_side_left``, ``is_update_way_R2L``, ``init_lambda``), or
         ``'hadamard'`` for pyfaust's ``hierarchical(H, 'hadamard')``.
-    backend : 'auto', 'cpu' or 'cuda'
+    backend : 'cpu' (default), 'cuda' or 'auto'
+        as :func:`palm4msa`.
 
     Returns
     -------

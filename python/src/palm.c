@@ -103,7 +103,7 @@ static PyObject *palm(PyObject *module, PyObject *args)
          dmfpy_set(report, "command", PyUnicode_FromString(hierarchical ? "hierarchical" : "palm")) == 0 &&
          dmfpy_set(report, "size", dmfpy_size_list(dims, 2)) == 0 &&
          dmfpy_set(report, "dtype", PyUnicode_FromString(dmf_dtype_name(ta))) == 0 &&
-         dmfpy_set(report, "backend", PyUnicode_FromString("cpu")) == 0 &&
+         dmfpy_set(report, "backend", PyUnicode_FromString(dmf_context_backend_name(ctx))) == 0 &&
          dmfpy_set(report, "num_factors", PyLong_FromSize_t(J)) == 0 &&
          dmfpy_set(report, "rel_error", PyFloat_FromDouble(rep.rel_error)) == 0 &&
          dmfpy_set(report, "lambda", PyFloat_FromDouble(rep.lambda)) == 0 &&

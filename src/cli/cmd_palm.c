@@ -103,7 +103,7 @@ static int palm_main(const char *cmd, int hierarchical, int argc, char **argv)
         size_t dims[2] = {dmf_matrix_rows(a), dmf_matrix_cols(a)};
         json_sizes(&j, "size", dims, 2);
         json_str(&j, "dtype", dmf_dtype_name(dmf_matrix_dtype(a)));
-        json_str(&j, "backend", "cpu");
+        json_str(&j, "backend", dmf_context_backend_name(ctx));
         if (preset) json_str(&j, "preset", preset);
         json_int(&j, "num_factors", (long long)J);
         size_t *nnz = malloc(J * sizeof *nnz);

@@ -250,7 +250,9 @@ const cli_command cli_fsmf = {
 #define PALM_OUT_BACKEND                                                                                     \
     VALUE("out", V_OUTPUT, "DIR", NULL,                                                                      \
           "writes DIR/factor_00.npy ... (lambda multiplied into factor 0, so their product approximates A)"), \
-        BACKEND_OPTION("accepted for uniformity: PALM runs on the CPU (BLAS)")
+        CHOICE("backend", cli_backends, "cpu",                                                             \
+               "where PALM's products, projections and reductions run (docs/palm.md); the sweeps are the "   \
+               "host's on either")
 
 static const cli_option palm_options[] = {
     MATRIX_SOURCE_OPTIONS,

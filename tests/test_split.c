@@ -6,7 +6,8 @@
  * O((m+n) u ||S||) of S; the squared error then moves by that much times
  * ||S||).  The halves W and H, multiplied back, must give the reported
  * residual: that checks where the kernel writes, not only what it computes.
- * Shapes cover the closed forms (1 x n, n x 1, 2 x n, n x 2), the power
+ * Shapes cover the closed forms (1 x n, n x 1, 2 x n, n x 2, the last also
+ * eight sub-blocks at a time in vector lanes), the power
  * method around a warp size (31, 32, 33), zero blocks, repeated singular
  * values and a slowly converging block that must fall back to the SVD. */
 #include <complex.h>
@@ -150,6 +151,9 @@ int main(void)
         {1, 1, 6, 2, 2, 5, 2},  {1, 1, 3, 1, 2, 8, 3},  {1, 1, 2, 2, 2, 2, 4},  {3, 1, 1, 1, 1, 1, 1},
         /* narrow blocks gathered in tiles of several j, the last one partial */
         {1, 1, 3, 2, 20, 2, 1}, {1, 2, 5, 1, 37, 1, 1}, {2, 1, 4, 3, 70, 2, 2},
+        /* n = 2 blocks eight to a vector: several chunks of rows, and
+         * groups of eight that span u, v and i */
+        {1, 1, 100, 2, 9, 2, 1}, {2, 3, 45, 2, 3, 2, 1}, {1, 1, 64, 1, 8, 2, 1},
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         dmf_split_geometry g = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3],

@@ -476,89 +476,121 @@ static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry
     }
 }
 
+#include "cpu_split_lanes_impl.h"
+
+/* Tile t of a split: sub-blocks j0 .. j0+width-1 of one row group and
+ * row digit u, side by side in T's rows, gathered together (runs of >= 512
+ * bytes instead of n elements), each then approximated on its own. */
+static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t tile, size_t t,
+                           const SCALAR *T, SCALAR *W, SCALAR *H, SCALAR *tile_buf, SCALAR *tile_x,
+                           double *norms, int *info, dmf_split_stats *acc)
+{
+    const size_t m = g->b1, n = g->c2, r = g->rank;
+    const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
+    const size_t tiles_per_group = (g->c1 + tile - 1) / tile;
+    /* Each sub-block of a tile starts on a 64-byte boundary (see above). */
+    const size_t block_stride = (m * n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR);
+    size_t j0 = (t % tiles_per_group) * tile, rest = t / tiles_per_group;
+    size_t u = rest % g->b2, iv = rest / g->b2;
+    size_t i = iv / g->d, v = iv % g->d;
+    size_t width = g->c1 - j0 < tile ? g->c1 - j0 : tile;
+    const SCALAR *base = T + iv * B * C + u * C + j0 * n;
+    for (size_t jj = 0; jj < width; jj++) norms[jj] = 0;
+    /* Rows of a tile lie a whole row group apart: far-apart runs
+     * of a few cache lines that the hardware does not prefetch. */
+    const size_t run_bytes = width * n * sizeof(SCALAR), ahead = 8;
+    for (size_t a = 0; a < m; a++) {
+        const SCALAR *src = base + a * g->b2 * C;
+        if (a + ahead < m)
+            for (size_t off = 0; off < run_bytes; off += 64)
+                __builtin_prefetch((const char *)(src + ahead * g->b2 * C) + off);
+        for (size_t jj = 0; jj < width; jj++) {
+            /* A local sum: through norms[] every add would wait on a store. */
+            double sum = 0;
+            SCALAR *dst = tile_buf + jj * block_stride + a * n;
+            const SCALAR *in = src + jj * n;
+#pragma omp simd reduction(+ : sum)
+            for (size_t b = 0; b < n; b++) {
+                dst[b] = in[b];
+                sum += ABS2(in[b]);
+            }
+            norms[jj] += sum;
+        }
+    }
+    SCALAR *own_block = s->block;
+    for (size_t jj = 0; jj < width; jj++) {
+        size_t j = j0 + jj;
+        s->block = tile_buf + jj * block_stride;
+        int code = FN(approximate_block)(s, m, n, r, norms[jj]);
+        if (info) info[(iv * g->b2 + u) * g->c1 + j] = code;
+        acc->closed_form += code == DMF_BLOCK_CLOSED_FORM;
+        acc->iterative += code == DMF_BLOCK_ITERATIVE;
+        acc->dense_svd += code == DMF_BLOCK_DENSE_SVD;
+        acc->failed += code == DMF_BLOCK_FAILED;
+        acc->target_sq += norms[jj];
+        acc->residual_sq += s->residual >= 0 ? s->residual : FN(block_residual)(s, m, n, r);
+        FN(store_block)(s, g, i, v, u, j, tile_x + jj * m * r, H);
+    }
+    s->block = own_block;
+    /* W's columns j0 .. j0+width-1 are adjacent in each of its rows. */
+    SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j0 * r;
+    for (size_t a = 0; a < m; a++)
+        for (size_t jj = 0; jj < width; jj++)
+            for (size_t rho = 0; rho < r; rho++)
+                wb[a * g->c1 * r + jj * r + rho] = tile_x[(jj * m + a) * r + rho];
+}
+
 static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_v, void *w_v,
                                 void *h_v, int *info, dmf_split_stats *stats)
 {
     const SCALAR *T = target_v;
     SCALAR *W = w_v, *H = h_v;
     const size_t m = g->b1, n = g->c2, r = g->rank;
-    const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
     const size_t count = dmf_split_num_sub_blocks(g);
     /* Sub-blocks j, j+1, ... of one row group sit side by side in T's rows.
      * Gathering a tile of them together reads runs of >= 512 bytes instead
      * of n elements, which matters for narrow blocks (n = 2 in r2l). */
     const size_t tile = n * sizeof(SCALAR) >= 512 ? 1
                         : (512 / (n * sizeof(SCALAR)) < g->c1 ? 512 / (n * sizeof(SCALAR)) : g->c1);
-    const size_t tiles_per_group = (g->c1 + tile - 1) / tile;
-    /* Each sub-block of a tile starts on a 64-byte boundary (see above). */
+    const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);
     const size_t block_stride = (m * n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR);
-    const size_t num_tiles = g->a * g->d * g->b2 * tiles_per_group;
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
     double target_sq = 0, residual_sq = 0;
+    const int by_lanes = n == 2 && r == 1 && m > 2;
 
     /* Waking threads costs more than a node of a few thousand entries. */
     const int parallel = count * m * n > 65536;
 #pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
     {
         FN(split_scratch) s;
-        SCALAR *tile_buf = dmf_alloc_aligned_uninit(tile * block_stride, sizeof(SCALAR));
-        SCALAR *tile_x = dmf_alloc(tile * m * r, sizeof(SCALAR));
-        double *norms = dmf_alloc(tile, sizeof(double));
-        int ok = FN(scratch_alloc)(&s, m, n, r) && tile_buf && tile_x && norms;
+        /* The lanes read T's rows themselves; the other blocks are gathered. */
+        SCALAR *tile_buf = by_lanes ? NULL : dmf_alloc_aligned_uninit(tile * block_stride, sizeof(SCALAR));
+        SCALAR *tile_x = by_lanes ? NULL : dmf_alloc(tile * m * r, sizeof(SCALAR));
+        double *norms = by_lanes ? NULL : dmf_alloc(tile, sizeof(double));
+        FN(lane_scratch) lanes = {NULL, NULL};
+        int have_scratch = FN(scratch_alloc)(&s, m, n, r);
+        int ok = have_scratch && (by_lanes ? FN(lane_scratch_alloc)(&lanes, m) : tile_buf && tile_x && norms);
         if (!ok) no_memory++;
+        dmf_split_stats part = {0};
+        if (by_lanes) {
 #pragma omp for schedule(dynamic, 4)
-        for (size_t t = 0; t < num_tiles; t++) {
-            if (!ok) continue;
-            size_t j0 = (t % tiles_per_group) * tile, rest = t / tiles_per_group;
-            size_t u = rest % g->b2, iv = rest / g->b2;
-            size_t i = iv / g->d, v = iv % g->d;
-            size_t width = g->c1 - j0 < tile ? g->c1 - j0 : tile;
-            const SCALAR *base = T + iv * B * C + u * C + j0 * n;
-            for (size_t jj = 0; jj < width; jj++) norms[jj] = 0;
-            /* Rows of a tile lie a whole row group apart: far-apart runs
-             * of a few cache lines that the hardware does not prefetch. */
-            const size_t run_bytes = width * n * sizeof(SCALAR), ahead = 8;
-            for (size_t a = 0; a < m; a++) {
-                const SCALAR *src = base + a * g->b2 * C;
-                if (a + ahead < m)
-                    for (size_t off = 0; off < run_bytes; off += 64)
-                        __builtin_prefetch((const char *)(src + ahead * g->b2 * C) + off);
-                for (size_t jj = 0; jj < width; jj++) {
-                    /* A local sum: through norms[] every add would wait on a store. */
-                    double sum = 0;
-                    SCALAR *dst = tile_buf + jj * block_stride + a * n;
-                    const SCALAR *in = src + jj * n;
-#pragma omp simd reduction(+ : sum)
-                    for (size_t b = 0; b < n; b++) {
-                        dst[b] = in[b];
-                        sum += ABS2(in[b]);
-                    }
-                    norms[jj] += sum;
-                }
-            }
-            SCALAR *own_block = s.block;
-            for (size_t jj = 0; jj < width; jj++) {
-                size_t j = j0 + jj;
-                s.block = tile_buf + jj * block_stride;
-                int code = FN(approximate_block)(&s, m, n, r, norms[jj]);
-                if (info) info[(iv * g->b2 + u) * g->c1 + j] = code;
-                closed += code == DMF_BLOCK_CLOSED_FORM;
-                iterative += code == DMF_BLOCK_ITERATIVE;
-                dense += code == DMF_BLOCK_DENSE_SVD;
-                failed += code == DMF_BLOCK_FAILED;
-                target_sq += norms[jj];
-                residual_sq += s.residual >= 0 ? s.residual : FN(block_residual)(&s, m, n, r);
-                FN(store_block)(&s, g, i, v, u, j, tile_x + jj * m * r, H);
-            }
-            s.block = own_block;
-            /* W's columns j0 .. j0+width-1 are adjacent in each of its rows. */
-            SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j0 * r;
-            for (size_t a = 0; a < m; a++)
-                for (size_t jj = 0; jj < width; jj++)
-                    for (size_t rho = 0; rho < r; rho++)
-                        wb[a * g->c1 * r + jj * r + rho] = tile_x[(jj * m + a) * r + rho];
+            for (size_t sb0 = 0; sb0 < count; sb0 += LANES)
+                if (ok)
+                    FN(lane_group)(&lanes, &s, g, T, W, H, sb0, count - sb0 < LANES ? count - sb0 : LANES, info,
+                                   &part);
+        } else {
+#pragma omp for schedule(dynamic, 4)
+            for (size_t t = 0; t < num_tiles; t++)
+                if (ok) FN(tile_split)(&s, g, tile, t, T, W, H, tile_buf, tile_x, norms, info, &part);
         }
-        if (ok) FN(scratch_free)(&s);
+        closed += part.closed_form;
+        iterative += part.iterative;
+        dense += part.dense_svd;
+        failed += part.failed;
+        target_sq += part.target_sq;
+        residual_sq += part.residual_sq;
+        if (have_scratch) FN(scratch_free)(&s);
+        FN(lane_scratch_free)(&lanes);
         free(tile_buf);
         free(tile_x);
         free(norms);

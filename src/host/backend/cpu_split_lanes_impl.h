@@ -1,0 +1,329 @@
+/* Rank one of m x 2 sub-blocks (m > 2), eight at a time: the splits of an
+ * r2l tree, and of any node whose right half is one factor of radix 2.
+ *
+ * Worked one sub-block at a time, this closed form is scalar code that
+ * waits on its sums: r2l took 3.5-4.5x the balanced tree.  Here eight
+ * sub-blocks of a tile (neighbours in T's rows) are the eight lanes of one
+ * vector: every operation below is the same on every lane, so a sub-block's
+ * result still depends on its entries alone (as cpu_split_impl.h requires),
+ * and the sums run in parallel across the lanes instead of along a chain.
+ *
+ * The arithmetic is rank1_two_cols' in double whatever the dtype:
+ *   pass 1: the Gram matrix G = S^H S, summed in chunks of 32 rows whose
+ *           sums are added pairwise (a binary counter), so its rounding
+ *           grows with log(m), as the recursive halves did;
+ *   pass 2: x = S v for G's top eigenvector v, k = x^H S compensated
+ *           (two-sum) since h = k / ||x|| sets the scale of the whole
+ *           block's product, and w = S vp for the residual ||w||^2 -
+ *           |x^H w|^2 / ||x||^2; ||x||^2 = Re(k v) needs no sum of its own
+ *           (x^H S v = x^H x, a sum of positive terms);
+ *   pass 3: W's rows get x ||h||^(1/2) / ||x||.
+ * A lane whose S v vanished (with S != 0) goes through approximate_block. */
+
+#ifndef DMF_SPLIT_LANES_COMMON
+#define DMF_SPLIT_LANES_COMMON
+enum { LANES = 8, LANE_CHUNK = 32, LANE_LEVELS = 48 };
+typedef double lane_vec __attribute__((vector_size(LANES * sizeof(double))));
+
+/* Knuth's two-sum on every lane: sum + carry gains x exactly. */
+static inline void lane_two_sum(lane_vec *sum, lane_vec *carry, lane_vec x)
+{
+    lane_vec t = *sum + x, z = t - *sum;
+    *carry += (*sum - (t - z)) + (x - z);
+    *sum = t;
+}
+
+/* The Gram matrix's four sums (g11, g22, Re g12, Im g12) of a chunk, and
+ * the chunk sums added pairwise: level k holds the sum of 2^k chunks. */
+typedef struct {
+    lane_vec level[LANE_LEVELS][4];
+    unsigned long long occupied;
+} lane_cascade;
+
+static void lane_cascade_push(lane_cascade *c, lane_vec *sums)
+{
+    for (int k = 0; k < LANE_LEVELS; k++) {
+        if (!(c->occupied >> k & 1)) {
+            for (int q = 0; q < 4; q++) c->level[k][q] = sums[q];
+            c->occupied |= 1ull << k;
+            return;
+        }
+        for (int q = 0; q < 4; q++) sums[q] += c->level[k][q];
+        c->occupied &= ~(1ull << k);
+    }
+}
+
+static void lane_cascade_total(const lane_cascade *c, lane_vec *out)
+{
+    for (int q = 0; q < 4; q++) out[q] = (lane_vec){0};
+    for (int k = 0; k < LANE_LEVELS; k++)
+        if (c->occupied >> k & 1)
+            for (int q = 0; q < 4; q++) out[q] += c->level[k][q];
+}
+
+/* Top unit eigenvector (v0, v1) of [[g11, g12], [conj(g12), g22]] in
+ * double, as top_eigvec_2x2: the larger null vector of G - lambda I. */
+static void lane_top_eigvec(double g11, double g22, double g12r, double g12i, double v[4])
+{
+    double half = 0.5 * (g11 - g22);
+    double lambda = 0.5 * (g11 + g22) + hypot(half, hypot(g12r, g12i));
+    if (g11 >= g22) { /* (lambda - g22, conj(g12)) */
+        v[0] = lambda - g22, v[1] = 0, v[2] = g12r, v[3] = -g12i;
+    } else { /* (g12, lambda - g11) */
+        v[0] = g12r, v[1] = g12i, v[2] = lambda - g11, v[3] = 0;
+    }
+    double norm = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
+    if (norm > 0) {
+        for (int q = 0; q < 4; q++) v[q] /= norm;
+    } else { /* G is a multiple of I: any unit vector */
+        v[0] = 1, v[1] = v[2] = v[3] = 0;
+    }
+}
+#endif
+
+#if IS_COMPLEX
+#define LANE_PARTS 4 /* Re s0, Im s0, Re s1, Im s1 */
+#else
+#define LANE_PARTS 2 /* s0, s1 */
+#endif
+
+/* Thread-private buffers of the lanes: the tile's rows of eight sub-blocks
+ * as separate parts (one vector per part and row) and x likewise. */
+typedef struct {
+    lane_vec *rows, *x;
+} FN(lane_scratch);
+
+static int FN(lane_scratch_alloc)(FN(lane_scratch) *s, size_t m)
+{
+    s->rows = dmf_alloc_aligned(m * LANE_PARTS, sizeof(lane_vec));
+    s->x = dmf_alloc_aligned(m * (IS_COMPLEX ? 2 : 1), sizeof(lane_vec));
+    return s->rows && s->x;
+}
+
+static void FN(lane_scratch_free)(FN(lane_scratch) *s)
+{
+    free(s->rows);
+    free(s->x);
+}
+
+/* Rows a0 .. a1-1 of lanes 0 .. nl-1 (lane l's row a at src[l] + a *
+ * stride, its two entries side by side) into the parts of s->rows. */
+static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t a0, size_t a1,
+                          size_t nl)
+{
+    for (size_t a = a0; a < a1; a++) {
+        double *dst = (double *)(s->rows + a * LANE_PARTS);
+        for (size_t l = 0; l < nl; l++) {
+            const SCALAR *e = src[l] + a * stride;
+#if IS_COMPLEX
+            dst[l] = RE(e[0]);
+            dst[LANES + l] = cimag(e[0]);
+            dst[2 * LANES + l] = RE(e[1]);
+            dst[3 * LANES + l] = cimag(e[1]);
+#else
+            dst[l] = e[0];
+            dst[LANES + l] = e[1];
+#endif
+        }
+    }
+}
+
+/* Pass 1: gathers the rows and sums the Gram matrix, g[4] per lane. */
+static void FN(lane_gram)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t m, size_t nl,
+                          lane_vec g[4])
+{
+    lane_cascade cascade;
+    cascade.occupied = 0;
+    if (nl < LANES) memset(s->rows, 0, m * LANE_PARTS * sizeof(lane_vec)); /* idle lanes stay zero */
+    const size_t ahead = 16;
+    for (size_t a0 = 0; a0 < m; a0 += LANE_CHUNK) {
+        size_t a1 = a0 + LANE_CHUNK < m ? a0 + LANE_CHUNK : m;
+        /* Rows lie a whole row group apart: short runs that the hardware
+         * does not prefetch. */
+        for (size_t a = a0 + ahead; a < a1 + ahead && a < m; a++)
+            for (size_t l = 0; l < nl; l++) __builtin_prefetch(src[l] + a * stride);
+        FN(lane_load)(s, src, stride, a0, a1, nl);
+        lane_vec sums[4] = {{0}, {0}, {0}, {0}};
+        for (size_t a = a0; a < a1; a++) {
+            const lane_vec *p = s->rows + a * LANE_PARTS;
+#if IS_COMPLEX
+            lane_vec s0r = p[0], s0i = p[1], s1r = p[2], s1i = p[3];
+            sums[0] += s0r * s0r + s0i * s0i;
+            sums[1] += s1r * s1r + s1i * s1i;
+            sums[2] += s0r * s1r + s0i * s1i; /* conj(s0) s1 */
+            sums[3] += s0r * s1i - s0i * s1r;
+#else
+            lane_vec s0 = p[0], s1 = p[1];
+            sums[0] += s0 * s0;
+            sums[1] += s1 * s1;
+            sums[2] += s0 * s1;
+#endif
+        }
+        lane_cascade_push(&cascade, sums);
+    }
+    lane_cascade_total(&cascade, g);
+}
+
+/* Pass 2 for the unit v and vp = (-conj(v1), conj(v0)) of every lane
+ * (c[q] = part q of v, c[4 + q] of vp): x = S v into s->x, k = x^H S
+ * compensated, ww = ||S vp||^2 and xw = x^H S vp. */
+static void FN(lane_project)(FN(lane_scratch) *s, size_t m, const lane_vec c[8], lane_vec k[4],
+                             lane_vec *ww_out, lane_vec xw[2])
+{
+    lane_vec k_sum[4] = {{0}, {0}, {0}, {0}}, k_carry[4] = {{0}, {0}, {0}, {0}};
+    lane_vec ww = {0}, xwr = {0}, xwi = {0};
+    for (size_t a = 0; a < m; a++) {
+        const lane_vec *p = s->rows + a * LANE_PARTS;
+#if IS_COMPLEX
+        lane_vec s0r = p[0], s0i = p[1], s1r = p[2], s1i = p[3];
+        lane_vec xr = s0r * c[0] - s0i * c[1] + s1r * c[2] - s1i * c[3];
+        lane_vec xi = s0r * c[1] + s0i * c[0] + s1r * c[3] + s1i * c[2];
+        lane_vec wr = s0r * c[4] - s0i * c[5] + s1r * c[6] - s1i * c[7];
+        lane_vec wi = s0r * c[5] + s0i * c[4] + s1r * c[7] + s1i * c[6];
+        s->x[2 * a] = xr;
+        s->x[2 * a + 1] = xi;
+        lane_vec p0r = xr * s0r + xi * s0i, p0i = xr * s0i - xi * s0r;
+        lane_vec p1r = xr * s1r + xi * s1i, p1i = xr * s1i - xi * s1r;
+        lane_two_sum(&k_sum[0], &k_carry[0], p0r);
+        lane_two_sum(&k_sum[1], &k_carry[1], p0i);
+        lane_two_sum(&k_sum[2], &k_carry[2], p1r);
+        lane_two_sum(&k_sum[3], &k_carry[3], p1i);
+        ww += wr * wr + wi * wi;
+        xwr += xr * wr + xi * wi;
+        xwi += xr * wi - xi * wr;
+#else
+        lane_vec s0 = p[0], s1 = p[1];
+        lane_vec x = s0 * c[0] + s1 * c[2], w = s0 * c[4] + s1 * c[6];
+        s->x[a] = x;
+        lane_vec p0 = x * s0, p1 = x * s1;
+        lane_two_sum(&k_sum[0], &k_carry[0], p0);
+        lane_two_sum(&k_sum[2], &k_carry[2], p1);
+        ww += w * w;
+        xwr += x * w;
+#endif
+    }
+    for (int q = 0; q < 4; q++) k[q] = k_sum[q] + k_carry[q];
+    *ww_out = ww;
+    xw[0] = xwr;
+    xw[1] = xwi;
+}
+
+/* Everything one lane keeps from pass 2 for the stores. */
+typedef struct {
+    double to_w;        /* W = x * to_w */
+    SCALAR h[2];        /* H's two entries */
+    double residual, norm2;
+    int fallback;       /* S v vanished: approximate_block instead */
+} FN(lane_result);
+
+static void FN(lane_finish)(const double v[4], const double k[4], double ww, double xwr, double xwi,
+                            double norm2, FN(lane_result) *out)
+{
+    out->norm2 = norm2;
+    out->fallback = 0;
+    if (norm2 == 0) { /* as approximate_block: a zero block gets zero factors */
+        out->to_w = 0;
+        out->h[0] = out->h[1] = 0;
+        out->residual = 0;
+        return;
+    }
+    double xx = k[0] * v[0] - k[1] * v[1] + k[2] * v[2] - k[3] * v[3];
+    if (!(xx > 0)) {
+        out->fallback = 1;
+        return;
+    }
+    double norm = sqrt(xx);
+    double h0r = k[0] / norm, h0i = k[1] / norm, h1r = k[2] / norm, h1i = k[3] / norm;
+    double sigma = sqrt(h0r * h0r + h0i * h0i + h1r * h1r + h1i * h1i);
+    double to_h = sigma > 0 ? 1 / sqrt(sigma) : 1;
+    out->to_w = (sigma > 0 ? sqrt(sigma) : 1) / norm;
+#if IS_COMPLEX
+    out->h[0] = (SCALAR)((h0r * to_h) + I * (h0i * to_h));
+    out->h[1] = (SCALAR)((h1r * to_h) + I * (h1i * to_h));
+#else
+    (void)h0i, (void)h1i;
+    out->h[0] = (SCALAR)(h0r * to_h);
+    out->h[1] = (SCALAR)(h1r * to_h);
+#endif
+    double residual = ww - (xwr * xwr + xwi * xwi) / xx;
+    out->residual = residual > 0 ? residual : 0;
+}
+
+/* The sub-blocks sb0 .. sb0+nl-1 (nl <= LANES, numbered as info[] is) of
+ * one split: H, W, info and the statistics as cpu_split_rank_r fills
+ * them. */
+static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf_split_geometry *g,
+                           const SCALAR *T, SCALAR *W, SCALAR *H, size_t sb0, size_t nl, int *info,
+                           dmf_split_stats *acc)
+{
+    const size_t m = g->b1, C = g->c1 * 2, B = g->b1 * g->b2, stride = g->b2 * C;
+    const SCALAR *src[LANES];
+    SCALAR *wcol[LANES], *hrow[LANES];
+    for (size_t l = 0; l < nl; l++) {
+        size_t sb = sb0 + l, j = sb % g->c1, rest = sb / g->c1;
+        size_t u = rest % g->b2, iv = rest / g->b2, i = iv / g->d, v = iv % g->d;
+        src[l] = T + iv * B * C + u * C + j * 2;
+        wcol[l] = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 + j; /* row a at + a * c1 */
+        hrow[l] = H + ((i * g->c1 + j) * g->d + v) * g->b2 * 2 + u * 2;
+    }
+    lane_vec gram[4], k[4], ww, xw[2];
+    FN(lane_gram)(ls, src, stride, m, nl, gram);
+    double vecs[LANES][4];
+    lane_vec c[8];
+    for (size_t l = 0; l < LANES; l++) {
+        double *vv = vecs[l];
+        lane_top_eigvec(gram[0][l], gram[1][l], gram[2][l], IS_COMPLEX ? gram[3][l] : 0, vv);
+        double vp[4] = {-vv[2], vv[3], vv[0], -vv[1]}; /* (-conj(v1), conj(v0)) */
+        for (int q = 0; q < 4; q++) {
+            c[q][l] = vv[q];
+            c[4 + q][l] = vp[q];
+        }
+    }
+    FN(lane_project)(ls, m, c, k, &ww, xw);
+    FN(lane_result) res[LANES];
+    double to_w[LANES] = {0};
+    for (size_t l = 0; l < nl; l++) {
+        double kk[4] = {k[0][l], IS_COMPLEX ? k[1][l] : 0, k[2][l], IS_COMPLEX ? k[3][l] : 0};
+        FN(lane_finish)(vecs[l], kk, ww[l], xw[0][l], xw[1][l], gram[0][l] + gram[1][l], &res[l]);
+        if (!res[l].fallback) to_w[l] = res[l].to_w;
+    }
+    /* Pass 3: W. */
+    const size_t ldw = g->c1;
+    for (size_t a = 0; a < m; a++) {
+#if IS_COMPLEX
+        const double *xr = (const double *)&ls->x[2 * a], *xi = (const double *)&ls->x[2 * a + 1];
+        for (size_t l = 0; l < nl; l++) wcol[l][a * ldw] = (SCALAR)(xr[l] * to_w[l] + I * (xi[l] * to_w[l]));
+#else
+        const double *x = (const double *)&ls->x[a];
+        for (size_t l = 0; l < nl; l++) wcol[l][a * ldw] = (SCALAR)(x[l] * to_w[l]);
+#endif
+    }
+    for (size_t l = 0; l < nl; l++) {
+        int code = DMF_BLOCK_CLOSED_FORM;
+        if (res[l].fallback) { /* the scalar path for this sub-block */
+            size_t sb = sb0 + l, j = sb % g->c1, rest = sb / g->c1;
+            size_t u = rest % g->b2, iv = rest / g->b2;
+            for (size_t a = 0; a < m; a++) {
+                s->block[2 * a] = src[l][a * stride];
+                s->block[2 * a + 1] = src[l][a * stride + 1];
+            }
+            code = FN(approximate_block)(s, m, 2, 1, res[l].norm2);
+            res[l].residual = s->residual >= 0 ? s->residual : FN(block_residual)(s, m, 2, 1);
+            SCALAR *x_out = s->svd_work; /* m entries, free once the block is solved */
+            FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
+            for (size_t a = 0; a < m; a++) wcol[l][a * ldw] = x_out[a];
+        } else {
+            hrow[l][0] = res[l].h[0];
+            hrow[l][1] = res[l].h[1];
+        }
+        if (info) info[sb0 + l] = code;
+        acc->closed_form += code == DMF_BLOCK_CLOSED_FORM;
+        acc->iterative += code == DMF_BLOCK_ITERATIVE;
+        acc->dense_svd += code == DMF_BLOCK_DENSE_SVD;
+        acc->failed += code == DMF_BLOCK_FAILED;
+        acc->target_sq += res[l].norm2;
+        acc->residual_sq += res[l].residual;
+    }
+}
+
+#undef LANE_PARTS

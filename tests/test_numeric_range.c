@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/backend.h"
 #include "butterfly/tree_internal.h"
 #include "check.h"
 #include "scale.h"
@@ -116,23 +117,24 @@ static void test_scaled_hadamard(void)
 static void test_scale_invariance(dmf_dtype dt, const double *scales, int num_scales, double tol)
 {
     dmf_matrix *g = builtin("gaussian", 32, dt);
-    for (int ortho = 0; ortho < 2; ortho++) {
-        double ref;
-        dmf_chain *base = factor(g, "balanced", ortho, &ref);
-        dmf_chain_free(base);
-        for (int s = 0; s < num_scales; s++) {
-            dmf_matrix *a = times(g, scales[s]);
-            double err;
-            dmf_chain *chain = factor(a, "balanced", ortho, &err);
-            CHECK(fabs(err - ref) <= tol * ref, "%s gaussian x %g, orthonormalize %d: rel_error %.17g, "
-                                                 "unscaled %.17g", dmf_dtype_name(dt), scales[s], ortho,
-                  err, ref);
-            CHECK(!chain || chain_finite(chain), "%s gaussian x %g: a factor is not finite",
-                  dmf_dtype_name(dt), scales[s]);
-            dmf_chain_free(chain);
-            dmf_matrix_free(a);
+    for (int t = 0; t < 3; t++)
+        for (int ortho = 0; ortho < 2; ortho++) {
+            double ref;
+            dmf_chain *base = factor(g, trees[t], ortho, &ref);
+            dmf_chain_free(base);
+            for (int s = 0; s < num_scales; s++) {
+                dmf_matrix *a = times(g, scales[s]);
+                double err;
+                dmf_chain *chain = factor(a, trees[t], ortho, &err);
+                CHECK(fabs(err - ref) <= tol * ref, "%s gaussian x %g, %s, orthonormalize %d: rel_error %.17g, "
+                                                     "unscaled %.17g", dmf_dtype_name(dt), scales[s], trees[t],
+                      ortho, err, ref);
+                CHECK(!chain || chain_finite(chain), "%s gaussian x %g: a factor is not finite",
+                      dmf_dtype_name(dt), scales[s]);
+                dmf_chain_free(chain);
+                dmf_matrix_free(a);
+            }
         }
-    }
     dmf_matrix_free(g);
 }
 
@@ -443,14 +445,87 @@ static void test_generator_scale(void)
     dmf_context_free(ctx);
 }
 
+/* Factored with `ctx`: the chain (NULL on failure) and the status, the
+ * message copied to `message`. */
+static dmf_chain *factor_on(dmf_context *ctx, const dmf_matrix *a, const char *tree_spec, int *status,
+                            char *message, size_t size)
+{
+    size_t n = dmf_matrix_rows(a), rm[64], rn[64], L;
+    dmf_tree *tree;
+    CHECK_OK(dmf_default_radices(n, n, rm, rn, 64, &L));
+    CHECK_OK(dmf_tree_create(&tree, tree_spec, L));
+    dmf_chain *chain = NULL;
+    *status = dmf_butterfly_factor(ctx, a, rm, rn, L, tree, NULL, &chain, NULL);
+    snprintf(message, size, "%s", *status == DMF_OK ? "" : dmf_last_error());
+    dmf_tree_free(tree);
+    return chain;
+}
+
+/* On host memory the input is scanned for its range and for NaN only when
+ * the root split's sum of squares says it needed to be (otherwise the
+ * split is that scan).  At and around both ends of the range that needs no
+ * scaling, and with a NaN or an infinity, every tree gives what a context
+ * that always scans gives: the same factors bit for bit, or the same
+ * error.  The scanning context is the CPU table saying that its memory is
+ * not the host's, so every input is scanned first (and copied). */
+static void test_scan_on_demand(void)
+{
+    dmf_backend always_table = *dmf_backend_cpu();
+    always_table.host_memory = 0;
+    dmf_context *always, *cpu;
+    CHECK_OK(dmf_context_create_from_backend(&always, &always_table));
+    CHECK_OK(dmf_context_create(&cpu, "cpu"));
+    const dmf_dtype dtypes[] = {DMF_F64, DMF_C64};
+    for (int di = 0; di < 2; di++) {
+        dmf_dtype dt = dtypes[di];
+        int bound = dt == DMF_F64 ? DMF_SAFE_EXP_DOUBLE : DMF_SAFE_EXP_SINGLE;
+        const int exps[] = {0, bound - 3, bound - 1, bound, bound + 1, -bound + 2, -bound, -bound - 1, -bound - 2, -bound - 5};
+        dmf_matrix *g = builtin("gaussian", 16, dt);
+        for (size_t e = 0; e < sizeof exps / sizeof exps[0] + 2; e++) {
+            int special = e >= sizeof exps / sizeof exps[0]; /* a NaN, then an infinity */
+            dmf_matrix *a = times(g, special ? 1 : ldexp(1.0, exps[e]));
+            if (special) dmf_set(dt, dmf_matrix_data(a), 37, e == sizeof exps / sizeof exps[0] ? NAN : INFINITY);
+            for (int t = 0; t < 3; t++) {
+                int st_cpu, st_always;
+                char msg_cpu[512], msg_always[512];
+                dmf_chain *c1 = factor_on(cpu, a, trees[t], &st_cpu, msg_cpu, sizeof msg_cpu);
+                dmf_chain *c2 = factor_on(always, a, trees[t], &st_always, msg_always, sizeof msg_always);
+                CHECK(st_cpu == st_always && strcmp(msg_cpu, msg_always) == 0,
+                      "%s, entries x 2^%d%s, %s: status %d '%s', always scanning %d '%s'", dmf_dtype_name(dt),
+                      special ? 0 : exps[e], special ? " with a non-finite entry" : "", trees[t], st_cpu, msg_cpu,
+                      st_always, msg_always);
+                CHECK(!special || st_cpu == DMF_ERR_NUMERIC, "a non-finite entry gave status %d", st_cpu);
+                int same = c1 && c2;
+                for (size_t k = 0; same && k < dmf_chain_num_factors(c1); k++) {
+                    size_t fa, fb, fc, fd;
+                    dmf_chain_support(c1, k, &fa, &fb, &fc, &fd);
+                    same = memcmp(dmf_chain_const_blocks(c1, k), dmf_chain_const_blocks(c2, k),
+                                  fa * fb * fc * fd * dmf_dtype_size(dt)) == 0;
+                }
+                CHECK(special || same, "%s, entries x 2^%d, %s: the factors differ from those of a scanned input",
+                      dmf_dtype_name(dt), exps[e], trees[t]);
+                dmf_chain_free(c1);
+                dmf_chain_free(c2);
+            }
+            dmf_matrix_free(a);
+        }
+        dmf_matrix_free(g);
+    }
+    dmf_context_free(cpu);
+    dmf_context_free(always);
+}
+
 int main(void)
 {
+    test_scan_on_demand();
     test_range_shift();
     test_norms();
     test_scaled_hadamard();
-    const double wide[] = {1e150, 1e-200, 0x1p600, 1e300 / 4096};
-    test_scale_invariance(DMF_F64, wide, 4, 1e-12);
-    test_scale_invariance(DMF_C128, wide, 4, 1e-12);
+    /* 1e90 and 0x1p300 are factored as they are: the 2 x 2 Gram matrices
+     * of l2r and r2l then hold 4th powers of 1e90 (they once overflowed). */
+    const double wide[] = {1e150, 1e-200, 0x1p600, 1e300 / 4096, 1e90, 0x1p300};
+    test_scale_invariance(DMF_F64, wide, 6, 1e-12);
+    test_scale_invariance(DMF_C128, wide, 6, 1e-12);
     const double single[] = {1e19, 1e-19, 1e30};
     test_scale_invariance(DMF_F32, single, 3, 1e-5);
     test_scale_invariance(DMF_C64, single, 3, 1e-5);

@@ -121,17 +121,33 @@ static double FN(project_two_rows)(const SCALAR *S, size_t n, const SCALAR *x, S
 }
 
 /* Top eigenvector of the 2 x 2 Hermitian [[g11, g12], [conj(g12), g22]]:
- * the larger of the two null vectors of G - lambda I avoids cancellation. */
+ * the larger of the two null vectors of G - lambda I avoids cancellation.
+ * G's entries are squares of the block's, up to 2^950 in double for the
+ * entries the input scan lets through: |g12| by hypot and the vector
+ * brought near 1 before its norm, whose squares would overflow. */
 static void FN(top_eigvec_2x2)(double g11, double g22, SCALAR g12, SCALAR *e)
 {
     double half = 0.5 * (g11 - g22);
-    double lambda = 0.5 * (g11 + g22) + hypot(half, sqrt(ABS2(g12)));
+#if IS_COMPLEX
+    double off = cabs((double complex)g12);
+#else
+    double off = fabs((double)g12);
+#endif
+    double lambda = 0.5 * (g11 + g22) + hypot(half, off);
     if (g11 >= g22) {
         e[0] = (SCALAR)(lambda - g22);
         e[1] = CONJ(g12);
     } else {
         e[0] = g12;
         e[1] = (SCALAR)(lambda - g11);
+    }
+    double big = fmax(fabs(RE(e[0])), fabs(RE(e[1])));
+#if IS_COMPLEX
+    big = fmax(big, fmax(fabs(cimag(e[0])), fabs(cimag(e[1]))));
+#endif
+    if (big > 0 && big < INFINITY) {
+        e[0] = (SCALAR)(e[0] / (REAL)big);
+        e[1] = (SCALAR)(e[1] / (REAL)big);
     }
     if (FN(normalize)(e, 2) == 0) { /* G is a multiple of I: any unit vector */
         e[0] = 1;
@@ -405,6 +421,12 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
 {
     s->residual = -1;
     s->x_scale = 1;
+    if (!(norm2 < INFINITY)) { /* a NaN or an overflow: passed on for the caller's checks, at once */
+        for (size_t e = 0; e < m * rank; e++) s->x[e] = NAN;
+        for (size_t e = 0; e < rank * n; e++) s->h[e] = NAN;
+        s->residual = NAN;
+        return DMF_BLOCK_CLOSED_FORM;
+    }
     if (norm2 == 0) {
         memset(s->x, 0, m * rank * sizeof(SCALAR));
         memset(s->h, 0, rank * n * sizeof(SCALAR));

@@ -3,6 +3,7 @@
  * halves with one batched masked rank-r call per node. */
 #include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -333,6 +334,49 @@ int dmf_chain_check_finite(const dmf_chain *chain)
     return DMF_OK;
 }
 
+/* Whether a matrix whose entries' squares sum to sum_sq needed no scaling
+ * (dmf_finite_range_shift gives 0: its largest real part, between
+ * ||A|| / sqrt(reals) and ||A||, lies within 2^-(B+1) ... 2^B, B the safe
+ * exponent), with a factor of 4 to spare for the sum's rounding.  A NaN or
+ * an infinity among the entries makes the sum one and the answer no. */
+static int needed_no_scaling(dmf_dtype dtype, double sum_sq, size_t count)
+{
+    int bound = dtype == DMF_F32 || dtype == DMF_C64 ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE;
+    double reals = (double)count * (dmf_dtype_is_complex(dtype) ? 2 : 1);
+    return isfinite(sum_sq) && sum_sq < ldexp(1.0, 2 * bound - 2) && sum_sq > reals * ldexp(1.0, 2 - 2 * bound);
+}
+
+/* One factorization of `input` (a's values, or its scaled copy) into a
+ * fresh *chain; *root_sq as dmf_butterfly_stream_top gives it. */
+static int factor_attempt(const dmf_backend *backend, const dmf_matrix *a, const void *input,
+                          const size_t *radix_m, const size_t *radix_n, size_t num_factors,
+                          const size_t *ranks, const dmf_tree *tree, const dmf_butterfly_options *opts,
+                          dmf_butterfly_report *report, size_t *failed, double *root_sq, dmf_chain **chain)
+{
+    *root_sq = NAN;
+    *failed = 0;
+    memset(report, 0, sizeof *report);
+    DMF_TRY(dmf_chain_create(chain, a->dtype, num_factors, radix_m, radix_n, ranks));
+    /* Node targets live in the backend's memory: the input goes there once
+     * (unless that is host memory) and the leaves stay there until the end,
+     * where each is copied into the chain once. */
+    void *leaves[DMF_MAX_FACTORS] = {0}, *root = NULL;
+    int status = to_backend(backend, input, a->rows * a->cols * dmf_dtype_size(a->dtype), &root, report);
+    tree_clock clock;
+    if (status == DMF_OK && (status = tree_clock_start(backend, &clock)) == DMF_OK) {
+        status = dmf_butterfly_stream_top(backend, *chain, tree, opts, root, input, leaves, report, failed,
+                                          root_sq);
+        status = tree_clock_stop(backend, &clock, status, report);
+    }
+    status = collect_leaves(backend, *chain, leaves, 0, num_factors - 1, status, report);
+    backend->release_workspace();
+    if (status != DMF_OK) {
+        dmf_chain_free(*chain);
+        *chain = NULL;
+    }
+    return status;
+}
+
 int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *radix_m,
                          const size_t *radix_n, size_t num_factors, const dmf_tree *tree,
                          const dmf_butterfly_options *opts_in, dmf_chain **out,
@@ -353,37 +397,34 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
         half = dmf_range_size(&shape, 1, num_factors - 1);
     DMF_TRY(dmf_memory_check(((double)a->rows * (double)a->cols + (double)half) * (double)dmf_dtype_size(a->dtype),
                              "factoring a %zu x %zu %s matrix", a->rows, a->cols, dmf_dtype_name(a->dtype)));
-    /* Entries far from 1 are factored as a copy scaled by a power of two
-     * (exact), whose product is scaled back into the factors at the end;
-     * the ordinary range is factored as it is. */
-    void *scaled;
-    int shift;
-    DMF_TRY(dmf_butterfly_scale_input(a, &scaled, &shift));
-    const void *input = scaled ? scaled : a->data;
-    dmf_chain *chain;
-    int status = dmf_chain_create(&chain, a->dtype, num_factors, radix_m, radix_n, ranks);
-    if (status != DMF_OK) {
-        free(scaled);
-        return status;
-    }
-
     dmf_butterfly_report local;
     if (!report) report = &local;
-    memset(report, 0, sizeof *report);
-    size_t failed = 0;
-    /* Node targets live in the backend's memory: the input goes there once
-     * (unless that is host memory) and the leaves stay there until the end,
-     * where each is copied into the chain once. */
     const dmf_backend *backend = dmf_context_backend(ctx);
-    void *leaves[DMF_MAX_FACTORS] = {0}, *root = NULL;
-    status = to_backend(backend, input, a->rows * a->cols * dmf_dtype_size(a->dtype), &root, report);
-    tree_clock clock;
-    if (status == DMF_OK && (status = tree_clock_start(backend, &clock)) == DMF_OK) {
-        status = dmf_butterfly_stream_top(backend, chain, tree, &opts, root, input, leaves, report, &failed);
-        status = tree_clock_stop(backend, &clock, status, report);
+    /* Entries far from 1 are factored as a copy scaled by a power of two
+     * (exact), whose product is scaled back into the factors at the end;
+     * the ordinary range is factored as it is.  Telling the two apart
+     * (and refusing NaN and infinities) takes a pass over the input.  On
+     * host memory the root's split makes that pass anyway: its sum of
+     * squares says whether the input needed the scan, so the input is
+     * factored as it is first, and scanned and factored again only when
+     * the sum says it did (out of range, not finite, or the attempt
+     * failed). */
+    void *scaled = NULL;
+    int shift = 0, scanned = !backend->host_memory || num_factors < 2;
+    if (scanned) DMF_TRY(dmf_butterfly_scale_input(a, &scaled, &shift));
+    dmf_chain *chain = NULL;
+    size_t failed = 0;
+    double root_sq;
+    int status = factor_attempt(backend, a, scaled ? scaled : a->data, radix_m, radix_n, num_factors, ranks, tree,
+                                &opts, report, &failed, &root_sq, &chain);
+    if (!scanned && (status != DMF_OK || !needed_no_scaling(a->dtype, root_sq, a->rows * a->cols))) {
+        dmf_chain_free(chain);
+        chain = NULL;
+        status = dmf_butterfly_scale_input(a, &scaled, &shift);
+        if (status == DMF_OK)
+            status = factor_attempt(backend, a, scaled ? scaled : a->data, radix_m, radix_n, num_factors, ranks,
+                                    tree, &opts, report, &failed, &root_sq, &chain);
     }
-    status = collect_leaves(backend, chain, leaves, 0, num_factors - 1, status, report);
-    backend->release_workspace();
     free(scaled);
     if (status == DMF_OK) status = dmf_butterfly_unscale(chain, -shift);
     if (status == DMF_OK) status = dmf_chain_check_finite(chain);

@@ -23,6 +23,7 @@
  *
  * The records of the nodes are summed over the groups and come out in the
  * order of the walk (depth-first, left first), as without streaming. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,17 +353,25 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
 
 int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                              const dmf_butterfly_options *opts, void *root, const void *input,
-                             void **leaves, dmf_butterfly_report *report, size_t *failed)
+                             void **leaves, dmf_butterfly_report *report, size_t *failed, double *root_sq)
 {
     const dmf_chain_shape *s = &chain->shape;
     size_t L = s->num_factors, elem = dmf_dtype_size(chain->dtype);
     stream_plan plan;
+    *root_sq = NAN;
     /* Orthonormalization couples the whole tree; a device backend keeps
      * the tree in its own memory. */
     if (opts->orthonormalize || !backend->host_memory || root != input ||
-        !plan_stream(s, tree, elem, &plan))
-        return dmf_butterfly_walk(backend, chain, tree, opts, 0, L - 1, root, input, leaves, report,
-                                  NULL, failed);
+        !plan_stream(s, tree, elem, &plan)) {
+        size_t slots = sizeof report->nodes / sizeof report->nodes[0], first = report->num_nodes;
+        dmf_split_stats *node_stats = calloc(slots, sizeof *node_stats);
+        if (!node_stats) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the nodes' sums");
+        int status = dmf_butterfly_walk(backend, chain, tree, opts, 0, L - 1, root, input, leaves, report,
+                                        node_stats, failed);
+        if (status == DMF_OK && L > 1) *root_sq = node_stats[first].target_sq;
+        free(node_stats);
+        return status;
+    }
     size_t lo = plan.by_rows ? plan.cut : 0, hi = plan.by_rows ? L - 1 : plan.cut - 1;
     void *lower = NULL;
     int status = backend->mem_alloc(&lower, dmf_range_size(s, lo, hi) * elem);
@@ -381,6 +390,7 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
     for (size_t r = 0; r < sums->count; r++) {
         dmf_node_report *rec = &sums->nodes[r];
         const dmf_split_stats *st = &sums->stats[r];
+        if (rec->p == 0 && rec->q == L - 1) *root_sq = st->target_sq;
         rec->rel_error = st->target_sq > 0 ? sqrt(st->residual_sq / st->target_sq) : 0;
         report->nodes[report->num_nodes++] = *rec;
     }

@@ -47,10 +47,12 @@ int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_t
 /* The whole tree from the root target `root` (stream.c): as
  * dmf_butterfly_walk, except that on a host-memory backend a root whose
  * larger half would be big is factored without that half ever being whole
- * in memory.  The factors and the records are those of the walk. */
+ * in memory.  The factors and the records are those of the walk.
+ * *root_sq gets the root split's sum of the squares of the target's
+ * entries (NaN when the tree has no split or failed). */
 int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                              const dmf_butterfly_options *opts, void *root, const void *input,
-                             void **leaves, dmf_butterfly_report *report, size_t *failed);
+                             void **leaves, dmf_butterfly_report *report, size_t *failed, double *root_sq);
 
 /* When the root is streamed, for tests: streaming starts when the root's
  * larger half holds at least min_half_bytes, and takes the input

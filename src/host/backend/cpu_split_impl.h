@@ -106,13 +106,14 @@ static double FN(normalize)(SCALAR *v, size_t len)
     return norm;
 }
 
-/* h = x^H S for a 2 x n block, returning ||S - x h||^2 from the same pass. */
-static double FN(project_two_rows)(const SCALAR *S, size_t n, const SCALAR *x, SCALAR *h)
+/* h = x^H S for a 2 x n block (rows r0 and r1), returning ||S - x h||^2
+ * from the same pass. */
+static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n, const SCALAR *x, SCALAR *h)
 {
     const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
     double residual = 0;
     for (size_t b = 0; b < n; b++) {
-        SCALAR s0 = S[b], s1 = S[n + b];
+        SCALAR s0 = r0[b], s1 = r1[b];
         SCALAR hb = c0 * s0 + c1 * s1;
         h[b] = hb;
         residual += ABS2(s0 - x0 * hb) + ABS2(s1 - x1 * hb);
@@ -124,7 +125,8 @@ static double FN(project_two_rows)(const SCALAR *S, size_t n, const SCALAR *x, S
  * the larger of the two null vectors of G - lambda I avoids cancellation.
  * G's entries are squares of the block's, up to 2^950 in double for the
  * entries the input scan lets through: |g12| by hypot and the vector
- * brought near 1 before its norm, whose squares would overflow. */
+ * brought near 1 (exactly, by a power of two) before its norm, whose
+ * squares would overflow. */
 static void FN(top_eigvec_2x2)(double g11, double g22, SCALAR g12, SCALAR *e)
 {
     double half = 0.5 * (g11 - g22);
@@ -145,9 +147,12 @@ static void FN(top_eigvec_2x2)(double g11, double g22, SCALAR g12, SCALAR *e)
 #if IS_COMPLEX
     big = fmax(big, fmax(fabs(cimag(e[0])), fabs(cimag(e[1]))));
 #endif
-    if (big > 0 && big < INFINITY) {
-        e[0] = (SCALAR)(e[0] / (REAL)big);
-        e[1] = (SCALAR)(e[1] / (REAL)big);
+    if ((big > 0x1p500 && big < INFINITY) || (big > 0 && big < 0x1p-500)) { /* by a power of two: exact */
+        int exponent;
+        frexp(big, &exponent);
+        REAL to_one = (REAL)ldexp(1.0, -exponent);
+        e[0] = e[0] * to_one;
+        e[1] = e[1] * to_one;
     }
     if (FN(normalize)(e, 2) == 0) { /* G is a multiple of I: any unit vector */
         e[0] = 1;
@@ -155,17 +160,23 @@ static void FN(top_eigvec_2x2)(double g11, double g22, SCALAR g12, SCALAR *e)
     }
 }
 
-/* Closed form for m == 2: top eigenvector of S S^H. */
-static void FN(rank1_two_rows)(const SCALAR *S, size_t n, SCALAR *x)
+/* S S^H of a 2 x n block (rows r0 and r1): the closed form for m == 2
+ * takes its top eigenvector. */
+typedef struct {
+    double g11, g22;
+    SCALAR g12;
+} FN(gram_rows);
+
+static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n)
 {
     double g11 = 0, g22 = 0;
     SCALAR g12 = 0;
     for (size_t b = 0; b < n; b++) {
-        g11 += ABS2(S[b]);
-        g22 += ABS2(S[n + b]);
-        g12 += S[b] * CONJ(S[n + b]);
+        g11 += ABS2(r0[b]);
+        g22 += ABS2(r1[b]);
+        g12 += r0[b] * CONJ(r1[b]);
     }
-    FN(top_eigvec_2x2)(g11, g22, g12, x);
+    return (FN(gram_rows)){g11, g22, g12};
 }
 
 /* Tall blocks (r2l: m up to N/2).  A running sum of m products of one
@@ -441,8 +452,9 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
             for (size_t a = 0; a < m; a++) s->x[a] = s->block[a];
             FN(normalize)(s->x, m);
         } else if (m == 2) { /* the l2r case: h and the residual in one pass */
-            FN(rank1_two_rows)(s->block, n, s->x);
-            s->residual = FN(project_two_rows)(s->block, n, s->x, s->h);
+            FN(gram_rows) gr = FN(gram_two_rows)(s->block, s->block + n, n);
+            FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x);
+            s->residual = FN(project_two_rows)(s->block, s->block + n, n, s->x, s->h);
             return code;
         } else if (n == 2) { /* the r2l case: h and the residual in one pass */
             s->residual = FN(rank1_two_cols)(s->block, m, s->x, s->h, &s->x_scale);
@@ -467,9 +479,14 @@ static double FN(block_residual)(const FN(split_scratch) *s, size_t m, size_t n,
     for (size_t a = 0; a < m; a++) {
         const SCALAR *row = s->block + a * n;
         if (r == 1) {
-            const SCALAR xa = s->x[a];
-#pragma omp simd reduction(+ : residual)
-            for (size_t b = 0; b < n; b++) residual += ABS2(row[b] - xa * s->h[b]);
+            /* A sum of its own per row, over local pointers: a reduction
+             * straight into `residual` kept it in memory (a store and a
+             * load per vector, 2x the time). */
+            const SCALAR xa = s->x[a], *h = s->h;
+            double row_sum = 0;
+#pragma omp simd reduction(+ : row_sum)
+            for (size_t b = 0; b < n; b++) row_sum += ABS2(row[b] - xa * h[b]);
+            residual += row_sum;
             continue;
         }
         for (size_t b = 0; b < n; b++) {
@@ -500,32 +517,41 @@ static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry
 
 #include "cpu_split_lanes_impl.h"
 
-/* Tile t of a split: sub-blocks j0 .. j0+width-1 of one row group and
- * row digit u, side by side in T's rows, gathered together (runs of >= 512
- * bytes instead of n elements), each then approximated on its own. */
-static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t tile, size_t t,
-                           const SCALAR *T, SCALAR *W, SCALAR *H, SCALAR *tile_buf, SCALAR *tile_x,
-                           double *norms, int *info, dmf_split_stats *acc)
+/* The outcome of sub-block j of a tile (row group iv, row digit u) into
+ * info, the statistics, H and the tile's x_out. */
+static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j,
+                             int code, double norm2, SCALAR *x_out, SCALAR *H, int *info, dmf_split_stats *acc)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank;
-    const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
-    const size_t tiles_per_group = (g->c1 + tile - 1) / tile;
+    if (info) info[(iv * g->b2 + u) * g->c1 + j] = code;
+    acc->closed_form += code == DMF_BLOCK_CLOSED_FORM;
+    acc->iterative += code == DMF_BLOCK_ITERATIVE;
+    acc->dense_svd += code == DMF_BLOCK_DENSE_SVD;
+    acc->failed += code == DMF_BLOCK_FAILED;
+    acc->target_sq += norm2;
+    acc->residual_sq += s->residual >= 0 ? s->residual : FN(block_residual)(s, m, n, r);
+    FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
+}
+
+/* Sub-blocks j0 .. j0+width-1 (their rows at base, b2*C apart), gathered
+ * together (runs of >= 512 bytes instead of n elements, which matters for
+ * narrow blocks), each then approximated on its own. */
+static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j0,
+                            size_t width, const SCALAR *base, SCALAR *tile_buf, SCALAR *tile_x, double *norms,
+                            SCALAR *H, int *info, dmf_split_stats *acc)
+{
+    const size_t m = g->b1, n = g->c2, r = g->rank, stride = g->b2 * g->c1 * g->c2;
     /* Each sub-block of a tile starts on a 64-byte boundary (see above). */
     const size_t block_stride = (m * n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR);
-    size_t j0 = (t % tiles_per_group) * tile, rest = t / tiles_per_group;
-    size_t u = rest % g->b2, iv = rest / g->b2;
-    size_t i = iv / g->d, v = iv % g->d;
-    size_t width = g->c1 - j0 < tile ? g->c1 - j0 : tile;
-    const SCALAR *base = T + iv * B * C + u * C + j0 * n;
     for (size_t jj = 0; jj < width; jj++) norms[jj] = 0;
     /* Rows of a tile lie a whole row group apart: far-apart runs
      * of a few cache lines that the hardware does not prefetch. */
     const size_t run_bytes = width * n * sizeof(SCALAR), ahead = 8;
     for (size_t a = 0; a < m; a++) {
-        const SCALAR *src = base + a * g->b2 * C;
+        const SCALAR *src = base + a * stride;
         if (a + ahead < m)
             for (size_t off = 0; off < run_bytes; off += 64)
-                __builtin_prefetch((const char *)(src + ahead * g->b2 * C) + off);
+                __builtin_prefetch((const char *)(src + ahead * stride) + off);
         for (size_t jj = 0; jj < width; jj++) {
             /* A local sum: through norms[] every add would wait on a store. */
             double sum = 0;
@@ -541,19 +567,56 @@ static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, si
     }
     SCALAR *own_block = s->block;
     for (size_t jj = 0; jj < width; jj++) {
-        size_t j = j0 + jj;
         s->block = tile_buf + jj * block_stride;
         int code = FN(approximate_block)(s, m, n, r, norms[jj]);
-        if (info) info[(iv * g->b2 + u) * g->c1 + j] = code;
-        acc->closed_form += code == DMF_BLOCK_CLOSED_FORM;
-        acc->iterative += code == DMF_BLOCK_ITERATIVE;
-        acc->dense_svd += code == DMF_BLOCK_DENSE_SVD;
-        acc->failed += code == DMF_BLOCK_FAILED;
-        acc->target_sq += norms[jj];
-        acc->residual_sq += s->residual >= 0 ? s->residual : FN(block_residual)(s, m, n, r);
-        FN(store_block)(s, g, i, v, u, j, tile_x + jj * m * r, H);
+        FN(record_block)(s, g, iv, u, j0 + jj, code, norms[jj], tile_x + jj * m * r, H, info, acc);
     }
     s->block = own_block;
+}
+
+/* Rank one of 2 x n sub-blocks (l2r's splits) read where they lie: the two
+ * rows are runs of n entries, so a copy would only add a pass; the Gram
+ * matrix's diagonal is the block's norm.  As approximate_block's m == 2
+ * branch otherwise (zero and non-finite blocks included). */
+static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j0,
+                              size_t width, const SCALAR *base, SCALAR *tile_x, SCALAR *H, int *info,
+                              dmf_split_stats *acc)
+{
+    const size_t n = g->c2, stride = g->b2 * g->c1 * g->c2;
+    for (size_t jj = 0; jj < width; jj++) {
+        const SCALAR *r0 = base + jj * n, *r1 = r0 + stride;
+        FN(gram_rows) gr = FN(gram_two_rows)(r0, r1, n);
+        double norm2 = gr.g11 + gr.g22;
+        int code = DMF_BLOCK_CLOSED_FORM;
+        s->x_scale = 1;
+        if (norm2 > 0 && norm2 < INFINITY) {
+            FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x);
+            s->residual = FN(project_two_rows)(r0, r1, n, s->x, s->h);
+        } else { /* zero, NaN or overflow: approximate_block's answers, which need no copy */
+            code = FN(approximate_block)(s, 2, n, 1, norm2);
+        }
+        FN(record_block)(s, g, iv, u, j0 + jj, code, norm2, tile_x + jj * 2, H, info, acc);
+    }
+}
+
+/* Tile t of a split: sub-blocks j0 .. j0+width-1 of one row group and row
+ * digit u, side by side in T's rows. */
+static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t tile, size_t t,
+                           const SCALAR *T, SCALAR *W, SCALAR *H, SCALAR *tile_buf, SCALAR *tile_x,
+                           double *norms, int *info, dmf_split_stats *acc)
+{
+    const size_t m = g->b1, n = g->c2, r = g->rank;
+    const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
+    const size_t tiles_per_group = (g->c1 + tile - 1) / tile;
+    size_t j0 = (t % tiles_per_group) * tile, rest = t / tiles_per_group;
+    size_t u = rest % g->b2, iv = rest / g->b2;
+    size_t i = iv / g->d, v = iv % g->d;
+    size_t width = g->c1 - j0 < tile ? g->c1 - j0 : tile;
+    const SCALAR *base = T + iv * B * C + u * C + j0 * n;
+    if (m == 2 && r == 1)
+        FN(two_rows_tile)(s, g, iv, u, j0, width, base, tile_x, H, info, acc);
+    else
+        FN(gather_tile)(s, g, iv, u, j0, width, base, tile_buf, tile_x, norms, H, info, acc);
     /* W's columns j0 .. j0+width-1 are adjacent in each of its rows. */
     SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j0 * r;
     for (size_t a = 0; a < m; a++)

@@ -72,10 +72,14 @@ static void lane_top_eigvec(double g11, double g22, double g12r, double g12i, do
     } else { /* (g12, lambda - g11) */
         v[0] = g12r, v[1] = g12i, v[2] = lambda - g11, v[3] = 0;
     }
-    /* Brought near 1 first: G's entries reach 2^950, their squares would overflow. */
+    /* Brought near 1 first, exactly (a power of two): G's entries reach
+     * 2^950, their squares would overflow. */
     double big = fmax(fmax(fabs(v[0]), fabs(v[1])), fmax(fabs(v[2]), fabs(v[3])));
-    if (big > 0 && big < INFINITY)
-        for (int q = 0; q < 4; q++) v[q] /= big;
+    if ((big > 0x1p500 && big < INFINITY) || (big > 0 && big < 0x1p-500)) {
+        int exponent;
+        frexp(big, &exponent);
+        for (int q = 0; q < 4; q++) v[q] = ldexp(v[q], -exponent);
+    }
     double norm = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
     if (norm > 0) {
         for (int q = 0; q < 4; q++) v[q] /= norm;

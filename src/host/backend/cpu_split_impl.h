@@ -112,6 +112,9 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
 {
     const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
     double residual = 0;
+    /* The sums of this file's long loops run across the vector lanes: one
+     * chain of additions costs an addition's latency per entry. */
+#pragma omp simd reduction(+ : residual)
     for (size_t b = 0; b < n; b++) {
         SCALAR s0 = r0[b], s1 = r1[b];
         SCALAR hb = c0 * s0 + c1 * s1;
@@ -169,14 +172,24 @@ typedef struct {
 
 static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n)
 {
-    double g11 = 0, g22 = 0;
-    SCALAR g12 = 0;
+    double g11 = 0, g22 = 0, g12_re = 0, g12_im = 0;
+#pragma omp simd reduction(+ : g11, g22, g12_re, g12_im)
     for (size_t b = 0; b < n; b++) {
         g11 += ABS2(r0[b]);
         g22 += ABS2(r1[b]);
-        g12 += r0[b] * CONJ(r1[b]);
+#if IS_COMPLEX
+        g12_re += (double)RE(r0[b]) * RE(r1[b]) + (double)cimag(r0[b]) * cimag(r1[b]); /* r0 conj(r1) */
+        g12_im += (double)cimag(r0[b]) * RE(r1[b]) - (double)RE(r0[b]) * cimag(r1[b]);
+#else
+        g12_re += (double)r0[b] * r1[b];
+#endif
     }
-    return (FN(gram_rows)){g11, g22, g12};
+#if IS_COMPLEX
+    return (FN(gram_rows)){g11, g22, (SCALAR)(g12_re + I * g12_im)};
+#else
+    (void)g12_im;
+    return (FN(gram_rows)){g11, g22, (SCALAR)g12_re};
+#endif
 }
 
 /* Tall blocks (r2l: m up to N/2).  A running sum of m products of one
@@ -243,8 +256,9 @@ typedef struct {
  * a mod TWO_COL_LANES), each with its own compensated sums, and the runs'
  * sums are added compensated at the end: the same few ulps, but the runs
  * are independent, so they fill the vector lanes and the pipelines instead
- * of waiting on one chain of additions (r2l's splits are mostly this
- * loop). */
+ * of waiting on one chain of additions.  r2l's splits take the same
+ * arithmetic eight sub-blocks at a time (cpu_split_lanes_impl.h); this
+ * one-block form serves the sub-blocks those lanes hand back. */
 #ifndef TWO_COL_LANES
 #define TWO_COL_LANES 4
 #define TWO_SUM_ADD(sum, carry, x)                                  \
@@ -456,7 +470,7 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
             FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x);
             s->residual = FN(project_two_rows)(s->block, s->block + n, n, s->x, s->h);
             return code;
-        } else if (n == 2) { /* the r2l case: h and the residual in one pass */
+        } else if (n == 2) { /* the r2l case (one block): h and the residual in one pass */
             s->residual = FN(rank1_two_cols)(s->block, m, s->x, s->h, &s->x_scale);
             if (s->residual >= 0) return code;
         } else if (FN(rank1_power)(s->block, m, n, norm2, s->x, s->vec_n, s->h)) {
@@ -507,7 +521,9 @@ static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry
     SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n;
     for (size_t rho = 0; rho < r; rho++) {
         double sigma2 = 0;
-        for (size_t b = 0; b < n; b++) sigma2 += ABS2(s->h[rho * n + b]);
+        const SCALAR *h = s->h + rho * n;
+#pragma omp simd reduction(+ : sigma2)
+        for (size_t b = 0; b < n; b++) sigma2 += ABS2(h[b]);
         double sigma = sqrt(sigma2);
         REAL to_w = (REAL)((sigma > 0 ? sqrt(sigma) : 1) * s->x_scale), to_h = sigma > 0 ? (REAL)(1 / sqrt(sigma)) : 1;
         for (size_t a = 0; a < m; a++) x_out[a * r + rho] = s->x[a * r + rho] * to_w;
@@ -632,9 +648,8 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     SCALAR *W = w_v, *H = h_v;
     const size_t m = g->b1, n = g->c2, r = g->rank;
     const size_t count = dmf_split_num_sub_blocks(g);
-    /* Sub-blocks j, j+1, ... of one row group sit side by side in T's rows.
-     * Gathering a tile of them together reads runs of >= 512 bytes instead
-     * of n elements, which matters for narrow blocks (n = 2 in r2l). */
+    /* Sub-blocks j, j+1, ... of one row group sit side by side in T's rows:
+     * a tile of them is gathered together (runs of >= 512 bytes). */
     const size_t tile = n * sizeof(SCALAR) >= 512 ? 1
                         : (512 / (n * sizeof(SCALAR)) < g->c1 ? 512 / (n * sizeof(SCALAR)) : g->c1);
     const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);

@@ -20,6 +20,7 @@ typedef struct {
     REAL *sigma, *superb, *rwork;
     SCALAR *work;
     lapack_int lwork;
+    const double *row_sq; /* the rows' squared norms when the gather summed them, else NULL */
     double residual; /* ||S - x h||^2 when the solver computed it, else < 0 */
     double x_scale;  /* the unit x is s->x times this (1 unless a solver left x unnormalized) */
 } FN(split_scratch);
@@ -371,7 +372,7 @@ static double FN(rank1_two_cols)(const SCALAR *S, size_t m, SCALAR *x, SCALAR *h
  * triplet (sigma, x, v) has residual ||S^H x - sigma v|| <= tol (S v = sigma x
  * holds by construction), i.e. it is an exact singular triplet of a matrix
  * within tol of S.  Returns 0 if the test was not met (caller falls back). */
-static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, SCALAR *x,
+static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, const double *row_sq, SCALAR *x,
                            SCALAR *v, SCALAR *z)
 {
     const int max_iterations = 60;
@@ -381,8 +382,12 @@ static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, SC
     double heavy_norm = -1;
     for (size_t a = 0; a < m; a++) {
         double row = 0;
+        if (row_sq) {
+            row = row_sq[a];
+        } else {
 #pragma omp simd reduction(+ : row)
-        for (size_t b = 0; b < n; b++) row += ABS2(S[a * n + b]);
+            for (size_t b = 0; b < n; b++) row += ABS2(S[a * n + b]);
+        }
         if (row > heavy_norm) heavy_norm = row, heavy = a;
     }
     for (size_t b = 0; b < n; b++) v[b] = CONJ(S[heavy * n + b]);
@@ -473,7 +478,7 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
         } else if (n == 2) { /* the r2l case (one block): h and the residual in one pass */
             s->residual = FN(rank1_two_cols)(s->block, m, s->x, s->h, &s->x_scale);
             if (s->residual >= 0) return code;
-        } else if (FN(rank1_power)(s->block, m, n, norm2, s->x, s->vec_n, s->h)) {
+        } else if (FN(rank1_power)(s->block, m, n, norm2, s->row_sq, s->x, s->vec_n, s->h)) {
             return DMF_BLOCK_ITERATIVE;
         } else {
             code = FN(rank_r_svd)(s, m, n, 1) ? DMF_BLOCK_DENSE_SVD : DMF_BLOCK_FAILED;
@@ -554,7 +559,7 @@ static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, 
  * narrow blocks), each then approximated on its own. */
 static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j0,
                             size_t width, const SCALAR *base, SCALAR *tile_buf, SCALAR *tile_x, double *norms,
-                            SCALAR *H, int *info, dmf_split_stats *acc)
+                            double *row_sq, SCALAR *H, int *info, dmf_split_stats *acc)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank, stride = g->b2 * g->c1 * g->c2;
     /* Each sub-block of a tile starts on a 64-byte boundary (see above). */
@@ -579,12 +584,15 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
                 sum += ABS2(in[b]);
             }
             norms[jj] += sum;
+            row_sq[jj * m + a] = sum; /* the power iteration's start, without a pass of its own */
         }
     }
     SCALAR *own_block = s->block;
     for (size_t jj = 0; jj < width; jj++) {
         s->block = tile_buf + jj * block_stride;
+        s->row_sq = row_sq + jj * m;
         int code = FN(approximate_block)(s, m, n, r, norms[jj]);
+        s->row_sq = NULL;
         FN(record_block)(s, g, iv, u, j0 + jj, code, norms[jj], tile_x + jj * m * r, H, info, acc);
     }
     s->block = own_block;
@@ -619,7 +627,7 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
  * digit u, side by side in T's rows. */
 static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t tile, size_t t,
                            const SCALAR *T, SCALAR *W, SCALAR *H, SCALAR *tile_buf, SCALAR *tile_x,
-                           double *norms, int *info, dmf_split_stats *acc)
+                           double *norms, double *row_sq, int *info, dmf_split_stats *acc)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank;
     const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
@@ -632,7 +640,7 @@ static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, si
     if (m == 2 && r == 1)
         FN(two_rows_tile)(s, g, iv, u, j0, width, base, tile_x, H, info, acc);
     else
-        FN(gather_tile)(s, g, iv, u, j0, width, base, tile_buf, tile_x, norms, H, info, acc);
+        FN(gather_tile)(s, g, iv, u, j0, width, base, tile_buf, tile_x, norms, row_sq, H, info, acc);
     /* W's columns j0 .. j0+width-1 are adjacent in each of its rows. */
     SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j0 * r;
     for (size_t a = 0; a < m; a++)
@@ -667,9 +675,10 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         SCALAR *tile_buf = by_lanes ? NULL : dmf_alloc_aligned_uninit(tile * block_stride, sizeof(SCALAR));
         SCALAR *tile_x = by_lanes ? NULL : dmf_alloc(tile * m * r, sizeof(SCALAR));
         double *norms = by_lanes ? NULL : dmf_alloc(tile, sizeof(double));
+        double *row_sq = by_lanes ? NULL : dmf_alloc(tile * m, sizeof(double));
         FN(lane_scratch) lanes = {NULL, NULL};
         int have_scratch = FN(scratch_alloc)(&s, m, n, r);
-        int ok = have_scratch && (by_lanes ? FN(lane_scratch_alloc)(&lanes, m) : tile_buf && tile_x && norms);
+        int ok = have_scratch && (by_lanes ? FN(lane_scratch_alloc)(&lanes, m) : tile_buf && tile_x && norms && row_sq);
         if (!ok) no_memory++;
         dmf_split_stats part = {0};
         if (by_lanes) {
@@ -681,7 +690,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         } else {
 #pragma omp for schedule(dynamic, 4)
             for (size_t t = 0; t < num_tiles; t++)
-                if (ok) FN(tile_split)(&s, g, tile, t, T, W, H, tile_buf, tile_x, norms, info, &part);
+                if (ok) FN(tile_split)(&s, g, tile, t, T, W, H, tile_buf, tile_x, norms, row_sq, info, &part);
         }
         closed += part.closed_form;
         iterative += part.iterative;
@@ -694,6 +703,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         free(tile_buf);
         free(tile_x);
         free(norms);
+        free(row_sq);
     }
     stats->closed_form += closed;
     stats->iterative += iterative;

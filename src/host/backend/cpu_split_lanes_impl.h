@@ -25,6 +25,31 @@
 enum { LANES = 8, LANE_CHUNK = 32, LANE_LEVELS = 48 };
 typedef double lane_vec __attribute__((vector_size(LANES * sizeof(double))));
 
+/* Lanes picked from two vectors: the even or odd elements of a then b, or
+ * the low or high halves of a and b interleaved (the rows of eight
+ * adjacent sub-blocks, re-sorted without a trip through memory). */
+typedef long long lane_index __attribute__((vector_size(LANES * sizeof(long long))));
+#if defined(__clang__)
+#define LANE_EVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)
+#define LANE_ODD(a, b) __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15)
+#define LANE_ZIP_LO(a, b) __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11)
+#define LANE_ZIP_HI(a, b) __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
+#else
+#define LANE_EVEN(a, b) __builtin_shuffle(a, b, (lane_index){0, 2, 4, 6, 8, 10, 12, 14})
+#define LANE_ODD(a, b) __builtin_shuffle(a, b, (lane_index){1, 3, 5, 7, 9, 11, 13, 15})
+#define LANE_ZIP_LO(a, b) __builtin_shuffle(a, b, (lane_index){0, 8, 1, 9, 2, 10, 3, 11})
+#define LANE_ZIP_HI(a, b) __builtin_shuffle(a, b, (lane_index){4, 12, 5, 13, 6, 14, 7, 15})
+#endif
+
+static inline lane_vec lane_read(const double *p)
+{
+    lane_vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void lane_write(double *p, lane_vec v) { memcpy(p, &v, sizeof v); }
+
 /* Knuth's two-sum on every lane: sum + carry gains x exactly. */
 static inline void lane_two_sum(lane_vec *sum, lane_vec *carry, lane_vec x)
 {
@@ -117,8 +142,33 @@ static void FN(lane_scratch_free)(FN(lane_scratch) *s)
 /* Rows a0 .. a1-1 of lanes 0 .. nl-1 (lane l's row a at src[l] + a *
  * stride, its two entries side by side) into the parts of s->rows. */
 static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t a0, size_t a1,
-                          size_t nl)
+                          size_t nl, int adjacent)
 {
+#if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
+    if (adjacent) { /* eight neighbours: whole vectors, sorted by shuffles */
+        for (size_t a = a0; a < a1; a++) {
+            const double *row = (const double *)(src[0] + a * stride);
+            lane_vec *dst = s->rows + a * LANE_PARTS;
+#if IS_COMPLEX /* lane l: Re s0, Im s0, Re s1, Im s1 at 4l */
+            lane_vec p0 = lane_read(row), p1 = lane_read(row + 8), p2 = lane_read(row + 16),
+                     p3 = lane_read(row + 24);
+            lane_vec re_lo = LANE_EVEN(p0, p1), im_lo = LANE_ODD(p0, p1);
+            lane_vec re_hi = LANE_EVEN(p2, p3), im_hi = LANE_ODD(p2, p3);
+            dst[0] = LANE_EVEN(re_lo, re_hi);
+            dst[1] = LANE_EVEN(im_lo, im_hi);
+            dst[2] = LANE_ODD(re_lo, re_hi);
+            dst[3] = LANE_ODD(im_lo, im_hi);
+#else /* lane l: s0, s1 at 2l */
+            lane_vec p0 = lane_read(row), p1 = lane_read(row + 8);
+            dst[0] = LANE_EVEN(p0, p1);
+            dst[1] = LANE_ODD(p0, p1);
+#endif
+        }
+        return;
+    }
+#else
+    (void)adjacent;
+#endif
     for (size_t a = a0; a < a1; a++) {
         double *dst = (double *)(s->rows + a * LANE_PARTS);
         for (size_t l = 0; l < nl; l++) {
@@ -138,7 +188,7 @@ static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t 
 
 /* Pass 1: gathers the rows and sums the Gram matrix, g[4] per lane. */
 static void FN(lane_gram)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t m, size_t nl,
-                          lane_vec g[4])
+                          int adjacent, lane_vec g[4])
 {
     lane_cascade cascade;
     cascade.occupied = 0;
@@ -150,7 +200,7 @@ static void FN(lane_gram)(FN(lane_scratch) *s, const SCALAR *const *src, size_t 
          * does not prefetch. */
         for (size_t a = a0 + ahead; a < a1 + ahead && a < m; a++)
             for (size_t l = 0; l < nl; l++) __builtin_prefetch(src[l] + a * stride);
-        FN(lane_load)(s, src, stride, a0, a1, nl);
+        FN(lane_load)(s, src, stride, a0, a1, nl, adjacent);
         lane_vec sums[4] = {{0}, {0}, {0}, {0}};
         for (size_t a = a0; a < a1; a++) {
             const lane_vec *p = s->rows + a * LANE_PARTS;
@@ -274,8 +324,11 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
         wcol[l] = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 + j; /* row a at + a * c1 */
         hrow[l] = H + ((i * g->c1 + j) * g->d + v) * g->b2 * 2 + u * 2;
     }
+    /* Eight neighbours in one row group: their rows are runs of 16 entries. */
+    int adjacent = nl == LANES;
+    for (size_t l = 1; l < nl && adjacent; l++) adjacent = src[l] == src[0] + 2 * l && wcol[l] == wcol[0] + l;
     lane_vec gram[4], k[4], ww, xw[2];
-    FN(lane_gram)(ls, src, stride, m, nl, gram);
+    FN(lane_gram)(ls, src, stride, m, nl, adjacent, gram);
     double vecs[LANES][4];
     lane_vec c[8];
     for (size_t l = 0; l < LANES; l++) {
@@ -297,6 +350,21 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
     }
     /* Pass 3: W. */
     const size_t ldw = g->c1;
+#if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
+    if (adjacent) {
+        lane_vec tw = lane_read(to_w);
+        for (size_t a = 0; a < m; a++) {
+            double *out = (double *)(wcol[0] + a * ldw);
+#if IS_COMPLEX
+            lane_vec xr = ls->x[2 * a] * tw, xi = ls->x[2 * a + 1] * tw;
+            lane_write(out, LANE_ZIP_LO(xr, xi));
+            lane_write(out + 8, LANE_ZIP_HI(xr, xi));
+#else
+            lane_write(out, ls->x[a] * tw);
+#endif
+        }
+    } else
+#endif
     for (size_t a = 0; a < m; a++) {
 #if IS_COMPLEX
         const double *xr = (const double *)&ls->x[2 * a], *xi = (const double *)&ls->x[2 * a + 1];

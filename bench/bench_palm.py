@@ -31,6 +31,12 @@ for both tools (by default each uses its own default).
         --repeats 3 --out bench/results/palm-20261206.jsonl
     bench/bench_palm.py --markdown bench/results/palm-20261206.jsonl > table.md
 
+--match-error: where pyfaust's error is lower than dmf's at the same
+iteration counts, dmf is run again with more iterations per PALM (+1 up to
++5, then +5 at a time, at most 4x) until its error is at most pyfaust's,
+and that run is one more line ("at_error_of": "pyfaust", its
+"iterations_per_palm"): the time dmf needs for pyfaust's error.
+
 pyfaust is optional (bench/comparators/setup_venv.sh installs it): without
 it only dmf's lines are printed.
 """
@@ -65,11 +71,17 @@ def random_constraints(n):
     return fact, res
 
 
-def dmf_params(n, fact, res):
+def hadamard_constraints(n):
+    """`dmf hierarchical --preset hadamard`'s (fact, res) constraints."""
+    steps = n.bit_length() - 2
+    return [("splincol", 2)] * steps, [("splincol", n // 2 ** (i + 1)) for i in range(steps)]
+
+
+def dmf_params(n, fact, res, its=ITS):
     def cons(name, k):
         return {"name": name, "nrows": n, "ncols": n, "value": k}
     return {"fact_constraints": [cons(*c) for c in fact], "res_constraints": [cons(*c) for c in res],
-            "stop_crit1": {"num_its": ITS}, "stop_crit2": {"num_its": ITS}, "is_update_way_R2L": True}
+            "stop_crit1": {"num_its": its}, "stop_crit2": {"num_its": its}, "is_update_way_R2L": True}
 
 
 def timed(cmd, env, timeout=None):
@@ -82,16 +94,21 @@ def timed(cmd, env, timeout=None):
     return out, cpu, max(0.0, (busy1 - busy0) - cpu) / wall
 
 
-def run_dmf(dmf, problem, n, dtype, workdir, env):
+def run_dmf(dmf, problem, n, dtype, workdir, env, its=ITS):
     cmd = [dmf, "hierarchical", "--dtype", dtype]
-    if problem == "hadamard":
+    if problem == "hadamard" and its == ITS:
         cmd += ["--matrix", "hadamard", "--size", str(n), "--preset", "hadamard"]
+    elif problem == "hadamard":  # the preset's constraints with other iteration counts
+        p_path = os.path.join(workdir, f"hadamard{n}-{its}.json")
+        with open(p_path, "w") as f:
+            json.dump(dmf_params(n, *hadamard_constraints(n), its), f)
+        cmd += ["--matrix", "hadamard", "--size", str(n), "--params", p_path]
     else:
-        a_path, p_path = os.path.join(workdir, f"random{n}.npy"), os.path.join(workdir, f"random{n}.json")
+        a_path, p_path = os.path.join(workdir, f"random{n}.npy"), os.path.join(workdir, f"random{n}-{its}.json")
         if not os.path.exists(a_path):
             np.save(a_path, random_matrix(n))
-            with open(p_path, "w") as f:
-                json.dump(dmf_params(n, *random_constraints(n)), f)
+        with open(p_path, "w") as f:
+            json.dump(dmf_params(n, *random_constraints(n), its), f)
         cmd += ["--input", a_path, "--params", p_path]
     out, cpu, other = timed(cmd, env)
     rec = json.loads(out)
@@ -140,6 +157,53 @@ def run_pyfaust(problem, n, dtype, timeout, env):
     return rec["time_s"], rec["rel_error"], rec["cpu_s"], other
 
 
+def match_error(args, problem, n, workdir, env, target, cpu):
+    """dmf with more iterations per PALM (both stopping criteria) until its error is at most
+    `target`, pyfaust's at ITS: the record of the first count that gets there (or of the last
+    tried, 4 ITS, with "matched": false)."""
+    its = ITS
+    while its < 4 * ITS:
+        its += 1 if its < ITS + 5 else 5
+        before = load_avg()[0]
+        t, err, cpu_s, other = run_dmf(args.dmf, problem, n, args.dtype, workdir, env, its)
+        if err <= target or its >= 4 * ITS:
+            break
+    return {"tool": "dmf", "problem": f"hierarchical {problem}", "n": n, "dtype": args.dtype,
+            "iterations_per_palm": its, "at_error_of": "pyfaust", "matched": err <= target, "target_error": target,
+            "time_s": t, "times_s": [t], "cpu_s": cpu_s, "cpu_times_s": [cpu_s], "other_load": [round(other, 2)],
+            "threads": args.threads or "default", "rel_error": err, "cpu": cpu, "load_before": before,
+            "load_after": load_avg()[0]}
+
+
+def markdown_row(problem, n, threads, d, p):
+    def t(r):
+        if not r:
+            return "-"
+        if r.get("timeout"):
+            return f"> {r['timeout']:.0f}"
+        ts = r["times_s"]
+        return f"{r['time_s']:.3g}" + (f" ({min(ts):.3g}-{max(ts):.3g})" if len(ts) > 1 else "")
+
+    def c(r):
+        return f"{r['cpu_s']:.3g}" if r and r.get("cpu_s") is not None else "-"
+
+    def e(r):
+        return f"{r['rel_error']:.3e}" if r and r.get("rel_error") is not None else "-"
+    ratio, cratio = "-", "-"
+    if d and p and p.get("time_s"):
+        ratio = f"{p['time_s'] / d['time_s']:.1f}x"
+        if p.get("cpu_s") and d.get("cpu_s"):
+            cratio = f"{p['cpu_s'] / d['cpu_s']:.1f}x"
+    elif d and p and p.get("timeout"):
+        ratio = f"> {p['timeout'] / d['time_s']:.0f}x"
+    load = " / ".join(f"{r['load_before']:.1f}-{r['load_after']:.1f}" for r in (d, p) if r)
+    other = " / ".join(f"{max(r['other_load']):.2f}" for r in (d, p) if r and r.get("other_load"))
+    if d.get("at_error_of"):  # dmf with more iterations, against pyfaust's run at ITS
+        problem += f" (dmf {d['iterations_per_palm']} iterations{'' if d['matched'] else ', not matched'})"
+    print(f"| {problem} | {n} | {threads} | {t(d)} | {c(d)} | {e(d)} | {t(p)} | {c(p)} | {e(p)} | {ratio} | {cratio} "
+          f"| {load} | {other} |")
+
+
 def markdown(path):
     """A table of the JSON lines in `path`: per problem and size, each tool's time (median, min-max)
     and error, the ratios of wall and CPU times."""
@@ -148,37 +212,16 @@ def markdown(path):
         rec = json.loads(line)
         if "tool" not in rec or "problem" not in rec:
             continue
-        rows.setdefault((rec["problem"], rec["n"], rec.get("threads", "default")), {})[rec["tool"]] = rec
+        tool = rec["tool"] + (" at pyfaust's error" if rec.get("at_error_of") else "")
+        rows.setdefault((rec["problem"], rec["n"], rec.get("threads", "default")), {})[tool] = rec
     print("| problem | N | threads | dmf time (s) | dmf CPU (s) | dmf rel. error | pyfaust time (s) | pyfaust CPU (s) "
           "| pyfaust rel. error | pyfaust / dmf (time) | (CPU) | load | other load |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for (problem, n, threads), tools in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
-        d, p = tools.get("dmf"), tools.get("pyfaust")
-
-        def t(r):
-            if not r:
-                return "-"
-            if r.get("timeout"):
-                return f"> {r['timeout']:.0f}"
-            ts = r["times_s"]
-            return f"{r['time_s']:.3g}" + (f" ({min(ts):.3g}-{max(ts):.3g})" if len(ts) > 1 else "")
-
-        def c(r):
-            return f"{r['cpu_s']:.3g}" if r and r.get("cpu_s") is not None else "-"
-
-        def e(r):
-            return f"{r['rel_error']:.3e}" if r and r.get("rel_error") is not None else "-"
-        ratio, cratio = "-", "-"
-        if d and p and p.get("time_s"):
-            ratio = f"{p['time_s'] / d['time_s']:.1f}x"
-            if p.get("cpu_s") and d.get("cpu_s"):
-                cratio = f"{p['cpu_s'] / d['cpu_s']:.1f}x"
-        elif d and p and p.get("timeout"):
-            ratio = f"> {p['timeout'] / d['time_s']:.0f}x"
-        load = " / ".join(f"{r['load_before']:.1f}-{r['load_after']:.1f}" for r in (d, p) if r)
-        other = " / ".join(f"{max(r['other_load']):.2f}" for r in (d, p) if r and r.get("other_load"))
-        print(f"| {problem} | {n} | {threads} | {t(d)} | {c(d)} | {e(d)} | {t(p)} | {c(p)} | {e(p)} | {ratio} | {cratio} "
-              f"| {load} | {other} |")
+        p = tools.get("pyfaust")
+        for d in (tools.get("dmf"), tools.get("dmf at pyfaust's error")):
+            if d:
+                markdown_row(problem, n, threads, d, p)
 
 
 def main():
@@ -194,6 +237,9 @@ def main():
     p.add_argument("--no-pyfaust", action="store_true")
     p.add_argument("--threads", type=int, help="OMP/OPENBLAS/MKL_NUM_THREADS for both tools (default: unset)")
     p.add_argument("--out", help="also append the JSON lines to this file")
+    p.add_argument("--match-error", action="store_true",
+                   help="where pyfaust's error is lower, also time dmf with as many more iterations per PALM "
+                        "as it needs to reach it")
     p.add_argument("--markdown", metavar="JSONL", help="print a markdown table of JSONL and exit")
     args = p.parse_args()
     if args.markdown:
@@ -269,6 +315,9 @@ def main():
                 if res["timeout"]:
                     rec["timeout"] = res["timeout"]
                 emit(rec)
+            target = results.get("pyfaust", {}).get("err")
+            if args.match_error and target is not None and results["dmf"]["err"] > target:
+                emit(match_error(args, problem, n, workdir, env, target, cpu))
     if out:
         out.close()
 

@@ -1,5 +1,6 @@
 /* PALM problems with known answers, shared by the tests that run PALM on
- * more than one backend table (include after dense_access.h and check.h):
+ * more than one backend table, and by test_palm.c (include after
+ * dense_access.h and check.h):
  *   near truth: A = 3.7 S_0 S_1 S_2 of random sparse factors, started
  *     from the truth plus relative noise 1e-3 with the true constraints;
  *   hadamard: FAuST's hierarchical demonstration on Sylvester's N x N. */
@@ -17,7 +18,7 @@ typedef struct {
     dmf_palm_options o;
 } near_truth_problem;
 
-static dmf_constraint problem_cons(dmf_constraint_kind kind, size_t rows, size_t cols, size_t k)
+static inline dmf_constraint problem_cons(dmf_constraint_kind kind, size_t rows, size_t cols, size_t k)
 {
     dmf_constraint c = {0};
     c.kind = kind;
@@ -30,7 +31,7 @@ static dmf_constraint problem_cons(dmf_constraint_kind kind, size_t rows, size_t
 
 /* kinds 0: sp, splin, sp; 1: supp; 2: splincol, spcol, normcol (the
  * first two sparse enough for CSR, the last dense) */
-static void near_truth_build(near_truth_problem *p, dmf_dtype dt, int kinds, const size_t dims[4])
+static inline void near_truth_build(near_truth_problem *p, dmf_dtype dt, int kinds, const size_t dims[4])
 {
     memset(p, 0, sizeof *p);
     const size_t krow = 3;
@@ -96,7 +97,7 @@ static void near_truth_build(near_truth_problem *p, dmf_dtype dt, int kinds, con
     for (size_t j = 0; j < NEAR_TRUTH_J; j++) dmf_matrix_free(truth[j]);
 }
 
-static void near_truth_free(near_truth_problem *p)
+static inline void near_truth_free(near_truth_problem *p)
 {
     dmf_matrix_free(p->a);
     for (size_t j = 0; j < NEAR_TRUTH_J; j++) {
@@ -107,7 +108,7 @@ static void near_truth_free(near_truth_problem *p)
 
 /* The Hadamard demonstration's constraints (n = log2 N factors) and
  * options, 30 iterations per PALM, right to left as pyfaust's. */
-static size_t hadamard_setup(size_t N, dmf_dtype dt, dmf_matrix **a, dmf_constraint *fact, dmf_constraint *res,
+static inline size_t hadamard_setup(size_t N, dmf_dtype dt, dmf_matrix **a, dmf_constraint *fact, dmf_constraint *res,
                              dmf_hierarchical_options *o)
 {
     size_t n = 0;
@@ -125,7 +126,7 @@ static size_t hadamard_setup(size_t N, dmf_dtype dt, dmf_matrix **a, dmf_constra
 }
 
 /* max |x - y| over the entries, relative to max |y|. */
-static double rel_max_diff(const dmf_matrix *x, const dmf_matrix *y)
+static inline double rel_max_diff(const dmf_matrix *x, const dmf_matrix *y)
 {
     double d = 0, m = 0;
     for (size_t i = 0; i < dmf_matrix_rows(y); i++)

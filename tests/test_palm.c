@@ -26,6 +26,7 @@
 #include "check.h"
 #define TEST_RNG_SEED 0x2545F4914F6CDD1Dull
 #include "dense_access.h"
+#include "palm_problems.h"
 
 
 static dmf_matrix *from_values(dmf_dtype dtype, size_t rows, size_t cols, const double complex *v)
@@ -49,17 +50,6 @@ static double max_diff(const dmf_matrix *m, const double complex *expected)
     return d;
 }
 
-static dmf_constraint cons(dmf_constraint_kind kind, size_t rows, size_t cols, size_t k)
-{
-    dmf_constraint c = {0};
-    c.kind = kind;
-    c.rows = rows;
-    c.cols = cols;
-    c.k = k;
-    c.normalized = 1;
-    return c;
-}
-
 /* Projects `in` and compares with `expected` (both rows x cols). */
 static void check_projection(const char *name, dmf_dtype dtype, const dmf_constraint *c, const double complex *in,
                              const double complex *expected)
@@ -78,7 +68,7 @@ static void test_projections(void)
     const dmf_dtype real_types[] = {DMF_F64, DMF_F32};
     for (int t = 0; t < 2; t++) {
         dmf_dtype dt = real_types[t];
-        dmf_constraint c = cons(DMF_CONS_SP, 2, 2, 2);
+        dmf_constraint c = problem_cons(DMF_CONS_SP, 2, 2, 2);
         check_projection("sp 2", dt, &c, (double complex[]){3, -1, 0.5, -4}, (double complex[]){0.6, 0, 0, -0.8});
         c.k = 3; /* ties: the first three in row-major order */
         double r3 = 1 / sqrt(3);
@@ -92,32 +82,32 @@ static void test_projections(void)
                          (double complex[]){3, 0, 0, -4});
         const double complex m23[] = {1, -5, 2, 4, 0, -4};
         double r41 = sqrt(41), r57 = sqrt(57);
-        c = cons(DMF_CONS_SPLIN, 2, 3, 1);
+        c = problem_cons(DMF_CONS_SPLIN, 2, 3, 1);
         check_projection("splin 1", dt, &c, m23, (double complex[]){0, -5 / r41, 0, 4 / r41, 0, 0});
-        c = cons(DMF_CONS_SPCOL, 2, 3, 1);
+        c = problem_cons(DMF_CONS_SPCOL, 2, 3, 1);
         check_projection("spcol 1", dt, &c, m23, (double complex[]){0, -5 / r57, 0, 4 / r57, 0, -4 / r57});
-        c = cons(DMF_CONS_SPLINCOL, 2, 2, 1); /* rows keep (0,0), (1,0); columns (0,0), (0,1) */
+        c = problem_cons(DMF_CONS_SPLINCOL, 2, 2, 1); /* rows keep (0,0), (1,0); columns (0,0), (0,1) */
         double r50 = sqrt(50);
         check_projection("splincol 1", dt, &c, (double complex[]){5, 4, 3, 0.1},
                          (double complex[]){5 / r50, 4 / r50, 3 / r50, 0});
-        c = cons(DMF_CONS_NORMCOL, 2, 2, 0);
+        c = problem_cons(DMF_CONS_NORMCOL, 2, 2, 0);
         c.value = 2;
         check_projection("normcol 2", dt, &c, (double complex[]){3, 0, 4, 0}, (double complex[]){1.2, 0, 1.6, 0});
         c.kind = DMF_CONS_NORMLIN;
         c.value = 1;
         check_projection("normlin 1", dt, &c, (double complex[]){3, 4, 0, 0}, (double complex[]){0.6, 0.8, 0, 0});
         dmf_matrix *pat = from_values(DMF_F64, 2, 2, (double complex[]){1, 0, 0, 1});
-        c = cons(DMF_CONS_SUPP, 2, 2, 0);
+        c = problem_cons(DMF_CONS_SUPP, 2, 2, 0);
         c.matrix = pat;
         check_projection("supp", dt, &c, (double complex[]){3, 7, 9, 4}, (double complex[]){0.6, 0, 0, 0.8});
         dmf_matrix_free(pat);
         dmf_matrix *fixed = from_values(dt, 2, 2, (double complex[]){1, 2, 3, 4});
-        c = cons(DMF_CONS_CONST, 2, 2, 0);
+        c = problem_cons(DMF_CONS_CONST, 2, 2, 0);
         c.matrix = fixed;
         check_projection("const", dt, &c, (double complex[]){9, 9, 9, 9}, (double complex[]){1, 2, 3, 4});
         dmf_matrix_free(fixed);
         size_t br[] = {1, 2}, bc[] = {2, 1};
-        c = cons(DMF_CONS_BLOCKDIAG, 3, 3, 0);
+        c = problem_cons(DMF_CONS_BLOCKDIAG, 3, 3, 0);
         c.block_rows = br;
         c.block_cols = bc;
         c.num_blocks = 2;
@@ -126,10 +116,10 @@ static void test_projections(void)
                          (double complex[]){1, 2, 0, 0, 0, 6, 0, 0, 9});
     }
     /* Complex magnitudes: |1+i|^2 = 2 < 4. */
-    dmf_constraint c = cons(DMF_CONS_SP, 1, 2, 1);
+    dmf_constraint c = problem_cons(DMF_CONS_SP, 1, 2, 1);
     check_projection("sp 1 complex", DMF_C128, &c, (double complex[]){1 + I, 2}, (double complex[]){0, 1});
     check_projection("sp 1 complex", DMF_C64, &c, (double complex[]){1 - 2 * I, 2}, (double complex[]){(1 - 2 * I) / sqrt(5), 0});
-    c = cons(DMF_CONS_SPCOL, 2, 2, 1);
+    c = problem_cons(DMF_CONS_SPCOL, 2, 2, 1);
     check_projection("spcol 1 complex", DMF_C128, &c, (double complex[]){3 * I, 1, 4, -2 * I},
                      (double complex[]){0, 0, 4 / sqrt(20), -2 * I / sqrt(20)});
 
@@ -140,7 +130,7 @@ static void test_projections(void)
     CHECK_OK(dmf_matrix_create(&big, DMF_F64, n, n));
     double *d = dmf_matrix_data(big);
     for (size_t e = 0; e < n * n; e++) d[e] = e % 2 ? -1 : 1;
-    c = cons(DMF_CONS_SP, n, n, n * n / 2);
+    c = problem_cons(DMF_CONS_SP, n, n, n * n / 2);
     c.normalized = 0;
     CHECK_OK(dmf_constraint_project(&c, big));
     size_t kept = 0, first_zero = n * n;
@@ -158,17 +148,17 @@ static void test_projections(void)
     CHECK_STATUS(dmf_constraint_parse_kind("splincols", &kind), DMF_ERR_ARG);
     CHECK(strstr(dmf_last_error(), "splincol") != NULL, "the message lists the names: %s", dmf_last_error());
     dmf_matrix *m = from_values(DMF_F64, 2, 2, (double complex[]){1, 2, 3, 4});
-    c = cons(DMF_CONS_SP, 2, 3, 1);
+    c = problem_cons(DMF_CONS_SP, 2, 3, 1);
     CHECK_STATUS(dmf_constraint_project(&c, m), DMF_ERR_SHAPE);
     size_t br[] = {1, 2}, bc[] = {1, 2};
-    c = cons(DMF_CONS_BLOCKDIAG, 2, 2, 0);
+    c = problem_cons(DMF_CONS_BLOCKDIAG, 2, 2, 0);
     c.block_rows = br;
     c.block_cols = bc;
     c.num_blocks = 2;
     CHECK_STATUS(dmf_constraint_project(&c, m), DMF_ERR_SHAPE);
-    c = cons(DMF_CONS_NORMCOL, 2, 2, 0);
+    c = problem_cons(DMF_CONS_NORMCOL, 2, 2, 0);
     CHECK_STATUS(dmf_constraint_project(&c, m), DMF_ERR_ARG); /* value 0 */
-    c = cons(DMF_CONS_SUPP, 2, 2, 0);
+    c = problem_cons(DMF_CONS_SUPP, 2, 2, 0);
     CHECK_STATUS(dmf_constraint_project(&c, m), DMF_ERR_ARG); /* no matrix */
     dmf_matrix_free(m);
 }
@@ -199,7 +189,7 @@ static void test_one_factor(dmf_dtype dt)
     double dropped = 0;
     for (size_t e = k; e < rows * cols; e++) dropped += mags[e];
     double expected = sqrt(dropped / total);
-    dmf_constraint c = cons(DMF_CONS_SP, rows, cols, k);
+    dmf_constraint c = problem_cons(DMF_CONS_SP, rows, cols, k);
     dmf_palm_options o;
     dmf_palm_options_default(&o);
     o.stop.num_its = 3;
@@ -266,10 +256,10 @@ static void test_near_truth(dmf_dtype dt, int use_supp)
                 set(start[j], i, col, get(truth[j], i, col) + 1e-3 * noise / sqrt((double)(r * q)));
             }
         if (use_supp) {
-            c[j] = cons(DMF_CONS_SUPP, r, q, 0);
+            c[j] = problem_cons(DMF_CONS_SUPP, r, q, 0);
             c[j].matrix = supp[j];
         } else {
-            c[j] = cons(j == 1 ? DMF_CONS_SPLIN : DMF_CONS_SP, r, q, j == 1 ? krow : 2 * r);
+            c[j] = problem_cons(j == 1 ? DMF_CONS_SPLIN : DMF_CONS_SP, r, q, j == 1 ? krow : 2 * r);
         }
     }
     /* A = 3.7 S_0 S_1 S_2 */
@@ -428,8 +418,8 @@ static void test_sparse_sweeps(dmf_dtype dt, int layout, int dense_end)
     size_t dense_at = layout == 0 ? 1 : layout == 1 || layout == 5 ? 3 : mirrored ? 0 : 2;
     for (size_t j = 0; j < J; j++) {
         size_t n = d[j] * d[j + 1];
-        c[j] = cons(DMF_CONS_SPLINCOL, d[j], d[j + 1], 3);
-        if (j == dense_at) c[j] = cons(DMF_CONS_SP, d[j], d[j + 1], dense_end ? n / 4 : n / 9);
+        c[j] = problem_cons(DMF_CONS_SPLINCOL, d[j], d[j + 1], 3);
+        if (j == dense_at) c[j] = problem_cons(DMF_CONS_SP, d[j], d[j + 1], dense_end ? n / 4 : n / 9);
     }
     dmf_matrix *a = NULL, *start[4] = {NULL}, *out[4] = {NULL};
     ref_mat A = ref_eye(d[0]), S[4];
@@ -510,25 +500,16 @@ static void test_sparse_sweeps(dmf_dtype dt, int layout, int dense_end)
  * iterations for each PALM. */
 static void test_hadamard(size_t N, dmf_dtype dt, size_t local_its, int left)
 {
-    size_t n = 0;
-    while (((size_t)1 << n) < N) n++;
-    dmf_matrix_spec spec = {.name = "hadamard", .rows = N, .cols = N, .dtype = dt};
     dmf_matrix *a = NULL;
-    CHECK_OK(dmf_matrix_builtin(&spec, &a));
-    if (!a) return;
     dmf_constraint fact[16], res[16];
-    for (size_t i = 0; i + 1 < n; i++) {
-        fact[i] = cons(DMF_CONS_SPLINCOL, N, N, 2);
-        res[i] = cons(DMF_CONS_SPLINCOL, N, N, N >> (i + 1));
-    }
     dmf_hierarchical_options o;
-    dmf_hierarchical_options_default(&o);
+    /* pyfaust's ParamsHierarchicalWHT sweeps right to left (as the setup
+     * does): the residual, started at zero, is updated first.  Left to
+     * right, the first step would project H / c (all magnitudes tied) onto
+     * splincol 2. */
+    size_t n = hadamard_setup(N, dt, &a, fact, res, &o);
+    if (!a) return;
     o.local.stop.num_its = local_its;
-    o.global.stop.num_its = 30;
-    /* pyfaust's ParamsHierarchicalWHT sweeps right to left: the residual,
-     * started at zero, is updated first.  Left to right, the first step
-     * would project H / c (all magnitudes tied) onto splincol 2. */
-    o.local.update_right_to_left = o.global.update_right_to_left = 1;
     /* Peeling off the right end mirrors it: the residual is then the left
      * factor and a left-to-right sweep updates it first. */
     if (left) {
@@ -556,7 +537,7 @@ static void test_errors(void)
     CHECK_OK(dmf_matrix_create(&a, DMF_F64, 4, 6));
     double *d = dmf_matrix_data(a);
     for (size_t e = 0; e < 24; e++) d[e] = (double)e;
-    dmf_constraint c[2] = {cons(DMF_CONS_SP, 4, 3, 4), cons(DMF_CONS_SP, 2, 6, 4)};
+    dmf_constraint c[2] = {problem_cons(DMF_CONS_SP, 4, 3, 4), problem_cons(DMF_CONS_SP, 2, 6, 4)};
     CHECK_STATUS(dmf_palm4msa(NULL, a, c, 2, NULL, NULL, out, NULL), DMF_ERR_SHAPE);
     CHECK(strstr(dmf_last_error(), "constraint 1") != NULL, "names the constraint: %s", dmf_last_error());
     c[1].rows = 3;
@@ -570,17 +551,17 @@ static void test_errors(void)
     CHECK(out[0] == NULL && out[1] == NULL, "no factors on error");
     dmf_matrix *fixed = NULL;
     CHECK_OK(dmf_matrix_create(&fixed, DMF_C128, 4, 3));
-    c[0] = cons(DMF_CONS_CONST, 4, 3, 0);
+    c[0] = problem_cons(DMF_CONS_CONST, 4, 3, 0);
     c[0].matrix = fixed;
     CHECK_STATUS(dmf_palm4msa(NULL, a, c, 2, NULL, NULL, out, NULL), DMF_ERR_ARG);
     dmf_matrix_free(fixed);
     d[5] = NAN;
-    c[0] = cons(DMF_CONS_SP, 4, 3, 4);
+    c[0] = problem_cons(DMF_CONS_SP, 4, 3, 4);
     CHECK_STATUS(dmf_palm4msa(NULL, a, c, 2, NULL, NULL, out, NULL), DMF_ERR_NUMERIC);
     d[5] = 5;
     /* Hierarchical: the residual of step 0 must be what step 1 splits. */
-    dmf_constraint fact[2] = {cons(DMF_CONS_SP, 4, 4, 4), cons(DMF_CONS_SP, 4, 4, 4)};
-    dmf_constraint res[2] = {cons(DMF_CONS_SP, 4, 6, 4), cons(DMF_CONS_SP, 5, 6, 4)};
+    dmf_constraint fact[2] = {problem_cons(DMF_CONS_SP, 4, 4, 4), problem_cons(DMF_CONS_SP, 4, 4, 4)};
+    dmf_constraint res[2] = {problem_cons(DMF_CONS_SP, 4, 6, 4), problem_cons(DMF_CONS_SP, 5, 6, 4)};
     CHECK_STATUS(dmf_hierarchical(NULL, a, fact, res, 3, NULL, out, NULL), DMF_ERR_SHAPE);
     CHECK(strstr(dmf_last_error(), "step 1") != NULL, "names the step: %s", dmf_last_error());
     CHECK_STATUS(dmf_hierarchical(NULL, a, fact, res, 1, NULL, out, NULL), DMF_ERR_ARG);
@@ -589,9 +570,9 @@ static void test_errors(void)
     dmf_matrix *eye = NULL;
     CHECK_OK(dmf_matrix_create(&eye, DMF_F64, 4, 4));
     for (size_t i = 0; i < 4; i++) ((double *)dmf_matrix_data(eye))[i * 5] = 1;
-    c[0] = cons(DMF_CONS_CONST, 4, 4, 0);
+    c[0] = problem_cons(DMF_CONS_CONST, 4, 4, 0);
     c[0].matrix = eye;
-    c[1] = cons(DMF_CONS_SP, 4, 6, 24);
+    c[1] = problem_cons(DMF_CONS_SP, 4, 6, 24);
     CHECK_OK(dmf_palm4msa(NULL, a, c, 2, NULL, NULL, out, NULL));
     CHECK(out[0] && max_diff(out[0], (double complex[]){1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}) == 0,
           "the const factor changed");

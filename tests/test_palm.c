@@ -223,63 +223,22 @@ static size_t count_nonzeros(const dmf_matrix *m, size_t row, size_t col)
 }
 
 /* A = lambda0 S_0 S_1 S_2 with random sparse factors (k per row for the
- * middle one), PALM started from the truth plus relative noise 1e-3. */
+ * middle one), PALM started from the truth plus relative noise 1e-3
+ * (palm_problems.h), run until the error stops moving. */
 static void test_near_truth(dmf_dtype dt, int use_supp)
 {
     const size_t dims[4] = {12, 10, 10, 14};
-    const size_t J = 3, krow = 3;
-    dmf_matrix *truth[3] = {NULL}, *start[3] = {NULL}, *supp[3] = {NULL}, *out[3] = {NULL};
-    dmf_constraint c[3];
-    for (size_t j = 0; j < J; j++) {
-        size_t r = dims[j], q = dims[j + 1];
-        CHECK_OK(dmf_matrix_create(&truth[j], dt, r, q));
-        CHECK_OK(dmf_matrix_create(&start[j], dt, r, q));
-        CHECK_OK(dmf_matrix_create(&supp[j], DMF_F64, r, q));
-        if (!truth[j] || !start[j] || !supp[j]) return;
-        /* Entries of magnitude in [0.5, 1.5] with a random sign or phase on
-         * a random support: j = 1 has krow per row, the others nnz = 2 r. */
-        for (size_t i = 0; i < r; i++)
-            for (size_t t = 0; t < (j == 1 ? krow : 2); t++) {
-                size_t col;
-                do col = (size_t)(uniform() * q);
-                while (get(supp[j], i, col) != 0);
-                set(supp[j], i, col, 1);
-                double mag = 0.5 + uniform();
-                double complex phase = dmf_dtype_is_complex(dt) ? cexp(2 * M_PI * I * uniform()) : (uniform() < 0.5 ? -1 : 1);
-                set(truth[j], i, col, mag * phase);
-            }
-        double norm = dmf_matrix_norm_fro(truth[j]);
-        for (size_t i = 0; i < r; i++)
-            for (size_t col = 0; col < q; col++) {
-                set(truth[j], i, col, get(truth[j], i, col) / norm);
-                double complex noise = dmf_dtype_is_complex(dt) ? gauss() + I * gauss() : gauss();
-                set(start[j], i, col, get(truth[j], i, col) + 1e-3 * noise / sqrt((double)(r * q)));
-            }
-        if (use_supp) {
-            c[j] = problem_cons(DMF_CONS_SUPP, r, q, 0);
-            c[j].matrix = supp[j];
-        } else {
-            c[j] = problem_cons(j == 1 ? DMF_CONS_SPLIN : DMF_CONS_SP, r, q, j == 1 ? krow : 2 * r);
-        }
-    }
-    /* A = 3.7 S_0 S_1 S_2 */
-    dmf_matrix *a = NULL;
-    CHECK_OK(dmf_matrix_create(&a, dt, dims[0], dims[3]));
-    for (size_t i = 0; a && i < dims[0]; i++)
-        for (size_t l = 0; l < dims[3]; l++) {
-            double complex s = 0;
-            for (size_t p = 0; p < dims[1]; p++)
-                for (size_t q = 0; q < dims[2]; q++) s += get(truth[0], i, p) * get(truth[1], p, q) * get(truth[2], q, l);
-            set(a, i, l, 3.7 * s);
-        }
-    dmf_palm_options o;
-    dmf_palm_options_default(&o);
-    o.stop.tol = 1e-12;
-    o.stop.relerr = 1;
-    o.stop.maxiter = 20000;
-    o.init_lambda = 3.7 * (1 + 1e-3); /* near the truth too */
+    const size_t J = NEAR_TRUTH_J, krow = 3;
+    near_truth_problem p;
+    near_truth_build(&p, dt, use_supp ? 1 : 0, dims);
+    dmf_matrix *out[NEAR_TRUTH_J] = {NULL};
+    dmf_palm_options_default(&p.o);
+    p.o.stop.tol = 1e-12;
+    p.o.stop.relerr = 1;
+    p.o.stop.maxiter = 20000;
+    p.o.init_lambda = 3.7 * (1 + 1e-3); /* near the truth too */
     dmf_palm_report rep = {0};
-    CHECK_OK(dmf_palm4msa(NULL, a, c, J, (const dmf_matrix *const *)start, &o, out, &rep));
+    CHECK_OK(dmf_palm4msa(NULL, p.a, p.c, J, (const dmf_matrix *const *)p.start, &p.o, out, &rep));
     printf("near truth %s %s: rel_error %.3g after %zu iterations (lambda %.6g, %.3f s)\n", dmf_dtype_name(dt),
            use_supp ? "supp" : "sp/splin", rep.rel_error, rep.iterations, rep.lambda, rep.time_s);
     CHECK(rep.rel_error <= 1e-10, "near truth %s: rel_error %g", dmf_dtype_name(dt), rep.rel_error);
@@ -290,13 +249,8 @@ static void test_near_truth(dmf_dtype dt, int use_supp)
         for (size_t j = 0; j < J; j++)
             CHECK(fabs(dmf_matrix_norm_fro(out[j]) - 1) <= 1e-12, "factor %zu is not normalized", j);
     }
-    for (size_t j = 0; j < J; j++) {
-        dmf_matrix_free(truth[j]);
-        dmf_matrix_free(start[j]);
-        dmf_matrix_free(supp[j]);
-        dmf_matrix_free(out[j]);
-    }
-    dmf_matrix_free(a);
+    for (size_t j = 0; j < J; j++) dmf_matrix_free(out[j]);
+    near_truth_free(&p);
 }
 
 /* A dense reference for the sparse sweeps: row-major double complex. */

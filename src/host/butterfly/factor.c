@@ -93,9 +93,6 @@ static int orthonormalize_around(const dmf_backend *backend, dmf_chain *chain, v
     return DMF_OK;
 }
 
-/* Depth-first (see tree_internal.h): at most one pending node per level,
- * so the peak memory is the root's target plus the two halves of its split
- * and their pending descendants. */
 dmf_node_report dmf_node_record(const dmf_chain_shape *shape, size_t p, size_t l, size_t q,
                                 const dmf_split_stats *stats, double start)
 {
@@ -112,6 +109,9 @@ dmf_node_report dmf_node_record(const dmf_chain_shape *shape, size_t p, size_t l
     };
 }
 
+/* Depth-first (see tree_internal.h): at most one pending node per level,
+ * so the peak memory is the root's target plus the two halves of its split
+ * and their pending descendants. */
 int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                        const dmf_butterfly_options *opts, size_t p, size_t q, void *values,
                        const void *input, void **leaves, dmf_butterfly_report *report,
@@ -334,18 +334,6 @@ int dmf_chain_check_finite(const dmf_chain *chain)
     return DMF_OK;
 }
 
-/* Whether a matrix whose entries' squares sum to sum_sq needed no scaling
- * (dmf_finite_range_shift gives 0: its largest real part, between
- * ||A|| / sqrt(reals) and ||A||, lies within 2^-(B+1) ... 2^B, B the safe
- * exponent), with a factor of 4 to spare for the sum's rounding.  A NaN or
- * an infinity among the entries makes the sum one and the answer no. */
-static int needed_no_scaling(dmf_dtype dtype, double sum_sq, size_t count)
-{
-    int bound = dtype == DMF_F32 || dtype == DMF_C64 ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE;
-    double reals = (double)count * (dmf_dtype_is_complex(dtype) ? 2 : 1);
-    return isfinite(sum_sq) && sum_sq < ldexp(1.0, 2 * bound - 2) && sum_sq > reals * ldexp(1.0, 2 - 2 * bound);
-}
-
 /* One factorization of `input` (a's values, or its scaled copy) into a
  * fresh *chain; *root_sq as dmf_butterfly_stream_top gives it. */
 static int factor_attempt(const dmf_backend *backend, const dmf_matrix *a, const void *input,
@@ -417,7 +405,7 @@ int dmf_butterfly_factor(dmf_context *ctx, const dmf_matrix *a, const size_t *ra
     double root_sq;
     int status = factor_attempt(backend, a, scaled ? scaled : a->data, radix_m, radix_n, num_factors, ranks, tree,
                                 &opts, report, &failed, &root_sq, &chain);
-    if (!scanned && (status != DMF_OK || !needed_no_scaling(a->dtype, root_sq, a->rows * a->cols))) {
+    if (!scanned && (status != DMF_OK || !dmf_sum_sq_needs_no_shift(a->dtype, root_sq, a->rows * a->cols))) {
         dmf_chain_free(chain);
         chain = NULL;
         status = dmf_butterfly_scale_input(a, &scaled, &shift);

@@ -123,6 +123,13 @@ int dmf_finite_range_shift(dmf_dtype dtype, const void *data, size_t count, int 
     return 1;
 }
 
+int dmf_sum_sq_needs_no_shift(dmf_dtype dtype, double sum_sq, size_t count)
+{
+    int bound = single_precision(dtype) ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE;
+    double reals = (double)reals_of(dtype, count);
+    return isfinite(sum_sq) && sum_sq < ldexp(1.0, 2 * bound - 2) && sum_sq > reals * ldexp(1.0, 2 - 2 * bound);
+}
+
 int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count)
 {
     /* sqrt(safe minimum) / eps in LAPACK's xGESVD: 2^-40 for single,

@@ -34,6 +34,12 @@ int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int 
 /* dmf_range_shift and dmf_all_finite in one pass over the data: 1 with
  * *shift set when every entry is finite, 0 (and *shift = 0) otherwise. */
 int dmf_finite_range_shift(dmf_dtype dtype, const void *data, size_t count, int *shift);
+/* Whether `count` entries whose squares sum to sum_sq are, for certain,
+ * finite and needed no shift (dmf_finite_range_shift would give 0): their
+ * largest real part, between ||A|| / sqrt(reals) and ||A||, lies within
+ * the safe range, with a factor of 4 to spare for the sum's rounding.  A
+ * NaN or an infinity among them makes the sum one and the answer no. */
+int dmf_sum_sq_needs_no_shift(dmf_dtype dtype, double sum_sq, size_t count);
 /* 1 when every entry is finite (one vectorized pass, no early exit). */
 int dmf_all_finite(dmf_dtype dtype, const void *data, size_t count);
 /* Index of the first entry (not real) that is not finite, or count (found

@@ -270,6 +270,14 @@ static void test_meta(void)
     CHECK_OK(dmf_chain_read(dir, &back));
     CHECK(same_chain(chain, back), "the chain with extra members does not read back");
     dmf_chain_free(back);
+    /* Numbers read back exactly: cJSON alone prints this one with 15
+     * digits, 8.77558442841059e-08, which is another double. */
+    CHECK_OK(dmf_chain_write_meta(chain, dir, "{\"rel_error\": 8.775584428410591e-08, \"sizes\": [0.1, 3]}"));
+    meta = get_text(path_in("meta", "chain.json"));
+    const char *value = meta ? strstr(meta, "\"rel_error\":") : NULL;
+    CHECK(value && strtod(value + strlen("\"rel_error\":"), NULL) == 8.775584428410591e-08,
+          "rel_error does not read back exactly: %s", meta ? meta : "(none)");
+    CHECK(meta && strstr(meta, "[0.1, 3]"), "numbers not in their shortest form: %s", meta ? meta : "(none)");
     CHECK_STATUS(dmf_chain_write_meta(chain, dir, "{\"dtype\": \"f32\"}"), DMF_ERR_ARG);
     CHECK_STATUS(dmf_chain_write_meta(chain, dir, "[1, 2]"), DMF_ERR_ARG);
     CHECK_STATUS(dmf_chain_write_meta(chain, dir, "{\"tree\": "), DMF_ERR_ARG);

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cli_args.h"
 #include "cli_out.h"
+#include "io/json_number.h"
 #include "mpi_factor.h"
 
 static const char help_group[] =
@@ -58,6 +59,7 @@ static char *chain_meta_json(const cli_matrix_source *src, const dmf_matrix *a, 
     }
     cJSON_AddStringToObject(source, "dtype", dmf_dtype_name(dmf_matrix_dtype(a)));
     cJSON_AddItemToObject(meta, "source", source);
+    dmf_json_exact_numbers(meta);
     char *text = cJSON_PrintUnformatted(meta);
     cJSON_Delete(meta);
     return text;

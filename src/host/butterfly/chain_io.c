@@ -327,6 +327,7 @@ static int write_meta(const dmf_chain *chain, const uint64_t *sums, cJSON *extra
         cJSON *item = cJSON_DetachItemViaPointer(extra, extra->child);
         cJSON_AddItemToObject(root, item->string, item);
     }
+    dmf_json_exact_numbers(root);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return dmf_fail(DMF_ERR_NOMEM, "cannot format '%s'", path);

@@ -1,5 +1,9 @@
-/* Whole numbers from JSON, checked before the cast (see json_number.h). */
+/* Numbers to and from JSON (see json_number.h). */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
 
 #include "io/json_number.h"
 
@@ -10,4 +14,28 @@ int dmf_json_whole(double v, size_t lo, size_t hi, size_t *out)
     if (!(v >= (double)lo && v <= top) || v != floor(v)) return 0;
     *out = (size_t)v;
     return 1;
+}
+
+/* Each finite number as a raw item of its shortest exact digits. */
+void dmf_json_exact_numbers(cJSON *parent)
+{
+    for (cJSON *item = parent->child, *next; item; item = next) {
+        next = item->next;
+        if (cJSON_IsArray(item) || cJSON_IsObject(item)) {
+            dmf_json_exact_numbers(item);
+            continue;
+        }
+        if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble)) continue;
+        char text[32];
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(text, sizeof text, "%.*g", digits, item->valuedouble);
+            if (strtod(text, NULL) == item->valuedouble) break;
+        }
+        cJSON *raw = cJSON_CreateRaw(text);
+        if (!raw) continue; /* out of memory: cJSON's own digits */
+        if (cJSON_IsObject(parent))
+            cJSON_ReplaceItemInObjectCaseSensitive(parent, item->string, raw);
+        else
+            cJSON_ReplaceItemViaPointer(parent, item, raw);
+    }
 }

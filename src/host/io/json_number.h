@@ -16,4 +16,12 @@
  * or huge value, NaN or an infinity. */
 int dmf_json_whole(double v, size_t lo, size_t hi, size_t *out);
 
+/* cJSON prints a number with 15 digits whenever those come within an
+ * epsilon of it, so a value read back (chain.json's rel_error) could
+ * differ in its last bits from the one dmf printed: this makes every
+ * finite number under `parent` print with the fewest digits that read
+ * back exactly (numbers stay as they were where memory runs out). */
+struct cJSON;
+void dmf_json_exact_numbers(struct cJSON *parent);
+
 #endif

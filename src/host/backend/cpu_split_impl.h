@@ -17,7 +17,7 @@
  * for bit those of one. */
 typedef struct {
     SCALAR *block, *svd_work, *u, *vt, *x, *h, *vec_n;
-    REAL *sigma, *superb, *rwork;
+    REAL *sigma, *superb, *rwork, *dot_parts;
     SCALAR *work;
     lapack_int lwork;
     const double *row_sq; /* the rows' squared norms when the gather summed them, else NULL */
@@ -28,7 +28,7 @@ typedef struct {
 static void FN(scratch_free)(FN(split_scratch) *s)
 {
     free(s->block); free(s->svd_work); free(s->u); free(s->vt); free(s->x); free(s->h);
-    free(s->vec_n); free(s->sigma); free(s->superb); free(s->rwork); free(s->work);
+    free(s->vec_n); free(s->sigma); free(s->superb); free(s->rwork); free(s->work); free(s->dot_parts);
 }
 
 /* LAPACK's SVD, column-major, on caller-owned work arrays: every buffer
@@ -68,12 +68,13 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
     s->x = dmf_alloc_aligned(m * rank, sizeof(SCALAR));
     s->h = dmf_alloc_aligned(rank * n, sizeof(SCALAR));
     s->vec_n = dmf_alloc_aligned(n, sizeof(SCALAR));
+    s->dot_parts = dmf_alloc_aligned(4 * n, sizeof(REAL));
     s->sigma = dmf_alloc_aligned(k + 1, sizeof(REAL));
     s->superb = dmf_alloc_aligned(k + 1, sizeof(REAL));
     s->rwork = dmf_alloc_aligned(5 * k + pad, sizeof(REAL));
     s->lwork = FN(gesvd_lwork)(m, n);
     s->work = dmf_alloc_aligned((size_t)s->lwork + pad, sizeof(SCALAR));
-    if (!s->block || !s->svd_work || !s->u || !s->vt || !s->x || !s->h || !s->vec_n || !s->sigma || !s->rwork || !s->work ||
+    if (!s->block || !s->svd_work || !s->u || !s->vt || !s->x || !s->h || !s->vec_n || !s->dot_parts || !s->sigma || !s->rwork || !s->work ||
         !s->superb) {
         FN(scratch_free)(s);
         return 0;
@@ -368,13 +369,57 @@ static double FN(rank1_two_cols)(const SCALAR *S, size_t m, SCALAR *x, SCALAR *h
     return residual > 0 ? residual : 0;
 }
 
+/* x = S v, a dot product per row.  A sum of complex products is one chain
+ * of additions that GCC leaves in one lane; as two real dot products over
+ * the interleaved parts, (re, im) . (v_re, -v_im) and (re, im) . (v_im, v_re),
+ * it fills the vector lanes.  parts holds those two vectors (4n reals). */
+static void FN(rows_times)(const SCALAR *S, size_t m, size_t n, const SCALAR *v, REAL *parts, SCALAR *x)
+{
+#if IS_COMPLEX
+    REAL *re_part = parts, *im_part = parts + 2 * n;
+    for (size_t b = 0; b < n; b++) {
+        re_part[2 * b] = RE(v[b]);
+        re_part[2 * b + 1] = -cimag(v[b]);
+        im_part[2 * b] = cimag(v[b]);
+        im_part[2 * b + 1] = RE(v[b]);
+    }
+    for (size_t a = 0; a < m; a++) {
+        const REAL *row = (const REAL *)(S + a * n);
+        REAL sum_re = 0, sum_im = 0;
+#pragma omp simd reduction(+ : sum_re, sum_im)
+        for (size_t k = 0; k < 2 * n; k++) {
+            sum_re += row[k] * re_part[k];
+            sum_im += row[k] * im_part[k];
+        }
+        x[a] = sum_re + I * sum_im;
+    }
+#else
+    (void)parts;
+    for (size_t a = 0; a < m; a++) {
+        const SCALAR *row = S + a * n;
+        SCALAR acc = 0;
+#pragma omp simd reduction(+ : acc)
+        for (size_t b = 0; b < n; b++) acc += row[b] * v[b];
+        x[a] = acc;
+    }
+#endif
+}
+
 /* Power iteration on S^H S started from the heaviest row.  Stops when the
  * triplet (sigma, x, v) has residual ||S^H x - sigma v|| <= tol (S v = sigma x
  * holds by construction), i.e. it is an exact singular triplet of a matrix
- * within tol of S.  Returns 0 if the test was not met (caller falls back). */
-static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, const double *row_sq, SCALAR *x,
-                           SCALAR *v, SCALAR *z)
+ * within tol of S.  Leaves h = z = x^H S.  Returns 0 if the test was not met
+ * (caller falls back).
+ *
+ * The first iteration, where exact blocks converge, also sums the residual
+ * against the prediction p = sigma v^H in the pass that forms z: since
+ * x^H (S - x z) = 0, ||S - x p||^2 = ||S - x z||^2 + ||z - p||^2, and the
+ * second term is the convergence test's own sum, so the block needs no
+ * residual pass of its own (s->residual; < 0 when not computed). */
+static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm2)
 {
+    const SCALAR *S = s->block;
+    SCALAR *x = s->x, *v = s->vec_n, *z = s->h;
     const int max_iterations = 60;
     const double eps = sizeof(REAL) == sizeof(float) ? FLT_EPSILON / 2 : DBL_EPSILON / 2;
     const double tol = (double)(m + n) * eps * sqrt(norm2);
@@ -382,8 +427,8 @@ static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, co
     double heavy_norm = -1;
     for (size_t a = 0; a < m; a++) {
         double row = 0;
-        if (row_sq) {
-            row = row_sq[a];
+        if (s->row_sq) {
+            row = s->row_sq[a];
         } else {
 #pragma omp simd reduction(+ : row)
             for (size_t b = 0; b < n; b++) row += ABS2(S[a * n + b]);
@@ -392,21 +437,32 @@ static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, co
     }
     for (size_t b = 0; b < n; b++) v[b] = CONJ(S[heavy * n + b]);
     FN(normalize)(v, n);
+    SCALAR *predicted = (SCALAR *)s->dot_parts; /* free once x is formed */
     for (int it = 0; it < max_iterations; it++) {
-        for (size_t a = 0; a < m; a++) {
-            const SCALAR *row = S + a * n;
-            SCALAR acc = 0;
-#pragma omp simd reduction(+ : acc)
-            for (size_t b = 0; b < n; b++) acc += row[b] * v[b];
-            x[a] = acc;
-        }
+        FN(rows_times)(S, m, n, v, s->dot_parts, x);
         double sigma = FN(normalize)(x, m);
         if (sigma == 0) return 0;
         for (size_t b = 0; b < n; b++) z[b] = 0;
-        for (size_t a = 0; a < m; a++) {
-            SCALAR ca = CONJ(x[a]);
-            const SCALAR *row = S + a * n;
-            for (size_t b = 0; b < n; b++) z[b] += ca * row[b];
+        double against_predicted = -1;
+        if (it == 0) {
+            for (size_t b = 0; b < n; b++) predicted[b] = (REAL)sigma * CONJ(v[b]);
+            against_predicted = 0;
+            for (size_t a = 0; a < m; a++) {
+                const SCALAR xa = x[a], ca = CONJ(xa), *row = S + a * n;
+                double row_sum = 0;
+#pragma omp simd reduction(+ : row_sum)
+                for (size_t b = 0; b < n; b++) {
+                    z[b] += ca * row[b];
+                    row_sum += ABS2(row[b] - xa * predicted[b]);
+                }
+                against_predicted += row_sum;
+            }
+        } else {
+            for (size_t a = 0; a < m; a++) {
+                SCALAR ca = CONJ(x[a]);
+                const SCALAR *row = S + a * n;
+                for (size_t b = 0; b < n; b++) z[b] += ca * row[b];
+            }
         }
         /* z holds x^H S (a row); the residual compares conj(z) with sigma v. */
         double res2 = 0, z2 = 0;
@@ -415,6 +471,7 @@ static int FN(rank1_power)(const SCALAR *S, size_t m, size_t n, double norm2, co
             z2 += ABS2(z[b]);
         }
         if (sqrt(res2) <= tol) {
+            if (against_predicted >= 0) s->residual = fmax(against_predicted - res2, 0);
             /* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n). */
             return z2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
         }
@@ -478,9 +535,10 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
         } else if (n == 2) { /* the r2l case (one block): h and the residual in one pass */
             s->residual = FN(rank1_two_cols)(s->block, m, s->x, s->h, &s->x_scale);
             if (s->residual >= 0) return code;
-        } else if (FN(rank1_power)(s->block, m, n, norm2, s->row_sq, s->x, s->vec_n, s->h)) {
+        } else if (FN(rank1_power)(s, m, n, norm2)) {
             return DMF_BLOCK_ITERATIVE;
         } else {
+            s->residual = -1;
             code = FN(rank_r_svd)(s, m, n, 1) ? DMF_BLOCK_DENSE_SVD : DMF_BLOCK_FAILED;
             return code;
         }
@@ -666,8 +724,10 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     double target_sq = 0, residual_sq = 0;
     const int by_lanes = n == 2 && r == 1 && m > 2;
 
-    /* Waking threads costs more than a node of a few thousand entries. */
-    const int parallel = count * m * n > 65536;
+    /* Waking threads costs more than a node of a few thousand entries; a
+     * node of 2 x 2 blocks takes ~25 ns an entry on one thread, so from
+     * 8192 entries (~0.2 ms) two threads pay. */
+    const int parallel = count * m * n > 8192;
 #pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
     {
         FN(split_scratch) s;

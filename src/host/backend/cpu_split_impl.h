@@ -21,6 +21,9 @@ typedef struct {
     SCALAR *work;
     lapack_int lwork;
     const double *row_sq; /* the rows' squared norms when the gather summed them, else NULL */
+    const SCALAR *start_x; /* S conj(row 0)^T when the gather formed it, else NULL */
+    const char *next_tile; /* the next tile's first row, to prefetch while this one is worked; or NULL */
+    size_t next_stride, next_run; /* its rows' distance and length, bytes */
     double residual; /* ||S - x h||^2 when the solver computed it, else < 0 */
     double x_scale;  /* the unit x is s->x times this (1 unless a solver left x unnormalized) */
 } FN(split_scratch);
@@ -369,43 +372,55 @@ static double FN(rank1_two_cols)(const SCALAR *S, size_t m, SCALAR *x, SCALAR *h
     return residual > 0 ? residual : 0;
 }
 
-/* x = S v, a dot product per row.  A sum of complex products is one chain
- * of additions that GCC leaves in one lane; as two real dot products over
- * the interleaved parts, (re, im) . (v_re, -v_im) and (re, im) . (v_im, v_re),
- * it fills the vector lanes.  parts holds those two vectors (4n reals). */
-static void FN(rows_times)(const SCALAR *S, size_t m, size_t n, const SCALAR *v, REAL *parts, SCALAR *x)
+/* Dot products of rows with one vector v.  A sum of complex products is
+ * one chain of additions that GCC leaves in one lane; as two real dot
+ * products over the interleaved parts, (re, im) . (v_re, -v_im) and
+ * (re, im) . (v_im, v_re), it fills the vector lanes.  parts holds those
+ * two vectors (4n reals; v itself for a real dtype). */
+static void FN(make_dot_parts)(const SCALAR *v, size_t n, int conjugate, REAL *parts)
 {
 #if IS_COMPLEX
+    const REAL sign = conjugate ? -1 : 1;
     REAL *re_part = parts, *im_part = parts + 2 * n;
     for (size_t b = 0; b < n; b++) {
         re_part[2 * b] = RE(v[b]);
-        re_part[2 * b + 1] = -cimag(v[b]);
-        im_part[2 * b] = cimag(v[b]);
+        re_part[2 * b + 1] = -sign * cimag(v[b]);
+        im_part[2 * b] = sign * cimag(v[b]);
         im_part[2 * b + 1] = RE(v[b]);
     }
-    for (size_t a = 0; a < m; a++) {
-        const REAL *row = (const REAL *)(S + a * n);
-        REAL sum_re = 0, sum_im = 0;
-#pragma omp simd reduction(+ : sum_re, sum_im)
-        for (size_t k = 0; k < 2 * n; k++) {
-            sum_re += row[k] * re_part[k];
-            sum_im += row[k] * im_part[k];
-        }
-        x[a] = sum_re + I * sum_im;
-    }
 #else
-    (void)parts;
-    for (size_t a = 0; a < m; a++) {
-        const SCALAR *row = S + a * n;
-        SCALAR acc = 0;
-#pragma omp simd reduction(+ : acc)
-        for (size_t b = 0; b < n; b++) acc += row[b] * v[b];
-        x[a] = acc;
-    }
+    (void)conjugate;
+    for (size_t b = 0; b < n; b++) parts[b] = v[b];
 #endif
 }
 
-/* Power iteration on S^H S started from the heaviest row.  Stops when the
+static inline SCALAR FN(row_dot)(const SCALAR *row, size_t n, const REAL *parts)
+{
+#if IS_COMPLEX
+    const REAL *re_part = parts, *im_part = parts + 2 * n, *entries = (const REAL *)row;
+    REAL sum_re = 0, sum_im = 0;
+#pragma omp simd reduction(+ : sum_re, sum_im)
+    for (size_t k = 0; k < 2 * n; k++) {
+        sum_re += entries[k] * re_part[k];
+        sum_im += entries[k] * im_part[k];
+    }
+    return sum_re + I * sum_im;
+#else
+    SCALAR sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (size_t b = 0; b < n; b++) sum += row[b] * parts[b];
+    return sum;
+#endif
+}
+
+/* x = S v. */
+static void FN(rows_times)(const SCALAR *S, size_t m, size_t n, const SCALAR *v, REAL *parts, SCALAR *x)
+{
+    FN(make_dot_parts)(v, n, 0, parts);
+    for (size_t a = 0; a < m; a++) x[a] = FN(row_dot)(S + a * n, n, parts);
+}
+
+/* Power iteration on S^H S started from a heavy row.  Stops when the
  * triplet (sigma, x, v) has residual ||S^H x - sigma v|| <= tol (S v = sigma x
  * holds by construction), i.e. it is an exact singular triplet of a matrix
  * within tol of S.  Leaves h = z = x^H S.  Returns 0 if the test was not met
@@ -435,11 +450,18 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         }
         if (row > heavy_norm) heavy_norm = row, heavy = a;
     }
+    /* Row 0 is as good a start unless it is much lighter, and the gather
+     * has already formed S times it. */
+    const int from_gather = s->start_x && s->row_sq && 2 * s->row_sq[0] >= heavy_norm;
+    if (from_gather) heavy = 0;
     for (size_t b = 0; b < n; b++) v[b] = CONJ(S[heavy * n + b]);
-    FN(normalize)(v, n);
+    double start_norm = FN(normalize)(v, n);
     SCALAR *predicted = (SCALAR *)s->dot_parts; /* free once x is formed */
     for (int it = 0; it < max_iterations; it++) {
-        FN(rows_times)(S, m, n, v, s->dot_parts, x);
+        if (it == 0 && from_gather)
+            for (size_t a = 0; a < m; a++) x[a] = (SCALAR)(s->start_x[a] / (REAL)start_norm);
+        else
+            FN(rows_times)(S, m, n, v, s->dot_parts, x);
         double sigma = FN(normalize)(x, m);
         if (sigma == 0) return 0;
         for (size_t b = 0; b < n; b++) z[b] = 0;
@@ -449,6 +471,9 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
             against_predicted = 0;
             for (size_t a = 0; a < m; a++) {
                 const SCALAR xa = x[a], ca = CONJ(xa), *row = S + a * n;
+                if (s->next_tile) /* a row of the next tile per row of this one */
+                    for (size_t off = 0; off < s->next_run; off += 64)
+                        __builtin_prefetch(s->next_tile + a * s->next_stride + off);
                 double row_sum = 0;
 #pragma omp simd reduction(+ : row_sum)
                 for (size_t b = 0; b < n; b++) {
@@ -612,17 +637,59 @@ static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, 
     FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
 }
 
+/* A thread's buffers for the tiles it gathers. */
+typedef struct {
+    SCALAR *blocks;    /* the tile's sub-blocks, each on a 64-byte boundary */
+    SCALAR *x;         /* their x_rho sqrt(sigma) for W */
+    double *norms;     /* their squared norms */
+    double *row_sq;    /* their rows' squared norms */
+    SCALAR *start_x;   /* S conj(row 0)^T of each, where power iteration will run */
+    REAL *start_parts; /* row 0 of each as dot parts */
+} FN(tile_scratch);
+
+static void FN(tile_scratch_free)(FN(tile_scratch) *ts)
+{
+    free(ts->blocks); free(ts->x); free(ts->norms); free(ts->row_sq); free(ts->start_x); free(ts->start_parts);
+}
+
+static size_t FN(block_stride)(size_t m, size_t n)
+{
+    return (m * n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR);
+}
+
+/* Power iteration's blocks: rank one, neither side 2 or less. */
+static int FN(power_blocks)(size_t m, size_t n, size_t r) { return r == 1 && m > 2 && n > 2; }
+
+static int FN(tile_scratch_alloc)(FN(tile_scratch) *ts, size_t tile, size_t m, size_t n, size_t r)
+{
+    memset(ts, 0, sizeof *ts);
+    ts->blocks = dmf_alloc_aligned_uninit(tile * FN(block_stride)(m, n), sizeof(SCALAR));
+    ts->x = dmf_alloc(tile * m * r, sizeof(SCALAR));
+    ts->norms = dmf_alloc(tile, sizeof(double));
+    ts->row_sq = dmf_alloc(tile * m, sizeof(double));
+    int ok = ts->blocks && ts->x && ts->norms && ts->row_sq;
+    if (ok && FN(power_blocks)(m, n, r)) {
+        ts->start_x = dmf_alloc(tile * m, sizeof(SCALAR));
+        ts->start_parts = dmf_alloc_aligned(tile * 4 * n, sizeof(REAL));
+        ok = ts->start_x && ts->start_parts;
+    }
+    if (!ok) FN(tile_scratch_free)(ts);
+    return ok;
+}
+
 /* Sub-blocks j0 .. j0+width-1 (their rows at base, b2*C apart), gathered
  * together (runs of >= 512 bytes instead of n elements, which matters for
- * narrow blocks), each then approximated on its own. */
+ * narrow blocks), each then approximated on its own.  The gather waits on
+ * memory, so it also sums the rows' squares and, for power iteration, forms
+ * S conj(row 0)^T: the first product of the iteration, off the block's
+ * passes in cache. */
 static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j0,
-                            size_t width, const SCALAR *base, SCALAR *tile_buf, SCALAR *tile_x, double *norms,
-                            double *row_sq, SCALAR *H, int *info, dmf_split_stats *acc)
+                            size_t width, const SCALAR *base, FN(tile_scratch) *ts, SCALAR *H, int *info,
+                            dmf_split_stats *acc)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank, stride = g->b2 * g->c1 * g->c2;
-    /* Each sub-block of a tile starts on a 64-byte boundary (see above). */
-    const size_t block_stride = (m * n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR);
-    for (size_t jj = 0; jj < width; jj++) norms[jj] = 0;
+    const size_t block_stride = FN(block_stride)(m, n);
+    for (size_t jj = 0; jj < width; jj++) ts->norms[jj] = 0;
     /* Rows of a tile lie a whole row group apart: far-apart runs
      * of a few cache lines that the hardware does not prefetch. */
     const size_t run_bytes = width * n * sizeof(SCALAR), ahead = 8;
@@ -634,24 +701,31 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
         for (size_t jj = 0; jj < width; jj++) {
             /* A local sum: through norms[] every add would wait on a store. */
             double sum = 0;
-            SCALAR *dst = tile_buf + jj * block_stride + a * n;
+            SCALAR *dst = ts->blocks + jj * block_stride + a * n;
             const SCALAR *in = src + jj * n;
 #pragma omp simd reduction(+ : sum)
             for (size_t b = 0; b < n; b++) {
                 dst[b] = in[b];
                 sum += ABS2(in[b]);
             }
-            norms[jj] += sum;
-            row_sq[jj * m + a] = sum; /* the power iteration's start, without a pass of its own */
+            ts->norms[jj] += sum;
+            ts->row_sq[jj * m + a] = sum; /* the power iteration's start, without a pass of its own */
+            if (ts->start_x) {
+                REAL *parts = ts->start_parts + jj * 4 * n;
+                if (a == 0) FN(make_dot_parts)(dst, n, 1, parts);
+                ts->start_x[jj * m + a] = FN(row_dot)(dst, n, parts);
+            }
         }
     }
     SCALAR *own_block = s->block;
     for (size_t jj = 0; jj < width; jj++) {
-        s->block = tile_buf + jj * block_stride;
-        s->row_sq = row_sq + jj * m;
-        int code = FN(approximate_block)(s, m, n, r, norms[jj]);
+        s->block = ts->blocks + jj * block_stride;
+        s->row_sq = ts->row_sq + jj * m;
+        s->start_x = ts->start_x ? ts->start_x + jj * m : NULL;
+        int code = FN(approximate_block)(s, m, n, r, ts->norms[jj]);
         s->row_sq = NULL;
-        FN(record_block)(s, g, iv, u, j0 + jj, code, norms[jj], tile_x + jj * m * r, H, info, acc);
+        s->start_x = NULL;
+        FN(record_block)(s, g, iv, u, j0 + jj, code, ts->norms[jj], ts->x + jj * m * r, H, info, acc);
     }
     s->block = own_block;
 }
@@ -684,8 +758,8 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
 /* Tile t of a split: sub-blocks j0 .. j0+width-1 of one row group and row
  * digit u, side by side in T's rows. */
 static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t tile, size_t t,
-                           const SCALAR *T, SCALAR *W, SCALAR *H, SCALAR *tile_buf, SCALAR *tile_x,
-                           double *norms, double *row_sq, int *info, dmf_split_stats *acc)
+                           size_t num_tiles, const SCALAR *T, SCALAR *W, SCALAR *H, FN(tile_scratch) *ts, int *info,
+                           dmf_split_stats *acc)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank;
     const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
@@ -695,16 +769,26 @@ static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, si
     size_t i = iv / g->d, v = iv % g->d;
     size_t width = g->c1 - j0 < tile ? g->c1 - j0 : tile;
     const SCALAR *base = T + iv * B * C + u * C + j0 * n;
+    if (t + 1 < num_tiles) {
+        size_t j1 = ((t + 1) % tiles_per_group) * tile, rest1 = (t + 1) / tiles_per_group;
+        size_t u1 = rest1 % g->b2, iv1 = rest1 / g->b2;
+        size_t width1 = g->c1 - j1 < tile ? g->c1 - j1 : tile;
+        s->next_tile = (const char *)(T + iv1 * B * C + u1 * C + j1 * n);
+        s->next_stride = g->b2 * g->c1 * g->c2 * sizeof(SCALAR);
+        s->next_run = width1 * n * sizeof(SCALAR);
+    } else {
+        s->next_tile = NULL;
+    }
     if (m == 2 && r == 1)
-        FN(two_rows_tile)(s, g, iv, u, j0, width, base, tile_x, H, info, acc);
+        FN(two_rows_tile)(s, g, iv, u, j0, width, base, ts->x, H, info, acc);
     else
-        FN(gather_tile)(s, g, iv, u, j0, width, base, tile_buf, tile_x, norms, row_sq, H, info, acc);
+        FN(gather_tile)(s, g, iv, u, j0, width, base, ts, H, info, acc);
     /* W's columns j0 .. j0+width-1 are adjacent in each of its rows. */
     SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j0 * r;
     for (size_t a = 0; a < m; a++)
         for (size_t jj = 0; jj < width; jj++)
             for (size_t rho = 0; rho < r; rho++)
-                wb[a * g->c1 * r + jj * r + rho] = tile_x[(jj * m + a) * r + rho];
+                wb[a * g->c1 * r + jj * r + rho] = ts->x[(jj * m + a) * r + rho];
 }
 
 static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_v, void *w_v,
@@ -719,7 +803,6 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     const size_t tile = n * sizeof(SCALAR) >= 512 ? 1
                         : (512 / (n * sizeof(SCALAR)) < g->c1 ? 512 / (n * sizeof(SCALAR)) : g->c1);
     const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);
-    const size_t block_stride = (m * n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR);
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
     double target_sq = 0, residual_sq = 0;
     const int by_lanes = n == 2 && r == 1 && m > 2;
@@ -732,13 +815,10 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     {
         FN(split_scratch) s;
         /* The lanes read T's rows themselves; the other blocks are gathered. */
-        SCALAR *tile_buf = by_lanes ? NULL : dmf_alloc_aligned_uninit(tile * block_stride, sizeof(SCALAR));
-        SCALAR *tile_x = by_lanes ? NULL : dmf_alloc(tile * m * r, sizeof(SCALAR));
-        double *norms = by_lanes ? NULL : dmf_alloc(tile, sizeof(double));
-        double *row_sq = by_lanes ? NULL : dmf_alloc(tile * m, sizeof(double));
+        FN(tile_scratch) ts = {0};
         FN(lane_scratch) lanes = {NULL, NULL};
         int have_scratch = FN(scratch_alloc)(&s, m, n, r);
-        int ok = have_scratch && (by_lanes ? FN(lane_scratch_alloc)(&lanes, m) : tile_buf && tile_x && norms && row_sq);
+        int ok = have_scratch && (by_lanes ? FN(lane_scratch_alloc)(&lanes, m) : FN(tile_scratch_alloc)(&ts, tile, m, n, r));
         if (!ok) no_memory++;
         dmf_split_stats part = {0};
         if (by_lanes) {
@@ -750,7 +830,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         } else {
 #pragma omp for schedule(dynamic, 4)
             for (size_t t = 0; t < num_tiles; t++)
-                if (ok) FN(tile_split)(&s, g, tile, t, T, W, H, tile_buf, tile_x, norms, row_sq, info, &part);
+                if (ok) FN(tile_split)(&s, g, tile, t, num_tiles, T, W, H, &ts, info, &part);
         }
         closed += part.closed_form;
         iterative += part.iterative;
@@ -760,10 +840,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         residual_sq += part.residual_sq;
         if (have_scratch) FN(scratch_free)(&s);
         FN(lane_scratch_free)(&lanes);
-        free(tile_buf);
-        free(tile_x);
-        free(norms);
-        free(row_sq);
+        FN(tile_scratch_free)(&ts);
     }
     stats->closed_form += closed;
     stats->iterative += iterative;

@@ -38,7 +38,7 @@ def main(path):
     for (matrix, n, tree), r in sorted(rows.items()):
         d = r.get("dmf", {})
         cells = [matrix, str(n), tree, fmt(d.get("time_s")), fmt(d.get("rel_error")), fmt(d.get("passes")),
-                 fmt(d["peak_rss_mib"] / d["input_mib"]) if d.get("input_mib") else ""]
+                 fmt((d["peak_rss_mib"] - d.get("base_rss_mib", 0)) / d["input_mib"]) if d.get("input_mib") else ""]
         for t in tools:
             c = r.get(t, {})
             speed = d.get("time_s") and c.get("time_s") and c["time_s"] / d["time_s"]

@@ -1,7 +1,8 @@
 /* CPU batched masked rank-r step, one dtype (see scalar_begin.h).
  *
- * Each sub-block is gathered into a contiguous buffer and approximated by
- * sum_rho x_rho h_rho with unit x_rho and h_rho = x_rho^H S (so the error is
+ * Each sub-block is gathered into a contiguous buffer (2 x n blocks are read
+ * where they lie, m x 2 blocks eight at a time in vector lanes) and
+ * approximated by sum_rho x_rho h_rho with unit x_rho and h_rho = x_rho^H S (so the error is
  * the best for the chosen x).  Rank one uses closed forms for 1- and 2-row or
  * column blocks and power iteration with a residual test otherwise; rank > 1,
  * and power iterations that do not meet the test, use LAPACK's SVD.  Exact
@@ -552,11 +553,6 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
         } else if (n == 1) {
             for (size_t a = 0; a < m; a++) s->x[a] = s->block[a];
             FN(normalize)(s->x, m);
-        } else if (m == 2) { /* the l2r case: h and the residual in one pass */
-            FN(gram_rows) gr = FN(gram_two_rows)(s->block, s->block + n, n);
-            FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x);
-            s->residual = FN(project_two_rows)(s->block, s->block + n, n, s->x, s->h);
-            return code;
         } else if (n == 2) { /* the r2l case (one block): h and the residual in one pass */
             s->residual = FN(rank1_two_cols)(s->block, m, s->x, s->h, &s->x_scale);
             if (s->residual >= 0) return code;
@@ -732,8 +728,9 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
 
 /* Rank one of 2 x n sub-blocks (l2r's splits) read where they lie: the two
  * rows are runs of n entries, so a copy would only add a pass; the Gram
- * matrix's diagonal is the block's norm.  As approximate_block's m == 2
- * branch otherwise (zero and non-finite blocks included). */
+ * matrix's diagonal is the block's norm.  Its top eigenvector is x, and h
+ * and the residual come from one more pass.  Zero and non-finite blocks
+ * get approximate_block's answers. */
 static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j0,
                               size_t width, const SCALAR *base, SCALAR *tile_x, SCALAR *H, int *info,
                               dmf_split_stats *acc)

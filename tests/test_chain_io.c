@@ -278,6 +278,16 @@ static void test_meta(void)
     CHECK(value && strtod(value + strlen("\"rel_error\":"), NULL) == 8.775584428410591e-08,
           "rel_error does not read back exactly: %s", meta ? meta : "(none)");
     CHECK(meta && strstr(meta, "[0.1, 3]"), "numbers not in their shortest form: %s", meta ? meta : "(none)");
+    /* Nested members, a negative zero, a whole number beyond 2^53 and a
+     * repeated key each keep their value and their key. */
+    CHECK_OK(dmf_chain_write_meta(chain, dir, "{\"source\": {\"noise\": 1e-06, \"seed\": 1e17}, "
+                                              "\"z\": -0.0, \"d\": 1, \"d\": 2.5}"));
+    meta = get_text(path_in("meta", "chain.json"));
+    CHECK(meta && strstr(meta, "\"noise\":\t1e-06") && strstr(meta, "\"seed\":\t1e+17") &&
+              strstr(meta, "\"z\":\t-0") && strstr(meta, "\"d\":\t1,") && strstr(meta, "\"d\":\t2.5"),
+          "nested, signed, large or repeated numbers changed: %s", meta ? meta : "(none)");
+    CHECK_OK(dmf_chain_read(dir, &back));
+    dmf_chain_free(back);
     CHECK_STATUS(dmf_chain_write_meta(chain, dir, "{\"dtype\": \"f32\"}"), DMF_ERR_ARG);
     CHECK_STATUS(dmf_chain_write_meta(chain, dir, "[1, 2]"), DMF_ERR_ARG);
     CHECK_STATUS(dmf_chain_write_meta(chain, dir, "{\"tree\": "), DMF_ERR_ARG);

@@ -27,16 +27,17 @@ __device__ void write_zero_block(T *x, T *h, size_t m, size_t n, size_t r)
     for (size_t e = threadIdx.x; e < r * n; e += blockDim.x) dmf_st(h, e, dmf_dc_make(0, 0));
 }
 
-// Power iteration on S^H S from the heaviest row, stopped by
-// ||S^H x - sigma v|| <= (m + n) u ||S||_F and checked to be the top
-// triplet (the CPU backend's rule).  x (m) ends unit, h (n) = x^H S, v (n)
+// Power iteration on S^H S from the heaviest row (the CPU backend starts
+// from row 0 unless that row is much lighter, with the product its gather
+// formed), stopped by ||S^H x - sigma v|| <= (m + n) u ||S||_F and checked
+// to be the top triplet (the CPU backend's rule).  x (m) ends unit, h (n) = x^H S, v (n)
 // is scratch.  Returns 1 when converged.
 template <typename T>
 __device__ int power_rank1(const T *target, size_t base, size_t row_step, size_t m, size_t n, double norm2,
                            double tol, T *x, T *h, T *v, double *shm, int *shm_int)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    // Heaviest row: first maximum, as on the CPU.
+    // Heaviest row: first maximum, as the CPU's fallback start.
     double best = -1;
     int best_row = 0;
     for (size_t a = warp; a < m; a += DMF_WARPS) {

@@ -44,7 +44,7 @@ enum {
 typedef struct {
     size_t closed_form, iterative, dense_svd, failed;
     double target_sq;   /* ||T||_F^2 */
-    double residual_sq; /* ||T - W H||_F^2, computed entrywise */
+    double residual_sq; /* ||T - W H||_F^2, from sums of small terms (entrywise, or as in rank1_power) */
 } dmf_split_stats;
 
 /* One layer M_k(h) of a deep structured linear network as triplets:

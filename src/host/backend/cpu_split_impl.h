@@ -452,8 +452,11 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         if (row > heavy_norm) heavy_norm = row, heavy = a;
     }
     /* Row 0 is as good a start unless it is much lighter, and the gather
-     * has already formed S times it. */
-    const int from_gather = s->start_x && s->row_sq && 2 * s->row_sq[0] >= heavy_norm;
+     * has already formed S times it; that product squares the entries, so
+     * it is taken only where their squares stay far from underflow (tiny
+     * blocks of f32 and c64; a unit v keeps S v at the entries' scale). */
+    const double tiny = sizeof(REAL) == sizeof(float) ? 0x1p-100 : 0x1p-1000;
+    const int from_gather = s->start_x && s->row_sq && 2 * s->row_sq[0] >= heavy_norm && s->row_sq[0] >= tiny * (double)n;
     if (from_gather) heavy = 0;
     for (size_t b = 0; b < n; b++) v[b] = CONJ(S[heavy * n + b]);
     double start_norm = FN(normalize)(v, n);
@@ -653,6 +656,10 @@ static size_t FN(block_stride)(size_t m, size_t n)
     return (m * n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR);
 }
 
+/* A sub-block's dot parts in the tile's buffer start on a 64-byte
+ * boundary too, so their sums do not depend on the block's place. */
+static size_t FN(parts_stride)(size_t n) { return (4 * n * sizeof(REAL) + 63) / 64 * 64 / sizeof(REAL); }
+
 /* Power iteration's blocks: rank one, neither side 2 or less. */
 static int FN(power_blocks)(size_t m, size_t n, size_t r) { return r == 1 && m > 2 && n > 2; }
 
@@ -666,10 +673,13 @@ static int FN(tile_scratch_alloc)(FN(tile_scratch) *ts, size_t tile, size_t m, s
     int ok = ts->blocks && ts->x && ts->norms && ts->row_sq;
     if (ok && FN(power_blocks)(m, n, r)) {
         ts->start_x = dmf_alloc(tile * m, sizeof(SCALAR));
-        ts->start_parts = dmf_alloc_aligned(tile * 4 * n, sizeof(REAL));
+        ts->start_parts = dmf_alloc_aligned(tile * FN(parts_stride)(n), sizeof(REAL));
         ok = ts->start_x && ts->start_parts;
     }
-    if (!ok) FN(tile_scratch_free)(ts);
+    if (!ok) {
+        FN(tile_scratch_free)(ts);
+        memset(ts, 0, sizeof *ts); /* the caller frees it again */
+    }
     return ok;
 }
 
@@ -707,14 +717,16 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
             ts->norms[jj] += sum;
             ts->row_sq[jj * m + a] = sum; /* the power iteration's start, without a pass of its own */
             if (ts->start_x) {
-                REAL *parts = ts->start_parts + jj * 4 * n;
+                REAL *parts = ts->start_parts + jj * FN(parts_stride)(n);
                 if (a == 0) FN(make_dot_parts)(dst, n, 1, parts);
                 ts->start_x[jj * m + a] = FN(row_dot)(dst, n, parts);
             }
         }
     }
     SCALAR *own_block = s->block;
+    const char *next_tile = s->next_tile;
     for (size_t jj = 0; jj < width; jj++) {
+        s->next_tile = jj == 0 ? next_tile : NULL; /* the first block prefetches it */
         s->block = ts->blocks + jj * block_stride;
         s->row_sq = ts->row_sq + jj * m;
         s->start_x = ts->start_x ? ts->start_x + jj * m : NULL;
@@ -801,14 +813,21 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
                         : (512 / (n * sizeof(SCALAR)) < g->c1 ? 512 / (n * sizeof(SCALAR)) : g->c1);
     const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
-    double target_sq = 0, residual_sq = 0;
     const int by_lanes = n == 2 && r == 1 && m > 2;
+    const size_t units = by_lanes ? (count + LANES - 1) / LANES : num_tiles;
+    /* Each unit's sums of squares, added in order after the threads: the
+     * node's error then does not depend on which thread took which unit.
+     * Small splits keep them on the stack: a heap buffer per split cost
+     * r2l's streamed groups 6 % (their splits are many and short). */
+    double local_sums[512];
+    double *sums = 2 * units <= 512 ? local_sums : dmf_alloc(2 * units, sizeof(double));
+    if (!sums) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the sums of %zu blocks", count);
 
     /* Waking threads costs more than a node of a few thousand entries; a
      * node of 2 x 2 blocks takes ~25 ns an entry on one thread, so from
      * 8192 entries (~0.2 ms) two threads pay. */
     const int parallel = count * m * n > 8192;
-#pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory, target_sq, residual_sq)
+#pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory)
     {
         FN(split_scratch) s;
         /* The lanes read T's rows themselves; the other blocks are gathered. */
@@ -820,21 +839,28 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         dmf_split_stats part = {0};
         if (by_lanes) {
 #pragma omp for schedule(dynamic, 4)
-            for (size_t sb0 = 0; sb0 < count; sb0 += LANES)
-                if (ok)
-                    FN(lane_group)(&lanes, &s, g, T, W, H, sb0, count - sb0 < LANES ? count - sb0 : LANES, info,
-                                   &part);
+            for (size_t k = 0; k < units; k++) {
+                if (!ok) continue;
+                FN(lane_group)(&lanes, &s, g, T, W, H, k * LANES,
+                               count - k * LANES < LANES ? count - k * LANES : LANES, info, &part);
+                sums[2 * k] = part.target_sq;
+                sums[2 * k + 1] = part.residual_sq;
+                part.target_sq = part.residual_sq = 0;
+            }
         } else {
 #pragma omp for schedule(dynamic, 4)
-            for (size_t t = 0; t < num_tiles; t++)
-                if (ok) FN(tile_split)(&s, g, tile, t, num_tiles, T, W, H, &ts, info, &part);
+            for (size_t k = 0; k < units; k++) {
+                if (!ok) continue;
+                FN(tile_split)(&s, g, tile, k, num_tiles, T, W, H, &ts, info, &part);
+                sums[2 * k] = part.target_sq;
+                sums[2 * k + 1] = part.residual_sq;
+                part.target_sq = part.residual_sq = 0;
+            }
         }
         closed += part.closed_form;
         iterative += part.iterative;
         dense += part.dense_svd;
         failed += part.failed;
-        target_sq += part.target_sq;
-        residual_sq += part.residual_sq;
         if (have_scratch) FN(scratch_free)(&s);
         FN(lane_scratch_free)(&lanes);
         FN(tile_scratch_free)(&ts);
@@ -843,8 +869,11 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     stats->iterative += iterative;
     stats->dense_svd += dense;
     stats->failed += failed;
-    stats->target_sq += target_sq;
-    stats->residual_sq += residual_sq;
+    for (size_t k = 0; k < units; k++) {
+        stats->target_sq += sums[2 * k];
+        stats->residual_sq += sums[2 * k + 1];
+    }
+    if (sums != local_sums) free(sums);
     if (no_memory) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate scratch for %zu x %zu blocks", m, n);
     return DMF_OK;
 }

@@ -13,6 +13,7 @@
 #include <complex.h>
 #include <lapacke.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "backend/backend.h"
@@ -142,8 +143,41 @@ static void run_case(dmf_dtype dtype, dmf_split_geometry g, split_fill kind)
     free(t), free(w), free(h), free(back), free(info);
 }
 
+/* A node's sums of squares (its reported error) come out the same bit for
+ * bit whatever the threads and however the units fell to them: one thread
+ * against two, several times (a reduction across threads differed in the
+ * last bits from run to run). */
+static void test_sums_independent_of_threads(dmf_dtype dtype, dmf_split_geometry g)
+{
+    const dmf_backend *cpu = dmf_backend_cpu();
+    size_t esize = dmf_dtype_size(dtype), t_size = g.a * g.d * g.b1 * g.b2 * g.c1 * g.c2;
+    size_t w_size = g.a * g.b2 * g.d * g.b1 * g.c1, h_size = g.a * g.c1 * g.d * g.b2 * g.c2;
+    void *t = calloc(t_size, esize), *w = calloc(w_size, esize), *h = calloc(h_size, esize);
+    split_fill_target(dtype, &g, t, FILL_RANK_ONE_NOISY, 77);
+    int threads = omp_get_max_threads();
+    dmf_split_stats first = {0};
+    omp_set_num_threads(1);
+    CHECK_OK(cpu->split_rank_r(dtype, &g, t, w, h, NULL, &first));
+    omp_set_num_threads(2);
+    for (int run = 0; run < 6; run++) {
+        dmf_split_stats again = {0};
+        CHECK_OK(cpu->split_rank_r(dtype, &g, t, w, h, NULL, &again));
+        CHECK(again.target_sq == first.target_sq && again.residual_sq == first.residual_sq,
+              "%s %zux%zu run %d on two threads: sums %.17g, %.17g against one thread's %.17g, %.17g",
+              dmf_dtype_name(dtype), g.b1, g.c2, run, again.target_sq, again.residual_sq, first.target_sq,
+              first.residual_sq);
+    }
+    omp_set_num_threads(threads);
+    free(t), free(w), free(h);
+}
+
 int main(void)
 {
+    /* Power iteration's tiles and the lanes' groups, tens of thousands of
+     * entries: split across threads. */
+    test_sums_independent_of_threads(DMF_C128, (dmf_split_geometry){1, 1, 8, 64, 64, 8, 1});
+    test_sums_independent_of_threads(DMF_F64, (dmf_split_geometry){1, 4, 64, 2, 64, 2, 1});
+
     /* (a, d, b1, b2, c1, c2, rank) */
     const size_t shapes[][7] = {
         {1, 1, 1, 3, 2, 5, 1},  {1, 1, 5, 2, 3, 1, 1},  {2, 1, 2, 2, 3, 7, 1},  {1, 2, 7, 3, 2, 2, 1},

@@ -1,6 +1,7 @@
 /* Targets of a split (a*d blocks of (b1*b2) x (c1*c2), Gaussian noise from
- * `seed`) whose sub-blocks are random, rank one plus 1e-3 noise, zero,
- * identity, or slow for power iteration; shared by the split tests. */
+ * `seed`) whose sub-blocks are random, rank one plus 1e-3 noise (rows of
+ * growing weight, or of one weight at 2^-80), zero, identity, or slow for
+ * power iteration; shared by the split tests. */
 #ifndef DMF_TEST_SPLIT_FILL_H
 #define DMF_TEST_SPLIT_FILL_H
 
@@ -11,7 +12,7 @@
 #include "backend/backend.h"
 #include "internal.h"
 
-typedef enum { FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_IDENTITY, FILL_SLOW } split_fill;
+typedef enum { FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_IDENTITY, FILL_SLOW, FILL_TINY } split_fill;
 
 static void split_fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void *t, split_fill kind, uint64_t seed)
 {
@@ -26,6 +27,9 @@ static void split_fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void
         double complex noise = dmf_get(dtype, t, e);
         double complex value = 0;
         if (kind == FILL_RANK_ONE_NOISY) value = (1.0 + alpha) * (2.0 - 0.5 * beta) + 1e-3 * noise;
+        /* Rank one plus noise at 2^-80, rows of one weight: products of
+         * two entries underflow in single precision. */
+        if (kind == FILL_TINY) value = 0x1p-80 * ((2.0 - 0.5 * beta) + 1e-3 * noise);
         if (kind == FILL_IDENTITY) value = alpha == beta;
         /* R diag(1, 0.999) R^T in the leading 2 x 2, 0.5 on the rest of the
          * diagonal: sigma_2 / sigma_1 = 0.999 and no row is a singular

@@ -130,40 +130,55 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
     return residual;
 }
 
+/* Sums of products in double whatever the dtype. */
+#if IS_COMPLEX
+typedef double complex FN(acc_t);
+#else
+typedef double FN(acc_t);
+#endif
+
 /* Top eigenvector of the 2 x 2 Hermitian [[g11, g12], [conj(g12), g22]]:
  * the larger of the two null vectors of G - lambda I avoids cancellation.
  * G's entries are squares of the block's, up to 2^950 in double for the
  * entries the input scan lets through: |g12| by hypot and the vector
  * brought near 1 (exactly, by a power of two) before its norm, whose
- * squares would overflow. */
-static void FN(top_eigvec_2x2)(double g11, double g22, SCALAR g12, SCALAR *e)
+ * squares would overflow.  All in double until the unit vector: in single
+ * precision the squares of a block of entries near 2^-80 (far below the
+ * matrix's largest) would underflow. */
+static void FN(top_eigvec_2x2)(double g11, double g22, FN(acc_t) g12, SCALAR *e)
 {
     double half = 0.5 * (g11 - g22);
 #if IS_COMPLEX
-    double off = cabs((double complex)g12);
+    double off = cabs(g12);
+    FN(acc_t) g21 = conj(g12);
 #else
-    double off = fabs((double)g12);
+    double off = fabs(g12);
+    FN(acc_t) g21 = g12;
 #endif
     double lambda = 0.5 * (g11 + g22) + hypot(half, off);
-    if (g11 >= g22) {
-        e[0] = (SCALAR)(lambda - g22);
-        e[1] = CONJ(g12);
-    } else {
-        e[0] = g12;
-        e[1] = (SCALAR)(lambda - g11);
-    }
-    double big = fmax(fabs(RE(e[0])), fabs(RE(e[1])));
+    FN(acc_t) e0 = g12, e1 = lambda - g11;
+    if (g11 >= g22) e0 = lambda - g22, e1 = g21;
 #if IS_COMPLEX
-    big = fmax(big, fmax(fabs(cimag(e[0])), fabs(cimag(e[1]))));
+    double big = fmax(fmax(fabs(creal(e0)), fabs(cimag(e0))), fmax(fabs(creal(e1)), fabs(cimag(e1))));
+#else
+    double big = fmax(fabs(e0), fabs(e1));
 #endif
     if ((big > 0x1p500 && big < INFINITY) || (big > 0 && big < 0x1p-500)) { /* by a power of two: exact */
         int exponent;
         frexp(big, &exponent);
-        REAL to_one = (REAL)ldexp(1.0, -exponent);
-        e[0] = e[0] * to_one;
-        e[1] = e[1] * to_one;
+        double to_one = ldexp(1.0, -exponent);
+        e0 *= to_one;
+        e1 *= to_one;
     }
-    if (FN(normalize)(e, 2) == 0) { /* G is a multiple of I: any unit vector */
+#if IS_COMPLEX
+    double norm = sqrt(creal(e0) * creal(e0) + cimag(e0) * cimag(e0) + creal(e1) * creal(e1) + cimag(e1) * cimag(e1));
+#else
+    double norm = sqrt(e0 * e0 + e1 * e1);
+#endif
+    if (norm > 0) {
+        e[0] = (SCALAR)(e0 / norm);
+        e[1] = (SCALAR)(e1 / norm);
+    } else { /* G is a multiple of I: any unit vector */
         e[0] = 1;
         e[1] = 0;
     }
@@ -173,7 +188,7 @@ static void FN(top_eigvec_2x2)(double g11, double g22, SCALAR g12, SCALAR *e)
  * takes its top eigenvector. */
 typedef struct {
     double g11, g22;
-    SCALAR g12;
+    FN(acc_t) g12;
 } FN(gram_rows);
 
 static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n)
@@ -191,10 +206,10 @@ static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_
 #endif
     }
 #if IS_COMPLEX
-    return (FN(gram_rows)){g11, g22, (SCALAR)(g12_re + I * g12_im)};
+    return (FN(gram_rows)){g11, g22, g12_re + I * g12_im};
 #else
     (void)g12_im;
-    return (FN(gram_rows)){g11, g22, (SCALAR)g12_re};
+    return (FN(gram_rows)){g11, g22, g12_re};
 #endif
 }
 
@@ -206,12 +221,6 @@ static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_
  * order.  The Gram matrix, which only chooses v, is summed pairwise (runs
  * of 32 rows in order, then halves added); the sums that set h and the
  * block's scale are compensated (project_two_cols). */
-#if IS_COMPLEX
-typedef double complex FN(acc_t);
-#else
-typedef double FN(acc_t);
-#endif
-
 typedef struct {
     double g11, g22;
     FN(acc_t) g12;
@@ -356,7 +365,7 @@ static double FN(rank1_two_cols)(const SCALAR *S, size_t m, SCALAR *x, SCALAR *h
 {
     FN(gram2) g = FN(gram_two_cols)(S, m);
     SCALAR v[2], vp[2];
-    FN(top_eigvec_2x2)(g.g11, g.g22, (SCALAR)g.g12, v);
+    FN(top_eigvec_2x2)(g.g11, g.g22, g.g12, v);
     vp[0] = -CONJ(v[1]);
     vp[1] = CONJ(v[0]);
     FN(proj2) p = FN(project_two_cols)(S, m, v, vp, x);

@@ -165,6 +165,32 @@ static void test_mixed_magnitudes(void)
     dmf_matrix_free(g);
 }
 
+/* Rows 2^515 and 2^530 apart (D H, H the Hadamard 16): scaled so the
+ * largest entry is near 1, the small rows' Gram matrices are subnormal,
+ * and bringing their eigenvector near 1 took a power of two that itself
+ * overflowed ("the factorization overflowed").  Every tree succeeds at the
+ * error of the unscaled Hadamard. */
+static void test_rows_far_apart(void)
+{
+    dmf_matrix *h = builtin("hadamard", 16, DMF_F64);
+    const int exponents[] = {515, 530};
+    for (int x = 0; x < 2; x++) {
+        dmf_matrix *a = times(h, 1);
+        double *v = dmf_matrix_data(a);
+        for (size_t j = 0; j < 16; j++) v[j] = ldexp(v[j], exponents[x]); /* row 0 */
+        for (int t = 0; t < 3; t++) {
+            double err, ref;
+            dmf_chain *chain = factor(a, trees[t], 0, &err), *plain = factor(h, trees[t], 0, &ref);
+            CHECK(chain && chain_finite(chain) && err <= 1e-15,
+                  "row 0 times 2^%d, %s: rel_error %.3g (the Hadamard's %.3g)", exponents[x], trees[t], err, ref);
+            dmf_chain_free(chain);
+            dmf_chain_free(plain);
+        }
+        dmf_matrix_free(a);
+    }
+    dmf_matrix_free(h);
+}
+
 /* Inputs in the ordinary range are factored as they are. */
 static void test_range_shift(void)
 {
@@ -518,6 +544,7 @@ static void test_scan_on_demand(void)
 int main(void)
 {
     test_scan_on_demand();
+    test_rows_far_apart();
     test_range_shift();
     test_norms();
     test_scaled_hadamard();

@@ -198,6 +198,15 @@ DMF_HD static inline void dmf_top_eigvec_2x2(double g11, double g22, dmf_dc g12,
         e[0] = g12;
         e[1] = dmf_dc_make(lambda - g11, 0);
     }
+    /* G's entries are squares of the block's (up to 2^950, or subnormal):
+     * brought near 1 by a power of two (exact) before the norm, whose
+     * squares would overflow or underflow, as on the CPU. */
+    double big = fmax(fmax(fabs(e[0].re), fabs(e[0].im)), fmax(fabs(e[1].re), fabs(e[1].im)));
+    if ((big > 0x1p500 && big < INFINITY) || (big > 0 && big < 0x1p-500)) {
+        int exponent;
+        frexp(big, &exponent);
+        for (int q = 0; q < 2; q++) e[q] = dmf_dc_make(ldexp(e[q].re, -exponent), ldexp(e[q].im, -exponent));
+    }
     double norm = sqrt(dmf_dc_abs2(e[0]) + dmf_dc_abs2(e[1]));
     if (norm == 0) { /* G is a multiple of I: any unit vector */
         e[0] = dmf_dc_make(1, 0);

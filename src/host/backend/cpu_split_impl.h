@@ -166,9 +166,15 @@ static void FN(top_eigvec_2x2)(double g11, double g22, FN(acc_t) g12, SCALAR *e)
     if ((big > 0x1p500 && big < INFINITY) || (big > 0 && big < 0x1p-500)) { /* by a power of two: exact */
         int exponent;
         frexp(big, &exponent);
-        double to_one = ldexp(1.0, -exponent);
-        e0 *= to_one;
-        e1 *= to_one;
+        /* Each part by ldexp: 2^-exponent itself overflows when G is
+         * subnormal (rows 2^515 apart, scaled so the largest is near 1). */
+#if IS_COMPLEX
+        e0 = ldexp(creal(e0), -exponent) + I * ldexp(cimag(e0), -exponent);
+        e1 = ldexp(creal(e1), -exponent) + I * ldexp(cimag(e1), -exponent);
+#else
+        e0 = ldexp(e0, -exponent);
+        e1 = ldexp(e1, -exponent);
+#endif
     }
 #if IS_COMPLEX
     double norm = sqrt(creal(e0) * creal(e0) + cimag(e0) * cimag(e0) + creal(e1) * creal(e1) + cimag(e1) * cimag(e1));

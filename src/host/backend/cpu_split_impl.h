@@ -781,27 +781,36 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
 
 /* Tile t of a split: sub-blocks j0 .. j0+width-1 of one row group and row
  * digit u, side by side in T's rows. */
+/* Where tile t lies: its first sub-block j0, its row digit u, its row
+ * group iv, its width and its first row in T. */
+typedef struct {
+    size_t j0, u, iv, width;
+    const SCALAR *base;
+} FN(tile_place);
+
+static FN(tile_place) FN(tile_at)(const dmf_split_geometry *g, size_t tile, size_t t, const SCALAR *T)
+{
+    const size_t tiles_per_group = (g->c1 + tile - 1) / tile, rest = t / tiles_per_group;
+    FN(tile_place) p = {(t % tiles_per_group) * tile, rest % g->b2, rest / g->b2, 0, NULL};
+    p.width = g->c1 - p.j0 < tile ? g->c1 - p.j0 : tile;
+    p.base = T + p.iv * g->b1 * g->b2 * g->c1 * g->c2 + p.u * g->c1 * g->c2 + p.j0 * g->c2;
+    return p;
+}
+
 static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t tile, size_t t,
                            size_t num_tiles, const SCALAR *T, SCALAR *W, SCALAR *H, FN(tile_scratch) *ts, int *info,
                            dmf_split_stats *acc)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank;
-    const size_t B = g->b1 * g->b2, C = g->c1 * g->c2;
-    const size_t tiles_per_group = (g->c1 + tile - 1) / tile;
-    size_t j0 = (t % tiles_per_group) * tile, rest = t / tiles_per_group;
-    size_t u = rest % g->b2, iv = rest / g->b2;
-    size_t i = iv / g->d, v = iv % g->d;
-    size_t width = g->c1 - j0 < tile ? g->c1 - j0 : tile;
-    const SCALAR *base = T + iv * B * C + u * C + j0 * n;
+    const FN(tile_place) here = FN(tile_at)(g, tile, t, T);
+    const size_t j0 = here.j0, u = here.u, iv = here.iv, width = here.width, i = iv / g->d, v = iv % g->d;
+    const SCALAR *base = here.base;
+    s->next_tile = NULL;
     if (t + 1 < num_tiles) {
-        size_t j1 = ((t + 1) % tiles_per_group) * tile, rest1 = (t + 1) / tiles_per_group;
-        size_t u1 = rest1 % g->b2, iv1 = rest1 / g->b2;
-        size_t width1 = g->c1 - j1 < tile ? g->c1 - j1 : tile;
-        s->next_tile = (const char *)(T + iv1 * B * C + u1 * C + j1 * n);
+        const FN(tile_place) next = FN(tile_at)(g, tile, t + 1, T);
+        s->next_tile = (const char *)next.base;
         s->next_stride = g->b2 * g->c1 * g->c2 * sizeof(SCALAR);
-        s->next_run = width1 * n * sizeof(SCALAR);
-    } else {
-        s->next_tile = NULL;
+        s->next_run = next.width * n * sizeof(SCALAR);
     }
     if (m == 2 && r == 1)
         FN(two_rows_tile)(s, g, iv, u, j0, width, base, ts->x, H, info, acc);

@@ -148,6 +148,7 @@ int main(int argc, char **argv)
     if (dmf_dtype_parse(dtype_name, &dtype) || (spec.dtype = dtype, dmf_matrix_builtin(&spec, &a)) ||
         dmf_default_radices(n, n, m, nn, 64, &L)) {
         fprintf(stderr, "bench_butterfly: %s\n", dmf_last_error());
+        dmf_context_free(ctx);
         return 1;
     }
     size_t input_bytes = n * n * dmf_dtype_size(dtype), copy_bytes = 0;

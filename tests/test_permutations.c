@@ -272,7 +272,7 @@ static void test_dft_mixed(void)
 
 /* A random chain, shuffled: found up to the support's own symmetries. */
 static int shuffled_chain(const char *what, dmf_dtype dtype, const size_t *m, const size_t *n, size_t L,
-                          uint64_t seed, int orthogonal, double noise, double *err_out)
+                          uint64_t seed, int orthogonal, double noise, int exponent, double *err_out)
 {
     dmf_chain *chain = NULL;
     CHECK_OK(dmf_chain_create(&chain, dtype, L, m, n, NULL));
@@ -303,6 +303,11 @@ static int shuffled_chain(const char *what, dmf_dtype dtype, const size_t *m, co
     shuffle(sr, R);
     shuffle(sc, C);
     CHECK_OK(dmf_matrix_permute(c, sr, sc, &a)); /* A[i][j] = C[sr[i]][sc[j]] */
+    if (exponent != 0 && a) /* times 2^exponent: exact */
+        for (size_t k = 0; k < R * C; k++) {
+            double complex v = dmf_get(dtype, dmf_matrix_data(a), k);
+            dmf_set(dtype, dmf_matrix_data(a), k, ldexp(creal(v), exponent) + I * ldexp(cimag(v), exponent));
+        }
     if (noise > 0 && a) {
         /* ||E||_F = noise ||A||_F, Gaussian. */
         double complex *pa = dmf_matrix_data(a);
@@ -350,7 +355,7 @@ static void test_random_chains(void)
         for (uint64_t seed = 1; seed <= (uint64_t)seeds; seed++) {
             double err;
             int eq = shuffled_chain(shapes[s].what, shapes[s].dtype, shapes[s].m, shapes[s].n, shapes[s].L, seed, 0, 0,
-                                    &err);
+                                    0, &err);
             good += err <= (dmf_dtype_eps(shapes[s].dtype) > 1e-10 ? 1e-4 : 1e-10);
             same += eq;
             worst = fmax(worst, err);
@@ -363,6 +368,23 @@ static void test_random_chains(void)
     }
 }
 
+/* Shuffled chains times 2^e far from 1: the search works on a copy scaled
+ * near 1, so it finds them as at 2^0 (at 2^260 its scores were NaN and its
+ * selection ran off its array; at 2^-280 it gave "not a permuted chain"). */
+static void test_scaled_chains(void)
+{
+    size_t m[8] = {2, 2, 2, 2, 2, 2, 2, 2};
+    const int exponents[] = {260, 300, -280, -1000};
+    for (int x = 0; x < 4; x++)
+        for (int d = 0; d < 2; d++) {
+            dmf_dtype dt = d ? DMF_C128 : DMF_F64;
+            double err;
+            int same = shuffled_chain("scaled", dt, m, m, 8, 3, 0, 0, exponents[x], &err);
+            CHECK(same && err <= 1e-10, "%s chain times 2^%d: permutations %s the truth's, error %.3g",
+                  dmf_dtype_name(dt), exponents[x], same ? "equivalent to" : "not", err);
+        }
+}
+
 /* Noise of 1e-2 on a well-conditioned chain: the same permutations, and the
  * error of the unpermuted factorization (about the noise). */
 static void test_noise(void)
@@ -371,7 +393,7 @@ static void test_noise(void)
     int same = 0, close = 0;
     for (uint64_t seed = 1; seed <= 10; seed++) {
         double err;
-        same += shuffled_chain("noisy", DMF_C128, m, m, 8, seed, 1, 1e-2, &err);
+        same += shuffled_chain("noisy", DMF_C128, m, m, 8, seed, 1, 1e-2, 0, &err);
         close += err <= 1.5e-2;
     }
     CHECK(same >= 9, "noise 1e-2: %d of 10 seeds find the permutations of the noiseless chain", same);
@@ -489,6 +511,7 @@ int main(void)
     test_dft_mixed();
     test_random_chains();
     test_noise();
+    test_scaled_chains();
     test_hadamard_and_gaussian();
     test_factor_permuted();
     dmf_context_free(ctx);

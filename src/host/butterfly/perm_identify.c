@@ -10,12 +10,14 @@
  * (its rank-one row factor on every current column class), so each split
  * solves the same small problem: group the rows of W by m_s and cut its
  * column classes by n_s so that every group x part block is rank one. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 
 #include "butterfly/perm_search.h"
 #include "memory.h"
+#include "scale.h"
 
 /* Columns of each part that enter the row-group score, and the total. */
 #define SAMPLE_PER_PART 64
@@ -35,7 +37,11 @@
 int dmf_perm_by_score_desc(const void *x, const void *y)
 {
     const perm_scored *a = x, *b = y;
-    if (a->score != b->score) return a->score < b->score ? 1 : -1;
+    /* NaN last: the quickselect below runs off the array unless this is a
+     * strict order. */
+    int a_nan = isnan(a->score), b_nan = isnan(b->score);
+    if (a_nan != b_nan) return a_nan ? 1 : -1;
+    if (!a_nan && a->score != b->score) return a->score < b->score ? 1 : -1;
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
@@ -411,19 +417,29 @@ static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, 
 {
     const size_t count = a->rows * a->cols;
     size_t first = num_factors > 1 ? a->rows / radix_m[0] : 1, second = num_factors > 2 ? first / radix_m[1] : 1;
+    /* The search multiplies up to four entries and sums such products: it
+     * works on the matrix scaled by a power of two (exact) that brings the
+     * largest entry near 1 where that entry is far from it (R 2^260 made
+     * NaN scores, R 2^-280 minors at rounding level). */
+    int largest = 0, shift = 0;
+    if (dmf_extreme_exponent(a->dtype, a->data, count, 0, &largest) && largest != INT_MAX &&
+        (largest > 64 || largest < -64))
+        shift = -largest;
+    const int copy = a->dtype != DMF_C128 || shift != 0;
     double bytes = ((double)first + (double)second) * (double)a->cols;
-    if (a->dtype != DMF_C128) bytes += (double)count;
+    if (copy) bytes += (double)count;
     DMF_TRY(dmf_memory_check(bytes * sizeof(double complex), "the permutation search of a %zu x %zu matrix",
                              a->rows, a->cols));
     memset(wk, 0, sizeof *wk);
     wk->spare[0] = malloc((first ? first : 1) * a->cols * sizeof(double complex));
     wk->spare[1] = malloc((second ? second : 1) * a->cols * sizeof(double complex));
-    if (a->dtype != DMF_C128) wk->converted = malloc((count ? count : 1) * sizeof(double complex));
-    if (!wk->spare[0] || !wk->spare[1] || (a->dtype != DMF_C128 && !wk->converted))
+    if (copy) wk->converted = malloc((count ? count : 1) * sizeof(double complex));
+    if (!wk->spare[0] || !wk->spare[1] || (copy && !wk->converted))
         return dmf_fail(DMF_ERR_NOMEM, "permutation search: out of memory");
     if (wk->converted) {
+        const double scale = ldexp(1.0, shift);
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < count; i++) wk->converted[i] = dmf_get(a->dtype, a->data, i);
+        for (size_t i = 0; i < count; i++) wk->converted[i] = dmf_get(a->dtype, a->data, i) * scale;
         wk->w = wk->converted;
     } else {
         wk->w = a->data;

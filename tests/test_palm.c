@@ -485,6 +485,33 @@ static void test_hadamard(size_t N, dmf_dtype dt, size_t local_its, int left)
     dmf_matrix_free(a);
 }
 
+/* Hadamard 32 times 2^e outside the range the kernels square safely: PALM
+ * runs on the copy scaled near 1 (the start lambda applies to it) and
+ * gives lambda back scaled, so the error is that of H itself.  A
+ * subnormal H gave a product of zeros and reported rel_error 0; at 2^-600
+ * and 2^600 the error was 1. */
+static void test_hadamard_scaled(void)
+{
+    const int exponents[] = {-600, 600, -1060};
+    for (int x = 0; x < 3; x++) {
+        dmf_matrix *a = NULL, *out[16] = {NULL};
+        dmf_constraint fact[16], res[16];
+        dmf_hierarchical_options o;
+        size_t n = hadamard_setup(32, DMF_F64, &a, fact, res, &o);
+        if (!a) return;
+        double *v = dmf_matrix_data(a);
+        for (size_t k = 0; k < 32 * 32; k++) v[k] = ldexp(v[k], exponents[x]);
+        dmf_palm_report rep = {0};
+        CHECK_OK(dmf_hierarchical(NULL, a, fact, res, n, &o, out, &rep));
+        /* lambda times the factors (unit norm) gives entries of 2^e. */
+        double scale = ldexp(rep.lambda, -exponents[x]);
+        CHECK(rep.rel_error <= 1e-10 && scale > 1 && scale < 1e6, "hadamard 32 times 2^%d: rel_error %g, lambda %g",
+              exponents[x], rep.rel_error, rep.lambda);
+        for (size_t j = 0; j < n; j++) dmf_matrix_free(out[j]);
+        dmf_matrix_free(a);
+    }
+}
+
 static void test_errors(void)
 {
     dmf_matrix *a = NULL, *out[3] = {NULL};
@@ -555,6 +582,7 @@ int main(void)
     for (int layout = 1; layout < 6; layout++)
         if (layout != 3) test_sparse_sweeps(DMF_F64, layout, 1);
     test_hadamard(32, DMF_F64, 30, 0);
+    test_hadamard_scaled();
     test_hadamard(64, DMF_F64, 30, 0);
     test_hadamard(32, DMF_C128, 30, 0);
     test_hadamard(32, DMF_F64, 30, 1);

@@ -4,12 +4,14 @@
  * backend: the host runs the algorithm, the backend's PALM kernels
  * (palm_kernels.h) every product, projection and reduction on the data. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/palm_kernels.h"
 #include "memory.h"
+#include "scale.h"
 #include "palm_internal.h"
 
 #include "palm_impl.h"
@@ -51,10 +53,45 @@ int dmf_palm_backend_check(const dmf_backend *be)
     return DMF_OK;
 }
 
+static int palm_on_backend(const dmf_backend *be, dmf_dtype dtype, const void *a, size_t J, const size_t *dims,
+                           void *const *S, const dmf_constraint *cons, const dmf_palm_options *o, double *lambda,
+                           dmf_palm_report *rep);
+
+/* An A whose largest entry lies outside the range the kernels square
+ * safely is run scaled by the power of two dmf_range_shift gives (exact,
+ * the largest entry near 1), with the absolute stopping thresholds scaled
+ * alike and lambda brought back at the end.  The start lambda applies to
+ * the scaled A: PALM's first sweeps weigh lambda X against A, and a start
+ * of 1 against an A of 2^-600 lost the factorization (a subnormal A gave a
+ * product of zeros and reported rel_error 0). */
 int dmf_palm_core(const dmf_backend *be, dmf_dtype dtype, const void *a, size_t J, const size_t *dims, void *const *S,
                   const dmf_constraint *cons, const dmf_palm_options *o, double *lambda, dmf_palm_report *rep)
 {
     DMF_TRY(dmf_palm_backend_check(be));
+    const size_t count = dims[0] * dims[J];
+    const int shift = dmf_range_shift(dtype, a, count);
+    if (shift == 0) return palm_on_backend(be, dtype, a, J, dims, S, cons, o, lambda, rep);
+    void *scaled = dmf_alloc(count, dmf_dtype_size(dtype));
+    if (!scaled) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the scaled copy of a %zu x %zu matrix", dims[0], dims[J]);
+    memcpy(scaled, a, count * dmf_dtype_size(dtype));
+    dmf_scale_pow2(dtype, scaled, count, shift);
+    dmf_palm_options local = *o;
+    if (!local.stop.relerr) {
+        local.stop.tol = ldexp(local.stop.tol, shift);
+        local.stop.erreps = ldexp(local.stop.erreps, shift);
+    }
+    double scaled_lambda = *lambda;
+    int status = palm_on_backend(be, dtype, scaled, J, dims, S, cons, &local, &scaled_lambda, rep);
+    *lambda = ldexp(scaled_lambda, -shift);
+    rep->lambda = *lambda;
+    free(scaled);
+    return status;
+}
+
+static int palm_on_backend(const dmf_backend *be, dmf_dtype dtype, const void *a, size_t J, const size_t *dims,
+                           void *const *S, const dmf_constraint *cons, const dmf_palm_options *o, double *lambda,
+                           dmf_palm_report *rep)
+{
     if (be->host_memory) return palm_run(be, dtype, a, J, dims, S, cons, o, lambda, rep);
     /* A device backend: A and the factors go there for the run, the factors
      * come back at its end. */

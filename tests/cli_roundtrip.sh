@@ -448,6 +448,13 @@ fi
 rc=$?
 if [ $rc -eq 1 ] && grep -qi "support" fs.err; then pass "fsmf with 4-row supports for a 5x5 A exits 1"
 else fail "fsmf with 4-row supports for a 5x5 A: exit $rc, expected 1 ($(head -c 200 fs.err))"; fi
+# A NaN in a support file is bad input, named with the file.
+mm_array nanx.mtx 4 4 nan 1 0 0  1 1 0 0  1 1 1 1  1 0 0 1
+"$DMF" fsmf --input z4.mtx --support-x nanx.mtx --support-y wy.mtx --backend cpu >/dev/null 2>fs.err
+rc=$?
+if [ $rc -eq 1 ] && grep -q "support file 'nanx.mtx'" fs.err && grep -q "not finite" fs.err; then
+    pass "fsmf with a NaN in a support file exits 1 naming the file"
+else fail "fsmf with a NaN support entry: exit $rc, expected 1 ($(head -c 200 fs.err))"; fi
 
 # --- factor folders: written whole, replaced whole, checked on reading ------
 # chain.json's checksums follow the formula of docs/json.md (recomputed here

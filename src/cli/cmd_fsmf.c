@@ -148,6 +148,20 @@ static void json_identifiability(json_line *j, const dmf_ident_report *r, const 
     if (r->extra_dims) json_int(j, "ambiguity_dims", (long long)r->extra_dims);
 }
 
+/* A support file: its nonzeros are the support, so a NaN or an infinity
+ * is bad input, named with the file. */
+static int read_support(const char *path, dmf_matrix **out)
+{
+    DMF_TRY(dmf_matrix_read(path, out));
+    if (dmf_matrix_check_finite(*out) == DMF_OK) return DMF_OK;
+    char why[256];
+    snprintf(why, sizeof why, "%s", dmf_last_error());
+    int status = dmf_fail(DMF_ERR_FORMAT, "support file '%s': %s", path, why);
+    dmf_matrix_free(*out);
+    *out = NULL;
+    return status;
+}
+
 int cmd_fsmf(int argc, char **argv)
 {
     const char *cmd = "fsmf";
@@ -172,8 +186,8 @@ int cmd_fsmf(int argc, char **argv)
     if (status == DMF_OK && auto_supports)
         status = dmf_fsmf_find_supports(ctx, a, src.num_m == 2 ? src.radix_m : NULL,
                                         src.num_m == 2 ? src.radix_n : NULL, &sx, &sy, &found);
-    if (status == DMF_OK && !auto_supports) status = dmf_matrix_read(sx_path, &sx);
-    if (status == DMF_OK && !auto_supports) status = dmf_matrix_read(sy_path, &sy);
+    if (status == DMF_OK && !auto_supports) status = read_support(sx_path, &sx);
+    if (status == DMF_OK && !auto_supports) status = read_support(sy_path, &sy);
     double start = cli_now();
     if (status == DMF_OK) status = dmf_fsmf(ctx, a, sx, sy, &x, &y, &rep);
     refine_result ref = {0};

@@ -591,6 +591,42 @@ static void test_slides_example(void)
     dmf_matrix_free(sy);
 }
 
+/* The slides' A with rows times 2^r_i and columns times 2^c_j, exponents
+ * up to +-40 (f64): still a product on the same supports, completed
+ * exactly.  The zero test compared entries against A's largest one, so
+ * true entries of small rows and columns looked like zeros and the
+ * completion gave up (greedy, 8e-4 at +-30). */
+static void test_slides_scaled(void)
+{
+    dmf_matrix *sx = support_of(4, 3, &slide_x[0][0]), *sy = support_of(3, 4, &slide_y[0][0]);
+    const int row_exp[4] = {-40, 17, 40, -3}, col_exp[4] = {33, -40, 5, -21};
+    double xs[4][3], ys[3][4];
+    for (size_t i = 0; i < 4; i++)
+        for (size_t k = 0; k < 3; k++) xs[i][k] = ldexp(slide_x[i][k], row_exp[i]);
+    for (size_t k = 0; k < 3; k++)
+        for (size_t j = 0; j < 4; j++) ys[k][j] = ldexp(slide_y[k][j], col_exp[j]);
+    dmf_matrix *x0 = from_table(4, 3, &xs[0][0], DMF_F64, 1), *y0 = from_table(3, 4, &ys[0][0], DMF_F64, 1);
+    dmf_matrix *a = product(x0, y0), *x = NULL, *y = NULL;
+    dmf_fsmf_report rep;
+    if (run_fsmf("slides 4x4 scaled by 2^+-40", a, sx, sy, &rep, &x, &y) == DMF_OK) {
+        CHECK(rep.completed && rep.optimal && rep.rel_error <= 1e-12,
+              "slides scaled by 2^+-40: completed %d optimal %d rel_error %.3g", rep.completed, rep.optimal,
+              rep.rel_error);
+        /* Entry by entry, each relative to itself: the small ones too. */
+        double worst = 0;
+        for (size_t i = 0; i < 4; i++)
+            for (size_t j = 0; j < 4; j++) {
+                double complex want = get(a, i, j), got = 0;
+                for (size_t k = 0; k < 3; k++) got += get(x, i, k) * get(y, k, j);
+                if (want != 0) worst = fmax(worst, cabs(got - want) / cabs(want));
+            }
+        CHECK(worst <= 1e-12, "slides scaled by 2^+-40: an entry is off by %.3g of itself", worst);
+    }
+    dmf_matrix_free(x), dmf_matrix_free(y), dmf_matrix_free(a), dmf_matrix_free(x0), dmf_matrix_free(y0);
+    dmf_matrix_free(sx);
+    dmf_matrix_free(sy);
+}
+
 /* Supports on which the completion cannot finish. */
 static void test_not_identifiable(void)
 {
@@ -884,6 +920,7 @@ int main(void)
     run_group("random supports", test_random_supports);
     run_group("errors and empty classes", test_errors);
     run_group("slides 4x4 example", test_slides_example);
+    run_group("slides 4x4 scaled by 2^+-40", test_slides_scaled);
     run_group("not identifiable", test_not_identifiable);
     run_group("supports found for a class", test_found_supports);
     return check_report("test_fsmf");

@@ -33,6 +33,7 @@ typedef struct {
     size_t *unknown;       /* per entry of A: covering lifted entries not yet known */
     size_t *queue, queue_head, queue_tail; /* entries whose unknown count fell to 1 */
     double complex *val;   /* values mode only */
+    double *mag;           /* values mode only: the magnitudes val was computed from (its rounding level / u) */
     double complex *pot;   /* values mode only: x on rows, y on columns, per piece */
 } lifted;
 
@@ -41,7 +42,7 @@ static void lifted_free(lifted *t)
     free(t->row_at), free(t->rows), free(t->col_at), free(t->cols), free(t->blk_at);
     free(t->cover_at), free(t->cover), free(t->known), free(t->done), free(t->dirty);
     free(t->unknown), free(t->queue);
-    free(t->val), free(t->pot);
+    free(t->val), free(t->mag), free(t->pot);
     memset(t, 0, sizeof *t);
 }
 
@@ -94,10 +95,11 @@ static int lifted_build(lifted *t, int values)
     t->unknown = malloc((M * N + 1) * sizeof(size_t)), t->queue = malloc((M * N + 1) * sizeof(size_t));
     if (values) {
         t->val = calloc(L + 1, sizeof *t->val);
+        t->mag = calloc(L + 1, sizeof *t->mag);
         t->pot = calloc(t->row_at[K] + t->col_at[K] + 1, sizeof *t->pot);
     }
     if (!t->cover_at || !t->cover || !t->known || !t->done || !t->dirty || !t->unknown || !t->queue ||
-        (values && (!t->val || !t->pot)))
+        (values && (!t->val || !t->mag || !t->pot)))
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the rank-one completion (%zu entries)", L);
     for (size_t k = 0; k < K; k++)
         for (size_t a = t->row_at[k]; a < t->row_at[k + 1]; a++)
@@ -150,16 +152,19 @@ static void subtract(lifted *t, size_t e, const double complex *a)
         if (!t->known[t->cover[q]]) unknown = t->cover[q];
     if (a) {
         double complex v = a[e];
+        double mag = cabs(a[e]);
         for (size_t q = lo; q < hi; q++)
-            if (t->cover[q] != unknown) v -= t->val[t->cover[q]];
+            if (t->cover[q] != unknown) v -= t->val[t->cover[q]], mag += cabs(t->val[t->cover[q]]);
         t->val[unknown] = v;
+        t->mag[unknown] = mag;
     }
     mark_known(t, unknown, piece_of(t, unknown));
 }
 
 /* The rank-one rule on piece k: a breadth-first search over rows (nodes
  * 0..m-1) and columns (m..m+n-1) linked by known entries; with values,
- * an entry links only when it is not ~0 (x_i y_j = 0 says nothing about
+ * an entry links only when it is not ~0, above `tiny` times the magnitudes
+ * it was computed from (x_i y_j = 0 says nothing about
  * the ratio), and the search carries x_i = 1 at its root, y_j = v / x_i,
  * x_i = v / y_j.  Marks the piece done when all its rows and columns are
  * linked. */
@@ -180,7 +185,7 @@ static void rank_one_rule(lifted *t, size_t k, double tiny, size_t *comp, size_t
             size_t u = queue[head++];
             for (size_t w = 0; w < (u < m ? n : m); w++) {
                 size_t a = u < m ? u : w, b = u < m ? w : u - m, v = u < m ? m + w : w, p = base + a * n + b;
-                if (comp[v] != none || !t->known[p] || (pot && !(cabs(t->val[p]) > tiny))) continue;
+                if (comp[v] != none || !t->known[p] || (pot && !(cabs(t->val[p]) > tiny * t->mag[p]))) continue;
                 comp[v] = s;
                 if (pot) pot[v] = t->val[p] / pot[u];
                 queue[tail++] = v;
@@ -193,7 +198,7 @@ static void rank_one_rule(lifted *t, size_t k, double tiny, size_t *comp, size_t
             if (comp[a] != comp[m + b]) continue;
             /* Known entries are rewritten too, so the piece is exactly
              * rank one on each linked part. */
-            if (pot) t->val[p] = pot[a] * pot[m + b];
+            if (pot) t->val[p] = pot[a] * pot[m + b], t->mag[p] = cabs(t->val[p]);
             if (!t->known[p]) mark_known(t, p, k);
         }
     /* What it filled lies within its linked parts: no new link. */
@@ -245,10 +250,11 @@ int dmf_fsmf_complete(const dmf_matrix *sx, const dmf_matrix *sy, const double c
     }
     size_t M = t.M, N = t.N, K = t.K;
     int status = lifted_build(&t, 1);
-    /* Entries at rounding level of A's largest are taken as zero. */
-    double big = 0;
-    for (size_t e = 0; e < M * N; e++) big = fmax(big, cabs(a[e]));
-    if (status == DMF_OK) status = propagate(&t, a, 1e-13 * big);
+    /* An entry at the rounding level of the values it was computed from
+     * is taken as zero.  (Against A's largest entry instead, rows and
+     * columns scaled by 2^+-30 made true entries look like zeros and the
+     * completion gave up.) */
+    if (status == DMF_OK) status = propagate(&t, a, 1e-13);
     int all = status == DMF_OK;
     for (size_t k = 0; all && k < K; k++) all = t.done[k];
     if (all) {

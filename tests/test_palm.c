@@ -512,6 +512,35 @@ static void test_hadamard_scaled(void)
     }
 }
 
+/* A warm start at 2^480: the factors of H 32 found unscaled, their lambda
+ * times 2^480, and A = H 2^480 (beyond the safe range, so PALM runs on a
+ * copy scaled near 1): the start's lambda is scaled with it, and the
+ * error stays that of the start.  Kept as given, lambda 2^480 against a
+ * copy near 1 undid the factors. */
+static void test_warm_start_scaled(void)
+{
+    dmf_matrix *a = NULL, *out[16] = {NULL}, *again[16] = {NULL};
+    dmf_constraint fact[16], res[16], cons[16];
+    dmf_hierarchical_options o;
+    size_t n = hadamard_setup(32, DMF_F64, &a, fact, res, &o);
+    if (!a) return;
+    dmf_palm_report rep = {0};
+    CHECK_OK(dmf_hierarchical(NULL, a, fact, res, n, &o, out, &rep));
+    for (size_t j = 0; j < n; j++) cons[j] = j + 1 < n ? fact[j] : res[n - 2];
+    double *v = dmf_matrix_data(a);
+    for (size_t k = 0; k < 32 * 32; k++) v[k] = ldexp(v[k], 480);
+    dmf_palm_options p = o.global;
+    p.init_lambda = ldexp(rep.lambda, 480);
+    p.stop.num_its = 5;
+    dmf_palm_report warm = {0};
+    CHECK_OK(dmf_palm4msa(NULL, a, cons, n, (const dmf_matrix *const *)out, &p, again, &warm));
+    CHECK(warm.rel_error <= 1e-10 && fabs(ldexp(warm.lambda, -480) / rep.lambda - 1) <= 1e-6,
+          "warm start at 2^480: rel_error %g (start %g), lambda 2^480 times %g (start %g)", warm.rel_error,
+          rep.rel_error, ldexp(warm.lambda, -480), rep.lambda);
+    for (size_t j = 0; j < n; j++) dmf_matrix_free(out[j]), dmf_matrix_free(again[j]);
+    dmf_matrix_free(a);
+}
+
 static void test_errors(void)
 {
     dmf_matrix *a = NULL, *out[3] = {NULL};
@@ -583,6 +612,7 @@ int main(void)
         if (layout != 3) test_sparse_sweeps(DMF_F64, layout, 1);
     test_hadamard(32, DMF_F64, 30, 0);
     test_hadamard_scaled();
+    test_warm_start_scaled();
     test_hadamard(64, DMF_F64, 30, 0);
     test_hadamard(32, DMF_C128, 30, 0);
     test_hadamard(32, DMF_F64, 30, 1);

@@ -190,7 +190,7 @@ DMF_HD static inline void dmf_store(dmf_dtype dtype, void *base, size_t index, d
 DMF_HD static inline void dmf_top_eigvec_2x2(double g11, double g22, dmf_dc g12, dmf_dc e[2])
 {
     double half = 0.5 * (g11 - g22);
-    double lambda = 0.5 * (g11 + g22) + hypot(half, sqrt(dmf_dc_abs2(g12)));
+    double lambda = 0.5 * (g11 + g22) + hypot(half, hypot(g12.re, g12.im)); /* |g12|^2 overflows from 2^512 */
     if (g11 >= g22) {
         e[0] = dmf_dc_make(lambda - g22, 0);
         e[1] = dmf_dc_conj(g12);

@@ -33,7 +33,7 @@ typedef struct {
     size_t *unknown;       /* per entry of A: covering lifted entries not yet known */
     size_t *queue, queue_head, queue_tail; /* entries whose unknown count fell to 1 */
     double complex *val;   /* values mode only */
-    double *mag;           /* values mode only: the magnitudes val was computed from (its rounding level / u) */
+    double *mag;           /* values mode only: the magnitudes val was computed from, theirs included (its rounding level / u) */
     double complex *pot;   /* values mode only: x on rows, y on columns, per piece */
 } lifted;
 
@@ -154,7 +154,7 @@ static void subtract(lifted *t, size_t e, const double complex *a)
         double complex v = a[e];
         double mag = cabs(a[e]);
         for (size_t q = lo; q < hi; q++)
-            if (t->cover[q] != unknown) v -= t->val[t->cover[q]], mag += cabs(t->val[t->cover[q]]);
+            if (t->cover[q] != unknown) v -= t->val[t->cover[q]], mag += t->mag[t->cover[q]];
         t->val[unknown] = v;
         t->mag[unknown] = mag;
     }

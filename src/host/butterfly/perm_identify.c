@@ -437,9 +437,10 @@ static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, 
     if (!wk->spare[0] || !wk->spare[1] || (copy && !wk->converted))
         return dmf_fail(DMF_ERR_NOMEM, "permutation search: out of memory");
     if (wk->converted) {
-        const double scale = ldexp(1.0, shift);
+        /* In two factors: 2^shift alone overflows for subnormal inputs. */
+        const double half = ldexp(1.0, shift / 2), rest = ldexp(1.0, shift - shift / 2);
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < count; i++) wk->converted[i] = dmf_get(a->dtype, a->data, i) * scale;
+        for (size_t i = 0; i < count; i++) wk->converted[i] = dmf_get(a->dtype, a->data, i) * half * rest;
         wk->w = wk->converted;
     } else {
         wk->w = a->data;

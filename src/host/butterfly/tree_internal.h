@@ -74,7 +74,7 @@ int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
 
 /* Inputs whose largest entry lies outside the range the kernels square
  * safely (dmf_range_shift) are factored as a copy scaled by 2^shift, which
- * brings that entry into the top binade of the range:
+ * brings that entry to 2^(B-2) ... 2^(B-1), near the top of the range:
  * *scaled is that copy (free() it) or NULL with *shift = 0.  The same pass
  * over the input checks it is finite (DMF_ERR_NUMERIC naming an entry). */
 int dmf_butterfly_scale_input(const dmf_matrix *a, void **scaled, int *shift);

@@ -1,6 +1,6 @@
 /* Exact power-of-two scaling of dense data, so algorithms whose sums of
  * squares would overflow or underflow can run on a copy whose largest
- * entry is about 1 (as LAPACK's drivers rescale with xLASCL) and move the
+ * entry is in a safe range (as LAPACK's drivers rescale with xLASCL) and move the
  * scale back afterwards without rounding.  Every function works on the
  * real view: a complex entry is two reals. */
 #ifndef DMF_SCALE_H

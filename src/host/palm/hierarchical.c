@@ -88,7 +88,7 @@ int dmf_hierarchical(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint
         double local_lambda = opts->local.init_lambda;
         void *ps[2] = {two[0] ? two[0]->data : NULL, two[1] ? two[1]->data : NULL};
         if (status == DMF_OK)
-            status = dmf_palm_core(be, a->dtype, T, 2, pd, ps, pair, &opts->local, &local_lambda, &step_rep);
+            status = dmf_palm_core(be, a->dtype, T, 2, pd, ps, pair, &opts->local, &local_lambda, 0, &step_rep);
         if (status == DMF_OK) rep.iterations += step_rep.iterations;
         else status = dmf_fail_context(status, "step %zu, the split of the residual", i);
         if (status != DMF_OK) {
@@ -119,7 +119,7 @@ int dmf_hierarchical(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint
             S[j] = F[j]->data;
             dims[j + 1] = F[j]->cols;
         }
-        status = dmf_palm_core(be, a->dtype, a->data, n, dims, S, C, &opts->global, &lambda, &step_rep);
+        status = dmf_palm_core(be, a->dtype, a->data, n, dims, S, C, &opts->global, &lambda, 1, &step_rep);
         if (status == DMF_OK) rep.iterations += step_rep.iterations;
         else status = dmf_fail_context(status, "step %zu, the refinement of %zu factors", i, n);
         rep.rel_error = step_rep.rel_error;

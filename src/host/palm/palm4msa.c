@@ -3,6 +3,7 @@
  * the default start, and the sweeps of palm_impl.h on the context's
  * backend: the host runs the algorithm, the backend's PALM kernels
  * (palm_kernels.h) every product, projection and reduction on the data. */
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -59,13 +60,21 @@ static int palm_on_backend(const dmf_backend *be, dmf_dtype dtype, const void *a
 
 /* An A whose largest entry lies outside the range the kernels square
  * safely is run scaled by the power of two dmf_range_shift gives (exact,
- * the largest entry near 1), with the absolute stopping thresholds scaled
- * alike and lambda brought back at the end.  The start lambda applies to
- * the scaled A: PALM's first sweeps weigh lambda X against A, and a start
- * of 1 against an A of 2^-600 lost the factorization (a subnormal A gave a
- * product of zeros and reported rel_error 0). */
+ * the largest entry near 1), with the absolute stopping thresholds (and a
+ * constant step) scaled alike and lambda brought back at the end.  A warm
+ * start's lambda is scaled too, so its iterates are those of the unscaled
+ * A; a cold start's applies to the scaled A: PALM's first sweeps weigh
+ * lambda X against A, and a start of 1 against an A of 2^-600 lost the
+ * factorization (a subnormal A gave a product of zeros and reported
+ * rel_error 0). */
+static double scaled_threshold(double value, int shift)
+{
+    double s = ldexp(value, shift);
+    return value > 0 && s == 0 ? DBL_TRUE_MIN : s; /* 0 would turn the test off */
+}
+
 int dmf_palm_core(const dmf_backend *be, dmf_dtype dtype, const void *a, size_t J, const size_t *dims, void *const *S,
-                  const dmf_constraint *cons, const dmf_palm_options *o, double *lambda, dmf_palm_report *rep)
+                  const dmf_constraint *cons, const dmf_palm_options *o, double *lambda, int warm, dmf_palm_report *rep)
 {
     DMF_TRY(dmf_palm_backend_check(be));
     const size_t count = dims[0] * dims[J];
@@ -77,10 +86,11 @@ int dmf_palm_core(const dmf_backend *be, dmf_dtype dtype, const void *a, size_t 
     dmf_scale_pow2(dtype, scaled, count, shift);
     dmf_palm_options local = *o;
     if (!local.stop.relerr) {
-        local.stop.tol = ldexp(local.stop.tol, shift);
-        local.stop.erreps = ldexp(local.stop.erreps, shift);
+        local.stop.tol = scaled_threshold(local.stop.tol, shift);
+        local.stop.erreps = scaled_threshold(local.stop.erreps, shift);
     }
-    double scaled_lambda = *lambda;
+    if (local.constant_step_size) local.step_size = ldexp(local.step_size, -2 * shift); /* lambda^2 L^H A R^H */
+    double scaled_lambda = warm ? ldexp(*lambda, shift) : *lambda;
     int status = palm_on_backend(be, dtype, scaled, J, dims, S, cons, &local, &scaled_lambda, rep);
     *lambda = ldexp(scaled_lambda, -shift);
     rep->lambda = *lambda;
@@ -174,7 +184,9 @@ int dmf_palm4msa(dmf_context *ctx, const dmf_matrix *a, const dmf_constraint *co
     }
     dmf_palm_report rep = {0};
     double lambda = opts->init_lambda;
-    if (status == DMF_OK) status = dmf_palm_core(be, a->dtype, a->data, J, dims, S, cons, opts, &lambda, &rep);
+    int warm = 0; /* started from given factors: lambda is in A's scale */
+    for (size_t j = 0; init && j < J; j++) warm |= init[j] != NULL && cons[j].kind != DMF_CONS_CONST;
+    if (status == DMF_OK) status = dmf_palm_core(be, a->dtype, a->data, J, dims, S, cons, opts, &lambda, warm, &rep);
     if (status != DMF_OK)
         for (size_t j = 0; j < J; j++) {
             dmf_matrix_free(out[j]);

@@ -13,8 +13,11 @@ int dmf_palm_check_constraint(const dmf_constraint *c, dmf_dtype dtype, const ch
  * dims[0] = rows(A), dims[j+1] = cols(S_j); S[j] (dims[j] x dims[j+1]) hold
  * the start and receive the result; lambda in and out.  rep gets
  * rel_error, lambda, iterations and stopped_by. */
+/* warm: *lambda was fitted to A with the given factors (it is in A's
+ * scale); else a cold start with the default factors (see dmf_palm_core). */
 int dmf_palm_core(const dmf_backend *backend, dmf_dtype dtype, const void *a, size_t num_factors,
-                  const size_t *dims, void *const *S, const dmf_constraint *cons, const dmf_palm_options *opts, double *lambda, dmf_palm_report *rep);
+                  const size_t *dims, void *const *S, const dmf_constraint *cons, const dmf_palm_options *opts, double *lambda,
+                  int warm, dmf_palm_report *rep);
 
 /* DMF_ERR_NOT_COMPILED naming the backend when it has no PALM kernels. */
 int dmf_palm_backend_check(const dmf_backend *be);

@@ -137,57 +137,54 @@ typedef double complex FN(acc_t);
 typedef double FN(acc_t);
 #endif
 
-/* Top eigenvector of the 2 x 2 Hermitian [[g11, g12], [conj(g12), g22]]:
- * the larger of the two null vectors of G - lambda I avoids cancellation.
- * G's entries are squares of the block's, up to 2^950 in double for the
- * entries the input scan lets through: |g12| by hypot and the vector
- * brought near 1 (exactly, by a power of two) before its norm, whose
- * squares would overflow.  All in double until the unit vector: in single
- * precision the squares of a block of entries near 2^-80 (far below the
- * matrix's largest) would underflow. */
-static void FN(top_eigvec_2x2)(double g11, double g22, FN(acc_t) g12, SCALAR *e)
+#ifndef DMF_SPLIT_EIGVEC_COMMON
+#define DMF_SPLIT_EIGVEC_COMMON
+/* Top unit eigenvector of the 2 x 2 Hermitian [[g11, g12], [conj(g12), g22]]
+ * as the parts (Re e0, Im e0, Re e1, Im e1): the larger of the two null
+ * vectors of G - lambda I avoids cancellation.  G's entries are squares of
+ * the block's, up to 2^950 for the entries the input scan lets through and
+ * subnormal for blocks far below a scaled input's largest entry: |g12| by
+ * hypot and the vector brought near 1 part by part (exactly, by a power of
+ * two: 2^-exponent itself can overflow) before its norm.  All in double
+ * whatever the dtype (in single precision a block of entries near 2^-80
+ * underflowed).  The one-block closed forms and the lanes share it. */
+static void top_eigvec_2x2_parts(double g11, double g22, double g12r, double g12i, double v[4])
 {
     double half = 0.5 * (g11 - g22);
-#if IS_COMPLEX
-    double off = cabs(g12);
-    FN(acc_t) g21 = conj(g12);
-#else
-    double off = fabs(g12);
-    FN(acc_t) g21 = g12;
-#endif
-    double lambda = 0.5 * (g11 + g22) + hypot(half, off);
-    FN(acc_t) e0 = g12, e1 = lambda - g11;
-    if (g11 >= g22) e0 = lambda - g22, e1 = g21;
-#if IS_COMPLEX
-    double big = fmax(fmax(fabs(creal(e0)), fabs(cimag(e0))), fmax(fabs(creal(e1)), fabs(cimag(e1))));
-#else
-    double big = fmax(fabs(e0), fabs(e1));
-#endif
-    if ((big > 0x1p500 && big < INFINITY) || (big > 0 && big < 0x1p-500)) { /* by a power of two: exact */
+    double lambda = 0.5 * (g11 + g22) + hypot(half, hypot(g12r, g12i));
+    if (g11 >= g22) { /* (lambda - g22, conj(g12)) */
+        v[0] = lambda - g22, v[1] = 0, v[2] = g12r, v[3] = -g12i;
+    } else { /* (g12, lambda - g11) */
+        v[0] = g12r, v[1] = g12i, v[2] = lambda - g11, v[3] = 0;
+    }
+    double big = fmax(fmax(fabs(v[0]), fabs(v[1])), fmax(fabs(v[2]), fabs(v[3])));
+    if ((big > 0x1p500 && big < INFINITY) || (big > 0 && big < 0x1p-500)) {
         int exponent;
         frexp(big, &exponent);
-        /* Each part by ldexp: 2^-exponent itself overflows when G is
-         * subnormal (rows 2^515 apart, scaled so the largest is near 1). */
-#if IS_COMPLEX
-        e0 = ldexp(creal(e0), -exponent) + I * ldexp(cimag(e0), -exponent);
-        e1 = ldexp(creal(e1), -exponent) + I * ldexp(cimag(e1), -exponent);
-#else
-        e0 = ldexp(e0, -exponent);
-        e1 = ldexp(e1, -exponent);
-#endif
+        for (int q = 0; q < 4; q++) v[q] = ldexp(v[q], -exponent);
     }
-#if IS_COMPLEX
-    double norm = sqrt(creal(e0) * creal(e0) + cimag(e0) * cimag(e0) + creal(e1) * creal(e1) + cimag(e1) * cimag(e1));
-#else
-    double norm = sqrt(e0 * e0 + e1 * e1);
-#endif
+    double norm = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
     if (norm > 0) {
-        e[0] = (SCALAR)(e0 / norm);
-        e[1] = (SCALAR)(e1 / norm);
+        for (int q = 0; q < 4; q++) v[q] /= norm;
     } else { /* G is a multiple of I: any unit vector */
-        e[0] = 1;
-        e[1] = 0;
+        v[0] = 1, v[1] = v[2] = v[3] = 0;
     }
+}
+#endif
+
+/* top_eigvec_2x2_parts rounded to the dtype. */
+static void FN(top_eigvec_2x2)(double g11, double g22, FN(acc_t) g12, SCALAR *e)
+{
+    double v[4];
+#if IS_COMPLEX
+    top_eigvec_2x2_parts(g11, g22, creal(g12), cimag(g12), v);
+    e[0] = (SCALAR)(v[0] + I * v[1]);
+    e[1] = (SCALAR)(v[2] + I * v[3]);
+#else
+    top_eigvec_2x2_parts(g11, g22, g12, 0, v);
+    e[0] = (SCALAR)v[0];
+    e[1] = (SCALAR)v[2];
+#endif
 }
 
 /* S S^H of a 2 x n block (rows r0 and r1): the closed form for m == 2

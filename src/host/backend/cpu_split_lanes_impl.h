@@ -86,32 +86,6 @@ static void lane_cascade_total(const lane_cascade *c, lane_vec *out)
             for (int q = 0; q < 4; q++) out[q] += c->level[k][q];
 }
 
-/* Top unit eigenvector (v0, v1) of [[g11, g12], [conj(g12), g22]] in
- * double, as top_eigvec_2x2: the larger null vector of G - lambda I. */
-static void lane_top_eigvec(double g11, double g22, double g12r, double g12i, double v[4])
-{
-    double half = 0.5 * (g11 - g22);
-    double lambda = 0.5 * (g11 + g22) + hypot(half, hypot(g12r, g12i));
-    if (g11 >= g22) { /* (lambda - g22, conj(g12)) */
-        v[0] = lambda - g22, v[1] = 0, v[2] = g12r, v[3] = -g12i;
-    } else { /* (g12, lambda - g11) */
-        v[0] = g12r, v[1] = g12i, v[2] = lambda - g11, v[3] = 0;
-    }
-    /* Brought near 1 first, exactly (a power of two): G's entries reach
-     * 2^950, their squares would overflow. */
-    double big = fmax(fmax(fabs(v[0]), fabs(v[1])), fmax(fabs(v[2]), fabs(v[3])));
-    if ((big > 0x1p500 && big < INFINITY) || (big > 0 && big < 0x1p-500)) {
-        int exponent;
-        frexp(big, &exponent);
-        for (int q = 0; q < 4; q++) v[q] = ldexp(v[q], -exponent);
-    }
-    double norm = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
-    if (norm > 0) {
-        for (int q = 0; q < 4; q++) v[q] /= norm;
-    } else { /* G is a multiple of I: any unit vector */
-        v[0] = 1, v[1] = v[2] = v[3] = 0;
-    }
-}
 #endif
 
 #if IS_COMPLEX
@@ -333,7 +307,7 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
     lane_vec c[8];
     for (size_t l = 0; l < LANES; l++) {
         double *vv = vecs[l];
-        lane_top_eigvec(gram[0][l], gram[1][l], gram[2][l], IS_COMPLEX ? gram[3][l] : 0, vv);
+        top_eigvec_2x2_parts(gram[0][l], gram[1][l], gram[2][l], IS_COMPLEX ? gram[3][l] : 0, vv);
         double vp[4] = {-vv[2], vv[3], vv[0], -vv[1]}; /* (-conj(v1), conj(v0)) */
         for (int q = 0; q < 4; q++) {
             c[q][l] = vv[q];

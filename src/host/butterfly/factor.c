@@ -262,8 +262,7 @@ int dmf_butterfly_scale_input(const dmf_matrix *a, void **scaled, int *shift)
     /* The largest entry to 2^(B-2) ... 2^(B-1) rather than near 1: the safe
      * range's top half holds it and the small entries keep B binades more
      * above underflow (rows 2^540 apart in f64 kept their entries). */
-    int single = a->dtype == DMF_F32 || a->dtype == DMF_C64;
-    *shift += (single ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE) - 1;
+    *shift += dmf_safe_exponent(a->dtype) - 1;
     *scaled = dmf_alloc(count, dmf_dtype_size(a->dtype));
     if (!*scaled)
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the scaled copy of a %zu x %zu matrix",

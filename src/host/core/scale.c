@@ -110,13 +110,15 @@ int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int 
     return e > bound || e < -bound ? -e : 0;
 }
 
+int dmf_safe_exponent(dmf_dtype dtype) { return single_precision(dtype) ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE; }
+
 int dmf_finite_range_shift(dmf_dtype dtype, const void *data, size_t count, int *shift)
 {
     int finite, e;
     double best = largest_abs(dtype, data, reals_of(dtype, count), &finite);
     *shift = 0;
     if (!finite) return 0;
-    int bound = single_precision(dtype) ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE;
+    int bound = dmf_safe_exponent(dtype);
     if (best == 0) return 1;
     frexp(best, &e);
     *shift = e > bound || e < -bound ? -e : 0;
@@ -125,7 +127,7 @@ int dmf_finite_range_shift(dmf_dtype dtype, const void *data, size_t count, int 
 
 int dmf_sum_sq_needs_no_shift(dmf_dtype dtype, double sum_sq, size_t count)
 {
-    int bound = single_precision(dtype) ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE;
+    int bound = dmf_safe_exponent(dtype);
     double reals = (double)reals_of(dtype, count);
     return isfinite(sum_sq) && sum_sq < ldexp(1.0, 2 * bound - 2) && sum_sq > reals * ldexp(1.0, 2 - 2 * bound);
 }
@@ -137,7 +139,7 @@ int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count)
      * between it and its inverse stay normal and finite, also after
      * orthonormalization gathers a whole block's norm into one entry. */
     return dmf_range_shift_beyond(dtype, data, count,
-                                  single_precision(dtype) ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE);
+                                  dmf_safe_exponent(dtype));
 }
 
 size_t dmf_first_nonfinite(dmf_dtype dtype, const void *data, size_t count)

@@ -31,6 +31,8 @@ int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count);
  * double use DMF_SAFE_EXP_DOUBLE. */
 int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int bound);
 
+/* B of the safe range 2^-B ... 2^B for the dtype (DMF_SAFE_EXP_*). */
+int dmf_safe_exponent(dmf_dtype dtype);
 /* dmf_range_shift and dmf_all_finite in one pass over the data: 1 with
  * *shift set when every entry is finite, 0 (and *shift = 0) otherwise. */
 int dmf_finite_range_shift(dmf_dtype dtype, const void *data, size_t count, int *shift);

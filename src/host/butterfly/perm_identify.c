@@ -10,7 +10,6 @@
  * (its rank-one row factor on every current column class), so each split
  * solves the same small problem: group the rows of W by m_s and cut its
  * column classes by n_s so that every group x part block is rank one. */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -421,10 +420,7 @@ static int load(const dmf_matrix *a, const size_t *radix_m, size_t num_factors, 
      * works on the matrix scaled by a power of two (exact) that brings the
      * largest entry near 1 where that entry is far from it (R 2^260 made
      * NaN scores, R 2^-280 minors at rounding level). */
-    int largest = 0, shift = 0;
-    if (dmf_extreme_exponent(a->dtype, a->data, count, 0, &largest) && largest != INT_MAX &&
-        (largest > 64 || largest < -64))
-        shift = -largest;
+    const int shift = dmf_range_shift_beyond(a->dtype, a->data, count, 64);
     const int copy = a->dtype != DMF_C128 || shift != 0;
     double bytes = ((double)first + (double)second) * (double)a->cols;
     if (copy) bytes += (double)count;

@@ -263,12 +263,10 @@ int dmf_butterfly_scale_input(const dmf_matrix *a, void **scaled, int *shift)
      * range's top half holds it and the small entries keep B binades more
      * above underflow (rows 2^540 apart in f64 kept their entries). */
     *shift += dmf_safe_exponent(a->dtype) - 1;
-    *scaled = dmf_alloc(count, dmf_dtype_size(a->dtype));
+    *scaled = dmf_scaled_copy(a->dtype, a->data, count, *shift);
     if (!*scaled)
         return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the scaled copy of a %zu x %zu matrix",
                         a->rows, a->cols);
-    memcpy(*scaled, a->data, count * dmf_dtype_size(a->dtype));
-    dmf_scale_pow2(a->dtype, *scaled, count, *shift);
     return DMF_OK;
 }
 

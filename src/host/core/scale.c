@@ -2,6 +2,9 @@
 #include <float.h>
 #include <limits.h>
 
+#include <string.h>
+
+#include "internal.h"
 #include "scale.h"
 
 static int single_precision(dmf_dtype dtype) { return dtype == DMF_F32 || dtype == DMF_C64; }
@@ -108,6 +111,15 @@ int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int 
     int e;
     if (!dmf_extreme_exponent(dtype, data, count, 0, &e) || e == INT_MAX) return 0;
     return e > bound || e < -bound ? -e : 0;
+}
+
+void *dmf_scaled_copy(dmf_dtype dtype, const void *data, size_t count, int shift)
+{
+    void *copy = dmf_alloc(count, dmf_dtype_size(dtype));
+    if (!copy) return NULL;
+    memcpy(copy, data, count * dmf_dtype_size(dtype));
+    dmf_scale_pow2(dtype, copy, count, shift);
+    return copy;
 }
 
 int dmf_safe_exponent(dmf_dtype dtype) { return single_precision(dtype) ? DMF_SAFE_EXP_SINGLE : DMF_SAFE_EXP_DOUBLE; }

@@ -31,6 +31,9 @@ int dmf_range_shift(dmf_dtype dtype, const void *data, size_t count);
  * double use DMF_SAFE_EXP_DOUBLE. */
 int dmf_range_shift_beyond(dmf_dtype dtype, const void *data, size_t count, int bound);
 
+/* A fresh copy of the data times 2^shift (free() it); NULL when out of
+ * memory. */
+void *dmf_scaled_copy(dmf_dtype dtype, const void *data, size_t count, int shift);
 /* B of the safe range 2^-B ... 2^B for the dtype (DMF_SAFE_EXP_*). */
 int dmf_safe_exponent(dmf_dtype dtype);
 /* dmf_range_shift and dmf_all_finite in one pass over the data: 1 with

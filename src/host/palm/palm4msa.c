@@ -80,10 +80,8 @@ int dmf_palm_core(const dmf_backend *be, dmf_dtype dtype, const void *a, size_t 
     const size_t count = dims[0] * dims[J];
     const int shift = dmf_range_shift(dtype, a, count);
     if (shift == 0) return palm_on_backend(be, dtype, a, J, dims, S, cons, o, lambda, rep);
-    void *scaled = dmf_alloc(count, dmf_dtype_size(dtype));
+    void *scaled = dmf_scaled_copy(dtype, a, count, shift);
     if (!scaled) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the scaled copy of a %zu x %zu matrix", dims[0], dims[J]);
-    memcpy(scaled, a, count * dmf_dtype_size(dtype));
-    dmf_scale_pow2(dtype, scaled, count, shift);
     dmf_palm_options local = *o;
     if (!local.stop.relerr) {
         local.stop.tol = scaled_threshold(local.stop.tol, shift);

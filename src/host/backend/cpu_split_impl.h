@@ -147,8 +147,9 @@ typedef double FN(acc_t);
  * hypot and the vector brought near 1 part by part (exactly, by a power of
  * two: 2^-exponent itself can overflow) before its norm.  All in double
  * whatever the dtype (in single precision a block of entries near 2^-80
- * underflowed).  The one-block closed forms and the lanes share it. */
-static void top_eigvec_2x2_parts(double g11, double g22, double g12r, double g12i, double v[4])
+ * underflowed).  The one-block closed forms and the lanes share it.
+ * Returns the eigenvalue. */
+static double top_eigvec_2x2_parts(double g11, double g22, double g12r, double g12i, double v[4])
 {
     double half = 0.5 * (g11 - g22);
     double lambda = 0.5 * (g11 + g22) + hypot(half, hypot(g12r, g12i));
@@ -169,6 +170,7 @@ static void top_eigvec_2x2_parts(double g11, double g22, double g12r, double g12
     } else { /* G is a multiple of I: any unit vector */
         v[0] = 1, v[1] = v[2] = v[3] = 0;
     }
+    return lambda;
 }
 #endif
 
@@ -853,7 +855,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         FN(split_scratch) s;
         /* The lanes read T's rows themselves; the other blocks are gathered. */
         FN(tile_scratch) ts = {0};
-        FN(lane_scratch) lanes = {NULL, NULL};
+        FN(lane_scratch) lanes = {NULL};
         int have_scratch = FN(scratch_alloc)(&s, m, n, r);
         int ok = have_scratch && (by_lanes ? FN(lane_scratch_alloc)(&lanes, m) : FN(tile_scratch_alloc)(&ts, tile, m, n, r));
         if (!ok) no_memory++;

@@ -12,12 +12,15 @@
  *   pass 1: the Gram matrix G = S^H S, summed in chunks of 32 rows whose
  *           sums are added pairwise (a binary counter), so its rounding
  *           grows with log(m), as the recursive halves did;
- *   pass 2: x = S v for G's top eigenvector v, k = x^H S compensated
- *           (two-sum) since h = k / ||x|| sets the scale of the whole
- *           block's product, and w = S vp for the residual ||w||^2 -
- *           |x^H w|^2 / ||x||^2; ||x||^2 = Re(k v) needs no sum of its own
- *           (x^H S v = x^H x, a sum of positive terms);
- *   pass 3: W's rows get x ||h||^(1/2) / ||x||.
+ *   pass 2: x = S v for G's top eigenvector v, written at once as W = x t
+ *           with t = lambda^(-1/4) from G's top eigenvalue lambda (the
+ *           balance ||W|| = ||H|| = sigma^(1/2) up to G's rounding: a
+ *           third pass to scale x by its own sums cost r2l ~10 %);
+ *           k = x^H S compensated (two-sum), since H = k / (||x||^2 t)
+ *           sets the scale of the whole block's product x k / ||x||^2;
+ *           w = S vp for the residual ||w||^2 - |x^H w|^2 / ||x||^2;
+ *           ||x||^2 = Re(k v) needs no sum of its own (x^H S v = x^H x,
+ *           a sum of positive terms).
  * A lane whose S v vanished (with S != 0) goes through approximate_block. */
 
 #ifndef DMF_SPLIT_LANES_COMMON
@@ -94,24 +97,20 @@ static void lane_cascade_total(const lane_cascade *c, lane_vec *out)
 #define LANE_PARTS 2 /* s0, s1 */
 #endif
 
-/* Thread-private buffers of the lanes: the tile's rows of eight sub-blocks
- * as separate parts (one vector per part and row) and x likewise. */
+/* Thread-private buffer of the lanes: the rows of eight sub-blocks as
+ * separate parts (one vector per part and row).  Uninitialized: pass 1
+ * writes every row it reads (and zeroes idle lanes). */
 typedef struct {
-    lane_vec *rows, *x;
+    lane_vec *rows;
 } FN(lane_scratch);
 
 static int FN(lane_scratch_alloc)(FN(lane_scratch) *s, size_t m)
 {
-    s->rows = dmf_alloc_aligned(m * LANE_PARTS, sizeof(lane_vec));
-    s->x = dmf_alloc_aligned(m * (IS_COMPLEX ? 2 : 1), sizeof(lane_vec));
-    return s->rows && s->x;
+    s->rows = dmf_alloc_aligned_uninit(m * LANE_PARTS, sizeof(lane_vec));
+    return s->rows != NULL;
 }
 
-static void FN(lane_scratch_free)(FN(lane_scratch) *s)
-{
-    free(s->rows);
-    free(s->x);
-}
+static void FN(lane_scratch_free)(FN(lane_scratch) *s) { free(s->rows); }
 
 /* Rows a0 .. a1-1 of lanes 0 .. nl-1 (lane l's row a at src[l] + a *
  * stride, its two entries side by side) into the parts of s->rows. */
@@ -196,11 +195,45 @@ static void FN(lane_gram)(FN(lane_scratch) *s, const SCALAR *const *src, size_t 
     lane_cascade_total(&cascade, g);
 }
 
+/* Where pass 2 writes W: lane l's row a at col[l] + a * ld, or, for eight
+ * neighbours of a double dtype, the eight side by side from col[0]. */
+typedef struct {
+    SCALAR *col[LANES];
+    size_t ld, count;
+    int adjacent;
+} FN(lane_w);
+
+/* W's row a from the lanes' x t (parts xr, xi). */
+static inline void FN(lane_store_w)(const FN(lane_w) *w, size_t a, lane_vec xr, lane_vec xi)
+{
+#if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
+    if (w->adjacent) {
+        double *out = (double *)(w->col[0] + a * w->ld);
+#if IS_COMPLEX
+        lane_write(out, LANE_ZIP_LO(xr, xi));
+        lane_write(out + 8, LANE_ZIP_HI(xr, xi));
+#else
+        (void)xi;
+        lane_write(out, xr);
+#endif
+        return;
+    }
+#endif
+    for (size_t l = 0; l < w->count; l++) {
+#if IS_COMPLEX
+        w->col[l][a * w->ld] = (SCALAR)(xr[l] + I * xi[l]);
+#else
+        (void)xi;
+        w->col[l][a * w->ld] = (SCALAR)xr[l];
+#endif
+    }
+}
+
 /* Pass 2 for the unit v and vp = (-conj(v1), conj(v0)) of every lane
- * (c[q] = part q of v, c[4 + q] of vp): x = S v into s->x, k = x^H S
+ * (c[q] = part q of v, c[4 + q] of vp): W = (S v) t, k = x^H S
  * compensated, ww = ||S vp||^2 and xw = x^H S vp. */
-static void FN(lane_project)(FN(lane_scratch) *s, size_t m, const lane_vec c[8], lane_vec k[4],
-                             lane_vec *ww_out, lane_vec xw[2])
+static void FN(lane_project)(FN(lane_scratch) *s, size_t m, const lane_vec c[8], lane_vec t,
+                             const FN(lane_w) *w_out, lane_vec k[4], lane_vec *ww_out, lane_vec xw[2])
 {
     lane_vec k_sum[4] = {{0}, {0}, {0}, {0}}, k_carry[4] = {{0}, {0}, {0}, {0}};
     lane_vec ww = {0}, xwr = {0}, xwi = {0};
@@ -212,8 +245,7 @@ static void FN(lane_project)(FN(lane_scratch) *s, size_t m, const lane_vec c[8],
         lane_vec xi = s0r * c[1] + s0i * c[0] + s1r * c[3] + s1i * c[2];
         lane_vec wr = s0r * c[4] - s0i * c[5] + s1r * c[6] - s1i * c[7];
         lane_vec wi = s0r * c[5] + s0i * c[4] + s1r * c[7] + s1i * c[6];
-        s->x[2 * a] = xr;
-        s->x[2 * a + 1] = xi;
+        FN(lane_store_w)(w_out, a, xr * t, xi * t);
         lane_vec p0r = xr * s0r + xi * s0i, p0i = xr * s0i - xi * s0r;
         lane_vec p1r = xr * s1r + xi * s1i, p1i = xr * s1i - xi * s1r;
         lane_two_sum(&k_sum[0], &k_carry[0], p0r);
@@ -226,7 +258,7 @@ static void FN(lane_project)(FN(lane_scratch) *s, size_t m, const lane_vec c[8],
 #else
         lane_vec s0 = p[0], s1 = p[1];
         lane_vec x = s0 * c[0] + s1 * c[2], w = s0 * c[4] + s1 * c[6];
-        s->x[a] = x;
+        FN(lane_store_w)(w_out, a, x * t, x);
         lane_vec p0 = x * s0, p1 = x * s1;
         lane_two_sum(&k_sum[0], &k_carry[0], p0);
         lane_two_sum(&k_sum[2], &k_carry[2], p1);
@@ -242,40 +274,34 @@ static void FN(lane_project)(FN(lane_scratch) *s, size_t m, const lane_vec c[8],
 
 /* Everything one lane keeps from pass 2 for the stores. */
 typedef struct {
-    double to_w;        /* W = x * to_w */
     SCALAR h[2];        /* H's two entries */
     double residual, norm2;
     int fallback;       /* S v vanished: approximate_block instead */
 } FN(lane_result);
 
-static void FN(lane_finish)(const double v[4], const double k[4], double ww, double xwr, double xwi,
-                            double norm2, FN(lane_result) *out)
+/* H = k / (||x||^2 t) for W = x t, so that W H = x k / ||x||^2 whatever t. */
+static void FN(lane_finish)(const double v[4], const double k[4], double t, double ww, double xwr,
+                            double xwi, double norm2, FN(lane_result) *out)
 {
     out->norm2 = norm2;
     out->fallback = 0;
     if (norm2 == 0) { /* as approximate_block: a zero block gets zero factors */
-        out->to_w = 0;
         out->h[0] = out->h[1] = 0;
         out->residual = 0;
         return;
     }
     double xx = k[0] * v[0] - k[1] * v[1] + k[2] * v[2] - k[3] * v[3];
-    if (!(xx > 0)) {
+    double scale = xx * t;
+    if (!(xx > 0) || !(scale > 0)) {
         out->fallback = 1;
         return;
     }
-    double norm = sqrt(xx);
-    double h0r = k[0] / norm, h0i = k[1] / norm, h1r = k[2] / norm, h1i = k[3] / norm;
-    double sigma = sqrt(h0r * h0r + h0i * h0i + h1r * h1r + h1i * h1i);
-    double to_h = sigma > 0 ? 1 / sqrt(sigma) : 1;
-    out->to_w = (sigma > 0 ? sqrt(sigma) : 1) / norm;
 #if IS_COMPLEX
-    out->h[0] = (SCALAR)((h0r * to_h) + I * (h0i * to_h));
-    out->h[1] = (SCALAR)((h1r * to_h) + I * (h1i * to_h));
+    out->h[0] = (SCALAR)((k[0] / scale) + I * (k[1] / scale));
+    out->h[1] = (SCALAR)((k[2] / scale) + I * (k[3] / scale));
 #else
-    (void)h0i, (void)h1i;
-    out->h[0] = (SCALAR)(h0r * to_h);
-    out->h[1] = (SCALAR)(h1r * to_h);
+    out->h[0] = (SCALAR)(k[0] / scale);
+    out->h[1] = (SCALAR)(k[2] / scale);
 #endif
     double residual = ww - (xwr * xwr + xwi * xwi) / xx;
     out->residual = residual > 0 ? residual : 0;
@@ -301,53 +327,29 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
     /* Eight neighbours in one row group: their rows are runs of 16 entries. */
     int adjacent = nl == LANES;
     for (size_t l = 1; l < nl && adjacent; l++) adjacent = src[l] == src[0] + 2 * l && wcol[l] == wcol[0] + l;
-    lane_vec gram[4], k[4], ww, xw[2];
+    lane_vec gram[4], k[4], ww, xw[2], t;
     FN(lane_gram)(ls, src, stride, m, nl, adjacent, gram);
     double vecs[LANES][4];
     lane_vec c[8];
     for (size_t l = 0; l < LANES; l++) {
         double *vv = vecs[l];
-        top_eigvec_2x2_parts(gram[0][l], gram[1][l], gram[2][l], IS_COMPLEX ? gram[3][l] : 0, vv);
+        double lambda = top_eigvec_2x2_parts(gram[0][l], gram[1][l], gram[2][l], IS_COMPLEX ? gram[3][l] : 0, vv);
+        t[l] = lambda > 0 ? 1 / sqrt(sqrt(lambda)) : 0; /* ||x t|| = lambda^(1/4) */
         double vp[4] = {-vv[2], vv[3], vv[0], -vv[1]}; /* (-conj(v1), conj(v0)) */
         for (int q = 0; q < 4; q++) {
             c[q][l] = vv[q];
             c[4 + q][l] = vp[q];
         }
     }
-    FN(lane_project)(ls, m, c, k, &ww, xw);
+    FN(lane_w) w_out = {.ld = g->c1, .count = nl, .adjacent = adjacent};
+    memcpy(w_out.col, wcol, sizeof wcol);
+    FN(lane_project)(ls, m, c, t, &w_out, k, &ww, xw);
     FN(lane_result) res[LANES];
-    double to_w[LANES] = {0};
     for (size_t l = 0; l < nl; l++) {
         double kk[4] = {k[0][l], IS_COMPLEX ? k[1][l] : 0, k[2][l], IS_COMPLEX ? k[3][l] : 0};
-        FN(lane_finish)(vecs[l], kk, ww[l], xw[0][l], xw[1][l], gram[0][l] + gram[1][l], &res[l]);
-        if (!res[l].fallback) to_w[l] = res[l].to_w;
+        FN(lane_finish)(vecs[l], kk, t[l], ww[l], xw[0][l], xw[1][l], gram[0][l] + gram[1][l], &res[l]);
     }
-    /* Pass 3: W. */
     const size_t ldw = g->c1;
-#if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
-    if (adjacent) {
-        lane_vec tw = lane_read(to_w);
-        for (size_t a = 0; a < m; a++) {
-            double *out = (double *)(wcol[0] + a * ldw);
-#if IS_COMPLEX
-            lane_vec xr = ls->x[2 * a] * tw, xi = ls->x[2 * a + 1] * tw;
-            lane_write(out, LANE_ZIP_LO(xr, xi));
-            lane_write(out + 8, LANE_ZIP_HI(xr, xi));
-#else
-            lane_write(out, ls->x[a] * tw);
-#endif
-        }
-    } else
-#endif
-    for (size_t a = 0; a < m; a++) {
-#if IS_COMPLEX
-        const double *xr = (const double *)&ls->x[2 * a], *xi = (const double *)&ls->x[2 * a + 1];
-        for (size_t l = 0; l < nl; l++) wcol[l][a * ldw] = (SCALAR)(xr[l] * to_w[l] + I * (xi[l] * to_w[l]));
-#else
-        const double *x = (const double *)&ls->x[a];
-        for (size_t l = 0; l < nl; l++) wcol[l][a * ldw] = (SCALAR)(x[l] * to_w[l]);
-#endif
-    }
     for (size_t l = 0; l < nl; l++) {
         int code = DMF_BLOCK_CLOSED_FORM;
         if (res[l].fallback) { /* the scalar path for this sub-block */

@@ -79,9 +79,11 @@ static int cpu_apply_run(dmf_dtype dtype, const dmf_apply_run *run, const dmf_fa
     return ok ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the buffers of a run of factors");
 }
 
+/* Uninitialized, as the table promises: the splits' halves and the PALM
+ * buffers are written whole before they are read. */
 static int cpu_mem_alloc(void **ptr, size_t bytes)
 {
-    *ptr = dmf_alloc(bytes ? bytes : 1, 1);
+    *ptr = dmf_alloc_uninit(bytes ? bytes : 1, 1);
     return *ptr ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu bytes", bytes);
 }
 

@@ -24,6 +24,9 @@ struct dmf_matrix {
 /* Overflow-checked products of sizes; return 0 on overflow. */
 int dmf_mul_size(size_t a, size_t b, size_t *out);
 void *dmf_alloc(size_t count, size_t elem_size); /* zeroed, NULL on overflow/OOM */
+/* dmf_alloc without the zeros: for buffers whose every entry is written
+ * before it is read (a recycled chunk zeroed by calloc is a needless pass). */
+void *dmf_alloc_uninit(size_t count, size_t elem_size);
 /* The same on a 64-byte boundary (free() releases it): kernels whose
  * vectorized sums would otherwise start at an address-dependent offset. */
 void *dmf_alloc_aligned(size_t count, size_t elem_size);

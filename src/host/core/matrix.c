@@ -33,6 +33,21 @@ void *dmf_alloc_aligned(size_t count, size_t elem_size)
     return p;
 }
 
+/* Large buffers are read in strided blocks (a block of a tree node spans
+ * the whole matrix): 2 MiB pages keep those reads from missing the TLB.
+ * glibc serves such sizes by fresh mmap, still untouched, so the advice
+ * applies before the first write; it is only advice, hence no check. */
+static void *advise_huge_pages(void *p, size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (p && bytes >= 4 * huge) {
+        uintptr_t start = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+        uintptr_t end = ((uintptr_t)p + bytes) & ~(uintptr_t)(huge - 1);
+        if (end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+    }
+    return p;
+}
+
 void *dmf_alloc(size_t count, size_t elem_size)
 {
     size_t bytes;
@@ -41,18 +56,14 @@ void *dmf_alloc(size_t count, size_t elem_size)
      * before (dmf_memory_check): calloc of more than there is succeeds
      * lazily and the writes that follow grow to the machine's limit. */
     if (dmf_memory_over_limit(bytes)) return NULL;
-    void *p = calloc(bytes ? bytes : 1, 1);
-    /* Large buffers are read in strided blocks (a block of a tree node spans
-     * the whole matrix): 2 MiB pages keep those reads from missing the TLB.
-     * glibc serves such sizes by fresh mmap, still untouched, so the advice
-     * applies before the first write; it is only advice, hence no check. */
-    const size_t huge = (size_t)2 << 20;
-    if (p && bytes >= 4 * huge) {
-        uintptr_t start = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
-        uintptr_t end = ((uintptr_t)p + bytes) & ~(uintptr_t)(huge - 1);
-        if (end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
-    }
-    return p;
+    return advise_huge_pages(calloc(bytes ? bytes : 1, 1), bytes);
+}
+
+void *dmf_alloc_uninit(size_t count, size_t elem_size)
+{
+    size_t bytes;
+    if (!dmf_mul_size(count, elem_size, &bytes) || dmf_memory_over_limit(bytes)) return NULL;
+    return advise_huge_pages(malloc(bytes ? bytes : 1), bytes);
 }
 
 int dmf_matrix_create(dmf_matrix **out, dmf_dtype dtype, size_t rows, size_t cols)

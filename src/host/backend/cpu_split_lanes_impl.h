@@ -8,20 +8,22 @@
  * result still depends on its entries alone (as cpu_split_impl.h requires),
  * and the sums run in parallel across the lanes instead of along a chain.
  *
- * The arithmetic is rank1_two_cols' in double whatever the dtype:
+ * Two passes over the rows, in double whatever the dtype:
  *   pass 1: the Gram matrix G = S^H S, summed in chunks of 32 rows whose
  *           sums are added pairwise (a binary counter), so its rounding
  *           grows with log(m), as the recursive halves did;
- *   pass 2: x = S v for G's top eigenvector v, written at once as W = x t
- *           with t = lambda^(-1/4) from G's top eigenvalue lambda (the
- *           balance ||W|| = ||H|| = sigma^(1/2) up to G's rounding: a
- *           third pass to scale x by its own sums cost r2l ~10 %);
- *           k = x^H S compensated (two-sum), since H = k / (||x||^2 t)
- *           sets the scale of the whole block's product x k / ||x||^2;
- *           w = S vp for the residual ||w||^2 - |x^H w|^2 / ||x||^2;
- *           ||x||^2 = Re(k v) needs no sum of its own (x^H S v = x^H x,
- *           a sum of positive terms).
- * A lane whose S v vanished (with S != 0) goes through approximate_block. */
+ *   pass 2: for G's top eigenvector v (eigenvalue lambda) and the unit vp
+ *           orthogonal to it, W = (S v) t with t = lambda^(-1/4) and the
+ *           residual ||S vp||^2; H = v^H / t.
+ * So W H = S v v^H, the projection of S's rows on v: with v from G it is
+ * the best rank one up to G's rounding, its residual is exactly ||S vp||^2
+ * (v, vp orthonormal: no cancellation), and ||W|| = ||H|| = lambda^(1/4).
+ * Projecting S's columns on x = S v instead (x x^H S / ||x||^2) is less
+ * sensitive to v's error but needs x^H S summed with compensation and a
+ * third pass to scale x: r2l took 1.28x as long (DFT 8192 c128) for errors
+ * 0.55-0.7x these, which stay at the balanced tree's (random chains and
+ * DFTs of 1024 ... 4096).
+ * A lane whose G is not finite goes through approximate_block. */
 
 #ifndef DMF_SPLIT_LANES_COMMON
 #define DMF_SPLIT_LANES_COMMON
@@ -52,14 +54,6 @@ static inline lane_vec lane_read(const double *p)
 }
 
 static inline void lane_write(double *p, lane_vec v) { memcpy(p, &v, sizeof v); }
-
-/* Knuth's two-sum on every lane: sum + carry gains x exactly. */
-static inline void lane_two_sum(lane_vec *sum, lane_vec *carry, lane_vec x)
-{
-    lane_vec t = *sum + x, z = t - *sum;
-    *carry += (*sum - (t - z)) + (x - z);
-    *sum = t;
-}
 
 /* The Gram matrix's four sums (g11, g22, Re g12, Im g12) of a chunk, and
  * the chunk sums added pairwise: level k holds the sum of 2^k chunks. */
@@ -230,13 +224,11 @@ static inline void FN(lane_store_w)(const FN(lane_w) *w, size_t a, lane_vec xr, 
 }
 
 /* Pass 2 for the unit v and vp = (-conj(v1), conj(v0)) of every lane
- * (c[q] = part q of v, c[4 + q] of vp): W = (S v) t, k = x^H S
- * compensated, ww = ||S vp||^2 and xw = x^H S vp. */
-static void FN(lane_project)(FN(lane_scratch) *s, size_t m, const lane_vec c[8], lane_vec t,
-                             const FN(lane_w) *w_out, lane_vec k[4], lane_vec *ww_out, lane_vec xw[2])
+ * (c[q] = part q of v, c[4 + q] of vp): W = (S v) t and ||S vp||^2. */
+static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane_vec c[8], lane_vec t,
+                                 const FN(lane_w) *w_out)
 {
-    lane_vec k_sum[4] = {{0}, {0}, {0}, {0}}, k_carry[4] = {{0}, {0}, {0}, {0}};
-    lane_vec ww = {0}, xwr = {0}, xwi = {0};
+    lane_vec ww = {0};
     for (size_t a = 0; a < m; a++) {
         const lane_vec *p = s->rows + a * LANE_PARTS;
 #if IS_COMPLEX
@@ -246,65 +238,15 @@ static void FN(lane_project)(FN(lane_scratch) *s, size_t m, const lane_vec c[8],
         lane_vec wr = s0r * c[4] - s0i * c[5] + s1r * c[6] - s1i * c[7];
         lane_vec wi = s0r * c[5] + s0i * c[4] + s1r * c[7] + s1i * c[6];
         FN(lane_store_w)(w_out, a, xr * t, xi * t);
-        lane_vec p0r = xr * s0r + xi * s0i, p0i = xr * s0i - xi * s0r;
-        lane_vec p1r = xr * s1r + xi * s1i, p1i = xr * s1i - xi * s1r;
-        lane_two_sum(&k_sum[0], &k_carry[0], p0r);
-        lane_two_sum(&k_sum[1], &k_carry[1], p0i);
-        lane_two_sum(&k_sum[2], &k_carry[2], p1r);
-        lane_two_sum(&k_sum[3], &k_carry[3], p1i);
         ww += wr * wr + wi * wi;
-        xwr += xr * wr + xi * wi;
-        xwi += xr * wi - xi * wr;
 #else
         lane_vec s0 = p[0], s1 = p[1];
         lane_vec x = s0 * c[0] + s1 * c[2], w = s0 * c[4] + s1 * c[6];
         FN(lane_store_w)(w_out, a, x * t, x);
-        lane_vec p0 = x * s0, p1 = x * s1;
-        lane_two_sum(&k_sum[0], &k_carry[0], p0);
-        lane_two_sum(&k_sum[2], &k_carry[2], p1);
         ww += w * w;
-        xwr += x * w;
 #endif
     }
-    for (int q = 0; q < 4; q++) k[q] = k_sum[q] + k_carry[q];
-    *ww_out = ww;
-    xw[0] = xwr;
-    xw[1] = xwi;
-}
-
-/* Everything one lane keeps from pass 2 for the stores. */
-typedef struct {
-    SCALAR h[2];        /* H's two entries */
-    double residual, norm2;
-    int fallback;       /* S v vanished: approximate_block instead */
-} FN(lane_result);
-
-/* H = k / (||x||^2 t) for W = x t, so that W H = x k / ||x||^2 whatever t. */
-static void FN(lane_finish)(const double v[4], const double k[4], double t, double ww, double xwr,
-                            double xwi, double norm2, FN(lane_result) *out)
-{
-    out->norm2 = norm2;
-    out->fallback = 0;
-    if (norm2 == 0) { /* as approximate_block: a zero block gets zero factors */
-        out->h[0] = out->h[1] = 0;
-        out->residual = 0;
-        return;
-    }
-    double xx = k[0] * v[0] - k[1] * v[1] + k[2] * v[2] - k[3] * v[3];
-    double scale = xx * t;
-    if (!(xx > 0) || !(scale > 0)) {
-        out->fallback = 1;
-        return;
-    }
-#if IS_COMPLEX
-    out->h[0] = (SCALAR)((k[0] / scale) + I * (k[1] / scale));
-    out->h[1] = (SCALAR)((k[2] / scale) + I * (k[3] / scale));
-#else
-    out->h[0] = (SCALAR)(k[0] / scale);
-    out->h[1] = (SCALAR)(k[2] / scale);
-#endif
-    double residual = ww - (xwr * xwr + xwi * xwi) / xx;
-    out->residual = residual > 0 ? residual : 0;
+    return ww;
 }
 
 /* The sub-blocks sb0 .. sb0+nl-1 (nl <= LANES, numbered as info[] is) of
@@ -327,14 +269,14 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
     /* Eight neighbours in one row group: their rows are runs of 16 entries. */
     int adjacent = nl == LANES;
     for (size_t l = 1; l < nl && adjacent; l++) adjacent = src[l] == src[0] + 2 * l && wcol[l] == wcol[0] + l;
-    lane_vec gram[4], k[4], ww, xw[2], t;
+    lane_vec gram[4], t;
     FN(lane_gram)(ls, src, stride, m, nl, adjacent, gram);
-    double vecs[LANES][4];
+    double vecs[LANES][4], lambda[LANES];
     lane_vec c[8];
     for (size_t l = 0; l < LANES; l++) {
         double *vv = vecs[l];
-        double lambda = top_eigvec_2x2_parts(gram[0][l], gram[1][l], gram[2][l], IS_COMPLEX ? gram[3][l] : 0, vv);
-        t[l] = lambda > 0 ? 1 / sqrt(sqrt(lambda)) : 0; /* ||x t|| = lambda^(1/4) */
+        lambda[l] = top_eigvec_2x2_parts(gram[0][l], gram[1][l], gram[2][l], IS_COMPLEX ? gram[3][l] : 0, vv);
+        t[l] = lambda[l] > 0 && lambda[l] < INFINITY ? 1 / sqrt(sqrt(lambda[l])) : 0;
         double vp[4] = {-vv[2], vv[3], vv[0], -vv[1]}; /* (-conj(v1), conj(v0)) */
         for (int q = 0; q < 4; q++) {
             c[q][l] = vv[q];
@@ -343,38 +285,41 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
     }
     FN(lane_w) w_out = {.ld = g->c1, .count = nl, .adjacent = adjacent};
     memcpy(w_out.col, wcol, sizeof wcol);
-    FN(lane_project)(ls, m, c, t, &w_out, k, &ww, xw);
-    FN(lane_result) res[LANES];
-    for (size_t l = 0; l < nl; l++) {
-        double kk[4] = {k[0][l], IS_COMPLEX ? k[1][l] : 0, k[2][l], IS_COMPLEX ? k[3][l] : 0};
-        FN(lane_finish)(vecs[l], kk, t[l], ww[l], xw[0][l], xw[1][l], gram[0][l] + gram[1][l], &res[l]);
-    }
+    lane_vec ww = FN(lane_project)(ls, m, c, t, &w_out);
     const size_t ldw = g->c1;
     for (size_t l = 0; l < nl; l++) {
         int code = DMF_BLOCK_CLOSED_FORM;
-        if (res[l].fallback) { /* the scalar path for this sub-block */
+        double norm2 = gram[0][l] + gram[1][l], residual = 0;
+        if (norm2 > 0 && !(lambda[l] < INFINITY)) { /* the scalar path for this sub-block */
             size_t sb = sb0 + l, j = sb % g->c1, rest = sb / g->c1;
             size_t u = rest % g->b2, iv = rest / g->b2;
             for (size_t a = 0; a < m; a++) {
                 s->block[2 * a] = src[l][a * stride];
                 s->block[2 * a + 1] = src[l][a * stride + 1];
             }
-            code = FN(approximate_block)(s, m, 2, 1, res[l].norm2);
-            res[l].residual = s->residual >= 0 ? s->residual : FN(block_residual)(s, m, 2, 1);
+            code = FN(approximate_block)(s, m, 2, 1, norm2);
+            residual = s->residual >= 0 ? s->residual : FN(block_residual)(s, m, 2, 1);
             SCALAR *x_out = s->svd_work; /* m entries, free once the block is solved */
             FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
             for (size_t a = 0; a < m; a++) wcol[l][a * ldw] = x_out[a];
-        } else {
-            hrow[l][0] = res[l].h[0];
-            hrow[l][1] = res[l].h[1];
+        } else { /* H = v^H / t (a zero block: t = 0, zero factors) */
+            const double *v = vecs[l], to_h = t[l] > 0 ? 1 / t[l] : 0;
+#if IS_COMPLEX
+            hrow[l][0] = (SCALAR)(v[0] * to_h - I * (v[1] * to_h));
+            hrow[l][1] = (SCALAR)(v[2] * to_h - I * (v[3] * to_h));
+#else
+            hrow[l][0] = (SCALAR)(v[0] * to_h);
+            hrow[l][1] = (SCALAR)(v[2] * to_h);
+#endif
+            residual = norm2 > 0 ? ww[l] : 0;
         }
         if (info) info[sb0 + l] = code;
         acc->closed_form += code == DMF_BLOCK_CLOSED_FORM;
         acc->iterative += code == DMF_BLOCK_ITERATIVE;
         acc->dense_svd += code == DMF_BLOCK_DENSE_SVD;
         acc->failed += code == DMF_BLOCK_FAILED;
-        acc->target_sq += res[l].norm2;
-        acc->residual_sq += res[l].residual;
+        acc->target_sq += norm2;
+        acc->residual_sq += residual;
     }
 }
 

@@ -836,7 +836,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
                         : (512 / (n * sizeof(SCALAR)) < g->c1 ? 512 / (n * sizeof(SCALAR)) : g->c1);
     const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
-    const int by_lanes = n == 2 && r == 1 && m > 2;
+    const int by_lanes = n == 2 && r == 1 && m >= 2;
     const size_t units = by_lanes ? (count + LANES - 1) / LANES : num_tiles;
     /* Each unit's sums of squares, added in order after the threads: the
      * node's error then does not depend on which thread took which unit.

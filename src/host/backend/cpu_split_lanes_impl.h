@@ -1,4 +1,4 @@
-/* Rank one of m x 2 sub-blocks (m > 2), eight at a time: the splits of an
+/* Rank one of m x 2 sub-blocks (m >= 2), eight at a time: the splits of an
  * r2l tree, and of any node whose right half is one factor of radix 2.
  *
  * Worked one sub-block at a time, this closed form is scalar code that

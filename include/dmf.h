@@ -476,6 +476,14 @@ typedef struct {
     double *spectrum;        /* the R singular values, descending (owned) */
     size_t spectrum_length;
     double time_s;
+    /* 1 when one layer's coefficients spread over more than 2^26: h[p] was
+     * then drawn with standard deviation 2^-e (e: the binary exponent of
+     * parameter p's largest |coef|), which leaves the rank as it is; the
+     * spectrum is that of these samples. */
+    int params_rescaled;
+    /* The largest spread (binary orders) left among the coefficients of
+     * one parameter after that: above 26 the rank may be too low. */
+    int residual_spread_log2;
 } dmf_liftrank_report;
 
 /* Monte Carlo rank of the lifted operator (Prop. 5.3) in float64: samples

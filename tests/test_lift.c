@@ -265,6 +265,56 @@ static void test_k2_threshold(void)
     dmf_network_free(net);
 }
 
+/* The 2 x 2 x 2 dense network (one parameter per entry, rk A = 4 = all
+ * four entries of X reachable independently) as triplets, the first
+ * layer's coefficients c[0..3]. */
+static dmf_network *dense_2x2x2(const double c[4])
+{
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"type\": \"triplets\", \"layers\": ["
+             "{\"rows\": 2, \"cols\": 2, \"entries\": [[0, 0, 0, %.17g], [0, 1, 1, %.17g], [1, 0, 2, %.17g], "
+             "[1, 1, 3, %.17g]]}, "
+             "{\"rows\": 2, \"cols\": 2, \"entries\": [[0, 0, 0, 1], [0, 1, 1, 1], [1, 0, 2, 1], [1, 1, 3, 1]]}]}",
+             c[0], c[1], c[2], c[3]);
+    return parse(json);
+}
+
+/* Coefficients of very different sizes: with standard Gaussian h the
+ * directions only the small ones reach fall below the rank rules' eps
+ * (rank 2 of 4 here, all rules agreeing); each parameter drawn at its own
+ * scale gives the rank back.  One parameter whose own coefficients span
+ * 2^996 cannot be evened out: it is reported. */
+static void test_coefficient_scales(void)
+{
+    const double cases[][4] = {{1, 1, 1, 1}, {1e300, 1, 1, 1}, {0x1p100, 0x1p-100, 0x1p50, 1}, {1, 1, 1, 0x1p-30}};
+    const int rescaled[] = {0, 1, 1, 1};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        dmf_network *net = dense_2x2x2(cases[c]);
+        if (!net) return;
+        dmf_liftrank_report rep;
+        CHECK(rank_of(net, &rep) == 4 && rep.rules_agree, "dense 2x2x2 case %zu: rank %zu (rules agree %d), expected 4",
+              c, rep.rank, rep.rules_agree);
+        CHECK(rep.params_rescaled == rescaled[c] && rep.residual_spread_log2 == 0,
+              "dense 2x2x2 case %zu: rescaled %d, spread %d", c, rep.params_rescaled, rep.residual_spread_log2);
+        dmf_liftrank_report_free(&rep);
+        dmf_network_free(net);
+    }
+    /* A parameter shared by entries of sizes 1e300 and 1: flagged. */
+    dmf_network *net = parse("{\"type\": \"triplets\", \"layers\": ["
+                             "{\"rows\": 2, \"cols\": 2, \"entries\": [[0, 0, 0, 1e300], [0, 1, 0, 1], [1, 0, 1, 1], "
+                             "[1, 1, 1, 2]]}, "
+                             "{\"rows\": 2, \"cols\": 2, \"entries\": [[0, 0, 0, 1], [0, 1, 1, 1], [1, 0, 2, 1], "
+                             "[1, 1, 3, 1]]}]}");
+    if (!net) return;
+    dmf_liftrank_report rep;
+    rank_of(net, &rep);
+    CHECK(rep.params_rescaled && rep.residual_spread_log2 > 900, "shared parameter: rescaled %d, spread %d",
+          rep.params_rescaled, rep.residual_spread_log2);
+    dmf_liftrank_report_free(&rep);
+    dmf_network_free(net);
+}
+
 /* dim Sigma_2 for K > 2 (2K(S-1)+2, or the whole space when smaller) and
  * for layers of different sizes, on paths of dilated and listed supports
  * (S_k = |support|). */
@@ -392,6 +442,7 @@ int main(void)
     test_triplets_match_conv();
     test_precision_matters();
     test_k2_threshold();
+    test_coefficient_scales();
     test_dim_sigma2();
     test_path_bounds();
     test_scatter_beyond_convolutions();

@@ -163,7 +163,9 @@ def liftrank(network: Network, seed: int = 0, initial_samples: int = 16, backend
         a dict), ``K``, ``S``, ``backend``, ``rank``, ``rank_eps``,
         ``rank_gap``, ``rank_sqrt_eps``, ``rules_agree``, ``gap`` (inf where
         the CLI prints null: rank = R), ``samples``, ``sample_length``,
-        ``upper_bound``, ``sigma_max``, ``threshold_thm_6_4``,
+        ``upper_bound``, ``sigma_max``, ``params_rescaled`` (the samples drew
+        each parameter at a scale of its own, below), ``coef_spread_log2``,
+        ``threshold_thm_6_4``,
         ``identifiable_thm_6_4``, ``threshold_thm_6_5``,
         ``not_identifiable_thm_6_5``, ``verdict``; for convolutional networks
         the fields of :func:`dmf.scatter`; with ``sigma_min`` the keys
@@ -174,7 +176,9 @@ def liftrank(network: Network, seed: int = 0, initial_samples: int = 16, backend
     Warns
     -----
     UserWarning
-        when the three rank rules disagree, and when ``sigma_min`` was asked
+        when the three rank rules disagree, when the coefficients of one
+        parameter span more than 2^26 (the rank may then be too low), and
+        when ``sigma_min`` was asked
         for but A is too large (the key is then absent), as the CLI says on
         stderr.
 
@@ -200,9 +204,13 @@ def liftrank(network: Network, seed: int = 0, initial_samples: int = 16, backend
     if not raw["rules_agree"]:
         warnings.warn(f"the rank rules disagree (eps {raw['rank_eps']}, gap {raw['rank_gap']}, "
                       f"sqrt-eps {raw['rank_sqrt_eps']}): look at the spectrum", stacklevel=2)
+    if raw["coef_spread_log2"] > 26:
+        warnings.warn(f"the coefficients of one parameter span 2^{raw['coef_spread_log2']}: what the small "
+                      "ones add is lost in double, so the rank may be too low", stacklevel=2)
     out = {"dmf_version": _dmf.__version__, "command": "liftrank", "network": path, "K": K, "S": S}
     for key in ("backend", "rank", "rank_eps", "rank_gap", "rank_sqrt_eps", "rules_agree", "gap", "samples",
                 "sample_length", "upper_bound", "upper_bound_rule", "reached_bound", "sigma_max",
+                "params_rescaled", "coef_spread_log2",
                 "threshold_thm_6_4", "threshold_thm_6_4_rule", "identifiable_thm_6_4", "threshold_thm_6_5",
                 "not_identifiable_thm_6_5", "verdict", "identifiability_notion", "verdicts"):
         out[key] = raw[key]

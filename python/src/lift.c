@@ -184,6 +184,8 @@ static PyObject *liftrank(PyObject *module, PyObject *args)
         dmfpy_set(d, "upper_bound", PyLong_FromSize_t(rep.upper_bound)) < 0 ||
         dmfpy_set(d, "reached_bound", PyBool_FromLong(rep.reached_bound)) < 0 ||
         dmfpy_set(d, "sigma_max", PyFloat_FromDouble(rep.spectrum_length ? rep.spectrum[0] : 0)) < 0 ||
+        dmfpy_set(d, "params_rescaled", PyBool_FromLong(rep.params_rescaled)) < 0 ||
+        dmfpy_set(d, "coef_spread_log2", PyLong_FromLong(rep.residual_spread_log2)) < 0 ||
         PyDict_SetItemString(d, "spectrum", spectrum) < 0 ||
         dmfpy_set(d, "time_s", PyFloat_FromDouble(rep.time_s)) < 0 ||
         (have_scatter && scatter_fields(d, net, &sc) < 0) ||

@@ -222,3 +222,28 @@ def test_k2_threshold_and_path_bounds():
     rep = dmf.liftrank(dag)
     assert rep["upper_bound"] == 8 and rep["rank"] == 8 and rep["upper_bound_rule"] == "valid paths"
     assert rep["verdicts"][-1]["theorem"] == "Thm 8.4"
+
+
+def dense_triplets(first):
+    """The 2 x 2 x 2 dense network (rank 4) with the first layer's coefficients."""
+    entries = [[i // 2, i % 2, i, c] for i, c in enumerate(first)]
+    ones = [[i // 2, i % 2, i, 1.0] for i in range(4)]
+    return {"type": "triplets", "layers": [{"rows": 2, "cols": 2, "entries": entries},
+                                           {"rows": 2, "cols": 2, "entries": ones}]}
+
+
+def test_coefficients_of_very_different_sizes_keep_the_rank():
+    plain = dmf.liftrank(dense_triplets([1.0, 1.0, 1.0, 1.0]))
+    assert plain["rank"] == 4 and plain["params_rescaled"] is False and plain["coef_spread_log2"] == 0
+    for first in ([1e300, 1.0, 1.0, 1.0], [2.0**100, 2.0**-100, 2.0**50, 1.0]):
+        rep = dmf.liftrank(dense_triplets(first))
+        assert rep["rank"] == 4 and rep["rules_agree"] is True
+        assert rep["params_rescaled"] is True and rep["coef_spread_log2"] == 0
+
+
+def test_one_parameter_spanning_2_to_the_996_warns():
+    spec = dense_triplets([1.0, 1.0, 1.0, 1.0])
+    spec["layers"][0]["entries"] = [[0, 0, 0, 1e300], [0, 1, 0, 1.0], [1, 0, 1, 1.0], [1, 1, 1, 2.0]]
+    with pytest.warns(UserWarning, match="span 2\\^"):
+        rep = dmf.liftrank(spec)
+    assert rep["coef_spread_log2"] > 900

@@ -131,6 +131,9 @@ int cmd_liftrank(int argc, char **argv)
         if (!rep.rules_agree)
             fprintf(stderr, "dmf liftrank: the rank rules disagree (eps %zu, gap %zu, sqrt-eps %zu): "
                             "look at the spectrum\n", rep.rank_eps, rep.rank_gap, rep.rank_sqrt_eps);
+        if (rep.residual_spread_log2 > 26)
+            fprintf(stderr, "dmf liftrank: the coefficients of one parameter span 2^%d: what the small ones "
+                            "add is lost in double, so the rank may be too low\n", rep.residual_spread_log2);
         json_line j;
         json_begin(&j);
         json_str(&j, "command", "liftrank");
@@ -149,6 +152,8 @@ int cmd_liftrank(int argc, char **argv)
         json_int(&j, "upper_bound", (long long)rep.upper_bound);
         json_str(&j, "upper_bound_rule", v.upper_bound_rule);
         json_num(&j, "sigma_max", rep.spectrum_length ? rep.spectrum[0] : 0);
+        json_bool(&j, "params_rescaled", rep.params_rescaled);
+        json_int(&j, "coef_spread_log2", rep.residual_spread_log2);
         json_int(&j, "threshold_thm_6_4", (long long)v.dim_sigma2);
         json_str(&j, "threshold_thm_6_4_rule", v.dim_sigma2_rule);
         json_bool(&j, "identifiable_thm_6_4", v.identifiable_thm_6_4);

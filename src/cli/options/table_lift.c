@@ -28,7 +28,10 @@ const cli_command cli_liftrank = {
     "(Prop. 5.3): samples vec(A P(h)) for Gaussian h, in float64, R doubled from\n"
     "R0 until the rank stops below R.  The rank is read from the singular values\n"
     "of the D x R sample matrix by three rules (machine precision, largest gap,\n"
-    "sqrt(eps)); a warning goes to stderr when they disagree.\n",
+    "sqrt(eps)); a warning goes to stderr when they disagree.  Where one layer's\n"
+    "parameters have coefficients more than 2^26 apart, each is drawn at a\n"
+    "scale of its own (params_rescaled: same rank); a warning says when the\n"
+    "coefficients of one parameter still span more (coef_spread_log2).\n",
     liftrank_options,
     "Prints one JSON line with the ranks, the gap, the thresholds dim Sigma_2\n"
     "(Thm 6.4: 4(S-1) for K = 2, 2K(S-1)+2 for K > 2) and 2S (Thm 6.5), the\n"

@@ -7,6 +7,7 @@
  * that deep products produce. */
 #include <float.h>
 #include <lapacke.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,21 +28,105 @@ size_t dmf_lift_sample_length(const dmf_network *net)
     return dmf_network_rows(net) * net->num_probes;
 }
 
-/* Layer views whose coefficients are brought near 1 by a power of two
- * per layer when their magnitudes multiply beyond what double holds
- * comfortably (the exponents of the layers' largest coefficients add up to
- * more than 400 in absolute value).  The lifted operator is multilinear,
- * so this scales it by 2^-*log2_scale and leaves every rank unchanged; the
- * singular values are scaled back at the end.  Ordinary coefficients are
- * used as they are.  *copy (free() it) holds the scaled triplets. */
-static int scaled_layer_views(const dmf_network *net, dmf_sparse_layer *views, dmf_triplet **copy,
-                              int *log2_scale)
+/* Binary exponents of the largest |coef| of each parameter of layer k
+ * (INT_MIN for a parameter whose coefficients are all 0): e[p]. */
+static void param_exponents(const dmf_layer *layer, int *e)
 {
+    for (size_t p = 0; p < layer->params; p++) e[p] = INT_MIN;
+    for (size_t t = 0; t < layer->count; t++) {
+        double c = fabs(layer->entries[t].coef);
+        int x;
+        if (c == 0 || !isfinite(c)) continue;
+        frexp(c, &x);
+        if (x > e[layer->entries[t].param]) e[layer->entries[t].param] = x;
+    }
+}
+
+/* The largest spread, in binary orders, of the exponents e[0..count) that
+ * are not INT_MIN. */
+static int exponent_spread(const int *e, size_t count)
+{
+    int lo = INT_MAX, hi = INT_MIN;
+    for (size_t p = 0; p < count; p++)
+        if (e[p] != INT_MIN) lo = e[p] < lo ? e[p] : lo, hi = e[p] > hi ? e[p] : hi;
+    return hi >= lo ? hi - lo : 0;
+}
+
+/* Parameters whose coefficients differ by more than this many binary
+ * orders inside one layer are drawn at scales that even them out: beyond
+ * it the machine-precision rank rule (and the others with it) no longer
+ * sees the small ones' directions next to the large ones'. */
+enum { PARAM_SPREAD_LIMIT = 26 };
+
+/* Layer views whose coefficients are rescaled by powers of two (exact),
+ * which leaves every rank unchanged (DMF_LIFT_SCALE_* in *how):
+ *  - per parameter, when the coefficients of one layer spread beyond
+ *    PARAM_SPREAD_LIMIT: coef * 2^-e(param), i.e. h[param] drawn with
+ *    standard deviation 2^-e(param); the samples then span the image of
+ *    A D for a nonsingular diagonal D, of the same dimension as A's, and
+ *    the spectrum is that of the rescaled samples;
+ *  - per layer, when the layers' largest coefficients multiply beyond
+ *    what double holds comfortably (their exponents add up to more than
+ *    400 in absolute value): the lifted operator is multilinear, so this
+ *    scales it by 2^-*log2_scale and the singular values are scaled back.
+ * Ordinary coefficients are used as they are.  *copy (free() it) holds the
+ * scaled triplets; *residual_spread: the largest spread of the
+ * coefficients left inside one parameter of one layer.  The explicit
+ * operator (params_rescaled NULL) keeps A itself: per layer only. */
+static int scaled_layer_views(const dmf_network *net, dmf_sparse_layer *views, dmf_triplet **copy,
+                              int *log2_scale, int *params_rescaled, int *residual_spread)
+{
+    int ignored_flag, ignored_spread;
+    const int may_rescale = params_rescaled != NULL;
+    if (!params_rescaled) params_rescaled = &ignored_flag, residual_spread = &ignored_spread;
     int e[DMF_MAX_LAYERS];
     long spread = 0, total = 0, entries = 0;
     *copy = NULL;
     *log2_scale = 0;
+    *params_rescaled = 0;
+    *residual_spread = 0;
     layer_views(net, views);
+    size_t most_params = 1;
+    for (size_t k = 0; k < net->num_layers; k++)
+        most_params = net->layers[k].params > most_params ? net->layers[k].params : most_params;
+    int *pe = malloc(most_params * sizeof *pe);
+    if (!pe) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the parameters' exponents");
+    int rescale = 0;
+    for (size_t k = 0; k < net->num_layers && may_rescale && !rescale; k++) {
+        param_exponents(&net->layers[k], pe);
+        rescale = exponent_spread(pe, net->layers[k].params) > PARAM_SPREAD_LIMIT;
+    }
+    if (rescale) {
+        for (size_t k = 0; k < net->num_layers; k++) entries += (long)net->layers[k].count;
+        *copy = malloc(((size_t)entries + 1) * sizeof **copy);
+        if (!*copy) {
+            free(pe);
+            return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the scaled coefficients");
+        }
+        dmf_triplet *next = *copy;
+        for (size_t k = 0; k < net->num_layers; k++) {
+            const dmf_layer *layer = &net->layers[k];
+            param_exponents(layer, pe);
+            int lo = INT_MAX;
+            for (size_t t = 0; t < layer->count; t++) {
+                next[t] = layer->entries[t];
+                int x, top = pe[next[t].param];
+                if (top == INT_MIN) continue;
+                next[t].coef = ldexp(next[t].coef, -top);
+                if (next[t].coef != 0) {
+                    frexp(next[t].coef, &x);
+                    lo = x < lo ? x : lo;
+                }
+            }
+            if (lo != INT_MAX && -lo > *residual_spread) *residual_spread = -lo;
+            views[k].entries = next;
+            next += layer->count;
+        }
+        *params_rescaled = 1;
+        free(pe);
+        return DMF_OK;
+    }
+    free(pe);
     for (size_t k = 0; k < net->num_layers; k++) {
         double top = 0;
         for (size_t t = 0; t < net->layers[k].count; t++)
@@ -160,7 +245,7 @@ int dmf_liftrank(dmf_context *ctx, const dmf_network *net, uint64_t seed, size_t
     dmf_sparse_layer views[DMF_MAX_LAYERS];
     dmf_triplet *scaled = NULL;
     int log2_scale;
-    DMF_TRY(scaled_layer_views(net, views, &scaled, &log2_scale));
+    DMF_TRY(scaled_layer_views(net, views, &scaled, &log2_scale, &rep->params_rescaled, &rep->residual_spread_log2));
 
     size_t R = initial_samples ? initial_samples : 16;
     if (R > rep->upper_bound + 1) R = rep->upper_bound + 1;
@@ -286,7 +371,7 @@ int dmf_lift_operator(const dmf_backend *be, const dmf_network *net, size_t colu
     }
     dmf_sparse_layer views[DMF_MAX_LAYERS];
     dmf_triplet *scaled = NULL;
-    int status = scaled_layer_views(net, views, &scaled, log2_scale);
+    int status = scaled_layer_views(net, views, &scaled, log2_scale, NULL, NULL);
     if (status == DMF_OK)
         status = be->lift_samples(K, views, S, net->probes, net->num_probes, columns, h, a);
     free(scaled);

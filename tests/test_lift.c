@@ -313,6 +313,18 @@ static void test_coefficient_scales(void)
           rep.params_rescaled, rep.residual_spread_log2);
     dmf_liftrank_report_free(&rep);
     dmf_network_free(net);
+    /* The same inside one parameter where the parameters' largest
+     * coefficients agree (nothing to rescale): still reported. */
+    net = parse("{\"type\": \"triplets\", \"layers\": ["
+                "{\"rows\": 1, \"cols\": 2, \"entries\": [[0, 0, 0, 1.2676506002282294e30], [0, 1, 0, 1]]}, "
+                "{\"rows\": 2, \"cols\": 2, \"entries\": [[0, 0, 0, 1], [0, 1, 0, 1], [1, 0, 1, 1], "
+                "[1, 1, 2, 1]]}]}");
+    if (!net) return;
+    rank_of(net, &rep);
+    CHECK(!rep.params_rescaled && rep.residual_spread_log2 == 100, "one parameter 2^100: rescaled %d, spread %d",
+          rep.params_rescaled, rep.residual_spread_log2);
+    dmf_liftrank_report_free(&rep);
+    dmf_network_free(net);
 }
 
 /* dim Sigma_2 for K > 2 (2K(S-1)+2, or the whole space when smaller) and

@@ -28,17 +28,20 @@ size_t dmf_lift_sample_length(const dmf_network *net)
     return dmf_network_rows(net) * net->num_probes;
 }
 
-/* Binary exponents of the largest |coef| of each parameter of layer k
- * (INT_MIN for a parameter whose coefficients are all 0): e[p]. */
-static void param_exponents(const dmf_layer *layer, int *e)
+/* Binary exponents of the largest and the smallest nonzero |coef| of each
+ * parameter of a layer: top[p] and bottom[p] (INT_MIN and INT_MAX for a
+ * parameter whose coefficients are all 0). */
+static void param_exponents(const dmf_layer *layer, int *top, int *bottom)
 {
-    for (size_t p = 0; p < layer->params; p++) e[p] = INT_MIN;
+    for (size_t p = 0; p < layer->params; p++) top[p] = INT_MIN, bottom[p] = INT_MAX;
     for (size_t t = 0; t < layer->count; t++) {
         double c = fabs(layer->entries[t].coef);
+        size_t p = layer->entries[t].param;
         int x;
         if (c == 0 || !isfinite(c)) continue;
         frexp(c, &x);
-        if (x > e[layer->entries[t].param]) e[layer->entries[t].param] = x;
+        top[p] = x > top[p] ? x : top[p];
+        bottom[p] = x < bottom[p] ? x : bottom[p];
     }
 }
 
@@ -59,7 +62,7 @@ static int exponent_spread(const int *e, size_t count)
 enum { PARAM_SPREAD_LIMIT = 26 };
 
 /* Layer views whose coefficients are rescaled by powers of two (exact),
- * which leaves every rank unchanged (DMF_LIFT_SCALE_* in *how):
+ * which leaves every rank unchanged:
  *  - per parameter, when the coefficients of one layer spread beyond
  *    PARAM_SPREAD_LIMIT: coef * 2^-e(param), i.e. h[param] drawn with
  *    standard deviation 2^-e(param); the samples then span the image of
@@ -70,9 +73,10 @@ enum { PARAM_SPREAD_LIMIT = 26 };
  *    400 in absolute value): the lifted operator is multilinear, so this
  *    scales it by 2^-*log2_scale and the singular values are scaled back.
  * Ordinary coefficients are used as they are.  *copy (free() it) holds the
- * scaled triplets; *residual_spread: the largest spread of the
- * coefficients left inside one parameter of one layer.  The explicit
- * operator (params_rescaled NULL) keeps A itself: per layer only. */
+ * scaled triplets; *residual_spread: the largest spread (binary orders) of
+ * the coefficients of one parameter of one layer, which no such scaling
+ * evens out.  The explicit operator (params_rescaled NULL) keeps A itself:
+ * per layer only. */
 static int scaled_layer_views(const dmf_network *net, dmf_sparse_layer *views, dmf_triplet **copy,
                               int *log2_scale, int *params_rescaled, int *residual_spread)
 {
@@ -89,12 +93,14 @@ static int scaled_layer_views(const dmf_network *net, dmf_sparse_layer *views, d
     size_t most_params = 1;
     for (size_t k = 0; k < net->num_layers; k++)
         most_params = net->layers[k].params > most_params ? net->layers[k].params : most_params;
-    int *pe = malloc(most_params * sizeof *pe);
+    int *pe = malloc(2 * most_params * sizeof *pe), *bottom = pe + most_params;
     if (!pe) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the parameters' exponents");
     int rescale = 0;
-    for (size_t k = 0; k < net->num_layers && may_rescale && !rescale; k++) {
-        param_exponents(&net->layers[k], pe);
-        rescale = exponent_spread(pe, net->layers[k].params) > PARAM_SPREAD_LIMIT;
+    for (size_t k = 0; k < net->num_layers && may_rescale; k++) {
+        param_exponents(&net->layers[k], pe, bottom);
+        rescale = rescale || exponent_spread(pe, net->layers[k].params) > PARAM_SPREAD_LIMIT;
+        for (size_t p = 0; p < net->layers[k].params; p++)
+            if (pe[p] != INT_MIN && pe[p] - bottom[p] > *residual_spread) *residual_spread = pe[p] - bottom[p];
     }
     if (rescale) {
         for (size_t k = 0; k < net->num_layers; k++) entries += (long)net->layers[k].count;
@@ -106,19 +112,12 @@ static int scaled_layer_views(const dmf_network *net, dmf_sparse_layer *views, d
         dmf_triplet *next = *copy;
         for (size_t k = 0; k < net->num_layers; k++) {
             const dmf_layer *layer = &net->layers[k];
-            param_exponents(layer, pe);
-            int lo = INT_MAX;
+            param_exponents(layer, pe, bottom);
             for (size_t t = 0; t < layer->count; t++) {
                 next[t] = layer->entries[t];
-                int x, top = pe[next[t].param];
-                if (top == INT_MIN) continue;
-                next[t].coef = ldexp(next[t].coef, -top);
-                if (next[t].coef != 0) {
-                    frexp(next[t].coef, &x);
-                    lo = x < lo ? x : lo;
-                }
+                int top = pe[next[t].param];
+                if (top != INT_MIN) next[t].coef = ldexp(next[t].coef, -top);
             }
-            if (lo != INT_MAX && -lo > *residual_spread) *residual_spread = -lo;
             views[k].entries = next;
             next += layer->count;
         }

@@ -117,6 +117,34 @@ static void test_r2l_accuracy(void)
     dmf_matrix_free(a);
 }
 
+/* A node's error counts the factors as written: in single precision the
+ * rounding of an exact block's factors to the dtype misses it by ~1e-8
+ * relative, so a node error far below that (the factors' residual in
+ * double, before rounding) would be an error the user does not get. */
+static void test_single_precision_node_errors(void)
+{
+    dmf_matrix *a = builtin("dft-bitrev", 256, 256, DMF_C64, NULL, NULL, 0, 0);
+    size_t two[8] = {2, 2, 2, 2, 2, 2, 2, 2};
+    dmf_context *ctx;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    for (int t = 0; t < 3; t++) {
+        dmf_tree *tree;
+        dmf_chain *chain = NULL;
+        dmf_butterfly_report rep;
+        CHECK_OK(dmf_tree_create(&tree, trees[t], 8));
+        CHECK_OK(dmf_butterfly_factor(ctx, a, two, two, 8, tree, NULL, &chain, &rep));
+        for (size_t i = 0; i < rep.num_nodes; i++)
+            CHECK(rep.nodes[i].rel_error >= 1e-9 && rep.nodes[i].rel_error <= 1e-6,
+                  "dft-bitrev 256 c64 %s: node [%zu, %zu] (%zu x %zu blocks) rel_error %.3g outside [1e-9, 1e-6]",
+                  trees[t], rep.nodes[i].p, rep.nodes[i].q, rep.nodes[i].block_rows, rep.nodes[i].block_cols,
+                  rep.nodes[i].rel_error);
+        dmf_chain_free(chain);
+        dmf_tree_free(tree);
+    }
+    dmf_context_free(ctx);
+    dmf_matrix_free(a);
+}
+
 static void test_mixed_radix(void)
 {
     size_t m[3] = {3, 2, 4}, n[3] = {2, 5, 3};
@@ -391,6 +419,7 @@ int main(void)
 {
     test_known_chains();
     test_r2l_accuracy();
+    test_single_precision_node_errors();
     test_mixed_radix();
     test_rank_two();
     test_noisy();

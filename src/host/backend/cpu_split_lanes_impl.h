@@ -14,15 +14,15 @@
  *           grows with log(m), as the recursive halves did;
  *   pass 2: for G's top eigenvector v (eigenvalue lambda) and the unit vp
  *           orthogonal to it, W = (S v) t with t = lambda^(-1/4) and the
- *           residual ||S vp||^2; H = v^H / t.
+ *           residual; H = v^H / t.
  * So W H = S v v^H, the projection of S's rows on v: with v from G it is
- * the best rank one up to G's rounding, its residual is exactly ||S vp||^2
- * (v, vp orthonormal: no cancellation), and ||W|| = ||H|| = lambda^(1/4).
+ * the best rank one up to G's rounding, ||W|| = ||H|| = lambda^(1/4), and
+ * the residual ||S vp||^2 (v, vp orthonormal: no cancellation) is that of
+ * the factors in double; single precision sums it from the rounded factors.
  * Projecting S's columns on x = S v instead (x x^H S / ||x||^2) is less
- * sensitive to v's error but needs x^H S summed with compensation and a
- * third pass to scale x: r2l took 1.28x as long (DFT 8192 c128) for errors
- * 0.55-0.7x these, which stay at the balanced tree's (random chains and
- * DFTs of 1024 ... 4096).
+ * sensitive to v's error but needs x^H S summed with compensation: r2l
+ * took ~1.1x as long (DFT 8192 c128) for errors ~0.6x these, which stay at
+ * the balanced tree's (random chains and DFTs of 1024 ... 8192).
  * A lane whose G is not finite goes through approximate_block. */
 
 #ifndef DMF_SPLIT_LANES_COMMON
@@ -225,29 +225,67 @@ static inline void FN(lane_store_w)(const FN(lane_w) *w, size_t a, lane_vec xr, 
 
 /* Pass 2 for the unit v and vp = (-conj(v1), conj(v0)) of every lane
  * (c[q] = part q of v, c[4 + q] of vp): W = (S v) t and ||S vp||^2. */
+#if DMF_TYPE_ID == 0 || DMF_TYPE_ID == 2
+#define LANE_SINGLE 1
+typedef float lane_fvec __attribute__((vector_size(LANES * sizeof(float))));
+/* v rounded to single precision, lane by lane. */
+static inline lane_vec FN(lane_round)(lane_vec v)
+{
+    return __builtin_convertvector(__builtin_convertvector(v, lane_fvec), lane_vec);
+}
+#else
+#define LANE_SINGLE 0
+#endif
+
+/* Pass 2 for the unit v and vp = (-conj(v1), conj(v0)) of every lane
+ * (c[q] = part q of v, c[4 + q] of vp): W = (S v) t, and the residual
+ * ||S - W H||^2 of the factors as written: ||S vp||^2 in double, and in
+ * single precision, where rounding W and H to the dtype adds more than
+ * that for exact blocks, summed from the rounded W and H (parts hq[q] of
+ * H's two entries) themselves. */
 static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane_vec c[8], lane_vec t,
-                                 const FN(lane_w) *w_out)
+                                 const lane_vec hq[4], const FN(lane_w) *w_out)
 {
     lane_vec ww = {0};
+#if !LANE_SINGLE
+    (void)hq;
+#endif
     for (size_t a = 0; a < m; a++) {
         const lane_vec *p = s->rows + a * LANE_PARTS;
 #if IS_COMPLEX
         lane_vec s0r = p[0], s0i = p[1], s1r = p[2], s1i = p[3];
         lane_vec xr = s0r * c[0] - s0i * c[1] + s1r * c[2] - s1i * c[3];
         lane_vec xi = s0r * c[1] + s0i * c[0] + s1r * c[3] + s1i * c[2];
+#if LANE_SINGLE
+        lane_vec wr = FN(lane_round)(xr * t), wi = FN(lane_round)(xi * t);
+        FN(lane_store_w)(w_out, a, wr, wi);
+        lane_vec e0r = s0r - (wr * hq[0] - wi * hq[1]), e0i = s0i - (wr * hq[1] + wi * hq[0]);
+        lane_vec e1r = s1r - (wr * hq[2] - wi * hq[3]), e1i = s1i - (wr * hq[3] + wi * hq[2]);
+        ww += e0r * e0r + e0i * e0i + e1r * e1r + e1i * e1i;
+#else
         lane_vec wr = s0r * c[4] - s0i * c[5] + s1r * c[6] - s1i * c[7];
         lane_vec wi = s0r * c[5] + s0i * c[4] + s1r * c[7] + s1i * c[6];
         FN(lane_store_w)(w_out, a, xr * t, xi * t);
         ww += wr * wr + wi * wi;
+#endif
 #else
         lane_vec s0 = p[0], s1 = p[1];
-        lane_vec x = s0 * c[0] + s1 * c[2], w = s0 * c[4] + s1 * c[6];
+        lane_vec x = s0 * c[0] + s1 * c[2];
+#if LANE_SINGLE
+        lane_vec w = FN(lane_round)(x * t);
+        FN(lane_store_w)(w_out, a, w, w);
+        lane_vec e0 = s0 - w * hq[0], e1 = s1 - w * hq[2];
+        ww += e0 * e0 + e1 * e1;
+#else
+        lane_vec w = s0 * c[4] + s1 * c[6];
         FN(lane_store_w)(w_out, a, x * t, x);
         ww += w * w;
+#endif
 #endif
     }
     return ww;
 }
+#undef LANE_SINGLE
 
 /* The sub-blocks sb0 .. sb0+nl-1 (nl <= LANES, numbered as info[] is) of
  * one split: H, W, info and the statistics as cpu_split_rank_r fills
@@ -283,9 +321,24 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
             c[4 + q][l] = vp[q];
         }
     }
+    /* H = v^H / t, as written (a zero block: t = 0, zero factors). */
+    SCALAR hval[LANES][2];
+    lane_vec hq[4];
+    for (size_t l = 0; l < LANES; l++) {
+        const double *v = vecs[l], to_h = t[l] > 0 ? 1 / t[l] : 0;
+#if IS_COMPLEX
+        hval[l][0] = (SCALAR)(v[0] * to_h - I * (v[1] * to_h));
+        hval[l][1] = (SCALAR)(v[2] * to_h - I * (v[3] * to_h));
+#else
+        hval[l][0] = (SCALAR)(v[0] * to_h);
+        hval[l][1] = (SCALAR)(v[2] * to_h);
+#endif
+        hq[0][l] = RE(hval[l][0]), hq[1][l] = IS_COMPLEX ? cimag(hval[l][0]) : 0;
+        hq[2][l] = RE(hval[l][1]), hq[3][l] = IS_COMPLEX ? cimag(hval[l][1]) : 0;
+    }
     FN(lane_w) w_out = {.ld = g->c1, .count = nl, .adjacent = adjacent};
     memcpy(w_out.col, wcol, sizeof wcol);
-    lane_vec ww = FN(lane_project)(ls, m, c, t, &w_out);
+    lane_vec ww = FN(lane_project)(ls, m, c, t, hq, &w_out);
     const size_t ldw = g->c1;
     for (size_t l = 0; l < nl; l++) {
         int code = DMF_BLOCK_CLOSED_FORM;
@@ -302,15 +355,9 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
             SCALAR *x_out = s->svd_work; /* m entries, free once the block is solved */
             FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
             for (size_t a = 0; a < m; a++) wcol[l][a * ldw] = x_out[a];
-        } else { /* H = v^H / t (a zero block: t = 0, zero factors) */
-            const double *v = vecs[l], to_h = t[l] > 0 ? 1 / t[l] : 0;
-#if IS_COMPLEX
-            hrow[l][0] = (SCALAR)(v[0] * to_h - I * (v[1] * to_h));
-            hrow[l][1] = (SCALAR)(v[2] * to_h - I * (v[3] * to_h));
-#else
-            hrow[l][0] = (SCALAR)(v[0] * to_h);
-            hrow[l][1] = (SCALAR)(v[2] * to_h);
-#endif
+        } else {
+            hrow[l][0] = hval[l][0];
+            hrow[l][1] = hval[l][1];
             residual = norm2 > 0 ? ww[l] : 0;
         }
         if (info) info[sb0 + l] = code;

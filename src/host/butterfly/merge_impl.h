@@ -1,6 +1,37 @@
 /* Compact product of two adjacent ranges, one dtype (see scalar_begin.h).
  * Sub-block (i, v, u, j) of T is the b1 x c2 product of W's columns
  * j*r .. j*r + r - 1 and H's rows rho*b2 + u, the inverse of a split. */
+
+/* The sums of |s ref - s w h|^2 and |s ref|^2 over one row of a rank-one
+ * sub-block, the product formed part by part in the dtype's precision (a
+ * complex product in C checks for infinities entry by entry, which keeps
+ * the loop from vectorizing). */
+static inline void FN(row_error)(const SCALAR *ref, SCALAR w, const SCALAR *h, size_t n, REAL s, double *diff,
+                                 double *norm)
+{
+    double d = 0, r2 = 0;
+#if IS_COMPLEX
+    const REAL *x = (const REAL *)ref, *y = (const REAL *)h, wr = RE(w), wi = cimag(w);
+#pragma omp simd reduction(+ : d, r2)
+    for (size_t b = 0; b < n; b++) {
+        REAL xr = x[2 * b] * s, xi = x[2 * b + 1] * s;
+        REAL pr = (wr * y[2 * b] - wi * y[2 * b + 1]) * s, pi = (wr * y[2 * b + 1] + wi * y[2 * b]) * s;
+        REAL er = xr - pr, ei = xi - pi;
+        d += (double)er * er + (double)ei * ei;
+        r2 += (double)xr * xr + (double)xi * xi;
+    }
+#else
+#pragma omp simd reduction(+ : d, r2)
+    for (size_t b = 0; b < n; b++) {
+        REAL x = ref[b] * s, e = x - w * h[b] * s;
+        d += (double)e * e;
+        r2 += (double)x * x;
+    }
+#endif
+    *diff += d;
+    *norm += r2;
+}
+
 static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR *H, SCALAR *T,
                       const SCALAR *ref, double *diff_sq, double *ref_sq, double scale)
 {
@@ -23,6 +54,18 @@ static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR
             const SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j * r;
             const SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n + u * n;
             size_t offset = iv * B * C + u * C + j * n;
+            if (ref && r == 1) { /* the error of a rank-one chain: no product row stored */
+                const size_t stride = g->b2 * C, ahead = 8, run = n * sizeof(SCALAR);
+                for (size_t alpha = 0; alpha < m; alpha++) {
+                    const SCALAR *x = ref + offset + alpha * stride;
+                    /* Rows a whole row group apart: runs the hardware does not prefetch. */
+                    if (alpha + ahead < m)
+                        for (size_t off = 0; off < run; off += 64)
+                            __builtin_prefetch((const char *)(x + ahead * stride) + off);
+                    FN(row_error)(x, wb[alpha * g->c1], hb, n, s, &diff, &norm);
+                }
+                continue;
+            }
             for (size_t alpha = 0; alpha < m; alpha++) {
                 for (size_t b = 0; b < n; b++) row[b] = 0;
                 for (size_t rho = 0; rho < r; rho++) {

@@ -32,6 +32,25 @@ static inline void FN(row_error)(const SCALAR *ref, SCALAR w, const SCALAR *h, s
     *norm += r2;
 }
 
+/* row += w h over n entries (row = w h when `first`), part by part for the
+ * reason above. */
+static inline void FN(row_axpy)(SCALAR *row, SCALAR w, const SCALAR *h, size_t n, int first)
+{
+#if IS_COMPLEX
+    REAL *y = (REAL *)row;
+    const REAL *x = (const REAL *)h, wr = RE(w), wi = cimag(w);
+#pragma omp simd
+    for (size_t b = 0; b < n; b++) {
+        REAL pr = wr * x[2 * b] - wi * x[2 * b + 1], pi = wr * x[2 * b + 1] + wi * x[2 * b];
+        y[2 * b] = first ? pr : y[2 * b] + pr;
+        y[2 * b + 1] = first ? pi : y[2 * b + 1] + pi;
+    }
+#else
+#pragma omp simd
+    for (size_t b = 0; b < n; b++) row[b] = first ? w * h[b] : row[b] + w * h[b];
+#endif
+}
+
 static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR *H, SCALAR *T,
                       const SCALAR *ref, double *diff_sq, double *ref_sq, double scale)
 {
@@ -67,13 +86,13 @@ static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR
                 continue;
             }
             for (size_t alpha = 0; alpha < m; alpha++) {
-                for (size_t b = 0; b < n; b++) row[b] = 0;
-                for (size_t rho = 0; rho < r; rho++) {
-                    SCALAR wv = wb[alpha * g->c1 * r + rho];
-                    const SCALAR *hr = hb + rho * g->b2 * n;
-                    for (size_t b = 0; b < n; b++) row[b] += wv * hr[b];
-                }
                 size_t at = offset + alpha * g->b2 * C;
+                /* Without ref the row goes straight into T. */
+                SCALAR *out = ref ? row : T + at;
+                for (size_t rho = 0; rho < r; rho++)
+                    FN(row_axpy)(out, wb[alpha * g->c1 * r + rho], hb + rho * g->b2 * n, n, rho == 0);
+                if (r == 0)
+                    for (size_t b = 0; b < n; b++) out[b] = 0;
                 if (ref && scale == 1) {
                     for (size_t b = 0; b < n; b++) {
                         diff += ABS2(ref[at + b] - row[b]);
@@ -85,8 +104,6 @@ static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR
                         diff += ABS2(x - row[b] * s);
                         norm += ABS2(x);
                     }
-                } else {
-                    memcpy(T + at, row, n * sizeof(SCALAR));
                 }
             }
         }

@@ -27,6 +27,12 @@
 
 #ifndef DMF_SPLIT_LANES_COMMON
 #define DMF_SPLIT_LANES_COMMON
+/* Without AVX-512 (builds for any x86-64) GCC notes that passing 64-byte
+ * vectors changes the ABI: these functions are static, so no other object
+ * ever calls them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 enum { LANES = 8, LANE_CHUNK = 32, LANE_LEVELS = 48 };
 typedef double lane_vec __attribute__((vector_size(LANES * sizeof(double))));
 
@@ -53,7 +59,12 @@ static inline lane_vec lane_read(const double *p)
     return v;
 }
 
-static inline void lane_write(double *p, lane_vec v) { memcpy(p, &v, sizeof v); }
+/* A macro: a 64-byte vector passed by value draws an ABI note without AVX-512. */
+#define LANE_WRITE(p, v)                              \
+    do {                                              \
+        const lane_vec lane_write_ = (v);             \
+        memcpy((p), &lane_write_, sizeof lane_write_); \
+    } while (0)
 
 /* The Gram matrix's four sums (g11, g22, Re g12, Im g12) of a chunk, and
  * the chunk sums added pairwise: level k holds the sum of 2^k chunks. */
@@ -197,18 +208,20 @@ typedef struct {
     int adjacent;
 } FN(lane_w);
 
-/* W's row a from the lanes' x t (parts xr, xi). */
-static inline void FN(lane_store_w)(const FN(lane_w) *w, size_t a, lane_vec xr, lane_vec xi)
+/* W's row a from the lanes' x t (parts *re, *im; by address: a 64-byte
+ * vector by value is a note about the ABI where AVX-512 is off). */
+static inline void FN(lane_store_w)(const FN(lane_w) *w, size_t a, const lane_vec *re, const lane_vec *im)
 {
+    const lane_vec xr = *re, xi = *im;
 #if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
     if (w->adjacent) {
         double *out = (double *)(w->col[0] + a * w->ld);
 #if IS_COMPLEX
-        lane_write(out, LANE_ZIP_LO(xr, xi));
-        lane_write(out + 8, LANE_ZIP_HI(xr, xi));
+        LANE_WRITE(out, LANE_ZIP_LO(xr, xi));
+        LANE_WRITE(out + 8, LANE_ZIP_HI(xr, xi));
 #else
         (void)xi;
-        lane_write(out, xr);
+        LANE_WRITE(out, xr);
 #endif
         return;
     }
@@ -223,16 +236,11 @@ static inline void FN(lane_store_w)(const FN(lane_w) *w, size_t a, lane_vec xr, 
     }
 }
 
-/* Pass 2 for the unit v and vp = (-conj(v1), conj(v0)) of every lane
- * (c[q] = part q of v, c[4 + q] of vp): W = (S v) t and ||S vp||^2. */
 #if DMF_TYPE_ID == 0 || DMF_TYPE_ID == 2
 #define LANE_SINGLE 1
 typedef float lane_fvec __attribute__((vector_size(LANES * sizeof(float))));
 /* v rounded to single precision, lane by lane. */
-static inline lane_vec FN(lane_round)(lane_vec v)
-{
-    return __builtin_convertvector(__builtin_convertvector(v, lane_fvec), lane_vec);
-}
+#define LANE_ROUND(v) __builtin_convertvector(__builtin_convertvector((v), lane_fvec), lane_vec)
 #else
 #define LANE_SINGLE 0
 #endif
@@ -243,9 +251,10 @@ static inline lane_vec FN(lane_round)(lane_vec v)
  * single precision, where rounding W and H to the dtype adds more than
  * that for exact blocks, summed from the rounded W and H (parts hq[q] of
  * H's two entries) themselves. */
-static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane_vec c[8], lane_vec t,
+static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane_vec c[8], const lane_vec *scale,
                                  const lane_vec hq[4], const FN(lane_w) *w_out)
 {
+    const lane_vec t = *scale;
     lane_vec ww = {0};
 #if !LANE_SINGLE
     (void)hq;
@@ -257,28 +266,30 @@ static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane
         lane_vec xr = s0r * c[0] - s0i * c[1] + s1r * c[2] - s1i * c[3];
         lane_vec xi = s0r * c[1] + s0i * c[0] + s1r * c[3] + s1i * c[2];
 #if LANE_SINGLE
-        lane_vec wr = FN(lane_round)(xr * t), wi = FN(lane_round)(xi * t);
-        FN(lane_store_w)(w_out, a, wr, wi);
+        lane_vec wr = LANE_ROUND(xr * t), wi = LANE_ROUND(xi * t);
+        FN(lane_store_w)(w_out, a, &wr, &wi);
         lane_vec e0r = s0r - (wr * hq[0] - wi * hq[1]), e0i = s0i - (wr * hq[1] + wi * hq[0]);
         lane_vec e1r = s1r - (wr * hq[2] - wi * hq[3]), e1i = s1i - (wr * hq[3] + wi * hq[2]);
         ww += e0r * e0r + e0i * e0i + e1r * e1r + e1i * e1i;
 #else
         lane_vec wr = s0r * c[4] - s0i * c[5] + s1r * c[6] - s1i * c[7];
         lane_vec wi = s0r * c[5] + s0i * c[4] + s1r * c[7] + s1i * c[6];
-        FN(lane_store_w)(w_out, a, xr * t, xi * t);
+        lane_vec tr = xr * t, ti = xi * t;
+        FN(lane_store_w)(w_out, a, &tr, &ti);
         ww += wr * wr + wi * wi;
 #endif
 #else
         lane_vec s0 = p[0], s1 = p[1];
         lane_vec x = s0 * c[0] + s1 * c[2];
 #if LANE_SINGLE
-        lane_vec w = FN(lane_round)(x * t);
-        FN(lane_store_w)(w_out, a, w, w);
+        lane_vec w = LANE_ROUND(x * t);
+        FN(lane_store_w)(w_out, a, &w, &w);
         lane_vec e0 = s0 - w * hq[0], e1 = s1 - w * hq[2];
         ww += e0 * e0 + e1 * e1;
 #else
         lane_vec w = s0 * c[4] + s1 * c[6];
-        FN(lane_store_w)(w_out, a, x * t, x);
+        lane_vec tx = x * t;
+        FN(lane_store_w)(w_out, a, &tx, &tx);
         ww += w * w;
 #endif
 #endif
@@ -286,6 +297,7 @@ static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane
     return ww;
 }
 #undef LANE_SINGLE
+#undef LANE_ROUND
 
 /* The sub-blocks sb0 .. sb0+nl-1 (nl <= LANES, numbered as info[] is) of
  * one split: H, W, info and the statistics as cpu_split_rank_r fills
@@ -338,7 +350,7 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
     }
     FN(lane_w) w_out = {.ld = g->c1, .count = nl, .adjacent = adjacent};
     memcpy(w_out.col, wcol, sizeof wcol);
-    lane_vec ww = FN(lane_project)(ls, m, c, t, hq, &w_out);
+    lane_vec ww = FN(lane_project)(ls, m, c, &t, hq, &w_out);
     const size_t ldw = g->c1;
     for (size_t l = 0; l < nl; l++) {
         int code = DMF_BLOCK_CLOSED_FORM;

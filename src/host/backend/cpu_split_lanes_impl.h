@@ -21,8 +21,8 @@
  * the factors in double; single precision sums it from the rounded factors.
  * Projecting S's columns on x = S v instead (x x^H S / ||x||^2) is less
  * sensitive to v's error but needs x^H S summed with compensation: r2l
- * took ~1.1x as long (DFT 8192 c128) for errors ~0.6x these, which stay at
- * the balanced tree's (random chains and DFTs of 1024 ... 8192).
+ * took 1.15x as long (DFT 8192 c128) for errors 0.58-0.74x these, which
+ * stay at the balanced tree's (docs/butterfly.md, section 5).
  * A lane whose G is not finite goes through approximate_block. */
 
 #ifndef DMF_SPLIT_LANES_COMMON

@@ -93,18 +93,7 @@ static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR
                     FN(row_axpy)(out, wb[alpha * g->c1 * r + rho], hb + rho * g->b2 * n, n, rho == 0);
                 if (r == 0)
                     for (size_t b = 0; b < n; b++) out[b] = 0;
-                if (ref && scale == 1) {
-                    for (size_t b = 0; b < n; b++) {
-                        diff += ABS2(ref[at + b] - row[b]);
-                        norm += ABS2(ref[at + b]);
-                    }
-                } else if (ref) {
-                    for (size_t b = 0; b < n; b++) {
-                        SCALAR x = ref[at + b] * s;
-                        diff += ABS2(x - row[b] * s);
-                        norm += ABS2(x);
-                    }
-                }
+                if (ref) FN(row_error)(ref + at, 1, row, n, s, &diff, &norm); /* the row times 1 */
             }
         }
         free(row);

@@ -780,8 +780,6 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
     }
 }
 
-/* Tile t of a split: sub-blocks j0 .. j0+width-1 of one row group and row
- * digit u, side by side in T's rows. */
 /* Where tile t lies: its first sub-block j0, its row digit u, its row
  * group iv, its width and its first row in T. */
 typedef struct {
@@ -798,6 +796,8 @@ static FN(tile_place) FN(tile_at)(const dmf_split_geometry *g, size_t tile, size
     return p;
 }
 
+/* Tile t of a split: sub-blocks j0 .. j0+width-1 of one row group and row
+ * digit u, side by side in T's rows. */
 static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t tile, size_t t,
                            size_t num_tiles, const SCALAR *T, SCALAR *W, SCALAR *H, FN(tile_scratch) *ts, int *info,
                            dmf_split_stats *acc)

@@ -58,6 +58,13 @@ static int palm_on_backend(const dmf_backend *be, dmf_dtype dtype, const void *a
                            void *const *S, const dmf_constraint *cons, const dmf_palm_options *o, double *lambda,
                            dmf_palm_report *rep);
 
+/* An absolute stopping threshold for the scaled A. */
+static double scaled_threshold(double value, int shift)
+{
+    double s = ldexp(value, shift);
+    return value > 0 && s == 0 ? DBL_TRUE_MIN : s; /* 0 would turn the test off */
+}
+
 /* An A whose largest entry lies outside the range the kernels square
  * safely is run scaled by the power of two dmf_range_shift gives (exact,
  * the largest entry near 1), with the absolute stopping thresholds (and a
@@ -67,12 +74,6 @@ static int palm_on_backend(const dmf_backend *be, dmf_dtype dtype, const void *a
  * lambda X against A, and a start of 1 against an A of 2^-600 lost the
  * factorization (a subnormal A gave a product of zeros and reported
  * rel_error 0). */
-static double scaled_threshold(double value, int shift)
-{
-    double s = ldexp(value, shift);
-    return value > 0 && s == 0 ? DBL_TRUE_MIN : s; /* 0 would turn the test off */
-}
-
 int dmf_palm_core(const dmf_backend *be, dmf_dtype dtype, const void *a, size_t J, const size_t *dims, void *const *S,
                   const dmf_constraint *cons, const dmf_palm_options *o, double *lambda, int warm, dmf_palm_report *rep)
 {

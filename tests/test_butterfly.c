@@ -350,6 +350,17 @@ static void test_orthonormalize(void)
 /* The transforms are what their names say: dft, dct2 and dst2 are unitary
  * (orthonormal) at sizes that are not powers of two too, and dft-bitrev is
  * dft with bit-reversed columns. */
+static double complex entry_at(const dmf_matrix *a, size_t k)
+{
+    const void *d = dmf_matrix_const_data(a);
+    switch (dmf_matrix_dtype(a)) {
+    case DMF_F32: return ((const float *)d)[k];
+    case DMF_F64: return ((const double *)d)[k];
+    case DMF_C64: return ((const float complex *)d)[k];
+    default: return ((const double complex *)d)[k];
+    }
+}
+
 static void test_builtin_transforms(void)
 {
     const char *names[] = {"dft", "dct2", "dst2"};
@@ -379,6 +390,35 @@ static void test_builtin_transforms(void)
           creal(fd[17]), cimag(fd[17]));
     dmf_matrix_free(f);
     dmf_matrix_free(b);
+    /* Every dtype holds the same rows: hadamard's (-1)^popcount(i & j), and
+     * dct2/dst2 rounded once from their double values. */
+    const dmf_dtype dtypes[4] = {DMF_F32, DMF_F64, DMF_C64, DMF_C128};
+    for (int t = 0; t < 4; t++) {
+        dmf_matrix *h = builtin("hadamard", 32, 32, dtypes[t], NULL, NULL, 0, 0);
+        dmf_matrix *c = builtin("dct2", 24, 24, dtypes[t], NULL, NULL, 0, 0);
+        dmf_matrix *s = builtin("dst2", 24, 24, dtypes[t], NULL, NULL, 0, 0);
+        int wrong = 0;
+        for (size_t i = 0; i < 32; i++)
+            for (size_t j = 0; j < 32; j++)
+                wrong += entry_at(h, i * 32 + j) !=
+                         (__builtin_popcountll(i & j) & 1 ? -1.0 : 1.0);
+        double worst = 0, eps = dtypes[t] == DMF_F32 || dtypes[t] == DMF_C64 ? 0x1p-24 : 0x1p-53;
+        for (size_t k = 0; k < 24; k++)
+            for (size_t j = 0; j < 24; j++) {
+                double ck = sqrt((k == 0 ? 1.0 : 2.0) / 24), sk = sqrt((k == 23 ? 1.0 : 2.0) / 24);
+                /* angles reduced mod 2 pi in integers, so the reference is
+                 * within an ulp or two of the exact entry */
+                double dct = ck * cos(M_PI * (double)((2 * j + 1) * k % 96) / 48);
+                double dst = sk * sin(M_PI * (double)((2 * j + 1) * (k + 1) % 96) / 48);
+                worst = fmax(worst, cabs(entry_at(c, k * 24 + j) - dct));
+                worst = fmax(worst, cabs(entry_at(s, k * 24 + j) - dst));
+            }
+        CHECK(wrong == 0, "hadamard 32 %s: %d entries differ from (-1)^popcount(i & j)", dmf_dtype_name(dtypes[t]), wrong);
+        CHECK(worst <= 4 * eps, "dct2/dst2 24 %s: %.3g from the formulas", dmf_dtype_name(dtypes[t]), worst);
+        dmf_matrix_free(h);
+        dmf_matrix_free(c);
+        dmf_matrix_free(s);
+    }
 }
 
 static void test_bad_input(void)

@@ -1,6 +1,7 @@
 /* Built-in test matrices with known butterfly structure (or none). */
 #include <math.h>
 #include <stdlib.h>
+#include <omp.h>
 #include <string.h>
 
 #include "chain_internal.h"
@@ -20,36 +21,57 @@ static size_t bit_reverse(size_t x, size_t bits)
     return r;
 }
 
-/* What an entry function needs: the size, its bit count, and the table
- * roots[m] = exp(2 pi i m / 4n), m < 4n, from which every DFT, DCT-II and
- * DST-II entry is read (indices reduced in integers, so large n stays exact
- * and 4n sincos calls replace n^2). */
+/* What a row function needs: the size and the table roots[m] =
+ * exp(2 pi i m / 4n), m < 4n, from which every DCT-II and DST-II entry is
+ * read (indices stepped in integers, so large n stays exact and 4n sincos
+ * calls replace n^2). */
 typedef struct {
-    size_t n, bits;
+    size_t n;
     double complex *roots;
 } gen_ctx;
 
-typedef double complex (*entry_fn)(size_t, size_t, const gen_ctx *);
+/* Row i of a real or complex built-in, in double precision. */
+typedef void (*row_fn)(size_t i, double complex *row, const gen_ctx *g);
 
-/* Fills a square n x n matrix from entry(i, j); values in double precision
- * are rounded once to the target dtype. */
-static int fill_square(const dmf_matrix_spec *spec, dmf_matrix **out, entry_fn entry)
+static void store_row(dmf_dtype dtype, void *data, size_t offset, const double complex *row, size_t n)
 {
-    gen_ctx g = {spec->rows, 0, NULL};
-    while (((size_t)1 << g.bits) < g.n) g.bits++;
+    switch (dtype) {
+    case DMF_F32: for (size_t j = 0; j < n; j++) ((float *)data)[offset + j] = (float)creal(row[j]); break;
+    case DMF_F64: for (size_t j = 0; j < n; j++) ((double *)data)[offset + j] = creal(row[j]); break;
+    case DMF_C64: for (size_t j = 0; j < n; j++) ((float complex *)data)[offset + j] = (float complex)row[j]; break;
+    default: memcpy((double complex *)data + offset, row, n * sizeof *row); break;
+    }
+}
+
+/* Fills a square n x n matrix a row at a time: each thread forms a row in a
+ * buffer that stays in its cache, then rounds it once to the target dtype,
+ * so the matrix is written at memory speed. */
+static int fill_square(const dmf_matrix_spec *spec, dmf_matrix **out, row_fn fill_row)
+{
+    gen_ctx g = {spec->rows, NULL};
+    const size_t threads = (size_t)omp_get_max_threads();
     g.roots = malloc(4 * g.n * sizeof *g.roots);
-    if (!g.roots) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate a table of %zu roots of unity", 4 * g.n);
-    for (size_t m = 0; m < 4 * g.n; m++) {
+    double complex *rows = malloc(threads * g.n * sizeof *rows);
+    int status = g.roots && rows ? DMF_OK
+                                 : dmf_fail(DMF_ERR_NOMEM, "cannot allocate the tables of a %zu x %zu matrix", g.n, g.n);
+    for (size_t m = 0; status == DMF_OK && m < 4 * g.n; m++) {
         double angle = 2.0 * M_PI * (double)m / (4.0 * (double)g.n);
         g.roots[m] = cos(angle) + I * sin(angle);
     }
-    int status = dmf_matrix_create(out, spec->dtype, g.n, g.n);
+    if (status == DMF_OK) status = dmf_matrix_create(out, spec->dtype, g.n, g.n);
     if (status == DMF_OK) {
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < g.n; i++)
-            for (size_t j = 0; j < g.n; j++) dmf_set(spec->dtype, (*out)->data, i * g.n + j, entry(i, j, &g));
+#pragma omp parallel
+        {
+            double complex *row = rows + (size_t)omp_get_thread_num() * g.n;
+#pragma omp for schedule(static)
+            for (size_t i = 0; i < g.n; i++) {
+                fill_row(i, row, &g);
+                store_row(spec->dtype, (*out)->data, i * g.n, row, g.n);
+            }
+        }
     }
     free(g.roots);
+    free(rows);
     return status;
 }
 
@@ -102,39 +124,40 @@ static int fill_dft(const dmf_matrix_spec *spec, dmf_matrix **out, int bitrev)
     return status;
 }
 
-static double complex hadamard_entry(size_t i, size_t j, const gen_ctx *g)
+/* (-1)^popcount(i & j) by doubling: entries j + h, j < h = 2^b, are
+ * entries j times (-1)^(bit b of i). */
+static void hadamard_row(size_t i, double complex *row, const gen_ctx *g)
 {
-    return __builtin_popcountll((unsigned long long)(i & j)) & 1 ? -1.0 : 1.0;
+    row[0] = 1.0;
+    for (size_t half = 1; half < g->n; half *= 2) {
+        const double sign = i & half ? -1.0 : 1.0;
+        for (size_t j = 0; j < half; j++) row[half + j] = sign * row[j];
+    }
 }
 
-/* exp(-2 pi i jk / n) / sqrt(n) = conj(roots[4 (jk mod n)]) / sqrt(n). */
-static double complex dft_value(size_t i, size_t k, const gen_ctx *g)
+/* cos(pi (2j+1) k / 2n) = Re roots[(2j+1) k mod 4n], the index stepped by
+ * 2k mod 4n in integers. */
+static void dct2_row(size_t k, double complex *row, const gen_ctx *g)
 {
-    size_t m = (size_t)(((unsigned __int128)i * k) % g->n);
-    return conj(g->roots[4 * m]) / sqrt((double)g->n);
-}
-
-static double complex dft_entry(size_t i, size_t j, const gen_ctx *g) { return dft_value(i, j, g); }
-
-static double complex dft_bitrev_entry(size_t i, size_t j, const gen_ctx *g)
-{
-    return dft_value(i, bit_reverse(j, g->bits), g);
-}
-
-/* cos(pi (2j+1) k / 2n) = Re roots[(2j+1) k mod 4n]. */
-static double complex dct2_entry(size_t k, size_t j, const gen_ctx *g)
-{
-    double scale = sqrt((k == 0 ? 1.0 : 2.0) / (double)g->n);
-    size_t m = (size_t)(((unsigned __int128)(2 * j + 1) * k) % (4 * g->n));
-    return scale * creal(g->roots[m]);
+    const size_t period = 4 * g->n, step = 2 * k % period;
+    const double scale = sqrt((k == 0 ? 1.0 : 2.0) / (double)g->n);
+    for (size_t j = 0, m = k; j < g->n; j++) {
+        row[j] = scale * creal(g->roots[m]);
+        m += step;
+        if (m >= period) m -= period;
+    }
 }
 
 /* sin(pi (2j+1)(k+1) / 2n) = Im roots[(2j+1)(k+1) mod 4n]. */
-static double complex dst2_entry(size_t k, size_t j, const gen_ctx *g)
+static void dst2_row(size_t k, double complex *row, const gen_ctx *g)
 {
-    double scale = sqrt((k == g->n - 1 ? 1.0 : 2.0) / (double)g->n);
-    size_t m = (size_t)(((unsigned __int128)(2 * j + 1) * (k + 1)) % (4 * g->n));
-    return scale * cimag(g->roots[m]);
+    const size_t period = 4 * g->n, step = 2 * (k + 1) % period;
+    const double scale = sqrt((k == g->n - 1 ? 1.0 : 2.0) / (double)g->n);
+    for (size_t j = 0, m = k + 1; j < g->n; j++) {
+        row[j] = scale * cimag(g->roots[m]);
+        m += step;
+        if (m >= period) m -= period;
+    }
 }
 
 static int random_chain(const dmf_matrix_spec *spec, dmf_matrix **out)
@@ -159,18 +182,33 @@ static int random_chain(const dmf_matrix_spec *spec, dmf_matrix **out)
     return status;
 }
 
+/* a += scale e over the real view, in double, rounded once per part (as
+ * one complex operation would round each part). */
+static void add_scaled(dmf_dtype dtype, void *a, const void *e, double scale, size_t count)
+{
+    const size_t reals = dmf_dtype_is_complex(dtype) ? 2 * count : count;
+    if (dtype == DMF_F32 || dtype == DMF_C64) {
+        float *x = a;
+        const float *y = e;
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < reals; i++) x[i] = (float)((double)x[i] + scale * (double)y[i]);
+    } else {
+        double *x = a;
+        const double *y = e;
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < reals; i++) x[i] += scale * y[i];
+    }
+}
+
 static int add_noise(const dmf_matrix_spec *spec, dmf_matrix *a)
 {
-    size_t count = a->rows * a->cols;
     dmf_matrix *noise;
     DMF_TRY(dmf_matrix_create(&noise, a->dtype, a->rows, a->cols));
     dmf_rng rng;
     dmf_rng_seed(&rng, spec->seed ^ 0x6E6F697365ull); /* a stream apart from the matrix's */
-    dmf_rng_fill_normal(&rng, a->dtype, noise->data, count);
+    dmf_rng_fill_normal(&rng, a->dtype, noise->data, a->rows * a->cols);
     double scale = spec->noise * dmf_matrix_norm_fro(a) / dmf_matrix_norm_fro(noise);
-    for (size_t i = 0; i < count; i++)
-        dmf_set(a->dtype, a->data, i,
-                dmf_get(a->dtype, a->data, i) + scale * dmf_get(a->dtype, noise->data, i));
+    add_scaled(a->dtype, a->data, noise->data, scale, a->rows * a->cols);
     dmf_matrix_free(noise);
     return DMF_OK;
 }
@@ -204,13 +242,13 @@ int dmf_matrix_builtin(const dmf_matrix_spec *spec, dmf_matrix **out)
     } else if (!strcmp(name, "random-chain")) {
         status = random_chain(spec, out);
     } else {
-        entry_fn entry = NULL;
-        int needs_pow2 = 0, complex_only = 0;
-        if (!strcmp(name, "hadamard")) entry = hadamard_entry, needs_pow2 = 1;
-        else if (!strcmp(name, "dft")) entry = dft_entry, complex_only = 1;
-        else if (!strcmp(name, "dft-bitrev")) entry = dft_bitrev_entry, needs_pow2 = complex_only = 1;
-        else if (!strcmp(name, "dct2")) entry = dct2_entry;
-        else if (!strcmp(name, "dst2")) entry = dst2_entry;
+        row_fn fill_row = NULL;
+        int needs_pow2 = 0, complex_only = 0, dft = 0, bitrev = 0;
+        if (!strcmp(name, "hadamard")) fill_row = hadamard_row, needs_pow2 = 1;
+        else if (!strcmp(name, "dft")) dft = complex_only = 1;
+        else if (!strcmp(name, "dft-bitrev")) dft = bitrev = needs_pow2 = complex_only = 1;
+        else if (!strcmp(name, "dct2")) fill_row = dct2_row;
+        else if (!strcmp(name, "dst2")) fill_row = dst2_row;
         else
             return dmf_fail(DMF_ERR_ARG,
                             "unknown matrix '%s' (expected hadamard, dft, dft-bitrev, dct2, dst2, "
@@ -223,8 +261,7 @@ int dmf_matrix_builtin(const dmf_matrix_spec *spec, dmf_matrix **out)
                             spec->rows);
         if (complex_only && !dmf_dtype_is_complex(spec->dtype))
             return dmf_fail(DMF_ERR_ARG, "matrix '%s' is complex: use dtype c64 or c128", name);
-        if (entry == dft_entry || entry == dft_bitrev_entry) status = fill_dft(spec, out, entry == dft_bitrev_entry);
-        else status = fill_square(spec, out, entry);
+        status = dft ? fill_dft(spec, out, bitrev) : fill_square(spec, out, fill_row);
     }
     if (status == DMF_OK && spec->noise > 0) status = add_noise(spec, *out);
     if (status != DMF_OK) {

@@ -54,7 +54,8 @@ int run(dmf_dtype dtype, const dmf_split_geometry &g, const T *target, T *w_out,
             }
             emu::launch(2, DMF_THREADS, [&] {
                 extract_svd_kernel<T, R>(g, pending, list.data(), s.data(), u.data(), v.data(), n * k, m * k, k,
-                                         svd_info.data(), xs.data(), hs.data(), codes.data());
+                                         svd_info.data(), dmf_split_negligible_ratio(m, n, sizeof(R) == sizeof(float)),
+                                         xs.data(), hs.data(), codes.data());
             });
             emu::launch(2, DMF_THREADS, [&] {
                 finish_kernel<T>(g, dtype, first, pending, list.data(), target, xs.data(), hs.data(), codes.data(),

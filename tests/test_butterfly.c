@@ -75,6 +75,15 @@ static void test_known_chains(void)
         check_recovery("dft-bitrev 256", f, two, two, 8, NULL, 1);
         dmf_matrix_free(f);
     }
+    /* An exact rank-one chain asked for rank 2 and 3: the extra terms must
+     * come out zero, not rounding noise that the next splits scale up and
+     * take for structure (l2r lost 13 digits here). */
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) {
+        dmf_matrix *r = builtin("random-chain", 512, 512, dt, NULL, NULL, 0, 0);
+        check_recovery("random-chain 512, rank 2", r, two, two, 9, NULL, 2);
+        check_recovery("random-chain 512, rank 3", r, two, two, 9, NULL, 3);
+        dmf_matrix_free(r);
+    }
     /* Monarch: two factors of 32 x 32 blocks, the power method's size 31..33 range. */
     size_t monarch[2] = {32, 32};
     dmf_matrix *mo = builtin("random-chain", 1024, 1024, DMF_F64, monarch, monarch, 2, 0);

@@ -150,8 +150,9 @@ int svd_pending(const dmf_split_geometry &g, size_t first, size_t count, const i
             CUSOLVER_TRY(gesvdj_one(ws.solver, (int)n, (int)m, a + item * m * n, s + item * k, u + item * u_stride,
                                     v + item * v_stride, work, lwork, svd_info + item, ws.params));
     }
-    extract_svd_kernel<T, R><<<launch_grid(count), DMF_THREADS>>>(g, count, list, s, u, v, u_stride, v_stride, k,
-                                                                  svd_info, xs, hs, codes);
+    extract_svd_kernel<T, R><<<launch_grid(count), DMF_THREADS>>>(
+        g, count, list, s, u, v, u_stride, v_stride, k, svd_info,
+        dmf_split_negligible_ratio(m, n, sizeof(R) == sizeof(float)), xs, hs, codes);
     CUDA_TRY_LAUNCH();
 cleanup:
     return status;

@@ -259,13 +259,15 @@ __global__ void gather_list_kernel(dmf_split_geometry g, size_t first, size_t co
 template <typename T, typename R>
 __global__ void extract_svd_kernel(dmf_split_geometry g, size_t count, const int *list, const R *sv, const T *u,
                                    const T *v, size_t u_stride, size_t v_stride, size_t k, const int *svd_info,
-                                   T *xs, T *hs, int *codes)
+                                   double negligible_ratio, T *xs, T *hs, int *codes)
 {
     const size_t m = g.b1, n = g.c2, r = g.rank;
     for (size_t item = blockIdx.x; item < count; item += gridDim.x) {
         const size_t local = (size_t)list[item];
         const R *s = sv + item * k;
         T *x = xs + local * m * r, *h = hs + local * r * n;
+        double top = 0; // terms past the first at or below negligible_ratio * top are zero (backend.h)
+        for (size_t c = 0; c < k; c++) top = (double)s[c] > top ? (double)s[c] : top;
         for (size_t rho = 0; rho < r; rho++) {
             // The rho-th largest: every thread finds the same column.
             size_t col = k;
@@ -277,6 +279,7 @@ __global__ void extract_svd_kernel(dmf_split_geometry g, size_t count, const int
                     for (size_t c2 = 0; c2 < k; c2++) rank_of += s[c2] > s[c] || (s[c2] == s[c] && c2 < c);
                     if ((size_t)rank_of == rho) { col = c; break; }
                 }
+                if (rho > 0 && col < k && (double)s[col] <= negligible_ratio * top) col = k;
             }
             for (size_t a = threadIdx.x; a < m; a += blockDim.x)
                 dmf_st(x, a * r + rho, col < k ? dmf_dc_conj(dmf_ld(v + item * v_stride, a + col * m)) : dmf_dc_make(0, 0));

@@ -535,10 +535,13 @@ static int FN(rank_r_svd)(FN(split_scratch) *s, size_t m, size_t n, size_t rank)
     int info = (int)FN(gesvd)((lapack_int)n, (lapack_int)m, s->svd_work, s->sigma, s->u, s->vt,
                               (lapack_int)k, s->work, s->lwork, s->rwork);
     if (info != 0) return 0;
+    /* LAPACK returns the singular values in decreasing order. */
+    const double negligible = dmf_split_negligible_ratio(m, n, sizeof(REAL) == sizeof(float)) * (double)s->sigma[0];
     for (size_t rho = 0; rho < rank; rho++) {
-        for (size_t a = 0; a < m; a++) s->x[a * rank + rho] = rho < k ? s->vt[rho + a * k] : 0;
+        const int kept = rho < k && (rho == 0 || (double)s->sigma[rho] > negligible);
+        for (size_t a = 0; a < m; a++) s->x[a * rank + rho] = kept ? s->vt[rho + a * k] : 0;
         for (size_t b = 0; b < n; b++)
-            s->h[rho * n + b] = rho < k ? s->sigma[rho] * s->u[b + rho * n] : 0;
+            s->h[rho * n + b] = kept ? s->sigma[rho] * s->u[b + rho * n] : 0;
     }
     return 1;
 }

@@ -319,7 +319,7 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
     char message[512] = "";
 #pragma omp parallel
     {
-        void *target = dmf_alloc(plan->group * plan->class_elems, elem);
+        void *target = dmf_alloc_uninit(plan->group * plan->class_elems, elem); /* each group writes what it reads */
         int mine = target ? DMF_OK
                           : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu classes of the input's %s",
                                      plan->group, plan->by_rows ? "rows" : "columns");

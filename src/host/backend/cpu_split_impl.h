@@ -19,6 +19,7 @@
 typedef struct {
     SCALAR *block, *svd_work, *u, *vt, *x, *h, *vec_n;
     REAL *sigma, *superb, *rwork, *dot_parts;
+    double *written_parts; /* single precision: H's row as written, as written_residual reads it */
     SCALAR *work;
     lapack_int lwork;
     const double *row_sq; /* the rows' squared norms when the gather summed them, else NULL */
@@ -33,6 +34,7 @@ static void FN(scratch_free)(FN(split_scratch) *s)
 {
     free(s->block); free(s->svd_work); free(s->u); free(s->vt); free(s->x); free(s->h);
     free(s->vec_n); free(s->sigma); free(s->superb); free(s->rwork); free(s->work); free(s->dot_parts);
+    free(s->written_parts);
 }
 
 /* LAPACK's SVD, column-major, on caller-owned work arrays: every buffer
@@ -73,17 +75,75 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
     s->h = dmf_alloc_aligned(rank * n, sizeof(SCALAR));
     s->vec_n = dmf_alloc_aligned(n, sizeof(SCALAR));
     s->dot_parts = dmf_alloc_aligned(4 * n, sizeof(REAL));
+    s->written_parts = sizeof(REAL) == sizeof(float) ? dmf_alloc_aligned(4 * n, sizeof(double)) : NULL;
     s->sigma = dmf_alloc_aligned(k + 1, sizeof(REAL));
     s->superb = dmf_alloc_aligned(k + 1, sizeof(REAL));
     s->rwork = dmf_alloc_aligned(5 * k + pad, sizeof(REAL));
     s->lwork = FN(gesvd_lwork)(m, n);
     s->work = dmf_alloc_aligned((size_t)s->lwork + pad, sizeof(SCALAR));
     if (!s->block || !s->svd_work || !s->u || !s->vt || !s->x || !s->h || !s->vec_n || !s->dot_parts || !s->sigma || !s->rwork || !s->work ||
-        !s->superb) {
+        !s->superb || (sizeof(REAL) == sizeof(float) && !s->written_parts)) {
         FN(scratch_free)(s);
         return 0;
     }
     return 1;
+}
+
+/* Short sums (rows of 8 to 64 reals are the common case) in eight running
+ * lanes of a vector, added in a fixed tree at the end: GCC's simd
+ * reductions keep their lanes in an array on the stack and add them one by
+ * one, which cost more than the products (8 x 8 c128 blocks: 40 % of the
+ * gather). */
+typedef REAL FN(lanes8) __attribute__((vector_size(8 * sizeof(REAL))));
+typedef double FN(dlanes8) __attribute__((vector_size(8 * sizeof(double))));
+
+static inline FN(lanes8) FN(load8)(const REAL *p)
+{
+    FN(lanes8) v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline double FN(tree8)(const double *l)
+{
+    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+/* sum_k x[k] a[k] and sum_k x[k] b[k] (b may be NULL), in REAL. */
+static inline void FN(dot_reals)(const REAL *x, const REAL *a, const REAL *b, size_t len, REAL *out_a, REAL *out_b)
+{
+    FN(lanes8) sa = {0}, sb = {0};
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        const FN(lanes8) xv = FN(load8)(x + k);
+        sa += xv * FN(load8)(a + k);
+        if (b) sb += xv * FN(load8)(b + k);
+    }
+    REAL ta = 0, tb = 0;
+    for (; k < len; k++) {
+        ta += x[k] * a[k];
+        if (b) tb += x[k] * b[k];
+    }
+    double la[8], lb[8];
+    for (int q = 0; q < 8; q++) la[q] = (double)sa[q], lb[q] = (double)sb[q];
+    *out_a = (REAL)FN(tree8)(la) + ta;
+    if (b) *out_b = (REAL)FN(tree8)(lb) + tb;
+}
+
+/* sum_k x[k]^2 in double. */
+static inline double FN(sum_sq_reals)(const REAL *x, size_t len)
+{
+    FN(dlanes8) acc = {0};
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        const FN(dlanes8) xv = __builtin_convertvector(FN(load8)(x + k), FN(dlanes8));
+        acc += xv * xv;
+    }
+    double tail = 0;
+    for (; k < len; k++) tail += (double)x[k] * x[k];
+    double l[8];
+    memcpy(l, &acc, sizeof l);
+    return FN(tree8)(l) + tail;
 }
 
 /* h = x^H S for unit x; returns ||h||^2. */
@@ -95,18 +155,12 @@ static double FN(project_row)(const SCALAR *S, size_t m, size_t n, const SCALAR 
         const SCALAR *row = S + a * n;
         for (size_t b = 0; b < n; b++) h[b] += ca * row[b];
     }
-    double norm2 = 0;
-#pragma omp simd reduction(+ : norm2)
-    for (size_t b = 0; b < n; b++) norm2 += ABS2(h[b]);
-    return norm2;
+    return FN(sum_sq_reals)((const REAL *)h, n * (IS_COMPLEX ? 2 : 1));
 }
 
 static double FN(normalize)(SCALAR *v, size_t len)
 {
-    double norm2 = 0;
-#pragma omp simd reduction(+ : norm2)
-    for (size_t i = 0; i < len; i++) norm2 += ABS2(v[i]);
-    double norm = sqrt(norm2);
+    double norm = sqrt(FN(sum_sq_reals)((const REAL *)v, len * (IS_COMPLEX ? 2 : 1)));
     if (norm > 0)
         for (size_t i = 0; i < len; i++) v[i] = (SCALAR)(v[i] / (REAL)norm);
     return norm;
@@ -412,18 +466,12 @@ static void FN(make_dot_parts)(const SCALAR *v, size_t n, int conjugate, REAL *p
 static inline SCALAR FN(row_dot)(const SCALAR *row, size_t n, const REAL *parts)
 {
 #if IS_COMPLEX
-    const REAL *re_part = parts, *im_part = parts + 2 * n, *entries = (const REAL *)row;
     REAL sum_re = 0, sum_im = 0;
-#pragma omp simd reduction(+ : sum_re, sum_im)
-    for (size_t k = 0; k < 2 * n; k++) {
-        sum_re += entries[k] * re_part[k];
-        sum_im += entries[k] * im_part[k];
-    }
+    FN(dot_reals)((const REAL *)row, parts, parts + 2 * n, 2 * n, &sum_re, &sum_im);
     return sum_re + I * sum_im;
 #else
     SCALAR sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (size_t b = 0; b < n; b++) sum += row[b] * parts[b];
+    FN(dot_reals)(row, parts, NULL, n, &sum, NULL);
     return sum;
 #endif
 }
@@ -508,11 +556,10 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
             }
         }
         /* z holds x^H S (a row); the residual compares conj(z) with sigma v. */
-        double res2 = 0, z2 = 0;
-        for (size_t b = 0; b < n; b++) {
-            res2 += ABS2(CONJ(z[b]) - (REAL)sigma * v[b]);
-            z2 += ABS2(z[b]);
-        }
+        SCALAR *diff = s->svd_work;
+        for (size_t b = 0; b < n; b++) diff[b] = CONJ(z[b]) - (REAL)sigma * v[b];
+        const double res2 = FN(sum_sq_reals)((const REAL *)diff, n * (IS_COMPLEX ? 2 : 1));
+        const double z2 = FN(sum_sq_reals)((const REAL *)z, n * (IS_COMPLEX ? 2 : 1));
         if (sqrt(res2) <= tol) {
             if (against_predicted >= 0) s->residual = fmax(against_predicted - res2, 0);
             /* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n). */
@@ -624,11 +671,7 @@ static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry
     const size_t m = g->b1, n = g->c2, r = g->rank;
     SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n;
     for (size_t rho = 0; rho < r; rho++) {
-        double sigma2 = 0;
-        const SCALAR *h = s->h + rho * n;
-#pragma omp simd reduction(+ : sigma2)
-        for (size_t b = 0; b < n; b++) sigma2 += ABS2(h[b]);
-        double sigma = sqrt(sigma2);
+        const double sigma = sqrt(FN(sum_sq_reals)((const REAL *)(s->h + rho * n), n * (IS_COMPLEX ? 2 : 1)));
         REAL to_w = (REAL)((sigma > 0 ? sqrt(sigma) : 1) * s->x_scale), to_h = sigma > 0 ? (REAL)(1 / sqrt(sigma)) : 1;
         for (size_t a = 0; a < m; a++) x_out[a * r + rho] = s->x[a * r + rho] * to_w;
         for (size_t b = 0; b < n; b++) hb[(rho * g->b2 + u) * n + b] = s->h[rho * n + b] * to_h;
@@ -637,10 +680,55 @@ static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry
 
 #include "cpu_split_lanes_impl.h"
 
+/* Single precision, rank one: ||S - W H||^2 of the gathered block's
+ * factors as written, in double.  The solvers' sums use x and h before the
+ * sqrt(sigma) scaling rounds them to the dtype; on exact blocks what they
+ * leave is the rounding of a difference of two such sums, not what W H
+ * misses S by (c64 DFT-bitrev 256: 4e-18 against 3e-8).  With H's row as
+ * the parts P = h and Q = i h (real view), row a of W H is w_re P + w_im Q. */
+static double FN(written_residual)(FN(split_scratch) *s, size_t m, size_t n, const SCALAR *x_out, const SCALAR *h)
+{
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+    double *P = s->written_parts, *Q = P + 2 * n;
+    for (size_t b = 0; b < n; b++) {
+#if IS_COMPLEX
+        P[2 * b] = RE(h[b]), P[2 * b + 1] = cimag(h[b]);
+        Q[2 * b] = -cimag(h[b]), Q[2 * b + 1] = RE(h[b]);
+#else
+        P[b] = h[b], Q[b] = 0;
+#endif
+    }
+    double total = 0;
+    for (size_t a = 0; a < m; a++) {
+        const REAL *row = (const REAL *)(s->block + a * n);
+        const double wr = RE(x_out[a]), wi = IS_COMPLEX ? cimag(x_out[a]) : 0;
+        FN(dlanes8) acc = {0};
+        size_t k = 0;
+        for (; k + 8 <= len; k += 8) {
+            FN(dlanes8) sv = __builtin_convertvector(FN(load8)(row + k), FN(dlanes8)), pv, qv;
+            memcpy(&pv, P + k, sizeof pv);
+            memcpy(&qv, Q + k, sizeof qv);
+            const FN(dlanes8) e = sv - wr * pv - wi * qv;
+            acc += e * e;
+        }
+        double tail = 0;
+        for (; k < len; k++) {
+            const double e = (double)row[k] - wr * P[k] - wi * Q[k];
+            tail += e * e;
+        }
+        double l[8];
+        memcpy(l, &acc, sizeof l);
+        total += FN(tree8)(l) + tail;
+    }
+    return total;
+}
+
 /* The outcome of sub-block j of a tile (row group iv, row digit u) into
- * info, the statistics, H and the tile's x_out. */
+ * info, the statistics, H and the tile's x_out.  `gathered`: s->block holds
+ * the sub-block (2 x n blocks are read where they lie). */
 static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j,
-                             int code, double norm2, SCALAR *x_out, SCALAR *H, int *info, dmf_split_stats *acc)
+                             int code, double norm2, SCALAR *x_out, SCALAR *H, int *info, dmf_split_stats *acc,
+                             int gathered)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank;
     if (info) info[(iv * g->b2 + u) * g->c1 + j] = code;
@@ -649,8 +737,16 @@ static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, 
     acc->dense_svd += code == DMF_BLOCK_DENSE_SVD;
     acc->failed += code == DMF_BLOCK_FAILED;
     acc->target_sq += norm2;
-    acc->residual_sq += s->residual >= 0 ? s->residual : FN(block_residual)(s, m, n, r);
     FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
+    double residual = s->residual >= 0 ? s->residual : FN(block_residual)(s, m, n, r);
+    /* Below what rounding the factors to single precision leaves (u^2 =
+     * 2^-48 per unit of ||S||^2), the solver's residual says nothing of
+     * them: they are measured as written instead.  Inexact blocks keep the
+     * solver's figure. */
+    if (gathered && r == 1 && sizeof(REAL) == sizeof(float) && norm2 > 0 && norm2 < INFINITY &&
+        residual < 64 * 0x1p-48 * norm2)
+        residual = FN(written_residual)(s, m, n, x_out, H + ((iv / g->d * g->c1 + j) * g->d + iv % g->d) * g->b2 * n + u * n);
+    acc->residual_sq += residual;
 }
 
 /* A thread's buffers for the tiles it gathers. */
@@ -725,14 +821,10 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
                 __builtin_prefetch((const char *)(src + ahead * stride) + off);
         for (size_t jj = 0; jj < width; jj++) {
             /* A local sum: through norms[] every add would wait on a store. */
-            double sum = 0;
             SCALAR *dst = ts->blocks + jj * block_stride + a * n;
             const SCALAR *in = src + jj * n;
-#pragma omp simd reduction(+ : sum)
-            for (size_t b = 0; b < n; b++) {
-                dst[b] = in[b];
-                sum += ABS2(in[b]);
-            }
+            memcpy(dst, in, n * sizeof *dst);
+            const double sum = FN(sum_sq_reals)((const REAL *)dst, n * (IS_COMPLEX ? 2 : 1));
             ts->norms[jj] += sum;
             ts->row_sq[jj * m + a] = sum; /* the power iteration's start, without a pass of its own */
             if (ts->start_x) {
@@ -752,7 +844,7 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
         int code = FN(approximate_block)(s, m, n, r, ts->norms[jj]);
         s->row_sq = NULL;
         s->start_x = NULL;
-        FN(record_block)(s, g, iv, u, j0 + jj, code, ts->norms[jj], ts->x + jj * m * r, H, info, acc);
+        FN(record_block)(s, g, iv, u, j0 + jj, code, ts->norms[jj], ts->x + jj * m * r, H, info, acc, 1);
     }
     s->block = own_block;
 }
@@ -779,7 +871,7 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
         } else { /* zero, NaN or overflow: approximate_block's answers, which need no copy */
             code = FN(approximate_block)(s, 2, n, 1, norm2);
         }
-        FN(record_block)(s, g, iv, u, j0 + jj, code, norm2, tile_x + jj * 2, H, info, acc);
+        FN(record_block)(s, g, iv, u, j0 + jj, code, norm2, tile_x + jj * 2, H, info, acc, 0);
     }
 }
 

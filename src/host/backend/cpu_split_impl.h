@@ -97,12 +97,10 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
 typedef REAL FN(lanes8) __attribute__((vector_size(8 * sizeof(REAL))));
 typedef double FN(dlanes8) __attribute__((vector_size(8 * sizeof(double))));
 
-static inline FN(lanes8) FN(load8)(const REAL *p)
-{
-    FN(lanes8) v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
+/* A macro: a vector returned by value draws an ABI note where AVX is off. */
+#ifndef DMF_LOAD8
+#define DMF_LOAD8(v, p) memcpy(&(v), (p), sizeof(v))
+#endif
 
 static inline double FN(tree8)(const double *l)
 {
@@ -115,9 +113,14 @@ static inline void FN(dot_reals)(const REAL *x, const REAL *a, const REAL *b, si
     FN(lanes8) sa = {0}, sb = {0};
     size_t k = 0;
     for (; k + 8 <= len; k += 8) {
-        const FN(lanes8) xv = FN(load8)(x + k);
-        sa += xv * FN(load8)(a + k);
-        if (b) sb += xv * FN(load8)(b + k);
+        FN(lanes8) xv, av, bv;
+        DMF_LOAD8(xv, x + k);
+        DMF_LOAD8(av, a + k);
+        sa += xv * av;
+        if (b) {
+            DMF_LOAD8(bv, b + k);
+            sb += xv * bv;
+        }
     }
     REAL ta = 0, tb = 0;
     for (; k < len; k++) {
@@ -136,7 +139,9 @@ static inline double FN(sum_sq_reals)(const REAL *x, size_t len)
     FN(dlanes8) acc = {0};
     size_t k = 0;
     for (; k + 8 <= len; k += 8) {
-        const FN(dlanes8) xv = __builtin_convertvector(FN(load8)(x + k), FN(dlanes8));
+        FN(lanes8) rv;
+        DMF_LOAD8(rv, x + k);
+        const FN(dlanes8) xv = __builtin_convertvector(rv, FN(dlanes8));
         acc += xv * xv;
     }
     double tail = 0;
@@ -705,9 +710,12 @@ static double FN(written_residual)(FN(split_scratch) *s, size_t m, size_t n, con
         FN(dlanes8) acc = {0};
         size_t k = 0;
         for (; k + 8 <= len; k += 8) {
-            FN(dlanes8) sv = __builtin_convertvector(FN(load8)(row + k), FN(dlanes8)), pv, qv;
-            memcpy(&pv, P + k, sizeof pv);
-            memcpy(&qv, Q + k, sizeof qv);
+            FN(lanes8) rv;
+            FN(dlanes8) pv, qv;
+            DMF_LOAD8(rv, row + k);
+            DMF_LOAD8(pv, P + k);
+            DMF_LOAD8(qv, Q + k);
+            const FN(dlanes8) sv = __builtin_convertvector(rv, FN(dlanes8));
             const FN(dlanes8) e = sv - wr * pv - wi * qv;
             acc += e * e;
         }

@@ -144,6 +144,11 @@ int main(void)
             a = factor_builtin("gaussian", 16, 16, dt, NULL, NULL, 0, 0);
             factor_crosscheck("gaussian 16 rank 2", emu, cpu, a, two, two, 4, 2, ortho, 0, check_device_bookkeeping);
             dmf_matrix_free(a);
+            /* An exact rank-one chain asked for rank 2: the extraction
+             * kernel's negligible terms must come out zero, as on the CPU. */
+            a = factor_builtin("random-chain", 64, 64, dt, NULL, NULL, 0, 0);
+            factor_crosscheck("random-chain 64 rank 2", emu, cpu, a, two, two, 6, 2, ortho, 1, check_device_bookkeeping);
+            dmf_matrix_free(a);
             a = factor_builtin("hadamard", 16, 16, dt, NULL, NULL, 0, 1e-3);
             factor_crosscheck("noisy hadamard 16", emu, cpu, a, two, two, 4, 1, ortho, 0, check_device_bookkeeping);
             dmf_matrix_free(a);

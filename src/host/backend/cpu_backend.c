@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "internal.h"
+#include "lane_sums.h"
 #include "palm_kernels.h"
 
 size_t dmf_split_num_sub_blocks(const dmf_split_geometry *g)

@@ -89,23 +89,9 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
     return 1;
 }
 
-/* Short sums (rows of 8 to 64 reals are the common case) in eight running
- * lanes of a vector, added in a fixed tree at the end: GCC's simd
- * reductions keep their lanes in an array on the stack and add them one by
- * one, which cost more than the products (8 x 8 c128 blocks: 40 % of the
- * gather). */
+/* Short sums in vector lanes (lane_sums.h). */
 typedef REAL FN(lanes8) __attribute__((vector_size(8 * sizeof(REAL))));
-typedef double FN(dlanes8) __attribute__((vector_size(8 * sizeof(double))));
-
-/* A macro: a vector returned by value draws an ABI note where AVX is off. */
-#ifndef DMF_LOAD8
-#define DMF_LOAD8(v, p) memcpy(&(v), (p), sizeof(v))
-#endif
-
-static inline double FN(tree8)(const double *l)
-{
-    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
-}
+typedef dmf_lanes8_f64 FN(dlanes8);
 
 /* sum_k x[k] a[k] and sum_k x[k] b[k] (b may be NULL), in REAL. */
 static inline void FN(dot_reals)(const REAL *x, const REAL *a, const REAL *b, size_t len, REAL *out_a, REAL *out_b)
@@ -129,26 +115,15 @@ static inline void FN(dot_reals)(const REAL *x, const REAL *a, const REAL *b, si
     }
     double la[8], lb[8];
     for (int q = 0; q < 8; q++) la[q] = (double)sa[q], lb[q] = (double)sb[q];
-    *out_a = (REAL)FN(tree8)(la) + ta;
-    if (b) *out_b = (REAL)FN(tree8)(lb) + tb;
+    *out_a = (REAL)dmf_lanes_total(la) + ta;
+    if (b) *out_b = (REAL)dmf_lanes_total(lb) + tb;
 }
 
 /* sum_k x[k]^2 in double. */
 static inline double FN(sum_sq_reals)(const REAL *x, size_t len)
 {
-    FN(dlanes8) acc = {0};
-    size_t k = 0;
-    for (; k + 8 <= len; k += 8) {
-        FN(lanes8) rv;
-        DMF_LOAD8(rv, x + k);
-        const FN(dlanes8) xv = __builtin_convertvector(rv, FN(dlanes8));
-        acc += xv * xv;
-    }
-    double tail = 0;
-    for (; k < len; k++) tail += (double)x[k] * x[k];
-    double l[8];
-    memcpy(l, &acc, sizeof l);
-    return FN(tree8)(l) + tail;
+    return sizeof(REAL) == sizeof(float) ? dmf_lane_sum_squares_f32((const float *)x, len, 1)
+                                         : dmf_lane_sum_squares_f64((const double *)x, len, 1);
 }
 
 /* h = x^H S for unit x; returns ||h||^2. */
@@ -561,7 +536,7 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
             }
         }
         /* z holds x^H S (a row); the residual compares conj(z) with sigma v. */
-        SCALAR *diff = s->svd_work;
+        SCALAR *diff = s->svd_work; /* free until a fallback SVD */
         for (size_t b = 0; b < n; b++) diff[b] = CONJ(z[b]) - (REAL)sigma * v[b];
         const double res2 = FN(sum_sq_reals)((const REAL *)diff, n * (IS_COMPLEX ? 2 : 1));
         const double z2 = FN(sum_sq_reals)((const REAL *)z, n * (IS_COMPLEX ? 2 : 1));
@@ -726,7 +701,7 @@ static double FN(written_residual)(FN(split_scratch) *s, size_t m, size_t n, con
         }
         double l[8];
         memcpy(l, &acc, sizeof l);
-        total += FN(tree8)(l) + tail;
+        total += dmf_lanes_total(l) + tail;
     }
     return total;
 }

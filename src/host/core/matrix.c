@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "lane_sums.h"
 #include "memory.h"
 #include "scale.h"
 
@@ -162,28 +163,12 @@ int dmf_matrix_convert(const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out)
     return DMF_OK;
 }
 
-/* Sum of |x|^2 of the real view, each x multiplied by `scale` first (a
- * power of two: exact).  f32 squares are formed in double. */
-/* The sum of (x scale)^2 over a chunk, in eight running sums that the
- * compiler keeps in vector registers. */
-#define DMF_CHUNK_SUM_SQUARES(NAME, REAL)                                                 \
-    static double NAME(const REAL *x, size_t n, double scale)                             \
-    {                                                                                     \
-        double lane[8] = {0};                                                             \
-        size_t i = 0;                                                                     \
-        for (; i + 8 <= n; i += 8)                                                        \
-            for (int k = 0; k < 8; k++) lane[k] += (double)x[i + k] * scale * ((double)x[i + k] * scale); \
-        for (; i < n; i++) lane[0] += (double)x[i] * scale * ((double)x[i] * scale);      \
-        return ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7])); \
-    }
-DMF_CHUNK_SUM_SQUARES(chunk_sum_squares_f32, float)
-DMF_CHUNK_SUM_SQUARES(chunk_sum_squares_f64, double)
-#undef DMF_CHUNK_SUM_SQUARES
-
 /* Chunks fixed by the size alone, summed in threads and then in order: the
  * same norm for any thread count. */
 enum { SUM_CHUNKS = 256 };
 
+/* Sum of |x|^2 of the real view, each x multiplied by `scale` first (a
+ * power of two: exact).  f32 squares are formed in double. */
 static double sum_squares(const dmf_matrix *mat, double scale)
 {
     size_t count = mat->rows * mat->cols;
@@ -195,8 +180,8 @@ static double sum_squares(const dmf_matrix *mat, double scale)
 #pragma omp parallel for schedule(static) if (reals > ((size_t)1 << 20))
     for (size_t c = 0; c < SUM_CHUNKS; c++) {
         size_t begin = c * chunk < reals ? c * chunk : reals, end = begin + chunk < reals ? begin + chunk : reals;
-        part[c] = single ? chunk_sum_squares_f32((const float *)mat->data + begin, end - begin, scale)
-                         : chunk_sum_squares_f64((const double *)mat->data + begin, end - begin, scale);
+        part[c] = single ? dmf_lane_sum_squares_f32((const float *)mat->data + begin, end - begin, scale)
+                         : dmf_lane_sum_squares_f64((const double *)mat->data + begin, end - begin, scale);
     }
     double sum = 0.0;
     for (size_t c = 0; c < SUM_CHUNKS; c++) sum += part[c];

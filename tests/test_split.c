@@ -174,12 +174,47 @@ static void test_sums_independent_of_threads(dmf_dtype dtype, dmf_split_geometry
     free(t), free(w), free(h);
 }
 
+/* A target read in place through a wider row stride (a view of some of an
+ * input's columns) gives the packed target's W, H and sums bit for bit;
+ * the entries between the rows are NaN, so a read of one would show. */
+static void test_row_stride(dmf_dtype dtype, dmf_split_geometry g)
+{
+    const dmf_backend *cpu = dmf_backend_cpu();
+    size_t esize = dmf_dtype_size(dtype), C = g.c1 * g.c2, rows = g.a * g.d * g.b1 * g.b2;
+    size_t stride = 3 * C + 5, w_size = g.a * g.b2 * g.d * g.b1 * g.c1 * g.rank,
+           h_size = g.a * g.c1 * g.d * g.rank * g.b2 * g.c2;
+    char *t = calloc(rows * C, esize), *wide = malloc(rows * stride * esize);
+    char *w[2] = {calloc(w_size, esize), calloc(w_size, esize)}, *h[2] = {calloc(h_size, esize), calloc(h_size, esize)};
+    split_fill_target(dtype, &g, t, FILL_RANK_ONE_NOISY, 5);
+    memset(wide, 0xff, rows * stride * esize);
+    for (size_t row = 0; row < rows; row++) memcpy(wide + (row * stride + C) * esize, t + row * C * esize, C * esize);
+    dmf_split_stats packed = {0}, viewed = {0};
+    CHECK_OK(cpu->split_rank_r(dtype, &g, t, w[0], h[0], NULL, &packed));
+    dmf_split_geometry view = g;
+    view.row_stride = stride;
+    CHECK_OK(cpu->split_rank_r(dtype, &view, wide + C * esize, w[1], h[1], NULL, &viewed));
+    CHECK(memcmp(w[0], w[1], w_size * esize) == 0 && memcmp(h[0], h[1], h_size * esize) == 0 &&
+              packed.target_sq == viewed.target_sq && packed.residual_sq == viewed.residual_sq,
+          "%s %zux%zu rank %zu through row stride %zu: W, H or sums differ from the packed target's "
+          "(residual %.17g against %.17g)",
+          dmf_dtype_name(dtype), g.b1, g.c2, g.rank, stride, viewed.residual_sq, packed.residual_sq);
+    free(t), free(wide), free(w[0]), free(w[1]), free(h[0]), free(h[1]);
+}
+
 int main(void)
 {
     /* Power iteration's tiles and the lanes' groups, tens of thousands of
      * entries: split across threads. */
     test_sums_independent_of_threads(DMF_C128, (dmf_split_geometry){1, 1, 8, 64, 64, 8, 1});
     test_sums_independent_of_threads(DMF_F64, (dmf_split_geometry){1, 4, 64, 2, 64, 2, 1});
+
+    /* Lanes (adjacent and not), power iteration, narrow tiles, 2 x n, rank 2. */
+    const size_t strided[][7] = {{1, 1, 100, 2, 9, 2, 1}, {2, 3, 45, 2, 3, 2, 1}, {1, 1, 31, 2, 2, 33, 1},
+                                 {1, 1, 3, 2, 20, 2, 1},  {2, 1, 2, 2, 3, 7, 1},  {2, 1, 4, 3, 70, 2, 2}};
+    for (size_t s = 0; s < sizeof strided / sizeof strided[0]; s++)
+        for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
+            test_row_stride(dt, (dmf_split_geometry){strided[s][0], strided[s][1], strided[s][2], strided[s][3],
+                                                     strided[s][4], strided[s][5], strided[s][6], 0});
 
     /* (a, d, b1, b2, c1, c2, rank) */
     const size_t shapes[][7] = {

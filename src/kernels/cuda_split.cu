@@ -216,6 +216,9 @@ cleanup:
 extern "C" int dmf_cuda_split_rank_r(dmf_dtype dtype, const dmf_split_geometry *geom, const void *target, void *w,
                                      void *h, int *info, dmf_split_stats *stats)
 {
+    if (dmf_split_row_stride(geom) != geom->c1 * geom->c2)
+        return dmf_fail(DMF_ERR_ARG, "the CUDA split takes packed targets only (row stride %zu, rows of %zu)",
+                        geom->row_stride, geom->c1 * geom->c2);
     int status;
     switch (dtype) {
     case DMF_F32: status = split_typed(dtype, *geom, (const float *)target, (float *)w, (float *)h, info, stats); break;

@@ -23,10 +23,19 @@ extern "C" {
  *      entry [alpha, j*rank + rho]
  *   H: (a*c1)*d blocks of (rank*b2) x c2,  block (i*c1 + j)*d + v,
  *      entry [rho*b2 + u, beta]
- * Sub-block number ((i*d + v)*b2 + u)*c1 + j indexes info[]. */
+ * Sub-block number ((i*d + v)*b2 + u)*c1 + j indexes info[].
+ * T's rows (row (i*d + v)*b1*b2 + alpha*b2 + u of the blocks stacked) lie
+ * row_stride entries apart: 0 means c1*c2, packed.  Only the CPU backend
+ * reads T through a wider stride: a view of the input's columns. */
 typedef struct {
     size_t a, d, b1, b2, c1, c2, rank;
+    size_t row_stride;
 } dmf_split_geometry;
+
+static inline size_t dmf_split_row_stride(const dmf_split_geometry *g)
+{
+    return g->row_stride ? g->row_stride : g->c1 * g->c2;
+}
 
 /* A rank-r split keeps term rho > 0 of a sub-block only where sigma_rho >
  * ratio * sigma_1; the others are exactly zero.  A kept term's singular

@@ -789,7 +789,7 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
                             size_t width, const SCALAR *base, FN(tile_scratch) *ts, SCALAR *H, int *info,
                             dmf_split_stats *acc)
 {
-    const size_t m = g->b1, n = g->c2, r = g->rank, stride = g->b2 * g->c1 * g->c2;
+    const size_t m = g->b1, n = g->c2, r = g->rank, stride = g->b2 * dmf_split_row_stride(g);
     const size_t block_stride = FN(block_stride)(m, n);
     for (size_t jj = 0; jj < width; jj++) ts->norms[jj] = 0;
     /* Rows of a tile lie a whole row group apart: far-apart runs
@@ -841,7 +841,7 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
                               size_t width, const SCALAR *base, SCALAR *tile_x, SCALAR *H, int *info,
                               dmf_split_stats *acc)
 {
-    const size_t n = g->c2, stride = g->b2 * g->c1 * g->c2;
+    const size_t n = g->c2, stride = g->b2 * dmf_split_row_stride(g);
     for (size_t jj = 0; jj < width; jj++) {
         const SCALAR *r0 = base + jj * n, *r1 = r0 + stride;
         FN(gram_rows) gr = FN(gram_two_rows)(r0, r1, n);
@@ -870,7 +870,8 @@ static FN(tile_place) FN(tile_at)(const dmf_split_geometry *g, size_t tile, size
     const size_t tiles_per_group = (g->c1 + tile - 1) / tile, rest = t / tiles_per_group;
     FN(tile_place) p = {(t % tiles_per_group) * tile, rest % g->b2, rest / g->b2, 0, NULL};
     p.width = g->c1 - p.j0 < tile ? g->c1 - p.j0 : tile;
-    p.base = T + p.iv * g->b1 * g->b2 * g->c1 * g->c2 + p.u * g->c1 * g->c2 + p.j0 * g->c2;
+    const size_t row = dmf_split_row_stride(g);
+    p.base = T + (p.iv * g->b1 * g->b2 + p.u) * row + p.j0 * g->c2;
     return p;
 }
 
@@ -888,7 +889,7 @@ static void FN(tile_split)(FN(split_scratch) *s, const dmf_split_geometry *g, si
     if (t + 1 < num_tiles) {
         const FN(tile_place) next = FN(tile_at)(g, tile, t + 1, T);
         s->next_tile = (const char *)next.base;
-        s->next_stride = g->b2 * g->c1 * g->c2 * sizeof(SCALAR);
+        s->next_stride = g->b2 * dmf_split_row_stride(g) * sizeof(SCALAR);
         s->next_run = next.width * n * sizeof(SCALAR);
     }
     if (m == 2 && r == 1)

@@ -306,13 +306,13 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
                            const SCALAR *T, SCALAR *W, SCALAR *H, size_t sb0, size_t nl, int *info,
                            dmf_split_stats *acc)
 {
-    const size_t m = g->b1, C = g->c1 * 2, B = g->b1 * g->b2, stride = g->b2 * C;
+    const size_t m = g->b1, row = dmf_split_row_stride(g), B = g->b1 * g->b2, stride = g->b2 * row;
     const SCALAR *src[LANES];
     SCALAR *wcol[LANES], *hrow[LANES];
     for (size_t l = 0; l < nl; l++) {
         size_t sb = sb0 + l, j = sb % g->c1, rest = sb / g->c1;
         size_t u = rest % g->b2, iv = rest / g->b2, i = iv / g->d, v = iv % g->d;
-        src[l] = T + iv * B * C + u * C + j * 2;
+        src[l] = T + (iv * B + u) * row + j * 2;
         wcol[l] = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 + j; /* row a at + a * c1 */
         hrow[l] = H + ((i * g->c1 + j) * g->d + v) * g->b2 * 2 + u * 2;
     }

@@ -70,6 +70,7 @@ dmf_split_geometry dmf_split_geometry_of(const dmf_chain_shape *s, size_t p, siz
     g.c1 = product(s->n, p, l + 1);
     g.c2 = product(s->n, l + 1, q + 1) * s->rank[q + 1];
     g.rank = s->rank[l + 1];
+    g.row_stride = 0;
     return g;
 }
 

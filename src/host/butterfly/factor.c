@@ -114,7 +114,7 @@ dmf_node_report dmf_node_record(const dmf_chain_shape *shape, size_t p, size_t l
  * and their pending descendants. */
 int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                        const dmf_butterfly_options *opts, size_t p, size_t q, void *values,
-                       const void *input, void **leaves, dmf_butterfly_report *report,
+                       const void *input, size_t root_stride, void **leaves, dmf_butterfly_report *report,
                        dmf_split_stats *node_stats, size_t *failed)
 {
     pending_node root = {p, q, values};
@@ -140,6 +140,7 @@ int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_t
         double node_start = dmf_now_seconds();
         size_t l = dmf_tree_split(tree, node.p, node.q);
         dmf_split_geometry g = dmf_split_geometry_of(shape, node.p, l, node.q);
+        if (node.values == values) g.row_stride = root_stride;
         void *w = NULL, *h = NULL;
         dmf_split_stats stats = {0};
         status = alloc_range(backend, shape, node.p, l, elem, &w);
@@ -245,7 +246,7 @@ int dmf_butterfly_factor_subtree(const dmf_backend *backend, dmf_chain *chain,
     if (root != values) free(values); /* taken over: uploaded, or not needed after a failed upload */
     tree_clock clock;
     if (status == DMF_OK && (status = tree_clock_start(backend, &clock)) == DMF_OK) {
-        status = dmf_butterfly_walk(backend, chain, tree, &opts, p, q, root, NULL, leaves, report, NULL, failed);
+        status = dmf_butterfly_walk(backend, chain, tree, &opts, p, q, root, NULL, 0, leaves, report, NULL, failed);
         status = tree_clock_stop(backend, &clock, status, report);
     }
     status = collect_leaves(backend, chain, leaves, p, q, status, report);

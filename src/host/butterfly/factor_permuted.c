@@ -196,9 +196,9 @@ static int factor_tree(const dmf_backend *backend, dmf_chain *chain, const dmf_t
     report->nodes[report->num_nodes++] = dmf_node_record(s, 0, l, L - 1, &stats, start);
     *failed += stats.failed;
     /* Depth-first, left first: the records come in the walk's order. */
-    status = dmf_butterfly_walk(backend, chain, tree, opts, 0, l, w, NULL, leaves, report, NULL, failed);
+    status = dmf_butterfly_walk(backend, chain, tree, opts, 0, l, w, NULL, 0, leaves, report, NULL, failed);
     if (status == DMF_OK)
-        return dmf_butterfly_walk(backend, chain, tree, opts, l + 1, L - 1, h, NULL, leaves, report, NULL, failed);
+        return dmf_butterfly_walk(backend, chain, tree, opts, l + 1, L - 1, h, NULL, 0, leaves, report, NULL, failed);
     backend->mem_free(h);
     return status;
 }

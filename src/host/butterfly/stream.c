@@ -163,16 +163,24 @@ static size_t product(const size_t *x, size_t from, size_t to) /* x[from..to) */
     return v;
 }
 
-/* The group's rows (or columns) of the input into its packed target: rows
- * t*M + u by rows, for every row the columns j*Q + v by columns. */
-static void gather_group(const dmf_chain_shape *s, const stream_plan *plan, size_t c0, size_t g,
-                         size_t elem, const void *input, void *target)
+/* The group's root target.  By rows: rows t*M + u of the input, gathered
+ * into `target` (runs of whole rows).  By columns: for every row the
+ * columns j*Q + v, a contiguous range, which the split reads in place
+ * through the input's row stride (*stride, entries): gathered, those runs
+ * (256 B of every 256 KiB row at N = 16384 c128) cost as much as the
+ * group's splits, and the split's first pass reads them anyway. */
+static void *group_root(const dmf_chain_shape *s, const stream_plan *plan, size_t c0, size_t g, size_t elem,
+                        const void *input, void *target, size_t *stride)
 {
     size_t L = s->num_factors, K = plan->cut;
-    if (plan->by_rows)
+    if (plan->by_rows) {
         copy_slices(product(s->m, 0, K), plan->classes, product(s->n, 0, L), c0, g, elem, input, target, 0);
-    else
-        copy_slices(product(s->m, 0, L), plan->classes, product(s->n, K, L), c0, g, elem, input, target, 0);
+        *stride = 0;
+        return target;
+    }
+    size_t inner = product(s->n, K, L);
+    *stride = plan->classes * inner;
+    return (char *)input + c0 * inner * elem;
 }
 
 /* The group's leaves into the chain's factors and the lower node's target. */
@@ -273,7 +281,7 @@ static void sort_records(const dmf_tree *tree, dmf_butterfly_report *report)
 }
 
 /* Factors the group of classes [c0, c0 + g) into the chain and `lower`,
- * with `target` as its packed input. */
+ * with `target` (by rows) for its gathered input. */
 static int factor_group(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                         const dmf_butterfly_options *opts, const stream_plan *plan, size_t c0,
                         size_t g, const void *input, void *target, void *lower, group_records *out)
@@ -287,9 +295,10 @@ static int factor_group(const dmf_backend *backend, dmf_chain *chain, const dmf_
         status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate a tree");
     if (status == DMF_OK) {
         void *leaves[DMF_MAX_FACTORS] = {0};
-        gather_group(s, plan, c0, g, dmf_dtype_size(chain->dtype), input, target);
-        status = dmf_butterfly_walk(backend, sub, sub_tree, opts, 0, sub->shape.num_factors - 1, target,
-                                    target, leaves, part, out->stats, &out->failed);
+        size_t stride;
+        void *root = group_root(s, plan, c0, g, dmf_dtype_size(chain->dtype), input, target, &stride);
+        status = dmf_butterfly_walk(backend, sub, sub_tree, opts, 0, sub->shape.num_factors - 1, root, root,
+                                    stride, leaves, part, out->stats, &out->failed);
     }
     if (status == DMF_OK) {
         scatter_group(chain, sub, plan, c0, g, lower);
@@ -319,8 +328,9 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
     char message[512] = "";
 #pragma omp parallel
     {
-        void *target = dmf_alloc_uninit(plan->group * plan->class_elems, elem); /* each group writes what it reads */
-        int mine = target ? DMF_OK
+        /* Each group by rows writes what it reads; by columns, nothing. */
+        void *target = plan->by_rows ? dmf_alloc_uninit(plan->group * plan->class_elems, elem) : NULL;
+        int mine = target || !plan->by_rows ? DMF_OK
                           : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu classes of the input's %s",
                                      plan->group, plan->by_rows ? "rows" : "columns");
 #pragma omp for schedule(dynamic, 1)
@@ -366,7 +376,7 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
         size_t slots = sizeof report->nodes / sizeof report->nodes[0], first = report->num_nodes;
         dmf_split_stats *node_stats = calloc(slots, sizeof *node_stats);
         if (!node_stats) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the nodes' sums");
-        int status = dmf_butterfly_walk(backend, chain, tree, opts, 0, L - 1, root, input, leaves, report,
+        int status = dmf_butterfly_walk(backend, chain, tree, opts, 0, L - 1, root, input, 0, leaves, report,
                                         node_stats, failed);
         if (status == DMF_OK && L > 1) *root_sq = node_stats[first].target_sq;
         free(node_stats);
@@ -395,7 +405,7 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
         report->nodes[report->num_nodes++] = *rec;
     }
     free(sums);
-    status = dmf_butterfly_walk(backend, chain, tree, opts, lo, hi, lower, NULL, leaves, report, NULL,
+    status = dmf_butterfly_walk(backend, chain, tree, opts, lo, hi, lower, NULL, 0, leaves, report, NULL,
                                 failed);
     sort_records(tree, report);
     return status;

@@ -34,14 +34,15 @@ dmf_node_report dmf_node_record(const dmf_chain_shape *shape, size_t p, size_t l
 
 /* Walks the subtree [p, q] of `tree` depth-first from its compact target
  * `values` (the backend's memory; freed unless it is `input`, which only a
- * host-memory backend passes), splitting every node with the backend's
+ * host-memory backend passes; its rows root_stride entries apart, 0 for
+ * packed rows, wider only on the CPU), splitting every node with the backend's
  * split_rank_r.  leaves[k] receives factor k's buffer: adopted by the chain
  * on a host-memory backend, otherwise for the caller to download.  Appends
  * one record per node to `report` and, when node_stats is not NULL, the
  * node's sums at the same index of node_stats. */
 int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                        const dmf_butterfly_options *opts, size_t p, size_t q, void *values,
-                       const void *input, void **leaves, dmf_butterfly_report *report,
+                       const void *input, size_t root_stride, void **leaves, dmf_butterfly_report *report,
                        dmf_split_stats *node_stats, size_t *failed);
 
 /* The whole tree from the root target `root` (stream.c): as

@@ -921,7 +921,9 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
     const int by_lanes = n == 2 && r == 1 && m >= 2;
-    const size_t units = by_lanes ? (count + LANES - 1) / LANES : num_tiles;
+    /* Lane groups read together: runs of 256 bytes of T's rows. */
+    const size_t sets = by_lanes ? 256 / (2 * LANES * sizeof(SCALAR)) : 1, per_unit = sets * LANES;
+    const size_t units = by_lanes ? (count + per_unit - 1) / per_unit : num_tiles;
     /* Each unit's sums of squares, added in order after the threads: the
      * node's error then does not depend on which thread took which unit.
      * Small splits keep them on the stack: a heap buffer per split cost
@@ -939,17 +941,17 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         FN(split_scratch) s;
         /* The lanes read T's rows themselves; the other blocks are gathered. */
         FN(tile_scratch) ts = {0};
-        FN(lane_scratch) lanes = {NULL};
-        int have_scratch = FN(scratch_alloc)(&s, m, n, r);
-        int ok = have_scratch && (by_lanes ? FN(lane_scratch_alloc)(&lanes, m) : FN(tile_scratch_alloc)(&ts, tile, m, n, r));
+        FN(lane_scratch) lanes[LANE_SETS] = {{NULL}};
+        int have_scratch = FN(scratch_alloc)(&s, m, n, r), ok = have_scratch;
+        for (size_t k = 0; k < sets && by_lanes; k++) ok = ok && FN(lane_scratch_alloc)(&lanes[k], m);
+        if (!by_lanes) ok = ok && FN(tile_scratch_alloc)(&ts, tile, m, n, r);
         if (!ok) no_memory++;
         dmf_split_stats part = {0};
         if (by_lanes) {
 #pragma omp for schedule(dynamic, 4)
             for (size_t k = 0; k < units; k++) {
                 if (!ok) continue;
-                FN(lane_group)(&lanes, &s, g, T, W, H, k * LANES,
-                               count - k * LANES < LANES ? count - k * LANES : LANES, info, &part);
+                FN(lane_groups)(lanes, &s, g, T, W, H, k * per_unit, sets, count, info, &part);
                 sums[2 * k] = part.target_sq;
                 sums[2 * k + 1] = part.residual_sq;
                 part.target_sq = part.residual_sq = 0;
@@ -969,7 +971,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         dense += part.dense_svd;
         failed += part.failed;
         if (have_scratch) FN(scratch_free)(&s);
-        FN(lane_scratch_free)(&lanes);
+        for (size_t k = 0; k < sets; k++) FN(lane_scratch_free)(&lanes[k]);
         FN(tile_scratch_free)(&ts);
     }
     stats->closed_form += closed;

@@ -33,7 +33,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
-enum { LANES = 8, LANE_CHUNK = 32, LANE_LEVELS = 48 };
+enum { LANES = 8, LANE_CHUNK = 32, LANE_LEVELS = 48, LANE_SETS = 4, LANE_AHEAD = 12 };
 typedef double lane_vec __attribute__((vector_size(LANES * sizeof(double))));
 
 /* Lanes picked from two vectors: the even or odd elements of a then b, or
@@ -120,13 +120,20 @@ static void FN(lane_scratch_free)(FN(lane_scratch) *s) { free(s->rows); }
 /* Rows a0 .. a1-1 of lanes 0 .. nl-1 (lane l's row a at src[l] + a *
  * stride, its two entries side by side) into the parts of s->rows. */
 static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t a0, size_t a1,
-                          size_t nl, int adjacent)
+                          size_t m, size_t nl, int adjacent)
 {
+    /* Rows lie a whole row group apart: short runs that the hardware does
+     * not prefetch.  Asked for a dozen rows ahead, one row at a time (in
+     * bursts of a chunk's rows, the requests waited on each other). */
+    const size_t ahead = a1 + LANE_AHEAD <= m ? LANE_AHEAD : 0;
 #if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
     if (adjacent) { /* eight neighbours: whole vectors, sorted by shuffles */
         for (size_t a = a0; a < a1; a++) {
             const double *row = (const double *)(src[0] + a * stride);
             lane_vec *dst = s->rows + a * LANE_PARTS;
+            if (ahead)
+                for (size_t b = 0; b < 2 * LANES * sizeof(SCALAR); b += 64)
+                    __builtin_prefetch((const char *)(src[0] + (a + ahead) * stride) + b);
 #if IS_COMPLEX /* lane l: Re s0, Im s0, Re s1, Im s1 at 4l */
             lane_vec p0 = lane_read(row), p1 = lane_read(row + 8), p2 = lane_read(row + 16),
                      p3 = lane_read(row + 24);
@@ -149,6 +156,8 @@ static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t 
 #endif
     for (size_t a = a0; a < a1; a++) {
         double *dst = (double *)(s->rows + a * LANE_PARTS);
+        if (ahead)
+            for (size_t l = 0; l < nl; l++) __builtin_prefetch(src[l] + (a + ahead) * stride);
         for (size_t l = 0; l < nl; l++) {
             const SCALAR *e = src[l] + a * stride;
 #if IS_COMPLEX
@@ -164,40 +173,53 @@ static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t 
     }
 }
 
-/* Pass 1: gathers the rows and sums the Gram matrix, g[4] per lane. */
-static void FN(lane_gram)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t m, size_t nl,
-                          int adjacent, lane_vec g[4])
+/* One group of up to eight lanes: where its sub-blocks' rows are read and
+ * its W and H written, and its Gram matrix (g11, g22, Re g12, Im g12). */
+typedef struct {
+    const SCALAR *src[LANES];
+    SCALAR *wcol[LANES], *hrow[LANES];
+    size_t sb0, nl;
+    int adjacent;
+    lane_vec gram[4];
+} FN(lane_set);
+
+/* Pass 1 for `sets` groups of lanes together, each into its own scratch:
+ * gathers the rows and sums the Gram matrices.  Neighbouring groups share
+ * T's rows, and a group of a real or single dtype reads only 64-128 bytes
+ * of each: read from memory one group at a time, such short runs far
+ * apart came at about a third of the streaming rate (r2l's view of the
+ * input's columns, Hadamard f64 16384). */
+static void FN(lane_gram)(FN(lane_scratch) *s, FN(lane_set) *set, size_t sets, size_t stride, size_t m)
 {
-    lane_cascade cascade;
-    cascade.occupied = 0;
-    if (nl < LANES) memset(s->rows, 0, m * LANE_PARTS * sizeof(lane_vec)); /* idle lanes stay zero */
-    const size_t ahead = 16;
+    lane_cascade cascade[LANE_SETS];
+    for (size_t k = 0; k < sets; k++) {
+        cascade[k].occupied = 0;
+        if (set[k].nl < LANES) memset(s[k].rows, 0, m * LANE_PARTS * sizeof(lane_vec)); /* idle lanes stay zero */
+    }
     for (size_t a0 = 0; a0 < m; a0 += LANE_CHUNK) {
         size_t a1 = a0 + LANE_CHUNK < m ? a0 + LANE_CHUNK : m;
-        /* Rows lie a whole row group apart: short runs that the hardware
-         * does not prefetch. */
-        for (size_t a = a0 + ahead; a < a1 + ahead && a < m; a++)
-            for (size_t l = 0; l < nl; l++) __builtin_prefetch(src[l] + a * stride);
-        FN(lane_load)(s, src, stride, a0, a1, nl, adjacent);
-        lane_vec sums[4] = {{0}, {0}, {0}, {0}};
-        for (size_t a = a0; a < a1; a++) {
-            const lane_vec *p = s->rows + a * LANE_PARTS;
+        for (size_t k = 0; k < sets; k++) {
+            FN(lane_load)(&s[k], set[k].src, stride, a0, a1, m, set[k].nl, set[k].adjacent);
+            lane_vec sums[4] = {{0}, {0}, {0}, {0}};
+            for (size_t a = a0; a < a1; a++) {
+                const lane_vec *p = s[k].rows + a * LANE_PARTS;
 #if IS_COMPLEX
-            lane_vec s0r = p[0], s0i = p[1], s1r = p[2], s1i = p[3];
-            sums[0] += s0r * s0r + s0i * s0i;
-            sums[1] += s1r * s1r + s1i * s1i;
-            sums[2] += s0r * s1r + s0i * s1i; /* conj(s0) s1 */
-            sums[3] += s0r * s1i - s0i * s1r;
+                lane_vec s0r = p[0], s0i = p[1], s1r = p[2], s1i = p[3];
+                sums[0] += s0r * s0r + s0i * s0i;
+                sums[1] += s1r * s1r + s1i * s1i;
+                sums[2] += s0r * s1r + s0i * s1i; /* conj(s0) s1 */
+                sums[3] += s0r * s1i - s0i * s1r;
 #else
-            lane_vec s0 = p[0], s1 = p[1];
-            sums[0] += s0 * s0;
-            sums[1] += s1 * s1;
-            sums[2] += s0 * s1;
+                lane_vec s0 = p[0], s1 = p[1];
+                sums[0] += s0 * s0;
+                sums[1] += s1 * s1;
+                sums[2] += s0 * s1;
 #endif
+            }
+            lane_cascade_push(&cascade[k], sums);
         }
-        lane_cascade_push(&cascade, sums);
     }
-    lane_cascade_total(&cascade, g);
+    for (size_t k = 0; k < sets; k++) lane_cascade_total(&cascade[k], set[k].gram);
 }
 
 /* Where pass 2 writes W: lane l's row a at col[l] + a * ld, or, for eight
@@ -299,28 +321,38 @@ static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane
 #undef LANE_SINGLE
 #undef LANE_ROUND
 
-/* The sub-blocks sb0 .. sb0+nl-1 (nl <= LANES, numbered as info[] is) of
- * one split: H, W, info and the statistics as cpu_split_rank_r fills
- * them. */
-static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf_split_geometry *g,
-                           const SCALAR *T, SCALAR *W, SCALAR *H, size_t sb0, size_t nl, int *info,
-                           dmf_split_stats *acc)
+/* The lane group of sub-blocks sb0 .. sb0+nl-1 (nl <= LANES, numbered as
+ * info[] is). */
+static void FN(lane_set_at)(const dmf_split_geometry *g, const SCALAR *T, SCALAR *W, SCALAR *H, size_t sb0,
+                            size_t nl, FN(lane_set) *set)
 {
-    const size_t m = g->b1, row = dmf_split_row_stride(g), B = g->b1 * g->b2, stride = g->b2 * row;
-    const SCALAR *src[LANES];
-    SCALAR *wcol[LANES], *hrow[LANES];
+    const size_t m = g->b1, row = dmf_split_row_stride(g), B = g->b1 * g->b2;
+    set->sb0 = sb0;
+    set->nl = nl;
     for (size_t l = 0; l < nl; l++) {
         size_t sb = sb0 + l, j = sb % g->c1, rest = sb / g->c1;
         size_t u = rest % g->b2, iv = rest / g->b2, i = iv / g->d, v = iv % g->d;
-        src[l] = T + (iv * B + u) * row + j * 2;
-        wcol[l] = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 + j; /* row a at + a * c1 */
-        hrow[l] = H + ((i * g->c1 + j) * g->d + v) * g->b2 * 2 + u * 2;
+        set->src[l] = T + (iv * B + u) * row + j * 2;
+        set->wcol[l] = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 + j; /* row a at + a * c1 */
+        set->hrow[l] = H + ((i * g->c1 + j) * g->d + v) * g->b2 * 2 + u * 2;
     }
     /* Eight neighbours in one row group: their rows are runs of 16 entries. */
     int adjacent = nl == LANES;
-    for (size_t l = 1; l < nl && adjacent; l++) adjacent = src[l] == src[0] + 2 * l && wcol[l] == wcol[0] + l;
-    lane_vec gram[4], t;
-    FN(lane_gram)(ls, src, stride, m, nl, adjacent, gram);
+    for (size_t l = 1; l < nl && adjacent; l++)
+        adjacent = set->src[l] == set->src[0] + 2 * l && set->wcol[l] == set->wcol[0] + l;
+    set->adjacent = adjacent;
+}
+
+/* A lane group after pass 1 (its rows in ls): H, W, info and the
+ * statistics as cpu_split_rank_r fills them. */
+static void FN(lane_finish)(const FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf_split_geometry *g,
+                            const FN(lane_set) *set, SCALAR *H, int *info, dmf_split_stats *acc)
+{
+    const size_t m = g->b1, stride = g->b2 * dmf_split_row_stride(g), sb0 = set->sb0, nl = set->nl;
+    const SCALAR *const *src = set->src;
+    SCALAR *const *wcol = set->wcol, *const *hrow = set->hrow;
+    const lane_vec *gram = set->gram;
+    lane_vec t = {0};
     double vecs[LANES][4], lambda[LANES];
     lane_vec c[8];
     for (size_t l = 0; l < LANES; l++) {
@@ -335,7 +367,7 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
     }
     /* H = v^H / t, as written (a zero block: t = 0, zero factors). */
     SCALAR hval[LANES][2];
-    lane_vec hq[4];
+    double hparts[4][LANES];
     for (size_t l = 0; l < LANES; l++) {
         const double *v = vecs[l], to_h = t[l] > 0 ? 1 / t[l] : 0;
 #if IS_COMPLEX
@@ -345,11 +377,13 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
         hval[l][0] = (SCALAR)(v[0] * to_h);
         hval[l][1] = (SCALAR)(v[2] * to_h);
 #endif
-        hq[0][l] = RE(hval[l][0]), hq[1][l] = IS_COMPLEX ? cimag(hval[l][0]) : 0;
-        hq[2][l] = RE(hval[l][1]), hq[3][l] = IS_COMPLEX ? cimag(hval[l][1]) : 0;
+        hparts[0][l] = RE(hval[l][0]), hparts[1][l] = IS_COMPLEX ? cimag(hval[l][0]) : 0;
+        hparts[2][l] = RE(hval[l][1]), hparts[3][l] = IS_COMPLEX ? cimag(hval[l][1]) : 0;
     }
-    FN(lane_w) w_out = {.ld = g->c1, .count = nl, .adjacent = adjacent};
-    memcpy(w_out.col, wcol, sizeof wcol);
+    lane_vec hq[4];
+    memcpy(hq, hparts, sizeof hq);
+    FN(lane_w) w_out = {.ld = g->c1, .count = nl, .adjacent = set->adjacent};
+    memcpy(w_out.col, set->wcol, sizeof set->wcol);
     lane_vec ww = FN(lane_project)(ls, m, c, &t, hq, &w_out);
     const size_t ldw = g->c1;
     for (size_t l = 0; l < nl; l++) {
@@ -380,6 +414,22 @@ static void FN(lane_group)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf
         acc->target_sq += norm2;
         acc->residual_sq += residual;
     }
+}
+
+/* Lane groups sb0/LANES, ... of one split, `sets` of them (as many as
+ * exist up to that) read in one pass. */
+static void FN(lane_groups)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf_split_geometry *g,
+                            const SCALAR *T, SCALAR *W, SCALAR *H, size_t sb0, size_t sets, size_t count,
+                            int *info, dmf_split_stats *acc)
+{
+    FN(lane_set) set[LANE_SETS];
+    size_t n = 0;
+    for (; n < sets && sb0 + n * LANES < count; n++) {
+        size_t first = sb0 + n * LANES;
+        FN(lane_set_at)(g, T, W, H, first, count - first < LANES ? count - first : LANES, &set[n]);
+    }
+    FN(lane_gram)(ls, set, n, g->b2 * dmf_split_row_stride(g), g->b1);
+    for (size_t k = 0; k < n; k++) FN(lane_finish)(&ls[k], s, g, &set[k], H, info, acc);
 }
 
 #undef LANE_PARTS

@@ -4,7 +4,8 @@
  * bit, and the node records the same nodes in the same order with the same
  * block counts, for trees whose big half is on the right (l2r), on the left
  * (r2l), custom trees with subtrees off the big path, mixed radices,
- * rectangular chains, rank 2, real and complex, and groups of uneven size. */
+ * rectangular chains, rank 2, real and complex, groups of uneven size, and
+ * groups taken in batches. */
 #include <string.h>
 
 #include "butterfly/tree_internal.h"
@@ -12,7 +13,7 @@
 
 typedef struct {
     const char *name;
-    size_t L, m[8], n[8];
+    size_t L, m[11], n[11];
     const char *tree;
     size_t rank;
 } stream_case;
@@ -29,6 +30,8 @@ static const stream_case cases[] = {
     {"mixed radix, r2l", 4, {3, 2, 4, 2}, {2, 5, 3, 2}, "r2l", 1},
     {"rectangular, rank 2, l2r", 5, {2, 3, 2, 2, 2}, {3, 2, 2, 2, 1}, "l2r", 2},
     {"rectangular, rank 2, r2l", 5, {2, 3, 2, 2, 2}, {3, 2, 2, 2, 1}, "r2l", 2},
+    /* 64 classes: groups of one class go a batch of four at a time */
+    {"radix 2, r2l, batches", 11, {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, "r2l", 1},
 };
 
 static dmf_chain *factor(dmf_context *ctx, const dmf_matrix *a, const stream_case *c,

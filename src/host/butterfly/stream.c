@@ -183,13 +183,37 @@ static void *group_root(const dmf_chain_shape *s, const stream_plan *plan, size_
     return (char *)input + c0 * inner * elem;
 }
 
+/* The lower node's target as slices of classes: `outer` runs of `inner`
+ * entries per class.  By rows: rows (rho, u) of each of its a blocks; by
+ * columns: columns (j, rho) of each row of its d blocks. */
+static void lower_slices(const dmf_chain_shape *s, const stream_plan *plan, size_t *outer, size_t *inner)
+{
+    size_t L = s->num_factors, K = plan->cut, a, b, c, d;
+    if (plan->by_rows) {
+        dmf_range_support(s, K, L - 1, &a, &b, &c, &d);
+        *outer = a * s->rank[K];
+        *inner = c;
+    } else {
+        dmf_range_support(s, 0, K - 1, &a, &b, &c, &d);
+        *outer = a * d * b;
+        *inner = s->rank[K];
+    }
+}
+
+/* Where a group's part of the lower node's target goes: classes
+ * [first, first + extent) of it, at `values`. */
+typedef struct {
+    void *values;
+    size_t first, extent;
+} lower_dest;
+
 /* The group's leaves into the chain's factors and the lower node's target. */
 static void scatter_group(const dmf_chain *chain, const dmf_chain *part, const stream_plan *plan,
-                          size_t c0, size_t g, void *lower)
+                          size_t c0, size_t g, const lower_dest *lower)
 {
     const dmf_chain_shape *s = &chain->shape;
     size_t L = s->num_factors, K = plan->cut, elem = dmf_dtype_size(chain->dtype);
-    size_t a, b, c, d;
+    size_t a, b, c, d, outer, inner;
     if (plan->by_rows) {
         /* Factor k < K: the class is the low part of d (blocks [a][d][b][c]). */
         for (size_t k = 0; k < K; k++) {
@@ -197,9 +221,6 @@ static void scatter_group(const dmf_chain *chain, const dmf_chain *part, const s
             copy_slices(a * (d / plan->classes), plan->classes, b * c, c0, g, elem, part->blocks[k],
                         chain->blocks[k], 1);
         }
-        /* [K, L-1]: rows (rho, u) of each of its a blocks. */
-        dmf_range_support(s, K, L - 1, &a, &b, &c, &d);
-        copy_slices(a * s->rank[K], plan->classes, c, c0, g, elem, part->blocks[K], lower, 1);
     } else {
         /* Factor k >= K: the class is the high part of a. */
         for (size_t k = K; k < L; k++) {
@@ -207,10 +228,10 @@ static void scatter_group(const dmf_chain *chain, const dmf_chain *part, const s
             copy_slices(1, plan->classes, a / plan->classes * d * b * c, c0, g, elem,
                         part->blocks[k - K + 1], chain->blocks[k], 1);
         }
-        /* [0, K-1]: columns (j, rho) of each row of its d blocks. */
-        dmf_range_support(s, 0, K - 1, &a, &b, &c, &d);
-        copy_slices(a * d * b, plan->classes, s->rank[K], c0, g, elem, part->blocks[0], lower, 1);
     }
+    lower_slices(s, plan, &outer, &inner);
+    copy_slices(outer, lower->extent, inner, c0 - lower->first, g, elem, part->blocks[plan->by_rows ? K : 0],
+                lower->values, 1);
 }
 
 /* One group's records of the nodes above the lower node. */
@@ -284,7 +305,8 @@ static void sort_records(const dmf_tree *tree, dmf_butterfly_report *report)
  * with `target` (by rows) for its gathered input. */
 static int factor_group(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                         const dmf_butterfly_options *opts, const stream_plan *plan, size_t c0,
-                        size_t g, const void *input, void *target, void *lower, group_records *out)
+                        size_t g, const void *input, void *target, const lower_dest *lower,
+                        group_records *out)
 {
     const dmf_chain_shape *s = &chain->shape;
     dmf_chain *sub = NULL;
@@ -311,17 +333,36 @@ static int factor_group(const dmf_backend *backend, dmf_chain *chain, const dmf_
     return status;
 }
 
-/* The groups, one per thread at a time: each is small, so its splits run
- * on one thread, and the threads meet once at the end instead of at every
- * split of every group (on a loaded machine, waiting at those barriers
- * cost more than the splits).  The records are summed in group order, so
- * the report does not depend on the threads either. */
+/* Groups a thread takes at a time.  Their parts of the lower node's
+ * target are staged side by side and copied out together: a group's part
+ * of each row of it can be a single entry (r2l at N = 16384 f64: 8 bytes
+ * of every 4 KiB row), and written a group at a time, each was a cache
+ * line read and written back.  Runs of 256 bytes, a stage of at most
+ * 4 MiB, and at least 16 batches for the threads to share. */
+static size_t batch_size(const dmf_chain_shape *s, const stream_plan *plan, size_t groups, size_t elem)
+{
+    size_t outer, inner;
+    lower_slices(s, plan, &outer, &inner);
+    size_t run = plan->group * inner * elem, part = outer * run;
+    size_t want = run >= 256 ? 1 : (256 + run - 1) / run;
+    while (want > 1 && want * part > ((size_t)4 << 20)) want /= 2;
+    if (want > groups / 16) want = groups / 16;
+    return want < 1 ? 1 : want;
+}
+
+/* The groups, a batch per thread at a time: each is small, so its splits
+ * run on one thread, and the threads meet once at the end instead of at
+ * every split of every group (on a loaded machine, waiting at those
+ * barriers cost more than the splits).  The records are summed in group
+ * order, so the report does not depend on the threads either. */
 static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                          const dmf_butterfly_options *opts, const stream_plan *plan, const void *input,
                          void *lower, group_records *sums, size_t *failed)
 {
-    size_t L = chain->shape.num_factors, elem = dmf_dtype_size(chain->dtype);
+    size_t L = chain->shape.num_factors, elem = dmf_dtype_size(chain->dtype), outer, inner;
     size_t groups = (plan->classes + plan->group - 1) / plan->group;
+    size_t batch = batch_size(&chain->shape, plan, groups, elem), batches = (groups + batch - 1) / batch;
+    lower_slices(&chain->shape, plan, &outer, &inner);
     group_records *records = calloc(groups, sizeof *records);
     if (!records) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the records of %zu groups", groups);
     int status = DMF_OK;
@@ -333,15 +374,27 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
         int mine = target || !plan->by_rows ? DMF_OK
                           : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu classes of the input's %s",
                                      plan->group, plan->by_rows ? "rows" : "columns");
+        void *stage = batch > 1 ? dmf_alloc_uninit(batch * plan->group * outer * inner, elem) : NULL;
+        if (batch > 1 && !stage && mine == DMF_OK)
+            mine = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the lower node's part of %zu groups", batch);
 #pragma omp for schedule(dynamic, 1)
-        for (size_t k = 0; k < groups; k++) {
-            int stop;
+        for (size_t bi = 0; bi < batches; bi++) {
+            size_t k1 = (bi + 1) * batch < groups ? (bi + 1) * batch : groups;
+            size_t first = bi * batch * plan->group, last = k1 * plan->group;
+            if (last > plan->classes) last = plan->classes;
+            lower_dest dest = {stage, first, last - first};
+            if (batch == 1) dest = (lower_dest){lower, 0, plan->classes};
+            for (size_t k = bi * batch; k < k1; k++) {
+                int stop;
 #pragma omp atomic read
-            stop = status;
-            if (stop != DMF_OK || mine != DMF_OK) continue;
-            size_t c0 = k * plan->group;
-            size_t g = plan->classes - c0 < plan->group ? plan->classes - c0 : plan->group;
-            mine = factor_group(backend, chain, tree, opts, plan, c0, g, input, target, lower, &records[k]);
+                stop = status;
+                if (stop != DMF_OK || mine != DMF_OK) break;
+                size_t c0 = k * plan->group;
+                size_t g = plan->classes - c0 < plan->group ? plan->classes - c0 : plan->group;
+                mine = factor_group(backend, chain, tree, opts, plan, c0, g, input, target, &dest, &records[k]);
+            }
+            if (batch > 1 && mine == DMF_OK)
+                copy_slices(outer, plan->classes, inner, first, last - first, elem, stage, lower, 1);
         }
         if (mine != DMF_OK) {
 #pragma omp critical
@@ -352,6 +405,7 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
             }
         }
         free(target);
+        free(stage);
     }
     for (size_t k = 0; status == DMF_OK && k < groups; k++) {
         add_records(sums, plan, L, &records[k]);

@@ -370,6 +370,21 @@ static double complex entry_at(const dmf_matrix *a, size_t k)
     }
 }
 
+/* Every built-in without noise is finite in every dtype (the command line
+ * skips their finiteness pass on that ground). */
+static void test_builtins_finite(void)
+{
+    for (const char *const *name = dmf_matrix_builtin_names(); *name; name++)
+        for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
+            for (size_t n = 2; n <= 2048; n *= 32) {
+                if (!strncmp(*name, "dft", 3) && dt != DMF_C64 && dt != DMF_C128) continue; /* complex only */
+                dmf_matrix *a = builtin(*name, n, n, dt, NULL, NULL, 0, 0);
+                CHECK(a && dmf_matrix_check_finite(a) == DMF_OK, "%s %zu %s: %s", *name, n, dmf_dtype_name(dt),
+                      dmf_last_error());
+                dmf_matrix_free(a);
+            }
+}
+
 static void test_builtin_transforms(void)
 {
     const char *names[] = {"dft", "dct2", "dst2"};
@@ -475,6 +490,7 @@ int main(void)
     test_densify_and_apply();
     test_orthonormalize();
     test_builtin_transforms();
+    test_builtins_finite();
     test_bad_input();
     return check_report("test_butterfly");
 }

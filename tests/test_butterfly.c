@@ -9,6 +9,7 @@
  * products but not for a wrong block or a non-converged rank-one step. */
 #include <complex.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "check.h"
@@ -115,6 +116,14 @@ static void test_r2l_accuracy(void)
         CHECK_OK(dmf_tree_create(&tree, trees[t], 10));
         CHECK_OK(dmf_butterfly_factor(ctx, a, two, two, 10, tree, NULL, &chain, NULL));
         if (chain) CHECK_OK(dmf_chain_rel_error(chain, a, &err[t]));
+        /* The error's sums are of fixed chunks, added in order. */
+        double one_thread = NAN;
+        int threads = omp_get_max_threads();
+        omp_set_num_threads(1);
+        if (chain) CHECK_OK(dmf_chain_rel_error(chain, a, &one_thread));
+        omp_set_num_threads(threads);
+        CHECK(one_thread == err[t], "%s: rel_error %.17g on one thread, %.17g on %d", trees[t], one_thread, err[t],
+              threads);
         dmf_chain_free(chain);
         dmf_tree_free(tree);
     }

@@ -66,6 +66,21 @@ static inline lane_vec lane_read(const double *p)
         memcpy((p), &lane_write_, sizeof lane_write_); \
     } while (0)
 
+/* Eight single-precision entries as lanes of double, and back (exact:
+ * what goes back was rounded to single precision before). */
+typedef float lane_fvec8 __attribute__((vector_size(LANES * sizeof(float))));
+static inline lane_vec lane_read_single(const float *p)
+{
+    lane_fvec8 v;
+    memcpy(&v, p, sizeof v);
+    return __builtin_convertvector(v, lane_vec);
+}
+#define LANE_WRITE_SINGLE(p, v)                                               \
+    do {                                                                      \
+        const lane_fvec8 lane_write_ = __builtin_convertvector((v), lane_fvec8); \
+        memcpy((p), &lane_write_, sizeof lane_write_);                         \
+    } while (0)
+
 /* The Gram matrix's four sums (g11, g22, Re g12, Im g12) of a chunk, and
  * the chunk sums added pairwise: level k holds the sum of 2^k chunks. */
 typedef struct {
@@ -94,6 +109,14 @@ static void lane_cascade_total(const lane_cascade *c, lane_vec *out)
             for (int q = 0; q < 4; q++) out[q] += c->level[k][q];
 }
 
+#endif
+
+#if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
+#define LANE_READ_ROW(p) lane_read(p)
+#define LANE_WRITE_ROW(p, v) LANE_WRITE(p, v)
+#else
+#define LANE_READ_ROW(p) lane_read_single(p)
+#define LANE_WRITE_ROW(p, v) LANE_WRITE_SINGLE(p, v)
 #endif
 
 #if IS_COMPLEX
@@ -126,17 +149,16 @@ static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t 
      * not prefetch.  Asked for a dozen rows ahead, one row at a time (in
      * bursts of a chunk's rows, the requests waited on each other). */
     const size_t ahead = a1 + LANE_AHEAD <= m ? LANE_AHEAD : 0;
-#if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
     if (adjacent) { /* eight neighbours: whole vectors, sorted by shuffles */
         for (size_t a = a0; a < a1; a++) {
-            const double *row = (const double *)(src[0] + a * stride);
+            const REAL *row = (const REAL *)(src[0] + a * stride);
             lane_vec *dst = s->rows + a * LANE_PARTS;
             if (ahead)
                 for (size_t b = 0; b < 2 * LANES * sizeof(SCALAR); b += 64)
                     __builtin_prefetch((const char *)(src[0] + (a + ahead) * stride) + b);
 #if IS_COMPLEX /* lane l: Re s0, Im s0, Re s1, Im s1 at 4l */
-            lane_vec p0 = lane_read(row), p1 = lane_read(row + 8), p2 = lane_read(row + 16),
-                     p3 = lane_read(row + 24);
+            lane_vec p0 = LANE_READ_ROW(row), p1 = LANE_READ_ROW(row + 8), p2 = LANE_READ_ROW(row + 16),
+                     p3 = LANE_READ_ROW(row + 24);
             lane_vec re_lo = LANE_EVEN(p0, p1), im_lo = LANE_ODD(p0, p1);
             lane_vec re_hi = LANE_EVEN(p2, p3), im_hi = LANE_ODD(p2, p3);
             dst[0] = LANE_EVEN(re_lo, re_hi);
@@ -144,16 +166,13 @@ static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t 
             dst[2] = LANE_ODD(re_lo, re_hi);
             dst[3] = LANE_ODD(im_lo, im_hi);
 #else /* lane l: s0, s1 at 2l */
-            lane_vec p0 = lane_read(row), p1 = lane_read(row + 8);
+            lane_vec p0 = LANE_READ_ROW(row), p1 = LANE_READ_ROW(row + 8);
             dst[0] = LANE_EVEN(p0, p1);
             dst[1] = LANE_ODD(p0, p1);
 #endif
         }
         return;
     }
-#else
-    (void)adjacent;
-#endif
     for (size_t a = a0; a < a1; a++) {
         double *dst = (double *)(s->rows + a * LANE_PARTS);
         if (ahead)
@@ -223,7 +242,7 @@ static void FN(lane_gram)(FN(lane_scratch) *s, FN(lane_set) *set, size_t sets, s
 }
 
 /* Where pass 2 writes W: lane l's row a at col[l] + a * ld, or, for eight
- * neighbours of a double dtype, the eight side by side from col[0]. */
+ * neighbours, the eight side by side from col[0]. */
 typedef struct {
     SCALAR *col[LANES];
     size_t ld, count;
@@ -235,19 +254,17 @@ typedef struct {
 static inline void FN(lane_store_w)(const FN(lane_w) *w, size_t a, const lane_vec *re, const lane_vec *im)
 {
     const lane_vec xr = *re, xi = *im;
-#if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
     if (w->adjacent) {
-        double *out = (double *)(w->col[0] + a * w->ld);
+        REAL *out = (REAL *)(w->col[0] + a * w->ld);
 #if IS_COMPLEX
-        LANE_WRITE(out, LANE_ZIP_LO(xr, xi));
-        LANE_WRITE(out + 8, LANE_ZIP_HI(xr, xi));
+        LANE_WRITE_ROW(out, LANE_ZIP_LO(xr, xi));
+        LANE_WRITE_ROW(out + 8, LANE_ZIP_HI(xr, xi));
 #else
         (void)xi;
-        LANE_WRITE(out, xr);
+        LANE_WRITE_ROW(out, xr);
 #endif
         return;
     }
-#endif
     for (size_t l = 0; l < w->count; l++) {
 #if IS_COMPLEX
         w->col[l][a * w->ld] = (SCALAR)(xr[l] + I * xi[l]);
@@ -433,3 +450,5 @@ static void FN(lane_groups)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dm
 }
 
 #undef LANE_PARTS
+#undef LANE_READ_ROW
+#undef LANE_WRITE_ROW

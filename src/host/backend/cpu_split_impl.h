@@ -230,24 +230,50 @@ typedef struct {
     FN(acc_t) g12;
 } FN(gram_rows);
 
+/* In eight lanes of double over the rows' real parts, added in a fixed
+ * order (lane_sums.h): an omp simd reduction left the order to the
+ * compiler, and a change elsewhere in this file that moved its inlining
+ * moved the last bit of some blocks' factors. */
 static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n)
 {
-    double g11 = 0, g22 = 0, g12_re = 0, g12_im = 0;
-#pragma omp simd reduction(+ : g11, g22, g12_re, g12_im)
-    for (size_t b = 0; b < n; b++) {
-        g11 += ABS2(r0[b]);
-        g22 += ABS2(r1[b]);
+    const REAL *x = (const REAL *)r0, *y = (const REAL *)r1;
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+    FN(dlanes8) s11 = {0}, s22 = {0}, s12 = {0}, t12 = {0};
 #if IS_COMPLEX
-        g12_re += (double)RE(r0[b]) * RE(r1[b]) + (double)cimag(r0[b]) * cimag(r1[b]); /* r0 conj(r1) */
-        g12_im += (double)cimag(r0[b]) * RE(r1[b]) - (double)RE(r0[b]) * cimag(r1[b]);
-#else
-        g12_re += (double)r0[b] * r1[b];
+    const FN(dlanes8) sign = {-1, 1, -1, 1, -1, 1, -1, 1};
+#endif
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        FN(lanes8) xv, yv;
+        DMF_LOAD8(xv, x + k);
+        DMF_LOAD8(yv, y + k);
+        const FN(dlanes8) xd = __builtin_convertvector(xv, FN(dlanes8)), yd = __builtin_convertvector(yv, FN(dlanes8));
+        s11 += xd * xd;
+        s22 += yd * yd;
+        s12 += xd * yd; /* Re(r0 conj(r1)) */
+#if IS_COMPLEX
+        t12 += xd * (DMF_SWAP_PAIRS8(yd) * sign); /* Im(r0 conj(r1)): (re0, im0) . (-im1, re1) */
 #endif
     }
+    double l[4][8], tail[4] = {0, 0, 0, 0};
+    memcpy(l[0], &s11, sizeof l[0]);
+    memcpy(l[1], &s22, sizeof l[1]);
+    memcpy(l[2], &s12, sizeof l[2]);
+    memcpy(l[3], &t12, sizeof l[3]);
+    for (; k < len; k++) {
+        const double xk = x[k], yk = y[k];
+        tail[0] += xk * xk;
+        tail[1] += yk * yk;
+        tail[2] += xk * yk;
 #if IS_COMPLEX
-    return (FN(gram_rows)){g11, g22, g12_re + I * g12_im};
+        tail[3] += k % 2 ? xk * y[k - 1] : -xk * y[k + 1];
+#endif
+    }
+    const double g11 = dmf_lanes_total(l[0]) + tail[0], g22 = dmf_lanes_total(l[1]) + tail[1];
+    const double g12_re = dmf_lanes_total(l[2]) + tail[2];
+#if IS_COMPLEX
+    return (FN(gram_rows)){g11, g22, g12_re + I * (dmf_lanes_total(l[3]) + tail[3])};
 #else
-    (void)g12_im;
     return (FN(gram_rows)){g11, g22, g12_re};
 #endif
 }

@@ -15,6 +15,14 @@ typedef float dmf_lanes8_f32 __attribute__((vector_size(8 * sizeof(float))));
 /* A macro: a vector returned by value draws an ABI note where AVX is off. */
 #define DMF_LOAD8(v, p) memcpy(&(v), (p), sizeof(v))
 
+/* The lanes of v with each pair's two swapped: (re, im) -> (im, re). */
+typedef long long dmf_lane_index8 __attribute__((vector_size(8 * sizeof(long long))));
+#if defined(__clang__)
+#define DMF_SWAP_PAIRS8(v) __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6)
+#else
+#define DMF_SWAP_PAIRS8(v) __builtin_shuffle(v, (dmf_lane_index8){1, 0, 3, 2, 5, 4, 7, 6})
+#endif
+
 static inline double dmf_lanes_total(const double l[8])
 {
     return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));

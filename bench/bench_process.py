@@ -20,7 +20,8 @@ when its processes started (`load_1min_at_starts`).  With --npy DIR the
 inputs are .npy files written there once (`dmf matrix`) and given with
 --input, so the wall time includes reading the file instead of building the
 matrix.  Several --dmf executables (comma-separated) take turns within
-every repeat; each line names its own.  Standard library only.
+every repeat, each going first in turn; each line names its own.
+Standard library only.
 """
 import argparse
 import json
@@ -80,7 +81,10 @@ def measure(args):
                                 npy_path(args.npy, m, n, dt)], check=True, stdout=subprocess.DEVNULL)
     results = {c: [] for c in cases}
     for r in range(args.repeats):
-        for c in cases:
+        # Each executable goes first in turn: on a virtual machine the
+        # process right after a large one ran up to 2x slower at N = 16384.
+        order = tools[r % len(tools):] + tools[:r % len(tools)]
+        for c in [(d, m, dt, n, t) for n in sizes for (m, dt) in specs for t in trees for d in order]:
             d, m, dt, n, t = c
             print(f"repeat {r + 1}/{args.repeats}: {d} {m} {dt} {n} {t}", file=sys.stderr, flush=True)
             results[c].append(run_once(d, m, n, dt, t, args.npy))

@@ -197,6 +197,39 @@ static void test_rank_two(void)
     }
 }
 
+/* The error pass for rank 2 (entry by entry): zero, to rounding, for a
+ * chain against its own product; against another chain's product the same
+ * bit for bit on one thread and on two. */
+static void test_rank_two_error(void)
+{
+    size_t two[10], ranks[9];
+    for (int k = 0; k < 10; k++) two[k] = 2, ranks[k < 9 ? k : 8] = 2;
+    dmf_chain *x = NULL, *y = NULL;
+    dmf_matrix *a = NULL;
+    CHECK_OK(dmf_chain_create(&x, DMF_C128, 10, two, two, ranks));
+    CHECK_OK(dmf_chain_create(&y, DMF_C128, 10, two, two, ranks));
+    if (x && y) {
+        CHECK_OK(dmf_chain_randomize(x, 3));
+        CHECK_OK(dmf_chain_randomize(y, 4));
+        CHECK_OK(dmf_chain_densify(x, &a));
+    }
+    if (a) {
+        double self = INFINITY, two_threads = NAN, one_thread = NAN;
+        CHECK_OK(dmf_chain_rel_error(x, a, &self));
+        CHECK(self <= 1e-14, "rank-2 chain 1024 against its own product: rel_error %.3g", self);
+        CHECK_OK(dmf_chain_rel_error(y, a, &two_threads));
+        int threads = omp_get_max_threads();
+        omp_set_num_threads(1);
+        CHECK_OK(dmf_chain_rel_error(y, a, &one_thread));
+        omp_set_num_threads(threads);
+        CHECK(one_thread == two_threads && two_threads > 0.1,
+              "rank-2 chains 1024: rel_error %.17g on one thread, %.17g on %d", one_thread, two_threads, threads);
+    }
+    dmf_matrix_free(a);
+    dmf_chain_free(x);
+    dmf_chain_free(y);
+}
+
 /* Noisy Hadamard: the error stays within the paper's (N/2 - 1) factor of
  * the noise (the best chain is at least as close as the clean matrix), and
  * is not below what the noise forces: a chain cannot fit Gaussian noise. */
@@ -495,6 +528,7 @@ int main(void)
     test_single_precision_node_errors();
     test_mixed_radix();
     test_rank_two();
+    test_rank_two_error();
     test_noisy();
     test_densify_and_apply();
     test_orthonormalize();

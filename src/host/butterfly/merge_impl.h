@@ -88,6 +88,46 @@ static void FN(rank_one_error)(const dmf_split_geometry *g, const SCALAR *W, con
     }
 }
 
+/* The error of a product of any rank against ref, entry by entry (no row
+ * of the product stored, so nothing to allocate), sub-block by sub-block;
+ * the sums of fixed chunks of sub-blocks are added in order, so they do
+ * not depend on the threads either. */
+static void FN(rank_r_error)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR *H, const SCALAR *ref,
+                             REAL s, double *diff_sq, double *ref_sq)
+{
+    enum { CHUNKS = 256 };
+    const size_t m = g->b1, n = g->c2, r = g->rank, c1 = g->c1, b2 = g->b2, d = g->d;
+    const size_t count = g->a * d * b2 * c1, chunks = count < CHUNKS ? count : CHUNKS;
+    double diff[CHUNKS], norm[CHUNKS];
+#pragma omp parallel for schedule(dynamic, 1) if (count * m * n * (r ? r : 1) > 65536)
+    for (size_t k = 0; k < chunks; k++) {
+        double dk = 0, nk = 0;
+        for (size_t blk = k * count / chunks; blk < (k + 1) * count / chunks; blk++) {
+            size_t j = blk % c1, rest = blk / c1, u = rest % b2, iv = rest / b2, i = iv / d, v = iv % d;
+            const SCALAR *wb = W + (i * b2 * d + u * d + v) * m * c1 * r + j * r;
+            const SCALAR *hb = H + ((i * c1 + j) * d + v) * r * b2 * n + u * n;
+            for (size_t alpha = 0; alpha < m; alpha++) {
+                const SCALAR *x = ref + ((iv * m + alpha) * b2 + u) * c1 * n + j * n, *w = wb + alpha * c1 * r;
+                for (size_t b = 0; b < n; b++) {
+                    SCALAR p = 0;
+                    for (size_t rho = 0; rho < r; rho++) p += w[rho] * hb[rho * b2 * n + b];
+                    const SCALAR xs = x[b] * s, e = xs - p * s;
+                    dk += ABS2(e);
+                    nk += ABS2(xs);
+                }
+            }
+        }
+        diff[k] = dk;
+        norm[k] = nk;
+    }
+    for (size_t k = 0; k < chunks; k++) {
+        *diff_sq += diff[k];
+        *ref_sq += norm[k];
+    }
+}
+
+/* T = the product of W and H (ref NULL), or, with ref, only the sums of
+ * |scale (ref - W H)|^2 and |scale ref|^2 added to *diff_sq and *ref_sq. */
 static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR *H, SCALAR *T,
                       const SCALAR *ref, double *diff_sq, double *ref_sq, double scale)
 {
@@ -97,36 +137,28 @@ static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR
     const size_t m = g->b1, n = g->c2, r = g->rank;
     const size_t C = g->c1 * g->c2, B = g->b1 * g->b2;
     const size_t count = g->a * g->d * g->b2 * g->c1;
-    if (ref && r == 1 && diff_sq && ref_sq) {
-        FN(rank_one_error)(g, W, H, ref, s, diff_sq, ref_sq);
+    if (ref) {
+        double diff = 0, norm = 0;
+        if (r == 1) FN(rank_one_error)(g, W, H, ref, s, &diff, &norm);
+        else FN(rank_r_error)(g, W, H, ref, s, &diff, &norm);
+        if (diff_sq) *diff_sq += diff;
+        if (ref_sq) *ref_sq += norm;
         return;
     }
-    double diff = 0, norm = 0;
-#pragma omp parallel if (count * m * n > 65536) reduction(+ : diff, norm)
-    {
-        SCALAR *row = malloc((n ? n : 1) * sizeof(SCALAR));
-#pragma omp for schedule(static)
-        for (size_t blk = 0; blk < count; blk++) {
-            if (!row) continue;
-            size_t j = blk % g->c1, rest = blk / g->c1;
-            size_t u = rest % g->b2, iv = rest / g->b2;
-            size_t i = iv / g->d, v = iv % g->d;
-            const SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j * r;
-            const SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n + u * n;
-            size_t offset = iv * B * C + u * C + j * n;
-            for (size_t alpha = 0; alpha < m; alpha++) {
-                size_t at = offset + alpha * g->b2 * C;
-                /* Without ref the row goes straight into T. */
-                SCALAR *out = ref ? row : T + at;
-                for (size_t rho = 0; rho < r; rho++)
-                    FN(row_axpy)(out, wb[alpha * g->c1 * r + rho], hb + rho * g->b2 * n, n, rho == 0);
-                if (r == 0)
-                    for (size_t b = 0; b < n; b++) out[b] = 0;
-                if (ref) FN(row_error)(ref + at, 1, row, n, s, &diff, &norm); /* the row times 1 */
-            }
+#pragma omp parallel for schedule(static) if (count * m * n > 65536)
+    for (size_t blk = 0; blk < count; blk++) {
+        size_t j = blk % g->c1, rest = blk / g->c1;
+        size_t u = rest % g->b2, iv = rest / g->b2;
+        size_t i = iv / g->d, v = iv % g->d;
+        const SCALAR *wb = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 * r + j * r;
+        const SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n + u * n;
+        size_t offset = iv * B * C + u * C + j * n;
+        for (size_t alpha = 0; alpha < m; alpha++) {
+            SCALAR *out = T + offset + alpha * g->b2 * C;
+            for (size_t rho = 0; rho < r; rho++)
+                FN(row_axpy)(out, wb[alpha * g->c1 * r + rho], hb + rho * g->b2 * n, n, rho == 0);
+            if (r == 0)
+                for (size_t b = 0; b < n; b++) out[b] = 0;
         }
-        free(row);
     }
-    if (diff_sq) *diff_sq += diff;
-    if (ref_sq) *ref_sq += norm;
 }

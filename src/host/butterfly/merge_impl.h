@@ -51,69 +51,45 @@ static inline void FN(row_axpy)(SCALAR *row, SCALAR w, const SCALAR *h, size_t n
 #endif
 }
 
-/* The error of a rank-one product against ref, T's rows in order.  Row
+/* The error of a product against ref, T's rows in order.  Row
  * (iv, alpha, u) of T is contiguous: c1 runs of n entries, run j being
- * W[alpha, j] times row u of H's block j.  Taking the rows of one (iv, u)
- * together, ref streams at the memory's speed and those c1 rows of H stay
- * in cache (sub-block by sub-block instead, ref's runs lay a row group
- * apart: 1.5-2.5x the time of a read at N = 16384 c128).  The sums of
- * fixed chunks of (iv, u) are added in order, so they do not depend on the
- * threads. */
-static void FN(rank_one_error)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR *H, const SCALAR *ref,
-                               REAL s, double *diff_sq, double *ref_sq)
+ * the r terms W[alpha, j r + rho] times row rho b2 + u of H's block j.
+ * Taking the rows of one (iv, u) together, ref streams at the memory's
+ * speed and those rows of H stay in cache (sub-block by sub-block instead,
+ * ref's runs lay a row group apart: 1.5-2.5x the time of a read at
+ * N = 16384 c128).  Rank one goes through row_error; other ranks entry by
+ * entry, no row of the product stored.  The sums of fixed chunks of
+ * (iv, u) are added in order, so they do not depend on the threads. */
+static void FN(chain_error)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR *H, const SCALAR *ref,
+                            REAL s, double *diff_sq, double *ref_sq)
 {
     enum { CHUNKS = 256 };
-    const size_t m = g->b1, n = g->c2, c1 = g->c1, b2 = g->b2, d = g->d;
+    const size_t m = g->b1, n = g->c2, r = g->rank, c1 = g->c1, b2 = g->b2, d = g->d;
     const size_t items = g->a * d * b2, chunks = items < CHUNKS ? items : CHUNKS;
+    const size_t h_block = d * r * b2 * n; /* from H's block j to block j + 1 */
     double diff[CHUNKS], norm[CHUNKS];
-#pragma omp parallel for schedule(dynamic, 1) if (items * m * c1 * n > 65536)
+#pragma omp parallel for schedule(dynamic, 1) if (items * m * c1 * n * (r ? r : 1) > 65536)
     for (size_t k = 0; k < chunks; k++) {
         double dk = 0, nk = 0;
         for (size_t item = k * items / chunks; item < (k + 1) * items / chunks; item++) {
             size_t u = item % b2, iv = item / b2, i = iv / d, v = iv % d;
-            const SCALAR *wb = W + (i * b2 * d + u * d + v) * m * c1;
-            const SCALAR *hb = H + (i * c1 * d + v) * b2 * n + u * n; /* block j at + j * d * b2 * n */
+            const SCALAR *wb = W + (i * b2 * d + u * d + v) * m * c1 * r;
+            const SCALAR *hb = H + (i * c1 * d + v) * r * b2 * n + u * n;
             for (size_t alpha = 0; alpha < m; alpha++) {
-                const SCALAR *x = ref + ((iv * m + alpha) * b2 + u) * c1 * n;
-                for (size_t j = 0; j < c1; j++)
-                    FN(row_error)(x + j * n, wb[alpha * c1 + j], hb + j * d * b2 * n, n, s, &dk, &nk);
-            }
-        }
-        diff[k] = dk;
-        norm[k] = nk;
-    }
-    for (size_t k = 0; k < chunks; k++) {
-        *diff_sq += diff[k];
-        *ref_sq += norm[k];
-    }
-}
-
-/* The error of a product of any rank against ref, entry by entry (no row
- * of the product stored, so nothing to allocate), sub-block by sub-block;
- * the sums of fixed chunks of sub-blocks are added in order, so they do
- * not depend on the threads either. */
-static void FN(rank_r_error)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR *H, const SCALAR *ref,
-                             REAL s, double *diff_sq, double *ref_sq)
-{
-    enum { CHUNKS = 256 };
-    const size_t m = g->b1, n = g->c2, r = g->rank, c1 = g->c1, b2 = g->b2, d = g->d;
-    const size_t count = g->a * d * b2 * c1, chunks = count < CHUNKS ? count : CHUNKS;
-    double diff[CHUNKS], norm[CHUNKS];
-#pragma omp parallel for schedule(dynamic, 1) if (count * m * n * (r ? r : 1) > 65536)
-    for (size_t k = 0; k < chunks; k++) {
-        double dk = 0, nk = 0;
-        for (size_t blk = k * count / chunks; blk < (k + 1) * count / chunks; blk++) {
-            size_t j = blk % c1, rest = blk / c1, u = rest % b2, iv = rest / b2, i = iv / d, v = iv % d;
-            const SCALAR *wb = W + (i * b2 * d + u * d + v) * m * c1 * r + j * r;
-            const SCALAR *hb = H + ((i * c1 + j) * d + v) * r * b2 * n + u * n;
-            for (size_t alpha = 0; alpha < m; alpha++) {
-                const SCALAR *x = ref + ((iv * m + alpha) * b2 + u) * c1 * n + j * n, *w = wb + alpha * c1 * r;
-                for (size_t b = 0; b < n; b++) {
-                    SCALAR p = 0;
-                    for (size_t rho = 0; rho < r; rho++) p += w[rho] * hb[rho * b2 * n + b];
-                    const SCALAR xs = x[b] * s, e = xs - p * s;
-                    dk += ABS2(e);
-                    nk += ABS2(xs);
+                const SCALAR *x = ref + ((iv * m + alpha) * b2 + u) * c1 * n, *w = wb + alpha * c1 * r;
+                for (size_t j = 0; j < c1; j++) {
+                    const SCALAR *xj = x + j * n, *wj = w + j * r, *hj = hb + j * h_block;
+                    if (r == 1) {
+                        FN(row_error)(xj, wj[0], hj, n, s, &dk, &nk);
+                        continue;
+                    }
+                    for (size_t b = 0; b < n; b++) {
+                        SCALAR p = 0;
+                        for (size_t rho = 0; rho < r; rho++) p += wj[rho] * hj[rho * b2 * n + b];
+                        const SCALAR xs = xj[b] * s, e = xs - p * s;
+                        dk += ABS2(e);
+                        nk += ABS2(xs);
+                    }
                 }
             }
         }
@@ -139,8 +115,7 @@ static void FN(merge)(const dmf_split_geometry *g, const SCALAR *W, const SCALAR
     const size_t count = g->a * g->d * g->b2 * g->c1;
     if (ref) {
         double diff = 0, norm = 0;
-        if (r == 1) FN(rank_one_error)(g, W, H, ref, s, &diff, &norm);
-        else FN(rank_r_error)(g, W, H, ref, s, &diff, &norm);
+        FN(chain_error)(g, W, H, ref, s, &diff, &norm);
         if (diff_sq) *diff_sq += diff;
         if (ref_sq) *ref_sq += norm;
         return;

@@ -201,10 +201,10 @@ static void lower_slices(const dmf_chain_shape *s, const stream_plan *plan, size
 }
 
 /* Where a group's part of the lower node's target goes: classes
- * [first, first + extent) of it, at `values`. */
+ * [first, first + extent) of it, at `values`, as lower_slices lays it out. */
 typedef struct {
     void *values;
-    size_t first, extent;
+    size_t first, extent, outer, inner;
 } lower_dest;
 
 /* The group's leaves into the chain's factors and the lower node's target. */
@@ -213,7 +213,7 @@ static void scatter_group(const dmf_chain *chain, const dmf_chain *part, const s
 {
     const dmf_chain_shape *s = &chain->shape;
     size_t L = s->num_factors, K = plan->cut, elem = dmf_dtype_size(chain->dtype);
-    size_t a, b, c, d, outer, inner;
+    size_t a, b, c, d;
     if (plan->by_rows) {
         /* Factor k < K: the class is the low part of d (blocks [a][d][b][c]). */
         for (size_t k = 0; k < K; k++) {
@@ -229,9 +229,8 @@ static void scatter_group(const dmf_chain *chain, const dmf_chain *part, const s
                         part->blocks[k - K + 1], chain->blocks[k], 1);
         }
     }
-    lower_slices(s, plan, &outer, &inner);
-    copy_slices(outer, lower->extent, inner, c0 - lower->first, g, elem, part->blocks[plan->by_rows ? K : 0],
-                lower->values, 1);
+    copy_slices(lower->outer, lower->extent, lower->inner, c0 - lower->first, g, elem,
+                part->blocks[plan->by_rows ? K : 0], lower->values, 1);
 }
 
 /* One group's records of the nodes above the lower node. */
@@ -339,10 +338,8 @@ static int factor_group(const dmf_backend *backend, dmf_chain *chain, const dmf_
  * of every 4 KiB row), and written a group at a time, each was a cache
  * line read and written back.  Runs of 256 bytes, a stage of at most
  * 4 MiB, and at least 16 batches for the threads to share. */
-static size_t batch_size(const dmf_chain_shape *s, const stream_plan *plan, size_t groups, size_t elem)
+static size_t batch_size(const stream_plan *plan, size_t outer, size_t inner, size_t groups, size_t elem)
 {
-    size_t outer, inner;
-    lower_slices(s, plan, &outer, &inner);
     size_t run = plan->group * inner * elem, part = outer * run;
     size_t want = run >= 256 ? 1 : (256 + run - 1) / run;
     while (want > 1 && want * part > ((size_t)4 << 20)) want /= 2;
@@ -361,8 +358,8 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
 {
     size_t L = chain->shape.num_factors, elem = dmf_dtype_size(chain->dtype), outer, inner;
     size_t groups = (plan->classes + plan->group - 1) / plan->group;
-    size_t batch = batch_size(&chain->shape, plan, groups, elem), batches = (groups + batch - 1) / batch;
     lower_slices(&chain->shape, plan, &outer, &inner);
+    size_t batch = batch_size(plan, outer, inner, groups, elem), batches = (groups + batch - 1) / batch;
     group_records *records = calloc(groups, sizeof *records);
     if (!records) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the records of %zu groups", groups);
     int status = DMF_OK;
@@ -382,8 +379,8 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
             size_t k1 = (bi + 1) * batch < groups ? (bi + 1) * batch : groups;
             size_t first = bi * batch * plan->group, last = k1 * plan->group;
             if (last > plan->classes) last = plan->classes;
-            lower_dest dest = {stage, first, last - first};
-            if (batch == 1) dest = (lower_dest){lower, 0, plan->classes};
+            lower_dest dest = {stage, first, last - first, outer, inner};
+            if (batch == 1) dest = (lower_dest){lower, 0, plan->classes, outer, inner};
             for (size_t k = bi * batch; k < k1; k++) {
                 int stop;
 #pragma omp atomic read

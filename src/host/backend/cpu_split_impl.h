@@ -119,9 +119,10 @@ static inline void FN(dot_reals)(const REAL *x, const REAL *a, const REAL *b, si
     if (b) *out_b = (REAL)dmf_lanes_total(lb) + tb;
 }
 
-/* sum_k x[k]^2 in double. */
-static inline double FN(sum_sq_reals)(const REAL *x, size_t len)
+/* sum_k |x[k]|^2 over n entries, in double. */
+static inline double FN(sum_sq)(const SCALAR *x, size_t n)
 {
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
     return sizeof(REAL) == sizeof(float) ? dmf_lane_sum_squares_f32((const float *)x, len, 1)
                                          : dmf_lane_sum_squares_f64((const double *)x, len, 1);
 }
@@ -135,12 +136,12 @@ static double FN(project_row)(const SCALAR *S, size_t m, size_t n, const SCALAR 
         const SCALAR *row = S + a * n;
         for (size_t b = 0; b < n; b++) h[b] += ca * row[b];
     }
-    return FN(sum_sq_reals)((const REAL *)h, n * (IS_COMPLEX ? 2 : 1));
+    return FN(sum_sq)(h, n);
 }
 
 static double FN(normalize)(SCALAR *v, size_t len)
 {
-    double norm = sqrt(FN(sum_sq_reals)((const REAL *)v, len * (IS_COMPLEX ? 2 : 1)));
+    double norm = sqrt(FN(sum_sq)(v, len));
     if (norm > 0)
         for (size_t i = 0; i < len; i++) v[i] = (SCALAR)(v[i] / (REAL)norm);
     return norm;
@@ -568,8 +569,8 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         /* z holds x^H S (a row); the residual compares conj(z) with sigma v. */
         SCALAR *diff = s->svd_work; /* free until a fallback SVD */
         for (size_t b = 0; b < n; b++) diff[b] = CONJ(z[b]) - (REAL)sigma * v[b];
-        const double res2 = FN(sum_sq_reals)((const REAL *)diff, n * (IS_COMPLEX ? 2 : 1));
-        const double z2 = FN(sum_sq_reals)((const REAL *)z, n * (IS_COMPLEX ? 2 : 1));
+        const double res2 = FN(sum_sq)(diff, n);
+        const double z2 = FN(sum_sq)(z, n);
         if (sqrt(res2) <= tol) {
             if (against_predicted >= 0) s->residual = fmax(against_predicted - res2, 0);
             /* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n). */
@@ -681,7 +682,7 @@ static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry
     const size_t m = g->b1, n = g->c2, r = g->rank;
     SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n;
     for (size_t rho = 0; rho < r; rho++) {
-        const double sigma = sqrt(FN(sum_sq_reals)((const REAL *)(s->h + rho * n), n * (IS_COMPLEX ? 2 : 1)));
+        const double sigma = sqrt(FN(sum_sq)(s->h + rho * n, n));
         REAL to_w = (REAL)((sigma > 0 ? sqrt(sigma) : 1) * s->x_scale), to_h = sigma > 0 ? (REAL)(1 / sqrt(sigma)) : 1;
         for (size_t a = 0; a < m; a++) x_out[a * r + rho] = s->x[a * r + rho] * to_w;
         for (size_t b = 0; b < n; b++) hb[(rho * g->b2 + u) * n + b] = s->h[rho * n + b] * to_h;
@@ -837,7 +838,7 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
             SCALAR *dst = ts->blocks + jj * block_stride + a * n;
             const SCALAR *in = src + jj * n;
             memcpy(dst, in, n * sizeof *dst);
-            const double sum = FN(sum_sq_reals)((const REAL *)dst, n * (IS_COMPLEX ? 2 : 1));
+            const double sum = FN(sum_sq)(dst, n);
             ts->norms[jj] += sum;
             ts->row_sq[jj * m + a] = sum; /* the power iteration's start, without a pass of its own */
             if (ts->start_x) {

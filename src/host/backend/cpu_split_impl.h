@@ -239,8 +239,9 @@ static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_
 {
     const REAL *x = (const REAL *)r0, *y = (const REAL *)r1;
     const size_t len = n * (IS_COMPLEX ? 2 : 1);
-    FN(dlanes8) s11 = {0}, s22 = {0}, s12 = {0}, t12 = {0};
+    FN(dlanes8) s11 = {0}, s22 = {0}, s12 = {0};
 #if IS_COMPLEX
+    FN(dlanes8) t12 = {0};
     const FN(dlanes8) sign = {-1, 1, -1, 1, -1, 1, -1, 1};
 #endif
     size_t k = 0;
@@ -256,11 +257,7 @@ static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_
         t12 += xd * (DMF_SWAP_PAIRS8(yd) * sign); /* Im(r0 conj(r1)): (re0, im0) . (-im1, re1) */
 #endif
     }
-    double l[4][8], tail[4] = {0, 0, 0, 0};
-    memcpy(l[0], &s11, sizeof l[0]);
-    memcpy(l[1], &s22, sizeof l[1]);
-    memcpy(l[2], &s12, sizeof l[2]);
-    memcpy(l[3], &t12, sizeof l[3]);
+    double tail[4] = {0, 0, 0, 0};
     for (; k < len; k++) {
         const double xk = x[k], yk = y[k];
         tail[0] += xk * xk;
@@ -270,10 +267,10 @@ static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_
         tail[3] += k % 2 ? xk * y[k - 1] : -xk * y[k + 1];
 #endif
     }
-    const double g11 = dmf_lanes_total(l[0]) + tail[0], g22 = dmf_lanes_total(l[1]) + tail[1];
-    const double g12_re = dmf_lanes_total(l[2]) + tail[2];
+    const double g11 = dmf_lanes_sum(&s11) + tail[0], g22 = dmf_lanes_sum(&s22) + tail[1];
+    const double g12_re = dmf_lanes_sum(&s12) + tail[2];
 #if IS_COMPLEX
-    return (FN(gram_rows)){g11, g22, g12_re + I * (dmf_lanes_total(l[3]) + tail[3])};
+    return (FN(gram_rows)){g11, g22, g12_re + I * (dmf_lanes_sum(&t12) + tail[3])};
 #else
     return (FN(gram_rows)){g11, g22, g12_re};
 #endif
@@ -730,9 +727,7 @@ static double FN(written_residual)(FN(split_scratch) *s, size_t m, size_t n, con
             const double e = (double)row[k] - wr * P[k] - wi * Q[k];
             tail += e * e;
         }
-        double l[8];
-        memcpy(l, &acc, sizeof l);
-        total += dmf_lanes_total(l) + tail;
+        total += dmf_lanes_sum(&acc) + tail;
     }
     return total;
 }

@@ -1,7 +1,7 @@
 /* Targets of a split (a*d blocks of (b1*b2) x (c1*c2), Gaussian noise from
  * `seed`) whose sub-blocks are random, rank one plus 1e-3 noise (rows of
- * growing weight, or of one weight at 2^-80), zero, identity, or slow for
- * power iteration; shared by the split tests. */
+ * growing weight, or of one weight at 2^-80), zero, identity, slow for
+ * power iteration, or exactly rank one; shared by the split tests. */
 #ifndef DMF_TEST_SPLIT_FILL_H
 #define DMF_TEST_SPLIT_FILL_H
 
@@ -12,7 +12,7 @@
 #include "backend/backend.h"
 #include "internal.h"
 
-typedef enum { FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_IDENTITY, FILL_SLOW, FILL_TINY } split_fill;
+typedef enum { FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_IDENTITY, FILL_SLOW, FILL_TINY, FILL_RANK_ONE } split_fill;
 
 static void split_fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void *t, split_fill kind, uint64_t seed)
 {
@@ -31,6 +31,8 @@ static void split_fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void
          * two entries underflow in single precision. */
         if (kind == FILL_TINY) value = 0x1p-80 * ((2.0 - 0.5 * beta) + 1e-3 * noise);
         if (kind == FILL_IDENTITY) value = alpha == beta;
+        /* Exactly rank one in every dtype, row 0 the heaviest. */
+        if (kind == FILL_RANK_ONE) value = (double)(g->b1 - alpha) * (2.0 - 0.5 * beta) * (beta % 3 ? 1 : -1);
         /* R diag(1, 0.999) R^T in the leading 2 x 2, 0.5 on the rest of the
          * diagonal: sigma_2 / sigma_1 = 0.999 and no row is a singular
          * vector, so power iteration would need ~10^4 steps. */

@@ -24,10 +24,13 @@ typedef struct {
     lapack_int lwork;
     const double *row_sq; /* the rows' squared norms when the gather summed them, else NULL */
     const SCALAR *start_x; /* S conj(row 0)^T when the gather formed it, else NULL */
-    const char *next_tile; /* the next tile's first row, to prefetch while this one is worked; or NULL */
+    const SCALAR *first_z; /* the first iteration's sums when the gather formed them, else NULL */
+    double first_res, first_cc; /* (first_pass_row) */
+    const char *next_tile; /* the next tile's first row, to prefetch while this one is gathered; or NULL */
     size_t next_stride, next_run; /* its rows' distance and length, bytes */
     double residual; /* ||S - x h||^2 when the solver computed it, else < 0 */
     double x_scale;  /* the unit x is s->x times this (1 unless a solver left x unnormalized) */
+    size_t steps;    /* the power iterations the block took */
 } FN(split_scratch);
 
 static void FN(scratch_free)(FN(split_scratch) *s)
@@ -487,6 +490,72 @@ static void FN(rows_times)(const SCALAR *S, size_t m, size_t n, const SCALAR *v,
     for (size_t a = 0; a < m; a++) x[a] = FN(row_dot)(S + a * n, n, parts);
 }
 
+/* The first power iteration from row 0, a row at a time while the gather
+ * has the row in L1 (the iteration's own pass over the block then read it
+ * again from L2, a third of the balanced tree's time).  With the start v =
+ * conj(row0)^T / |row0| and x = S v, row a's entry of x, over |row0|, is
+ * c = (row . conj(row0)) / |row0|^2, free of the entries' scale (S v
+ * squares it, and the sums below would cube it); so z = x^H S / |x| is
+ * sum_a conj(c_a) row_a / |c|, and the residual against the prediction
+ * (rank1_power) sum_a |row_a - c_a row0|^2.  This adds row a's terms to
+ * z and returns its residual, in fixed-order lanes. */
+#if DMF_TYPE_ID == 2
+#define FIRST_SWAP(v) DMF_SWAP_PAIRS8_F32(v)
+#else
+#define FIRST_SWAP(v) DMF_SWAP_PAIRS8(v)
+#endif
+static double FN(first_pass_row)(const SCALAR *row, const SCALAR *row0, size_t n, SCALAR c, SCALAR *z)
+{
+    const REAL *R = (const REAL *)row, *R0 = (const REAL *)row0;
+    REAL *Z = (REAL *)z;
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+    FN(lanes8) c_re; /* c in the pairs' lanes, as the products below want it */
+#if IS_COMPLEX
+    FN(lanes8) c_im_times, c_im_conj;
+    for (int q = 0; q < 8; q++) {
+        c_re[q] = RE(c);
+        c_im_times[q] = q % 2 ? cimag(c) : -cimag(c); /* c r0: (cr r0re - ci r0im, cr r0im + ci r0re) */
+        c_im_conj[q] = q % 2 ? -cimag(c) : cimag(c); /* conj(c) r: (cr re + ci im, cr im - ci re) */
+    }
+#else
+    for (int q = 0; q < 8; q++) c_re[q] = c;
+#endif
+    FN(dlanes8) acc = {0};
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        FN(lanes8) r, r0, zv;
+        DMF_LOAD8(r, R + k);
+        DMF_LOAD8(r0, R0 + k);
+        DMF_LOAD8(zv, Z + k);
+#if IS_COMPLEX
+        const FN(lanes8) d = r - (c_re * r0 + c_im_times * FIRST_SWAP(r0));
+        zv += c_re * r + c_im_conj * FIRST_SWAP(r);
+#else
+        const FN(lanes8) d = r - c_re * r0;
+        zv += c_re * r;
+#endif
+        memcpy(Z + k, &zv, sizeof zv);
+        const FN(dlanes8) dd = __builtin_convertvector(d, FN(dlanes8));
+        acc += dd * dd;
+    }
+    double tail = 0;
+    for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
+        z[b] += CONJ(c) * row[b];
+        tail += ABS2(row[b] - c * row0[b]);
+    }
+    return dmf_lanes_sum(&acc) + tail;
+}
+#undef FIRST_SWAP
+
+/* Row 0 as the start: S times it squares the entries, so it is taken only
+ * where their squares stay far from underflow (tiny blocks of f32 and c64;
+ * a unit v keeps S v at the entries' scale). */
+static int FN(row0_start_ok)(double row0_sq, size_t n)
+{
+    const double tiny = sizeof(REAL) == sizeof(float) ? 0x1p-100 : 0x1p-1000;
+    return row0_sq >= tiny * (double)n;
+}
+
 /* Power iteration on S^H S started from a heavy row.  Stops when the
  * triplet (sigma, x, v) has residual ||S^H x - sigma v|| <= tol (S v = sigma x
  * holds by construction), i.e. it is an exact singular triplet of a matrix
@@ -497,7 +566,8 @@ static void FN(rows_times)(const SCALAR *S, size_t m, size_t n, const SCALAR *v,
  * against the prediction p = sigma v^H in the pass that forms z: since
  * x^H (S - x z) = 0, ||S - x p||^2 = ||S - x z||^2 + ||z - p||^2, and the
  * second term is the convergence test's own sum, so the block needs no
- * residual pass of its own (s->residual; < 0 when not computed). */
+ * residual pass of its own (s->residual; < 0 when not computed).  From
+ * row 0, the gather has done that iteration (first_pass_row). */
 static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm2)
 {
     const SCALAR *S = s->block;
@@ -518,11 +588,8 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         if (row > heavy_norm) heavy_norm = row, heavy = a;
     }
     /* Row 0 is as good a start unless it is much lighter, and the gather
-     * has already formed S times it; that product squares the entries, so
-     * it is taken only where their squares stay far from underflow (tiny
-     * blocks of f32 and c64; a unit v keeps S v at the entries' scale). */
-    const double tiny = sizeof(REAL) == sizeof(float) ? 0x1p-100 : 0x1p-1000;
-    const int from_gather = s->start_x && s->row_sq && 2 * s->row_sq[0] >= heavy_norm && s->row_sq[0] >= tiny * (double)n;
+     * has already formed S times it (and maybe the whole first iteration). */
+    const int from_gather = s->start_x && s->row_sq && 2 * s->row_sq[0] >= heavy_norm && FN(row0_start_ok)(s->row_sq[0], n);
     if (from_gather) heavy = 0;
     for (size_t b = 0; b < n; b++) v[b] = CONJ(S[heavy * n + b]);
     double start_norm = FN(normalize)(v, n);
@@ -536,18 +603,15 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         if (sigma == 0) return 0;
         for (size_t b = 0; b < n; b++) z[b] = 0;
         double against_predicted = -1;
-        if (it == 0) {
+        if (it == 0 && from_gather && s->first_z) {
+            const REAL to_unit = (REAL)(1 / sqrt(s->first_cc));
+            for (size_t b = 0; b < n; b++) z[b] = s->first_z[b] * to_unit;
+            against_predicted = s->first_res;
+        } else if (it == 0) {
             for (size_t b = 0; b < n; b++) predicted[b] = (REAL)sigma * CONJ(v[b]);
             against_predicted = 0;
             for (size_t a = 0; a < m; a++) {
                 const SCALAR xa = x[a], ca = CONJ(xa), *row = S + a * n;
-                /* A row of the next tile per row of this one, into L2 (hint
-                 * 2): as a first-level prefetch each request held one of
-                 * the core's few miss buffers and the loop stalled on
-                 * them (balanced, N = 8192 and 16384: 5-10 % slower). */
-                if (s->next_tile)
-                    for (size_t off = 0; off < s->next_run; off += 64)
-                        __builtin_prefetch(s->next_tile + a * s->next_stride + off, 0, 2);
                 double row_sum = 0;
 #pragma omp simd reduction(+ : row_sum)
                 for (size_t b = 0; b < n; b++) {
@@ -568,6 +632,7 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         for (size_t b = 0; b < n; b++) diff[b] = CONJ(z[b]) - (REAL)sigma * v[b];
         const double res2 = FN(sum_sq)(diff, n);
         const double z2 = FN(sum_sq)(z, n);
+        s->steps = (size_t)it + 1;
         if (sqrt(res2) <= tol) {
             if (against_predicted >= 0) s->residual = fmax(against_predicted - res2, 0);
             /* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n). */
@@ -745,6 +810,7 @@ static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, 
     acc->iterative += code == DMF_BLOCK_ITERATIVE;
     acc->dense_svd += code == DMF_BLOCK_DENSE_SVD;
     acc->failed += code == DMF_BLOCK_FAILED;
+    acc->power_steps += code == DMF_BLOCK_ITERATIVE ? s->steps : 0;
     acc->target_sq += norm2;
     FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
     double residual = s->residual >= 0 ? s->residual : FN(block_residual)(s, m, n, r);
@@ -766,11 +832,14 @@ typedef struct {
     double *row_sq;    /* their rows' squared norms */
     SCALAR *start_x;   /* S conj(row 0)^T of each, where power iteration will run */
     REAL *start_parts; /* row 0 of each as dot parts */
+    SCALAR *first_z;   /* the first iteration's sums of each (first_pass_row), first_stride apart */
+    double *first_res, *first_cc;
 } FN(tile_scratch);
 
 static void FN(tile_scratch_free)(FN(tile_scratch) *ts)
 {
     free(ts->blocks); free(ts->x); free(ts->norms); free(ts->row_sq); free(ts->start_x); free(ts->start_parts);
+    free(ts->first_z); free(ts->first_res); free(ts->first_cc);
 }
 
 static size_t FN(block_stride)(size_t m, size_t n)
@@ -781,6 +850,7 @@ static size_t FN(block_stride)(size_t m, size_t n)
 /* A sub-block's dot parts in the tile's buffer start on a 64-byte
  * boundary too, so their sums do not depend on the block's place. */
 static size_t FN(parts_stride)(size_t n) { return (4 * n * sizeof(REAL) + 63) / 64 * 64 / sizeof(REAL); }
+static size_t FN(first_stride)(size_t n) { return (n * sizeof(SCALAR) + 63) / 64 * 64 / sizeof(SCALAR); }
 
 /* Power iteration's blocks: rank one, neither side 2 or less. */
 static int FN(power_blocks)(size_t m, size_t n, size_t r) { return r == 1 && m > 2 && n > 2; }
@@ -796,7 +866,10 @@ static int FN(tile_scratch_alloc)(FN(tile_scratch) *ts, size_t tile, size_t m, s
     if (ok && FN(power_blocks)(m, n, r)) {
         ts->start_x = dmf_alloc(tile * m, sizeof(SCALAR));
         ts->start_parts = dmf_alloc_aligned(tile * FN(parts_stride)(n), sizeof(REAL));
-        ok = ts->start_x && ts->start_parts;
+        ts->first_z = dmf_alloc_aligned(tile * FN(first_stride)(n), sizeof(SCALAR));
+        ts->first_res = dmf_alloc(tile, sizeof(double));
+        ts->first_cc = dmf_alloc(tile, sizeof(double));
+        ok = ts->start_x && ts->start_parts && ts->first_z && ts->first_res && ts->first_cc;
     }
     if (!ok) {
         FN(tile_scratch_free)(ts);
@@ -816,18 +889,28 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
                             dmf_split_stats *acc)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank, stride = g->b2 * dmf_split_row_stride(g);
-    const size_t block_stride = FN(block_stride)(m, n);
+    const size_t block_stride = FN(block_stride)(m, n), first_stride = FN(first_stride)(n);
     for (size_t jj = 0; jj < width; jj++) ts->norms[jj] = 0;
-    /* Rows of a tile lie a whole row group apart: far-apart runs
-     * of a few cache lines that the hardware does not prefetch.  Four rows
-     * ahead: further, the prefetches wait on the core's full miss buffers
-     * (8 rows: 2-6 % slower at N = 8192 ... 16384, 16 rows: 10 %). */
-    const size_t run_bytes = width * n * sizeof(SCALAR), ahead = 4;
+    if (ts->first_z) {
+        memset(ts->first_z, 0, width * first_stride * sizeof(SCALAR));
+        for (size_t jj = 0; jj < width; jj++) ts->first_res[jj] = ts->first_cc[jj] = 0;
+    }
+    /* Rows of a tile lie a whole row group apart: far-apart runs of a few
+     * cache lines that the hardware does not prefetch.  They are fetched
+     * into L2 a dozen rows ahead, and the next tile a row per row of this
+     * one (its first rows would otherwise be waited for): into L1, the
+     * requests held the core's few first-level miss buffers and the loop
+     * stalled on them (balanced Hadamard f64 16384: 0.16 s against
+     * 0.17-0.22 s, DFT-bitrev c128 0.40 s against 0.43 s). */
+    const size_t run_bytes = width * n * sizeof(SCALAR), ahead = 12;
     for (size_t a = 0; a < m; a++) {
         const SCALAR *src = base + a * stride;
         if (a + ahead < m)
             for (size_t off = 0; off < run_bytes; off += 64)
-                __builtin_prefetch((const char *)(src + ahead * stride) + off);
+                __builtin_prefetch((const char *)(src + ahead * stride) + off, 0, 1);
+        if (s->next_tile)
+            for (size_t off = 0; off < s->next_run; off += 64)
+                __builtin_prefetch(s->next_tile + a * s->next_stride + off, 0, 2);
         for (size_t jj = 0; jj < width; jj++) {
             /* A local sum: through norms[] every add would wait on a store. */
             SCALAR *dst = ts->blocks + jj * block_stride + a * n;
@@ -839,20 +922,30 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
             if (ts->start_x) {
                 REAL *parts = ts->start_parts + jj * FN(parts_stride)(n);
                 if (a == 0) FN(make_dot_parts)(dst, n, 1, parts);
-                ts->start_x[jj * m + a] = FN(row_dot)(dst, n, parts);
+                const SCALAR row_x = FN(row_dot)(dst, n, parts);
+                ts->start_x[jj * m + a] = row_x;
+                const double row0_sq = ts->row_sq[jj * m];
+                if (FN(row0_start_ok)(row0_sq, n)) {
+                    const SCALAR c = (SCALAR)(row_x / row0_sq);
+                    ts->first_res[jj] += FN(first_pass_row)(dst, ts->blocks + jj * block_stride, n, c,
+                                                            ts->first_z + jj * first_stride);
+                    ts->first_cc[jj] += ABS2(c);
+                }
             }
         }
     }
     SCALAR *own_block = s->block;
-    const char *next_tile = s->next_tile;
     for (size_t jj = 0; jj < width; jj++) {
-        s->next_tile = jj == 0 ? next_tile : NULL; /* the first block prefetches it */
         s->block = ts->blocks + jj * block_stride;
         s->row_sq = ts->row_sq + jj * m;
         s->start_x = ts->start_x ? ts->start_x + jj * m : NULL;
+        s->first_z = ts->first_z ? ts->first_z + jj * first_stride : NULL;
+        s->first_res = ts->first_z ? ts->first_res[jj] : 0;
+        s->first_cc = ts->first_z ? ts->first_cc[jj] : 0;
         int code = FN(approximate_block)(s, m, n, r, ts->norms[jj]);
         s->row_sq = NULL;
         s->start_x = NULL;
+        s->first_z = NULL;
         FN(record_block)(s, g, iv, u, j0 + jj, code, ts->norms[jj], ts->x + jj * m * r, H, info, acc, 1);
     }
     s->block = own_block;
@@ -945,7 +1038,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     const size_t tile = n * sizeof(SCALAR) >= run ? 1
                         : (run / (n * sizeof(SCALAR)) < g->c1 ? run / (n * sizeof(SCALAR)) : g->c1);
     const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);
-    size_t closed = 0, iterative = 0, dense = 0, failed = 0, no_memory = 0;
+    size_t closed = 0, iterative = 0, dense = 0, failed = 0, steps = 0, no_memory = 0;
     const int by_lanes = n == 2 && r == 1 && m >= 2;
     /* Lane groups read together: runs of 256 bytes of T's rows. */
     const size_t sets = by_lanes ? 256 / (2 * LANES * sizeof(SCALAR)) : 1, per_unit = sets * LANES;
@@ -962,7 +1055,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
      * node of 2 x 2 blocks takes ~25 ns an entry on one thread, so from
      * 8192 entries (~0.2 ms) two threads pay. */
     const int parallel = count * m * n > 8192;
-#pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, no_memory)
+#pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, steps, no_memory)
     {
         FN(split_scratch) s;
         /* The lanes read T's rows themselves; the other blocks are gathered. */
@@ -996,6 +1089,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         iterative += part.iterative;
         dense += part.dense_svd;
         failed += part.failed;
+        steps += part.power_steps;
         if (have_scratch) FN(scratch_free)(&s);
         for (size_t k = 0; k < sets; k++) FN(lane_scratch_free)(&lanes[k]);
         FN(tile_scratch_free)(&ts);
@@ -1004,6 +1098,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     stats->iterative += iterative;
     stats->dense_svd += dense;
     stats->failed += failed;
+    stats->power_steps += steps;
     for (size_t k = 0; k < units; k++) {
         stats->target_sq += sums[2 * k];
         stats->residual_sq += sums[2 * k + 1];

@@ -15,12 +15,16 @@ typedef float dmf_lanes8_f32 __attribute__((vector_size(8 * sizeof(float))));
 /* A macro: a vector returned by value draws an ABI note where AVX is off. */
 #define DMF_LOAD8(v, p) memcpy(&(v), (p), sizeof(v))
 
-/* The lanes of v with each pair's two swapped: (re, im) -> (im, re). */
+/* The lanes of v with each pair's two swapped: (re, im) -> (im, re); for
+ * eight doubles, and (_F32) eight floats. */
 typedef long long dmf_lane_index8 __attribute__((vector_size(8 * sizeof(long long))));
+typedef int dmf_lane_index8_f32 __attribute__((vector_size(8 * sizeof(int))));
 #if defined(__clang__)
 #define DMF_SWAP_PAIRS8(v) __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6)
+#define DMF_SWAP_PAIRS8_F32(v) __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6)
 #else
 #define DMF_SWAP_PAIRS8(v) __builtin_shuffle(v, (dmf_lane_index8){1, 0, 3, 2, 5, 4, 7, 6})
+#define DMF_SWAP_PAIRS8_F32(v) __builtin_shuffle(v, (dmf_lane_index8_f32){1, 0, 3, 2, 5, 4, 7, 6})
 #endif
 
 static inline double dmf_lanes_total(const double l[8])

@@ -483,6 +483,73 @@ static inline SCALAR FN(row_dot)(const SCALAR *row, size_t n, const REAL *parts)
 #endif
 }
 
+/* A row of n entries copied out of the target, its sum of squares
+ * (returned, in double) and, given row 0's dot parts, its product with
+ * conj(row 0) (*dot, as row_dot forms it) summed on the way: one read of
+ * the row, and two running sums of each kind, so that an add need not wait
+ * on the one before (the gather's copy, squares and product were three
+ * loops over the row, each a chain of adds). */
+static inline double FN(gather_row)(SCALAR *dst, const SCALAR *src, size_t n, const REAL *parts, SCALAR *dot)
+{
+    const REAL *in = (const REAL *)src, *P = parts;
+    REAL *out = (REAL *)dst;
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+#if IS_COMPLEX
+    const REAL *Q = parts ? parts + len : NULL;
+#endif
+    FN(dlanes8) sq0 = {0}, sq1 = {0};
+    FN(lanes8) re0 = {0}, re1 = {0}, im0 = {0}, im1 = {0};
+    size_t k = 0;
+    for (; k + 16 <= len; k += 16) {
+        FN(lanes8) v0, v1;
+        DMF_LOAD8(v0, in + k);
+        DMF_LOAD8(v1, in + k + 8);
+        memcpy(out + k, &v0, sizeof v0);
+        memcpy(out + k + 8, &v1, sizeof v1);
+        const FN(dlanes8) d0 = __builtin_convertvector(v0, FN(dlanes8)), d1 = __builtin_convertvector(v1, FN(dlanes8));
+        sq0 += d0 * d0;
+        sq1 += d1 * d1;
+        if (parts) {
+            FN(lanes8) p0, p1;
+            DMF_LOAD8(p0, P + k);
+            DMF_LOAD8(p1, P + k + 8);
+            re0 += v0 * p0;
+            re1 += v1 * p1;
+#if IS_COMPLEX
+            DMF_LOAD8(p0, Q + k);
+            DMF_LOAD8(p1, Q + k + 8);
+            im0 += v0 * p0;
+            im1 += v1 * p1;
+#endif
+        }
+    }
+    double tail_sq = 0;
+    REAL tail_re = 0, tail_im = 0;
+    for (; k < len; k++) {
+        out[k] = in[k];
+        tail_sq += (double)in[k] * in[k];
+        if (parts) {
+            tail_re += in[k] * P[k];
+#if IS_COMPLEX
+            tail_im += in[k] * Q[k];
+#endif
+        }
+    }
+    sq0 += sq1;
+    if (parts) {
+        const FN(dlanes8) re = __builtin_convertvector(re0 + re1, FN(dlanes8));
+        const REAL sum_re = (REAL)dmf_lanes_sum(&re) + tail_re;
+#if IS_COMPLEX
+        const FN(dlanes8) im = __builtin_convertvector(im0 + im1, FN(dlanes8));
+        *dot = sum_re + I * ((REAL)dmf_lanes_sum(&im) + tail_im);
+#else
+        (void)im0, (void)im1, (void)tail_im;
+        *dot = sum_re;
+#endif
+    }
+    return dmf_lanes_sum(&sq0) + tail_sq;
+}
+
 /* x = S v. */
 static void FN(rows_times)(const SCALAR *S, size_t m, size_t n, const SCALAR *v, REAL *parts, SCALAR *x)
 {
@@ -520,7 +587,8 @@ static double FN(first_pass_row)(const SCALAR *row, const SCALAR *row0, size_t n
 #else
     for (int q = 0; q < 8; q++) c_re[q] = c;
 #endif
-    FN(dlanes8) acc = {0};
+    /* Two running sums: each add then waits on the one two steps back. */
+    FN(dlanes8) acc[2] = {{0}, {0}};
     size_t k = 0;
     for (; k + 8 <= len; k += 8) {
         FN(lanes8) r, r0, zv;
@@ -536,14 +604,15 @@ static double FN(first_pass_row)(const SCALAR *row, const SCALAR *row0, size_t n
 #endif
         memcpy(Z + k, &zv, sizeof zv);
         const FN(dlanes8) dd = __builtin_convertvector(d, FN(dlanes8));
-        acc += dd * dd;
+        acc[(k >> 3) & 1] += dd * dd;
     }
+    acc[0] += acc[1];
     double tail = 0;
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         z[b] += CONJ(c) * row[b];
         tail += ABS2(row[b] - c * row0[b]);
     }
-    return dmf_lanes_sum(&acc) + tail;
+    return dmf_lanes_sum(&acc[0]) + tail;
 }
 #undef FIRST_SWAP
 
@@ -915,14 +984,13 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
             /* A local sum: through norms[] every add would wait on a store. */
             SCALAR *dst = ts->blocks + jj * block_stride + a * n;
             const SCALAR *in = src + jj * n;
-            memcpy(dst, in, n * sizeof *dst);
-            const double sum = FN(sum_sq)(dst, n);
+            REAL *parts = ts->start_x ? ts->start_parts + jj * FN(parts_stride)(n) : NULL;
+            if (parts && a == 0) FN(make_dot_parts)(in, n, 1, parts);
+            SCALAR row_x = 0;
+            const double sum = FN(gather_row)(dst, in, n, parts, &row_x);
             ts->norms[jj] += sum;
             ts->row_sq[jj * m + a] = sum; /* the power iteration's start, without a pass of its own */
             if (ts->start_x) {
-                REAL *parts = ts->start_parts + jj * FN(parts_stride)(n);
-                if (a == 0) FN(make_dot_parts)(dst, n, 1, parts);
-                const SCALAR row_x = FN(row_dot)(dst, n, parts);
                 ts->start_x[jj * m + a] = row_x;
                 const double row0_sq = ts->row_sq[jj * m];
                 if (FN(row0_start_ok)(row0_sq, n)) {

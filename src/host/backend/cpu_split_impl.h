@@ -25,7 +25,7 @@ typedef struct {
     const double *row_sq; /* the rows' squared norms when the gather summed them, else NULL */
     const SCALAR *start_x; /* S conj(row 0)^T when the gather formed it, else NULL */
     const SCALAR *first_z; /* the first iteration's sums when the gather formed them, else NULL */
-    double first_res, first_cc; /* (first_pass_row) */
+    double first_res, first_cc; /* (gather_tile) */
     const char *next_tile; /* the next tile's first row, to prefetch while this one is gathered; or NULL */
     size_t next_stride, next_run; /* its rows' distance and length, bytes */
     double residual; /* ||S - x h||^2 when the solver computed it, else < 0 */
@@ -92,9 +92,8 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
     return 1;
 }
 
-/* Short sums in vector lanes (lane_sums.h). */
-typedef REAL FN(lanes8) __attribute__((vector_size(8 * sizeof(REAL))));
-typedef dmf_lanes8_f64 FN(dlanes8);
+/* Short sums in vector lanes (lane_sums.h, lane_pairs_impl.h). */
+#include "lane_pairs_impl.h"
 
 /* sum_k x[k] a[k] and sum_k x[k] b[k] (b may be NULL), in REAL. */
 static inline void FN(dot_reals)(const REAL *x, const REAL *a, const REAL *b, size_t len, REAL *out_a, REAL *out_b)
@@ -155,17 +154,32 @@ static double FN(normalize)(SCALAR *v, size_t len)
 static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n, const SCALAR *x, SCALAR *h)
 {
     const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
-    double residual = 0;
-    /* The sums of this file's long loops run across the vector lanes: one
-     * chain of additions costs an addition's latency per entry. */
-#pragma omp simd reduction(+ : residual)
-    for (size_t b = 0; b < n; b++) {
+    const FN(pair_lanes) p0 = FN(pair_lanes_of)(x0), p1 = FN(pair_lanes_of)(x1);
+    const REAL *A = (const REAL *)r0, *B = (const REAL *)r1;
+    REAL *Hr = (REAL *)h;
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+    /* In fixed-order lanes, two running sums (see row_residual). */
+    FN(dlanes8) acc[2] = {{0}, {0}};
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        FN(lanes8) s0, s1;
+        DMF_LOAD8(s0, A + k);
+        DMF_LOAD8(s1, B + k);
+        const FN(lanes8) hb = PAIR_CONJ_TIMES(p0, s0) + PAIR_CONJ_TIMES(p1, s1);
+        memcpy(Hr + k, &hb, sizeof hb);
+        const FN(dlanes8) e0 = __builtin_convertvector(s0 - PAIR_TIMES(p0, hb), FN(dlanes8)),
+                          e1 = __builtin_convertvector(s1 - PAIR_TIMES(p1, hb), FN(dlanes8));
+        acc[(k >> 3) & 1] += e0 * e0 + e1 * e1;
+    }
+    acc[0] += acc[1];
+    double tail = 0;
+    for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         SCALAR s0 = r0[b], s1 = r1[b];
         SCALAR hb = c0 * s0 + c1 * s1;
         h[b] = hb;
-        residual += ABS2(s0 - x0 * hb) + ABS2(s1 - x1 * hb);
+        tail += ABS2(s0 - x0 * hb) + ABS2(s1 - x1 * hb);
     }
-    return residual;
+    return dmf_lanes_sum(&acc[0]) + tail;
 }
 
 /* Sums of products in double whatever the dtype. */
@@ -557,64 +571,41 @@ static void FN(rows_times)(const SCALAR *S, size_t m, size_t n, const SCALAR *v,
     for (size_t a = 0; a < m; a++) x[a] = FN(row_dot)(S + a * n, n, parts);
 }
 
-/* The first power iteration from row 0, a row at a time while the gather
- * has the row in L1 (the iteration's own pass over the block then read it
- * again from L2, a third of the balanced tree's time).  With the start v =
- * conj(row0)^T / |row0| and x = S v, row a's entry of x, over |row0|, is
- * c = (row . conj(row0)) / |row0|^2, free of the entries' scale (S v
- * squares it, and the sums below would cube it); so z = x^H S / |x| is
- * sum_a conj(c_a) row_a / |c|, and the residual against the prediction
- * (rank1_power) sum_a |row_a - c_a row0|^2.  This adds row a's terms to
- * z and returns its residual, in fixed-order lanes. */
-#if DMF_TYPE_ID == 2
-#define FIRST_SWAP(v) DMF_SWAP_PAIRS8_F32(v)
-#else
-#define FIRST_SWAP(v) DMF_SWAP_PAIRS8(v)
-#endif
-static double FN(first_pass_row)(const SCALAR *row, const SCALAR *row0, size_t n, SCALAR c, SCALAR *z)
+/* ||row - c ref||^2 over n entries, in double, and z += conj(c) row
+ * unless z is NULL: a row's residual against a rank-one term and its part
+ * of x^H S, in one pass and in fixed-order lanes (an omp simd reduction
+ * leaves the order, hence the last bits, to the compiler's inlining). */
+static inline double FN(row_residual)(const SCALAR *row, const SCALAR *ref, size_t n, SCALAR c, SCALAR *z)
 {
-    const REAL *R = (const REAL *)row, *R0 = (const REAL *)row0;
+    const REAL *R = (const REAL *)row, *F = (const REAL *)ref;
     REAL *Z = (REAL *)z;
     const size_t len = n * (IS_COMPLEX ? 2 : 1);
-    FN(lanes8) c_re; /* c in the pairs' lanes, as the products below want it */
-#if IS_COMPLEX
-    FN(lanes8) c_im_times, c_im_conj;
-    for (int q = 0; q < 8; q++) {
-        c_re[q] = RE(c);
-        c_im_times[q] = q % 2 ? cimag(c) : -cimag(c); /* c r0: (cr r0re - ci r0im, cr r0im + ci r0re) */
-        c_im_conj[q] = q % 2 ? -cimag(c) : cimag(c); /* conj(c) r: (cr re + ci im, cr im - ci re) */
-    }
-#else
-    for (int q = 0; q < 8; q++) c_re[q] = c;
-#endif
+    const FN(pair_lanes) cl = FN(pair_lanes_of)(c);
     /* Two running sums: each add then waits on the one two steps back. */
     FN(dlanes8) acc[2] = {{0}, {0}};
     size_t k = 0;
     for (; k + 8 <= len; k += 8) {
-        FN(lanes8) r, r0, zv;
+        FN(lanes8) r, f;
         DMF_LOAD8(r, R + k);
-        DMF_LOAD8(r0, R0 + k);
-        DMF_LOAD8(zv, Z + k);
-#if IS_COMPLEX
-        const FN(lanes8) d = r - (c_re * r0 + c_im_times * FIRST_SWAP(r0));
-        zv += c_re * r + c_im_conj * FIRST_SWAP(r);
-#else
-        const FN(lanes8) d = r - c_re * r0;
-        zv += c_re * r;
-#endif
-        memcpy(Z + k, &zv, sizeof zv);
+        DMF_LOAD8(f, F + k);
+        const FN(lanes8) d = r - PAIR_TIMES(cl, f);
+        if (z) {
+            FN(lanes8) zv;
+            DMF_LOAD8(zv, Z + k);
+            zv += PAIR_CONJ_TIMES(cl, r);
+            memcpy(Z + k, &zv, sizeof zv);
+        }
         const FN(dlanes8) dd = __builtin_convertvector(d, FN(dlanes8));
         acc[(k >> 3) & 1] += dd * dd;
     }
     acc[0] += acc[1];
     double tail = 0;
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
-        z[b] += CONJ(c) * row[b];
-        tail += ABS2(row[b] - c * row0[b]);
+        if (z) z[b] += CONJ(c) * row[b];
+        tail += ABS2(row[b] - c * ref[b]);
     }
     return dmf_lanes_sum(&acc[0]) + tail;
 }
-#undef FIRST_SWAP
 
 /* Row 0 as the start: S times it squares the entries, so it is taken only
  * where their squares stay far from underflow (tiny blocks of f32 and c64;
@@ -636,7 +627,7 @@ static int FN(row0_start_ok)(double row0_sq, size_t n)
  * x^H (S - x z) = 0, ||S - x p||^2 = ||S - x z||^2 + ||z - p||^2, and the
  * second term is the convergence test's own sum, so the block needs no
  * residual pass of its own (s->residual; < 0 when not computed).  From
- * row 0, the gather has done that iteration (first_pass_row). */
+ * row 0, the gather has done that iteration (gather_tile). */
 static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm2)
 {
     const SCALAR *S = s->block;
@@ -647,13 +638,7 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
     size_t heavy = 0;
     double heavy_norm = -1;
     for (size_t a = 0; a < m; a++) {
-        double row = 0;
-        if (s->row_sq) {
-            row = s->row_sq[a];
-        } else {
-#pragma omp simd reduction(+ : row)
-            for (size_t b = 0; b < n; b++) row += ABS2(S[a * n + b]);
-        }
+        const double row = s->row_sq ? s->row_sq[a] : FN(sum_sq)(S + a * n, n);
         if (row > heavy_norm) heavy_norm = row, heavy = a;
     }
     /* Row 0 is as good a start unless it is much lighter, and the gather
@@ -679,16 +664,7 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         } else if (it == 0) {
             for (size_t b = 0; b < n; b++) predicted[b] = (REAL)sigma * CONJ(v[b]);
             against_predicted = 0;
-            for (size_t a = 0; a < m; a++) {
-                const SCALAR xa = x[a], ca = CONJ(xa), *row = S + a * n;
-                double row_sum = 0;
-#pragma omp simd reduction(+ : row_sum)
-                for (size_t b = 0; b < n; b++) {
-                    z[b] += ca * row[b];
-                    row_sum += ABS2(row[b] - xa * predicted[b]);
-                }
-                against_predicted += row_sum;
-            }
+            for (size_t a = 0; a < m; a++) against_predicted += FN(row_residual)(S + a * n, predicted, n, x[a], z);
         } else {
             for (size_t a = 0; a < m; a++) {
                 SCALAR ca = CONJ(x[a]);
@@ -786,14 +762,7 @@ static double FN(block_residual)(const FN(split_scratch) *s, size_t m, size_t n,
     for (size_t a = 0; a < m; a++) {
         const SCALAR *row = s->block + a * n;
         if (r == 1) {
-            /* A sum of its own per row, over local pointers: a reduction
-             * straight into `residual` kept it in memory (a store and a
-             * load per vector, 2x the time). */
-            const SCALAR xa = s->x[a], *h = s->h;
-            double row_sum = 0;
-#pragma omp simd reduction(+ : row_sum)
-            for (size_t b = 0; b < n; b++) row_sum += ABS2(row[b] - xa * h[b]);
-            residual += row_sum;
+            residual += FN(row_residual)(row, s->h, n, s->x[a], NULL);
             continue;
         }
         for (size_t b = 0; b < n; b++) {
@@ -901,7 +870,7 @@ typedef struct {
     double *row_sq;    /* their rows' squared norms */
     SCALAR *start_x;   /* S conj(row 0)^T of each, where power iteration will run */
     REAL *start_parts; /* row 0 of each as dot parts */
-    SCALAR *first_z;   /* the first iteration's sums of each (first_pass_row), first_stride apart */
+    SCALAR *first_z;   /* the first iteration's sums of each (gather_tile), first_stride apart */
     double *first_res, *first_cc;
 } FN(tile_scratch);
 
@@ -993,10 +962,19 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
             if (ts->start_x) {
                 ts->start_x[jj * m + a] = row_x;
                 const double row0_sq = ts->row_sq[jj * m];
+                /* The first power iteration from row 0, while the row is
+                 * in L1 (its own pass read the block again from L2, a
+                 * third of the balanced tree's time).  With v =
+                 * conj(row0)^T / |row0| and x = S v, row a's entry of x,
+                 * over |row0|, is c = (row . conj(row0)) / |row0|^2, free
+                 * of the entries' scale (S v squares it, and z below
+                 * would cube it): z = x^H S / |x| is sum_a conj(c_a) row_a
+                 * / |c|, and the residual against the prediction
+                 * (rank1_power) sum_a |row_a - c_a row0|^2. */
                 if (FN(row0_start_ok)(row0_sq, n)) {
                     const SCALAR c = (SCALAR)(row_x / row0_sq);
-                    ts->first_res[jj] += FN(first_pass_row)(dst, ts->blocks + jj * block_stride, n, c,
-                                                            ts->first_z + jj * first_stride);
+                    ts->first_res[jj] += FN(row_residual)(dst, ts->blocks + jj * block_stride, n, c,
+                                                          ts->first_z + jj * first_stride);
                     ts->first_cc[jj] += ABS2(c);
                 }
             }
@@ -1175,3 +1153,4 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     if (no_memory) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate scratch for %zu x %zu blocks", m, n);
     return DMF_OK;
 }
+

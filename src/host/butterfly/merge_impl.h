@@ -2,34 +2,47 @@
  * Sub-block (i, v, u, j) of T is the b1 x c2 product of W's columns
  * j*r .. j*r + r - 1 and H's rows rho*b2 + u, the inverse of a split. */
 
+#include "lane_pairs_impl.h"
+
 /* The sums of |s ref - s w h|^2 and |s ref|^2 over one row of a rank-one
  * sub-block, the product formed part by part in the dtype's precision (a
  * complex product in C checks for infinities entry by entry, which keeps
- * the loop from vectorizing). */
+ * the loop from vectorizing), in fixed-order lanes: the error reported
+ * then does not move with the compiler's inlining. */
 static inline void FN(row_error)(const SCALAR *ref, SCALAR w, const SCALAR *h, size_t n, REAL s, double *diff,
                                  double *norm)
 {
-    double d = 0, r2 = 0;
+    const REAL *x = (const REAL *)ref, *y = (const REAL *)h;
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+    const FN(pair_lanes) wl = FN(pair_lanes_of)(w);
+    FN(dlanes8) d = {0}, r2 = {0};
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        FN(lanes8) xv, yv;
+        DMF_LOAD8(xv, x + k);
+        DMF_LOAD8(yv, y + k);
+        xv *= s;
+        const FN(lanes8) pv = PAIR_TIMES(wl, yv) * s;
+        const FN(dlanes8) e = __builtin_convertvector(xv - pv, FN(dlanes8)), xd = __builtin_convertvector(xv, FN(dlanes8));
+        d += e * e;
+        r2 += xd * xd;
+    }
+    double dt = dmf_lanes_sum(&d), rt = dmf_lanes_sum(&r2);
+    for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
 #if IS_COMPLEX
-    const REAL *x = (const REAL *)ref, *y = (const REAL *)h, wr = RE(w), wi = cimag(w);
-#pragma omp simd reduction(+ : d, r2)
-    for (size_t b = 0; b < n; b++) {
         REAL xr = x[2 * b] * s, xi = x[2 * b + 1] * s;
-        REAL pr = (wr * y[2 * b] - wi * y[2 * b + 1]) * s, pi = (wr * y[2 * b + 1] + wi * y[2 * b]) * s;
+        REAL pr = (RE(w) * y[2 * b] - cimag(w) * y[2 * b + 1]) * s, pi = (RE(w) * y[2 * b + 1] + cimag(w) * y[2 * b]) * s;
         REAL er = xr - pr, ei = xi - pi;
-        d += (double)er * er + (double)ei * ei;
-        r2 += (double)xr * xr + (double)xi * xi;
-    }
+        dt += (double)er * er + (double)ei * ei;
+        rt += (double)xr * xr + (double)xi * xi;
 #else
-#pragma omp simd reduction(+ : d, r2)
-    for (size_t b = 0; b < n; b++) {
-        REAL x = ref[b] * s, e = x - w * h[b] * s;
-        d += (double)e * e;
-        r2 += (double)x * x;
-    }
+        REAL xv = ref[b] * s, e = xv - w * h[b] * s;
+        dt += (double)e * e;
+        rt += (double)xv * xv;
 #endif
-    *diff += d;
-    *norm += r2;
+    }
+    *diff += dt;
+    *norm += rt;
 }
 
 /* row += w h over n entries (row = w h when `first`), part by part for the

@@ -23,7 +23,7 @@ typedef struct {
     SCALAR *work;
     lapack_int lwork;
     const double *row_sq; /* the rows' squared norms when the gather summed them, else NULL */
-    const SCALAR *start_x; /* S conj(row 0)^T when the gather formed it, else NULL */
+    const SCALAR *start_x; /* S conj(row 0)^T / |row 0|^2 when the gather formed it, else NULL */
     const SCALAR *first_z; /* the first iteration's sums when the gather formed them, else NULL */
     double first_res, first_cc; /* (gather_tile) */
     const char *next_tile; /* the next tile's first row, to prefetch while this one is gathered; or NULL */
@@ -643,29 +643,38 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
     }
     /* Row 0 is as good a start unless it is much lighter, and the gather
      * has already formed S times it (and maybe the whole first iteration). */
-    const int from_gather = s->start_x && s->row_sq && 2 * s->row_sq[0] >= heavy_norm && FN(row0_start_ok)(s->row_sq[0], n);
+    const int from_gather = s->start_x && s->first_z && s->row_sq && 2 * s->row_sq[0] >= heavy_norm &&
+                            FN(row0_start_ok)(s->row_sq[0], n);
     if (from_gather) heavy = 0;
     for (size_t b = 0; b < n; b++) v[b] = CONJ(S[heavy * n + b]);
     double start_norm = FN(normalize)(v, n);
     SCALAR *predicted = (SCALAR *)s->dot_parts; /* free once x is formed */
     for (int it = 0; it < max_iterations; it++) {
-        if (it == 0 && from_gather)
-            for (size_t a = 0; a < m; a++) x[a] = (SCALAR)(s->start_x[a] / (REAL)start_norm);
-        else
-            FN(rows_times)(S, m, n, v, s->dot_parts, x);
-        double sigma = FN(normalize)(x, m);
-        if (sigma == 0) return 0;
-        for (size_t b = 0; b < n; b++) z[b] = 0;
-        double against_predicted = -1;
-        if (it == 0 && from_gather && s->first_z) {
-            const REAL to_unit = (REAL)(1 / sqrt(s->first_cc));
+        double sigma, unit_scale = 1, against_predicted = -1;
+        if (it == 0 && from_gather) {
+            /* The gather's step: x is c / |c|, kept as c with the scale
+             * aside, so that z = x^H S was summed from the very entries W
+             * gets (normalized anew, they would each round apart from z's:
+             * c64 DFT-bitrev 16384 lost 17 % of its accuracy). */
+            const double c_norm = sqrt(s->first_cc);
+            if (!(c_norm > 0 && c_norm < INFINITY)) return 0;
+            for (size_t a = 0; a < m; a++) x[a] = s->start_x[a];
+            sigma = c_norm * start_norm;
+            unit_scale = 1 / c_norm;
+            const REAL to_unit = (REAL)unit_scale;
             for (size_t b = 0; b < n; b++) z[b] = s->first_z[b] * to_unit;
             against_predicted = s->first_res;
-        } else if (it == 0) {
+        } else {
+            FN(rows_times)(S, m, n, v, s->dot_parts, x);
+            sigma = FN(normalize)(x, m);
+            if (sigma == 0) return 0;
+            for (size_t b = 0; b < n; b++) z[b] = 0;
+        }
+        if (it == 0 && !from_gather) {
             for (size_t b = 0; b < n; b++) predicted[b] = (REAL)sigma * CONJ(v[b]);
             against_predicted = 0;
             for (size_t a = 0; a < m; a++) against_predicted += FN(row_residual)(S + a * n, predicted, n, x[a], z);
-        } else {
+        } else if (it > 0) {
             for (size_t a = 0; a < m; a++) {
                 SCALAR ca = CONJ(x[a]);
                 const SCALAR *row = S + a * n;
@@ -679,9 +688,11 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         const double z2 = FN(sum_sq)(z, n);
         s->steps = (size_t)it + 1;
         if (sqrt(res2) <= tol) {
-            if (against_predicted >= 0) s->residual = fmax(against_predicted - res2, 0);
             /* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n). */
-            return z2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
+            const int top = z2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
+            if (top) s->x_scale = unit_scale; /* the SVD's x is unit */
+            if (top && against_predicted >= 0) s->residual = fmax(against_predicted - res2, 0);
+            return top;
         }
         double zn = sqrt(z2);
         for (size_t b = 0; b < n; b++) v[b] = (SCALAR)(CONJ(z[b]) / (REAL)zn);
@@ -868,7 +879,7 @@ typedef struct {
     SCALAR *x;         /* their x_rho sqrt(sigma) for W */
     double *norms;     /* their squared norms */
     double *row_sq;    /* their rows' squared norms */
-    SCALAR *start_x;   /* S conj(row 0)^T of each, where power iteration will run */
+    SCALAR *start_x;   /* S conj(row 0)^T / |row 0|^2 of each, where power iteration will run */
     REAL *start_parts; /* row 0 of each as dot parts */
     SCALAR *first_z;   /* the first iteration's sums of each (gather_tile), first_stride apart */
     double *first_res, *first_cc;
@@ -960,7 +971,6 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
             ts->norms[jj] += sum;
             ts->row_sq[jj * m + a] = sum; /* the power iteration's start, without a pass of its own */
             if (ts->start_x) {
-                ts->start_x[jj * m + a] = row_x;
                 const double row0_sq = ts->row_sq[jj * m];
                 /* The first power iteration from row 0, while the row is
                  * in L1 (its own pass read the block again from L2, a
@@ -970,9 +980,11 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
                  * of the entries' scale (S v squares it, and z below
                  * would cube it): z = x^H S / |x| is sum_a conj(c_a) row_a
                  * / |c|, and the residual against the prediction
-                 * (rank1_power) sum_a |row_a - c_a row0|^2. */
+                 * (rank1_power) sum_a |row_a - c_a row0|^2.  x keeps c. */
+                ts->start_x[jj * m + a] = 0;
                 if (FN(row0_start_ok)(row0_sq, n)) {
                     const SCALAR c = (SCALAR)(row_x / row0_sq);
+                    ts->start_x[jj * m + a] = c;
                     ts->first_res[jj] += FN(row_residual)(dst, ts->blocks + jj * block_stride, n, c,
                                                           ts->first_z + jj * first_stride);
                     ts->first_cc[jj] += ABS2(c);

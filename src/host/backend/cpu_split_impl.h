@@ -159,19 +159,29 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
     REAL *Hr = (REAL *)h;
     const size_t len = n * (IS_COMPLEX ? 2 : 1);
     /* In fixed-order lanes, two running sums (see row_residual). */
-    FN(dlanes8) acc[2] = {{0}, {0}};
+    FN(dlanes8) acc0 = {0}, acc1 = {0};
     size_t k = 0;
-    for (; k + 8 <= len; k += 8) {
-        FN(lanes8) s0, s1;
-        DMF_LOAD8(s0, A + k);
-        DMF_LOAD8(s1, B + k);
-        const FN(lanes8) hb = PAIR_CONJ_TIMES(p0, s0) + PAIR_CONJ_TIMES(p1, s1);
-        memcpy(Hr + k, &hb, sizeof hb);
-        const FN(dlanes8) e0 = __builtin_convertvector(s0 - PAIR_TIMES(p0, hb), FN(dlanes8)),
-                          e1 = __builtin_convertvector(s1 - PAIR_TIMES(p1, hb), FN(dlanes8));
-        acc[(k >> 3) & 1] += e0 * e0 + e1 * e1;
+#define TWO_ROWS_STEP(acc, k)                                                                      \
+    do {                                                                                           \
+        FN(lanes8) s0, s1;                                                                         \
+        DMF_LOAD8(s0, A + (k));                                                                    \
+        DMF_LOAD8(s1, B + (k));                                                                    \
+        const FN(lanes8) hb = PAIR_CONJ_TIMES(p0, s0) + PAIR_CONJ_TIMES(p1, s1);                   \
+        memcpy(Hr + (k), &hb, sizeof hb);                                                          \
+        const FN(dlanes8) e0 = __builtin_convertvector(s0 - PAIR_TIMES(p0, hb), FN(dlanes8)),      \
+                          e1 = __builtin_convertvector(s1 - PAIR_TIMES(p1, hb), FN(dlanes8));      \
+        acc += e0 * e0 + e1 * e1;                                                                  \
+    } while (0)
+    for (; k + 16 <= len; k += 16) {
+        TWO_ROWS_STEP(acc0, k);
+        TWO_ROWS_STEP(acc1, k + 8);
     }
-    acc[0] += acc[1];
+    if (k + 8 <= len) {
+        TWO_ROWS_STEP(acc0, k);
+        k += 8;
+    }
+#undef TWO_ROWS_STEP
+    FN(dlanes8) acc[1] = {acc0 + acc1};
     double tail = 0;
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         SCALAR s0 = r0[b], s1 = r1[b];
@@ -582,23 +592,33 @@ static inline double FN(row_residual)(const SCALAR *row, const SCALAR *ref, size
     const size_t len = n * (IS_COMPLEX ? 2 : 1);
     const FN(pair_lanes) cl = FN(pair_lanes_of)(c);
     /* Two running sums: each add then waits on the one two steps back. */
-    FN(dlanes8) acc[2] = {{0}, {0}};
+    FN(dlanes8) acc0 = {0}, acc1 = {0};
     size_t k = 0;
-    for (; k + 8 <= len; k += 8) {
-        FN(lanes8) r, f;
-        DMF_LOAD8(r, R + k);
-        DMF_LOAD8(f, F + k);
-        const FN(lanes8) d = r - PAIR_TIMES(cl, f);
-        if (z) {
-            FN(lanes8) zv;
-            DMF_LOAD8(zv, Z + k);
-            zv += PAIR_CONJ_TIMES(cl, r);
-            memcpy(Z + k, &zv, sizeof zv);
-        }
-        const FN(dlanes8) dd = __builtin_convertvector(d, FN(dlanes8));
-        acc[(k >> 3) & 1] += dd * dd;
+#define RESIDUAL_STEP(acc, k)                                                                      \
+    do {                                                                                           \
+        FN(lanes8) r, f;                                                                           \
+        DMF_LOAD8(r, R + (k));                                                                     \
+        DMF_LOAD8(f, F + (k));                                                                     \
+        const FN(lanes8) d = r - PAIR_TIMES(cl, f);                                                \
+        if (z) {                                                                                   \
+            FN(lanes8) zv;                                                                         \
+            DMF_LOAD8(zv, Z + (k));                                                                \
+            zv += PAIR_CONJ_TIMES(cl, r);                                                          \
+            memcpy(Z + (k), &zv, sizeof zv);                                                       \
+        }                                                                                          \
+        const FN(dlanes8) dd = __builtin_convertvector(d, FN(dlanes8));                            \
+        acc += dd * dd;                                                                            \
+    } while (0)
+    for (; k + 16 <= len; k += 16) {
+        RESIDUAL_STEP(acc0, k);
+        RESIDUAL_STEP(acc1, k + 8);
     }
-    acc[0] += acc[1];
+    if (k + 8 <= len) {
+        RESIDUAL_STEP(acc0, k);
+        k += 8;
+    }
+#undef RESIDUAL_STEP
+    FN(dlanes8) acc[1] = {acc0 + acc1};
     double tail = 0;
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         if (z) z[b] += CONJ(c) * row[b];

@@ -2,9 +2,11 @@
  * for f32 and f64).  Shared weights: one GEMM per layer for the whole batch.
  * One network per trial: OpenBLAS 0.3.21 has no cblas_?gemm_batch, and a
  * BLAS call per row inside an OpenMP loop would nest OpenBLAS's own threads
- * under ours; so each row is a plain GEMV loop (vectorized with omp simd),
- * the networks spread over the OpenMP threads, row r with network
- * r mod networks (relu_index.h). */
+ * under ours; so each row is a plain GEMV loop (its dot products in
+ * fixed-order vector lanes, lane_pairs_impl.h), the networks spread over
+ * the OpenMP threads, row r with network r mod networks (relu_index.h). */
+#include "lane_pairs_impl.h"
+
 #if DMF_TYPE_ID == 0
 #define CBLAS_GEMM cblas_sgemm
 #define RELU dmf_relu_s
@@ -35,10 +37,7 @@ static void FN(rows_times_wt)(const dmf_dense_layer *l, size_t batch, const REAL
             const REAL *wj = wk + j * cols;
             for (size_t r = k; r < batch; r += networks) {
                 const REAL *xr = x + r * cols;
-                REAL s = 0;
-#pragma omp simd reduction(+ : s)
-                for (size_t c = 0; c < cols; c++) s += wj[c] * xr[c];
-                out[r * rows + j] = s;
+                out[r * rows + j] = FN(dot_lanes)(wj, xr, cols);
             }
         }
     }

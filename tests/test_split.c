@@ -210,8 +210,41 @@ static void test_row_stride(dmf_dtype dtype, dmf_split_geometry g)
     free(t), free(wide), free(w[0]), free(w[1]), free(h[0]), free(h[1]);
 }
 
+/* Large blocks that are rank one up to the rounding of their entries (unit
+ * phases e^(i a theta) e^(i b phi) for complex dtypes, (1 + a/7)(1 - b/11)
+ * for real ones, each entry rounded once): the factors as written miss
+ * each block by little more than their own rounding.  In single precision
+ * the first power step sums x^H S in double, so at most 3 u relative (in
+ * the dtype, over these 128 rows, it missed by 14 u; c64 DFT-bitrev 16384:
+ * 9.9e-7 at the root against 6.8e-8 now).  In double the sum's own
+ * rounding over m = 128 coherent terms is left: at most m/4 u. */
+static void test_rank_one_rounding(dmf_dtype dtype)
+{
+    const dmf_split_geometry g = {1, 1, 128, 1, 3, 128, 1, 0};
+    const size_t t_size = g.b1 * g.c1 * g.c2, esize = dmf_dtype_size(dtype);
+    void *t = calloc(t_size, esize), *w = calloc(g.b1 * g.c1, esize), *h = calloc(g.c1 * g.c2, esize);
+    for (size_t a = 0; a < g.b1; a++)
+        for (size_t e = 0; e < g.c1 * g.c2; e++) {
+            size_t b = e % g.c2;
+            double complex value = dmf_dtype_is_complex(dtype) ? cexp(I * 0.37 * (double)a) * cexp(I * 1.91 * (double)b)
+                                                               : (1 + a / 7.0) * (1 - b / 11.0);
+            dmf_set(dtype, t, a * g.c1 * g.c2 + e, value);
+        }
+    dmf_split_stats stats = {0};
+    CHECK_OK(dmf_backend_cpu()->split_rank_r(dtype, &g, t, w, h, NULL, &stats));
+    double diff = 0, ref = 0, u = dmf_dtype_eps(dtype);
+    dmf_merge_ranges(dtype, &g, w, h, NULL, t, &diff, &ref);
+    const double bound = u > 1e-10 ? 3 : (double)g.b1 / 4;
+    CHECK(stats.iterative == g.c1 && sqrt(diff / ref) <= bound * u,
+          "%s: rank one up to rounding, W H misses it by %.2f u (at most %.0f)", dmf_dtype_name(dtype),
+          sqrt(diff / ref) / u, bound);
+    free(t), free(w), free(h);
+}
+
 int main(void)
 {
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_rank_one_rounding(dt);
+
     /* Power iteration's tiles and the lanes' groups, tens of thousands of
      * entries: split across threads. */
     test_sums_independent_of_threads(DMF_C128, (dmf_split_geometry){1, 1, 8, 64, 64, 8, 1});

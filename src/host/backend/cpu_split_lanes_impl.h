@@ -160,24 +160,16 @@ static inline void FN(lane_load_adjacent)(lane_vec *dst, const REAL *row)
 #endif
 }
 
-/* Rows a0 .. a1-1 of lanes 0 .. nl-1 (lane l's row a at src[l] + a *
- * stride, its two entries side by side) into the parts of s->rows. */
-static void FN(lane_load)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t a0, size_t a1,
-                          size_t m, size_t nl, int adjacent)
+/* Rows a0 .. a1-1 of lanes 0 .. nl-1 that are not neighbours (lane l's
+ * row a at src[l] + a * stride, its two entries side by side) into the
+ * parts of s->rows, entry by entry. */
+static void FN(lane_load_scattered)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t a0,
+                                    size_t a1, size_t m, size_t nl)
 {
     /* Rows lie a whole row group apart: short runs that the hardware does
      * not prefetch.  Asked for a dozen rows ahead, one row at a time (in
      * bursts of a chunk's rows, the requests waited on each other). */
     const size_t ahead = a1 + LANE_AHEAD <= m ? LANE_AHEAD : 0;
-    if (adjacent) {
-        for (size_t a = a0; a < a1; a++) {
-            if (ahead)
-                for (size_t b = 0; b < 2 * LANES * sizeof(SCALAR); b += 64)
-                    __builtin_prefetch((const char *)(src[0] + (a + ahead) * stride) + b);
-            FN(lane_load_adjacent)(s->rows + a * LANE_PARTS, (const REAL *)(src[0] + a * stride));
-        }
-        return;
-    }
     for (size_t a = a0; a < a1; a++) {
         double *dst = (double *)(s->rows + a * LANE_PARTS);
         if (ahead)
@@ -207,11 +199,12 @@ typedef struct {
     lane_vec gram[4];
 } FN(lane_set);
 
-/* Rows a0 .. a1-1 of `sets` groups of eight neighbours, a row of every
- * group at a time, each row's runs of all the groups prefetched together
- * so that their misses overlap (a group at a time, a chunk of its rows
- * before the next group's: r2l Hadamard f64 16384 0.39-0.43 s against
- * 0.36-0.38 s). */
+/* Rows a0 .. a1-1 of `sets` groups of eight neighbours (lane l's entries
+ * at src[0] + a * stride + 2 l), a row of every group at a time, each
+ * row's runs of all the groups prefetched together a dozen rows ahead so
+ * that their misses overlap (a group at a time, a chunk of its rows before
+ * the next group's: r2l Hadamard f64 16384 0.39-0.43 s against 0.36-0.38
+ * s). */
 static void FN(lane_load_sets)(FN(lane_scratch) *s, const FN(lane_set) *set, size_t sets, size_t stride, size_t a0,
                                size_t a1, size_t m)
 {
@@ -244,7 +237,9 @@ static void FN(lane_gram)(FN(lane_scratch) *s, FN(lane_set) *set, size_t sets, s
         size_t a1 = a0 + LANE_CHUNK < m ? a0 + LANE_CHUNK : m;
         if (neighbours) FN(lane_load_sets)(s, set, sets, stride, a0, a1, m);
         for (size_t k = 0; k < sets; k++) {
-            if (!neighbours) FN(lane_load)(&s[k], set[k].src, stride, a0, a1, m, set[k].nl, set[k].adjacent);
+            if (!neighbours && set[k].adjacent) FN(lane_load_sets)(&s[k], &set[k], 1, stride, a0, a1, m);
+            if (!neighbours && !set[k].adjacent)
+                FN(lane_load_scattered)(&s[k], set[k].src, stride, a0, a1, m, set[k].nl);
             lane_vec sums[4] = {{0}, {0}, {0}, {0}};
             for (size_t a = a0; a < a1; a++) {
                 const lane_vec *p = s[k].rows + a * LANE_PARTS;

@@ -33,7 +33,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
-enum { LANES = 8, LANE_CHUNK = 32, LANE_LEVELS = 48, LANE_SETS = 4, LANE_AHEAD = 12 };
+enum { LANES = 8, LANE_CHUNK = 32, LANE_LEVELS = 48, LANE_SETS = 2, LANE_AHEAD = 12 };
 typedef double lane_vec __attribute__((vector_size(LANES * sizeof(double))));
 
 /* Lanes picked from two vectors: the even or odd elements of a then b, or
@@ -121,8 +121,10 @@ static void lane_cascade_total(const lane_cascade *c, lane_vec *out)
 
 #if IS_COMPLEX
 #define LANE_PARTS 4 /* Re s0, Im s0, Re s1, Im s1 */
+#define LANE_PIECE 4 /* reals of a lane's two entries */
 #else
 #define LANE_PARTS 2 /* s0, s1 */
+#define LANE_PIECE 2
 #endif
 
 /* Thread-private buffer of the lanes: the rows of eight sub-blocks as
@@ -140,29 +142,70 @@ static int FN(lane_scratch_alloc)(FN(lane_scratch) *s, size_t m)
 
 static void FN(lane_scratch_free)(FN(lane_scratch) *s) { free(s->rows); }
 
-/* A row of eight neighbouring lanes (their entries side by side from row)
- * into its parts at dst: whole vectors, sorted by shuffles. */
-static inline void FN(lane_load_adjacent)(lane_vec *dst, const REAL *row)
+/* The lanes' entries of a row side by side (lane l's two at l * LANE_PIECE
+ * of p, LANE_PARTS vectors) into its parts at dst, sorted by shuffles. */
+static inline void FN(lane_sort)(lane_vec *dst, const lane_vec *p)
 {
 #if IS_COMPLEX /* lane l: Re s0, Im s0, Re s1, Im s1 at 4l */
-    lane_vec p0 = LANE_READ_ROW(row), p1 = LANE_READ_ROW(row + 8), p2 = LANE_READ_ROW(row + 16),
-             p3 = LANE_READ_ROW(row + 24);
-    lane_vec re_lo = LANE_EVEN(p0, p1), im_lo = LANE_ODD(p0, p1);
-    lane_vec re_hi = LANE_EVEN(p2, p3), im_hi = LANE_ODD(p2, p3);
+    lane_vec re_lo = LANE_EVEN(p[0], p[1]), im_lo = LANE_ODD(p[0], p[1]);
+    lane_vec re_hi = LANE_EVEN(p[2], p[3]), im_hi = LANE_ODD(p[2], p[3]);
     dst[0] = LANE_EVEN(re_lo, re_hi);
     dst[1] = LANE_EVEN(im_lo, im_hi);
     dst[2] = LANE_ODD(re_lo, re_hi);
     dst[3] = LANE_ODD(im_lo, im_hi);
 #else /* lane l: s0, s1 at 2l */
-    lane_vec p0 = LANE_READ_ROW(row), p1 = LANE_READ_ROW(row + 8);
-    dst[0] = LANE_EVEN(p0, p1);
-    dst[1] = LANE_ODD(p0, p1);
+    dst[0] = LANE_EVEN(p[0], p[1]);
+    dst[1] = LANE_ODD(p[0], p[1]);
+#endif
+}
+
+/* A row of eight neighbouring lanes (their entries side by side from row)
+ * into its parts at dst: whole vectors. */
+static inline void FN(lane_load_adjacent)(lane_vec *dst, const REAL *row)
+{
+    lane_vec p[LANE_PARTS];
+    for (int k = 0; k < LANE_PARTS; k++) p[k] = LANE_READ_ROW(row + 8 * k);
+    FN(lane_sort)(dst, p);
+}
+
+/* One lane's two entries of a row, and eight reals of consecutive lanes. */
+typedef REAL FN(lane_piece) __attribute__((vector_size(LANE_PIECE * sizeof(REAL))));
+typedef REAL FN(lane_eight) __attribute__((vector_size(8 * sizeof(REAL))));
+
+static inline FN(lane_piece) FN(lane_piece_at)(const SCALAR *e)
+{
+    FN(lane_piece) v;
+    memcpy(&v, e, sizeof v);
+    return v;
+}
+
+/* Lanes l, l + 1, ... of row offset off, as many as fill eight reals. */
+static inline lane_vec FN(lane_pieces)(const SCALAR *const *src, size_t off, size_t l)
+{
+#if IS_COMPLEX
+    FN(lane_eight) v =
+        __builtin_shufflevector(FN(lane_piece_at)(src[l] + off), FN(lane_piece_at)(src[l + 1] + off), 0, 1, 2, 3, 4,
+                                5, 6, 7);
+#else
+    typedef REAL four __attribute__((vector_size(4 * sizeof(REAL))));
+    four lo = __builtin_shufflevector(FN(lane_piece_at)(src[l] + off), FN(lane_piece_at)(src[l + 1] + off), 0, 1, 2,
+                                      3);
+    four hi = __builtin_shufflevector(FN(lane_piece_at)(src[l + 2] + off), FN(lane_piece_at)(src[l + 3] + off), 0, 1,
+                                      2, 3);
+    FN(lane_eight) v = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+#endif
+#if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
+    return v;
+#else
+    return __builtin_convertvector(v, lane_vec);
 #endif
 }
 
 /* Rows a0 .. a1-1 of lanes 0 .. nl-1 that are not neighbours (lane l's
  * row a at src[l] + a * stride, its two entries side by side) into the
- * parts of s->rows, entry by entry. */
+ * parts of s->rows: eight lanes a piece each into whole vectors (entry by
+ * entry, the r2l levels whose row groups hold 1-4 sub-blocks took 1.5-2.5x
+ * the time per entry of those with eight), fewer entry by entry. */
 static void FN(lane_load_scattered)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t a0,
                                     size_t a1, size_t m, size_t nl)
 {
@@ -171,9 +214,15 @@ static void FN(lane_load_scattered)(FN(lane_scratch) *s, const SCALAR *const *sr
      * bursts of a chunk's rows, the requests waited on each other). */
     const size_t ahead = a1 + LANE_AHEAD <= m ? LANE_AHEAD : 0;
     for (size_t a = a0; a < a1; a++) {
-        double *dst = (double *)(s->rows + a * LANE_PARTS);
         if (ahead)
             for (size_t l = 0; l < nl; l++) __builtin_prefetch(src[l] + (a + ahead) * stride);
+        if (nl == LANES) {
+            lane_vec p[LANE_PARTS];
+            for (int k = 0; k < LANE_PARTS; k++) p[k] = FN(lane_pieces)(src, a * stride, k * (8 / LANE_PIECE));
+            FN(lane_sort)(s->rows + a * LANE_PARTS, p);
+            continue;
+        }
+        double *dst = (double *)(s->rows + a * LANE_PARTS);
         for (size_t l = 0; l < nl; l++) {
             const SCALAR *e = src[l] + a * stride;
 #if IS_COMPLEX
@@ -471,5 +520,6 @@ static void FN(lane_groups)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dm
 }
 
 #undef LANE_PARTS
+#undef LANE_PIECE
 #undef LANE_READ_ROW
 #undef LANE_WRITE_ROW

@@ -185,12 +185,14 @@ static void test_sums_independent_of_threads(dmf_dtype dtype, dmf_split_geometry
 
 /* A target read in place through a wider row stride (a view of some of an
  * input's columns) gives the packed target's W, H and sums bit for bit;
- * the entries between the rows are NaN, so a read of one would show. */
-static void test_row_stride(dmf_dtype dtype, dmf_split_geometry g)
+ * the entries between the rows are NaN, so a read of one would show.
+ * far: a stride that spreads a block's rows over more than 1 MiB, where
+ * the lanes copy the rows they read instead of reading them twice. */
+static void test_row_stride(dmf_dtype dtype, dmf_split_geometry g, int far)
 {
     const dmf_backend *cpu = dmf_backend_cpu();
     size_t esize = dmf_dtype_size(dtype), C = g.c1 * g.c2, rows = g.a * g.d * g.b1 * g.b2;
-    size_t stride = 3 * C + 5, w_size = g.a * g.b2 * g.d * g.b1 * g.c1 * g.rank,
+    size_t stride = far ? ((size_t)1 << 20) / (g.b1 * g.b2 * esize) + C + 1 : 3 * C + 5, w_size = g.a * g.b2 * g.d * g.b1 * g.c1 * g.rank,
            h_size = g.a * g.c1 * g.d * g.rank * g.b2 * g.c2;
     char *t = calloc(rows * C, esize), *wide = malloc(rows * stride * esize);
     char *w[2] = {calloc(w_size, esize), calloc(w_size, esize)}, *h[2] = {calloc(h_size, esize), calloc(h_size, esize)};
@@ -253,7 +255,16 @@ int main(void)
     for (size_t s = 0; s < sizeof strided / sizeof strided[0]; s++)
         for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
             test_row_stride(dt, (dmf_split_geometry){strided[s][0], strided[s][1], strided[s][2], strided[s][3],
-                                                     strided[s][4], strided[s][5], strided[s][6], 0});
+                                                     strided[s][4], strided[s][5], strided[s][6], 0}, 0);
+    /* Full lane groups (eight neighbours, four, two and one sub-block of a
+     * row group): read twice when packed, copied through a far stride. */
+    const size_t lane_groups[][7] = {{1, 1, 100, 2, 8, 2, 1}, {1, 1, 64, 2, 4, 2, 1}, {2, 1, 33, 2, 2, 2, 1},
+                                     {2, 2, 40, 2, 1, 2, 1}};
+    for (size_t s = 0; s < sizeof lane_groups / sizeof lane_groups[0]; s++)
+        for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
+            test_row_stride(dt, (dmf_split_geometry){lane_groups[s][0], lane_groups[s][1], lane_groups[s][2],
+                                                     lane_groups[s][3], lane_groups[s][4], lane_groups[s][5],
+                                                     lane_groups[s][6], 0}, 1);
 
     /* (a, d, b1, b2, c1, c2, rank) */
     const size_t shapes[][7] = {

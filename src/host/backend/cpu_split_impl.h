@@ -1228,7 +1228,8 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         FN(tile_scratch) ts = {0};
         FN(lane_scratch) lanes[LANE_SETS] = {{NULL}};
         int have_scratch = FN(scratch_alloc)(&s, m, n, r), ok = have_scratch;
-        for (size_t k = 0; k < sets && by_lanes; k++) ok = ok && FN(lane_scratch_alloc)(&lanes[k], m);
+        for (size_t k = 0; k < sets && by_lanes && !lanes_read_twice(g, count, sizeof(SCALAR)); k++)
+            ok = ok && FN(lane_scratch_alloc)(&lanes[k], m);
         if (!by_lanes) ok = ok && FN(tile_scratch_alloc)(&ts, tile, m, n, r);
         if (!ok) no_memory++;
         dmf_split_stats part = {0};

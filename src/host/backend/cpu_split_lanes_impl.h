@@ -109,6 +109,16 @@ static void lane_cascade_total(const lane_cascade *c, lane_vec *out)
             for (int q = 0; q < 4; q++) out[q] += c->level[k][q];
 }
 
+/* Lane groups read T's rows twice instead of copying them once where every
+ * group is full and a group's rows span at most 1 MiB: they stay in L2
+ * between the passes (r2l's levels below a streamed root, N = 16384: 12 %
+ * less time for c128, 20 % for f64; a root's rows span the input, and
+ * read again from memory they took 7 % more than the copy). */
+static inline int lanes_read_twice(const dmf_split_geometry *g, size_t count, size_t elem)
+{
+    const double span = (double)g->b1 * (double)g->b2 * (double)dmf_split_row_stride(g) * (double)elem;
+    return count % LANES == 0 && span <= (double)(1 << 20);
+}
 #endif
 
 #if DMF_TYPE_ID == 1 || DMF_TYPE_ID == 3
@@ -201,14 +211,38 @@ static inline lane_vec FN(lane_pieces)(const SCALAR *const *src, size_t off, siz
 #endif
 }
 
+/* One group of up to eight lanes: where its sub-blocks' rows are read and
+ * its W and H written, and its Gram matrix (g11, g22, Re g12, Im g12). */
+typedef struct {
+    const SCALAR *src[LANES];
+    SCALAR *wcol[LANES], *hrow[LANES];
+    size_t sb0, nl;
+    int adjacent;
+    lane_vec gram[4];
+} FN(lane_set);
+
+/* Row a of a group of eight lanes into its parts at dst. */
+static inline void FN(lane_row)(lane_vec *dst, const FN(lane_set) *set, size_t a, size_t stride)
+{
+    if (set->adjacent) {
+        FN(lane_load_adjacent)(dst, (const REAL *)(set->src[0] + a * stride));
+        return;
+    }
+    lane_vec p[LANE_PARTS];
+    for (int k = 0; k < LANE_PARTS; k++) p[k] = FN(lane_pieces)(set->src, a * stride, k * (8 / LANE_PIECE));
+    FN(lane_sort)(dst, p);
+}
+
 /* Rows a0 .. a1-1 of lanes 0 .. nl-1 that are not neighbours (lane l's
  * row a at src[l] + a * stride, its two entries side by side) into the
  * parts of s->rows: eight lanes a piece each into whole vectors (entry by
  * entry, the r2l levels whose row groups hold 1-4 sub-blocks took 1.5-2.5x
  * the time per entry of those with eight), fewer entry by entry. */
-static void FN(lane_load_scattered)(FN(lane_scratch) *s, const SCALAR *const *src, size_t stride, size_t a0,
-                                    size_t a1, size_t m, size_t nl)
+static void FN(lane_load_scattered)(FN(lane_scratch) *s, const FN(lane_set) *set, size_t stride, size_t a0,
+                                    size_t a1, size_t m)
 {
+    const SCALAR *const *src = set->src;
+    const size_t nl = set->nl;
     /* Rows lie a whole row group apart: short runs that the hardware does
      * not prefetch.  Asked for a dozen rows ahead, one row at a time (in
      * bursts of a chunk's rows, the requests waited on each other). */
@@ -217,9 +251,7 @@ static void FN(lane_load_scattered)(FN(lane_scratch) *s, const SCALAR *const *sr
         if (ahead)
             for (size_t l = 0; l < nl; l++) __builtin_prefetch(src[l] + (a + ahead) * stride);
         if (nl == LANES) {
-            lane_vec p[LANE_PARTS];
-            for (int k = 0; k < LANE_PARTS; k++) p[k] = FN(lane_pieces)(src, a * stride, k * (8 / LANE_PIECE));
-            FN(lane_sort)(s->rows + a * LANE_PARTS, p);
+            FN(lane_row)(s->rows + a * LANE_PARTS, set, a, stride);
             continue;
         }
         double *dst = (double *)(s->rows + a * LANE_PARTS);
@@ -238,16 +270,6 @@ static void FN(lane_load_scattered)(FN(lane_scratch) *s, const SCALAR *const *sr
     }
 }
 
-/* One group of up to eight lanes: where its sub-blocks' rows are read and
- * its W and H written, and its Gram matrix (g11, g22, Re g12, Im g12). */
-typedef struct {
-    const SCALAR *src[LANES];
-    SCALAR *wcol[LANES], *hrow[LANES];
-    size_t sb0, nl;
-    int adjacent;
-    lane_vec gram[4];
-} FN(lane_set);
-
 /* Rows a0 .. a1-1 of `sets` groups of eight neighbours (lane l's entries
  * at src[0] + a * stride + 2 l), a row of every group at a time, each
  * row's runs of all the groups prefetched together a dozen rows ahead so
@@ -265,6 +287,46 @@ static void FN(lane_load_sets)(FN(lane_scratch) *s, const FN(lane_set) *set, siz
         for (size_t k = 0; k < sets; k++)
             FN(lane_load_adjacent)(s[k].rows + a * LANE_PARTS, (const REAL *)(set[k].src[0] + a * stride));
     }
+}
+
+/* A chunk's Gram sums of one row's parts p, added in place. */
+static inline void FN(lane_gram_row)(lane_vec sums[4], const lane_vec *p)
+{
+#if IS_COMPLEX
+    lane_vec s0r = p[0], s0i = p[1], s1r = p[2], s1i = p[3];
+    sums[0] += s0r * s0r + s0i * s0i;
+    sums[1] += s1r * s1r + s1i * s1i;
+    sums[2] += s0r * s1r + s0i * s1i; /* conj(s0) s1 */
+    sums[3] += s0r * s1i - s0i * s1r;
+#else
+    lane_vec s0 = p[0], s1 = p[1];
+    sums[0] += s0 * s0;
+    sums[1] += s1 * s1;
+    sums[2] += s0 * s1;
+#endif
+}
+
+/* Pass 1 of full groups whose rows lie close together, straight from T's
+ * rows: pass 2 reads them again from the cache instead of a copy (a copy
+ * written and read back moved the rows through the cache three times
+ * where this moves them twice; lanes_read_twice).  The sums are
+ * the copy's, bit for bit. */
+static void FN(lane_gram_direct)(FN(lane_set) *set, size_t sets, size_t stride, size_t m)
+{
+    lane_cascade cascade[LANE_SETS];
+    for (size_t k = 0; k < sets; k++) cascade[k].occupied = 0;
+    for (size_t a0 = 0; a0 < m; a0 += LANE_CHUNK) {
+        size_t a1 = a0 + LANE_CHUNK < m ? a0 + LANE_CHUNK : m;
+        lane_vec sums[LANE_SETS][4] = {{{0}}};
+        for (size_t a = a0; a < a1; a++)
+            for (size_t k = 0; k < sets; k++) {
+                lane_vec p[LANE_PARTS];
+                FN(lane_row)(p, &set[k], a, stride);
+                FN(lane_gram_row)(sums[k], p);
+            }
+        for (size_t k = 0; k < sets; k++) lane_cascade_push(&cascade[k], sums[k]);
+    }
+    for (size_t k = 0; k < sets; k++) lane_cascade_total(&cascade[k], set[k].gram);
 }
 
 /* Pass 1 for `sets` groups of lanes together, each into its own scratch:
@@ -288,23 +350,9 @@ static void FN(lane_gram)(FN(lane_scratch) *s, FN(lane_set) *set, size_t sets, s
         for (size_t k = 0; k < sets; k++) {
             if (!neighbours && set[k].adjacent) FN(lane_load_sets)(&s[k], &set[k], 1, stride, a0, a1, m);
             if (!neighbours && !set[k].adjacent)
-                FN(lane_load_scattered)(&s[k], set[k].src, stride, a0, a1, m, set[k].nl);
+                FN(lane_load_scattered)(&s[k], &set[k], stride, a0, a1, m);
             lane_vec sums[4] = {{0}, {0}, {0}, {0}};
-            for (size_t a = a0; a < a1; a++) {
-                const lane_vec *p = s[k].rows + a * LANE_PARTS;
-#if IS_COMPLEX
-                lane_vec s0r = p[0], s0i = p[1], s1r = p[2], s1i = p[3];
-                sums[0] += s0r * s0r + s0i * s0i;
-                sums[1] += s1r * s1r + s1i * s1i;
-                sums[2] += s0r * s1r + s0i * s1i; /* conj(s0) s1 */
-                sums[3] += s0r * s1i - s0i * s1r;
-#else
-                lane_vec s0 = p[0], s1 = p[1];
-                sums[0] += s0 * s0;
-                sums[1] += s1 * s1;
-                sums[2] += s0 * s1;
-#endif
-            }
+            for (size_t a = a0; a < a1; a++) FN(lane_gram_row)(sums, s[k].rows + a * LANE_PARTS);
             lane_cascade_push(&cascade[k], sums);
         }
     }
@@ -360,8 +408,9 @@ typedef float lane_fvec __attribute__((vector_size(LANES * sizeof(float))));
  * single precision, where rounding W and H to the dtype adds more than
  * that for exact blocks, summed from the rounded W and H (parts hq[q] of
  * H's two entries) themselves. */
-static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane_vec c[8], const lane_vec *scale,
-                                 const lane_vec hq[4], const FN(lane_w) *w_out)
+static lane_vec FN(lane_project)(const lane_vec *copy, const FN(lane_set) *set, size_t stride, size_t m,
+                                 const lane_vec c[8], const lane_vec *scale, const lane_vec hq[4],
+                                 const FN(lane_w) *w_out)
 {
     const lane_vec t = *scale;
     lane_vec ww = {0};
@@ -369,7 +418,12 @@ static lane_vec FN(lane_project)(const FN(lane_scratch) *s, size_t m, const lane
     (void)hq;
 #endif
     for (size_t a = 0; a < m; a++) {
-        const lane_vec *p = s->rows + a * LANE_PARTS;
+        lane_vec row[LANE_PARTS];
+        const lane_vec *p = row;
+        if (copy)
+            p = copy + a * LANE_PARTS;
+        else
+            FN(lane_row)(row, set, a, stride);
 #if IS_COMPLEX
         lane_vec s0r = p[0], s0i = p[1], s1r = p[2], s1i = p[3];
         lane_vec xr = s0r * c[0] - s0i * c[1] + s1r * c[2] - s1i * c[3];
@@ -430,9 +484,9 @@ static void FN(lane_set_at)(const dmf_split_geometry *g, const SCALAR *T, SCALAR
     set->adjacent = adjacent;
 }
 
-/* A lane group after pass 1 (its rows in ls): H, W, info and the
- * statistics as cpu_split_rank_r fills them. */
-static void FN(lane_finish)(const FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf_split_geometry *g,
+/* A lane group after pass 1 (its rows in copy, or NULL to read T's again):
+ * H, W, info and the statistics as cpu_split_rank_r fills them. */
+static void FN(lane_finish)(const lane_vec *copy, FN(split_scratch) *s, const dmf_split_geometry *g,
                             const FN(lane_set) *set, SCALAR *H, int *info, dmf_split_stats *acc)
 {
     const size_t m = g->b1, stride = g->b2 * dmf_split_row_stride(g), sb0 = set->sb0, nl = set->nl;
@@ -471,7 +525,7 @@ static void FN(lane_finish)(const FN(lane_scratch) *ls, FN(split_scratch) *s, co
     memcpy(hq, hparts, sizeof hq);
     FN(lane_w) w_out = {.ld = g->c1, .count = nl, .adjacent = set->adjacent};
     memcpy(w_out.col, set->wcol, sizeof set->wcol);
-    lane_vec ww = FN(lane_project)(ls, m, c, &t, hq, &w_out);
+    lane_vec ww = FN(lane_project)(copy, set, stride, m, c, &t, hq, &w_out);
     const size_t ldw = g->c1;
     for (size_t l = 0; l < nl; l++) {
         int code = DMF_BLOCK_CLOSED_FORM;
@@ -515,8 +569,14 @@ static void FN(lane_groups)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dm
         size_t first = sb0 + n * LANES;
         FN(lane_set_at)(g, T, W, H, first, count - first < LANES ? count - first : LANES, &set[n]);
     }
-    FN(lane_gram)(ls, set, n, g->b2 * dmf_split_row_stride(g), g->b1);
-    for (size_t k = 0; k < n; k++) FN(lane_finish)(&ls[k], s, g, &set[k], H, info, acc);
+    const size_t stride = g->b2 * dmf_split_row_stride(g);
+    if (!ls[0].rows) {
+        FN(lane_gram_direct)(set, n, stride, g->b1);
+        for (size_t k = 0; k < n; k++) FN(lane_finish)(NULL, s, g, &set[k], H, info, acc);
+        return;
+    }
+    FN(lane_gram)(ls, set, n, stride, g->b1);
+    for (size_t k = 0; k < n; k++) FN(lane_finish)(ls[k].rows, s, g, &set[k], H, info, acc);
 }
 
 #undef LANE_PARTS

@@ -521,10 +521,62 @@ static void test_bad_input(void)
     dmf_context_free(ctx);
 }
 
+/* Factors and node records do not depend on the threads: on two, the
+ * halves of a node alike in size are walked at once, a thread each (an odd
+ * number of factors gives halves of 2:1); on one, one after the other. */
+static void test_same_on_one_thread(void)
+{
+    const struct {
+        const char *matrix, *tree;
+        dmf_dtype dtype;
+        size_t n;
+        double noise;
+    } cases[] = {{"dft-bitrev", "balanced", DMF_C128, 1024, 0},
+                 {"random-chain", "balanced", DMF_F64, 512, 0.1},
+                 {"random-chain", "[[0,[1,2]],[[3,4],[5,[6,7]]]]", DMF_C64, 256, 0.05}};
+    dmf_context *ctx;
+    CHECK_OK(dmf_context_create(&ctx, "cpu"));
+    const int threads = omp_get_max_threads() < 2 ? 2 : omp_get_max_threads();
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t m[64], n[64], L;
+        CHECK_OK(dmf_default_radices(cases[c].n, cases[c].n, m, n, 64, &L));
+        dmf_matrix *a = builtin(cases[c].matrix, cases[c].n, cases[c].n, cases[c].dtype, NULL, NULL, 0, cases[c].noise);
+        dmf_tree *tree;
+        CHECK_OK(dmf_tree_create(&tree, cases[c].tree, L));
+        dmf_chain *chain[2] = {NULL, NULL};
+        dmf_butterfly_report rep[2];
+        for (int one = 0; one < 2; one++) {
+            omp_set_num_threads(one ? 1 : threads);
+            CHECK_OK(dmf_butterfly_factor(ctx, a, m, n, L, tree, NULL, &chain[one], &rep[one]));
+        }
+        omp_set_num_threads(threads);
+        int same = chain[0] && chain[1] && rep[0].num_nodes == rep[1].num_nodes;
+        for (size_t k = 0; same && k < L; k++) {
+            size_t sa, sb, sc, sd;
+            CHECK_OK(dmf_chain_support(chain[0], k, &sa, &sb, &sc, &sd));
+            same = !memcmp(dmf_chain_const_blocks(chain[0], k), dmf_chain_const_blocks(chain[1], k),
+                           sa * sb * sc * sd * dmf_dtype_size(cases[c].dtype));
+        }
+        for (size_t i = 0; same && i < rep[0].num_nodes; i++) {
+            const dmf_node_report *x = &rep[0].nodes[i], *y = &rep[1].nodes[i];
+            same = x->p == y->p && x->q == y->q && x->split == y->split && x->rel_error == y->rel_error &&
+                   x->blocks_iterative == y->blocks_iterative && x->blocks_dense_svd == y->blocks_dense_svd;
+        }
+        CHECK(same, "%s %s %zu tree %s: factors or node records on %d threads differ from one thread's",
+              cases[c].matrix, dmf_dtype_name(cases[c].dtype), cases[c].n, cases[c].tree, threads);
+        dmf_chain_free(chain[0]);
+        dmf_chain_free(chain[1]);
+        dmf_tree_free(tree);
+        dmf_matrix_free(a);
+    }
+    dmf_context_free(ctx);
+}
+
 int main(void)
 {
     test_known_chains();
     test_r2l_accuracy();
+    test_same_on_one_thread();
     test_single_precision_node_errors();
     test_mixed_radix();
     test_rank_two();

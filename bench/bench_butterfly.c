@@ -18,6 +18,7 @@
 
 #include "backend/backend.h"
 #include "bench_env.h"
+#include "bench_stream.h"
 
 static int compare_double(const void *a, const void *b)
 {
@@ -31,41 +32,6 @@ static void usage(void)
           "                       [--repeats R] [--backend cpu|cuda|auto] [--max-rel-error E]\n"
           "prints {\"env\": ...} then one JSON line per tree; exit 3 when a tree's\n"
           "rel_error exceeds E (that line then carries the error, not the times)\n", stderr);
-}
-
-/* One streaming read of the matrix on every thread, vectorized (a plain sum
- * of its real view, as NumPy's A.sum() does): the unit in which the
- * factorization's time is also reported, as a number of passes.  A sum of
- * squares on one thread (the norm) is bound by its additions' latency, not
- * by memory, and would flatter the factorization. */
-static double stream_sum(const dmf_matrix *a)
-{
-    dmf_dtype dt = dmf_matrix_dtype(a);
-    size_t reals = dmf_matrix_rows(a) * dmf_matrix_cols(a) * (dmf_dtype_is_complex(dt) ? 2 : 1);
-    double sum = 0;
-    if (dt == DMF_F32 || dt == DMF_C64) {
-        const float *x = dmf_matrix_const_data(a);
-#pragma omp parallel for simd reduction(+ : sum)
-        for (size_t i = 0; i < reals; i++) sum += x[i];
-    } else {
-        const double *x = dmf_matrix_const_data(a);
-#pragma omp parallel for simd reduction(+ : sum)
-        for (size_t i = 0; i < reals; i++) sum += x[i];
-    }
-    return sum;
-}
-
-static double pass_time(const dmf_matrix *a)
-{
-    double best = 1e30;
-    for (int r = 0; r < 5; r++) {
-        double t0 = bench_now();
-        volatile double sum = stream_sum(a);
-        (void)sum;
-        double t = bench_now() - t0;
-        if (t < best) best = t;
-    }
-    return best;
 }
 
 /* The same unit on a device backend: the matrix's bytes at the bandwidth
@@ -157,7 +123,7 @@ int main(int argc, char **argv)
      * runs in. */
     const char *pass_source = "device-copy";
     double one_pass = device_pass_time(dmf_context_backend(ctx), input_bytes, &copy_bytes, &copy_gbs);
-    if (one_pass == 0) pass_source = "cpu-read", one_pass = pass_time(a);
+    if (one_pass == 0) pass_source = "cpu-read", one_pass = bench_pass_time(a);
     bench_print_env(dmf_context_backend_name(ctx));
     char tree_list[256];
     snprintf(tree_list, sizeof tree_list, "%s", trees);

@@ -1203,10 +1203,11 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);
     size_t closed = 0, iterative = 0, dense = 0, failed = 0, steps = 0, no_memory = 0;
     const int by_lanes = n == 2 && r == 1 && m >= 2;
-    /* Two lane groups read together: two runs of T's rows at a time (one
-     * 512-byte run for c128: r2l DFT-bitrev 16384 0.91 -> 0.87 s, 8192 0.19
-     * -> 0.17 s against a 256-byte run; four 64-byte runs for f32: 2 % slower
-     * than two, within the noise; four for c64 and c128: 5-15 % slower). */
+    /* Two lane groups read together, for neighbours 512 bytes of each of
+     * T's rows for c128, 256 for f64 and c64, 128 for f32 (c128 against one
+     * group: r2l DFT-bitrev 16384 0.91 -> 0.87 s, 8192 0.19 -> 0.17 s; f32
+     * against four groups within 2 %; four for c64 and c128 10-15 %
+     * slower). */
     const size_t sets = by_lanes ? LANE_SETS : 1, per_unit = sets * LANES;
     const size_t units = by_lanes ? (count + per_unit - 1) / per_unit : num_tiles;
     /* Each unit's sums of squares, added in order after the threads: the

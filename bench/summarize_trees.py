@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Markdown table of bench/run_trees.sh's JSON lines: per matrix, size and
+"""Markdown tables of bench/run_trees.sh's JSON lines: per matrix, size and
 tree the median time, passes, the tree's time over balanced's (same
-process), error and peak memory over the input."""
+process), error and peak memory over the input; then bench_reads' lines,
+the roots' read patterns in passes of that process's streaming read."""
 import json
 import sys
 
@@ -11,7 +12,7 @@ def fmt(x, digits=4):
 
 
 def main(path):
-    envs, lines = [], []
+    envs, lines, reads = [], [], []
     with open(path) as f:
         for line in f:
             if not line.startswith("{"):
@@ -21,6 +22,8 @@ def main(path):
                 envs.append(rec["env"])
             elif rec.get("bench") == "butterfly":
                 lines.append(rec)
+            elif rec.get("bench") == "reads":
+                reads.append(rec)
     balanced = {(r["matrix"], r["n"], r["dtype"]): r["time_s"] for r in lines
                 if r.get("tree") == "balanced" and "time_s" in r}
     env = envs[0] if envs else {}
@@ -45,6 +48,19 @@ def main(path):
         print(f"| {r['matrix']} | {r['n']} | {r['dtype']} | {r['tree']} | {fmt(r['time_s'])} | "
               f"{fmt(r['min_time_s'])} | {r['passes']:.1f} | {ratio:.2f}x | {r['rel_error']:.1e} | "
               f"{peak:.2f} | {fmt(load, 2)} |")
+    if not reads:
+        return
+    print("\nThe roots' reads (bench_reads, after each size's trees): runs of `run` bytes of every "
+          "`step`-th row by column strips and bands of `band` rows, prefetched as dmf's splits do; "
+          "2048 bytes by bands is the balanced root's tiles, 512 (c128) or 256 (f64) bytes of every "
+          "other row r2l's root.  passes: over a streaming read in the same process.\n")
+    print("| N | dtype | pattern | run | step | band | time_s | GB/s | passes | load |")
+    print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in reads:
+        root = "stream" if r["pattern"] == "stream" else ("balanced root" if r.get("row_step") == 1 else "r2l root")
+        print(f"| {r['n']} | {r['dtype']} | {root} | {r.get('run_bytes', '')} | {r.get('row_step', '')} | "
+              f"{r.get('band_rows', '')} | {fmt(r['time_s'])} | {fmt(r['gb_per_s'], 3)} | {r['passes']:.2f} | "
+              f"{fmt(r.get('load_avg', [None])[0], 2)} |")
 
 
 if __name__ == "__main__":

@@ -158,7 +158,7 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
     const REAL *A = (const REAL *)r0, *B = (const REAL *)r1;
     REAL *Hr = (REAL *)h;
     const size_t len = n * (IS_COMPLEX ? 2 : 1);
-    /* In fixed-order lanes, two running sums (see row_residual). */
+    /* In fixed-order lanes, two running sums. */
     FN(dlanes8) acc0 = {0}, acc1 = {0};
     size_t k = 0;
 #define TWO_ROWS_STEP(acc, k)                                                                      \
@@ -172,16 +172,8 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
                           e1 = __builtin_convertvector(s1 - PAIR_TIMES(p1, hb), FN(dlanes8));      \
         acc += e0 * e0 + e1 * e1;                                                                  \
     } while (0)
-    for (; k + 16 <= len; k += 16) {
-        TWO_ROWS_STEP(acc0, k);
-        TWO_ROWS_STEP(acc1, k + 8);
-    }
-    if (k + 8 <= len) {
-        TWO_ROWS_STEP(acc0, k);
-        k += 8;
-    }
+    DMF_LANE_TWO_SUMS(TWO_ROWS_STEP, acc0, acc1, k, len);
 #undef TWO_ROWS_STEP
-    acc0 += acc1;
     double tail = 0;
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         SCALAR s0 = r0[b], s1 = r1[b];
@@ -591,7 +583,6 @@ static inline double FN(row_residual)(const SCALAR *row, const SCALAR *ref, size
     REAL *Z = (REAL *)z;
     const size_t len = n * (IS_COMPLEX ? 2 : 1);
     const FN(pair_lanes) cl = FN(pair_lanes_of)(c);
-    /* Two running sums: each add then waits on the one two steps back. */
     FN(dlanes8) acc0 = {0}, acc1 = {0};
     size_t k = 0;
 #define RESIDUAL_STEP(acc, k)                                                                      \
@@ -609,16 +600,8 @@ static inline double FN(row_residual)(const SCALAR *row, const SCALAR *ref, size
         const FN(dlanes8) dd = __builtin_convertvector(d, FN(dlanes8));                            \
         acc += dd * dd;                                                                            \
     } while (0)
-    for (; k + 16 <= len; k += 16) {
-        RESIDUAL_STEP(acc0, k);
-        RESIDUAL_STEP(acc1, k + 8);
-    }
-    if (k + 8 <= len) {
-        RESIDUAL_STEP(acc0, k);
-        k += 8;
-    }
+    DMF_LANE_TWO_SUMS(RESIDUAL_STEP, acc0, acc1, k, len);
 #undef RESIDUAL_STEP
-    acc0 += acc1;
     double tail = 0;
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         if (z) z[b] += CONJ(c) * row[b];
@@ -664,17 +647,9 @@ static inline double FN(first_step_row)(const SCALAR *row, const SCALAR *ref, si
 #else
 #define FIRST_CONJ_TIMES(y) (cw_re * (y))
 #endif
-    for (; k + 16 <= len; k += 16) {
-        FIRST_STEP(acc0, k);
-        FIRST_STEP(acc1, k + 8);
-    }
-    if (k + 8 <= len) {
-        FIRST_STEP(acc0, k);
-        k += 8;
-    }
+    DMF_LANE_TWO_SUMS(FIRST_STEP, acc0, acc1, k, len);
 #undef FIRST_STEP
 #undef FIRST_CONJ_TIMES
-    acc0 += acc1;
     double tail = 0;
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         const SCALAR zb = CONJ(c) * row[b];
@@ -1275,4 +1250,3 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     if (no_memory) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate scratch for %zu x %zu blocks", m, n);
     return DMF_OK;
 }
-

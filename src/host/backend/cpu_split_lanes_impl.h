@@ -558,7 +558,8 @@ static void FN(lane_finish)(const lane_vec *copy, FN(split_scratch) *s, const dm
 }
 
 /* Lane groups sb0/LANES, ... of one split, `sets` of them (as many as
- * exist up to that) read in one pass. */
+ * exist up to that) read in one pass: through the copies in ls, or, where
+ * the split allocated none (lanes_read_twice), from T twice. */
 static void FN(lane_groups)(FN(lane_scratch) *ls, FN(split_scratch) *s, const dmf_split_geometry *g,
                             const SCALAR *T, SCALAR *W, SCALAR *H, size_t sb0, size_t sets, size_t count,
                             int *info, dmf_split_stats *acc)

@@ -56,25 +56,17 @@ static inline REAL FN(dot_lanes)(const REAL *a, const REAL *b, size_t len)
 {
     FN(lanes8) s0 = {0}, s1 = {0};
     size_t k = 0;
-    for (; k + 16 <= len; k += 16) {
-        FN(lanes8) a0, b0, a1, b1;
-        DMF_LOAD8(a0, a + k);
-        DMF_LOAD8(b0, b + k);
-        DMF_LOAD8(a1, a + k + 8);
-        DMF_LOAD8(b1, b + k + 8);
-        s0 += a0 * b0;
-        s1 += a1 * b1;
-    }
-    if (k + 8 <= len) {
-        FN(lanes8) a0, b0;
-        DMF_LOAD8(a0, a + k);
-        DMF_LOAD8(b0, b + k);
-        s0 += a0 * b0;
-        k += 8;
-    }
+#define DOT_STEP(acc, k)              \
+    do {                              \
+        FN(lanes8) av, bv;            \
+        DMF_LOAD8(av, a + (k));       \
+        DMF_LOAD8(bv, b + (k));       \
+        acc += av * bv;               \
+    } while (0)
+    DMF_LANE_TWO_SUMS(DOT_STEP, s0, s1, k, len);
+#undef DOT_STEP
     REAL tail = 0;
     for (; k < len; k++) tail += a[k] * b[k];
-    s0 += s1;
     REAL l[8];
     memcpy(l, &s0, sizeof l);
     return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7])) + tail;

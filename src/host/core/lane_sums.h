@@ -27,6 +27,23 @@ typedef int dmf_lane_index8_f32 __attribute__((vector_size(8 * sizeof(int))));
 #define DMF_SWAP_PAIRS8_F32(v) __builtin_shuffle(v, (dmf_lane_index8_f32){1, 0, 3, 2, 5, 4, 7, 6})
 #endif
 
+/* Two running sums over the first reals of an array, eight lanes a step, so
+ * that an add waits on the one two steps back: STEP(acc, k) adds the eight
+ * reals at k into acc.  Leaves k at the first real of the tail (fewer than
+ * eight) and acc1 added into acc0. */
+#define DMF_LANE_TWO_SUMS(STEP, acc0, acc1, k, len) \
+    do {                                             \
+        for (; (k) + 16 <= (len); (k) += 16) {       \
+            STEP(acc0, k);                           \
+            STEP(acc1, (k) + 8);                     \
+        }                                            \
+        if ((k) + 8 <= (len)) {                      \
+            STEP(acc0, k);                           \
+            (k) += 8;                                \
+        }                                            \
+        (acc0) += (acc1);                            \
+    } while (0)
+
 static inline double dmf_lanes_total(const double l[8])
 {
     return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));

@@ -9,7 +9,8 @@
  * Shapes cover the closed forms (1 x n, n x 1, 2 x n, n x 2, the last also
  * eight sub-blocks at a time in vector lanes), the power
  * method around a warp size (31, 32, 33), zero blocks, repeated singular
- * values and a slowly converging block that must fall back to the SVD. */
+ * values and a slowly converging block that must fall back to the SVD
+ * within five steps. */
 #include <complex.h>
 #include <lapacke.h>
 #include <math.h>
@@ -132,8 +133,12 @@ static void run_case(dmf_dtype dtype, dmf_split_geometry g, split_fill kind)
     size_t codes = stats.closed_form + stats.iterative + stats.dense_svd + stats.failed;
     CHECK(codes == count, "%zu outcomes for %zu sub-blocks", codes, count);
     CHECK(stats.failed == 0, "%zu failed sub-blocks", stats.failed);
-    if (kind == FILL_SLOW && g.rank == 1 && g.b1 > 2 && g.c2 > 2)
+    /* Their top two singular values 0.1 % apart: power iteration would
+     * need thousands of steps, and its rate says so by the fifth. */
+    if (kind == FILL_SLOW && g.rank == 1 && g.b1 > 2 && g.c2 > 2) {
         CHECK(stats.dense_svd == count, "slow blocks: %zu of %zu fell back to the SVD", stats.dense_svd, count);
+        CHECK(stats.power_steps <= 5 * count, "slow blocks: %zu power steps for %zu blocks", stats.power_steps, count);
+    }
     /* Power iteration converges on these: from the heaviest row (row 0 is
      * the lightest of FILL_RANK_ONE_NOISY), and from a unit vector where
      * the squares of the entries would underflow (FILL_TINY). */
@@ -240,8 +245,34 @@ static void test_rank_one_rounding(dmf_dtype dtype)
     free(t), free(w), free(h);
 }
 
+extern int openblas_get_num_threads(void) __attribute__((weak));
+extern void openblas_set_num_threads(int threads) __attribute__((weak));
+
+/* The fallback SVD's LAPACK calls run on dmf's threads alone while a split
+ * runs; OpenBLAS's own setting comes back after it, whatever it was. */
+static void test_blas_threads_restored(void)
+{
+    if (!openblas_get_num_threads || !openblas_set_num_threads) return; /* another BLAS */
+    const int before = openblas_get_num_threads();
+    dmf_split_geometry g = {1, 1, 32, 4, 4, 32, 1};
+    size_t total = 32 * 4 * 4 * 32;
+    double *t = calloc(total, sizeof *t), *w = calloc(total, sizeof *w), *h = calloc(total, sizeof *h);
+    split_fill_target(DMF_F64, &g, t, FILL_SLOW, 3);
+    for (int threads = 2; threads <= 3; threads++) {
+        openblas_set_num_threads(threads);
+        dmf_split_stats stats = {0};
+        CHECK_OK(dmf_backend_cpu()->split_rank_r(DMF_F64, &g, t, w, h, NULL, &stats));
+        CHECK(stats.dense_svd == 16, "%zu of 16 slow blocks by the SVD", stats.dense_svd);
+        CHECK(openblas_get_num_threads() == threads, "OpenBLAS threads %d after a split, %d before",
+              openblas_get_num_threads(), threads);
+    }
+    openblas_set_num_threads(before);
+    free(t), free(w), free(h);
+}
+
 int main(void)
 {
+    test_blas_threads_restored();
     for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_rank_one_rounding(dt);
 
     /* Power iteration's tiles and the lanes' groups, tens of thousands of

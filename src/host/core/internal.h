@@ -59,6 +59,12 @@ int dmf_permutation_check(const size_t *perm, size_t count, const char *what);
 int dmf_svd(int is_complex, size_t m, size_t n, const double complex *a, double *s,
             double complex *u, double complex *vt);
 
+/* Around a parallel region whose threads call LAPACK: OpenBLAS runs
+ * those calls on the calling thread alone (blas_threads.c).  Nested and
+ * concurrent pairs are counted; the last leave restores its setting. */
+void dmf_blas_serial_enter(void);
+void dmf_blas_serial_leave(void);
+
 /* Reads an N-d C-order .npy: the matrix has the last axis as columns and
  * the other axes flattened into rows; shape and ndim give the axes. */
 #define DMF_NPY_MAX_DIMS 64

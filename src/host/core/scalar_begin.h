@@ -13,8 +13,7 @@
 #define CONJ(x) (x)
 #define RE(x) (x)
 #define ABS2(x) ((double)(x) * (double)(x))
-#define LAPACK_GESVD LAPACKE_sgesvd
-#define LAPACK_GESVD_WORK LAPACKE_sgesvd_work
+#define LAPACK_GESDD_WORK LAPACKE_sgesdd_work
 #elif DMF_TYPE_ID == 1
 #define SCALAR double
 #define REAL double
@@ -23,8 +22,7 @@
 #define CONJ(x) (x)
 #define RE(x) (x)
 #define ABS2(x) ((x) * (x))
-#define LAPACK_GESVD LAPACKE_dgesvd
-#define LAPACK_GESVD_WORK LAPACKE_dgesvd_work
+#define LAPACK_GESDD_WORK LAPACKE_dgesdd_work
 #elif DMF_TYPE_ID == 2
 #define SCALAR float complex
 #define REAL float
@@ -33,8 +31,7 @@
 #define CONJ(x) conjf(x)
 #define RE(x) crealf(x)
 #define ABS2(x) ((double)crealf(x) * crealf(x) + (double)cimagf(x) * cimagf(x))
-#define LAPACK_GESVD LAPACKE_cgesvd
-#define LAPACK_GESVD_WORK LAPACKE_cgesvd_work
+#define LAPACK_GESDD_WORK LAPACKE_cgesdd_work
 #elif DMF_TYPE_ID == 3
 #define SCALAR double complex
 #define REAL double
@@ -43,8 +40,7 @@
 #define CONJ(x) conj(x)
 #define RE(x) creal(x)
 #define ABS2(x) (creal(x) * creal(x) + cimag(x) * cimag(x))
-#define LAPACK_GESVD LAPACKE_zgesvd
-#define LAPACK_GESVD_WORK LAPACKE_zgesvd_work
+#define LAPACK_GESDD_WORK LAPACKE_zgesdd_work
 #else
 #error "DMF_TYPE_ID must be 0..3"
 #endif

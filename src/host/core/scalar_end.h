@@ -5,6 +5,5 @@
 #undef CONJ
 #undef RE
 #undef ABS2
-#undef LAPACK_GESVD
-#undef LAPACK_GESVD_WORK
+#undef LAPACK_GESDD_WORK
 #undef DMF_TYPE_ID

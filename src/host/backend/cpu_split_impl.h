@@ -4,8 +4,9 @@
  * where they lie, m x 2 blocks eight at a time in vector lanes) and
  * approximated by sum_rho x_rho h_rho with unit x_rho and h_rho = x_rho^H S (so the error is
  * the best for the chosen x).  Rank one uses closed forms for 1- and 2-row or
- * column blocks and power iteration with a residual test otherwise; rank > 1,
- * and power iterations that do not meet the test, use LAPACK's SVD.  Exact
+ * column blocks and power iteration with a residual test otherwise, Lanczos
+ * where that stops without converging; rank > 1, and blocks that neither
+ * solves, use LAPACK's SVD.  Exact
  * inputs are the common case: a rank-one block converges in one iteration. */
 
 /* Thread-private scratch sized once per split.  Every buffer a sub-block is
@@ -32,6 +33,8 @@ typedef struct {
     double residual; /* ||S - x h||^2 when the solver computed it, else < 0 */
     double x_scale;  /* the unit x is s->x times this (1 unless a solver left x unnormalized) */
     size_t steps;    /* the power iterations the block took */
+    void *lz_vectors; /* rank1_lanczos's, in double precision, allocated when first needed */
+    double *lz_reals;
 } FN(split_scratch);
 
 static void FN(scratch_free)(FN(split_scratch) *s)
@@ -39,6 +42,8 @@ static void FN(scratch_free)(FN(split_scratch) *s)
     free(s->block); free(s->svd_work); free(s->u); free(s->vt); free(s->x); free(s->h);
     free(s->vec_n); free(s->sigma); free(s->iwork); free(s->rwork); free(s->work); free(s->dot_parts);
     free(s->written_parts);
+    free(s->lz_vectors);
+    free(s->lz_reals);
 }
 
 /* LAPACK's SVD by divide and conquer (?gesdd), column-major, on
@@ -800,6 +805,8 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
     return 0;
 }
 
+#include "cpu_split_lanczos_impl.h"
+
 /* Rank-r by LAPACK on a copy (the block is still needed for the residual).
  * The row-major block S is the column-major n x m matrix S^T = U' s V'^H, so
  * S = conj(V') s U'^T: x_rho = V'^H[rho, :]^T, h_rho = s_rho U'[:, rho]^T.
@@ -857,8 +864,9 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
             return DMF_BLOCK_ITERATIVE;
         } else {
             s->residual = -1;
-            code = FN(rank_r_svd)(s, m, n, 1) ? DMF_BLOCK_DENSE_SVD : DMF_BLOCK_FAILED;
-            return code;
+            if (!FN(rank1_lanczos)(s, m, n, norm2))
+                return FN(rank_r_svd)(s, m, n, 1) ? DMF_BLOCK_DENSE_SVD : DMF_BLOCK_FAILED;
+            code = DMF_BLOCK_ITERATIVE;
         }
         FN(project_row)(s->block, m, n, s->x, s->h);
         return code;

@@ -65,6 +65,11 @@ int dmf_svd(int is_complex, size_t m, size_t n, const double complex *a, double 
 void dmf_blas_serial_enter(void);
 void dmf_blas_serial_leave(void);
 
+/* The largest eigenvalue of the symmetric tridiagonal matrix with diagonal
+ * diag[0..count) and off-diagonal off[0..count-1), and its unit
+ * eigenvector in vec; work holds count doubles (tridiag.c). */
+double dmf_tridiag_top(const double *diag, const double *off, size_t count, double *vec, double *work);
+
 /* Reads an N-d C-order .npy: the matrix has the last axis as columns and
  * the other axes flattened into rows; shape and ndim give the axes. */
 #define DMF_NPY_MAX_DIMS 64

@@ -1,0 +1,170 @@
+/* Rank one where power iteration stops without converging (the top two
+ * singular values close): Lanczos on the smaller Gram matrix, G = S S^H
+ * when m <= n, else S^H S, applied as two products with S and never
+ * formed, with full reorthogonalization, in double precision (one dtype,
+ * see scalar_begin.h; included by cpu_split_impl.h).
+ *
+ * The Krylov space of G holds the top eigenvector after at most k = min(m,
+ * n) steps; where the top eigenvalue is well apart from the rest of G's
+ * spectrum, or equal to the next (a block whose singular values repeat, as
+ * a DCT-II's do), it takes a few.  The run stops once the Ritz pair's
+ * residual is small, and the triplet is then put to power iteration's own
+ * test: with u the unit Ritz vector, by rows x = u, v = S^H x / sigma, by
+ * columns v = u, x = S v / sigma, and e the one side that is not exact,
+ * ||e|| <= (m + n) u ||S||_F makes (sigma, x, v) an exact singular triplet of
+ * a matrix within ||e|| of S.  A run that does not meet it returns 0 and the
+ * block goes to LAPACK's SVD.  All sums run in a fixed order in dmf's own
+ * code: the result depends on the block's entries alone. */
+
+#if IS_COMPLEX
+typedef double complex FN(lz_t);
+#define LZ_CONJ(x) conj(x)
+#define LZ_ABS2(x) (creal(x) * creal(x) + cimag(x) * cimag(x))
+#else
+typedef double FN(lz_t);
+#define LZ_CONJ(x) (x)
+#define LZ_ABS2(x) ((x) * (x))
+#endif
+
+/* out = G q (length k), through t (the other side's length). */
+static void FN(lz_apply)(const SCALAR *S, size_t m, size_t n, int by_rows, const FN(lz_t) *q, FN(lz_t) *t,
+                         FN(lz_t) *out)
+{
+    if (by_rows) { /* t = S^H q, out = S t */
+        for (size_t b = 0; b < n; b++) t[b] = 0;
+        for (size_t a = 0; a < m; a++) {
+            const SCALAR *row = S + a * n;
+            const FN(lz_t) qa = q[a];
+            for (size_t b = 0; b < n; b++) t[b] += LZ_CONJ((FN(lz_t))row[b]) * qa;
+        }
+        for (size_t a = 0; a < m; a++) {
+            const SCALAR *row = S + a * n;
+            FN(lz_t) sum = 0;
+            for (size_t b = 0; b < n; b++) sum += (FN(lz_t))row[b] * t[b];
+            out[a] = sum;
+        }
+    } else { /* t = S q, out = S^H t */
+        for (size_t a = 0; a < m; a++) {
+            const SCALAR *row = S + a * n;
+            FN(lz_t) sum = 0;
+            for (size_t b = 0; b < n; b++) sum += (FN(lz_t))row[b] * q[b];
+            t[a] = sum;
+        }
+        for (size_t b = 0; b < n; b++) out[b] = 0;
+        for (size_t a = 0; a < m; a++) {
+            const SCALAR *row = S + a * n;
+            const FN(lz_t) ta = t[a];
+            for (size_t b = 0; b < n; b++) out[b] += LZ_CONJ((FN(lz_t))row[b]) * ta;
+        }
+    }
+}
+
+static FN(lz_t) FN(lz_dot)(const FN(lz_t) *x, const FN(lz_t) *y, size_t len) /* x^H y */
+{
+    FN(lz_t) sum = 0;
+    for (size_t i = 0; i < len; i++) sum += LZ_CONJ(x[i]) * y[i];
+    return sum;
+}
+
+static double FN(lz_norm)(const FN(lz_t) *x, size_t len)
+{
+    double sum = 0;
+    for (size_t i = 0; i < len; i++) sum += LZ_ABS2(x[i]);
+    return sqrt(sum);
+}
+
+/* Its buffers, allocated at the first block that needs them: the k
+ * Lanczos vectors, three vectors of max(m, n), T and its eigenvector. */
+static int FN(lz_alloc)(FN(split_scratch) *s, size_t m, size_t n)
+{
+    if (s->lz_vectors) return 1;
+    const size_t k = m < n ? m : n, big = m > n ? m : n;
+    s->lz_vectors = dmf_alloc_aligned_uninit(k * k + 3 * big, sizeof(FN(lz_t)));
+    s->lz_reals = dmf_alloc_aligned_uninit(5 * k, sizeof(double));
+    return s->lz_vectors && s->lz_reals;
+}
+
+/* Sets s->x (unit) for the block S (m x n, both > 2); the caller forms
+ * h = x^H S.  Returns 0 if the test was not met or memory ran out. */
+static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double norm2)
+{
+    if (!FN(lz_alloc)(s, m, n)) return 0;
+    const SCALAR *S = s->block;
+    const int by_rows = m <= n;
+    const size_t k = by_rows ? m : n, big = m > n ? m : n;
+    FN(lz_t) *Q = s->lz_vectors, *w = Q + k * k, *t = w + big, *u = t + big;
+    double *alpha = s->lz_reals, *beta = alpha + k, *y = beta + k, *work = y + k;
+    const double eps = sizeof(REAL) == sizeof(float) ? FLT_EPSILON / 2 : DBL_EPSILON / 2;
+    const double tol = (double)(m + n) * eps * sqrt(norm2);
+
+    /* Start from power iteration's last v (unit), or S v by rows. */
+    const SCALAR *v = s->vec_n;
+    if (by_rows)
+        for (size_t a = 0; a < m; a++) {
+            const SCALAR *row = S + a * n;
+            FN(lz_t) sum = 0;
+            for (size_t b = 0; b < n; b++) sum += (FN(lz_t))row[b] * (FN(lz_t))v[b];
+            Q[a] = sum;
+        }
+    else
+        for (size_t b = 0; b < n; b++) Q[b] = v[b];
+    double start = FN(lz_norm)(Q, k);
+    if (!(start > 0 && start < INFINITY)) return 0;
+    for (size_t i = 0; i < k; i++) Q[i] /= start;
+
+    /* T's top eigenpair costs a bisection, near a step's worth at 64 x 64:
+     * it is looked at after steps 1-6, 8, 10, 13, 17, 22, 29, ..., the last,
+     * and where the space has closed (beta tiny: G q_j lies in it). */
+    size_t steps = 0, next_look = 1;
+    double theta = 0;
+    for (size_t j = 0; j < k; j++) {
+        FN(lz_t) *q = Q + j * k;
+        FN(lz_apply)(S, m, n, by_rows, q, t, w);
+        alpha[j] = creal(FN(lz_dot)(q, w, k));
+        for (size_t i = 0; i < k; i++) w[i] -= alpha[j] * q[i] + (j ? beta[j - 1] * q[i - k] : 0);
+        for (int pass = 0; pass < 2; pass++) /* twice is enough (Kahan, Parlett) */
+            for (size_t p = 0; p <= j; p++) {
+                const FN(lz_t) c = FN(lz_dot)(Q + p * k, w, k);
+                for (size_t i = 0; i < k; i++) w[i] -= c * Q[p * k + i];
+            }
+        beta[j] = FN(lz_norm)(w, k);
+        steps = j + 1;
+        const int closed = !(beta[j] > DBL_EPSILON * norm2);
+        if (steps == next_look || steps == k || closed) {
+            next_look = steps < 4 ? steps + 1 : steps + steps / 3;
+            theta = dmf_tridiag_top(alpha, beta, steps, y, work);
+            if (!(theta > 0 && theta < INFINITY)) return 0;
+            /* ||G u - theta u|| = beta_j |y_j|; e is that over sigma. */
+            if (beta[j] * fabs(y[j]) <= 0.25 * tol * sqrt(theta) || steps == k || closed) break;
+        }
+        for (size_t i = 0; i < k; i++) Q[(j + 1) * k + i] = w[i] / beta[j];
+    }
+    for (size_t i = 0; i < k; i++) u[i] = 0;
+    for (size_t p = 0; p < steps; p++)
+        for (size_t i = 0; i < k; i++) u[i] += y[p] * Q[p * k + i];
+    double un = FN(lz_norm)(u, k);
+    if (!(un > 0)) return 0;
+    for (size_t i = 0; i < k; i++) u[i] /= un;
+
+    /* The test, on the triplet itself.  By rows: x = u, t = S^H x = sigma v,
+     * e = S v - sigma x; by columns: v = u, t = S v = sigma x,
+     * e = S^H x - sigma v. */
+    FN(lz_apply)(S, m, n, by_rows, u, t, w); /* w = G u; t = S^H u or S u */
+    const double sigma = FN(lz_norm)(t, by_rows ? n : m);
+    if (!(sigma > 0 && sigma < INFINITY)) return 0;
+    double e2 = 0;
+    for (size_t i = 0; i < k; i++) {
+        const FN(lz_t) e = w[i] / sigma - sigma * u[i];
+        e2 += LZ_ABS2(e);
+    }
+    const int top = sigma * sigma * (double)k >= norm2 * (1 - 1e-3);
+    if (!(sqrt(e2) <= tol) || !top) return 0;
+    if (by_rows)
+        for (size_t a = 0; a < m; a++) s->x[a] = (SCALAR)u[a];
+    else
+        for (size_t a = 0; a < m; a++) s->x[a] = (SCALAR)(t[a] / sigma);
+    return 1;
+}
+
+#undef LZ_CONJ
+#undef LZ_ABS2

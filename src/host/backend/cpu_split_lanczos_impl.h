@@ -5,11 +5,11 @@
  * see scalar_begin.h; included by cpu_split_impl.h).
  *
  * The Krylov space of G holds the top eigenvector after at most k = min(m,
- * n) steps; where the top eigenvalue is well apart from the rest of G's
- * spectrum, or equal to the next (a block whose singular values repeat, as
- * a DCT-II's do), it takes a few.  The run stops once the Ritz pair's
- * residual is small, and the triplet is then put to power iteration's own
- * test: with u the unit Ritz vector, by rows x = u, v = S^H x / sigma, by
+ * n) steps, and where the top eigenvalue is well apart from the rest of
+ * G's spectrum after a few.  The run stops once the Ritz pair's residual is
+ * small, or, where a piece of the space has closed, once that piece's top
+ * is certainly G's (below), and the triplet is then put to power
+ * iteration's own test: with u the unit Ritz vector, by rows x = u, v = S^H x / sigma, by
  * columns v = u, x = S v / sigma, and e the one side that is not exact,
  * ||e|| <= (m + n) u ||S||_F makes (sigma, x, v) an exact singular triplet of
  * a matrix within ||e|| of S.  A run that does not meet it returns 0 and the
@@ -93,7 +93,7 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
     const int by_rows = m <= n;
     const size_t k = by_rows ? m : n, big = m > n ? m : n;
     FN(lz_t) *Q = s->lz_vectors, *w = Q + k * k, *t = w + big, *u = t + big;
-    double *alpha = s->lz_reals, *beta = alpha + k, *y = beta + k, *work = y + k;
+    double *alpha = s->lz_reals, *beta = alpha + k, *y = beta + k, *work = y + k, *y_piece = work + k;
     const double eps = sizeof(REAL) == sizeof(float) ? FLT_EPSILON / 2 : DBL_EPSILON / 2;
     const double tol = (double)(m + n) * eps * sqrt(norm2);
 
@@ -113,10 +113,10 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
     for (size_t i = 0; i < k; i++) Q[i] /= start;
 
     /* T's top eigenpair costs a bisection, near a step's worth at 64 x 64:
-     * it is looked at after steps 1-6, 8, 10, 13, 17, 22, 29, ..., the last,
-     * and where the space has closed (beta tiny: G q_j lies in it). */
-    size_t steps = 0, next_look = 1;
-    double theta = 0;
+     * the open piece's is looked at after its steps 1-6, 8, 10, 13, 17, 22,
+     * 29, ..., and at every close (beta tiny: G q_j lies in the space). */
+    size_t steps = 0, next_look = 1, piece = 0;
+    double theta = 0, closed_trace = 0, closed_top = 0;
     for (size_t j = 0; j < k; j++) {
         FN(lz_t) *q = Q + j * k;
         FN(lz_apply)(S, m, n, by_rows, q, t, w);
@@ -129,16 +129,56 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
             }
         beta[j] = FN(lz_norm)(w, k);
         steps = j + 1;
+        /* A closed piece of the space (G q_j in it) holds eigenpairs of G
+         * exactly, but not necessarily the top one: a start with no part
+         * along it (a block-diagonal block) never reaches it. */
         const int closed = !(beta[j] > DBL_EPSILON * norm2);
-        if (steps == next_look || steps == k || closed) {
-            next_look = steps < 4 ? steps + 1 : steps + steps / 3;
-            theta = dmf_tridiag_top(alpha, beta, steps, y, work);
-            if (!(theta > 0 && theta < INFINITY)) return 0;
-            /* ||G u - theta u|| = beta_j |y_j|; e is that over sigma. */
-            if (beta[j] * fabs(y[j]) <= 0.25 * tol * sqrt(theta) || steps == k || closed) break;
+        if (steps == k) break; /* the whole space: T's top is G's */
+        /* ||G u - theta u|| = beta_j |y_j| for the top pair (theta, y) of
+         * the open piece, T's diagonal block from step `piece` on; e is that
+         * over sigma.  A closed piece's pairs are exact eigenpairs of G, but
+         * G's top is known to be among them only once their top is at least
+         * all the rest of G's spectrum together (G is semidefinite, its
+         * trace ||S||_F^2); until then the run goes on from a new vector. */
+        if (closed) {
+            beta[j] = 0;
+            closed_top = fmax(closed_top, dmf_tridiag_top(alpha + piece, beta + piece, steps - piece, y_piece, work));
+            for (size_t p = piece; p <= j; p++) closed_trace += alpha[p];
+            piece = steps;
+            next_look = steps + 1;
+            if (closed_top >= norm2 - closed_trace + 4 * (double)k * DBL_EPSILON * norm2) break;
+        } else if (steps == next_look) {
+            const size_t done = steps - piece;
+            next_look = steps + (done < 4 ? 1 : done / 3);
+            const double top = dmf_tridiag_top(alpha + piece, beta + piece, steps - piece, y_piece, work);
+            if (!(top >= 0 && top < INFINITY)) return 0;
+            if (beta[j] * fabs(y_piece[steps - piece - 1]) <= 0.25 * tol * sqrt(top)) break;
         }
-        for (size_t i = 0; i < k; i++) Q[(j + 1) * k + i] = w[i] / beta[j];
+        FN(lz_t) *next = Q + (j + 1) * k;
+        if (!closed) {
+            for (size_t i = 0; i < k; i++) next[i] = w[i] / beta[j];
+            continue;
+        }
+        /* Go on from the unit vector furthest from the space so far. */
+        size_t best = 0;
+        double best_left = -1;
+        for (size_t i = 0; i < k; i++) {
+            double in = 0;
+            for (size_t p = 0; p <= j; p++) in += LZ_ABS2(Q[p * k + i]);
+            if (1 - in > best_left) best_left = 1 - in, best = i;
+        }
+        for (size_t i = 0; i < k; i++) next[i] = i == best;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t p = 0; p <= j; p++) {
+                const FN(lz_t) c = FN(lz_dot)(Q + p * k, next, k);
+                for (size_t i = 0; i < k; i++) next[i] -= c * Q[p * k + i];
+            }
+        const double left = FN(lz_norm)(next, k);
+        if (!(left > 0.5 / sqrt((double)k))) return 0; /* at least 1/sqrt(k) is left */
+        for (size_t i = 0; i < k; i++) next[i] /= left;
     }
+    theta = dmf_tridiag_top(alpha, beta, steps, y, work);
+    if (!(theta > 0 && theta < INFINITY)) return 0;
     for (size_t i = 0; i < k; i++) u[i] = 0;
     for (size_t p = 0; p < steps; p++)
         for (size_t i = 0; i < k; i++) u[i] += y[p] * Q[p * k + i];

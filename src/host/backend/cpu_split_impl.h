@@ -93,8 +93,8 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
     s->sigma = dmf_alloc_aligned(k + 1, sizeof(REAL));
     s->iwork = dmf_alloc_aligned(8 * k + pad, sizeof(lapack_int));
     /* ?gesdd's real work of a complex block (LAPACK's bound for JOBZ = 'S'). */
-    const size_t big = m > n ? m : n, rwork = 5 * k * k + 5 * k > 2 * big * k + 2 * k * k + k
-                                                  ? 5 * k * k + 5 * k : 2 * big * k + 2 * k * k + k;
+    const size_t big = m > n ? m : n, square = 5 * k * k + 5 * k, wide = 2 * big * k + 2 * k * k + k;
+    const size_t rwork = square > wide ? square : wide;
     s->rwork = IS_COMPLEX ? dmf_alloc_aligned(rwork + pad, sizeof(REAL)) : NULL;
     s->lwork = FN(gesdd_lwork)(m, n);
     s->work = dmf_alloc_aligned((size_t)s->lwork + pad, sizeof(SCALAR));
@@ -790,9 +790,9 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
             return top;
         }
         /* Shrinking by q a step (q^2 from two steps), the test is met
-         * log(tol / res) / log(q) steps on: past the limit, the dense
-         * solver is the cheaper way (a DCT-II's 128 x 128 blocks, their
-         * top two singular values close, ran all the steps first). */
+         * log(tol / res) / log(q) steps on: past the limit, Lanczos
+         * (rank1_lanczos) is the cheaper way (a DCT-II's 128 x 128 blocks,
+         * their top two singular values close, ran all the steps first). */
         if (it >= 4) {
             const double q = sqrt(res / back2);
             if (!(q < 1) || (double)it + 1 + log(tol / res) / log(q) > (double)max_iterations) return 0;

@@ -26,36 +26,38 @@ typedef double FN(lz_t);
 #define LZ_ABS2(x) ((x) * (x))
 #endif
 
+/* out = S q (m entries). */
+static void FN(lz_times)(const SCALAR *S, size_t m, size_t n, const FN(lz_t) *q, FN(lz_t) *out)
+{
+    for (size_t a = 0; a < m; a++) {
+        const SCALAR *row = S + a * n;
+        FN(lz_t) sum = 0;
+        for (size_t b = 0; b < n; b++) sum += (FN(lz_t))row[b] * q[b];
+        out[a] = sum;
+    }
+}
+
+/* out = S^H q (n entries), a row of S at a time. */
+static void FN(lz_times_adjoint)(const SCALAR *S, size_t m, size_t n, const FN(lz_t) *q, FN(lz_t) *out)
+{
+    for (size_t b = 0; b < n; b++) out[b] = 0;
+    for (size_t a = 0; a < m; a++) {
+        const SCALAR *row = S + a * n;
+        const FN(lz_t) qa = q[a];
+        for (size_t b = 0; b < n; b++) out[b] += LZ_CONJ((FN(lz_t))row[b]) * qa;
+    }
+}
+
 /* out = G q (length k), through t (the other side's length). */
 static void FN(lz_apply)(const SCALAR *S, size_t m, size_t n, int by_rows, const FN(lz_t) *q, FN(lz_t) *t,
                          FN(lz_t) *out)
 {
     if (by_rows) { /* t = S^H q, out = S t */
-        for (size_t b = 0; b < n; b++) t[b] = 0;
-        for (size_t a = 0; a < m; a++) {
-            const SCALAR *row = S + a * n;
-            const FN(lz_t) qa = q[a];
-            for (size_t b = 0; b < n; b++) t[b] += LZ_CONJ((FN(lz_t))row[b]) * qa;
-        }
-        for (size_t a = 0; a < m; a++) {
-            const SCALAR *row = S + a * n;
-            FN(lz_t) sum = 0;
-            for (size_t b = 0; b < n; b++) sum += (FN(lz_t))row[b] * t[b];
-            out[a] = sum;
-        }
+        FN(lz_times_adjoint)(S, m, n, q, t);
+        FN(lz_times)(S, m, n, t, out);
     } else { /* t = S q, out = S^H t */
-        for (size_t a = 0; a < m; a++) {
-            const SCALAR *row = S + a * n;
-            FN(lz_t) sum = 0;
-            for (size_t b = 0; b < n; b++) sum += (FN(lz_t))row[b] * q[b];
-            t[a] = sum;
-        }
-        for (size_t b = 0; b < n; b++) out[b] = 0;
-        for (size_t a = 0; a < m; a++) {
-            const SCALAR *row = S + a * n;
-            const FN(lz_t) ta = t[a];
-            for (size_t b = 0; b < n; b++) out[b] += LZ_CONJ((FN(lz_t))row[b]) * ta;
-        }
+        FN(lz_times)(S, m, n, q, t);
+        FN(lz_times_adjoint)(S, m, n, t, out);
     }
 }
 
@@ -71,6 +73,26 @@ static double FN(lz_norm)(const FN(lz_t) *x, size_t len)
     double sum = 0;
     for (size_t i = 0; i < len; i++) sum += LZ_ABS2(x[i]);
     return sqrt(sum);
+}
+
+/* x scaled to unit length; returns its norm before (x is NaN where that
+ * was 0, and the caller gives up). */
+static double FN(lz_normalize)(FN(lz_t) *x, size_t len)
+{
+    const double norm = FN(lz_norm)(x, len);
+    for (size_t i = 0; i < len; i++) x[i] /= norm;
+    return norm;
+}
+
+/* x minus its parts along the count orthonormal vectors of Q (length k
+ * each), twice: twice is enough (Kahan, Parlett). */
+static void FN(lz_orthogonalize)(const FN(lz_t) *Q, size_t count, size_t k, FN(lz_t) *x)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t p = 0; p < count; p++) {
+            const FN(lz_t) c = FN(lz_dot)(Q + p * k, x, k);
+            for (size_t i = 0; i < k; i++) x[i] -= c * Q[p * k + i];
+        }
 }
 
 /* Its buffers, allocated at the first block that needs them: the k
@@ -98,19 +120,11 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
     const double tol = (double)(m + n) * eps * sqrt(norm2);
 
     /* Start from power iteration's last v (unit), or S v by rows. */
-    const SCALAR *v = s->vec_n;
-    if (by_rows)
-        for (size_t a = 0; a < m; a++) {
-            const SCALAR *row = S + a * n;
-            FN(lz_t) sum = 0;
-            for (size_t b = 0; b < n; b++) sum += (FN(lz_t))row[b] * (FN(lz_t))v[b];
-            Q[a] = sum;
-        }
-    else
-        for (size_t b = 0; b < n; b++) Q[b] = v[b];
-    double start = FN(lz_norm)(Q, k);
+    for (size_t b = 0; b < n; b++) t[b] = s->vec_n[b];
+    if (by_rows) FN(lz_times)(S, m, n, t, Q);
+    else memcpy(Q, t, n * sizeof *Q);
+    const double start = FN(lz_normalize)(Q, k);
     if (!(start > 0 && start < INFINITY)) return 0;
-    for (size_t i = 0; i < k; i++) Q[i] /= start;
 
     /* T's top eigenpair costs a bisection, near a step's worth at 64 x 64:
      * the open piece's is looked at after its steps 1-6, 8, 10, 13, 17, 22,
@@ -122,11 +136,7 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
         FN(lz_apply)(S, m, n, by_rows, q, t, w);
         alpha[j] = creal(FN(lz_dot)(q, w, k));
         for (size_t i = 0; i < k; i++) w[i] -= alpha[j] * q[i] + (j ? beta[j - 1] * q[i - k] : 0);
-        for (int pass = 0; pass < 2; pass++) /* twice is enough (Kahan, Parlett) */
-            for (size_t p = 0; p <= j; p++) {
-                const FN(lz_t) c = FN(lz_dot)(Q + p * k, w, k);
-                for (size_t i = 0; i < k; i++) w[i] -= c * Q[p * k + i];
-            }
+        FN(lz_orthogonalize)(Q, j + 1, k, w);
         beta[j] = FN(lz_norm)(w, k);
         steps = j + 1;
         /* A closed piece of the space (G q_j in it) holds eigenpairs of G
@@ -168,23 +178,15 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
             if (1 - in > best_left) best_left = 1 - in, best = i;
         }
         for (size_t i = 0; i < k; i++) next[i] = i == best;
-        for (int pass = 0; pass < 2; pass++)
-            for (size_t p = 0; p <= j; p++) {
-                const FN(lz_t) c = FN(lz_dot)(Q + p * k, next, k);
-                for (size_t i = 0; i < k; i++) next[i] -= c * Q[p * k + i];
-            }
-        const double left = FN(lz_norm)(next, k);
-        if (!(left > 0.5 / sqrt((double)k))) return 0; /* at least 1/sqrt(k) is left */
-        for (size_t i = 0; i < k; i++) next[i] /= left;
+        FN(lz_orthogonalize)(Q, j + 1, k, next);
+        if (!(FN(lz_normalize)(next, k) > 0.5 / sqrt((double)k))) return 0; /* at least 1/sqrt(k) is left */
     }
     theta = dmf_tridiag_top(alpha, beta, steps, y, work);
     if (!(theta > 0 && theta < INFINITY)) return 0;
     for (size_t i = 0; i < k; i++) u[i] = 0;
     for (size_t p = 0; p < steps; p++)
         for (size_t i = 0; i < k; i++) u[i] += y[p] * Q[p * k + i];
-    double un = FN(lz_norm)(u, k);
-    if (!(un > 0)) return 0;
-    for (size_t i = 0; i < k; i++) u[i] /= un;
+    if (!(FN(lz_normalize)(u, k) > 0)) return 0;
 
     /* The test, on the triplet itself.  By rows: x = u, t = S^H x = sigma v,
      * e = S v - sigma x; by columns: v = u, t = S v = sigma x,

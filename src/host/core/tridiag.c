@@ -9,9 +9,8 @@
 
 #include "internal.h"
 
-/* Eigenvalues below x: the negative pivots of T - x I = L D L^T.  A zero
- * pivot is taken as a tiny negative one (x an eigenvalue counts as above
- * it). */
+/* Eigenvalues at or below x: the negative pivots of T - x I = L D L^T, a
+ * zero pivot taken as a tiny negative one. */
 static size_t below(const double *diag, const double *off, size_t count, double x, double tiny)
 {
     size_t negative = 0;
@@ -38,8 +37,9 @@ double dmf_tridiag_top(const double *diag, const double *off, size_t count, doub
         return 0;
     }
     const double tiny = DBL_MIN / DBL_EPSILON + DBL_EPSILON * scale * 1e-3;
-    /* The top eigenvalue lies in [lo, hi]; hi stays strictly above it
-     * (every eigenvalue below hi), so T - hi I is negative definite. */
+    /* The top eigenvalue lies in [lo, hi]; hi stays at or above it (every
+     * eigenvalue at or below hi), so the pivots of T - hi I are negative,
+     * or zero where hi is the eigenvalue itself. */
     hi += DBL_EPSILON * scale;
     for (int step = 0; step < 200 && hi - lo > 2 * DBL_EPSILON * fmax(fabs(lo), fabs(hi)); step++) {
         double mid = lo + (hi - lo) / 2;
@@ -47,8 +47,9 @@ double dmf_tridiag_top(const double *diag, const double *off, size_t count, doub
         if (below(diag, off, count, mid, tiny) == count) hi = mid;
         else lo = mid;
     }
-    /* Inverse iteration at hi: (T - hi I) = L D L^T with every pivot
-     * negative; two solves from the ones vector. */
+    /* Inverse iteration at hi: (T - hi I) = L D L^T, a pivot that is not
+     * negative taken as a tiny negative one; two solves from the ones
+     * vector. */
     double *pivot = work;
     for (size_t i = 0; i < count; i++) {
         double d = diag[i] - hi - (i ? off[i - 1] * off[i - 1] / pivot[i - 1] : 0);

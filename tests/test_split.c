@@ -343,10 +343,50 @@ static void test_hidden_top(dmf_dtype dtype)
     free(t), free(w), free(h);
 }
 
+/* A 40 x 40 block whose top singular value 1 is repeated 30 times, the
+ * other ten 0.95 .. 0.5, turned by two reflections and (complex) a phase
+ * per column: power iteration converges at 0.95^2 a step and, in double
+ * precision, hands over to Lanczos, whose space closes after the eleven distinct values.  The closed
+ * top is certified by the Cholesky factor of mu I - G there; without it the
+ * run would find the top's 29 other copies one closed piece at a time, 40
+ * steps in all. */
+static void test_repeated_top(dmf_dtype dtype)
+{
+    enum { N = 40 };
+    double sv[N], a[N], b[N], aa = 0, bb = 0;
+    for (int i = 0; i < N; i++) {
+        sv[i] = i < 30 ? 1 : 1 - 0.05 * (i - 29);
+        a[i] = sin(1.0 + 0.7 * i), b[i] = cos(0.3 + 1.3 * i);
+        aa += a[i] * a[i], bb += b[i] * b[i];
+    }
+    void *t = calloc(N * N, dmf_dtype_size(dtype)), *w = calloc(N, dmf_dtype_size(dtype)),
+         *h = calloc(N, dmf_dtype_size(dtype));
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double sum = 0; /* (I - 2 a a^T / a^T a) diag(sv) (I - 2 b b^T / b^T b) */
+            for (int k = 0; k < N; k++) sum += ((i == k) - 2 * a[i] * a[k] / aa) * sv[k] * ((k == j) - 2 * b[k] * b[j] / bb);
+            dmf_set(dtype, t, (size_t)(i * N + j), sum * (dmf_dtype_is_complex(dtype) ? cexp(I * 0.4 * j) : 1));
+        }
+    dmf_split_geometry g = {1, 1, N, 1, 1, N, 1, 0};
+    dmf_split_stats stats = {0};
+    CHECK_OK(dmf_backend_cpu()->split_rank_r(dtype, &g, t, w, h, NULL, &stats));
+    double norm2 = 0, best = optimal_residual(dtype, &g, t, 0, 0, 0, &norm2);
+    const double tol = 100.0 * (2 * N) * dmf_dtype_eps(dtype) * norm2;
+    CHECK(fabs(stats.residual_sq - best) <= tol, "%s repeated top: residual^2 %.12g, optimal %.12g",
+          dmf_dtype_name(dtype), stats.residual_sq, best);
+    /* Single precision's looser test lets power iteration finish. */
+    const int single = dtype == DMF_F32 || dtype == DMF_C64;
+    CHECK(stats.iterative == 1 && (single || stats.lanczos_steps >= 1) && stats.lanczos_steps <= 20,
+          "%s repeated top: %zu iterative, %zu Lanczos steps (the top's copies found one at a time?)",
+          dmf_dtype_name(dtype), stats.iterative, stats.lanczos_steps);
+    free(t), free(w), free(h);
+}
+
 int main(void)
 {
     test_tridiag_top();
     for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_hidden_top(dt);
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_repeated_top(dt);
     test_blas_threads_restored();
     for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_rank_one_rounding(dt);
 

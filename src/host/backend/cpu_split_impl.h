@@ -33,7 +33,9 @@ typedef struct {
     double residual; /* ||S - x h||^2 when the solver computed it, else < 0 */
     double x_scale;  /* the unit x is s->x times this (1 unless a solver left x unnormalized) */
     size_t steps;    /* the power iterations the block took */
+    size_t lanczos_steps; /* and the Lanczos steps */
     void *lz_vectors; /* rank1_lanczos's, in double precision, allocated when first needed */
+    void *lz_gram;    /* its Cholesky test's k x k factor, likewise */
     double *lz_reals;
 } FN(split_scratch);
 
@@ -43,6 +45,7 @@ static void FN(scratch_free)(FN(split_scratch) *s)
     free(s->vec_n); free(s->sigma); free(s->iwork); free(s->rwork); free(s->work); free(s->dot_parts);
     free(s->written_parts);
     free(s->lz_vectors);
+    free(s->lz_gram);
     free(s->lz_reals);
 }
 
@@ -838,6 +841,7 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
     s->residual = -1;
     s->x_scale = 1;
     s->steps = 0;
+    s->lanczos_steps = 0;
     if (!(norm2 < INFINITY)) { /* a NaN or an overflow: passed on for the caller's checks, at once */
         for (size_t e = 0; e < m * rank; e++) s->x[e] = NAN;
         for (size_t e = 0; e < rank * n; e++) s->h[e] = NAN;
@@ -969,6 +973,7 @@ static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, 
     acc->dense_svd += code == DMF_BLOCK_DENSE_SVD;
     acc->failed += code == DMF_BLOCK_FAILED;
     acc->power_steps += code == DMF_BLOCK_ITERATIVE || code == DMF_BLOCK_DENSE_SVD ? s->steps : 0;
+    acc->lanczos_steps += code == DMF_BLOCK_ITERATIVE || code == DMF_BLOCK_DENSE_SVD ? s->lanczos_steps : 0;
     acc->target_sq += norm2;
     FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
     double residual = s->residual >= 0 ? s->residual : FN(block_residual)(s, m, n, r);
@@ -1206,7 +1211,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     const size_t tile = n * sizeof(SCALAR) >= run ? 1
                         : (run / (n * sizeof(SCALAR)) < g->c1 ? run / (n * sizeof(SCALAR)) : g->c1);
     const size_t num_tiles = g->a * g->d * g->b2 * ((g->c1 + tile - 1) / tile);
-    size_t closed = 0, iterative = 0, dense = 0, failed = 0, steps = 0, no_memory = 0;
+    size_t closed = 0, iterative = 0, dense = 0, failed = 0, steps = 0, lanczos_steps = 0, no_memory = 0;
     const int by_lanes = n == 2 && r == 1 && m >= 2;
     /* Two lane groups read together, for neighbours 512 bytes of each of
      * T's rows for c128, 256 for f64 and c64, 128 for f32 (c128 against one
@@ -1232,7 +1237,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
      * many small splits skip the lock. */
     const int may_call_lapack = r > 1 || (m > 2 && n > 2);
     if (may_call_lapack) dmf_blas_serial_enter();
-#pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, steps, no_memory)
+#pragma omp parallel if (parallel) reduction(+ : closed, iterative, dense, failed, steps, lanczos_steps, no_memory)
     {
         FN(split_scratch) s;
         /* The lanes read T's rows themselves; the other blocks are gathered. */
@@ -1268,6 +1273,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
         dense += part.dense_svd;
         failed += part.failed;
         steps += part.power_steps;
+        lanczos_steps += part.lanczos_steps;
         if (have_scratch) FN(scratch_free)(&s);
         for (size_t k = 0; k < sets; k++) FN(lane_scratch_free)(&lanes[k]);
         FN(tile_scratch_free)(&ts);
@@ -1278,6 +1284,7 @@ static int FN(cpu_split_rank_r)(const dmf_split_geometry *g, const void *target_
     stats->dense_svd += dense;
     stats->failed += failed;
     stats->power_steps += steps;
+    stats->lanczos_steps += lanczos_steps;
     for (size_t k = 0; k < units; k++) {
         stats->target_sq += sums[2 * k];
         stats->residual_sq += sums[2 * k + 1];

@@ -26,53 +26,63 @@ typedef double FN(lz_t);
 #define LZ_ABS2(x) ((x) * (x))
 #endif
 
-/* out = S q (m entries). */
-static void FN(lz_times)(const SCALAR *S, size_t m, size_t n, const FN(lz_t) *q, FN(lz_t) *out)
+/* The block in double precision, row-major, complex entries as pairs. */
+#define LZ_REALS (IS_COMPLEX ? 2 : 1)
+
+/* sum_i x_i y_i, or with conj_x sum_i conj(x_i) y_i, over count entries. */
+static FN(lz_t) FN(lz_inner)(const double *x, const double *y, size_t count, int conj_x)
 {
-    for (size_t a = 0; a < m; a++) {
-        const SCALAR *row = S + a * n;
-        FN(lz_t) sum = 0;
-        for (size_t b = 0; b < n; b++) sum += (FN(lz_t))row[b] * q[b];
-        out[a] = sum;
-    }
+    double parts[4];
+    dmf_lane_products(x, y, count * LZ_REALS, IS_COMPLEX, parts);
+#if IS_COMPLEX
+    return conj_x ? dmf_make_complex(parts[0] + parts[1], parts[2] - parts[3])
+                  : dmf_make_complex(parts[0] - parts[1], parts[2] + parts[3]);
+#else
+    (void)conj_x;
+    return parts[0] + parts[1];
+#endif
+}
+
+/* out = S q (m entries). */
+static void FN(lz_times)(const double *D, size_t m, size_t n, const FN(lz_t) *q, FN(lz_t) *out)
+{
+    for (size_t a = 0; a < m; a++) out[a] = FN(lz_inner)(D + a * n * LZ_REALS, (const double *)q, n, 0);
 }
 
 /* out = S^H q (n entries), a row of S at a time. */
-static void FN(lz_times_adjoint)(const SCALAR *S, size_t m, size_t n, const FN(lz_t) *q, FN(lz_t) *out)
+static void FN(lz_times_adjoint)(const double *D, size_t m, size_t n, const FN(lz_t) *q, FN(lz_t) *out)
 {
     for (size_t b = 0; b < n; b++) out[b] = 0;
     for (size_t a = 0; a < m; a++) {
-        const SCALAR *row = S + a * n;
+        const FN(lz_t) *row = (const FN(lz_t) *)(D + a * n * LZ_REALS);
         const FN(lz_t) qa = q[a];
-        for (size_t b = 0; b < n; b++) out[b] += LZ_CONJ((FN(lz_t))row[b]) * qa;
+        for (size_t b = 0; b < n; b++) out[b] += LZ_CONJ(row[b]) * qa;
     }
 }
 
 /* out = G q (length k), through t (the other side's length). */
-static void FN(lz_apply)(const SCALAR *S, size_t m, size_t n, int by_rows, const FN(lz_t) *q, FN(lz_t) *t,
+static void FN(lz_apply)(const double *D, size_t m, size_t n, int by_rows, const FN(lz_t) *q, FN(lz_t) *t,
                          FN(lz_t) *out)
 {
     if (by_rows) { /* t = S^H q, out = S t */
-        FN(lz_times_adjoint)(S, m, n, q, t);
-        FN(lz_times)(S, m, n, t, out);
+        FN(lz_times_adjoint)(D, m, n, q, t);
+        FN(lz_times)(D, m, n, t, out);
     } else { /* t = S q, out = S^H t */
-        FN(lz_times)(S, m, n, q, t);
-        FN(lz_times_adjoint)(S, m, n, t, out);
+        FN(lz_times)(D, m, n, q, t);
+        FN(lz_times_adjoint)(D, m, n, t, out);
     }
 }
 
 static FN(lz_t) FN(lz_dot)(const FN(lz_t) *x, const FN(lz_t) *y, size_t len) /* x^H y */
 {
-    FN(lz_t) sum = 0;
-    for (size_t i = 0; i < len; i++) sum += LZ_CONJ(x[i]) * y[i];
-    return sum;
+    return FN(lz_inner)((const double *)x, (const double *)y, len, 1);
 }
 
 static double FN(lz_norm)(const FN(lz_t) *x, size_t len)
 {
-    double sum = 0;
-    for (size_t i = 0; i < len; i++) sum += LZ_ABS2(x[i]);
-    return sqrt(sum);
+    double parts[4];
+    dmf_lane_products((const double *)x, (const double *)x, len * LZ_REALS, 0, parts);
+    return sqrt(parts[0] + parts[1]);
 }
 
 /* x scaled to unit length; returns its norm before (x is NaN where that
@@ -95,13 +105,55 @@ static void FN(lz_orthogonalize)(const FN(lz_t) *Q, size_t count, size_t k, FN(l
         }
 }
 
+/* Whether every eigenvalue of G is below mu: mu I - G has a Cholesky
+ * factor (Sylvester's law of inertia), formed in L (k x k, row-major, its
+ * lower triangle), a row at a time; it stops at the first pivot that is
+ * not positive.  k^2 max(m, n) / 2 + k^3 / 6 products, some 10-20 Lanczos
+ * steps' worth at 128 x 128. */
+static int FN(lz_all_below)(const double *D, size_t m, size_t n, int by_rows, double mu, FN(lz_t) *L)
+{
+    const size_t k = by_rows ? m : n;
+    if (by_rows) { /* G = S S^H: products of rows */
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j <= i; j++)
+                L[i * k + j] = -FN(lz_inner)(D + j * n * LZ_REALS, D + i * n * LZ_REALS, n, 1);
+    } else { /* G = S^H S: a row of S at a time */
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j <= i; j++) L[i * k + j] = 0;
+        for (size_t a = 0; a < m; a++) {
+            const FN(lz_t) *row = (const FN(lz_t) *)(D + a * n * LZ_REALS);
+            for (size_t i = 0; i < k; i++) {
+                const FN(lz_t) c = LZ_CONJ(row[i]);
+                for (size_t j = 0; j <= i; j++) L[i * k + j] -= c * row[j];
+            }
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        FN(lz_t) *li = L + i * k;
+        li[i] += mu;
+        for (size_t j = 0; j <= i; j++) {
+            const FN(lz_t) *lj = L + j * k;
+            const FN(lz_t) sum = li[j] - FN(lz_dot)(lj, li, j); /* sum_p li[p] conj(lj[p]) */
+            if (j < i) {
+                li[j] = sum / creal(lj[j]);
+            } else {
+                const double pivot = creal(sum);
+                if (!(pivot > 0)) return 0;
+                li[i] = sqrt(pivot);
+            }
+        }
+    }
+    return 1;
+}
+
 /* Its buffers, allocated at the first block that needs them: the k
- * Lanczos vectors, three vectors of max(m, n), T and its eigenvector. */
+ * Lanczos vectors, three vectors of max(m, n), single precision's block in
+ * double, T and its eigenvector. */
 static int FN(lz_alloc)(FN(split_scratch) *s, size_t m, size_t n)
 {
     if (s->lz_vectors) return 1;
-    const size_t k = m < n ? m : n, big = m > n ? m : n;
-    s->lz_vectors = dmf_alloc_aligned_uninit(k * k + 3 * big, sizeof(FN(lz_t)));
+    const size_t k = m < n ? m : n, big = m > n ? m : n, copy = sizeof(REAL) == sizeof(double) ? 0 : m * n;
+    s->lz_vectors = dmf_alloc_aligned_uninit(k * k + 3 * big + copy, sizeof(FN(lz_t)));
     s->lz_reals = dmf_alloc_aligned_uninit(5 * k, sizeof(double));
     return s->lz_vectors && s->lz_reals;
 }
@@ -111,17 +163,22 @@ static int FN(lz_alloc)(FN(split_scratch) *s, size_t m, size_t n)
 static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double norm2)
 {
     if (!FN(lz_alloc)(s, m, n)) return 0;
-    const SCALAR *S = s->block;
     const int by_rows = m <= n;
     const size_t k = by_rows ? m : n, big = m > n ? m : n;
     FN(lz_t) *Q = s->lz_vectors, *w = Q + k * k, *t = w + big, *u = t + big;
+    const double *D = (const double *)s->block;
+    if (sizeof(REAL) != sizeof(double)) {
+        FN(lz_t) *copy = u + big;
+        for (size_t e = 0; e < m * n; e++) copy[e] = s->block[e];
+        D = (const double *)copy;
+    }
     double *alpha = s->lz_reals, *beta = alpha + k, *y = beta + k, *work = y + k, *y_piece = work + k;
     const double eps = sizeof(REAL) == sizeof(float) ? FLT_EPSILON / 2 : DBL_EPSILON / 2;
     const double tol = (double)(m + n) * eps * sqrt(norm2);
 
     /* Start from power iteration's last v (unit), or S v by rows. */
     for (size_t b = 0; b < n; b++) t[b] = s->vec_n[b];
-    if (by_rows) FN(lz_times)(S, m, n, t, Q);
+    if (by_rows) FN(lz_times)(D, m, n, t, Q);
     else memcpy(Q, t, n * sizeof *Q);
     const double start = FN(lz_normalize)(Q, k);
     if (!(start > 0 && start < INFINITY)) return 0;
@@ -130,10 +187,11 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
      * the open piece's is looked at after its steps 1-6, 8, 10, 13, 17, 22,
      * 29, ..., and at every close (beta tiny: G q_j lies in the space). */
     size_t steps = 0, next_look = 1, piece = 0;
-    double theta = 0, closed_trace = 0, closed_top = 0;
+    double theta = 0, closed_trace = 0, closed_top = 0, certified_below = 0;
+    int certificates = 0;
     for (size_t j = 0; j < k; j++) {
         FN(lz_t) *q = Q + j * k;
-        FN(lz_apply)(S, m, n, by_rows, q, t, w);
+        FN(lz_apply)(D, m, n, by_rows, q, t, w);
         alpha[j] = creal(FN(lz_dot)(q, w, k));
         for (size_t i = 0; i < k; i++) w[i] -= alpha[j] * q[i] + (j ? beta[j - 1] * q[i - k] : 0);
         FN(lz_orthogonalize)(Q, j + 1, k, w);
@@ -157,6 +215,21 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
             piece = steps;
             next_look = steps + 1;
             if (closed_top >= norm2 - closed_trace + 4 * (double)k * DBL_EPSILON * norm2) break;
+            /* Else a Cholesky factor of mu I - G, mu a little above the
+             * closed top, shows that nothing lies above it: a top repeated
+             * dozens of times (a DCT-II's blocks) would otherwise need the
+             * whole space, one closed piece at a time.  The margin covers
+             * the rounding of G and of its factor (both within (m + n) eps
+             * ||S||_F^2); twice at most, the second time only from a
+             * higher top. */
+            const double mu = closed_top + 4 * (double)(m + n) * DBL_EPSILON * norm2;
+            if (certificates < 2 && closed_top > certified_below) {
+                certificates++;
+                certified_below = closed_top;
+                if (!s->lz_gram) s->lz_gram = dmf_alloc_aligned_uninit(k * k, sizeof(FN(lz_t)));
+                if (!s->lz_gram) return 0;
+                if (FN(lz_all_below)(D, m, n, by_rows, mu, s->lz_gram)) break;
+            }
         } else if (steps == next_look) {
             const size_t done = steps - piece;
             next_look = steps + (done < 4 ? 1 : done / 3);
@@ -181,6 +254,7 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
         FN(lz_orthogonalize)(Q, j + 1, k, next);
         if (!(FN(lz_normalize)(next, k) > 0.5 / sqrt((double)k))) return 0; /* at least 1/sqrt(k) is left */
     }
+    s->lanczos_steps = steps;
     theta = dmf_tridiag_top(alpha, beta, steps, y, work);
     if (!(theta > 0 && theta < INFINITY)) return 0;
     for (size_t i = 0; i < k; i++) u[i] = 0;
@@ -191,7 +265,7 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
     /* The test, on the triplet itself.  By rows: x = u, t = S^H x = sigma v,
      * e = S v - sigma x; by columns: v = u, t = S v = sigma x,
      * e = S^H x - sigma v. */
-    FN(lz_apply)(S, m, n, by_rows, u, t, w); /* w = G u; t = S^H u or S u */
+    FN(lz_apply)(D, m, n, by_rows, u, t, w); /* w = G u; t = S^H u or S u */
     const double sigma = FN(lz_norm)(t, by_rows ? n : m);
     if (!(sigma > 0 && sigma < INFINITY)) return 0;
     double e2 = 0;
@@ -208,5 +282,6 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
     return 1;
 }
 
+#undef LZ_REALS
 #undef LZ_CONJ
 #undef LZ_ABS2

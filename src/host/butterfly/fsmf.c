@@ -227,7 +227,7 @@ static int check_fsmf_shapes(const dmf_matrix *a, const dmf_matrix *sx, const dm
 
 static double complex ldexp_complex(double complex z, int shift)
 {
-    return shift ? CMPLX(ldexp(creal(z), shift), ldexp(cimag(z), shift)) : z;
+    return shift ? dmf_make_complex(ldexp(creal(z), shift), ldexp(cimag(z), shift)) : z;
 }
 
 /* X or Y rounded to the dtype: DMF_ERR_NUMERIC when an entry overflowed. */

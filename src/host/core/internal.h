@@ -48,6 +48,17 @@ void dmf_rng_fill_normal(dmf_rng *rng, dmf_dtype dtype, void *data, size_t n);
 double complex dmf_get(dmf_dtype dtype, const void *data, size_t index);
 void dmf_set(dmf_dtype dtype, void *data, size_t index, double complex value);
 
+/* re + im i without arithmetic, so an infinite part leaves the other one
+ * alone (CMPLX does this but is missing from some compilers' headers). */
+static inline double complex dmf_make_complex(double re, double im)
+{
+    union {
+        double parts[2];
+        double complex z;
+    } u = {{re, im}};
+    return u.z;
+}
+
 double dmf_now_seconds(void);
 
 /* DMF_ERR_ARG naming `what` (e.g. "row", or a file name) unless perm holds

@@ -57,6 +57,45 @@ static inline double dmf_lanes_sum(const dmf_lanes8_f64 *v)
     return dmf_lanes_total(l);
 }
 
+/* The products x[k] y[k] summed over the even k and over the odd k
+ * (parts[0], parts[1]) and, with `swapped`, x[k] y[k ^ 1] likewise
+ * (parts[2], parts[3]): for interleaved complex numbers the real and
+ * imaginary parts of a dot product with or without conjugation; for reals
+ * parts[0] + parts[1].  Four running sums of eight lanes, so that a long
+ * sum is not one add after another; a fixed order throughout, len even
+ * where swapped. */
+static inline void dmf_lane_products(const double *x, const double *y, size_t len, int swapped, double parts[4])
+{
+    dmf_lanes8_f64 a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0};
+    size_t k = 0;
+    for (; k + 16 <= len; k += 16) {
+        dmf_lanes8_f64 x0, y0, x1, y1;
+        DMF_LOAD8(x0, x + k);
+        DMF_LOAD8(y0, y + k);
+        DMF_LOAD8(x1, x + k + 8);
+        DMF_LOAD8(y1, y + k + 8);
+        a0 += x0 * y0;
+        a1 += x1 * y1;
+        if (swapped) {
+            b0 += x0 * DMF_SWAP_PAIRS8(y0);
+            b1 += x1 * DMF_SWAP_PAIRS8(y1);
+        }
+    }
+    a0 += a1;
+    b0 += b1;
+    double la[8], lb[8], tail[4] = {0, 0, 0, 0};
+    memcpy(la, &a0, sizeof la);
+    memcpy(lb, &b0, sizeof lb);
+    for (; k < len; k++) {
+        tail[k & 1] += x[k] * y[k];
+        if (swapped) tail[2 + (k & 1)] += x[k] * y[k ^ 1];
+    }
+    parts[0] = ((la[0] + la[4]) + (la[2] + la[6])) + tail[0];
+    parts[1] = ((la[1] + la[5]) + (la[3] + la[7])) + tail[1];
+    parts[2] = ((lb[0] + lb[4]) + (lb[2] + lb[6])) + tail[2];
+    parts[3] = ((lb[1] + lb[5]) + (lb[3] + lb[7])) + tail[3];
+}
+
 /* sum_k (x[k] scale)^2 in double; scale = 1 folds away when inlined. */
 #define DMF_LANE_SUM_SQUARES(NAME, REAL, LANES)                            \
     static inline double NAME(const REAL *x, size_t len, double scale)    \

@@ -237,16 +237,6 @@ static int parse_index(const mtx_reader *r, const char *tok, size_t limit, const
     return DMF_OK;
 }
 
-/* re + im i without arithmetic, so an infinite part leaves the other one
- * alone (CMPLX does this but is missing from some compilers' headers). */
-static double complex make_complex(double re, double im)
-{
-    double parts[2] = {re, im};
-    double complex z;
-    memcpy(&z, parts, sizeof z);
-    return z;
-}
-
 /* Adds v at (i, j) and its mirror image.  Adding, not storing, is what sums
  * duplicate coordinate entries (as scipy and MATLAB do); array files visit
  * every position once, so for them it is a plain store. */
@@ -308,7 +298,7 @@ static int read_entries(mtx_reader *r, dmf_matrix *m, size_t entries)
         double re = 1.0, im = 0.0; /* a pattern entry is a one */
         if (nvals >= 1) DMF_TRY(parse_value(r, tok[want - nvals], &re));
         if (nvals == 2) DMF_TRY(parse_value(r, tok[want - 1], &im));
-        add_entry(m, r->symmetry, i, j, make_complex(re, im));
+        add_entry(m, r->symmetry, i, j, dmf_make_complex(re, im));
         if (!coordinate) {
             i++;
             while (j < r->cols && i >= r->rows) i = array_first_row(r, ++j);

@@ -312,8 +312,8 @@ typedef struct {
     size_t num_blocks;       /* independent rank-r problems */
     size_t block_rows, block_cols;
     double rel_error;        /* ||T - W H||_F / ||T||_F at this node */
-    size_t blocks_iterative; /* solved by power iteration or Lanczos */
-    size_t blocks_dense_svd; /* solved by LAPACK's SVD (fallback or rank > 1) */
+    size_t blocks_iterative; /* solved by power iteration, Lanczos or (rank > 1) subspace iteration */
+    size_t blocks_dense_svd; /* solved by LAPACK's SVD (the fallback) */
     size_t blocks_failed;    /* SVD did not converge (reported, not hidden) */
     double time_s;
 } dmf_node_report;

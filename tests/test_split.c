@@ -382,11 +382,73 @@ static void test_repeated_top(dmf_dtype dtype)
     free(t), free(w), free(h);
 }
 
+/* Rank r > 1 by subspace iteration: blocks of exact rank 3 (sums of three
+ * products, row 0 not among the heaviest) take one iteration each and no
+ * SVD; a rank-2 block whose heavier rows hold a part with singular values
+ * 1 and 0.99 while a lighter part holds 1.2 converges on the wrong pair,
+ * and the rest test must send it to the SVD (optimal residual). */
+static void test_rank_r_subspace(dmf_dtype dtype)
+{
+    const double eps = dmf_dtype_eps(dtype);
+    {
+        dmf_split_geometry g = {1, 1, 24, 2, 3, 20, 3, 0};
+        const size_t count = dmf_split_num_sub_blocks(&g), esize = dmf_dtype_size(dtype);
+        const size_t t_size = 24 * 2 * 3 * 20, w_size = 2 * 24 * 3 * 3, h_size = 3 * 3 * 2 * 20;
+        void *t = calloc(t_size, esize), *w = calloc(w_size, esize), *h = calloc(h_size, esize);
+        for (size_t e = 0; e < t_size; e++) {
+            const size_t row = e / 60, col = e % 60;
+            double complex v = 0;
+            for (int p = 0; p < 3; p++)
+                v += sin(1.0 + 0.37 * (double)row * (p + 1) + p) * cos(0.3 + 0.71 * (double)col * (p + 2)) *
+                     (dmf_dtype_is_complex(dtype) ? cexp(I * (0.2 * p + 0.05 * (double)col)) : 1);
+            dmf_set(dtype, t, e, v);
+        }
+        dmf_split_stats stats = {0};
+        CHECK_OK(dmf_backend_cpu()->split_rank_r(dtype, &g, t, w, h, NULL, &stats));
+        CHECK(stats.iterative == count && stats.dense_svd == 0 && stats.power_steps == count,
+              "%s exact rank 3: %zu of %zu iterative, %zu SVD, %zu iterations", dmf_dtype_name(dtype), stats.iterative,
+              count, stats.dense_svd, stats.power_steps);
+        CHECK(stats.residual_sq <= 1e4 * eps * eps * stats.target_sq, "%s exact rank 3: residual^2 %.3e of %.3e",
+              dmf_dtype_name(dtype), stats.residual_sq, stats.target_sq);
+        free(t), free(w), free(h);
+    }
+    {
+        enum { N = 8 };
+        double S[N][N] = {{0}};
+        const double c = cos(0.4), sn = sin(0.4);
+        /* rows 0-3: R diag(1, 0.99, 0.5, 0.4) R^T with weight 3 on row 0 */
+        const double sv[4] = {1, 0.99, 0.5, 0.4};
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) {
+                double sum = 0;
+                for (int k = 0; k < 4; k++) {
+                    const double ri = k == i ? c : (k ^ 1) == i ? (k & 1 ? -sn : sn) : 0;
+                    const double rj = k == j ? c : (k ^ 1) == j ? (k & 1 ? -sn : sn) : 0;
+                    sum += ri * sv[k] * rj;
+                }
+                S[i][j] = sum;
+            }
+        S[4][4] = S[4][5] = S[5][4] = S[5][5] = 0.6; /* singular value 1.2 */
+        S[6][6] = 0.1, S[7][7] = 0.05;
+        dmf_split_geometry g = {1, 1, N, 1, 1, N, 2, 0};
+        const size_t esize = dmf_dtype_size(dtype);
+        void *t = calloc(N * N, esize), *w = calloc(2 * N, esize), *h = calloc(2 * N, esize);
+        for (int e = 0; e < N * N; e++) dmf_set(dtype, t, (size_t)e, S[e / N][e % N]);
+        dmf_split_stats stats = {0};
+        CHECK_OK(dmf_backend_cpu()->split_rank_r(dtype, &g, t, w, h, NULL, &stats));
+        double norm2 = 0, best = optimal_residual(dtype, &g, t, 0, 0, 0, &norm2);
+        CHECK(fabs(stats.residual_sq - best) <= 100.0 * (2 * N) * eps * norm2,
+              "%s rank 2, hidden top: residual^2 %.9g, optimal %.9g", dmf_dtype_name(dtype), stats.residual_sq, best);
+        free(t), free(w), free(h);
+    }
+}
+
 int main(void)
 {
     test_tridiag_top();
     for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_hidden_top(dt);
     for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_repeated_top(dt);
+    for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_rank_r_subspace(dt);
     test_blas_threads_restored();
     for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++) test_rank_one_rounding(dt);
 
@@ -417,6 +479,7 @@ int main(void)
         {1, 1, 1, 3, 2, 5, 1},  {1, 1, 5, 2, 3, 1, 1},  {2, 1, 2, 2, 3, 7, 1},  {1, 2, 7, 3, 2, 2, 1},
         {1, 1, 31, 2, 2, 33, 1}, {1, 1, 32, 1, 2, 32, 1}, {1, 1, 33, 2, 1, 31, 1}, {2, 3, 4, 2, 3, 5, 1},
         {1, 1, 6, 2, 2, 5, 2},  {1, 1, 3, 1, 2, 8, 3},  {1, 1, 2, 2, 2, 2, 4},  {3, 1, 1, 1, 1, 1, 1},
+        {1, 1, 24, 2, 3, 20, 3}, {2, 1, 40, 1, 2, 33, 2},
         /* narrow blocks gathered in tiles of several j, the last one partial */
         {1, 1, 3, 2, 20, 2, 1}, {1, 2, 5, 1, 37, 1, 1}, {2, 1, 4, 3, 70, 2, 2},
         /* n = 2 blocks eight to a vector: several chunks of rows, and

@@ -36,6 +36,7 @@ typedef struct {
     size_t lanczos_steps; /* and the Lanczos steps */
     void *lz_vectors; /* rank1_lanczos's, in double precision, allocated when first needed */
     void *lz_gram;    /* its Cholesky test's k x k factor, likewise */
+    void *ss_vectors; /* rank_r_subspace's, likewise */
     double *lz_reals;
 } FN(split_scratch);
 
@@ -46,6 +47,7 @@ static void FN(scratch_free)(FN(split_scratch) *s)
     free(s->written_parts);
     free(s->lz_vectors);
     free(s->lz_gram);
+    free(s->ss_vectors);
     free(s->lz_reals);
 }
 
@@ -875,6 +877,7 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
         FN(project_row)(s->block, m, n, s->x, s->h);
         return code;
     }
+    if (FN(rank_r_subspace)(s, m, n, rank, norm2)) return DMF_BLOCK_ITERATIVE;
     return FN(rank_r_svd)(s, m, n, rank) ? DMF_BLOCK_DENSE_SVD : DMF_BLOCK_FAILED;
 }
 

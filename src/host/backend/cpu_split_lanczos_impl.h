@@ -158,6 +158,16 @@ static int FN(lz_alloc)(FN(split_scratch) *s, size_t m, size_t n)
     return s->lz_vectors && s->lz_reals;
 }
 
+/* The block in double precision: itself, or single precision's copy. */
+static const double *FN(lz_block)(FN(split_scratch) *s, size_t m, size_t n)
+{
+    if (sizeof(REAL) == sizeof(double)) return (const double *)s->block;
+    const size_t k = m < n ? m : n, big = m > n ? m : n;
+    FN(lz_t) *copy = (FN(lz_t) *)s->lz_vectors + k * k + 3 * big;
+    for (size_t e = 0; e < m * n; e++) copy[e] = s->block[e];
+    return (const double *)copy;
+}
+
 /* Sets s->x (unit) for the block S (m x n, both > 2); the caller forms
  * h = x^H S.  Returns 0 if the test was not met or memory ran out. */
 static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double norm2)
@@ -166,12 +176,7 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
     const int by_rows = m <= n;
     const size_t k = by_rows ? m : n, big = m > n ? m : n;
     FN(lz_t) *Q = s->lz_vectors, *w = Q + k * k, *t = w + big, *u = t + big;
-    const double *D = (const double *)s->block;
-    if (sizeof(REAL) != sizeof(double)) {
-        FN(lz_t) *copy = u + big;
-        for (size_t e = 0; e < m * n; e++) copy[e] = s->block[e];
-        D = (const double *)copy;
-    }
+    const double *D = FN(lz_block)(s, m, n);
     double *alpha = s->lz_reals, *beta = alpha + k, *y = beta + k, *work = y + k, *y_piece = work + k;
     const double eps = sizeof(REAL) == sizeof(float) ? FLT_EPSILON / 2 : DBL_EPSILON / 2;
     const double tol = (double)(m + n) * eps * sqrt(norm2);
@@ -281,6 +286,8 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
         for (size_t a = 0; a < m; a++) s->x[a] = (SCALAR)(t[a] / sigma);
     return 1;
 }
+
+#include "cpu_split_subspace_impl.h"
 
 #undef LZ_REALS
 #undef LZ_CONJ

@@ -66,6 +66,15 @@ static inline double dmf_lanes_sum(const dmf_lanes8_f64 *v)
  * where swapped. */
 static inline void dmf_lane_products(const double *x, const double *y, size_t len, int swapped, double parts[4])
 {
+    if (len < 16) { /* the lanes would stay zero: the same sums, without them */
+        double tail[4] = {0, 0, 0, 0};
+        for (size_t k = 0; k < len; k++) {
+            tail[k & 1] += x[k] * y[k];
+            if (swapped) tail[2 + (k & 1)] += x[k] * y[k ^ 1];
+        }
+        memcpy(parts, tail, sizeof tail);
+        return;
+    }
     dmf_lanes8_f64 a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0};
     size_t k = 0;
     for (; k + 16 <= len; k += 16) {

@@ -19,7 +19,11 @@ printed (after all repeats) and the lowest and highest 1-minute load seen
 when its processes started (`load_1min_at_starts`).  With --npy DIR the
 inputs are .npy files written there once (`dmf matrix`) and given with
 --input, so the wall time includes reading the file instead of building the
-matrix.  Several --dmf executables (comma-separated) take turns within
+matrix, and each repeat also times one plain read of each file (64 MiB at
+a time into one buffer, `read_s`), so that a line can set its wall time
+against the target `2 x time_s + read_s` (`goal_s`, `wall_over_goal`;
+for built-in matrices `read_s` is 0 and the goal leaves the building
+out).  Several --dmf executables (comma-separated) take turns within
 every repeat, each going first in turn; each line names its own.
 Standard library only.
 """
@@ -58,6 +62,17 @@ def run_once(dmf, matrix, n, dtype, tree, npy_dir=None):
     return wall, report, usage.ru_maxrss / 1024.0, load
 
 
+def read_once(path):
+    """Seconds to read the whole file once, 64 MiB at a time into one buffer."""
+    buf = bytearray(64 << 20)
+    view = memoryview(buf)
+    start = time.perf_counter()
+    with open(path, "rb", buffering=0) as f:
+        while f.readinto(view):
+            pass
+    return time.perf_counter() - start
+
+
 def stats(values):
     return statistics.median(values), min(values), max(values)
 
@@ -87,13 +102,16 @@ def measure(args):
         for c in [(d, m, dt, n, t) for n in sizes for (m, dt) in specs for t in trees for d in order]:
             d, m, dt, n, t = c
             print(f"repeat {r + 1}/{args.repeats}: {d} {m} {dt} {n} {t}", file=sys.stderr, flush=True)
-            results[c].append(run_once(d, m, n, dt, t, args.npy))
+            read_s = read_once(npy_path(args.npy, m, n, dt)) if args.npy else 0.0
+            results[c].append(run_once(d, m, n, dt, t, args.npy) + (read_s,))
     for c in cases:
         d, m, dt, n, t = c
         runs = results[c]
         wall = stats([run[0] for run in runs])
         time_s = stats([run[1]["time_s"] for run in runs])
         err_s = stats([run[1].get("error_time_s", 0.0) for run in runs])
+        read_s = stats([run[4] for run in runs])
+        goal_s = 2 * time_s[0] + read_s[0]
         loads = [run[3] for run in runs]
         last = runs[-1][1]
         input_mib = n * n * DTYPE_BYTES[dt] / 2**20
@@ -105,6 +123,8 @@ def measure(args):
             "time_s": round(time_s[0], 4), "min_time_s": round(time_s[1], 4), "max_time_s": round(time_s[2], 4),
             "error_time_s": round(err_s[0], 4),
             "wall_over_time_s": round(wall[0] / time_s[0], 2) if time_s[0] > 0 else None,
+            "read_s": round(read_s[0], 4), "goal_s": round(goal_s, 4),
+            "wall_over_goal": round(wall[0] / goal_s, 2) if goal_s > 0 else None,
             "rel_error": last.get("rel_error"), "repeats": len(runs),
             "input_mib": round(input_mib, 1), "peak_rss_mib": round(peak, 1),
             "peak_over_input": round(peak / input_mib, 2),
@@ -127,15 +147,16 @@ def summarize(path):
     print(f"{env.get('cpu', '?')}, {env.get('cores', '?')} cores, {env.get('version', '?')}, "
           f"{env.get('date', '?')}, {env.get('repeats', '?')} repeats taken in turns.  Seconds: median "
           "(min-max); `time_s` and `error_time_s` as the process reports them.\n")
-    print("| dmf | input | matrix | N | dtype | tree | wall s | time_s | error_time_s | wall / time_s | rel_error "
-          "| peak / input | load at starts |")
-    print("| --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| dmf | input | matrix | N | dtype | tree | wall s | time_s | error_time_s | wall / time_s | read_s "
+          "| wall / (2 time_s + read_s) | rel_error | peak / input | load at starts |")
+    print("| --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in rows:
         load = "-".join(f"{x:.2f}" for x in r["load_1min_at_starts"])
         print(f"| {r.get('dmf', env.get('dmf', '?'))} | {r.get('input', 'built-in')} | {r['matrix']} | {r['n']} | {r['dtype']} | {r['tree']} | {r['wall_s']:.3g} "
               f"({r['min_wall_s']:.3g}-{r['max_wall_s']:.3g}) | {r['time_s']:.3g} "
               f"({r['min_time_s']:.3g}-{r['max_time_s']:.3g}) | {r['error_time_s']:.3g} | "
-              f"{r['wall_over_time_s']} | {r['rel_error']:.1e} | {r['peak_over_input']} | {load} |")
+              f"{r['wall_over_time_s']} | {r.get('read_s', 0):.3g} | {r.get('wall_over_goal', '-')} | "
+              f"{r['rel_error']:.1e} | {r['peak_over_input']} | {load} |")
 
 
 def main():

@@ -69,6 +69,7 @@ int run(dmf_dtype dtype, const dmf_split_geometry &g, const T *target, T *w_out,
     stats->iterative += counters.iterative;
     stats->dense_svd += counters.dense_svd;
     stats->failed += counters.failed;
+    stats->power_steps += counters.power_steps;
     stats->target_sq += counters.target_sq;
     stats->residual_sq += counters.residual_sq;
     return DMF_OK;

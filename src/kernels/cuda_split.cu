@@ -205,6 +205,7 @@ int split_typed(dmf_dtype dtype, const dmf_split_geometry &g, const T *target, T
     stats->iterative += host.iterative;
     stats->dense_svd += host.dense_svd;
     stats->failed += host.failed;
+    stats->power_steps += host.power_steps;
     stats->target_sq += host.target_sq;
     stats->residual_sq += host.residual_sq;
 cleanup:

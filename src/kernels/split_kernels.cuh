@@ -13,6 +13,7 @@ const int kPending = -2;
 // Accumulated on the device over a node; copied to the host once a batch.
 struct split_counters {
     unsigned long long closed_form, iterative, dense_svd, failed;
+    unsigned long long power_steps; // power iterations, summed over the blocks that ran them
     double target_sq, residual_sq;
     int pending;
 };
@@ -31,10 +32,12 @@ __device__ void write_zero_block(T *x, T *h, size_t m, size_t n, size_t r)
 // from row 0 unless that row is much lighter, with the product its gather
 // formed), stopped by ||S^H x - sigma v|| <= (m + n) u ||S||_F and checked
 // to be the top triplet (the CPU backend's rule).  x (m) ends unit, h (n) = x^H S, v (n)
-// is scratch.  Returns 1 when converged.
+// is scratch.  Returns 1 when converged; *steps gets the iterations run.
+// As on the CPU, it stops once its rate says the test is out of reach
+// within the limit, and the SVD takes the block.
 template <typename T>
 __device__ int power_rank1(const T *target, size_t base, size_t row_step, size_t m, size_t n, double norm2,
-                           double tol, T *x, T *h, T *v, double *shm, int *shm_int)
+                           double tol, T *x, T *h, T *v, double *shm, int *shm_int, int *steps)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     // Heaviest row: first maximum, as the CPU's fallback start.
@@ -68,7 +71,9 @@ __device__ int power_rank1(const T *target, size_t base, size_t row_step, size_t
     __syncthreads();
 
     const int max_iterations = 60;
+    double back2 = INFINITY, back1 = INFINITY; // the residuals two and one steps back (the same in every thread)
     for (int it = 0; it < max_iterations; it++) {
+        *steps = it + 1;
         // x = S v, one warp per row.
         double sig[1] = {0};
         for (size_t a = warp; a < m; a += DMF_WARPS) {
@@ -98,7 +103,14 @@ __device__ int power_rank1(const T *target, size_t base, size_t row_step, size_t
             sums[1] += dmf_dc_abs2(zs);
         }
         dmf_block_sum<2>(sums, shm);
-        if (sqrt(sums[0]) <= tol) return dmf_power_is_top(sums[1], m, n, norm2);
+        const double res = sqrt(sums[0]);
+        if (res <= tol) return dmf_power_is_top(sums[1], m, n, norm2);
+        if (it >= 4) { // shrinking by q a step (q^2 from two steps), the test is met log(tol / res) / log(q) steps on
+            const double q = sqrt(res / back2);
+            if (!(q < 1) || (double)it + 1 + log(tol / res) / log(q) > (double)max_iterations) return 0;
+        }
+        back2 = back1;
+        back1 = res;
         double zn = sqrt(sums[1]);
         for (size_t b = threadIdx.x; b < n; b += blockDim.x) dmf_st(v, b, dmf_dc_scale(dmf_dc_conj(dmf_ld(h, b)), 1 / zn));
         __syncthreads();
@@ -123,7 +135,7 @@ rank1_kernel(dmf_split_geometry g, dmf_dtype dtype, size_t first, size_t count, 
             norm[0] += dmf_dc_abs2(dmf_ld(target, base + (e / n) * row_step + e % n));
         dmf_block_sum<1>(norm, shm);
         const double norm2 = norm[0];
-        int code = DMF_BLOCK_CLOSED_FORM;
+        int code = DMF_BLOCK_CLOSED_FORM, steps = 0;
         if (norm2 == 0) {
             write_zero_block(x, h, m, n, r);
         } else if (r > 1) {
@@ -184,10 +196,12 @@ rank1_kernel(dmf_split_geometry g, dmf_dtype dtype, size_t first, size_t count, 
             if (threadIdx.x == 0) dmf_st(h, 0, dmf_dc_make(hp[0], hp[1])), dmf_st(h, 1, dmf_dc_make(hp[2], hp[3]));
         } else {
             double tol = dmf_power_tolerance(dtype, m, n, norm2);
-            code = power_rank1(target, base, row_step, m, n, norm2, tol, x, h, z, shm, shm_int) ? DMF_BLOCK_ITERATIVE
-                                                                                                : kPending;
+            code = power_rank1(target, base, row_step, m, n, norm2, tol, x, h, z, shm, shm_int, &steps)
+                       ? DMF_BLOCK_ITERATIVE
+                       : kPending;
         }
         if (threadIdx.x == 0) {
+            if (steps) atomicAdd(&counters->power_steps, (unsigned long long)steps);
             codes[local] = code;
             if (code == kPending) list[atomicAdd(&counters->pending, 1)] = (int)local;
         }

@@ -70,7 +70,7 @@ enum {
 
 typedef struct {
     size_t closed_form, iterative, dense_svd, failed;
-    size_t power_steps; /* power iterations, summed, those of blocks that fell back included (CPU) */
+    size_t power_steps; /* power iterations, summed, those of blocks that fell back included */
     size_t lanczos_steps; /* Lanczos steps, summed likewise (CPU) */
     double target_sq;   /* ||T||_F^2 */
     double residual_sq; /* ||T - W H||_F^2, from sums of small terms (entrywise, or as in rank1_power) */

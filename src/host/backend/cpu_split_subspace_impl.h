@@ -72,8 +72,9 @@ static void FN(ss_rotate)(FN(lz_t) *A, size_t len, size_t rho, size_t sigma, dou
 
 /* One-sided Jacobi on the rows of P (r x r): rotations that make them
  * orthogonal, applied to the rows of Z alike and, conjugated, to the rows
- * of Xt (z_rho = x_rho^H S is conjugate-linear in x_rho). */
-static void FN(ss_jacobi)(FN(lz_t) *P, FN(lz_t) *Z, FN(lz_t) *Xt, size_t r, size_t m, size_t n)
+ * of Xt (z_rho = x_rho^H S is conjugate-linear in x_rho).  Returns 1 once
+ * a sweep finds every pair orthogonal to rounding, 0 if none does. */
+static int FN(ss_jacobi)(FN(lz_t) *P, FN(lz_t) *Z, FN(lz_t) *Xt, size_t r, size_t m, size_t n)
 {
     for (int sweep = 0; sweep < 40; sweep++) {
         int rotated = 0;
@@ -81,10 +82,10 @@ static void FN(ss_jacobi)(FN(lz_t) *P, FN(lz_t) *Z, FN(lz_t) *Xt, size_t r, size
             for (size_t j = i + 1; j < r; j++) {
                 const double a = FN(lz_norm)(P + i * r, r), b = FN(lz_norm)(P + j * r, r);
                 const FN(lz_t) g = FN(lz_dot)(P + j * r, P + i * r, r); /* p_i conj(p_j) summed */
-                const double ga = sqrt(LZ_ABS2(g));
+                const double ga = LZ_ABS(g); /* not through |g|^2, which underflows at sigma^4 */
                 if (!(ga > 4 * DBL_EPSILON * a * b)) continue;
                 rotated = 1;
-                const double zeta = (b * b - a * a) / (2 * ga);
+                const double zeta = (b - a) / ga * ((b + a) / 2);
                 const double t = (zeta >= 0 ? 1 : -1) / (fabs(zeta) + sqrt(1 + zeta * zeta));
                 const double c = 1 / sqrt(1 + t * t), sn = c * t;
                 const FN(lz_t) e = g / ga;
@@ -92,8 +93,9 @@ static void FN(ss_jacobi)(FN(lz_t) *P, FN(lz_t) *Z, FN(lz_t) *Xt, size_t r, size
                 FN(ss_rotate)(Z, n, i, j, c, sn, e);
                 FN(ss_rotate)(Xt, m, i, j, c, sn, LZ_CONJ(e));
             }
-        if (!rotated) break;
+        if (!rotated) return 1;
     }
+    return 0;
 }
 
 /* Its buffers, beside Lanczos's (which hold the block in double). */
@@ -110,7 +112,7 @@ static int FN(ss_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t r)
 static int FN(rank_r_subspace)(FN(split_scratch) *s, size_t m, size_t n, size_t rank, double norm2)
 {
     const size_t r = rank < m && rank < n ? rank : m < n ? m : n;
-    if (!FN(lz_alloc)(s, m, n) || !FN(ss_alloc)(s, m, n, r)) return 0;
+    if (!FN(lz_in_range)(norm2) || !FN(lz_alloc)(s, m, n) || !FN(ss_alloc)(s, m, n, r)) return 0;
     const double *D = FN(lz_block)(s, m, n);
     FN(lz_t) *Vt = s->ss_vectors, *Z = Vt + r * n, *Xt = Z + r * n, *P = Xt + r * m;
     double *left = (double *)(P + r * r); /* m reals */
@@ -186,7 +188,9 @@ static int FN(rank_r_subspace)(FN(split_scratch) *s, size_t m, size_t n, size_t 
         if (!FN(ss_orthonormal_rows)(Vt, r, n)) return 0;
     }
 
-    FN(ss_jacobi)(P, Z, Xt, r, m, n);
+    /* Without orthogonal rows the norms below are not singular values,
+     * and the rest test would prove nothing. */
+    if (!FN(ss_jacobi)(P, Z, Xt, r, m, n)) return 0;
     /* Largest first (r is small): sigma_rho = |h_rho| = |z_rho|, which the
      * approximation keeps (|p_rho| to within the test). */
     double *sigma = left; /* free now */

@@ -704,6 +704,8 @@ static void FN(first_flush)(double *sum, double *carry, double *chunk, size_t le
     }
 }
 
+#include "cpu_split_lanczos_impl.h"
+
 /* Row 0 as the start: S times it squares the entries, so it is taken only
  * where their squares stay far from underflow (tiny blocks of f32 and c64;
  * a unit v keeps S v at the entries' scale). */
@@ -788,8 +790,15 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
         s->steps = (size_t)it + 1;
         const double res = sqrt(res2);
         if (res <= tol) {
-            /* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n). */
-            const int top = z2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
+            /* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n);
+             * and where the rest of the block could hold a larger value
+             * (a start with no part along the top singular vector, as in
+             * a direct sum whose lighter rows hold it), mu I - G must have
+             * a Cholesky factor (no eigenvalue above mu = sigma^2 + a
+             * rounding margin), else Lanczos takes the block. */
+            int top = z2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
+            if (top && norm2 - z2 > z2 + 4 * (double)(m + n) * DBL_EPSILON * norm2)
+                top = FN(lz_top_certified)(s, m, n, z2, norm2);
             if (top) s->x_scale = unit_scale; /* the SVD's x is unit */
             if (top && against_predicted >= 0) s->residual = fmax(against_predicted - res2, 0);
             return top;
@@ -809,8 +818,6 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
     }
     return 0;
 }
-
-#include "cpu_split_lanczos_impl.h"
 
 /* Rank-r by LAPACK on a copy (the block is still needed for the residual).
  * The row-major block S is the column-major n x m matrix S^T = U' s V'^H, so

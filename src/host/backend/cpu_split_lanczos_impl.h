@@ -175,6 +175,20 @@ static const double *FN(lz_block)(FN(split_scratch) *s, size_t m, size_t n)
     return (const double *)copy;
 }
 
+/* Whether no eigenvalue of the block's Gram matrix lies above theta plus a
+ * rounding margin (the margin covers the rounding of G and of its factor,
+ * each within (m + n) eps ||S||_F^2).  0 also where the scale is out of
+ * range or memory runs out: the caller then takes the longer way. */
+static int FN(lz_top_certified)(FN(split_scratch) *s, size_t m, size_t n, double theta, double norm2)
+{
+    if (!FN(lz_in_range)(norm2) || !FN(lz_alloc)(s, m, n)) return 0;
+    const size_t k = m < n ? m : n;
+    if (!s->lz_gram) s->lz_gram = dmf_alloc_aligned_uninit(k * k, sizeof(FN(lz_t)));
+    if (!s->lz_gram) return 0;
+    const double mu = theta + 4 * (double)(m + n) * DBL_EPSILON * norm2;
+    return FN(lz_all_below)(FN(lz_block)(s, m, n), m, n, m <= n, mu, s->lz_gram);
+}
+
 /* Sets s->x (unit) for the block S (m x n, both > 2); the caller forms
  * h = x^H S.  Returns 0 if the test was not met or memory ran out. */
 static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double norm2)
@@ -253,13 +267,10 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
              * the rounding of G and of its factor (both within (m + n) eps
              * ||S||_F^2); twice at most, the second time only from a
              * higher top. */
-            const double mu = closed_top + 4 * (double)(m + n) * DBL_EPSILON * norm2;
             if (certificates < 2 && closed_top > certified_below) {
                 certificates++;
                 certified_below = closed_top;
-                if (!s->lz_gram) s->lz_gram = dmf_alloc_aligned_uninit(k * k, sizeof(FN(lz_t)));
-                if (!s->lz_gram) return 0;
-                if (FN(lz_all_below)(D, m, n, by_rows, mu, s->lz_gram)) break;
+                if (FN(lz_top_certified)(s, m, n, closed_top, norm2)) break;
             }
         } else if (steps == next_look) {
             const size_t done = steps - piece;

@@ -32,6 +32,7 @@ typedef struct {
     size_t next_stride, next_run; /* its rows' distance and length, bytes */
     double residual; /* ||S - x h||^2 when the solver computed it, else < 0 */
     double x_scale;  /* the unit x is s->x times this (1 unless a solver left x unnormalized) */
+    int top_refuted;  /* power iteration converged on a triplet that the Cholesky test refuted */
     size_t steps;    /* the power iterations the block took */
     size_t lanczos_steps; /* and the Lanczos steps */
     void *lz_vectors; /* rank1_lanczos's, in double precision, allocated when first needed */
@@ -795,10 +796,14 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
              * (a start with no part along the top singular vector, as in
              * a direct sum whose lighter rows hold it), mu I - G must have
              * a Cholesky factor (no eigenvalue above mu = sigma^2 + a
-             * rounding margin), else Lanczos takes the block. */
+             * rounding margin), else Lanczos takes the block, told to
+             * put its own answer to that test too. */
             int top = z2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
-            if (top && norm2 - z2 > z2 + 4 * (double)(m + n) * DBL_EPSILON * norm2)
-                top = FN(lz_top_certified)(s, m, n, z2, norm2);
+            if (top && norm2 - z2 > z2 + 4 * (double)(m + n) * DBL_EPSILON * norm2 &&
+                !FN(lz_top_certified)(s, m, n, z2, norm2)) {
+                s->top_refuted = 1;
+                top = 0;
+            }
             if (top) s->x_scale = unit_scale; /* the SVD's x is unit */
             if (top && against_predicted >= 0) s->residual = fmax(against_predicted - res2, 0);
             return top;
@@ -851,6 +856,7 @@ static int FN(approximate_block)(FN(split_scratch) *s, size_t m, size_t n, size_
     s->x_scale = 1;
     s->steps = 0;
     s->lanczos_steps = 0;
+    s->top_refuted = 0;
     if (!(norm2 < INFINITY)) { /* a NaN or an overflow: passed on for the caller's checks, at once */
         for (size_t e = 0; e < m * rank; e++) s->x[e] = NAN;
         for (size_t e = 0; e < rank * n; e++) s->h[e] = NAN;

@@ -277,7 +277,17 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
             next_look = steps + (done < 4 ? 1 : done / 3);
             const double top = dmf_tridiag_top(alpha + piece, beta + piece, steps - piece, y_piece, work);
             if (!(top >= 0 && top < INFINITY)) return 0;
-            if (beta[j] * fabs(y_piece[steps - piece - 1]) <= 0.25 * tol * sqrt(top)) break;
+            /* Where power iteration's converged triplet was refuted, its
+             * vector has little along the top one, and a converged open
+             * piece must pass the Cholesky test as well. */
+            if (beta[j] * fabs(y_piece[steps - piece - 1]) <= 0.25 * tol * sqrt(top)) {
+                if (!s->top_refuted) break;
+                if (certificates < 2 && top > certified_below) {
+                    certificates++;
+                    certified_below = top;
+                    if (FN(lz_top_certified)(s, m, n, top, norm2)) break;
+                }
+            }
         }
         FN(lz_t) *next = Q + (j + 1) * k;
         if (!closed) {

@@ -38,7 +38,7 @@ typedef int (*crosscheck_normalize_fn)(dmf_dtype dtype, const dmf_split_geometry
 
 /* The fills compared across implementations: not identity blocks, whose
  * repeated singular values leave the best rank-one approximation open. */
-static const split_fill crosscheck_fills[] = {FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_SLOW};
+static const split_fill crosscheck_fills[] = {FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_SLOW, FILL_DIRECT_SUM};
 #define CROSSCHECK_NUM_FILLS (sizeof crosscheck_fills / sizeof crosscheck_fills[0])
 
 static size_t crosscheck_w_size(const dmf_split_geometry *g) { return g->a * g->b2 * g->d * g->b1 * g->c1 * g->rank; }

@@ -1,7 +1,8 @@
 /* Targets of a split (a*d blocks of (b1*b2) x (c1*c2), Gaussian noise from
  * `seed`) whose sub-blocks are random, rank one plus 1e-3 noise (rows of
  * growing weight, or of one weight at 2^-80), zero, identity, slow for
- * power iteration, or exactly rank one; shared by the split tests. */
+ * power iteration, exactly rank one, or a direct sum hiding its top from
+ * power iteration; shared by the split tests. */
 #ifndef DMF_TEST_SPLIT_FILL_H
 #define DMF_TEST_SPLIT_FILL_H
 
@@ -12,7 +13,16 @@
 #include "backend/backend.h"
 #include "internal.h"
 
-typedef enum { FILL_RANDOM, FILL_RANK_ONE_NOISY, FILL_ZERO, FILL_IDENTITY, FILL_SLOW, FILL_TINY, FILL_RANK_ONE } split_fill;
+typedef enum {
+    FILL_RANDOM,
+    FILL_RANK_ONE_NOISY,
+    FILL_ZERO,
+    FILL_IDENTITY,
+    FILL_SLOW,
+    FILL_TINY,
+    FILL_RANK_ONE,
+    FILL_DIRECT_SUM
+} split_fill;
 
 static void split_fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void *t, split_fill kind, uint64_t seed)
 {
@@ -41,6 +51,28 @@ static void split_fill_target(dmf_dtype dtype, const dmf_split_geometry *g, void
             const double m2[2][2] = {{c * c * s1 + sn * sn * s2, c * sn * (s1 - s2)},
                                      {c * sn * (s1 - s2), sn * sn * s1 + c * c * s2}};
             value = alpha < 2 && beta < 2 ? m2[alpha][beta] : alpha == beta ? 0.5 : 0.0;
+        }
+        /* A direct sum: rows and columns below half hold diag(1, 0.5,
+         * ...) turned by a rotation of the first two (a clear gap: power
+         * iteration converges there at once), the others the top, 1.2 u v^T
+         * spread over at least two rows, each lighter than the first
+         * part's: from the heaviest row power iteration never sees it. */
+        if (kind == FILL_DIRECT_SUM) {
+            const size_t hm = (g->b1 + 1) / 2, hn = (g->c2 + 1) / 2;
+            const double c = cos(0.3), sn = sin(0.3);
+            if (alpha < hm && beta < hn) {
+                const double d0 = 1, d1 = 0.5;
+                const double m2[2][2] = {{c * c * d0 + sn * sn * d1, c * sn * (d0 - d1)},
+                                         {c * sn * (d0 - d1), sn * sn * d0 + c * c * d1}};
+                value = alpha < 2 && beta < 2 ? m2[alpha][beta] : alpha == beta ? 0.4 : 0.0;
+            } else if (alpha >= hm && beta >= hn) {
+                double uu = 0, vv = 0; /* u_a = 1 + cos(a) / 2, v_b = 1 + sin(b) / 2, made unit */
+                for (size_t a = hm; a < g->b1; a++) uu += (1 + 0.5 * cos((double)a)) * (1 + 0.5 * cos((double)a));
+                for (size_t b = hn; b < g->c2; b++) vv += (1 + 0.5 * sin((double)b)) * (1 + 0.5 * sin((double)b));
+                value = 1.2 * (1 + 0.5 * cos((double)alpha)) * (1 + 0.5 * sin((double)beta)) / sqrt(uu * vv);
+            } else {
+                value = 0;
+            }
         }
         dmf_set(dtype, t, e, value);
     }

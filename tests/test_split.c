@@ -599,7 +599,7 @@ int main(void)
         dmf_split_geometry g = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3],
                                 shapes[s][4], shapes[s][5], shapes[s][6]};
         for (dmf_dtype dt = DMF_F32; dt <= DMF_C128; dt++)
-            for (int kind = FILL_RANDOM; kind <= FILL_RANK_ONE; kind++)
+            for (int kind = FILL_RANDOM; kind <= FILL_DIRECT_SUM; kind++)
                 run_case(dt, g, (split_fill)kind);
     }
     return check_report("test_split");

@@ -229,10 +229,16 @@ DMF_HD static inline double dmf_power_tolerance(dmf_dtype dtype, size_t m, size_
     return (double)(m + n) * dmf_unit_roundoff(dtype) * sqrt(norm2);
 }
 
-/* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n). */
+/* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n);
+ * and it is certainly the top only where the rest of the block, ||S||^2 -
+ * sigma^2, is at most sigma^2 (G is semidefinite).  Elsewhere a start with
+ * no part along the top singular vector (a direct sum whose lighter rows
+ * hold it) may have converged on a lower triplet: the CUDA split hands
+ * such a block to the SVD, the CPU's to a Cholesky test of mu I - G. */
 DMF_HD static inline int dmf_power_is_top(double sigma2, size_t m, size_t n, double norm2)
 {
-    return sigma2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
+    const double margin = 4 * (double)(m + n) * 0x1p-52 * norm2;
+    return sigma2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3) && !(norm2 - sigma2 > sigma2 + margin);
 }
 
 /* W gets x sqrt(sigma), H gets h / sqrt(sigma) (h = sigma y^H); a zero

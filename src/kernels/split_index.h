@@ -229,16 +229,43 @@ DMF_HD static inline double dmf_power_tolerance(dmf_dtype dtype, size_t m, size_
     return (double)(m + n) * dmf_unit_roundoff(dtype) * sqrt(norm2);
 }
 
-/* A converged triplet must be the top one: sigma_1^2 >= ||S||^2 / min(m, n);
- * and it is certainly the top only where the rest of the block, ||S||^2 -
- * sigma^2, is at most sigma^2 (G is semidefinite).  Elsewhere a start with
- * no part along the top singular vector (a direct sum whose lighter rows
- * hold it) may have converged on a lower triplet: the CUDA split hands
- * such a block to the SVD, the CPU's to a Cholesky test of mu I - G. */
+/* The rounding margin of a test on the spectrum of a block's Gram matrix G
+ * (S S^H or S^H S, formed or applied in double): 4 (m + n) eps ||S||_F^2. */
+DMF_HD static inline double dmf_gram_margin(size_t m, size_t n, double norm2)
+{
+    return 4 * (double)(m + n) * 0x1p-52 * norm2;
+}
+
+/* Whether an iteration whose residual shrinks by q a step, now res, can
+ * still meet tol within max steps (from step it): log(tol / res) / log(q)
+ * more steps. */
+DMF_HD static inline int dmf_rate_out_of_reach(int it, double res, double q, double tol, int max)
+{
+    return !(q < 1) || (double)it + 1 + log(tol / res) / log(q) > (double)max;
+}
+
+/* A converged triplet can be the top one only if sigma_1^2 >= ||S||^2 /
+ * min(m, n). */
+DMF_HD static inline int dmf_power_may_be_top(double sigma2, size_t m, size_t n, double norm2)
+{
+    return sigma2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
+}
+
+/* The rest of the block, ||S||^2 - sigma^2, at most sigma^2: no other
+ * eigenvalue of G can exceed sigma^2 (G is semidefinite). */
+DMF_HD static inline int dmf_rest_below(double sigma2, size_t m, size_t n, double norm2)
+{
+    return !(norm2 - sigma2 > sigma2 + dmf_gram_margin(m, n, norm2));
+}
+
+/* A converged triplet is certainly the top one where it can be and the rest
+ * is below it.  Elsewhere a start with no part along the top singular
+ * vector (a direct sum whose lighter rows hold it) may have converged on a
+ * lower triplet: the CUDA split hands such a block to the SVD, the CPU's to
+ * a Cholesky test of mu I - G. */
 DMF_HD static inline int dmf_power_is_top(double sigma2, size_t m, size_t n, double norm2)
 {
-    const double margin = 4 * (double)(m + n) * 0x1p-52 * norm2;
-    return sigma2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3) && !(norm2 - sigma2 > sigma2 + margin);
+    return dmf_power_may_be_top(sigma2, m, n, norm2) && dmf_rest_below(sigma2, m, n, norm2);
 }
 
 /* W gets x sqrt(sigma), H gets h / sqrt(sigma) (h = sigma y^H); a zero

@@ -105,10 +105,7 @@ __device__ int power_rank1(const T *target, size_t base, size_t row_step, size_t
         dmf_block_sum<2>(sums, shm);
         const double res = sqrt(sums[0]);
         if (res <= tol) return dmf_power_is_top(sums[1], m, n, norm2);
-        if (it >= 4) { // shrinking by q a step (q^2 from two steps), the test is met log(tol / res) / log(q) steps on
-            const double q = sqrt(res / back2);
-            if (!(q < 1) || (double)it + 1 + log(tol / res) / log(q) > (double)max_iterations) return 0;
-        }
+        if (it >= 4 && dmf_rate_out_of_reach(it, res, sqrt(res / back2), tol, max_iterations)) return 0; // q^2 from two steps
         back2 = back1;
         back1 = res;
         double zn = sqrt(sums[1]);

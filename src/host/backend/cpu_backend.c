@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "internal.h"
+#include "kernels/split_index.h" /* the numbers the CUDA split shares */
 #include "lane_sums.h"
 #include "palm_kernels.h"
 

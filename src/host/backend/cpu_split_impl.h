@@ -798,9 +798,8 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
              * a Cholesky factor (no eigenvalue above mu = sigma^2 + a
              * rounding margin), else Lanczos takes the block, told to
              * put its own answer to that test too. */
-            int top = z2 * (double)(m < n ? m : n) >= norm2 * (1 - 1e-3);
-            if (top && norm2 - z2 > z2 + 4 * (double)(m + n) * DBL_EPSILON * norm2 &&
-                !FN(lz_top_certified)(s, m, n, z2, norm2)) {
+            int top = dmf_power_may_be_top(z2, m, n, norm2);
+            if (top && !dmf_rest_below(z2, m, n, norm2) && !FN(lz_top_certified)(s, m, n, z2, norm2)) {
                 s->top_refuted = 1;
                 top = 0;
             }
@@ -812,10 +811,7 @@ static int FN(rank1_power)(FN(split_scratch) *s, size_t m, size_t n, double norm
          * log(tol / res) / log(q) steps on: past the limit, Lanczos
          * (rank1_lanczos) is the cheaper way (a DCT-II's 128 x 128 blocks,
          * their top two singular values close, ran all the steps first). */
-        if (it >= 4) {
-            const double q = sqrt(res / back2);
-            if (!(q < 1) || (double)it + 1 + log(tol / res) / log(q) > (double)max_iterations) return 0;
-        }
+        if (it >= 4 && dmf_rate_out_of_reach(it, res, sqrt(res / back2), tol, max_iterations)) return 0;
         back2 = back1;
         back1 = res;
         double zn = sqrt(z2);

@@ -185,7 +185,7 @@ static int FN(lz_top_certified)(FN(split_scratch) *s, size_t m, size_t n, double
     const size_t k = m < n ? m : n;
     if (!s->lz_gram) s->lz_gram = dmf_alloc_aligned_uninit(k * k, sizeof(FN(lz_t)));
     if (!s->lz_gram) return 0;
-    const double mu = theta + 4 * (double)(m + n) * DBL_EPSILON * norm2;
+    const double mu = theta + dmf_gram_margin(m, n, norm2);
     return FN(lz_all_below)(FN(lz_block)(s, m, n), m, n, m <= n, mu, s->lz_gram);
 }
 

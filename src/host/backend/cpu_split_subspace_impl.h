@@ -152,7 +152,7 @@ static int FN(rank_r_subspace)(FN(split_scratch) *s, size_t m, size_t n, size_t 
      * structure: a Gaussian's, or noise past a rank-one part) goes to the
      * SVD at once.  (Where that misjudges a block, the SVD still gives the
      * answer.) */
-    const double margin = 4 * (double)(m + n) * DBL_EPSILON * norm2;
+    const double margin = dmf_gram_margin(m, n, norm2);
     if (r > 1 && norm2 - captured > smallest + margin) return 0;
 
     double back1 = INFINITY; /* the residual a step back */
@@ -177,10 +177,8 @@ static int FN(rank_r_subspace)(FN(split_scratch) *s, size_t m, size_t n, size_t 
         s->steps = (size_t)it + 1;
         const double res = sqrt(res2);
         if (res <= tol) break;
-        if (it >= 1) { /* as rank1_power: give up once the rate says the test is out of reach */
-            const double q = res / back1;
-            if (!(q < 1) || (double)it + 1 + log(tol / res) / log(q) > (double)max_iterations) return 0;
-        }
+        /* As rank1_power, with the rate from one step. */
+        if (it >= 1 && dmf_rate_out_of_reach(it, res, res / back1, tol, max_iterations)) return 0;
         if (it + 1 == max_iterations) return 0;
         back1 = res;
         for (size_t rho = 0; rho < r; rho++)

@@ -1079,12 +1079,8 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
     const size_t run_bytes = width * n * sizeof(SCALAR), ahead = 12;
     for (size_t a = 0; a < m; a++) {
         const SCALAR *src = base + a * stride;
-        if (a + ahead < m)
-            for (size_t off = 0; off < run_bytes; off += 64)
-                __builtin_prefetch((const char *)(src + ahead * stride) + off, 0, 1);
-        if (s->next_tile)
-            for (size_t off = 0; off < s->next_run; off += 64)
-                __builtin_prefetch(s->next_tile + a * s->next_stride + off, 0, 2);
+        if (a + ahead < m) DMF_PREFETCH_LINES(src + ahead * stride, run_bytes, 1);
+        if (s->next_tile) DMF_PREFETCH_LINES(s->next_tile + a * s->next_stride, s->next_run, 2);
         for (size_t jj = 0; jj < width; jj++) {
             /* A local sum: through norms[] every add would wait on a store. */
             SCALAR *dst = ts->blocks + jj * block_stride + a * n;

@@ -249,7 +249,7 @@ static void FN(lane_load_scattered)(FN(lane_scratch) *s, const FN(lane_set) *set
     const size_t ahead = a1 + LANE_AHEAD <= m ? LANE_AHEAD : 0;
     for (size_t a = a0; a < a1; a++) {
         if (ahead)
-            for (size_t l = 0; l < nl; l++) __builtin_prefetch(src[l] + (a + ahead) * stride);
+            for (size_t l = 0; l < nl; l++) DMF_PREFETCH_LINES(src[l] + (a + ahead) * stride, 2 * sizeof(SCALAR), 1);
         if (nl == LANES) {
             FN(lane_row)(s->rows + a * LANE_PARTS, set, a, stride);
             continue;
@@ -275,15 +275,16 @@ static void FN(lane_load_scattered)(FN(lane_scratch) *s, const FN(lane_set) *set
  * row's runs of all the groups prefetched together a dozen rows ahead so
  * that their misses overlap (a group at a time, a chunk of its rows before
  * the next group's: r2l Hadamard f64 16384 0.39-0.43 s against 0.36-0.38
- * s). */
+ * s).  Into L2: requests into L1 hold the core's few first-level miss
+ * buffers (a read of 512-byte runs of every row of a 16384 x 16384 c128
+ * matrix: 1.5-1.8 passes of a streaming read against 2.0-2.3). */
 static void FN(lane_load_sets)(FN(lane_scratch) *s, const FN(lane_set) *set, size_t sets, size_t stride, size_t a0,
                                size_t a1, size_t m)
 {
     for (size_t a = a0; a < a1; a++) {
         if (a + LANE_AHEAD < m)
             for (size_t k = 0; k < sets; k++)
-                for (size_t b = 0; b < 2 * LANES * sizeof(SCALAR); b += 64)
-                    __builtin_prefetch((const char *)(set[k].src[0] + (a + LANE_AHEAD) * stride) + b);
+                DMF_PREFETCH_LINES(set[k].src[0] + (a + LANE_AHEAD) * stride, 2 * LANES * sizeof(SCALAR), 1);
         for (size_t k = 0; k < sets; k++)
             FN(lane_load_adjacent)(s[k].rows + a * LANE_PARTS, (const REAL *)(set[k].src[0] + a * stride));
     }

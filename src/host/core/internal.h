@@ -35,6 +35,19 @@ void *dmf_alloc_aligned(size_t count, size_t elem_size);
  * past the end of an operand). */
 void *dmf_alloc_aligned_uninit(size_t count, size_t elem_size);
 
+/* Every cache line of [p, p + bytes) requested ahead of its use, the line
+ * holding p first: a run that does not start on a 64-byte boundary (a
+ * calloc'd or a NumPy array starts 16 bytes past one) touches one line more
+ * than bytes / 64, and that line, left out, was a miss the loop waited on.
+ * `locality` as __builtin_prefetch's (a constant): 1 fetches into L2. */
+#define DMF_PREFETCH_LINES(p, bytes, locality)                                          \
+    do {                                                                               \
+        const uintptr_t dmf_pf_end_ = (uintptr_t)(p) + (bytes);                        \
+        for (uintptr_t dmf_pf_ = (uintptr_t)(p) & ~(uintptr_t)63; dmf_pf_ < dmf_pf_end_; \
+             dmf_pf_ += 64)                                                            \
+            __builtin_prefetch((const void *)dmf_pf_, 0, (locality));                  \
+    } while (0)
+
 /* Seeded reproducible generator (xoshiro256**, splitmix64 seeding). */
 typedef struct { uint64_t s[4]; int has_spare; double spare; } dmf_rng;
 void dmf_rng_seed(dmf_rng *rng, uint64_t seed);

@@ -82,14 +82,15 @@ static int cpu_apply_run(dmf_dtype dtype, const dmf_apply_run *run, const dmf_fa
 }
 
 /* Uninitialized, as the table promises: the splits' halves and the PALM
- * buffers are written whole before they are read. */
+ * buffers are written whole before they are read.  A streamed tree's
+ * groups get back the halves the group before them freed (recycle.c). */
 static int cpu_mem_alloc(void **ptr, size_t bytes)
 {
-    *ptr = dmf_alloc_uninit(bytes ? bytes : 1, 1);
+    *ptr = dmf_recycle_alloc(bytes ? bytes : 1, 1);
     return *ptr ? DMF_OK : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu bytes", bytes);
 }
 
-static void cpu_mem_free(void *ptr) { free(ptr); }
+static void cpu_mem_free(void *ptr) { dmf_recycle_free(ptr); }
 
 static int cpu_mem_copy(void *dst, const void *src, size_t bytes)
 {

@@ -43,13 +43,10 @@ typedef struct {
 
 static void FN(scratch_free)(FN(split_scratch) *s)
 {
-    free(s->block); free(s->svd_work); free(s->u); free(s->vt); free(s->x); free(s->h);
-    free(s->vec_n); free(s->sigma); free(s->iwork); free(s->rwork); free(s->work); free(s->dot_parts);
-    free(s->written_parts);
-    free(s->lz_vectors);
-    free(s->lz_gram);
-    free(s->ss_vectors);
-    free(s->lz_reals);
+    void *buffers[] = {s->block, s->svd_work, s->u, s->vt, s->x, s->h, s->vec_n, s->sigma, s->iwork, s->rwork,
+                       s->work, s->dot_parts, s->written_parts, s->lz_vectors, s->lz_gram, s->ss_vectors,
+                       s->lz_reals};
+    for (size_t k = 0; k < sizeof buffers / sizeof buffers[0]; k++) dmf_recycle_free(buffers[k]);
 }
 
 /* LAPACK's SVD by divide and conquer (?gesdd), column-major, on
@@ -86,24 +83,24 @@ static int FN(scratch_alloc)(FN(split_scratch) *s, size_t m, size_t n, size_t ra
 {
     size_t k = m < n ? m : n;
     memset(s, 0, sizeof *s);
-    s->block = dmf_alloc_aligned(m * n, sizeof(SCALAR));
+    s->block = dmf_recycle_zeroed(m * n, sizeof(SCALAR));
     const size_t pad = 64; /* vector kernels may read a little past the end */
-    s->svd_work = dmf_alloc_aligned(m * n + pad, sizeof(SCALAR));
-    s->u = dmf_alloc_aligned(n * k + pad, sizeof(SCALAR));
-    s->vt = dmf_alloc_aligned(k * m + pad, sizeof(SCALAR));
-    s->x = dmf_alloc_aligned(m * rank, sizeof(SCALAR));
-    s->h = dmf_alloc_aligned(rank * n, sizeof(SCALAR));
-    s->vec_n = dmf_alloc_aligned(n, sizeof(SCALAR));
-    s->dot_parts = dmf_alloc_aligned(4 * n, sizeof(REAL));
-    s->written_parts = sizeof(REAL) == sizeof(float) ? dmf_alloc_aligned(4 * n, sizeof(double)) : NULL;
-    s->sigma = dmf_alloc_aligned(k + 1, sizeof(REAL));
-    s->iwork = dmf_alloc_aligned(8 * k + pad, sizeof(lapack_int));
+    s->svd_work = dmf_recycle_zeroed(m * n + pad, sizeof(SCALAR));
+    s->u = dmf_recycle_zeroed(n * k + pad, sizeof(SCALAR));
+    s->vt = dmf_recycle_zeroed(k * m + pad, sizeof(SCALAR));
+    s->x = dmf_recycle_zeroed(m * rank, sizeof(SCALAR));
+    s->h = dmf_recycle_zeroed(rank * n, sizeof(SCALAR));
+    s->vec_n = dmf_recycle_zeroed(n, sizeof(SCALAR));
+    s->dot_parts = dmf_recycle_zeroed(4 * n, sizeof(REAL));
+    s->written_parts = sizeof(REAL) == sizeof(float) ? dmf_recycle_zeroed(4 * n, sizeof(double)) : NULL;
+    s->sigma = dmf_recycle_zeroed(k + 1, sizeof(REAL));
+    s->iwork = dmf_recycle_zeroed(8 * k + pad, sizeof(lapack_int));
     /* ?gesdd's real work of a complex block (LAPACK's bound for JOBZ = 'S'). */
     const size_t big = m > n ? m : n, square = 5 * k * k + 5 * k, wide = 2 * big * k + 2 * k * k + k;
     const size_t rwork = square > wide ? square : wide;
-    s->rwork = IS_COMPLEX ? dmf_alloc_aligned(rwork + pad, sizeof(REAL)) : NULL;
+    s->rwork = IS_COMPLEX ? dmf_recycle_zeroed(rwork + pad, sizeof(REAL)) : NULL;
     s->lwork = FN(gesdd_lwork)(m, n);
-    s->work = dmf_alloc_aligned((size_t)s->lwork + pad, sizeof(SCALAR));
+    s->work = dmf_recycle_zeroed((size_t)s->lwork + pad, sizeof(SCALAR));
     if (!s->block || !s->svd_work || !s->u || !s->vt || !s->x || !s->h || !s->vec_n || !s->dot_parts || !s->sigma || (IS_COMPLEX && !s->rwork) || !s->work ||
         !s->iwork || (sizeof(REAL) == sizeof(float) && !s->written_parts)) {
         FN(scratch_free)(s);
@@ -1013,8 +1010,9 @@ typedef struct {
 
 static void FN(tile_scratch_free)(FN(tile_scratch) *ts)
 {
-    free(ts->blocks); free(ts->x); free(ts->norms); free(ts->row_sq); free(ts->start_x); free(ts->start_parts);
-    free(ts->first_z); free(ts->first_res); free(ts->first_cc);
+    void *buffers[] = {ts->blocks, ts->x, ts->norms, ts->row_sq, ts->start_x, ts->start_parts,
+                       ts->first_z, ts->first_res, ts->first_cc};
+    for (size_t k = 0; k < sizeof buffers / sizeof buffers[0]; k++) dmf_recycle_free(buffers[k]);
 }
 
 static size_t FN(block_stride)(size_t m, size_t n)
@@ -1032,17 +1030,17 @@ static int FN(power_blocks)(size_t m, size_t n, size_t r) { return r == 1 && m >
 static int FN(tile_scratch_alloc)(FN(tile_scratch) *ts, size_t tile, size_t m, size_t n, size_t r)
 {
     memset(ts, 0, sizeof *ts);
-    ts->blocks = dmf_alloc_aligned_uninit(tile * FN(block_stride)(m, n), sizeof(SCALAR));
-    ts->x = dmf_alloc(tile * m * r, sizeof(SCALAR));
-    ts->norms = dmf_alloc(tile, sizeof(double));
-    ts->row_sq = dmf_alloc(tile * m, sizeof(double));
+    ts->blocks = dmf_recycle_alloc(tile * FN(block_stride)(m, n), sizeof(SCALAR));
+    ts->x = dmf_recycle_zeroed(tile * m * r, sizeof(SCALAR));
+    ts->norms = dmf_recycle_zeroed(tile, sizeof(double));
+    ts->row_sq = dmf_recycle_zeroed(tile * m, sizeof(double));
     int ok = ts->blocks && ts->x && ts->norms && ts->row_sq;
     if (ok && FN(power_blocks)(m, n, r)) {
-        ts->start_x = dmf_alloc(tile * m, sizeof(SCALAR));
-        ts->start_parts = dmf_alloc_aligned(tile * FN(parts_stride)(n), sizeof(REAL));
-        ts->first_z = dmf_alloc_aligned(tile * FN(first_stride)(n), sizeof(double));
-        ts->first_res = dmf_alloc(tile, sizeof(double));
-        ts->first_cc = dmf_alloc(tile, sizeof(double));
+        ts->start_x = dmf_recycle_zeroed(tile * m, sizeof(SCALAR));
+        ts->start_parts = dmf_recycle_zeroed(tile * FN(parts_stride)(n), sizeof(REAL));
+        ts->first_z = dmf_recycle_zeroed(tile * FN(first_stride)(n), sizeof(double));
+        ts->first_res = dmf_recycle_zeroed(tile, sizeof(double));
+        ts->first_cc = dmf_recycle_zeroed(tile, sizeof(double));
         ok = ts->start_x && ts->start_parts && ts->first_z && ts->first_res && ts->first_cc;
     }
     if (!ok) {

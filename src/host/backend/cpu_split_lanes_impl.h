@@ -146,11 +146,11 @@ typedef struct {
 
 static int FN(lane_scratch_alloc)(FN(lane_scratch) *s, size_t m)
 {
-    s->rows = dmf_alloc_aligned_uninit(m * LANE_PARTS, sizeof(lane_vec));
+    s->rows = dmf_recycle_alloc(m * LANE_PARTS, sizeof(lane_vec));
     return s->rows != NULL;
 }
 
-static void FN(lane_scratch_free)(FN(lane_scratch) *s) { free(s->rows); }
+static void FN(lane_scratch_free)(FN(lane_scratch) *s) { dmf_recycle_free(s->rows); }
 
 /* The lanes' entries of a row side by side (lane l's two at l * LANE_PIECE
  * of p, LANE_PARTS vectors) into its parts at dst, sorted by shuffles. */

@@ -366,6 +366,9 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
     char message[512] = "";
 #pragma omp parallel
     {
+        /* Every group allocates the same halves: each thread keeps those
+         * it frees for its next group instead of faulting in fresh pages. */
+        dmf_recycle_begin();
         /* Each group by rows writes what it reads; by columns, nothing. */
         void *target = plan->by_rows ? dmf_alloc_uninit(plan->group * plan->class_elems, elem) : NULL;
         int mine = target || !plan->by_rows ? DMF_OK
@@ -389,6 +392,7 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
                 size_t c0 = k * plan->group;
                 size_t g = plan->classes - c0 < plan->group ? plan->classes - c0 : plan->group;
                 mine = factor_group(backend, chain, tree, opts, plan, c0, g, input, target, &dest, &records[k]);
+                dmf_recycle_forget(); /* the group's leaves went to its chain, now freed */
             }
             if (batch > 1 && mine == DMF_OK)
                 copy_slices(outer, plan->classes, inner, first, last - first, elem, stage, lower, 1);
@@ -403,6 +407,7 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
         }
         free(target);
         free(stage);
+        dmf_recycle_end();
     }
     for (size_t k = 0; status == DMF_OK && k < groups; k++) {
         add_records(sums, plan, L, &records[k]);
@@ -456,8 +461,10 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
         report->nodes[report->num_nodes++] = *rec;
     }
     free(sums);
+    dmf_recycle_begin(); /* the lower node's splits, one after another on this thread */
     status = dmf_butterfly_walk(backend, chain, tree, opts, lo, hi, lower, NULL, 0, leaves, report, NULL,
                                 failed);
+    dmf_recycle_end();
     sort_records(tree, report);
     return status;
 }

@@ -35,6 +35,21 @@ void *dmf_alloc_aligned(size_t count, size_t elem_size);
  * past the end of an operand). */
 void *dmf_alloc_aligned_uninit(size_t count, size_t elem_size);
 
+/* Work buffers that a thread frees with dmf_recycle_free between
+ * dmf_recycle_begin and dmf_recycle_end are kept (from 128 KiB up) and
+ * handed out again by dmf_recycle_alloc for the same rounded size
+ * (recycle.c); outside that stretch the two are an allocation on a 64-byte
+ * boundary and free().  dmf_recycle_free releases any malloc'd pointer.
+ * A buffer whose ownership moves to code that frees it with free() is
+ * disowned first; dmf_recycle_forget disowns all that are out. */
+void dmf_recycle_begin(void);
+void dmf_recycle_end(void);
+void dmf_recycle_forget(void);
+void dmf_recycle_disown(const void *ptr);
+void *dmf_recycle_alloc(size_t count, size_t elem_size);  /* not zeroed, NULL on overflow/OOM */
+void *dmf_recycle_zeroed(size_t count, size_t elem_size); /* zeroed */
+void dmf_recycle_free(void *ptr);
+
 /* Every cache line of [p, p + bytes) requested ahead of its use, the line
  * holding p first: a run that does not start on a 64-byte boundary (a
  * calloc'd or a NumPy array starts 16 bytes past one) touches one line more

@@ -164,15 +164,23 @@ static size_t product(const size_t *x, size_t from, size_t to) /* x[from..to) */
 }
 
 /* The group's root target.  By rows: rows t*M + u of the input, gathered
- * into `target` (runs of whole rows).  By columns: for every row the
- * columns j*Q + v, a contiguous range, which the split reads in place
- * through the input's row stride (*stride, entries): gathered, those runs
- * (256 B of every 256 KiB row at N = 16384 c128) cost as much as the
- * group's splits, and the split's first pass reads them anyway. */
+ * into `target` (runs of whole rows); a group of one class is rows t*M +
+ * u0, evenly spaced, which the split reads in place through a stride of M
+ * rows (a copy of 8 MiB a group, written and read back, at N = 16384 c128
+ * or f64).  By columns: for every row the columns j*Q + v, a contiguous
+ * range, which the split reads in place through the input's row stride
+ * (*stride, entries): gathered, those runs (256 B of every 256 KiB row at
+ * N = 16384 c128) cost as much as the group's splits, and the split's
+ * first pass reads them anyway. */
 static void *group_root(const dmf_chain_shape *s, const stream_plan *plan, size_t c0, size_t g, size_t elem,
                         const void *input, void *target, size_t *stride)
 {
     size_t L = s->num_factors, K = plan->cut;
+    if (plan->by_rows && g == 1) {
+        const size_t row = product(s->n, 0, L);
+        *stride = plan->classes * row;
+        return (char *)input + c0 * row * elem;
+    }
     if (plan->by_rows) {
         copy_slices(product(s->m, 0, K), plan->classes, product(s->n, 0, L), c0, g, elem, input, target, 0);
         *stride = 0;
@@ -369,9 +377,11 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
         /* Every group allocates the same halves: each thread keeps those
          * it frees for its next group instead of faulting in fresh pages. */
         dmf_recycle_begin();
-        /* Each group by rows writes what it reads; by columns, nothing. */
-        void *target = plan->by_rows ? dmf_alloc_uninit(plan->group * plan->class_elems, elem) : NULL;
-        int mine = target || !plan->by_rows ? DMF_OK
+        /* Each group of several row classes writes what it reads; of one
+         * class, or by columns, nothing. */
+        const int gathers = plan->by_rows && plan->group > 1;
+        void *target = gathers ? dmf_alloc_uninit(plan->group * plan->class_elems, elem) : NULL;
+        int mine = target || !gathers ? DMF_OK
                           : dmf_fail(DMF_ERR_NOMEM, "cannot allocate %zu classes of the input's %s",
                                      plan->group, plan->by_rows ? "rows" : "columns");
         void *stage = batch > 1 ? dmf_alloc_uninit(batch * plan->group * outer * inner, elem) : NULL;

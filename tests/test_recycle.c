@@ -4,6 +4,8 @@
  * pointers it did not hand out (or gave away) released with free().  Under
  * AddressSanitizer a buffer kept twice, freed twice or never freed fails
  * this test. */
+#include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,48 @@ static void test_outside(void)
     dmf_recycle_free(z);
     CHECK(dmf_recycle_alloc(SIZE_MAX / 2, 4) == NULL, "an overflowing size is refused");
     dmf_recycle_free(NULL);
+    /* A whole number of 2 MiB zeroed with the line after it: room for
+     * that line too (AddressSanitizer sees a write past the end). */
+    unsigned char *two = dmf_recycle_zeroed(((size_t)2 << 20) / 8, 8);
+    CHECK(two && all_zero(two, (size_t)2 << 20), "2 MiB zeroed outside the stretch");
+    dmf_recycle_free(two);
+    dmf_recycle_begin();
+    unsigned char *large = dmf_recycle_zeroed(((size_t)18 << 20) / 8, 8); /* above what is kept */
+    CHECK(large && all_zero(large, (size_t)18 << 20), "18 MiB zeroed while recycling");
+    dmf_recycle_free(large);
+    dmf_recycle_end();
+}
+
+static void *free_elsewhere(void *p)
+{
+    dmf_recycle_free(p); /* this thread does not recycle */
+    return NULL;
+}
+
+/* A buffer handed out on one thread and freed on another (the two halves
+ * of a node walked at once) leaves no record behind: were one left, a
+ * smaller allocation that malloc later places at the same address would be
+ * kept, and handed out again, as the larger buffer. */
+static void test_other_thread(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* addresses come back from the heap, as in a long walk */
+    dmf_recycle_begin();
+    void *before = malloc(100);
+    void *half = dmf_recycle_alloc((size_t)128 << 10, 1);
+    void *after = malloc(100);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, free_elsewhere, half) == 0, "a second thread");
+    pthread_join(t, NULL);
+    void *small = dmf_alloc_aligned_uninit(4096, 8); /* 32 KiB, maybe where the half was */
+    dmf_recycle_free(small);
+    unsigned char *next = dmf_recycle_alloc((size_t)128 << 10, 1);
+    CHECK(next && malloc_usable_size(next) >= ((size_t)128 << 10), "the next 128 KiB buffer holds %zu bytes",
+          next ? malloc_usable_size(next) : 0);
+    if (next && malloc_usable_size(next) >= ((size_t)128 << 10)) memset(next, 1, (size_t)128 << 10);
+    dmf_recycle_free(next);
+    free(before);
+    free(after);
+    dmf_recycle_end();
 }
 
 static void test_reuse(void)
@@ -103,5 +147,6 @@ int main(void)
     test_outside();
     test_reuse();
     test_budget();
+    test_other_thread();
     return check_report("test_recycle");
 }

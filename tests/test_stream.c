@@ -30,6 +30,9 @@ static const stream_case cases[] = {
     {"mixed radix, r2l", 4, {3, 2, 4, 2}, {2, 5, 3, 2}, "r2l", 1},
     {"rectangular, rank 2, l2r", 5, {2, 3, 2, 2, 2}, {3, 2, 2, 2, 1}, "l2r", 2},
     {"rectangular, rank 2, r2l", 5, {2, 3, 2, 2, 2}, {3, 2, 2, 2, 1}, "r2l", 2},
+    /* The lower node [2, 5] splits in its middle: its two halves are
+     * walked on two threads, one freeing a half the other allocated. */
+    {"lower node split in its middle", 6, {2, 16, 2, 2, 2, 2}, {8, 8, 2, 4, 2, 2}, "[0,[1,[[2,3],[4,5]]]]", 1},
     /* 64 classes: groups of one class go a batch of four at a time */
     {"radix 2, r2l, batches", 11, {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, "r2l", 1},
 };

@@ -402,7 +402,6 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
                 size_t c0 = k * plan->group;
                 size_t g = plan->classes - c0 < plan->group ? plan->classes - c0 : plan->group;
                 mine = factor_group(backend, chain, tree, opts, plan, c0, g, input, target, &dest, &records[k]);
-                dmf_recycle_forget(); /* the group's leaves went to its chain, now freed */
             }
             if (batch > 1 && mine == DMF_OK)
                 copy_slices(outer, plan->classes, inner, first, last - first, elem, stage, lower, 1);

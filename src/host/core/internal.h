@@ -39,12 +39,12 @@ void *dmf_alloc_aligned_uninit(size_t count, size_t elem_size);
  * dmf_recycle_begin and dmf_recycle_end are kept (from 128 KiB up) and
  * handed out again by dmf_recycle_alloc for the same rounded size
  * (recycle.c); outside that stretch the two are an allocation on a 64-byte
- * boundary and free().  dmf_recycle_free releases any malloc'd pointer.
- * A buffer whose ownership moves to code that frees it with free() is
- * disowned first; dmf_recycle_forget disowns all that are out. */
+ * boundary, with room for the line after the last byte, and free().
+ * dmf_recycle_free releases any malloc'd pointer, from any thread.  A
+ * buffer whose ownership moves to code that frees it with free() is
+ * disowned first. */
 void dmf_recycle_begin(void);
 void dmf_recycle_end(void);
-void dmf_recycle_forget(void);
 void dmf_recycle_disown(const void *ptr);
 void *dmf_recycle_alloc(size_t count, size_t elem_size);  /* not zeroed, NULL on overflow/OOM */
 void *dmf_recycle_zeroed(size_t count, size_t elem_size); /* zeroed */

@@ -11,16 +11,19 @@
  * more became a fresh mapping instead.
  *
  * Between dmf_recycle_begin and dmf_recycle_end a thread keeps the buffers
- * of 128 KiB and more that it allocated here and frees here, and hands
- * them out again for requests of the same rounded size.  Anything else
- * goes to free() as before, so dmf_recycle_free releases any malloc'd
- * pointer. */
+ * of 128 KiB and more that were allocated here while some thread recycled
+ * and that it frees here, and hands them out again for requests of the
+ * same rounded size.  The record of what was handed out is shared by all
+ * threads, so a buffer freed on another thread (the two halves of a node
+ * walked at once) is recognised there too.  Anything without a record goes
+ * to free(), so dmf_recycle_free releases any malloc'd pointer. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-enum { RECORDS = 64, KEPT = 32 };
+enum { RECORDS = 256, KEPT = 32 };
 static const size_t least_kept = (size_t)128 << 10; /* glibc's least mmap threshold */
 static const size_t huge = (size_t)2 << 20;
 /* What a thread keeps at most: a few percent of the inputs that stream
@@ -29,14 +32,18 @@ static const size_t most_kept = (size_t)16 << 20, kept_budget = (size_t)48 << 20
 
 typedef struct {
     void *ptr;
-    size_t bytes; /* the buffer's rounded size */
+    size_t bytes; /* the buffer's capacity, a rounded size */
 } recycled;
+
+/* Buffers handed out and not yet back, whichever thread took them. */
+static pthread_mutex_t records_lock = PTHREAD_MUTEX_INITIALIZER;
+static recycled out[RECORDS];
+static size_t num_out;
 
 static _Thread_local struct {
     int active;
-    recycled out[RECORDS]; /* handed out while recycling, not yet back */
     recycled kept[KEPT];
-    size_t num_out, num_kept, kept_bytes;
+    size_t num_kept, kept_bytes;
 } pool;
 
 /* Kept sizes step by 64 KiB, and by 2 MiB from 2 MiB up. */
@@ -46,69 +53,81 @@ static size_t rounded(size_t bytes)
     return (bytes + step - 1) & ~(step - 1);
 }
 
-/* 64-byte aligned whatever the size (the lanes' vectors need it); from
- * 2 MiB up 2 MiB aligned and advised into huge pages. */
-static void *fresh(size_t bytes) { return bytes >= huge ? dmf_alloc_uninit(bytes, 1) : dmf_alloc_aligned_uninit(bytes, 1); }
+/* At least `bytes` and the line after them (dmf_recycle_zeroed clears it,
+ * vector loads of a tail may read it), on a 64-byte boundary (the lanes'
+ * vectors need it); from 2 MiB up on a 2 MiB boundary, in huge pages. */
+static void *fresh(size_t bytes)
+{
+    return bytes + 64 >= huge ? dmf_alloc_uninit(bytes + 64, 1) : dmf_alloc_aligned_uninit(bytes, 1);
+}
+
+/* The record of ptr, removed; its capacity, or 0 if there was none. */
+static size_t take_record(const void *ptr)
+{
+    size_t bytes = 0;
+    pthread_mutex_lock(&records_lock);
+    for (size_t k = 0; k < num_out; k++)
+        if (out[k].ptr == ptr) {
+            bytes = out[k].bytes;
+            out[k] = out[--num_out];
+            break;
+        }
+    pthread_mutex_unlock(&records_lock);
+    return bytes;
+}
+
+/* Without room the buffer simply goes to free() when it comes back. */
+static void record(void *ptr, size_t bytes)
+{
+    pthread_mutex_lock(&records_lock);
+    size_t k = 0;
+    while (k < num_out && out[k].ptr != ptr) k++; /* an address malloc handed out before */
+    if (k < num_out) out[k].bytes = bytes;
+    else if (num_out < RECORDS) out[num_out++] = (recycled){ptr, bytes};
+    pthread_mutex_unlock(&records_lock);
+}
 
 void dmf_recycle_begin(void)
 {
     if (pool.active) return;
     pool.active = 1;
-    pool.num_out = pool.num_kept = pool.kept_bytes = 0;
+    pool.num_kept = pool.kept_bytes = 0;
 }
-
-void dmf_recycle_forget(void) { pool.num_out = 0; }
 
 void dmf_recycle_end(void)
 {
     for (size_t k = 0; k < pool.num_kept; k++) free(pool.kept[k].ptr);
-    pool.num_out = pool.num_kept = pool.kept_bytes = 0;
+    pool.num_kept = pool.kept_bytes = 0;
     pool.active = 0;
-}
-
-static recycled *find_out(const void *ptr)
-{
-    for (size_t k = 0; k < pool.num_out; k++)
-        if (pool.out[k].ptr == ptr) return &pool.out[k];
-    return NULL;
 }
 
 void dmf_recycle_disown(const void *ptr)
 {
-    recycled *r = pool.active ? find_out(ptr) : NULL;
-    if (r) *r = pool.out[--pool.num_out];
-}
-
-static void record_out(void *ptr, size_t bytes)
-{
-    recycled *r = find_out(ptr); /* an address malloc handed out before */
-    if (r) r->bytes = bytes;
-    else if (pool.num_out < RECORDS) pool.out[pool.num_out++] = (recycled){ptr, bytes};
+    if (ptr) take_record(ptr);
 }
 
 void *dmf_recycle_alloc(size_t count, size_t elem_size)
 {
     size_t bytes;
-    if (!dmf_mul_size(count, elem_size, &bytes) || bytes > SIZE_MAX - huge) return NULL;
+    if (!dmf_mul_size(count, elem_size, &bytes) || bytes > SIZE_MAX - 2 * huge) return NULL;
     if (!pool.active || bytes < least_kept || bytes > most_kept) return fresh(bytes ? bytes : 1);
-    const size_t want = rounded(bytes + 64); /* room for dmf_recycle_zeroed's tail */
-    for (size_t k = 0; k < pool.num_kept; k++)
+    const size_t want = rounded(bytes + 64); /* with fresh's extra line */
+    void *p = NULL;
+    for (size_t k = 0; k < pool.num_kept && !p; k++)
         if (pool.kept[k].bytes == want) {
-            void *p = pool.kept[k].ptr;
+            p = pool.kept[k].ptr;
             pool.kept_bytes -= want;
             pool.kept[k] = pool.kept[--pool.num_kept];
-            record_out(p, want);
-            return p;
         }
-    void *p = fresh(want);
-    if (p) record_out(p, want);
+    /* want is a whole number of 64 KiB or 2 MiB steps: allocated as it is. */
+    if (!p) p = want >= huge ? dmf_alloc_uninit(want, 1) : dmf_alloc_aligned_uninit(want, 1);
+    if (p) record(p, want);
     return p;
 }
 
 void *dmf_recycle_zeroed(size_t count, size_t elem_size)
 {
-    /* As dmf_alloc_aligned: up to the line after the last entry, which
-     * vector loads of the tail may read. */
+    /* As dmf_alloc_aligned: up to the line after the last entry. */
     void *p = dmf_recycle_alloc(count, elem_size);
     if (p) memset(p, 0, (count * elem_size + 64) & ~(size_t)63); /* the product was checked */
     return p;
@@ -116,15 +135,12 @@ void *dmf_recycle_zeroed(size_t count, size_t elem_size)
 
 void dmf_recycle_free(void *ptr)
 {
-    recycled *r = ptr && pool.active ? find_out(ptr) : NULL;
-    if (r) {
-        recycled buffer = *r;
-        *r = pool.out[--pool.num_out];
-        if (pool.num_kept < KEPT && pool.kept_bytes + buffer.bytes <= kept_budget) {
-            pool.kept[pool.num_kept++] = buffer;
-            pool.kept_bytes += buffer.bytes;
-            return;
-        }
+    if (!ptr) return;
+    const size_t bytes = take_record(ptr);
+    if (bytes && pool.active && pool.num_kept < KEPT && pool.kept_bytes + bytes <= kept_budget) {
+        pool.kept[pool.num_kept++] = (recycled){ptr, bytes};
+        pool.kept_bytes += bytes;
+        return;
     }
     free(ptr);
 }

@@ -6,11 +6,12 @@
  * the matrix cut into column strips of R bytes and those into bands of G
  * rows (all rows without /G), the threads taking (strip, band) items, each
  * item's rows read one S-th at a time (rows 0, S, 2S, ..., then 1, 1 + S,
- * ...), runs of up to 4 KiB prefetched a dozen rows ahead as dmf's splits
- * prefetch theirs: by bands (the gather's tiles) into L2, and the next
- * item's rows a row per row of this one; whole strips (the lanes) into L1.  The default patterns: the balanced root's tiles at N =
- * 4096 and 16384 (2048x1/64, 2048x1/128), r2l's root (512x2 for c128,
- * 256x2 for f64), and long runs (65536x1/64).
+ * ...), runs of up to 4 KiB prefetched a dozen rows ahead into L2, every
+ * line of a run (the matrix starts 16 bytes past a line), as dmf's splits
+ * prefetch theirs, and by bands (the gather's tiles) the next item's rows a
+ * row per row of this one.  The default patterns: the balanced root's
+ * tiles at N = 4096 and 16384 (2048x1/64, 2048x1/128), r2l's root (512x2
+ * for c128, 256x2 for f64), and long runs (65536x1/64).
  *
  *   bench_reads --size N --dtype DT [--patterns 2048x1/64,512x2,...] [--repeats R]
  *
@@ -24,6 +25,7 @@
 
 #include "bench_env.h"
 #include "bench_stream.h"
+#include "internal.h"
 
 enum { MAX_PATTERNS = 32, AHEAD = 12 };
 
@@ -60,15 +62,8 @@ static unsigned long long read_runs(const char *base, size_t rows, size_t row_by
         words acc = {0};
         for (size_t r = b0 + k % step; r < b0 + band; r += step) {
             const char *p = column + r * row_bytes;
-            if (prefetch && r + AHEAD * step < b0 + band) {
-                if (pat.band)
-                    for (size_t b = 0; b < run; b += 64) __builtin_prefetch(p + AHEAD * step * row_bytes + b, 0, 1);
-                else
-                    for (size_t b = 0; b < run; b += 64) __builtin_prefetch(p + AHEAD * step * row_bytes + b);
-            }
-            if (prefetch && pat.band && k1 != k)
-                for (size_t b = 0; b < run; b += 64)
-                    __builtin_prefetch(next + (r - b0 - k % step) * row_bytes + b, 0, 2);
+            if (prefetch && r + AHEAD * step < b0 + band) DMF_PREFETCH_LINES(p + AHEAD * step * row_bytes, run, 1);
+            if (prefetch && pat.band && k1 != k) DMF_PREFETCH_LINES(next + (r - b0 - k % step) * row_bytes, run, 2);
             for (size_t b = 0; b < run; b += 64) {
                 words w;
                 memcpy(&w, p + b, sizeof w);

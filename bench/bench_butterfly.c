@@ -120,10 +120,13 @@ int main(int argc, char **argv)
     size_t input_bytes = n * n * dmf_dtype_size(dtype), copy_bytes = 0;
     double input_mib = (double)input_bytes / (1024.0 * 1024.0), copy_gbs = 0;
     /* The unit of "passes", measured in this run on the memory the tree
-     * runs in. */
+     * runs in.  On the CPU the read is taken again after every tree and
+     * the fastest so far is the unit: this machine has read the same input
+     * 1.7x faster after strided reads than before them (bench_reads). */
     const char *pass_source = "device-copy";
     double one_pass = device_pass_time(dmf_context_backend(ctx), input_bytes, &copy_bytes, &copy_gbs);
     if (one_pass == 0) pass_source = "cpu-read", one_pass = bench_pass_time(a);
+    const double first_pass = one_pass;
     bench_print_env(dmf_context_backend_name(ctx));
     char tree_list[256];
     snprintf(tree_list, sizeof tree_list, "%s", trees);
@@ -170,15 +173,20 @@ int main(int argc, char **argv)
         /* On the CPU the passes are those of the whole call (its checks of
          * the input included), on a device those of the tree on it. */
         int on_host = strcmp(pass_source, "cpu-read") == 0;
+        if (on_host) {
+            double again = bench_pass_time(a);
+            if (again < one_pass) one_pass = again;
+        }
         double passes = (on_host ? time_s : device_s) / one_pass;
         printf("{\"bench\": \"butterfly\", \"tool\": \"dmf\", \"backend\": \"%s\", \"matrix\": \"%s\", "
                "\"n\": %zu, \"dtype\": \"%s\", \"tree\": \"%s\", \"time_s\": %.6g, \"min_time_s\": %.6g, "
                "\"device_s\": %.6g, \"transfer_s\": %.6g, "
                "\"repeats\": %d, \"rel_error\": %.3e, \"input_mib\": %.1f, \"peak_rss_mib\": %.1f, "
-               "\"base_rss_mib\": %.1f, \"pass_time_s\": %.4g, \"pass_source\": \"%s\", \"copy_gbs\": %.4g, \"copy_mib\": %.1f, "
+               "\"base_rss_mib\": %.1f, \"pass_time_s\": %.4g, \"first_pass_time_s\": %.4g, \"pass_source\": \"%s\", "
+               "\"copy_gbs\": %.4g, \"copy_mib\": %.1f, "
                "\"passes\": %.1f, \"passes_of\": \"%s\", ",
                dmf_context_backend_name(ctx), name, n, dtype_name, tree_name, time_s, times[0], device_s,
-               transfer_s, count, err, input_mib, peak_rss_mib(), base_rss, one_pass, pass_source, copy_gbs,
+               transfer_s, count, err, input_mib, peak_rss_mib(), base_rss, one_pass, first_pass, pass_source, copy_gbs,
                (double)copy_bytes / (1024.0 * 1024.0), passes, on_host ? "time_s" : "device_s");
         bench_print_machine_fields();
         printf("}\n");

@@ -121,8 +121,8 @@ int main(int argc, char **argv)
     double input_mib = (double)input_bytes / (1024.0 * 1024.0), copy_gbs = 0;
     /* The unit of "passes", measured in this run on the memory the tree
      * runs in.  On the CPU the read is taken again after every tree and
-     * the fastest so far is the unit: this machine has read the same input
-     * 1.7x faster after strided reads than before them (bench_reads). */
+     * the fastest so far is the unit: a shared machine has read the same
+     * input 1.7x faster from one minute to the next (bench_reads). */
     const char *pass_source = "device-copy";
     double one_pass = device_pass_time(dmf_context_backend(ctx), input_bytes, &copy_bytes, &copy_gbs);
     if (one_pass == 0) pass_source = "cpu-read", one_pass = bench_pass_time(a);

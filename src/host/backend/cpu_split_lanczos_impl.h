@@ -189,6 +189,17 @@ static int FN(lz_top_certified)(FN(split_scratch) *s, size_t m, size_t n, double
     return FN(lz_all_below)(FN(lz_block)(s, m, n), m, n, m <= n, mu, s->lz_gram);
 }
 
+/* A Cholesky test of theta as G's top, at most twice a block and the
+ * second time only from a higher top: whether it passed. */
+static int FN(lz_try_certificate)(FN(split_scratch) *s, size_t m, size_t n, double theta, double norm2,
+                                  int *certificates, double *certified_below)
+{
+    if (*certificates >= 2 || !(theta > *certified_below)) return 0;
+    (*certificates)++;
+    *certified_below = theta;
+    return FN(lz_top_certified)(s, m, n, theta, norm2);
+}
+
 /* Sets s->x (unit) for the block S (m x n, both > 2); the caller forms
  * h = x^H S.  Returns 0 if the test was not met or memory ran out. */
 static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double norm2)
@@ -265,13 +276,8 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
              * dozens of times (a DCT-II's blocks) would otherwise need the
              * whole space, one closed piece at a time.  The margin covers
              * the rounding of G and of its factor (both within (m + n) eps
-             * ||S||_F^2); twice at most, the second time only from a
-             * higher top. */
-            if (certificates < 2 && closed_top > certified_below) {
-                certificates++;
-                certified_below = closed_top;
-                if (FN(lz_top_certified)(s, m, n, closed_top, norm2)) break;
-            }
+             * ||S||_F^2). */
+            if (FN(lz_try_certificate)(s, m, n, closed_top, norm2, &certificates, &certified_below)) break;
         } else if (steps == next_look) {
             const size_t done = steps - piece;
             next_look = steps + (done < 4 ? 1 : done / 3);
@@ -280,14 +286,9 @@ static int FN(rank1_lanczos)(FN(split_scratch) *s, size_t m, size_t n, double no
             /* Where power iteration's converged triplet was refuted, its
              * vector has little along the top one, and a converged open
              * piece must pass the Cholesky test as well. */
-            if (beta[j] * fabs(y_piece[steps - piece - 1]) <= 0.25 * tol * sqrt(top)) {
-                if (!s->top_refuted) break;
-                if (certificates < 2 && top > certified_below) {
-                    certificates++;
-                    certified_below = top;
-                    if (FN(lz_top_certified)(s, m, n, top, norm2)) break;
-                }
-            }
+            if (beta[j] * fabs(y_piece[steps - piece - 1]) <= 0.25 * tol * sqrt(top) &&
+                (!s->top_refuted || FN(lz_try_certificate)(s, m, n, top, norm2, &certificates, &certified_below)))
+                break;
         }
         FN(lz_t) *next = Q + (j + 1) * k;
         if (!closed) {

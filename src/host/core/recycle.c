@@ -53,12 +53,13 @@ static size_t rounded(size_t bytes)
     return (bytes + step - 1) & ~(step - 1);
 }
 
-/* At least `bytes` and the line after them (dmf_recycle_zeroed clears it,
- * vector loads of a tail may read it), on a 64-byte boundary (the lanes'
- * vectors need it); from 2 MiB up on a 2 MiB boundary, in huge pages. */
-static void *fresh(size_t bytes)
+/* At least `capacity` bytes on a 64-byte boundary (the lanes' vectors need
+ * it); from 2 MiB up on a 2 MiB boundary, in huge pages.  Callers count
+ * the line after their last byte in it: dmf_recycle_zeroed clears that
+ * line, and vector loads of a tail may read it. */
+static void *allocate(size_t capacity)
 {
-    return bytes + 64 >= huge ? dmf_alloc_uninit(bytes + 64, 1) : dmf_alloc_aligned_uninit(bytes, 1);
+    return capacity >= huge ? dmf_alloc_uninit(capacity, 1) : dmf_alloc_aligned_uninit(capacity, 1);
 }
 
 /* The record of ptr, removed; its capacity, or 0 if there was none. */
@@ -110,8 +111,8 @@ void *dmf_recycle_alloc(size_t count, size_t elem_size)
 {
     size_t bytes;
     if (!dmf_mul_size(count, elem_size, &bytes) || bytes > SIZE_MAX - 2 * huge) return NULL;
-    if (!pool.active || bytes < least_kept || bytes > most_kept) return fresh(bytes ? bytes : 1);
-    const size_t want = rounded(bytes + 64); /* with fresh's extra line */
+    if (!pool.active || bytes < least_kept || bytes > most_kept) return allocate(bytes + 64);
+    const size_t want = rounded(bytes + 64);
     void *p = NULL;
     for (size_t k = 0; k < pool.num_kept && !p; k++)
         if (pool.kept[k].bytes == want) {
@@ -119,8 +120,7 @@ void *dmf_recycle_alloc(size_t count, size_t elem_size)
             pool.kept_bytes -= want;
             pool.kept[k] = pool.kept[--pool.num_kept];
         }
-    /* want is a whole number of 64 KiB or 2 MiB steps: allocated as it is. */
-    if (!p) p = want >= huge ? dmf_alloc_uninit(want, 1) : dmf_alloc_aligned_uninit(want, 1);
+    if (!p) p = allocate(want);
     if (p) record(p, want);
     return p;
 }

@@ -166,9 +166,10 @@ static double FN(normalize)(SCALAR *v, size_t len)
     return norm;
 }
 
-/* h = x^H S for a 2 x n block (rows r0 and r1), returning ||S - x h||^2
- * from the same pass. */
-static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n, const SCALAR *x, SCALAR *h)
+/* h = x^H S for a 2 x n block (rows r0 and r1), written as h t, returning
+ * ||S - x h||^2 from the same pass. */
+static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n, const SCALAR *x, REAL t,
+                                   SCALAR *h)
 {
     const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
     const FN(pair_lanes) p0 = FN(pair_lanes_of)(x0), p1 = FN(pair_lanes_of)(x1);
@@ -183,8 +184,8 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
         FN(lanes8) s0, s1;                                                                         \
         DMF_LOAD8(s0, A + (k));                                                                    \
         DMF_LOAD8(s1, B + (k));                                                                    \
-        const FN(lanes8) hb = PAIR_CONJ_TIMES(p0, s0) + PAIR_CONJ_TIMES(p1, s1);                   \
-        memcpy(Hr + (k), &hb, sizeof hb);                                                          \
+        const FN(lanes8) hb = PAIR_CONJ_TIMES(p0, s0) + PAIR_CONJ_TIMES(p1, s1), ht = hb * t;      \
+        memcpy(Hr + (k), &ht, sizeof ht);                                                          \
         const FN(dlanes8) e0 = __builtin_convertvector(s0 - PAIR_TIMES(p0, hb), FN(dlanes8)),      \
                           e1 = __builtin_convertvector(s1 - PAIR_TIMES(p1, hb), FN(dlanes8));      \
         acc += e0 * e0 + e1 * e1;                                                                  \
@@ -195,7 +196,7 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         SCALAR s0 = r0[b], s1 = r1[b];
         SCALAR hb = c0 * s0 + c1 * s1;
-        h[b] = hb;
+        h[b] = hb * t;
         tail += ABS2(s0 - x0 * hb) + ABS2(s1 - x1 * hb);
     }
     return dmf_lanes_sum(&acc0) + tail;
@@ -245,19 +246,20 @@ static double top_eigvec_2x2_parts(double g11, double g22, double g12r, double g
 }
 #endif
 
-/* top_eigvec_2x2_parts rounded to the dtype. */
-static void FN(top_eigvec_2x2)(double g11, double g22, FN(acc_t) g12, SCALAR *e)
+/* top_eigvec_2x2_parts rounded to the dtype; returns the eigenvalue. */
+static double FN(top_eigvec_2x2)(double g11, double g22, FN(acc_t) g12, SCALAR *e)
 {
     double v[4];
 #if IS_COMPLEX
-    top_eigvec_2x2_parts(g11, g22, creal(g12), cimag(g12), v);
+    double lambda = top_eigvec_2x2_parts(g11, g22, creal(g12), cimag(g12), v);
     e[0] = (SCALAR)(v[0] + I * v[1]);
     e[1] = (SCALAR)(v[2] + I * v[3]);
 #else
-    top_eigvec_2x2_parts(g11, g22, g12, 0, v);
+    double lambda = top_eigvec_2x2_parts(g11, g22, g12, 0, v);
     e[0] = (SCALAR)v[0];
     e[1] = (SCALAR)v[2];
 #endif
+    return lambda;
 }
 
 /* S S^H of a 2 x n block (rows r0 and r1): the closed form for m == 2
@@ -968,14 +970,11 @@ static double FN(written_residual)(FN(split_scratch) *s, size_t m, size_t n, con
     return total;
 }
 
-/* The outcome of sub-block j of a tile (row group iv, row digit u) into
- * info, the statistics, H and the tile's x_out.  `gathered`: s->block holds
- * the sub-block (2 x n blocks are read where they lie). */
-static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j,
-                             int code, double norm2, SCALAR *x_out, SCALAR *H, int *info, dmf_split_stats *acc,
-                             int gathered)
+/* How sub-block j of a tile (row group iv, row digit u) was solved, into
+ * info and the statistics (its residual apart). */
+static void FN(record_outcome)(const FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u,
+                               size_t j, int code, double norm2, int *info, dmf_split_stats *acc)
 {
-    const size_t m = g->b1, n = g->c2, r = g->rank;
     if (info) info[(iv * g->b2 + u) * g->c1 + j] = code;
     acc->closed_form += code == DMF_BLOCK_CLOSED_FORM;
     acc->iterative += code == DMF_BLOCK_ITERATIVE;
@@ -984,6 +983,17 @@ static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, 
     acc->power_steps += code == DMF_BLOCK_ITERATIVE || code == DMF_BLOCK_DENSE_SVD ? s->steps : 0;
     acc->lanczos_steps += code == DMF_BLOCK_ITERATIVE || code == DMF_BLOCK_DENSE_SVD ? s->lanczos_steps : 0;
     acc->target_sq += norm2;
+}
+
+/* The outcome of sub-block j of a tile into info, the statistics, H and
+ * the tile's x_out.  `gathered`: s->block holds the sub-block (2 x n
+ * blocks are read where they lie). */
+static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j,
+                             int code, double norm2, SCALAR *x_out, SCALAR *H, int *info, dmf_split_stats *acc,
+                             int gathered)
+{
+    const size_t m = g->b1, n = g->c2, r = g->rank;
+    FN(record_outcome)(s, g, iv, u, j, code, norm2, info, acc);
     FN(store_block)(s, g, iv / g->d, iv % g->d, u, j, x_out, H);
     double residual = s->residual >= 0 ? s->residual : FN(block_residual)(s, m, n, r);
     /* Below what rounding the factors to single precision leaves (u^2 =
@@ -1132,27 +1142,35 @@ static void FN(gather_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, s
 
 /* Rank one of 2 x n sub-blocks (l2r's splits) read where they lie: the two
  * rows are runs of n entries, so a copy would only add a pass; the Gram
- * matrix's diagonal is the block's norm.  Its top eigenvector is x, and h
- * and the residual come from one more pass.  Zero and non-finite blocks
+ * matrix's diagonal is the block's norm.  Its top eigenvector is x (eigenvalue
+ * lambda = ||x^H S||^2), and h = x^H S and the residual come from one more
+ * pass, which writes h lambda^(-1/4) into H itself (W's two entries are x
+ * lambda^(1/4)), as r2l's lanes do: h kept aside, its norm summed and the
+ * row scaled into H took two more passes over n entries (l2r DFT-bitrev
+ * 16384 c128: a quarter of the splits' time).  Zero and non-finite blocks
  * get approximate_block's answers. */
 static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g, size_t iv, size_t u, size_t j0,
                               size_t width, const SCALAR *base, SCALAR *tile_x, SCALAR *H, int *info,
                               dmf_split_stats *acc)
 {
-    const size_t n = g->c2, stride = g->b2 * dmf_split_row_stride(g);
+    const size_t n = g->c2, stride = g->b2 * dmf_split_row_stride(g), i = iv / g->d, v = iv % g->d;
     for (size_t jj = 0; jj < width; jj++) {
         const SCALAR *r0 = base + jj * n, *r1 = r0 + stride;
         FN(gram_rows) gr = FN(gram_two_rows)(r0, r1, n);
         double norm2 = gr.g11 + gr.g22;
-        int code = DMF_BLOCK_CLOSED_FORM;
-        s->x_scale = 1;
-        if (norm2 > 0 && norm2 < INFINITY) {
-            FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x);
-            s->residual = FN(project_two_rows)(r0, r1, n, s->x, s->h);
-        } else { /* zero, NaN or overflow: approximate_block's answers, which need no copy */
-            code = FN(approximate_block)(s, 2, n, 1, norm2);
+        if (!(norm2 > 0 && norm2 < INFINITY)) { /* zero, NaN or overflow: approximate_block's answers */
+            s->x_scale = 1;
+            int code = FN(approximate_block)(s, 2, n, 1, norm2);
+            FN(record_block)(s, g, iv, u, j0 + jj, code, norm2, tile_x + jj * 2, H, info, acc, 0);
+            continue;
         }
-        FN(record_block)(s, g, iv, u, j0 + jj, code, norm2, tile_x + jj * 2, H, info, acc, 0);
+        /* lambda >= norm2 / 2 > 0, and at most norm2: finite. */
+        const double lambda = FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x), root = sqrt(sqrt(lambda));
+        SCALAR *h = H + ((i * g->c1 + j0 + jj) * g->d + v) * g->b2 * n + u * n;
+        acc->residual_sq += FN(project_two_rows)(r0, r1, n, s->x, (REAL)(1 / root), h);
+        tile_x[jj * 2] = s->x[0] * (REAL)root;
+        tile_x[jj * 2 + 1] = s->x[1] * (REAL)root;
+        FN(record_outcome)(s, g, iv, u, j0 + jj, DMF_BLOCK_CLOSED_FORM, norm2, info, acc);
     }
 }
 

@@ -167,10 +167,16 @@ static double FN(normalize)(SCALAR *v, size_t len)
 }
 
 /* h = x^H S for a 2 x n block (rows r0 and r1), written as h t, returning
- * ||S - x h||^2 from the same pass. */
+ * ||S - x h||^2 from the same pass.  The next block's rows (next0, next1,
+ * n entries each; NULL: none) are prefetched along the way: l2r's rows
+ * come from memory, and read only when the Gram matrix is summed, they
+ * left the cores idle while the projection ran and memory idle while the
+ * sum waited on it. */
 static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n, const SCALAR *x, REAL t,
-                                   SCALAR *h)
+                                   SCALAR *h, const SCALAR *next0, const SCALAR *next1)
 {
+    const char *pf0 = (const char *)next0, *pf1 = (const char *)next1;
+    const size_t pf_end = next0 ? n * sizeof(SCALAR) : 0;
     const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
     const FN(pair_lanes) p0 = FN(pair_lanes_of)(x0), p1 = FN(pair_lanes_of)(x1);
     const REAL *A = (const REAL *)r0, *B = (const REAL *)r1;
@@ -182,6 +188,10 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
 #define TWO_ROWS_STEP(acc, k)                                                                      \
     do {                                                                                           \
         FN(lanes8) s0, s1;                                                                         \
+        if ((k) * sizeof(REAL) < pf_end) {                                                         \
+            __builtin_prefetch(pf0 + (k) * sizeof(REAL), 0, 1);                                    \
+            __builtin_prefetch(pf1 + (k) * sizeof(REAL), 0, 1);                                    \
+        }                                                                                          \
         DMF_LOAD8(s0, A + (k));                                                                    \
         DMF_LOAD8(s1, B + (k));                                                                    \
         const FN(lanes8) hb = PAIR_CONJ_TIMES(p0, s0) + PAIR_CONJ_TIMES(p1, s1), ht = hb * t;      \
@@ -1167,7 +1177,10 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
         /* lambda >= norm2 / 2 > 0, and at most norm2: finite. */
         const double lambda = FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x), root = sqrt(sqrt(lambda));
         SCALAR *h = H + ((i * g->c1 + j0 + jj) * g->d + v) * g->b2 * n + u * n;
-        acc->residual_sq += FN(project_two_rows)(r0, r1, n, s->x, (REAL)(1 / root), h);
+        const SCALAR *next0 = jj + 1 < width ? r0 + n : (const SCALAR *)s->next_tile;
+        const SCALAR *next1 = jj + 1 < width ? r1 + n
+                              : s->next_tile ? (const SCALAR *)(s->next_tile + s->next_stride) : NULL;
+        acc->residual_sq += FN(project_two_rows)(r0, r1, n, s->x, (REAL)(1 / root), h, next0, next1);
         tile_x[jj * 2] = s->x[0] * (REAL)root;
         tile_x[jj * 2 + 1] = s->x[1] * (REAL)root;
         FN(record_outcome)(s, g, iv, u, j0 + jj, DMF_BLOCK_CLOSED_FORM, norm2, info, acc);

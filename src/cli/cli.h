@@ -53,6 +53,10 @@ typedef struct {
     unsigned long long seed;
     size_t radix_m[64], radix_n[64];
     int num_m, num_n;
+    /* The command's library call refuses NaN and infinities itself, from
+     * a pass it makes anyway (dmf_butterfly_factor): the loader leaves the
+     * input's scan to it, and cli_input_nonfinite names the entry after. */
+    int finite_checked_later;
 } cli_matrix_source;
 
 /* The matrix source of a command's parsed options (MATRIX_SOURCE_OPTIONS
@@ -62,8 +66,12 @@ void cli_matrix_source_from(const cli_args *a, cli_matrix_source *src);
  * fall below single precision's smallest normal number going to f32/c64
  * (they become subnormal, losing digits, or zero); `what` names the matrix. */
 int cli_convert_matrix(const char *cmd, const char *what, const dmf_matrix *src, dmf_dtype dtype, dmf_matrix **out);
-/* Loads --input or builds --matrix; checks for NaN/Inf. */
+/* Loads --input or builds --matrix; checks for NaN/Inf unless the source
+ * says the library does. */
 int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **out);
+/* EXIT_BAD_INPUT, said on stderr with the source's name and the entry,
+ * when the loaded matrix holds a NaN or an infinity; EXIT_OK otherwise. */
+int cli_input_nonfinite(const char *cmd, const cli_matrix_source *src, const dmf_matrix *a);
 
 /* getopt_long(argc, argv, "h", opts, NULL) that takes long options only by
  * their full name: "--tre" is refused, not read as "--tree".  On a bad option

@@ -207,15 +207,20 @@ int cli_load_matrix(const char *cmd, const cli_matrix_source *src, dmf_matrix **
     /* A built-in without noise is finite by construction (tests/test_butterfly
      * checks every one): its check would be a whole pass over the input (0.1 s
      * at N = 16384 c128).  Noise of an absurd level can overflow. */
-    if (src->matrix && !(src->noise > 0)) return EXIT_OK;
-    status = dmf_matrix_check_finite(*out);
-    if (status != DMF_OK) {
-        fprintf(stderr, "dmf %s: %s: %s\n", cmd, src->input ? src->input : src->matrix, dmf_last_error());
+    if ((src->matrix && !(src->noise > 0)) || src->finite_checked_later) return EXIT_OK;
+    if (cli_input_nonfinite(cmd, src, *out) != EXIT_OK) {
         dmf_matrix_free(*out);
         *out = NULL;
         return EXIT_BAD_INPUT;
     }
     return EXIT_OK;
+}
+
+int cli_input_nonfinite(const char *cmd, const cli_matrix_source *src, const dmf_matrix *a)
+{
+    if (dmf_matrix_check_finite(a) == DMF_OK) return EXIT_OK;
+    fprintf(stderr, "dmf %s: %s: %s\n", cmd, src->input ? src->input : src->matrix, dmf_last_error());
+    return EXIT_BAD_INPUT;
 }
 
 int cli_getopt(const char *cmd, int argc, char **argv, const struct option *opts)

@@ -92,6 +92,10 @@ static int factor(int argc, char **argv)
             return cli_fail(cmd, mpi_status);
         }
     }
+    /* The plain factorization scans the input only when its root's sums
+     * say it must (a NaN, an infinity, or entries far from 1); the
+     * permutations and the MPI ranks read it before. */
+    src.finite_checked_later = !use_mpi && !perm_rows && !perm_cols;
     dmf_matrix *a = NULL;
     /* An unwritable --out is said before the factorization, not after. */
     int code = out && mpi_rank == 0 ? cli_check_out_chain(cmd, out) : EXIT_OK;
@@ -123,7 +127,10 @@ static int factor(int argc, char **argv)
         status = cli_perm_factor(ctx, a, rm, rn, L, tree, &options, perm_rows, perm_cols, &chain, &rep, &perm);
     }
     int numeric_failure = status == DMF_ERR_NUMERIC && chain;
-    if (mpi_rank != 0) {
+    if (status == DMF_ERR_NUMERIC && !chain && src.finite_checked_later &&
+        cli_input_nonfinite(cmd, &src, a) != EXIT_OK) {
+        code = EXIT_BAD_INPUT; /* said as the loader would have */
+    } else if (mpi_rank != 0) {
         /* Rank 0 reports for the job; the others only agree on the exit code. */
         code = status == DMF_OK ? EXIT_OK : cli_exit_code(status);
     } else if (status != DMF_OK && !numeric_failure) {

@@ -136,6 +136,29 @@ else
 fi
 printf '%%%%MatrixMarket matrix array real general\n2 2\n1.0\nnan\n3.0\n4.0\n' >nan.mtx
 expect "NaN entry in .mtx" 1 --stderr nan.mtx -- "$DMF" butterfly factor --no-out --input nan.mtx
+# A file's input is scanned for NaN and infinities by the factorization
+# itself, from its root's sums, whatever the tree (at 2048 f64, l2r and r2l
+# stream their root's big half): it still names the entry, exit 1.
+if "$DMF" matrix --matrix hadamard --size 2048 --dtype f64 --out inf2048.npy >/dev/null 2>&1 &&
+    python3 - inf2048.npy <<'PY'
+import struct, sys
+path = sys.argv[1]
+with open(path, "r+b") as f:
+    head = f.read(10)
+    header = 10 + struct.unpack("<H", head[8:10])[0]
+    f.seek(header + (1300 * 2048 + 7) * 8)
+    f.write(struct.pack("<d", float("inf")))
+PY
+then
+    for tree in balanced l2r r2l; do
+        expect "Inf entry in .npy, $tree" 1 --stderr inf2048.npy --stderr "entry (1300, 7) is not finite" -- \
+            "$DMF" butterfly factor --no-out --input inf2048.npy --tree "$tree"
+    done
+    expect "Inf entry in .npy, --perm-cols" 1 --stderr "entry (1300, 7) is not finite" -- \
+        "$DMF" butterfly factor --no-out --input inf2048.npy --perm-cols bitrev
+else
+    fail "could not write inf2048.npy"
+fi
 printf '%%%%MatrixMarket matrix array real general\n2 2\n1.0\n2.0\n' >short.mtx
 expect "short .mtx" 1 --stderr short.mtx -- "$DMF" butterfly factor --no-out --input short.mtx
 # Empty matrices are refused at the size line (an array file of 0 rows once

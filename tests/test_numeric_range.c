@@ -165,6 +165,33 @@ static void test_mixed_magnitudes(void)
     dmf_matrix_free(g);
 }
 
+/* One entry near 2.2e-162 beside a 1 and zeros: a 2 x n block whose sum of
+ * squares is the least subnormal, whose Gram matrix's top eigenvalue
+ * rounds to 0 (0.5 * (g11 + g22)).  The factors must come out exact, as
+ * for any other rank-one input (the balance between W and H once came
+ * from that eigenvalue alone: 1 / 0, "the factorization overflowed"). */
+static void test_least_subnormal_block(void)
+{
+    const double tiny[] = {2.2e-162, 2.2227587494850775e-162, 2.3e-162};
+    const size_t places[] = {4, 9, 36, 63};
+    for (int dt = 0; dt < 2; dt++)
+        for (size_t t = 0; t < sizeof tiny / sizeof *tiny; t++)
+            for (size_t p = 0; p < sizeof places / sizeof *places; p++)
+                for (int tr = 0; tr < 3; tr++) {
+                    dmf_matrix *a = NULL;
+                    CHECK_OK(dmf_matrix_create(&a, dt ? DMF_C128 : DMF_F64, 8, 8));
+                    dmf_set(dmf_matrix_dtype(a), dmf_matrix_data(a), 0, 1);
+                    dmf_set(dmf_matrix_dtype(a), dmf_matrix_data(a), places[p], tiny[t]);
+                    double err;
+                    dmf_chain *chain = factor(a, trees[tr], 0, &err);
+                    CHECK(chain && chain_finite(chain) && err <= 1e-15,
+                          "%s 8 x 8, 1 and %.17g at %zu, %s: rel_error %.3g", dt ? "c128" : "f64", tiny[t],
+                          places[p], trees[tr], err);
+                    dmf_chain_free(chain);
+                    dmf_matrix_free(a);
+                }
+}
+
 /* Row 0 of the Hadamard 16 times 2^x: every tree succeeds, at the
  * Hadamard's error, and entry by entry (the small rows too).  Scaled so the
  * largest entry was near 1, rows 2^515 ... 2^535 apart made subnormal Gram
@@ -571,6 +598,7 @@ int main(void)
     test_scale_invariance(DMF_F32, single, 3, 1e-5);
     test_scale_invariance(DMF_C64, single, 3, 1e-5);
     test_mixed_magnitudes();
+    test_least_subnormal_block();
     test_overflowing_product();
     test_unscale_spread();
     test_fsmf_scaled(DMF_F64);

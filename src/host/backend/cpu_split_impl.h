@@ -1174,8 +1174,13 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
             FN(record_block)(s, g, iv, u, j0 + jj, code, norm2, tile_x + jj * 2, H, info, acc, 0);
             continue;
         }
-        /* lambda >= norm2 / 2 > 0, and at most norm2: finite. */
-        const double lambda = FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x), root = sqrt(sqrt(lambda));
+        /* norm2 / 2 <= lambda <= norm2, finite; but a norm2 of the least
+         * subnormal halves to 0 (one entry near 2.2e-162 in double, the
+         * rest zero): W H = x x^H S does not depend on the balance, so
+         * norm2 stands in. */
+        double lambda = FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x);
+        if (!(lambda > 0)) lambda = norm2;
+        const double root = sqrt(sqrt(lambda));
         SCALAR *h = H + ((i * g->c1 + j0 + jj) * g->d + v) * g->b2 * n + u * n;
         const SCALAR *next0 = jj + 1 < width ? r0 + n : (const SCALAR *)s->next_tile;
         const SCALAR *next1 = jj + 1 < width ? r1 + n

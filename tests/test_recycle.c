@@ -129,6 +129,8 @@ static void test_budget(void)
         if (p[k]) p[k][0] = mark + (uint64_t)k; /* a kept buffer comes back with its mark */
     }
     for (int k = 0; k < COUNT; k++) dmf_recycle_free(p[k]);
+    const size_t kept = dmf_recycle_kept_bytes();
+    CHECK(kept >= ((size_t)8 << 20) && kept <= ((size_t)48 << 20), "%zu bytes kept of 16 buffers of 8 MiB", kept);
     int back = 0, seen[COUNT] = {0};
     for (int k = 0; k < COUNT; k++) {
         p[k] = dmf_recycle_alloc((size_t)8 << 20, 1);
@@ -136,7 +138,10 @@ static void test_budget(void)
         if (j < COUNT && !seen[j]) back++, seen[j] = 1;
         if (p[k]) p[k][0] = 0;
     }
-    CHECK(back >= 1 && back <= 4, "%d of 16 buffers of 8 MiB came back (at most 48 MiB kept)", back);
+    /* A buffer freed beyond the budget can come back from malloc at the
+     * same address with its mark (merged into the heap's top untouched):
+     * the count bounds only from below. */
+    CHECK(back >= 1, "none of 16 buffers of 8 MiB came back");
     for (int k = 0; k < COUNT; k++) dmf_recycle_free(p[k]);
     dmf_recycle_end();
     dmf_recycle_end(); /* twice: nothing left to do */

@@ -49,6 +49,7 @@ void dmf_recycle_disown(const void *ptr);
 void *dmf_recycle_alloc(size_t count, size_t elem_size);  /* not zeroed, NULL on overflow/OOM */
 void *dmf_recycle_zeroed(size_t count, size_t elem_size); /* zeroed */
 void dmf_recycle_free(void *ptr);
+size_t dmf_recycle_kept_bytes(void); /* this thread's, for the tests */
 
 /* Every cache line of [p, p + bytes) requested ahead of its use, the line
  * holding p first: a run that does not start on a 64-byte boundary (a

@@ -46,6 +46,8 @@ static _Thread_local struct {
     size_t num_kept, kept_bytes;
 } pool;
 
+size_t dmf_recycle_kept_bytes(void) { return pool.kept_bytes; }
+
 /* Kept sizes step by 64 KiB, and by 2 MiB from 2 MiB up. */
 static size_t rounded(size_t bytes)
 {

@@ -37,6 +37,13 @@ static inline size_t dmf_split_row_stride(const dmf_split_geometry *g)
     return g->row_stride ? g->row_stride : g->c1 * g->c2;
 }
 
+/* Where H's row u of the block of sub-block (iv = i*d + v, u, j) starts, in
+ * entries; term rho's row lies rho*b2*c2 entries further. */
+static inline size_t dmf_split_h_offset(const dmf_split_geometry *g, size_t iv, size_t u, size_t j)
+{
+    return ((iv / g->d * g->c1 + j) * g->d + iv % g->d) * g->rank * g->b2 * g->c2 + u * g->c2;
+}
+
 /* A rank-r split keeps term rho > 0 of a sub-block only where sigma_rho >
  * ratio * sigma_1; the others are exactly zero.  A kept term's singular
  * vectors carry rounding noise of about eps sigma_1 / sqrt(sigma_rho)

@@ -50,7 +50,7 @@ static int FN(cpu_normalize_pair)(const dmf_split_geometry *g, void *w_v, void *
             size_t u = rest % g->b2, iv = rest / g->b2;
             size_t i = iv / g->d, v = iv % g->d;
             SCALAR *wg = W + (i * g->b2 * g->d + u * g->d + v) * m * wcols + j * r;
-            SCALAR *hg = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n + u * n;
+            SCALAR *hg = H + dmf_split_h_offset(g, iv, u, j);
             if (side == DMF_NORMALIZE_LEFT) {
                 /* W_cols = Q R with R = tri^T; H_rows <- R H_rows. */
                 FN(gram_schmidt)(wg, r, 1, m, wcols, tri);

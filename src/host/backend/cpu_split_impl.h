@@ -925,12 +925,12 @@ static void FN(store_block)(const FN(split_scratch) *s, const dmf_split_geometry
                             size_t v, size_t u, size_t j, SCALAR *x_out, SCALAR *H)
 {
     const size_t m = g->b1, n = g->c2, r = g->rank;
-    SCALAR *hb = H + ((i * g->c1 + j) * g->d + v) * r * g->b2 * n;
+    SCALAR *hb = H + dmf_split_h_offset(g, i * g->d + v, u, j);
     for (size_t rho = 0; rho < r; rho++) {
         const double sigma = sqrt(FN(sum_sq)(s->h + rho * n, n));
         REAL to_w = (REAL)((sigma > 0 ? sqrt(sigma) : 1) * s->x_scale), to_h = sigma > 0 ? (REAL)(1 / sqrt(sigma)) : 1;
         for (size_t a = 0; a < m; a++) x_out[a * r + rho] = s->x[a * r + rho] * to_w;
-        for (size_t b = 0; b < n; b++) hb[(rho * g->b2 + u) * n + b] = s->h[rho * n + b] * to_h;
+        for (size_t b = 0; b < n; b++) hb[rho * g->b2 * n + b] = s->h[rho * n + b] * to_h;
     }
 }
 
@@ -1012,7 +1012,7 @@ static void FN(record_block)(FN(split_scratch) *s, const dmf_split_geometry *g, 
      * solver's figure. */
     if (gathered && r == 1 && sizeof(REAL) == sizeof(float) && norm2 > 0 && norm2 < INFINITY &&
         residual < 64 * 0x1p-48 * norm2)
-        residual = FN(written_residual)(s, m, n, x_out, H + ((iv / g->d * g->c1 + j) * g->d + iv % g->d) * g->b2 * n + u * n);
+        residual = FN(written_residual)(s, m, n, x_out, H + dmf_split_h_offset(g, iv, u, j));
     acc->residual_sq += residual;
 }
 
@@ -1163,7 +1163,7 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
                               size_t width, const SCALAR *base, SCALAR *tile_x, SCALAR *H, int *info,
                               dmf_split_stats *acc)
 {
-    const size_t n = g->c2, stride = g->b2 * dmf_split_row_stride(g), i = iv / g->d, v = iv % g->d;
+    const size_t n = g->c2, stride = g->b2 * dmf_split_row_stride(g);
     for (size_t jj = 0; jj < width; jj++) {
         const SCALAR *r0 = base + jj * n, *r1 = r0 + stride;
         FN(gram_rows) gr = FN(gram_two_rows)(r0, r1, n);
@@ -1181,7 +1181,7 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
         double lambda = FN(top_eigvec_2x2)(gr.g11, gr.g22, gr.g12, s->x);
         if (!(lambda > 0)) lambda = norm2;
         const double root = sqrt(sqrt(lambda));
-        SCALAR *h = H + ((i * g->c1 + j0 + jj) * g->d + v) * g->b2 * n + u * n;
+        SCALAR *h = H + dmf_split_h_offset(g, iv, u, j0 + jj);
         const SCALAR *next0 = jj + 1 < width ? r0 + n : (const SCALAR *)s->next_tile;
         const SCALAR *next1 = jj + 1 < width ? r1 + n
                               : s->next_tile ? (const SCALAR *)(s->next_tile + s->next_stride) : NULL;

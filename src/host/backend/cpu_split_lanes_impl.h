@@ -476,7 +476,7 @@ static void FN(lane_set_at)(const dmf_split_geometry *g, const SCALAR *T, SCALAR
         size_t u = rest % g->b2, iv = rest / g->b2, i = iv / g->d, v = iv % g->d;
         set->src[l] = T + (iv * B + u) * row + j * 2;
         set->wcol[l] = W + (i * g->b2 * g->d + u * g->d + v) * m * g->c1 + j; /* row a at + a * c1 */
-        set->hrow[l] = H + ((i * g->c1 + j) * g->d + v) * g->b2 * 2 + u * 2;
+        set->hrow[l] = H + dmf_split_h_offset(g, iv, u, j);
     }
     /* Eight neighbours in one row group: their rows are runs of 16 entries. */
     int adjacent = nl == LANES;

@@ -21,6 +21,9 @@ struct dmf_chain {
     void *blocks[DMF_MAX_FACTORS];
     /* A[perm_rows[i]][perm_cols[j]] = (F_0 ... F_{L-1})[i][j]; NULL: identity. */
     size_t *perm_rows, *perm_cols;
+    /* A streamed group's chain: its factors are work buffers that its owner
+     * hands back with dmf_recycle_free before dmf_chain_free. */
+    int recycled_blocks;
 };
 
 

@@ -193,7 +193,7 @@ int dmf_butterfly_walk(const dmf_backend *backend, dmf_chain *chain, const dmf_t
                 memcpy(chain->blocks[node.p], node.values, dmf_range_size(shape, node.p, node.p) * elem);
             } else if (backend->host_memory) {
                 free(chain->blocks[node.p]);
-                dmf_recycle_disown(node.values); /* the chain frees it with free() */
+                if (!chain->recycled_blocks) dmf_recycle_disown(node.values); /* the chain frees it with free() */
                 chain->blocks[node.p] = node.values;
             }
             leaves[node.p] = owned ? node.values : chain->blocks[node.p];

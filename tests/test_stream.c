@@ -5,7 +5,8 @@
  * block counts, for trees whose big half is on the right (l2r), on the left
  * (r2l), custom trees with subtrees off the big path, mixed radices,
  * rectangular chains, rank 2, real and complex, groups of uneven size, and
- * groups taken in batches. */
+ * groups taken in batches; the lower node a block of its target at a time
+ * (stream_lower.c), its ranks folded into the blocks' chains. */
 #include <string.h>
 
 #include "butterfly/tree_internal.h"

@@ -144,11 +144,11 @@ static dmf_tree *group_tree(const dmf_tree *tree, const stream_plan *plan, size_
     return t;
 }
 
-/* Copies `count` of the `extent` middle slices at `begin`, for every outer
- * index, between a full array (outer x extent x inner) and a packed one. */
-static void copy_slices(size_t outer, size_t extent, size_t inner, size_t begin, size_t count,
-                        size_t elem, const char *from, char *to, int into_full)
+void dmf_copy_slices(size_t outer, size_t extent, size_t inner, size_t begin, size_t count, size_t elem,
+                     const void *from_bytes, void *to_bytes, int into_full)
 {
+    const char *from = from_bytes;
+    char *to = to_bytes;
     size_t run = count * inner * elem, stride = extent * inner * elem;
     for (size_t o = 0; o < outer; o++) {
         if (into_full) memcpy(to + o * stride + begin * inner * elem, from + o * run, run);
@@ -182,7 +182,7 @@ static void *group_root(const dmf_chain_shape *s, const stream_plan *plan, size_
         return (char *)input + c0 * row * elem;
     }
     if (plan->by_rows) {
-        copy_slices(product(s->m, 0, K), plan->classes, product(s->n, 0, L), c0, g, elem, input, target, 0);
+        dmf_copy_slices(product(s->m, 0, K), plan->classes, product(s->n, 0, L), c0, g, elem, input, target, 0);
         *stride = 0;
         return target;
     }
@@ -226,56 +226,60 @@ static void scatter_group(const dmf_chain *chain, const dmf_chain *part, const s
         /* Factor k < K: the class is the low part of d (blocks [a][d][b][c]). */
         for (size_t k = 0; k < K; k++) {
             dmf_range_support(s, k, k, &a, &b, &c, &d);
-            copy_slices(a * (d / plan->classes), plan->classes, b * c, c0, g, elem, part->blocks[k],
+            dmf_copy_slices(a * (d / plan->classes), plan->classes, b * c, c0, g, elem, part->blocks[k],
                         chain->blocks[k], 1);
         }
     } else {
         /* Factor k >= K: the class is the high part of a. */
         for (size_t k = K; k < L; k++) {
             dmf_range_support(s, k, k, &a, &b, &c, &d);
-            copy_slices(1, plan->classes, a / plan->classes * d * b * c, c0, g, elem,
+            dmf_copy_slices(1, plan->classes, a / plan->classes * d * b * c, c0, g, elem,
                         part->blocks[k - K + 1], chain->blocks[k], 1);
         }
     }
-    copy_slices(lower->outer, lower->extent, lower->inner, c0 - lower->first, g, elem,
+    dmf_copy_slices(lower->outer, lower->extent, lower->inner, c0 - lower->first, g, elem,
                 part->blocks[plan->by_rows ? K : 0], lower->values, 1);
 }
 
-/* One group's records of the nodes above the lower node. */
-typedef struct {
-    size_t count;
-    dmf_node_report nodes[DMF_MAX_FACTORS];
-    dmf_split_stats stats[DMF_MAX_FACTORS];
-    size_t failed;
-} group_records;
+void dmf_part_records_add(dmf_part_records *sums, const dmf_node_report *in, const dmf_split_stats *stats)
+{
+    size_t idx = 0;
+    while (idx < sums->count && (sums->nodes[idx].p != in->p || sums->nodes[idx].q != in->q)) idx++;
+    dmf_node_report *out = &sums->nodes[idx];
+    dmf_split_stats *st = &sums->stats[idx];
+    if (idx == sums->count) {
+        sums->count++;
+        *out = *in;
+        *st = *stats;
+        return;
+    }
+    out->num_blocks += in->num_blocks;
+    out->blocks_iterative += in->blocks_iterative;
+    out->blocks_dense_svd += in->blocks_dense_svd;
+    out->blocks_failed += in->blocks_failed;
+    out->time_s += in->time_s;
+    st->residual_sq += stats->residual_sq;
+    st->target_sq += stats->target_sq;
+}
 
-/* Adds a group's records to `sums` (the first group's order, in full-tree
- * indices). */
-static void add_records(group_records *sums, const stream_plan *plan, size_t L, const group_records *part)
+void dmf_part_records_report(dmf_part_records *sums, dmf_butterfly_report *report)
+{
+    for (size_t r = 0; r < sums->count; r++) {
+        dmf_node_report *rec = &sums->nodes[r];
+        const dmf_split_stats *st = &sums->stats[r];
+        rec->rel_error = st->target_sq > 0 ? sqrt(st->residual_sq / st->target_sq) : 0;
+        report->nodes[report->num_nodes++] = *rec;
+    }
+}
+
+/* Adds a group's records to `sums` in full-tree indices. */
+static void add_records(dmf_part_records *sums, const stream_plan *plan, size_t L, const dmf_part_records *part)
 {
     for (size_t r = 0; r < part->count; r++) {
-        const dmf_node_report *in = &part->nodes[r];
-        size_t p, q, idx = 0;
-        full_node(plan, L, in->p, in->q, &p, &q);
-        while (idx < sums->count && (sums->nodes[idx].p != p || sums->nodes[idx].q != q)) idx++;
-        dmf_node_report *out = &sums->nodes[idx];
-        dmf_split_stats *st = &sums->stats[idx];
-        if (idx == sums->count) {
-            sums->count++;
-            *out = *in;
-            out->p = p;
-            out->q = q;
-            out->split = in->split + (plan->by_rows ? 0 : plan->cut - 1);
-            *st = part->stats[r];
-            continue;
-        }
-        out->num_blocks += in->num_blocks;
-        out->blocks_iterative += in->blocks_iterative;
-        out->blocks_dense_svd += in->blocks_dense_svd;
-        out->blocks_failed += in->blocks_failed;
-        out->time_s += in->time_s;
-        st->residual_sq += part->stats[r].residual_sq;
-        st->target_sq += part->stats[r].target_sq;
+        dmf_node_report rec = part->nodes[r];
+        full_node(plan, L, part->nodes[r].p, part->nodes[r].q, &rec.p, &rec.q);
+        rec.split += plan->by_rows ? 0 : plan->cut - 1;
+        dmf_part_records_add(sums, &rec, &part->stats[r]);
     }
 }
 
@@ -313,7 +317,7 @@ static void sort_records(const dmf_tree *tree, dmf_butterfly_report *report)
 static int factor_group(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                         const dmf_butterfly_options *opts, const stream_plan *plan, size_t c0,
                         size_t g, const void *input, void *target, const lower_dest *lower,
-                        group_records *out)
+                        dmf_part_records *out)
 {
     const dmf_chain_shape *s = &chain->shape;
     dmf_chain *sub = NULL;
@@ -371,13 +375,13 @@ static size_t batch_size(const stream_plan *plan, size_t outer, size_t inner, si
  * order, so the report does not depend on the threads either. */
 static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                          const dmf_butterfly_options *opts, const stream_plan *plan, const void *input,
-                         void *lower, group_records *sums, size_t *failed)
+                         void *lower, dmf_part_records *sums, size_t *failed)
 {
     size_t L = chain->shape.num_factors, elem = dmf_dtype_size(chain->dtype), outer, inner;
     size_t groups = (plan->classes + plan->group - 1) / plan->group;
     lower_slices(&chain->shape, plan, &outer, &inner);
     size_t batch = batch_size(plan, outer, inner, groups, elem), batches = (groups + batch - 1) / batch;
-    group_records *records = calloc(groups, sizeof *records);
+    dmf_part_records *records = calloc(groups, sizeof *records);
     if (!records) return dmf_fail(DMF_ERR_NOMEM, "cannot allocate the records of %zu groups", groups);
     int status = DMF_OK;
     char message[512] = "";
@@ -413,7 +417,7 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
                 mine = factor_group(backend, chain, tree, opts, plan, c0, g, input, target, &dest, &records[k]);
             }
             if (batch > 1 && mine == DMF_OK)
-                copy_slices(outer, plan->classes, inner, first, last - first, elem, stage, lower, 1);
+                dmf_copy_slices(outer, plan->classes, inner, first, last - first, elem, stage, lower, 1);
         }
         if (mine != DMF_OK) {
 #pragma omp critical
@@ -460,7 +464,7 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
     void *lower = NULL;
     int status = backend->mem_alloc(&lower, dmf_range_size(s, lo, hi) * elem);
     if (status != DMF_OK) return dmf_fail_context(status, "the target of node [%zu, %zu]", lo, hi);
-    group_records *sums = calloc(1, sizeof *sums);
+    dmf_part_records *sums = calloc(1, sizeof *sums);
     if (!sums) status = dmf_fail(DMF_ERR_NOMEM, "cannot allocate the nodes' records");
     if (status == DMF_OK)
         status = factor_groups(backend, chain, tree, opts, &plan, input, lower, sums, failed);
@@ -471,18 +475,11 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
     }
     for (size_t k = 0; k < L; k++)
         if (k < lo || k > hi) leaves[k] = chain->blocks[k];
-    for (size_t r = 0; r < sums->count; r++) {
-        dmf_node_report *rec = &sums->nodes[r];
-        const dmf_split_stats *st = &sums->stats[r];
-        if (rec->p == 0 && rec->q == L - 1) *root_sq = st->target_sq;
-        rec->rel_error = st->target_sq > 0 ? sqrt(st->residual_sq / st->target_sq) : 0;
-        report->nodes[report->num_nodes++] = *rec;
-    }
+    for (size_t r = 0; r < sums->count; r++)
+        if (sums->nodes[r].p == 0 && sums->nodes[r].q == L - 1) *root_sq = sums->stats[r].target_sq;
+    dmf_part_records_report(sums, report);
     free(sums);
-    dmf_recycle_begin(); /* the lower node's splits, one after another on this thread */
-    status = dmf_butterfly_walk(backend, chain, tree, opts, lo, hi, lower, NULL, 0, leaves, report, NULL,
-                                failed);
-    dmf_recycle_end();
+    status = dmf_butterfly_walk_blocks(backend, chain, tree, opts, lo, hi, lower, leaves, report, failed);
     sort_records(tree, report);
     return status;
 }

@@ -55,6 +55,33 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
                              const dmf_butterfly_options *opts, void *root, const void *input,
                              void **leaves, dmf_butterfly_report *report, size_t *failed, double *root_sq);
 
+/* The subtree [lo, hi] from its compact target `values` (taken over and
+ * freed), as dmf_butterfly_walk, one block of the target at a time on each
+ * thread where it has several (stream_lower.c); leaves[lo..hi] are then the
+ * chain's factors.  The streamed top's lower node. */
+int dmf_butterfly_walk_blocks(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
+                              const dmf_butterfly_options *opts, size_t lo, size_t hi, void *values,
+                              void **leaves, dmf_butterfly_report *report, size_t *failed);
+
+/* Node records summed over independent parts of a walk (streamed groups,
+ * the lower node's blocks): a node first seen is appended, in the first
+ * part's order; time_s is the parts' sum. */
+typedef struct {
+    size_t count;
+    dmf_node_report nodes[DMF_MAX_FACTORS];
+    dmf_split_stats stats[DMF_MAX_FACTORS];
+    size_t failed;
+} dmf_part_records;
+void dmf_part_records_add(dmf_part_records *sums, const dmf_node_report *rec, const dmf_split_stats *stats);
+/* Appends the sums to `report`, each node's rel_error from its sums. */
+void dmf_part_records_report(dmf_part_records *sums, dmf_butterfly_report *report);
+
+/* Copies `count` of the `extent` middle slices at `begin`, for every outer
+ * index, between a full array (outer x extent x inner) and a packed one
+ * (outer x count x inner); elem bytes an entry. */
+void dmf_copy_slices(size_t outer, size_t extent, size_t inner, size_t begin, size_t count, size_t elem,
+                     const void *from, void *to, int into_full);
+
 /* When the root is streamed, for tests: streaming starts when the root's
  * larger half holds at least min_half_bytes, and takes the input
  * group_bytes at a time (about).  NULL restores the defaults.  Not

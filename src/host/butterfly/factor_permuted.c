@@ -112,14 +112,7 @@ static int split_root(const dmf_backend *backend, dmf_dtype dtype, const root_pl
             size_t c0 = k * p->group, g = p->classes - c0 < p->group ? p->classes - c0 : p->group;
             mine = split_group(backend, dtype, p, c0, g, src, target, wg, hg, w, h, &each[k]);
         }
-        if (mine != DMF_OK) {
-#pragma omp critical
-            if (status == DMF_OK) { /* the message is this thread's: pass it on */
-                snprintf(message, sizeof message, "%s", dmf_last_error());
-#pragma omp atomic write
-                status = mine;
-            }
-        }
+        dmf_parallel_failed(mine, &status, message, sizeof message);
         backend->mem_free(hg);
         backend->mem_free(wg);
         backend->mem_free(target);

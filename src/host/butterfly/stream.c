@@ -241,6 +241,29 @@ static void scatter_group(const dmf_chain *chain, const dmf_chain *part, const s
                 part->blocks[plan->by_rows ? K : 0], lower->values, 1);
 }
 
+void dmf_part_chain_free(dmf_chain *part)
+{
+    /* Disowned into the chain and freed with it, its factors came up one
+     * buffer short every group: the next group faulted in a fresh one (l2r
+     * DFT-bitrev 16384 c128: 40 thousand page faults a factorization). */
+    for (size_t k = 0; part && k < part->shape.num_factors; k++) {
+        dmf_recycle_free(part->blocks[k]);
+        part->blocks[k] = NULL;
+    }
+    dmf_chain_free(part);
+}
+
+void dmf_parallel_failed(int mine, int *status, char *message, size_t cap)
+{
+    if (mine == DMF_OK) return;
+#pragma omp critical
+    if (*status == DMF_OK) { /* the message is this thread's: pass it on */
+        snprintf(message, cap, "%s", dmf_last_error());
+#pragma omp atomic write
+        *status = mine;
+    }
+}
+
 void dmf_part_records_add(dmf_part_records *sums, const dmf_node_report *in, const dmf_split_stats *stats)
 {
     size_t idx = 0;
@@ -339,15 +362,7 @@ static int factor_group(const dmf_backend *backend, dmf_chain *chain, const dmf_
         out->count = part->num_nodes;
         memcpy(out->nodes, part->nodes, part->num_nodes * sizeof *part->nodes);
     }
-    /* Its factors go back to this thread's work buffers: disowned into the
-     * chain and freed, the next group asked for them afresh, and a fresh
-     * buffer is a fresh page a few KiB (l2r DFT-bitrev 16384 c128: 40
-     * thousand page faults a factorization). */
-    for (size_t k = 0; sub && k < sub->shape.num_factors; k++) {
-        dmf_recycle_free(sub->blocks[k]);
-        sub->blocks[k] = NULL;
-    }
-    dmf_chain_free(sub);
+    dmf_part_chain_free(sub);
     free(sub_tree);
     free(part);
     return status;
@@ -419,14 +434,7 @@ static int factor_groups(const dmf_backend *backend, dmf_chain *chain, const dmf
             if (batch > 1 && mine == DMF_OK)
                 dmf_copy_slices(outer, plan->classes, inner, first, last - first, elem, stage, lower, 1);
         }
-        if (mine != DMF_OK) {
-#pragma omp critical
-            if (status == DMF_OK) { /* the message is this thread's: pass it on */
-                snprintf(message, sizeof message, "%s", dmf_last_error());
-#pragma omp atomic write
-                status = mine;
-            }
-        }
+        dmf_parallel_failed(mine, &status, message, sizeof message);
         free(target);
         free(stage);
         dmf_recycle_end();

@@ -85,11 +85,7 @@ static int factor_block(const dmf_backend *backend, dmf_chain *chain, const dmf_
         rec.p += lo, rec.q += lo, rec.split += lo;
         dmf_part_records_add(out, &rec, &stats[r]);
     }
-    for (size_t k = 0; sub && k < sub->shape.num_factors; k++) { /* back to this thread's work buffers */
-        dmf_recycle_free(sub->blocks[k]);
-        sub->blocks[k] = NULL;
-    }
-    dmf_chain_free(sub);
+    dmf_part_chain_free(sub);
     free(part);
     free(stats);
     return status;
@@ -115,14 +111,7 @@ static int factor_blocks(const dmf_backend *backend, dmf_chain *chain, const dmf
             if (stop == DMF_OK && mine == DMF_OK)
                 mine = factor_block(backend, chain, sub_tree, opts, lo, hi, k, values, &records[k]);
         }
-        if (mine != DMF_OK) {
-#pragma omp critical
-            if (status == DMF_OK) { /* the message is this thread's: pass it on */
-                snprintf(message, sizeof message, "%s", dmf_last_error());
-#pragma omp atomic write
-                status = mine;
-            }
-        }
+        dmf_parallel_failed(mine, &status, message, sizeof message);
         dmf_recycle_end();
     }
     return status == DMF_OK ? DMF_OK : dmf_fail(status, "%s", message);

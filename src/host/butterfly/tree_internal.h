@@ -76,6 +76,15 @@ void dmf_part_records_add(dmf_part_records *sums, const dmf_node_report *rec, co
 /* Appends the sums to `report`, each node's rel_error from its sums. */
 void dmf_part_records_report(dmf_part_records *sums, dmf_butterfly_report *report);
 
+/* A part's chain (recycled_blocks set): its factors back to this thread's
+ * work buffers, then the chain. */
+void dmf_part_chain_free(dmf_chain *part);
+
+/* In a parallel region, on every thread once its parts are done: the status
+ * and message (dmf_last_error, `cap` bytes) of the first thread whose part
+ * failed are kept in *status and message for after the region. */
+void dmf_parallel_failed(int mine, int *status, char *message, size_t cap);
+
 /* Copies `count` of the `extent` middle slices at `begin`, for every outer
  * index, between a full array (outer x extent x inner) and a packed one
  * (outer x count x inner); elem bytes an entry. */

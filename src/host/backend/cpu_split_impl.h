@@ -166,25 +166,10 @@ static double FN(normalize)(SCALAR *v, size_t len)
     return norm;
 }
 
-/* h = x^H S for a 2 x n block (rows r0 and r1), written as h t, returning
- * ||S - x h||^2 from the same pass.  The next block's rows (next0, next1,
- * n entries each; NULL: none) are prefetched along the way: l2r's rows
- * come from memory, and read only when the Gram matrix is summed, they
- * left the cores idle while the projection ran and memory idle while the
- * sum waited on it. */
-static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n, const SCALAR *x, REAL t,
-                                   SCALAR *h, const SCALAR *next0, const SCALAR *next1)
-{
-    const char *pf0 = (const char *)next0, *pf1 = (const char *)next1;
-    const size_t pf_end = next0 ? n * sizeof(SCALAR) : 0;
-    const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
-    const FN(pair_lanes) p0 = FN(pair_lanes_of)(x0), p1 = FN(pair_lanes_of)(x1);
-    const REAL *A = (const REAL *)r0, *B = (const REAL *)r1;
-    REAL *Hr = (REAL *)h;
-    const size_t len = n * (IS_COMPLEX ? 2 : 1);
-    /* In fixed-order lanes, two running sums. */
-    FN(dlanes8) acc0 = {0}, acc1 = {0};
-    size_t k = 0;
+/* One step of the 2 x n projection, eight reals at k of rows A and B:
+ * h = conj(x0) s0 + conj(x1) s1 written as h t into Hr, ||s - x h||^2 added
+ * into acc, the reals at k of pf0 and pf1 prefetched while k is below
+ * pf_end bytes. */
 #define TWO_ROWS_STEP(acc, k)                                                                      \
     do {                                                                                           \
         FN(lanes8) s0, s1;                                                                         \
@@ -200,8 +185,16 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
                           e1 = __builtin_convertvector(s1 - PAIR_TIMES(p1, hb), FN(dlanes8));      \
         acc += e0 * e0 + e1 * e1;                                                                  \
     } while (0)
-    DMF_LANE_TWO_SUMS(TWO_ROWS_STEP, acc0, acc1, k, len);
-#undef TWO_ROWS_STEP
+
+/* The projection's entries past the last whole step (from real k on).
+ * Never inlined: inlined into its two callers, GCC compiled their complex
+ * products two ways (an imaginary part one rounding apart), and a block's
+ * factors must not depend on the path that computed them (test_partition
+ * cuts a split's tiles at other places). */
+__attribute__((noinline)) static double FN(project_two_rows_tail)(const SCALAR *r0, const SCALAR *r1, size_t n, size_t k, const SCALAR *x,
+                                        REAL t, SCALAR *h)
+{
+    const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
     double tail = 0;
     for (size_t b = k / (IS_COMPLEX ? 2 : 1); b < n; b++) {
         SCALAR s0 = r0[b], s1 = r1[b];
@@ -209,7 +202,29 @@ static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n,
         h[b] = hb * t;
         tail += ABS2(s0 - x0 * hb) + ABS2(s1 - x1 * hb);
     }
-    return dmf_lanes_sum(&acc0) + tail;
+    return tail;
+}
+
+/* h = x^H S for a 2 x n block (rows r0 and r1), written as h t, returning
+ * ||S - x h||^2 from the same pass.  The next block's rows (next0, next1,
+ * n entries each; NULL: none) are prefetched along the way: l2r's rows
+ * come from memory, and read only when the Gram matrix is summed, they
+ * left the cores idle while the projection ran and memory idle while the
+ * sum waited on it. */
+static double FN(project_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n, const SCALAR *x, REAL t,
+                                   SCALAR *h, const SCALAR *next0, const SCALAR *next1)
+{
+    const char *pf0 = (const char *)next0, *pf1 = (const char *)next1;
+    const size_t pf_end = next0 ? n * sizeof(SCALAR) : 0;
+    const FN(pair_lanes) p0 = FN(pair_lanes_of)(x[0]), p1 = FN(pair_lanes_of)(x[1]);
+    const REAL *A = (const REAL *)r0, *B = (const REAL *)r1;
+    REAL *Hr = (REAL *)h;
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+    /* In fixed-order lanes, two running sums. */
+    FN(dlanes8) acc0 = {0}, acc1 = {0};
+    size_t k = 0;
+    DMF_LANE_TWO_SUMS(TWO_ROWS_STEP, acc0, acc1, k, len);
+    return dmf_lanes_sum(&acc0) + FN(project_two_rows_tail)(r0, r1, n, k, x, t, h);
 }
 
 /* Sums of products in double whatever the dtype. */
@@ -283,28 +298,29 @@ typedef struct {
  * order (lane_sums.h): an omp simd reduction left the order to the
  * compiler, and a change elsewhere in this file that moved its inlining
  * moved the last bit of some blocks' factors. */
-static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n)
+typedef struct {
+    FN(dlanes8) s11, s22, s12, t12;
+} FN(gram_lanes);
+
+/* Eight reals at k of rows x and y into the sums. */
+#define GRAM_ROWS_STEP(g, x, y, k)                                                                            \
+    do {                                                                                                      \
+        FN(lanes8) xv_, yv_;                                                                                  \
+        DMF_LOAD8(xv_, (x) + (k));                                                                            \
+        DMF_LOAD8(yv_, (y) + (k));                                                                            \
+        const FN(dlanes8) xd_ = __builtin_convertvector(xv_, FN(dlanes8)),                                    \
+                          yd_ = __builtin_convertvector(yv_, FN(dlanes8));                                    \
+        (g).s11 += xd_ * xd_;                                                                                 \
+        (g).s22 += yd_ * yd_;                                                                                 \
+        (g).s12 += xd_ * yd_; /* Re(r0 conj(r1)) */                                                           \
+        if (IS_COMPLEX) /* Im(r0 conj(r1)): (re0, im0) . (-im1, re1) */                                      \
+            (g).t12 += xd_ * (DMF_SWAP_PAIRS8(yd_) * (FN(dlanes8)){-1, 1, -1, 1, -1, 1, -1, 1});              \
+    } while (0)
+
+/* The sums' totals with the reals from k on. */
+static FN(gram_rows) FN(gram_rows_finish)(const FN(gram_lanes) *g, const REAL *x, const REAL *y, size_t k,
+                                          size_t len)
 {
-    const REAL *x = (const REAL *)r0, *y = (const REAL *)r1;
-    const size_t len = n * (IS_COMPLEX ? 2 : 1);
-    FN(dlanes8) s11 = {0}, s22 = {0}, s12 = {0};
-#if IS_COMPLEX
-    FN(dlanes8) t12 = {0};
-    const FN(dlanes8) sign = {-1, 1, -1, 1, -1, 1, -1, 1};
-#endif
-    size_t k = 0;
-    for (; k + 8 <= len; k += 8) {
-        FN(lanes8) xv, yv;
-        DMF_LOAD8(xv, x + k);
-        DMF_LOAD8(yv, y + k);
-        const FN(dlanes8) xd = __builtin_convertvector(xv, FN(dlanes8)), yd = __builtin_convertvector(yv, FN(dlanes8));
-        s11 += xd * xd;
-        s22 += yd * yd;
-        s12 += xd * yd; /* Re(r0 conj(r1)) */
-#if IS_COMPLEX
-        t12 += xd * (DMF_SWAP_PAIRS8(yd) * sign); /* Im(r0 conj(r1)): (re0, im0) . (-im1, re1) */
-#endif
-    }
     double tail[4] = {0, 0, 0, 0};
     for (; k < len; k++) {
         const double xk = x[k], yk = y[k];
@@ -315,13 +331,53 @@ static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_
         tail[3] += k % 2 ? xk * y[k - 1] : -xk * y[k + 1];
 #endif
     }
-    const double g11 = dmf_lanes_sum(&s11) + tail[0], g22 = dmf_lanes_sum(&s22) + tail[1];
-    const double g12_re = dmf_lanes_sum(&s12) + tail[2];
+    const double g11 = dmf_lanes_sum(&g->s11) + tail[0], g22 = dmf_lanes_sum(&g->s22) + tail[1];
+    const double g12_re = dmf_lanes_sum(&g->s12) + tail[2];
 #if IS_COMPLEX
-    return (FN(gram_rows)){g11, g22, g12_re + I * (dmf_lanes_sum(&t12) + tail[3])};
+    return (FN(gram_rows)){g11, g22, g12_re + I * (dmf_lanes_sum(&g->t12) + tail[3])};
 #else
     return (FN(gram_rows)){g11, g22, g12_re};
 #endif
+}
+
+static FN(gram_rows) FN(gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n)
+{
+    const REAL *x = (const REAL *)r0, *y = (const REAL *)r1;
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+    FN(gram_lanes) g = {{0}, {0}, {0}, {0}};
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) GRAM_ROWS_STEP(g, x, y, k);
+    return FN(gram_rows_finish)(&g, x, y, k, len);
+}
+
+/* project_two_rows of one block (no prefetch) and gram_two_rows of the
+ * next (rows q0, q1, as many entries) in one loop, each with its own sums
+ * in its own order: the same results bit for bit.  The next block's rows
+ * come from memory while this one's are in the cache: taken one pass after
+ * the other, l2r's root waited on memory in the sum (half its samples on
+ * the adds after its loads) and left memory idle in the projection. */
+static double FN(project_and_gram_two_rows)(const SCALAR *r0, const SCALAR *r1, size_t n, const SCALAR *x, REAL t,
+                                            SCALAR *h, const SCALAR *q0, const SCALAR *q1, FN(gram_rows) *next,
+                                            const SCALAR *after0, const SCALAR *after1)
+{
+    const char *pf0 = (const char *)after0, *pf1 = (const char *)after1;
+    const size_t pf_end = after0 ? n * sizeof(SCALAR) : 0;
+    const FN(pair_lanes) p0 = FN(pair_lanes_of)(x[0]), p1 = FN(pair_lanes_of)(x[1]);
+    const REAL *A = (const REAL *)r0, *B = (const REAL *)r1, *gx = (const REAL *)q0, *gy = (const REAL *)q1;
+    REAL *Hr = (REAL *)h;
+    const size_t len = n * (IS_COMPLEX ? 2 : 1);
+    FN(dlanes8) acc0 = {0}, acc1 = {0};
+    FN(gram_lanes) g = {{0}, {0}, {0}, {0}};
+    size_t k = 0;
+#define PROJECT_AND_GRAM_STEP(acc, k)       \
+    do {                                    \
+        TWO_ROWS_STEP(acc, k);              \
+        GRAM_ROWS_STEP(g, gx, gy, k);       \
+    } while (0)
+    DMF_LANE_TWO_SUMS(PROJECT_AND_GRAM_STEP, acc0, acc1, k, len);
+#undef PROJECT_AND_GRAM_STEP
+    *next = FN(gram_rows_finish)(&g, gx, gy, k, len);
+    return dmf_lanes_sum(&acc0) + FN(project_two_rows_tail)(r0, r1, n, k, x, t, h);
 }
 
 /* Tall blocks (r2l: m up to N/2).  A running sum of m products of one
@@ -1164,14 +1220,17 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
                               dmf_split_stats *acc)
 {
     const size_t n = g->c2, stride = g->b2 * dmf_split_row_stride(g);
-    for (size_t jj = 0; jj < width; jj++) {
+    /* Block jj + 1's Gram matrix is summed while block jj is projected. */
+    FN(gram_rows) gr = FN(gram_two_rows)(base, base + stride, n), next_gr = gr;
+    for (size_t jj = 0; jj < width; jj++, gr = next_gr) {
         const SCALAR *r0 = base + jj * n, *r1 = r0 + stride;
-        FN(gram_rows) gr = FN(gram_two_rows)(r0, r1, n);
+        const int more = jj + 1 < width;
         double norm2 = gr.g11 + gr.g22;
         if (!(norm2 > 0 && norm2 < INFINITY)) { /* zero, NaN or overflow: approximate_block's answers */
             s->x_scale = 1;
             int code = FN(approximate_block)(s, 2, n, 1, norm2);
             FN(record_block)(s, g, iv, u, j0 + jj, code, norm2, tile_x + jj * 2, H, info, acc, 0);
+            if (more) next_gr = FN(gram_two_rows)(r0 + n, r1 + n, n);
             continue;
         }
         /* norm2 / 2 <= lambda <= norm2, finite; but a norm2 of the least
@@ -1182,10 +1241,17 @@ static void FN(two_rows_tile)(FN(split_scratch) *s, const dmf_split_geometry *g,
         if (!(lambda > 0)) lambda = norm2;
         const double root = sqrt(sqrt(lambda));
         SCALAR *h = H + dmf_split_h_offset(g, iv, u, j0 + jj);
-        const SCALAR *next0 = jj + 1 < width ? r0 + n : (const SCALAR *)s->next_tile;
-        const SCALAR *next1 = jj + 1 < width ? r1 + n
-                              : s->next_tile ? (const SCALAR *)(s->next_tile + s->next_stride) : NULL;
-        acc->residual_sq += FN(project_two_rows)(r0, r1, n, s->x, (REAL)(1 / root), h, next0, next1);
+        if (more) {
+            const SCALAR *after0 = jj + 2 < width ? r0 + 2 * n : (const SCALAR *)s->next_tile;
+            const SCALAR *after1 = jj + 2 < width ? r1 + 2 * n
+                                   : s->next_tile ? (const SCALAR *)(s->next_tile + s->next_stride) : NULL;
+            acc->residual_sq += FN(project_and_gram_two_rows)(r0, r1, n, s->x, (REAL)(1 / root), h, r0 + n, r1 + n,
+                                                              &next_gr, after0, after1);
+        } else {
+            const SCALAR *next0 = (const SCALAR *)s->next_tile;
+            const SCALAR *next1 = next0 ? (const SCALAR *)(s->next_tile + s->next_stride) : NULL;
+            acc->residual_sq += FN(project_two_rows)(r0, r1, n, s->x, (REAL)(1 / root), h, next0, next1);
+        }
         tile_x[jj * 2] = s->x[0] * (REAL)root;
         tile_x[jj * 2 + 1] = s->x[1] * (REAL)root;
         FN(record_outcome)(s, g, iv, u, j0 + jj, DMF_BLOCK_CLOSED_FORM, norm2, info, acc);

@@ -6,7 +6,7 @@
  * (r2l), custom trees with subtrees off the big path, mixed radices,
  * rectangular chains, rank 2, real and complex, groups of uneven size, and
  * groups taken in batches; the lower node a block of its target at a time
- * (stream_lower.c), its ranks folded into the blocks' chains. */
+ * (stream_lower.c), its ranks folded into the blocks' chains, and whole. */
 #include <string.h>
 
 #include "butterfly/tree_internal.h"
@@ -34,6 +34,11 @@ static const stream_case cases[] = {
     /* The lower node [2, 5] splits in its middle: its two halves are
      * walked on two threads, one freeing a half the other allocated. */
     {"lower node split in its middle", 6, {2, 16, 2, 2, 2, 2}, {8, 8, 2, 4, 2, 2}, "[0,[1,[[2,3],[4,5]]]]", 1},
+    /* The lower node [6, 7] (l2r) and [0, 1] (r2l), 64 blocks each, spans
+     * two factors: its blocks' chains fold r_5 = 2 into m_6 and r_1 = 2
+     * into n_1. */
+    {"rank 2, l2r, lower node of two factors", 8, {2, 2, 2, 2, 2, 2, 2, 2}, {2, 2, 2, 2, 2, 2, 2, 2}, "l2r", 2},
+    {"rank 2, r2l, lower node of two factors", 8, {2, 2, 2, 2, 2, 2, 2, 2}, {2, 2, 2, 2, 2, 2, 2, 2}, "r2l", 2},
     /* 64 classes: groups of one class go a batch of four at a time */
     {"radix 2, r2l, batches", 11, {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, "r2l", 1},
 };
@@ -97,16 +102,20 @@ int main(void)
             CHECK_OK(dmf_matrix_builtin(&spec, &a));
             if (!a) continue;
             dmf_butterfly_report rp, rs;
-            dmf_butterfly_set_stream_limits(&(dmf_stream_limits){(size_t)-1, 0});
+            dmf_butterfly_set_stream_limits(&(dmf_stream_limits){(size_t)-1, 0, 0});
             dmf_chain *plain = factor(ctx, a, c, &rp);
             /* One class per group; 3/8 of the input (3 of the 8 classes
              * of the radix-2 cases: groups of 3, 3 and 2); about half. */
             size_t bytes = rows * cols * dmf_dtype_size(dtypes[di]);
             const size_t group_bytes[] = {1, 3 * bytes / 8, bytes / 2 - 1};
-            for (size_t gi = 0; plain && gi < 3; gi++) {
-                dmf_butterfly_set_stream_limits(&(dmf_stream_limits){0, group_bytes[gi]});
+            /* The lower node a block at a time (blocks of any size), and
+             * whole (no block is large enough). */
+            for (size_t gi = 0; plain && gi < 4; gi++) {
+                size_t lower_block_bytes = gi < 3 ? 0 : (size_t)-1;
+                dmf_butterfly_set_stream_limits(
+                    &(dmf_stream_limits){0, group_bytes[gi < 3 ? gi : 0], lower_block_bytes});
                 dmf_chain *streamed = factor(ctx, a, c, &rs);
-                if (streamed) compare(c, dtypes[di], group_bytes[gi], plain, &rp, streamed, &rs);
+                if (streamed) compare(c, dtypes[di], group_bytes[gi < 3 ? gi : 0], plain, &rp, streamed, &rs);
                 dmf_chain_free(streamed);
             }
             dmf_butterfly_set_stream_limits(NULL);

@@ -32,9 +32,12 @@
 
 /* A half of 8 MiB is not worth streaming.  A group of 4 MiB: the two
  * threads' groups and their halves stay in the cache (DFT-bitrev 8192 c128,
- * l2r: 1 to 4 MiB took the same time, 8 MiB and more up to 1.7x that). */
-static const dmf_stream_limits default_limits = {(size_t)8 << 20, (size_t)4 << 20};
-static dmf_stream_limits limits = {(size_t)8 << 20, (size_t)4 << 20};
+ * l2r: 1 to 4 MiB took the same time, 8 MiB and more up to 1.7x that).
+ * Lower-node blocks of 256 KiB and more: each costs a chain, a walk and
+ * 10 KiB of records, and 262144 blocks of 4 x 4 (a 128 x 2^20 f32 l2r)
+ * took 1.0 s and 1.9 GiB where the whole node took 0.04 s. */
+static const dmf_stream_limits default_limits = {(size_t)8 << 20, (size_t)4 << 20, (size_t)256 << 10};
+static dmf_stream_limits limits = {(size_t)8 << 20, (size_t)4 << 20, (size_t)256 << 10};
 
 void dmf_butterfly_set_stream_limits(const dmf_stream_limits *l) { limits = l ? *l : default_limits; }
 
@@ -487,7 +490,8 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
         if (sums->nodes[r].p == 0 && sums->nodes[r].q == L - 1) *root_sq = sums->stats[r].target_sq;
     dmf_part_records_report(sums, report);
     free(sums);
-    status = dmf_butterfly_walk_blocks(backend, chain, tree, opts, lo, hi, lower, leaves, report, failed);
+    status = dmf_butterfly_walk_blocks(backend, chain, tree, opts, lo, hi, lower, limits.lower_block_bytes, leaves,
+                                       report, failed);
     sort_records(tree, report);
     return status;
 }

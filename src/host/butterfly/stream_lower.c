@@ -119,12 +119,14 @@ static int factor_blocks(const dmf_backend *backend, dmf_chain *chain, const dmf
 
 int dmf_butterfly_walk_blocks(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                               const dmf_butterfly_options *opts, size_t lo, size_t hi, void *values,
-                              void **leaves, dmf_butterfly_report *report, size_t *failed)
+                              size_t min_block_bytes, void **leaves, dmf_butterfly_report *report,
+                              size_t *failed)
 {
     size_t a, b, c, d;
     dmf_range_support(&chain->shape, lo, hi, &a, &b, &c, &d);
     const size_t blocks = a * d;
-    if (lo == hi || blocks < 2 || !backend->host_memory) {
+    const double block_bytes = (double)b * (double)c * (double)dmf_dtype_size(chain->dtype);
+    if (lo == hi || blocks < 2 || !backend->host_memory || block_bytes < (double)min_block_bytes) {
         dmf_recycle_begin(); /* the node's splits, one after another on this thread */
         int status = dmf_butterfly_walk(backend, chain, tree, opts, lo, hi, values, NULL, 0, leaves, report, NULL,
                                         failed);

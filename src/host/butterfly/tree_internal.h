@@ -57,11 +57,13 @@ int dmf_butterfly_stream_top(const dmf_backend *backend, dmf_chain *chain, const
 
 /* The subtree [lo, hi] from its compact target `values` (taken over and
  * freed), as dmf_butterfly_walk, one block of the target at a time on each
- * thread where it has several (stream_lower.c); leaves[lo..hi] are then the
- * chain's factors.  The streamed top's lower node. */
+ * thread where it has several of min_block_bytes or more (stream_lower.c);
+ * leaves[lo..hi] are then the chain's factors.  The streamed top's lower
+ * node. */
 int dmf_butterfly_walk_blocks(const dmf_backend *backend, dmf_chain *chain, const dmf_tree *tree,
                               const dmf_butterfly_options *opts, size_t lo, size_t hi, void *values,
-                              void **leaves, dmf_butterfly_report *report, size_t *failed);
+                              size_t min_block_bytes, void **leaves, dmf_butterfly_report *report,
+                              size_t *failed);
 
 /* Node records summed over independent parts of a walk (streamed groups,
  * the lower node's blocks): a node first seen is appended, in the first
@@ -93,10 +95,11 @@ void dmf_copy_slices(size_t outer, size_t extent, size_t inner, size_t begin, si
 
 /* When the root is streamed, for tests: streaming starts when the root's
  * larger half holds at least min_half_bytes, and takes the input
- * group_bytes at a time (about).  NULL restores the defaults.  Not
- * thread-safe: set it before factoring. */
+ * group_bytes at a time (about); the lower node goes a block at a time
+ * when its blocks hold at least lower_block_bytes.  NULL restores the
+ * defaults.  Not thread-safe: set it before factoring. */
 typedef struct {
-    size_t min_half_bytes, group_bytes;
+    size_t min_half_bytes, group_bytes, lower_block_bytes;
 } dmf_stream_limits;
 void dmf_butterfly_set_stream_limits(const dmf_stream_limits *limits);
 

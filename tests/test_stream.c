@@ -111,11 +111,10 @@ int main(void)
             /* The lower node a block at a time (blocks of any size), and
              * whole (no block is large enough). */
             for (size_t gi = 0; plain && gi < 4; gi++) {
-                size_t lower_block_bytes = gi < 3 ? 0 : (size_t)-1;
-                dmf_butterfly_set_stream_limits(
-                    &(dmf_stream_limits){0, group_bytes[gi < 3 ? gi : 0], lower_block_bytes});
+                const size_t group = group_bytes[gi < 3 ? gi : 0], lower_block_bytes = gi < 3 ? 0 : (size_t)-1;
+                dmf_butterfly_set_stream_limits(&(dmf_stream_limits){0, group, lower_block_bytes});
                 dmf_chain *streamed = factor(ctx, a, c, &rs);
-                if (streamed) compare(c, dtypes[di], group_bytes[gi < 3 ? gi : 0], plain, &rp, streamed, &rs);
+                if (streamed) compare(c, dtypes[di], group, plain, &rp, streamed, &rs);
                 dmf_chain_free(streamed);
             }
             dmf_butterfly_set_stream_limits(NULL);

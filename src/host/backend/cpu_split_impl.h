@@ -191,8 +191,8 @@ static double FN(normalize)(SCALAR *v, size_t len)
  * products two ways (an imaginary part one rounding apart), and a block's
  * factors must not depend on the path that computed them (test_partition
  * cuts a split's tiles at other places). */
-__attribute__((noinline)) static double FN(project_two_rows_tail)(const SCALAR *r0, const SCALAR *r1, size_t n, size_t k, const SCALAR *x,
-                                        REAL t, SCALAR *h)
+__attribute__((noinline)) static double FN(project_two_rows_tail)(const SCALAR *r0, const SCALAR *r1, size_t n,
+                                                                  size_t k, const SCALAR *x, REAL t, SCALAR *h)
 {
     const SCALAR c0 = CONJ(x[0]), c1 = CONJ(x[1]), x0 = x[0], x1 = x[1];
     double tail = 0;
@@ -376,6 +376,8 @@ static double FN(project_and_gram_two_rows)(const SCALAR *r0, const SCALAR *r1, 
     } while (0)
     DMF_LANE_TWO_SUMS(PROJECT_AND_GRAM_STEP, acc0, acc1, k, len);
 #undef PROJECT_AND_GRAM_STEP
+#undef GRAM_ROWS_STEP
+#undef TWO_ROWS_STEP
     *next = FN(gram_rows_finish)(&g, gx, gy, k, len);
     return dmf_lanes_sum(&acc0) + FN(project_two_rows_tail)(r0, r1, n, k, x, t, h);
 }
